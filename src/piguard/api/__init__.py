@@ -1,0 +1,1 @@
+"""The HTTP edge (FastAPI). Imports the gate; nothing imports this package."""

@@ -1,0 +1,136 @@
+"""The fixed words of a catalog: classes, categories, legal bases, actions, levels.
+
+These are closed sets on purpose. A catalog chooses *settings* for them (which
+categories are sensitive by default, what a class masks to) but cannot invent
+new ones, so a typo such as ``catgory: contcat`` fails at load time instead of
+silently creating an unprotected kind of data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, Literal, get_args
+
+#: JR/T 0171-2020 sensitivity classes (R-CLS-2): C3 authentication data, C2
+#: identity and financial status, C1 internal information.
+ClassName = Literal["C1", "C2", "C3"]
+
+#: PI categories (R-CLS-1). The first four come from the seed regulation; the
+#: sensitive ones are those of PIPL 28.
+CategoryName = Literal[
+    "identity",
+    "contact",
+    "transaction",
+    "preference",
+    "authentication",
+    "biometric",
+    "financial_account",
+    "health",
+    "whereabouts",
+    "religion",
+    "specific_identity",
+    "minor",
+    "account",
+    "other",
+]
+
+#: Legal bases of PIPL 13(1)-(7), in that order (R-COL-1).
+LegalBasis = Literal[
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_interest_news",
+    "public_disclosed",
+    "statutory_other",
+]
+
+#: What a retention period is counted from.
+Anchor = Literal["collected", "last_activity", "relationship_end", "transaction_completed", "consent_withdrawn"]
+
+#: Processing that needs a separate consent (单独同意) under PIPL 29, 23, 25, 39 (R-COL-4).
+SeparateConsent = Literal["sensitive", "provision", "public_disclosure", "cross_border"]
+
+#: What a role may do.
+Action = Literal["read", "write", "search", "list", "export", "erase", "approve", "administer", "audit"]
+
+#: How a role sees a field: not at all, masked, or in clear.
+Level = Literal["deny", "masked", "clear"]
+
+#: Row scopes narrow which customers a role sees at all. ``active_stay``: a
+#: hotel front desk sees a guest only while that guest's stay is active.
+RowScope = Literal["active_stay"]
+
+CLASS_NAMES: Final[tuple[ClassName, ...]] = get_args(ClassName)
+CATEGORY_NAMES: Final[tuple[CategoryName, ...]] = get_args(CategoryName)
+LEGAL_BASES: Final[tuple[LegalBasis, ...]] = get_args(LegalBasis)
+
+#: Categories PIPL 28 makes sensitive whatever the catalog says (R-CLS-1).
+#: ``authentication`` is added from GB/T 35273-2020 Annex B (passwords, keys).
+#: The rule that *all* PI of a person under 14 is sensitive is a property of
+#: the person, not of a field; the consent layer applies it at runtime.
+PIPL_SENSITIVE_CATEGORIES: Final[frozenset[CategoryName]] = frozenset(
+    {
+        "authentication",
+        "biometric",
+        "financial_account",
+        "health",
+        "whereabouts",
+        "religion",
+        "specific_identity",
+        "minor",
+    }
+)
+
+#: The PIPL 13 paragraph behind each legal basis, for notices and reports.
+LEGAL_BASIS_ARTICLES: Final[Mapping[LegalBasis, str]] = {
+    "consent": "PIPL 13(1)",
+    "contract": "PIPL 13(2)",
+    "legal_obligation": "PIPL 13(3)",
+    "vital_interests": "PIPL 13(4)",
+    "public_interest_news": "PIPL 13(5)",
+    "public_disclosed": "PIPL 13(6)",
+    "statutory_other": "PIPL 13(7)",
+}
+
+#: Class policies a catalog does not spell out (R-CLS-3). A catalog may
+#: override any key of any class; what it leaves out comes from here.
+BUILTIN_CLASSES: Final[Mapping[ClassName, Mapping[str, Any]]] = {
+    "C1": {
+        "encrypt": True,
+        "default_mask": "clear",
+        "clear_requires_approval": False,
+        "clear_requires_step_up": False,
+        "export_allowed": True,
+    },
+    "C2": {
+        "encrypt": True,
+        "default_mask": "redact",
+        "clear_requires_approval": False,
+        "clear_requires_step_up": True,
+        "export_allowed": True,
+    },
+    "C3": {
+        "encrypt": True,
+        "default_mask": "never",
+        "clear_requires_approval": True,
+        "clear_requires_step_up": True,
+        "export_allowed": False,
+    },
+}
+
+#: Category settings a catalog does not spell out.
+BUILTIN_CATEGORIES: Final[Mapping[CategoryName, Mapping[str, Any]]] = {
+    name: {"sensitive_by_default": name in PIPL_SENSITIVE_CATEGORIES} for name in CATEGORY_NAMES
+}
+
+#: Masks a C3 field may ever be shown with (R-STO-3).
+C3_MASKS: Final[frozenset[str]] = frozenset({"never", "redact"})
+
+#: Value types that hold a biometric template or digest rather than a raw
+#: sample (R-STO-2). piguard.validate has none yet, so every biometric field
+#: draws the R-STO-2 warning until one exists.
+BIOMETRIC_TEMPLATE_TYPES: Final[frozenset[str]] = frozenset({"biometric_template", "digest"})
+
+#: The catalog schema version this piguard reads.
+SCHEMA_VERSION: Final = 1

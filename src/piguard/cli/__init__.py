@@ -1,0 +1,1 @@
+"""The command-line edge (Typer). Imports the gate; nothing imports this package."""

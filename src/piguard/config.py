@@ -1,0 +1,113 @@
+"""Installation settings: the home directory and what lives in it.
+
+A home directory (``--home``, ``PIGUARD_HOME``, default ``./.piguard``) holds::
+
+    piguard.json   settings written by ``piguard init`` (no secrets except hashes)
+    catalog.yaml   the installation's catalog (copied from a shipped profile)
+    keyring.json   wrapped key material (KEKs for the file provider, installation secrets)
+    data.db        the data database (records, blind index, audit) - SQLite default
+    keys.db        the key store (wrapped per-customer data keys) - kept apart on purpose
+
+The master secret that opens the keyring never lives in the home: it comes from
+``PIGUARD_MASTER_KEY`` or from the file named by ``PIGUARD_MASTER_KEY_FILE``
+(``piguard init`` writes one *next to* the home, ``<home>.master-key``, for demos).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from piguard.errors import ConfigError
+
+SETTINGS_FILE = "piguard.json"
+SuiteName = Literal["aes256-gcm", "sm4-gcm"]
+KeyringKind = Literal["file", "pkcs11"]
+
+
+def home_from(explicit: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """Resolve the home directory: explicit argument, then ``PIGUARD_HOME``, then ``./.piguard``."""
+    env = os.environ if environ is None else environ
+    raw = explicit if explicit is not None else env.get("PIGUARD_HOME", ".piguard")
+    return Path(raw).expanduser().absolute()
+
+
+def default_master_key_file(home: Path) -> Path:
+    """Where ``piguard init`` puts a generated master secret: beside the home, not inside it."""
+    return home.parent / f"{home.name}.master-key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``piguard init`` decided; loaded by every later command."""
+
+    home: Path
+    tenant: str = "default"
+    suite: SuiteName = "aes256-gcm"
+    keyring_kind: KeyringKind = "file"
+    pkcs11_module: str | None = None
+    pkcs11_token: str | None = None
+    bank_card_checksum: Literal["reject", "warn"] = "reject"
+    expected_customers: int = 1_000_000
+    bootstrap_token_hash: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings_path(self) -> Path:
+        return self.home / SETTINGS_FILE
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.yaml"
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.home / "keyring.json"
+
+    def database_url(self, environ: Mapping[str, str] | None = None) -> str:
+        env = os.environ if environ is None else environ
+        return env.get("PIGUARD_DATABASE_URL") or f"sqlite:///{self.home / 'data.db'}"
+
+    def keystore_url(self, environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+        """Return ``(url, schema)`` of the key store.
+
+        SQLite: its own file. PostgreSQL: the same server, schema ``piguard_keys``, unless
+        ``PIGUARD_KEYSTORE_URL`` names another database.
+        """
+        env = os.environ if environ is None else environ
+        explicit = env.get("PIGUARD_KEYSTORE_URL")
+        if explicit:
+            return explicit, None
+        data = self.database_url(env)
+        if data.startswith("postgresql"):
+            return data, "piguard_keys"
+        return f"sqlite:///{self.home / 'keys.db'}", None
+
+    def save(self) -> None:
+        data = asdict(self)
+        data.pop("home")
+        tmp = self.settings_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.settings_path)
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def load(cls, home: Path) -> Settings:
+        """Read ``piguard.json`` from ``home``.
+
+        :raises ConfigError: if the home was never initialised or the file is damaged.
+        """
+        path = home / SETTINGS_FILE
+        if not path.exists():
+            raise ConfigError(f"{home} is not a piguard home (no {SETTINGS_FILE}); run 'piguard init' first")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(home=home, **data)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{path}: damaged settings file ({exc.__class__.__name__})") from exc

@@ -1,0 +1,217 @@
+"""Creating and opening an installation: settings, catalog, keyring, databases, vault, gate.
+
+This is where the parts are wired together; the edges (CLI, API) call
+:func:`init_home` once and :func:`open_installation` for everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from piguard.catalog import Catalog, load_catalog, profile_path
+from piguard.clock import Clock
+from piguard.config import Settings, default_master_key_file
+from piguard.crypto.aead import Suite
+from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
+from piguard.errors import ConfigError
+from piguard.service import AccessRecorder, Service
+from piguard.store import Database, KeyStore
+from piguard.vault.vault import Vault
+
+SUITES: dict[str, Suite] = {"aes256-gcm": Suite.AES256_GCM, "sm4-gcm": Suite.SM4_GCM}
+
+
+@dataclass
+class InitResult:
+    home: Path
+    settings_path: Path
+    catalog_path: Path
+    keyring_path: Path
+    database_url: str
+    keystore_url: str
+    master_key_file: Path | None
+    bootstrap_token: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "home": str(self.home),
+            "settings": str(self.settings_path),
+            "catalog": str(self.catalog_path),
+            "keyring": str(self.keyring_path),
+            "database_url": _redact_url(self.database_url),
+            "keystore_url": _redact_url(self.keystore_url),
+            "master_key_file": str(self.master_key_file) if self.master_key_file else None,
+            "bootstrap_token": self.bootstrap_token,
+            "next": "export PIGUARD_TOKEN=<bootstrap_token>; piguard demo; piguard serve",
+        }
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def token_hash(token: str) -> str:
+    # The bootstrap token is 256 random bits, so a plain SHA-256 is a sufficient verifier.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def check_bootstrap_token(settings: Settings, token: str) -> bool:
+    expected = settings.bootstrap_token_hash
+    return bool(expected) and hmac.compare_digest(expected or "", token_hash(token))
+
+
+def _master_secret(settings: Settings, environ: Mapping[str, str]) -> bytes:
+    env = dict(environ)
+    if "PIGUARD_MASTER_KEY" not in env and "PIGUARD_MASTER_KEY_FILE" not in env:
+        candidate = default_master_key_file(settings.home)
+        if candidate.exists():
+            env["PIGUARD_MASTER_KEY_FILE"] = str(candidate)
+    return load_master_secret(env)
+
+
+def init_home(
+    home: Path,
+    *,
+    profile: str = "default",
+    catalog_file: Path | None = None,
+    suite: str = "aes256-gcm",
+    keyring_kind: str = "file",
+    pkcs11_module: str | None = None,
+    pkcs11_token: str | None = None,
+    expected_customers: int = 1_000_000,
+    bank_card_checksum: str = "reject",
+    environ: Mapping[str, str] | None = None,
+) -> InitResult:
+    """Create a new installation in ``home``.
+
+    :raises ConfigError: if ``home`` is already initialised or an option is invalid.
+    """
+    env = os.environ if environ is None else environ
+    if suite not in SUITES:
+        raise ConfigError(f"unknown cipher suite '{suite}' (choose {', '.join(SUITES)})")
+    if keyring_kind not in ("file", "pkcs11"):
+        raise ConfigError("keyring kind must be 'file' or 'pkcs11'")
+    if (home / "piguard.json").exists():
+        raise ConfigError(f"{home} is already initialised")
+    source = catalog_file or profile_path(profile)
+    load_catalog(source)  # refuse to install a catalog that does not load
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
+    token = secrets.token_urlsafe(32)
+    settings = Settings(
+        home=home,
+        suite=suite,  # type: ignore[arg-type]
+        keyring_kind=keyring_kind,  # type: ignore[arg-type]
+        pkcs11_module=pkcs11_module,
+        pkcs11_token=pkcs11_token,
+        expected_customers=expected_customers,
+        bank_card_checksum=bank_card_checksum,  # type: ignore[arg-type]
+        bootstrap_token_hash=token_hash(token),
+    )
+    shutil.copyfile(source, settings.catalog_path)
+    master_file: Path | None = None
+    if keyring_kind == "file":
+        if "PIGUARD_MASTER_KEY" in env or "PIGUARD_MASTER_KEY_FILE" in env:
+            master = load_master_secret(env)
+        else:
+            master_file = default_master_key_file(home)
+            if not master_file.exists():
+                fd = os.open(master_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(generate_master_secret() + "\n")
+            master = load_master_secret({"PIGUARD_MASTER_KEY_FILE": str(master_file)})
+        Keyring.create(settings.keyring_path, suite=SUITES[suite], kind="file", master_secret=master)
+    else:
+        if not pkcs11_module or not pkcs11_token:
+            raise ConfigError("a pkcs11 keyring needs --pkcs11-module and --pkcs11-token")
+        pin = env.get("PIGUARD_PKCS11_PIN")
+        if not pin:
+            raise ConfigError("set PIGUARD_PKCS11_PIN to the token's user PIN")
+        Keyring.create(
+            settings.keyring_path,
+            suite=SUITES[suite],
+            kind="pkcs11",
+            master_secret=None,
+            pkcs11=Pkcs11Config(module=pkcs11_module, token_label=pkcs11_token, pin=pin),
+        )
+    settings.save()
+    data_url = settings.database_url(env)
+    key_url, schema = settings.keystore_url(env)
+    db = Database(data_url)
+    keys = KeyStore(key_url, schema=schema)
+    try:
+        db.migrate()
+        keys.migrate()
+    finally:
+        db.dispose()
+        keys.dispose()
+    return InitResult(
+        home=home,
+        settings_path=settings.settings_path,
+        catalog_path=settings.catalog_path,
+        keyring_path=settings.keyring_path,
+        database_url=data_url,
+        keystore_url=key_url + (f" (schema {schema})" if schema else ""),
+        master_key_file=master_file,
+        bootstrap_token=token,
+    )
+
+
+class Installation:
+    """An opened home: every part, ready; close it when done."""
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        environ: Mapping[str, str] | None = None,
+        recorder: AccessRecorder | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self.settings = Settings.load(home)
+        self.catalog: Catalog = load_catalog(self.settings.catalog_path)
+        if self.settings.keyring_kind == "file":
+            self.keyring = Keyring.open(self.settings.keyring_path, master_secret=_master_secret(self.settings, env))
+        else:
+            self.keyring = Keyring.open(self.settings.keyring_path, pkcs11_pin=env.get("PIGUARD_PKCS11_PIN"))
+        key_url, schema = self.settings.keystore_url(env)
+        self.db = Database(self.settings.database_url(env))
+        self.keys = KeyStore(key_url, schema=schema)
+        self.db.migrate()
+        self.keys.migrate()
+        self.vault = Vault(
+            catalog=self.catalog,
+            db=self.db,
+            keys=self.keys,
+            keyring=self.keyring,
+            tenant=self.settings.tenant,
+            expected_customers=self.settings.expected_customers,
+            bank_card_checksum=self.settings.bank_card_checksum,
+            clock=clock,
+        )
+        self.service = Service(self.vault, recorder=recorder, clock=clock)
+
+    def close(self) -> None:
+        self.db.dispose()
+        self.keys.dispose()
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,151 @@
+"""Engines, SQLite pragmas, transactions and error translation, shared by both databases.
+
+Errors leave the store as :class:`~piguard.errors.StorageError` or
+:class:`~piguard.errors.Conflict`. Their messages name the operation and the driver's
+error code only: SQLAlchemy's text would carry the bound parameters, and PostgreSQL's
+DETAIL line carries key values, so the original exception is deliberately not chained.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
+
+from piguard.errors import ConfigError, Conflict, StorageError
+
+#: Execution option naming how a SQLite transaction begins (DEFERRED or IMMEDIATE).
+BEGIN_OPTION = "piguard_sqlite_begin"
+
+_UNIQUE_SQLITE = frozenset({"SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"})
+_UNIQUE_PG = "23505"
+
+
+def parse_url(url: str | URL) -> URL:
+    """Parse a database URL, pinning PostgreSQL to psycopg 3.
+
+    :raises ConfigError: the URL is malformed or names an unsupported database.
+    """
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise ConfigError("malformed database URL") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed.set(drivername="sqlite+pysqlite")
+    raise ConfigError(f"unsupported database {parsed.drivername!r}: use sqlite:// or postgresql+psycopg://")
+
+
+def make_engine(url: URL, *, pragmas: Mapping[str, str] = {}) -> Engine:
+    """Create an engine; for SQLite, apply ``pragmas`` to every new connection.
+
+    SQLite connections also take over transaction control from the ``sqlite3``
+    module, whose implicit BEGINs break SAVEPOINT; each transaction instead starts
+    with an explicit BEGIN of the kind the :data:`BEGIN_OPTION` execution option asks for.
+
+    :param pragmas: SQLite pragma name -> value, applied in order (ignored for PostgreSQL).
+    """
+    # hide_parameters keeps row values out of SQLAlchemy's exception text, should one
+    # ever escape the translation below.
+    engine = create_engine(url, hide_parameters=True)
+    if engine.dialect.name == "sqlite":
+        _install_sqlite_hooks(engine, dict(pragmas))
+    return engine
+
+
+def _install_sqlite_hooks(engine: Engine, pragmas: dict[str, str]) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level: SQLAlchemy's "begin" hook below issues BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for name, value in pragmas.items():
+                cursor.execute(f"PRAGMA {name}={value}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """Yield a connection inside a transaction that is meant to write.
+
+    On SQLite the transaction begins IMMEDIATE: it takes the write lock up front
+    (waiting up to busy_timeout) instead of failing with SQLITE_BUSY when a read turns
+    into a write after another writer committed. PostgreSQL is unaffected.
+
+    :raises StorageError: the database failed, including at commit.
+    """
+    with translate("transaction"):
+        with engine.connect() as connection:
+            connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            with connection.begin():
+                yield connection
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """Yield a connection inside a transaction that only reads (a consistent snapshot
+    on SQLite; READ COMMITTED on PostgreSQL).
+
+    :raises StorageError: the database failed.
+    """
+    with translate("read"):
+        with engine.connect() as connection:
+            with connection.begin():
+                yield connection
+
+
+def _driver_error(error: BaseException) -> BaseException:
+    return error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
+
+
+def _is_unique_violation(error: BaseException) -> bool:
+    orig = _driver_error(error)
+    if isinstance(orig, sqlite3.IntegrityError):
+        return getattr(orig, "sqlite_errorname", "") in _UNIQUE_SQLITE
+    if isinstance(orig, psycopg.Error):
+        return orig.sqlstate == _UNIQUE_PG
+    return False
+
+
+def _describe(error: BaseException) -> str:
+    """Say what the driver reported, without any values."""
+    orig = _driver_error(error)
+    if isinstance(orig, psycopg.Error):
+        # The primary message names constraints and tables; DETAIL (with values) is left out.
+        return f"{orig.sqlstate or type(orig).__name__}: {orig.diag.message_primary or type(orig).__name__}"
+    if isinstance(orig, sqlite3.Error):
+        # SQLite's messages name tables and columns, never values.
+        return f"{getattr(orig, 'sqlite_errorname', type(orig).__name__)}: {orig}"
+    return type(orig).__name__
+
+
+@contextmanager
+def translate(operation: str, *, conflict: str | None = None) -> Iterator[None]:
+    """Turn database errors raised inside the block into piguard errors.
+
+    :param operation: what was being done, for the message.
+    :param conflict: if given, a unique-key violation becomes :class:`Conflict` with
+        this message.
+    :raises Conflict: a unique key was violated and ``conflict`` was given.
+    :raises StorageError: any other database failure.
+    """
+    try:
+        yield
+    except (exc.SQLAlchemyError, sqlite3.Error, psycopg.Error) as error:
+        if conflict is not None and _is_unique_violation(error):
+            raise Conflict(conflict) from None
+        raise StorageError(f"{operation} failed ({_describe(error)})") from None

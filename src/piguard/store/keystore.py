@@ -1,0 +1,299 @@
+"""The KEY STORE: each customer's data key, wrapped by a KEK version.
+
+It is deliberately a separate database from the data (its own SQLite file, or its own
+PostgreSQL schema that backups of the data leave out), so that restoring an old copy of
+the data cannot bring back the keys of customers who were erased since: without its
+key, an erased customer's restored ciphertext stays unreadable.
+
+**Invariant:** a destroyed key is gone from the SQLite file and its WAL when
+:meth:`KeyStore.destroy` returns (``secure_delete=ON`` zeroes the freed cells; a
+``wal_checkpoint(TRUNCATE)`` empties the log). PostgreSQL offers no such guarantee:
+dead tuples linger until VACUUM reuses their space, and WAL archives keep everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import astuple, fields
+from typing import Any
+
+from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, tuple_, update
+
+from piguard.clock import Clock, SystemClock
+from piguard.errors import ConfigError
+from piguard.store import _migrate
+from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
+from piguard.store.rows import WrappedKeyRow
+from piguard.store.tables import data_keys, key_metadata
+
+#: The PostgreSQL schema of the key store unless told otherwise.
+DEFAULT_SCHEMA = "piguard_keys"
+
+# Keep IN lists well under SQLite's and PostgreSQL's bound-parameter limits.
+_CHUNK = 500
+
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_COLUMNS = [data_keys.c[f.name] for f in fields(WrappedKeyRow)]
+_NAMES = [f.name for f in fields(WrappedKeyRow)]
+
+_log = logging.getLogger(__name__)
+
+
+def _key(row: Row[Any]) -> WrappedKeyRow:
+    return WrappedKeyRow(**dict(zip(_NAMES, row, strict=True)))
+
+
+class KeyStore:
+    """Wrapped per-customer data keys.
+
+    Every method runs its own short transaction. Write a customer's key (and let it
+    commit) before writing the customer's data: the key store syncs every commit
+    (``synchronous=FULL`` on SQLite), so data never outlives its key in a crash.
+
+    :param url: ``sqlite:///path/keys.db`` or ``postgresql+psycopg://...``.
+    :param schema: PostgreSQL only: the schema holding the key store (default
+        ``piguard_keys``). Must be ``None`` for SQLite.
+    :param clock: supplies ``rotated_at``.
+    :param busy_timeout_ms: SQLite only: how long to wait for another writer.
+    :raises ConfigError: unsupported URL, or a schema that is invalid or given for SQLite.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        schema: str | None = None,
+        *,
+        clock: Clock | None = None,
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        parsed = parse_url(url)
+        self._clock: Clock = clock or SystemClock()
+        self._sqlite = parsed.get_backend_name() == "sqlite"
+        if self._sqlite:
+            if schema is not None:
+                raise ConfigError("a key store schema applies to PostgreSQL only")
+            self.schema: str | None = None
+        else:
+            self.schema = DEFAULT_SCHEMA if schema is None else schema
+            if not _SCHEMA_NAME.fullmatch(self.schema):
+                raise ConfigError("a key store schema is lower-case letters, digits and _ (max 63)")
+        self._base_engine = make_engine(
+            parsed,
+            pragmas={
+                "busy_timeout": str(int(busy_timeout_ms)),
+                "journal_mode": "WAL",
+                # Keys are few and precious: every commit reaches the disk.
+                "synchronous": "FULL",
+                "foreign_keys": "ON",
+                "temp_store": "MEMORY",
+                # Deleted cells and freed pages are overwritten with zeros.
+                "secure_delete": "ON",
+            },
+        )
+        #: The engine to query through; on PostgreSQL it maps the tables into the schema.
+        self.engine: Engine = (
+            self._base_engine
+            if self.schema is None
+            else self._base_engine.execution_options(schema_translate_map={None: self.schema})
+        )
+
+    def __repr__(self) -> str:
+        return f"KeyStore({self._base_engine.url!r}, schema={self.schema!r})"
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create or upgrade the key store (and its PostgreSQL schema). Idempotent.
+
+        :raises StorageError: a migration failed (nothing was changed).
+        """
+        _migrate.upgrade(
+            self._base_engine,
+            branch=_migrate.KEYS_BRANCH,
+            version_table=_migrate.KEYS_VERSION_TABLE,
+            metadata=key_metadata,
+            schema=self.schema,
+        )
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self._base_engine.dispose()
+
+    # -- reads -------------------------------------------------------------------
+
+    def get(self, tenant: str, customer_id: str) -> WrappedKeyRow | None:
+        """A customer's wrapped key, or ``None`` (never created, or destroyed).
+
+        :raises StorageError: the database failed.
+        """
+        query = select(*_COLUMNS).where(data_keys.c.tenant == tenant, data_keys.c.customer_id == customer_id)
+        with read_transaction(self.engine) as conn, translate("get key"):
+            found = conn.execute(query).first()
+        return None if found is None else _key(found)
+
+    def get_many(self, tenant: str, customer_ids: Iterable[str]) -> dict[str, WrappedKeyRow]:
+        """The wrapped keys of several customers of one tenant, by customer id.
+
+        Customers without a key are simply absent from the result.
+
+        :raises StorageError: the database failed.
+        """
+        wanted = sorted(set(customer_ids))
+        found: dict[str, WrappedKeyRow] = {}
+        with read_transaction(self.engine) as conn, translate("get keys"):
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(*_COLUMNS).where(
+                    data_keys.c.tenant == tenant,
+                    data_keys.c.customer_id.in_(wanted[start : start + _CHUNK]),
+                )
+                for row in conn.execute(query):
+                    key = _key(row)
+                    found[key.customer_id] = key
+        return found
+
+    def iter_batches(
+        self, batch_size: int, *, kek_version: int | None = None
+    ) -> Iterator[list[WrappedKeyRow]]:
+        """Walk every key (or those wrapped by ``kek_version``) in ``(tenant, customer_id)`` order.
+
+        Keyset pagination: each batch is read in its own short transaction and no
+        connection is held while the caller works on it, so the caller may rewrap or
+        destroy keys meanwhile. A key rewrapped away from ``kek_version`` before its
+        batch is read is skipped; one created behind the cursor is not seen.
+
+        :raises ValueError: ``batch_size`` is not positive.
+        :raises StorageError: the database failed.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be positive")
+        after: tuple[str, str] | None = None
+        while True:
+            query = select(*_COLUMNS).order_by(data_keys.c.tenant, data_keys.c.customer_id).limit(batch_size)
+            if kek_version is not None:
+                query = query.where(data_keys.c.kek_version == kek_version)
+            if after is not None:
+                query = query.where(tuple_(data_keys.c.tenant, data_keys.c.customer_id) > tuple_(*after))
+            with read_transaction(self.engine) as conn, translate("iterate keys"):
+                batch = [_key(row) for row in conn.execute(query)]
+            if not batch:
+                return
+            yield batch
+            if len(batch) < batch_size:
+                return
+            after = (batch[-1].tenant, batch[-1].customer_id)
+
+    def count_by_kek_version(self) -> dict[int, int]:
+        """How many keys each KEK version wraps.
+
+        :raises StorageError: the database failed.
+        """
+        query = select(data_keys.c.kek_version, func.count()).group_by(data_keys.c.kek_version)
+        with read_transaction(self.engine) as conn, translate("count keys"):
+            return {int(version): int(count) for version, count in conn.execute(query)}
+
+    # -- writes ------------------------------------------------------------------
+
+    def put_many(self, rows: Sequence[WrappedKeyRow]) -> None:
+        """Store new wrapped keys, all in one transaction.
+
+        :raises Conflict: a customer already has a key (nothing is stored).
+        :raises StorageError: the database failed.
+        """
+        if not rows:
+            return
+        params: list[dict[str, Any]] = [dict(zip(_NAMES, astuple(row), strict=True)) for row in rows]
+        with (
+            translate("put keys", conflict="a customer already has a data key"),
+            write_transaction(self.engine) as conn,
+        ):
+            conn.execute(insert(data_keys), params)
+
+    def rewrap_many(self, rows: Sequence[tuple[str, str, int, int, bytes]]) -> int:
+        """Replace wrapped keys after a KEK rotation, each only if still at its old version.
+
+        The compare-and-set means a concurrent rewrap (or destroy) is never
+        overwritten: such rows are skipped and not counted.
+
+        :param rows: ``(tenant, customer_id, old_kek_version, new_kek_version, new_wrapped)``.
+        :returns: how many keys were replaced.
+        :raises StorageError: the database failed.
+        """
+        if not rows:
+            return 0
+        statement = (
+            update(data_keys)
+            .where(
+                data_keys.c.tenant == bindparam("b_tenant"),
+                data_keys.c.customer_id == bindparam("b_customer_id"),
+                data_keys.c.kek_version == bindparam("b_old"),
+            )
+            .values(
+                kek_version=bindparam("b_new"), wrapped=bindparam("b_wrapped"), rotated_at=bindparam("b_at")
+            )
+        )
+        now = self._clock.now()
+        changed = 0
+        with translate("rewrap keys"), write_transaction(self.engine) as conn:
+            # One statement per row rather than executemany: the drivers do not agree on
+            # what rowcount means for a batch, and the count is the point here.
+            for tenant, customer_id, old, new, wrapped in rows:
+                result = conn.execute(
+                    statement,
+                    {
+                        "b_tenant": tenant,
+                        "b_customer_id": customer_id,
+                        "b_old": old,
+                        "b_new": new,
+                        "b_wrapped": wrapped,
+                        "b_at": now,
+                    },
+                )
+                changed += result.rowcount
+        return changed
+
+    def destroy(self, tenant: str, customer_id: str) -> bool:
+        """Delete a customer's wrapped key for good (crypto-shredding).
+
+        On SQLite the log is then checkpointed and truncated, so the key is in neither
+        the database file nor the WAL (see :meth:`scrub`).
+
+        :returns: whether there was a key to destroy.
+        :raises StorageError: the database failed.
+        """
+        query = delete(data_keys).where(data_keys.c.tenant == tenant, data_keys.c.customer_id == customer_id)
+        with translate("destroy key"), write_transaction(self.engine) as conn:
+            existed = conn.execute(query).rowcount > 0
+        if existed:
+            self.scrub()
+        return existed
+
+    def scrub(self) -> bool:
+        """SQLite: copy the WAL into the database file and truncate it to zero bytes.
+
+        Needed after a destroy because the WAL still holds earlier copies of the
+        changed pages. A reader in another process can make the checkpoint stop
+        short; then it returns ``False`` and should be retried.
+
+        :returns: whether the WAL is now empty (always ``True`` on PostgreSQL).
+        :raises StorageError: the database failed.
+        """
+        if not self._sqlite:
+            return True
+        with translate("scrub key store"):
+            raw = self._base_engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                # The driver connection is in autocommit mode, so this runs outside any
+                # transaction, as a TRUNCATE checkpoint must.
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                result = cursor.fetchone()
+                cursor.close()
+            finally:
+                raw.close()
+        # The result row is (busy, frames in the log, frames checkpointed).
+        busy = result is None or result[0] != 0
+        if busy:
+            _log.warning("key store WAL not truncated: another connection is reading; retry scrub()")
+        return not busy

@@ -1,0 +1,53 @@
+"""Plain data passed between the vault, the gate and the edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a staff user, an application client, the system itself or a customer.
+
+    ``role`` names a role of the catalog (or ``bootstrap-admin`` before accounts exist).
+    """
+
+    id: str
+    role: str
+    kind: str = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    customer_id: str
+    record_type: str
+    record_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One rejected import row: ``row`` counts from 1 for the first data row."""
+
+    row: int
+    field: str | None
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "field": self.field, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class ImportReport:
+    accepted: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Decrypted fields of one record (clear values; the gate masks before anything leaves)."""
+
+    ref: RecordRef
+    values: dict[str, str]
+    status: str = "active"
