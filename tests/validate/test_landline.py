@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from phonenumbers import PhoneNumberType
 
 from piguard.errors import ValidationError
 from piguard.validate import landline, phone
+
+FIXED = (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def libphonenumber_says_fixed(national: str) -> bool:
+    parsed = phonenumbers.parse(national, "CN")
+    return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in FIXED
 
 
 def check(raw: str, expected: str) -> None:
@@ -70,3 +81,25 @@ def test_phone_reasons(raw: str, reason: str) -> None:
     with pytest.raises(ValidationError) as caught:
         phone.normalize(raw)
     assert caught.value.reason == reason
+
+
+def test_area_code_split_matches_phonenumbers_for_every_area_code() -> None:
+    """The 2-digit (010, 02x) / 3-digit rule equals length_of_geographical_area_code."""
+    checked = 0
+    for area in range(10, 1000):
+        for subscriber in ("2345678", "23456789", "62345678"):
+            national = f"0{area}{subscriber}"
+            parsed = phonenumbers.parse(national, "CN")
+            if not landline.is_valid(national):
+                continue
+            checked += 1
+            area_code, _ = landline.normalize(national).split("-")
+            assert len(area_code) == 1 + phonenumbers.length_of_geographical_area_code(parsed)
+    assert checked > 300
+
+
+@given(st.integers(1, 9), st.text("0123456789", min_size=8, max_size=10))
+def test_validity_agrees_with_phonenumbers(first: int, rest: str) -> None:
+    """Ours accepts a 0-prefixed national number iff phonenumbers calls it a valid fixed line."""
+    national = f"0{first}{rest}"
+    assert landline.is_valid(national) == libphonenumber_says_fixed(national)

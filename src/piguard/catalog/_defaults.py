@@ -30,7 +30,7 @@ from piguard.catalog.vocabulary import BUILTIN_CATEGORIES, BUILTIN_CLASSES
 _NAMED_SECTIONS = ("classes", "categories", "retention_rules", "purposes", "record_types", "roles")
 
 
-def _merge_builtins(data: dict[str, Any], section: str, builtins: Mapping[str, Mapping[str, Any]]) -> None:
+def _merge_builtins(data: dict[str, Any], section: str, builtins: Mapping[Any, Mapping[str, Any]]) -> None:
     given = data.get(section, {})
     if not isinstance(given, dict):
         return
@@ -77,8 +77,8 @@ def _fill_field(field: dict[str, Any], record_retention: Any, data: dict[str, An
                 options = _setting(classes, cls, "default_mask_options")
                 field["mask_options"] = copy.deepcopy(options) if options is not None else {}
     if "retention" not in field:
-        retention = record_retention if record_retention is not None else _setting(
-            classes, cls, "default_retention"
+        retention = (
+            record_retention if record_retention is not None else _setting(classes, cls, "default_retention")
         )
         if retention is not None:
             field["retention"] = retention
@@ -104,7 +104,9 @@ def _purpose_selectors(data: dict[str, Any]) -> list[tuple[str, Selector]]:
 def _derive_purposes(field: dict[str, Any], record_type: str, selectors: list[tuple[str, Selector]]) -> None:
     cls = field.get("class", field.get("cls"))
     category, sensitive, name = field.get("category"), field.get("sensitive"), field.get("name")
-    if not all(isinstance(v, str) for v in (cls, category, name)) or not isinstance(sensitive, bool):
+    if not (isinstance(cls, str) and isinstance(category, str) and isinstance(name, str)):
+        return
+    if not isinstance(sensitive, bool):
         return
     field["purposes"] = sorted(
         {purpose for purpose, sel in selectors if sel.matches(record_type, name, category, cls, sensitive)}

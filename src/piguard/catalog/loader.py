@@ -59,7 +59,9 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _line_map(node: yaml.Node | None, prefix: str = "", lines: dict[str, int] | None = None) -> dict[str, int]:
+def _line_map(
+    node: yaml.Node | None, prefix: str = "", lines: dict[str, int] | None = None
+) -> dict[str, int]:
     """Map each dotted path of the document to its 1-based line."""
     lines = {} if lines is None else lines
     if isinstance(node, yaml.MappingNode):
@@ -133,7 +135,8 @@ def _reject_derived(data: dict[str, Any], file: str) -> None:
         for field_name, field in fields.items():
             if isinstance(field, dict) and "purposes" in field:
                 raise CatalogError(
-                    file, f"record_types.{rt_name}.fields.{field_name}.purposes",
+                    file,
+                    f"record_types.{rt_name}.fields.{field_name}.purposes",
                     "is derived from the purposes section; list the field in a purpose's fields instead",
                 )
 
@@ -150,7 +153,9 @@ def load_catalog_text(text: str, file: str = "<string>") -> Catalog:
     """
     data, lines = _parse(text, file)
     if not isinstance(data, dict):
-        raise CatalogError(file, "", "a catalog must be a YAML mapping with version, name, purposes, record_types …")
+        raise CatalogError(
+            file, "", "a catalog must be a YAML mapping (version, name, purposes, record_types …)"
+        )
     try:
         _reject_derived(data, file)
         try:

@@ -9,6 +9,7 @@ and reports the exact path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Annotated, Any, NamedTuple
 
@@ -333,7 +334,9 @@ class Catalog(_Model):
     @classmethod
     def _version(cls, value: int) -> int:
         if value != SCHEMA_VERSION:
-            raise ValueError(f"unsupported catalog schema version {value}; this piguard reads {SCHEMA_VERSION}")
+            raise ValueError(
+                f"unsupported catalog schema version {value}; this piguard reads {SCHEMA_VERSION}"
+            )
         return value
 
     @field_validator("record_types")
@@ -345,7 +348,7 @@ class Catalog(_Model):
 
     @model_validator(mode="after")
     def _names_match_keys(self) -> Catalog:
-        sections: dict[str, dict[str, Any]] = {
+        sections: dict[str, Mapping[Any, Any]] = {
             "classes": self.classes,
             "categories": self.categories,
             "retention_rules": self.retention_rules,
@@ -360,7 +363,9 @@ class Catalog(_Model):
         for rt_name, record_type in self.record_types.items():
             for key, field in record_type.fields.items():
                 if field.name != key:
-                    raise ValueError(f"record_types.{rt_name}.fields.{key}: name {field.name!r} differs from its key")
+                    raise ValueError(
+                        f"record_types.{rt_name}.fields.{key}: name {field.name!r} differs from its key"
+                    )
         return self
 
     def field(self, record_type: str, name: str) -> Field:

@@ -51,8 +51,13 @@ def _check_retention(file: str, path: str, catalog: Catalog, name: str | None) -
 def _check_fields(file: str, catalog: Catalog) -> None:
     for cls_name, policy in catalog.classes.items():
         path = f"classes.{cls_name}"
-        _check_mask(file, f"{path}.default_mask", policy.default_mask, policy.default_mask_options,
-                    "default_mask_options")
+        _check_mask(
+            file,
+            f"{path}.default_mask",
+            policy.default_mask,
+            policy.default_mask_options,
+            "default_mask_options",
+        )
         _check_retention(file, f"{path}.default_retention", catalog, policy.default_retention)
     for rt_name, record_type in catalog.record_types.items():
         _check_retention(file, f"record_types.{rt_name}.retention", catalog, record_type.retention)
@@ -103,13 +108,17 @@ def _check_roles(file: str, catalog: Catalog) -> None:
             where = rule_text.split(" ", 1)[0]
             if field.cls == "C3":
                 raise CatalogError(
-                    file, where, f"gives clear access to C3 field {rt_name}.{field.name}; "
-                    "C3 data is never shown in clear (R-STO-3)"
+                    file,
+                    where,
+                    f"gives clear access to C3 field {rt_name}.{field.name}; "
+                    "C3 data is never shown in clear (R-STO-3)",
                 )
             if field.sensitive and not role.requires_totp:
                 raise CatalogError(
-                    file, f"{path}.requires_totp", f"must be true: the role sees sensitive field "
-                    f"{rt_name}.{field.name} in clear through {where} (R-USE-2)"
+                    file,
+                    f"{path}.requires_totp",
+                    f"must be true: the role sees sensitive field "
+                    f"{rt_name}.{field.name} in clear through {where} (R-USE-2)",
                 )
 
 

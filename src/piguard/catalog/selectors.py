@@ -123,5 +123,5 @@ def check_kind(text: str, allowed: frozenset[SelectorKind], owner: str) -> Selec
     """
     selector = parse_selector(text)
     if selector.kind not in allowed:
-        raise ValueError(f"selector {text!r} is too broad for {owner}; name fields, record types or categories")
+        raise ValueError(f"selector {text!r} is too broad for {owner}; name fields, record types, categories")
     return selector

@@ -46,7 +46,9 @@ LegalBasis = Literal[
 ]
 
 #: What a retention period is counted from.
-Anchor = Literal["collected", "last_activity", "relationship_end", "transaction_completed", "consent_withdrawn"]
+Anchor = Literal[
+    "collected", "last_activity", "relationship_end", "transaction_completed", "consent_withdrawn"
+]
 
 #: Processing that needs a separate consent (单独同意) under PIPL 29, 23, 25, 39 (R-COL-4).
 SeparateConsent = Literal["sensitive", "provision", "public_disclosure", "cross_border"]

@@ -37,6 +37,6 @@ __all__ = [
     "load_master_secret",
     "parse_header",
     "plan_bits",
-    "secret_aad",
     "sealer_for",
+    "secret_aad",
 ]

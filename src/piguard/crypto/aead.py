@@ -166,13 +166,29 @@ class Sealer:
         # Private seam: a fixed nonce makes output deterministic for test vectors.
         # Production code must always come through seal(), which draws a fresh nonce.
         header = build_header(self.suite, key_id, key_version, nonce)
-        ad = header + aad
+        return header + self._encrypt_raw(nonce, plaintext, header + aad)
+
+    def _encrypt_raw(self, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
+        # Plain GCM (ciphertext || tag) with no piguard header; published GCM
+        # vectors are checked against this.
         if self._aesgcm is not None:
-            return header + self._aesgcm.encrypt(nonce, plaintext, ad)
+            return self._aesgcm.encrypt(nonce, plaintext, ad)
         enc = Cipher(algorithms.SM4(self._key), modes.GCM(nonce)).encryptor()
         enc.authenticate_additional_data(ad)
         body = enc.update(plaintext) + enc.finalize()
-        return header + body + enc.tag
+        return body + enc.tag
+
+    def _decrypt_raw(self, nonce: bytes, body: bytes, ad: bytes) -> bytes:
+        try:
+            if self._aesgcm is not None:
+                return self._aesgcm.decrypt(nonce, body, ad)
+            if len(body) < TAG_SIZE:
+                raise InvalidCiphertext()
+            dec = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, body[-TAG_SIZE:])).decryptor()
+            dec.authenticate_additional_data(ad)
+            return dec.update(body[:-TAG_SIZE]) + dec.finalize()
+        except InvalidTag:
+            raise InvalidCiphertext() from None
 
     def open(self, blob: bytes, aad: bytes) -> bytes:
         """Authenticate and decrypt ``blob``.
@@ -187,18 +203,7 @@ class Sealer:
         header = parse_header(blob)
         if header.suite is not self.suite:
             raise InvalidCiphertext()
-        ad = blob[:HEADER_SIZE] + aad
-        body = blob[HEADER_SIZE:]
-        try:
-            if self._aesgcm is not None:
-                return self._aesgcm.decrypt(header.nonce, body, ad)
-            dec = Cipher(
-                algorithms.SM4(self._key), modes.GCM(header.nonce, body[-TAG_SIZE:])
-            ).decryptor()
-            dec.authenticate_additional_data(ad)
-            return dec.update(body[:-TAG_SIZE]) + dec.finalize()
-        except InvalidTag:
-            raise InvalidCiphertext() from None
+        return self._decrypt_raw(header.nonce, blob[HEADER_SIZE:], blob[:HEADER_SIZE] + aad)
 
 
 def sealer_for(suite: Suite, key: bytes) -> Sealer:

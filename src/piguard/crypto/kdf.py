@@ -15,12 +15,19 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from piguard.crypto.aead import Suite
 from piguard.errors import CryptoError
 
-__all__ = ["constant_time_equal", "hash_for", "hkdf", "hmac_digest", "hmac_for"]
+__all__ = ["constant_time_equal", "hash_bytes", "hash_for", "hkdf", "hmac_digest", "hmac_for"]
 
 
 def hash_for(suite: Suite) -> hashes.HashAlgorithm:
     """The hash of ``suite``: SHA-256 or SM3 (both 32-byte output)."""
     return hashes.SHA256() if suite is Suite.AES256_GCM else hashes.SM3()
+
+
+def hash_bytes(suite: Suite, data: bytes) -> bytes:
+    """The suite's hash (SHA-256 or SM3) of ``data``; 32 bytes."""
+    h = hashes.Hash(hash_for(suite))
+    h.update(data)
+    return h.finalize()
 
 
 def hkdf(suite: Suite, ikm: bytes, *, salt: bytes | None, info: bytes, length: int) -> bytes:

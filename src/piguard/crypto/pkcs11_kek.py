@@ -21,7 +21,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, cast
 
 import pkcs11
 from pkcs11 import Attribute, GCMParams, KeyType, Mechanism, ObjectClass
@@ -48,6 +48,16 @@ _BAD_CIPHERTEXT = (
     p11e.DataLenRange,
     p11e.FunctionFailed,
 )
+
+
+class _TokenKey(Protocol):
+    """What we use of a token AES key; python-pkcs11's static types omit the mixins."""
+
+    def encrypt(self, data: bytes, **kwargs: Any) -> bytes: ...
+
+    def decrypt(self, data: bytes, **kwargs: Any) -> bytes: ...
+
+    def destroy(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +154,7 @@ class Pkcs11Kek(KekProvider):
         self._install_id = install_id
         self._random = random
         self._shared: _Shared | None = _acquire(config, pin)
-        self._keys: dict[int, pkcs11.SecretKey] = {}
+        self._keys: dict[int, _TokenKey] = {}
         try:
             if create:
                 self._new_key(current)
@@ -182,7 +192,7 @@ class Pkcs11Kek(KekProvider):
     def _id(self, version: int) -> bytes:
         return self._install_id + struct.pack(">I", version)
 
-    def _find(self, version: int) -> pkcs11.SecretKey | None:
+    def _find(self, version: int) -> _TokenKey | None:
         shared = self._session()
         query: dict[Attribute, Any] = {
             Attribute.CLASS: ObjectClass.SECRET_KEY,
@@ -196,10 +206,11 @@ class Pkcs11Kek(KekProvider):
                 raise KeyProviderError(f"PKCS#11 search failed: {type(exc).__name__}") from None
         if len(found) > 1:
             raise KeyProviderError(f"several token objects are labelled {_label(version)!r}")
-        key = found[0] if found else None
-        if key is not None and not isinstance(key, pkcs11.SecretKey):
+        if not found:
+            return None
+        if not isinstance(found[0], pkcs11.SecretKey):
             raise KeyProviderError(f"token object {_label(version)!r} is not a secret key")
-        return key
+        return cast(_TokenKey, found[0])
 
     def _new_key(self, version: int) -> None:
         if self._find(version) is not None:
@@ -223,7 +234,7 @@ class Pkcs11Kek(KekProvider):
                 )
             except p11e.PKCS11Error as exc:
                 raise KeyProviderError(f"cannot create a KEK on the token: {type(exc).__name__}") from None
-        self._keys[version] = key
+        self._keys[version] = cast(_TokenKey, key)
 
     def _drop_key(self, version: int) -> None:
         key = self._keys.pop(version, None) or self._find(version)

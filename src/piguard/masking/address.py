@@ -48,5 +48,6 @@ class Address(Operator):
         match = _DIVISIONS.match(value)
         kept = match.group(0).rstrip() if match else ""
         if not kept.strip():
-            kept = value[: min(_FALLBACK_KEEP, len(value) // 2)]
+            # Stop at a mask character: an already masked value stays as it is.
+            kept = value[: min(_FALLBACK_KEEP, len(value) // 2)].split(MASK, 1)[0]
         return kept + _SUFFIX

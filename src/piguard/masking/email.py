@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from piguard.masking._text import MASK
 from piguard.masking.basic import Redact
 from piguard.masking.operator import Operator
 
@@ -23,7 +24,8 @@ class Email(Operator):
         local, at, domain = value.rpartition("@")
         if not (at and local and _plausible_domain(domain)) or any(ch.isspace() for ch in local):
             return Redact.OUTPUT
-        head = local[0] if len(local) >= 2 else ""
+        # A leading "*" is an already masked local part; keeping it would add a fourth star.
+        head = local[0] if len(local) >= 2 and local[0] != MASK else ""
         return f"{head}***@{domain}"
 
 

@@ -1,0 +1,69 @@
+"""The two kinds of recognizer the registry holds.
+
+A :class:`PatternRecognizer` contributes one regex fragment to the registry's
+single combined scanner (the text is scanned once, whatever the number of
+recognizers) and checks each of its matches with :meth:`~PatternRecognizer.verify`
+(checksums, dates, context). A :class:`ScanRecognizer` runs its own pass, for
+types that need more than one regex: names and postal addresses.
+
+Fragments must be linear-time, must not contain capturing groups, and must not
+use ``\\b`` or ``\\w``: in Python both treat CJK characters as word characters,
+so a number glued to Chinese text (``手机13812345678``) would have no boundary.
+Boundaries are explicit ASCII look-arounds instead.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from piguard.detect.context import DEFAULT_CUES, CueBook
+from piguard.detect.finding import Finding
+
+__all__ = ["PatternRecognizer", "Recognizer", "ScanContext", "ScanRecognizer"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanContext:
+    """Settings shared by every recognizer during one scan.
+
+    :param types: the PI types asked for.
+    :param cues: the context cue book.
+    :param window: how many characters before a candidate are searched for cues.
+    """
+
+    types: frozenset[str]
+    cues: CueBook = DEFAULT_CUES
+    window: int = 12
+
+
+class Recognizer(ABC):
+    """Base of every recognizer: a unique name and the PI types it can report."""
+
+    #: Unique name in a registry; also the regex group name of a pattern recognizer.
+    name: str = ""
+    #: The PI types this recognizer can report.
+    types: frozenset[str] = frozenset()
+
+
+class PatternRecognizer(Recognizer):
+    """A recognizer made of one regex fragment plus a check of each match."""
+
+    #: The regex fragment (no capturing groups, no ``\\b``/``\\w``).
+    pattern: str = ""
+
+    @abstractmethod
+    def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
+        """Check the candidate ``text[start:end]`` and append any findings to ``out``.
+
+        Findings below the detector's threshold may be appended; the engine
+        filters them. Findings may cover part of the candidate only.
+        """
+
+
+class ScanRecognizer(Recognizer):
+    """A recognizer that runs its own pass over the text."""
+
+    @abstractmethod
+    def scan(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
+        """Append the findings of this recognizer in ``text`` to ``out``."""

@@ -1,0 +1,36 @@
+"""E-mail addresses, with an ASCII-only local part so CJK text before it is never swallowed."""
+
+from __future__ import annotations
+
+from piguard.detect.context import adjust
+from piguard.detect.finding import Finding
+from piguard.detect.recognizer import PatternRecognizer, ScanContext
+from piguard.validate import email
+
+__all__ = ["EmailRecognizer"]
+
+# Presidio's local part is \w+, which in Python includes CJK, so
+# "联系方式为junguo@example.org" came back whole. ASCII classes only here.
+_PATTERN = (
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+
+#: Score of a syntactically valid address.
+BASE_SCORE = 0.95
+
+
+class EmailRecognizer(PatternRecognizer):
+    """Finds e-mail addresses checked by :func:`piguard.validate.email.is_valid`."""
+
+    name = "email"
+    types = frozenset({"email"})
+    pattern = _PATTERN
+
+    def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
+        """Report the address if the validator accepts it."""
+        value = text[start:end]
+        # A sentence-final dot belongs to the sentence, not the local part.
+        if email.is_valid(value):
+            out.append(Finding(start, end, "email", adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "email")))

@@ -1,0 +1,58 @@
+"""IPv4 and IPv6 addresses, checked with :mod:`ipaddress`."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from piguard.detect.context import adjust
+from piguard.detect.finding import Finding
+from piguard.detect.recognizer import PatternRecognizer, ScanContext
+
+__all__ = ["IPv4Recognizer", "IPv6Recognizer"]
+
+#: Score of a valid address with no cue.
+BASE_SCORE = 0.85
+
+
+class IPv4Recognizer(PatternRecognizer):
+    """Dotted quads; version strings (``v1.2.3.4``, ``版本1.2.3.4``) are turned away by cue or letter."""
+
+    name = "ipv4"
+    types = frozenset({"ip"})
+    # A trailing "." is a full stop; a "." followed by a digit means a longer dotted number.
+    pattern = r"(?<![0-9A-Za-z.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![0-9A-Za-z]|\.[0-9])"
+
+    def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
+        """Report the address if every octet is 0–255 without leading zeros."""
+        try:
+            ipaddress.IPv4Address(text[start:end])
+        except ValueError:
+            return
+        score = adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "ip")
+        if score > 0.0:
+            out.append(Finding(start, end, "ip", score))
+
+
+class IPv6Recognizer(PatternRecognizer):
+    """Colon-hex addresses, compressed (``::``) or full; clock times fail :mod:`ipaddress`."""
+
+    name = "ipv6"
+    types = frozenset({"ip"})
+    pattern = (
+        r"(?<![0-9A-Za-z:])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7})"
+        r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
+        r"(?![0-9A-Za-z:])"
+    )
+
+    def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
+        """Report the address if :class:`ipaddress.IPv6Address` accepts it."""
+        value = text[start:end]
+        if value == "::":
+            return
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            return
+        score = adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "ip")
+        if score > 0.0:
+            out.append(Finding(start, end, "ip", score))
