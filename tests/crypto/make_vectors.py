@@ -82,7 +82,7 @@ def envelope() -> dict[str, Any]:
             ctx["schema_version"],
         )
         nonce = seq(12, 0xA0)
-        pt = "13800138000".encode()
+        pt = b"13800138000"
         fields.append(
             {
                 "suite": suite,
@@ -163,6 +163,24 @@ def blind_index() -> dict[str, Any]:
     }
 
 
+def _adder(cases: list[dict[str, Any]], suite: str, key: bytes, aad: bytes) -> Any:
+    def add(name: str, b: bytes, a: bytes = aad) -> None:
+        cases.append(
+            {"name": f"{suite}: {name}", "suite": suite, "key": key.hex(), "aad": a.hex(), "blob": b.hex()}
+        )
+
+    return add
+
+
+def _flipper(good: bytes) -> Any:
+    def flip(i: int) -> bytes:
+        m = bytearray(good)
+        m[i] ^= 0x01
+        return bytes(m)
+
+    return flip
+
+
 def invalid() -> dict[str, Any]:
     cases: list[dict[str, Any]] = []
     for suite in ("AES256_GCM", "SM4_GCM"):
@@ -170,22 +188,8 @@ def invalid() -> dict[str, Any]:
         aad = pack(b"piguard/field/v1", "acme", "customer", "c-0001", "mobile", 1)
         good = blob(suite, key, 3, 1, seq(12, 0x55), b"secret value", aad)
 
-        def add(name: str, b: bytes, a: bytes = aad) -> None:
-            cases.append(
-                {
-                    "name": f"{suite}: {name}",
-                    "suite": suite,
-                    "key": key.hex(),
-                    "aad": a.hex(),
-                    "blob": b.hex(),
-                }
-            )
-
-        def flip(i: int) -> bytes:
-            m = bytearray(good)
-            m[i] ^= 0x01
-            return bytes(m)
-
+        add = _adder(cases, suite, key, aad)
+        flip = _flipper(good)
         for i, what in [
             (0, "format version"),
             (1, "suite"),

@@ -66,7 +66,11 @@ def test_check_params_refuses_a_declared_hash_key() -> None:
 
 
 def test_unknown_rule() -> None:
-    for call in (lambda: apply_mask("nope", SECRET), lambda: check_params("nope", {}), lambda: get_operator("nope")):
+    for call in (
+        lambda: apply_mask("nope", SECRET),
+        lambda: check_params("nope", {}),
+        lambda: get_operator("nope"),
+    ):
         with pytest.raises(ValidationError, match="unknown masking rule") as info:
             call()
         assert SECRET not in str(info.value)

@@ -22,9 +22,16 @@ CN_PREFIX = re.compile(r"\s*(\(?\+86|0086|86)")
 
 
 def visible(original: str, masked: str, keep: str = "") -> list[int]:
-    """Positions where ``masked`` shows a character of ``original`` (mask characters and ``keep`` excluded)."""
+    """Positions where ``masked`` shows a character of ``original``.
+
+    Mask characters and the characters in ``keep`` (formatting) do not count.
+    """
     assert len(original) == len(masked)
-    return [i for i, (a, b) in enumerate(zip(original, masked, strict=True)) if a == b and a != "*" and a not in keep]
+    return [
+        i
+        for i, (a, b) in enumerate(zip(original, masked, strict=True))
+        if a == b and a != "*" and a not in keep
+    ]
 
 
 def visible_digits(original: str, masked: str) -> int:
@@ -44,7 +51,9 @@ def longest_visible_digit_run(original: str, masked: str) -> int:
 
 def only_hides(original: str, masked: str) -> bool:
     """``masked`` equals ``original`` except that some characters became ``*``."""
-    return len(original) == len(masked) and all(a == b or b == "*" for a, b in zip(original, masked, strict=True))
+    return len(original) == len(masked) and all(
+        a == b or b == "*" for a, b in zip(original, masked, strict=True)
+    )
 
 
 @st.composite
@@ -56,9 +65,14 @@ def grouped_digits(draw: st.DrawFn, min_size: int = 0, max_size: int = 22) -> st
 # mobile -------------------------------------------------------------------------------------------
 
 
-@given(national=grouped_digits(), prefix=st.sampled_from(["", "+86 ", "+86", "0086-", "(+86)"]),
-       keep_last=st.sampled_from([2, 4]))  # fmt: skip
-def test_mobile_shows_at_most_3_plus_keep_last_national_digits(national: str, prefix: str, keep_last: int) -> None:
+@given(
+    national=grouped_digits(),
+    prefix=st.sampled_from(["", "+86 ", "+86", "0086-", "(+86)"]),
+    keep_last=st.sampled_from([2, 4]),
+)
+def test_mobile_shows_at_most_3_plus_keep_last_national_digits(
+    national: str, prefix: str, keep_last: int
+) -> None:
     """R-USE-4: a mobile shows at most 3 + keep_last digits, and half of a short one."""
     assume(not CN_PREFIX.match(national))
     out = apply_mask("mobile", prefix + national, keep_last=keep_last)
@@ -92,10 +106,16 @@ def test_mobile_is_idempotent(value: str, keep_last: int) -> None:
 # resident_id --------------------------------------------------------------------------------------
 
 
-@given(body=st.lists(DIGITS, min_size=17, max_size=17), check=st.sampled_from("0123456789X"),
-       first=st.integers(0, 6), last=st.integers(0, 4))  # fmt: skip
-def test_resident_id_birth_date_always_hidden_r_use_4(body: list[str], check: str, first: int, last: int) -> None:
-    """R-USE-4 / R-MIN-1: positions 7-14 (the birth date) of any 18-character ID are masked, whatever the params."""
+@given(
+    body=st.lists(DIGITS, min_size=17, max_size=17),
+    check=st.sampled_from("0123456789X"),
+    first=st.integers(0, 6),
+    last=st.integers(0, 4),
+)
+def test_resident_id_birth_date_always_hidden_r_use_4(
+    body: list[str], check: str, first: int, last: int
+) -> None:
+    """R-USE-4 / R-MIN-1: positions 7-14 (birth date) of any 18-char ID are masked, whatever the params."""
     value = "".join(body) + check
     out = apply_mask("resident_id", value, first=first, last=last)
     assert only_hides(value, out)
@@ -229,8 +249,12 @@ def test_address_without_division_keeps_two_characters(value: str) -> None:
     assert apply_mask("address", value) == value[: min(2, len(value) // 2)] + "****"
 
 
-@given(local=st.text(min_size=1, max_size=20).filter(lambda s: "@" not in s and not any(c.isspace() for c in s)),
-       domain=st.from_regex(r"[a-z0-9]{1,10}\.[a-z]{2,6}", fullmatch=True))  # fmt: skip
+LOCAL_PART = st.text(min_size=1, max_size=20).filter(
+    lambda s: "@" not in s and not any(c.isspace() for c in s)
+)
+
+
+@given(local=LOCAL_PART, domain=st.from_regex(r"[a-z0-9]{1,10}\.[a-z]{2,6}", fullmatch=True))
 def test_email_shows_first_character_and_domain(local: str, domain: str) -> None:
     out = apply_mask("email", f"{local}@{domain}")
     head = local[0] if len(local) >= 2 else ""
@@ -244,8 +268,12 @@ def test_email_on_any_text(value: str) -> None:
     assert out == "******" or re.fullmatch(r"[^@]?\*\*\*@.+", out, re.DOTALL)
 
 
-@given(year=st.integers(1900, 2099), month=st.integers(1, 12), day=st.integers(1, 28),
-       sep=st.sampled_from(["-", "/", "."]))  # fmt: skip
+@given(
+    year=st.integers(1900, 2099),
+    month=st.integers(1, 12),
+    day=st.integers(1, 28),
+    sep=st.sampled_from(["-", "/", "."]),
+)
 def test_date_shows_year_only(year: int, month: int, day: int, sep: str) -> None:
     value = f"{year}{sep}{month:02d}{sep}{day:02d}"
     out = apply_mask("date", value)
@@ -288,9 +316,26 @@ def test_hash_accepts_lone_surrogates(value: str) -> None:
 # every rule, any input ------------------------------------------------------------------------------
 
 
-@given(value=ANY_TEXT, rule=st.sampled_from(
-    ["clear", "redact", "never", "keep", "name", "mobile", "mobile_seed", "resident_id", "bank_card",
-     "address", "email", "date", "passport"]))  # fmt: skip
+@given(
+    value=ANY_TEXT,
+    rule=st.sampled_from(
+        [
+            "clear",
+            "redact",
+            "never",
+            "keep",
+            "name",
+            "mobile",
+            "mobile_seed",
+            "resident_id",
+            "bank_card",
+            "address",
+            "email",
+            "date",
+            "passport",
+        ]
+    ),
+)
 def test_every_rule_handles_any_text(value: str, rule: str) -> None:
     out = apply_mask(rule, value)
     assert isinstance(out, str)

@@ -14,7 +14,7 @@ from piguard.crypto.context import dek_aad, field_aad, secret_aad
 from piguard.crypto.envelope import DataKeys, WrappedDek
 from piguard.crypto.kek import KekProvider, KekVersionInfo
 from piguard.crypto.keyring import SECRET_NAMES, Keyring, KeyringKind
-from piguard.crypto.master import MasterSecret, generate_master_secret, load_master_secret
+from piguard.crypto.master import MasterSecret, Passphrase, generate_master_secret, load_master_secret
 from piguard.crypto.pkcs11_kek import Pkcs11Config
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Keyring",
     "KeyringKind",
     "MasterSecret",
+    "Passphrase",
     "Pkcs11Config",
     "Sealer",
     "Suite",

@@ -20,9 +20,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from piguard.crypto.aead import Sealer, Suite
+from piguard.crypto.aead import Sealer
 from piguard.crypto.context import dek_aad
-from piguard.crypto.kek import KekProvider
+from piguard.crypto.keyring import Keyring
 from piguard.errors import CryptoError, KeyRetired
 
 __all__ = ["DataKeys", "WrappedDek"]
@@ -52,24 +52,23 @@ class _Entry:
 class DataKeys:
     """Creates, unwraps and caches customer data keys.
 
-    :param kek: the keyring's KEK provider (``keyring.kek``).
-    :param suite: the installation suite; DEKs are ``suite.key_size`` bytes.
+    :param keyring: the opened keyring; its KEK wraps the DEKs and its suite sets
+        their size (``keyring.suite.key_size`` bytes).
     :param cache_size: most unwrapped DEKs kept in memory (0 disables the cache).
     :param random: source of DEK bytes (tests inject a deterministic one).
     """
 
     def __init__(
         self,
-        kek: KekProvider,
-        suite: Suite,
+        keyring: Keyring,
         *,
         cache_size: int = 10_000,
         random: Callable[[int], bytes] = os.urandom,
     ) -> None:
         if cache_size < 0:
             raise CryptoError("cache_size must be >= 0")
-        self.kek = kek
-        self.suite = suite
+        self.kek = keyring.kek
+        self.suite = keyring.suite
         self._random = random
         self._max = cache_size
         self._cache: OrderedDict[_CacheKey, _Entry] = OrderedDict()

@@ -44,11 +44,27 @@ from piguard.crypto.context import pack, secret_aad
 from piguard.crypto.file_kek import FileKek
 from piguard.crypto.kdf import constant_time_equal, hmac_digest
 from piguard.crypto.kek import KekProvider, KekVersionInfo
-from piguard.crypto.master import MasterKdf, MasterSecret, load_master_secret
+from piguard.crypto.master import (
+    MasterKdf,
+    MasterSecret,
+    Passphrase,
+    generate_master_secret,
+    load_master_secret,
+)
 from piguard.crypto.pkcs11_kek import PIN_ENV, Pkcs11Config, Pkcs11Kek
 from piguard.errors import ConfigError, Conflict, CryptoError, InvalidCiphertext, KeyProviderError, UnknownKey
 
-__all__ = ["SECRET_NAMES", "Keyring", "KeyringKind"]
+# Re-exported so callers can build and open keyrings from one module.
+__all__ = [
+    "SECRET_NAMES",
+    "Keyring",
+    "KeyringKind",
+    "MasterSecret",
+    "Passphrase",
+    "Pkcs11Config",
+    "generate_master_secret",
+    "load_master_secret",
+]
 
 KeyringKind = Literal["file", "pkcs11"]
 
@@ -164,7 +180,7 @@ class Keyring:
         :param master_secret: for ``"file"``; ``None`` reads it from the environment
             (:func:`~piguard.crypto.master.load_master_secret`).
         :param pkcs11: for ``"pkcs11"``: module and token.
-        :param pkcs11_pin: for ``"pkcs11"``; ``None`` reads ``PIGUARD_PKCS11_PIN``.
+        :param pkcs11_pin: for ``"pkcs11"``; ``None`` uses ``pkcs11.pin``, then ``PIGUARD_PKCS11_PIN``.
         :param clock: source of creation times.
         :raises Conflict: the file already exists.
         :raises ConfigError: the master secret or PIN is missing or unusable.
@@ -194,7 +210,7 @@ class Keyring:
             if pkcs11 is None:
                 raise CryptoError("a pkcs11 keyring needs a Pkcs11Config")
             doc["pkcs11"] = {"module": pkcs11.module, "token_label": pkcs11.token_label}
-            kek = Pkcs11Kek.generate(pkcs11, _pin(pkcs11_pin), install_id, clock=clock)
+            kek = Pkcs11Kek.generate(pkcs11, _pin(pkcs11_pin or pkcs11.pin), install_id, clock=clock)
         else:
             raise CryptoError(f"unknown keyring kind {kind!r}")
         secrets = {name: os.urandom(32) for name in (*SECRET_NAMES, _MAC_SECRET)}

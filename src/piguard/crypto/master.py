@@ -34,6 +34,7 @@ __all__ = [
     "MASTER_KEY_FILE_ENV",
     "MasterKdf",
     "MasterSecret",
+    "Passphrase",
     "generate_master_secret",
     "load_master_secret",
 ]
@@ -41,7 +42,21 @@ __all__ = [
 MASTER_KEY_ENV: Final = "PIGUARD_MASTER_KEY"
 MASTER_KEY_FILE_ENV: Final = "PIGUARD_MASTER_KEY_FILE"
 
-#: A raw 32-byte key, or text: base64 of 32 bytes (a key) or a passphrase.
+
+class Passphrase(bytes):
+    """UTF-8 passphrase bytes, marked so they are stretched with argon2id, never used as a key.
+
+    A plain ``bytes`` master secret must be a 32-byte key; wrapping it in this type
+    is the only way to pass a passphrase as bytes (so a 32-character passphrase is
+    never mistaken for a key).
+    """
+
+    def __repr__(self) -> str:
+        return "Passphrase(<hidden>)"
+
+
+#: Accepted master secrets: 32 key bytes, a :class:`Passphrase`, or text that is
+#: either base64 of 32 bytes (a key) or a passphrase.
 MasterSecret = bytes | str
 
 _MIN_PASSPHRASE: Final = 12
@@ -66,11 +81,12 @@ def _as_key(text: str) -> bytes | None:
     return raw if len(raw) == 32 else None
 
 
-def load_master_secret(environ: Mapping[str, str]) -> MasterSecret:
+def load_master_secret(environ: Mapping[str, str]) -> bytes:
     """Read the master secret from ``PIGUARD_MASTER_KEY`` or ``PIGUARD_MASTER_KEY_FILE``.
 
     :param environ: the environment (``os.environ`` in production).
-    :returns: the 32 key bytes if the value is base64 of 32 bytes, otherwise the passphrase text.
+    :returns: the 32 key bytes if the value is base64 of 32 bytes, otherwise the
+        passphrase as a :class:`Passphrase`.
     :raises ConfigError: neither or both variables are set, the file cannot be read,
         or a passphrase is shorter than 12 characters. Messages never include the secret.
     """
@@ -96,7 +112,7 @@ def load_master_secret(environ: Mapping[str, str]) -> MasterSecret:
             f"the master secret is neither base64 of 32 bytes nor a passphrase of "
             f"at least {_MIN_PASSPHRASE} characters"
         )
-    return value
+    return Passphrase(value.encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +135,13 @@ class MasterKdf:
         :raises ConfigError: ``secret`` is bytes of the wrong length or a too-short passphrase.
         """
         salt = os.urandom(16)
-        if isinstance(secret, bytes):
+        if isinstance(secret, bytes) and not isinstance(secret, Passphrase):
             if len(secret) != 32:
-                raise ConfigError("a master key must be exactly 32 bytes")
+                raise ConfigError("a master key must be exactly 32 bytes (use Passphrase for passphrases)")
             return cls("hkdf", salt)
-        if _as_key(secret) is not None:
+        if isinstance(secret, str) and _as_key(secret) is not None:
             return cls("hkdf", salt)
-        if len(secret) < _MIN_PASSPHRASE:
+        if len(secret.decode("utf-8") if isinstance(secret, bytes) else secret) < _MIN_PASSPHRASE:
             raise ConfigError(f"a passphrase needs at least {_MIN_PASSPHRASE} characters")
         return cls("argon2id", salt)
 
@@ -167,6 +183,8 @@ class MasterKdf:
             (reported as a wrong master secret).
         """
         if self.kind == "hkdf":
+            if isinstance(secret, Passphrase):
+                raise KeyProviderError("wrong master secret or damaged keyring")
             ikm = secret if isinstance(secret, bytes) else _as_key(secret)
             if ikm is None or len(ikm) != 32:
                 raise KeyProviderError("wrong master secret or damaged keyring")

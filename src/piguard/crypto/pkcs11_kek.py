@@ -62,10 +62,17 @@ class _TokenKey(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Pkcs11Config:
-    """Where the KEKs live. The PIN is not part of the config (it comes from the environment)."""
+    """Where the KEKs live.
+
+    :param module: path of the PKCS#11 library (e.g. ``/usr/lib/softhsm/libsofthsm2.so``).
+    :param token_label: label of the token.
+    :param pin: the user PIN; never saved in the keyring file. When ``None`` the
+        keyring reads ``PIGUARD_PKCS11_PIN``.
+    """
 
     module: str
     token_label: str
+    pin: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -6,7 +6,6 @@ audit log, commit their writes together or not at all.
 """
 
 from __future__ import annotations
-import os
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -79,7 +78,6 @@ class Database:
                 "foreign_keys": "ON",
                 "temp_store": "MEMORY",
                 "secure_delete": "FAST",
-                "cache_size": os.environ.get("CS","-2000"),
             },
         )
 

@@ -1,0 +1,165 @@
+"""The detection engine: one combined scan, verification, overlap resolution, masking.
+
+**Invariant:** the engine never reads the vault and never mutates its input;
+findings carry offsets, not values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from piguard.detect.context import DEFAULT_CUES, CueBook
+from piguard.detect.finding import Finding, MaskResult, Replacement
+from piguard.detect.recognizer import ScanContext
+from piguard.detect.recognizers import default_recognizers
+from piguard.detect.registry import RecognizerRegistry
+from piguard.detect.resolve import resolve
+from piguard.errors import ValidationError
+from piguard.masking import apply_mask
+
+__all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "Detector", "mask_value"]
+
+#: Findings scoring below this are not reported.
+DEFAULT_THRESHOLD = 0.5
+#: Who will read masked text: ``staff`` sees a card's first 6 and last 4 digits,
+#: ``customer`` only the last 4 (requirements §2b).
+AUDIENCES = ("staff", "customer")
+
+#: PI type -> (masking rule, parameters) used by :meth:`Detector.mask_text`.
+MASK_RULES: dict[str, tuple[str, dict[str, Any]]] = {
+    "person": ("name", {}),
+    "mobile": ("mobile", {}),
+    "landline": ("keep", {"first": 4, "last": 2}),
+    "resident_id": ("resident_id", {}),
+    "bank_card": ("bank_card", {}),
+    "email": ("email", {}),
+    "address": ("address", {}),
+    "passport": ("passport", {}),
+    "uscc": ("keep", {"first": 2, "last": 2}),
+    "ip": ("keep", {"first": 0, "last": 0}),
+    "license_plate": ("keep", {"first": 2, "last": 1}),
+    "birth_date": ("date", {}),
+}
+
+
+def mask_value(type_: str, value: str, *, audience: str = "staff") -> str:
+    """Mask one detected ``value`` of ``type_`` with the project's masking operators.
+
+    IPv4 addresses keep their first two octets (``192.168.*.*``): enough to tell
+    an internal network from the internet, not enough to find the host.
+
+    :raises ValidationError: if ``audience`` is not one of :data:`AUDIENCES`.
+    """
+    if audience not in AUDIENCES:
+        raise ValidationError("audience must be 'staff' or 'customer'")
+    rule, params = MASK_RULES.get(type_, ("redact", {}))
+    if type_ == "bank_card":
+        params = {"audience": audience}
+    elif type_ == "ip" and value.count(".") == 3:
+        octets = value.split(".")
+        return f"{octets[0]}.{octets[1]}.*.*"
+    elif type_ == "ip":
+        return apply_mask("redact", value)
+    return apply_mask(rule, value, **params)
+
+
+class Detector:
+    """Finds personal information in text.
+
+    >>> d = Detector()
+    >>> [(f.type, f.start, f.end) for f in d.detect("客户张伟来电，手机13812345678")]
+    [('person', 2, 4), ('mobile', 9, 20)]
+
+    :param registry: the recognizers; the built-in set when None.
+    :param threshold: the lowest score reported.
+    :param window: how many characters before a candidate are searched for cues.
+    :param cues: the context cue book.
+    :raises ValidationError: if ``threshold`` is outside ``[0, 1]`` or ``window`` is negative.
+    """
+
+    def __init__(
+        self,
+        registry: RecognizerRegistry | None = None,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        window: int = 12,
+        cues: CueBook = DEFAULT_CUES,
+    ) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValidationError("threshold must be between 0 and 1")
+        if window < 0:
+            raise ValidationError("window must not be negative")
+        self.registry = registry if registry is not None else RecognizerRegistry(default_recognizers())
+        self.threshold = threshold
+        self.window = window
+        self.cues = cues
+        self._all = self.registry.supported_types()
+        self._contexts: dict[frozenset[str], ScanContext] = {}
+
+    @property
+    def supported_types(self) -> frozenset[str]:
+        """Every type this detector can report."""
+        return self._all
+
+    def _context(self, types: Iterable[str] | None) -> ScanContext:
+        wanted = self._all if types is None else frozenset(types)
+        ctx = self._contexts.get(wanted)
+        if ctx is None:
+            unknown = wanted - self._all
+            if unknown:
+                raise ValidationError(f"unknown PI types: {', '.join(sorted(unknown))}")
+            ctx = ScanContext(types=wanted, cues=self.cues, window=self.window)
+            self._contexts[wanted] = ctx
+        return ctx
+
+    def candidates(self, text: str, *, types: Iterable[str] | None = None) -> list[Finding]:
+        """Return every verified finding, before threshold and overlap resolution."""
+        ctx = self._context(types)
+        scanner = self.registry.compile(ctx.types)
+        out: list[Finding] = []
+        if scanner.regex is not None:
+            by_group = scanner.by_group
+            for m in scanner.regex.finditer(text):
+                by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
+        for recognizer in scanner.scanners:
+            recognizer.scan(text, ctx, out)
+        wanted = ctx.types
+        return [f for f in out if f.type in wanted]
+
+    def detect(self, text: str, *, types: Iterable[str] | None = None) -> list[Finding]:
+        """Return the PI found in ``text``, non-overlapping and sorted by start.
+
+        :param text: any text; it is not modified.
+        :param types: restrict to these types (all when None).
+        :raises ValidationError: if ``types`` names an unknown type.
+        """
+        return resolve(self.candidates(text, types=types), self.threshold)
+
+    def mask_text(self, text: str, *, audience: str = "staff", types: Iterable[str] | None = None) -> MaskResult:
+        """Return ``text`` with every finding masked, and the list of replacements.
+
+        Replacement offsets refer to the *input* text.
+
+        :raises ValidationError: if ``audience`` is not ``staff`` or ``customer``,
+            or ``types`` names an unknown type.
+        """
+        if audience not in AUDIENCES:
+            raise ValidationError("audience must be 'staff' or 'customer'")
+        findings = self.detect(text, types=types)
+        parts: list[str] = []
+        replacements: list[Replacement] = []
+        cursor = 0
+        for f in findings:
+            masked = mask_value(f.type, text[f.start : f.end], audience=audience)
+            parts.append(text[cursor : f.start])
+            parts.append(masked)
+            replacements.append(Replacement(f.type, f.start, f.end, masked))
+            cursor = f.end
+        parts.append(text[cursor:])
+        return MaskResult("".join(parts), replacements)
+
+    def detect_many(self, texts: Iterable[str], *, types: Iterable[str] | None = None) -> Iterator[list[Finding]]:
+        """Detect in each text of a stream; the same as :meth:`detect` per text."""
+        for text in texts:
+            yield self.detect(text, types=types)

@@ -1,0 +1,52 @@
+"""The default recognizers, one module per family.
+
+Registration order is the order of the combined regex's alternation: at one
+position the first fragment that matches wins, so e-mail (whose local part may
+be all digits), IPv4 and birth dates come before the generic digit run, and
+all-letter-or-digit codes (USCC, passports, plates) after it.
+"""
+
+from __future__ import annotations
+
+from piguard.detect.recognizer import Recognizer
+from piguard.detect.recognizers.address import AddressRecognizer
+from piguard.detect.recognizers.digits import DigitRunRecognizer
+from piguard.detect.recognizers.email import EmailRecognizer
+from piguard.detect.recognizers.identifiers import (
+    BirthDateRecognizer,
+    LicensePlateRecognizer,
+    PassportRecognizer,
+    UsccRecognizer,
+)
+from piguard.detect.recognizers.ip import IPv4Recognizer, IPv6Recognizer
+from piguard.detect.recognizers.person import PersonRecognizer
+
+__all__ = [
+    "AddressRecognizer",
+    "BirthDateRecognizer",
+    "DigitRunRecognizer",
+    "EmailRecognizer",
+    "IPv4Recognizer",
+    "IPv6Recognizer",
+    "LicensePlateRecognizer",
+    "PassportRecognizer",
+    "PersonRecognizer",
+    "UsccRecognizer",
+    "default_recognizers",
+]
+
+
+def default_recognizers() -> list[Recognizer]:
+    """Return fresh instances of every built-in recognizer, in registration order."""
+    return [
+        EmailRecognizer(),
+        IPv4Recognizer(),
+        BirthDateRecognizer(),
+        DigitRunRecognizer(),
+        UsccRecognizer(),
+        PassportRecognizer(),
+        LicensePlateRecognizer(),
+        IPv6Recognizer(),
+        AddressRecognizer(),
+        PersonRecognizer(),
+    ]

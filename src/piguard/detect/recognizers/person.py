@@ -1,0 +1,142 @@
+"""Personal names: Chinese names found next to cues, and pinyin or English names in Latin text.
+
+No model is used. A Chinese name is a surname from the shipped list
+(``data/surnames.txt``, ``data/compound_surnames.txt``) followed by one or two
+characters from the shipped given-name list, 2–4 characters in all, *and* a cue
+next to it: a role before it (``客户``, ``联系人``, ``姓名：``) or a word after it
+(``先生``, ``来电``, ``反映``). A surname+given pair without any cue scores below the
+default threshold: without a cue ``高明`` is as likely an adjective as a person.
+
+Latin names are runs of two or three capitalised words that are all valid
+pinyin syllables with one of them a pinyin surname (``Zhang Wei``, ``Chao Zeng``),
+or any capitalised words right after a title (``Mr``, ``Ms``, ``Dr``) or ``name:``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from piguard.detect.data import words
+from piguard.detect.finding import Finding
+from piguard.detect.recognizer import ScanContext, ScanRecognizer
+
+__all__ = ["PersonRecognizer"]
+
+_BEFORE = (
+    "客户", "顾客", "用户", "会员", "联系人", "姓名", "名字", "收件人", "收货人", "寄件人", "持卡人", "户名",
+    "开户人", "申请人", "投诉人", "来电人", "报案人", "患者", "乘客", "业主", "租户", "经办人", "负责人",
+    "法定代表人", "法人", "被保险人", "投保人", "借款人", "担保人", "家属", "配偶", "丈夫", "妻子", "儿子",
+    "女儿", "父亲", "母亲", "联系", "致电", "转告", "告知", "通知", "协助", "为",
+)
+# Words after a name strong enough to announce one on their own ...
+_AFTER_STRONG = (
+    "先生", "女士", "小姐", "老师", "同学", "来电", "致电", "反映", "投诉", "本人", "您好", "的手机", "的电话",
+    "的身份证", "的银行卡", "的卡", "的邮箱", "的地址", "的账户", "的订单", "家住", "住在", "名下",
+)
+# ... and weaker ones that only confirm a name announced by a role before it.
+_AFTER = (*_AFTER_STRONG, "表示", "称", "说", "要求", "申请", "咨询", "办理", "已", "于", "在", "和", "与",
+          "同意", "确认", "预约", "希望", "的")
+# Words that start with a given-name character and commonly follow a name: if
+# the name's last character begins one of them, that character is not the name's.
+_TAIL_WORDS = ("家住", "家里", "家中", "本人", "和", "一直", "一起", "长期", "安排", "成功", "明天", "新办", "心里")
+
+_PINYIN = re.compile(
+    r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v))"
+    r"{1,3}",
+    re.IGNORECASE,
+)
+_CAPITALISED_RUN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,4}(?![A-Za-z])")
+_TITLE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?|\b(?:[Nn]ame|[Cc]ustomer|[Cc]lient|[Cc]ontact)\s*(?::|is))\s*$")
+_LATIN_CUE = re.compile(
+    r"(?:customer|client|caller|cardholder|contact|user|applicant|passenger|name|客户|联系人|姓名|持卡人)\W{0,3}$",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset({"Hong Kong", "Xi An"})
+
+#: Score with a cue on both sides, on one side, and with none.
+BOTH_SCORE, ONE_SCORE, NO_CUE_SCORE = 0.95, 0.85, 0.3
+
+
+def _alternation(items: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(items, key=len, reverse=True))
+
+
+class PersonRecognizer(ScanRecognizer):
+    """Finds Chinese names next to cues and pinyin/English names in Latin text."""
+
+    name = "person"
+    types = frozenset({"person"})
+
+    def __init__(self) -> None:
+        single = "".join(words("surnames.txt"))
+        compound = words("compound_surnames.txt")
+        self._compound = frozenset(compound)
+        given = "".join(words("given_chars.txt"))
+        name = f"(?:{_alternation(compound)}|[{single}])[{given}]{{1,2}}"
+        self._chinese = re.compile(
+            f"(?:{_alternation(_BEFORE)})(?:[:：]\\s?|\\s)?(?P<a>{name})|(?P<b>{name})(?=(?:{_alternation(_AFTER_STRONG)}))"
+        )
+        self._after = re.compile(_alternation(_AFTER))
+        self._given = frozenset(given)
+        self._pinyin_surnames = frozenset(s.lower() for s in words("pinyin_surnames.txt"))
+
+    def scan(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
+        """Append Chinese and Latin name findings."""
+        self._scan_chinese(text, out)
+        if _has_upper(text):
+            self._scan_latin(text, ctx, out)
+
+    def _scan_chinese(self, text: str, out: list[Finding]) -> None:
+        after = self._after
+        for m in self._chinese.finditer(text):
+            group = "a" if m.start("a") >= 0 else "b"
+            start, end = m.span(group)
+            surname_len = 2 if text[start : start + 2] in self._compound else 1
+            if group == "b":
+                out.append(Finding(start, end, "person", ONE_SCORE))
+                continue
+            if end - start - surname_len == 2 and (
+                after.match(text, end - 1) or text.startswith(_TAIL_WORDS, end - 1)
+            ):
+                end -= 1  # "客户王伟说" vs "客户张伟家住...": the last character starts the next word.
+            score = BOTH_SCORE if after.match(text, end) else ONE_SCORE
+            out.append(Finding(start, end, "person", score))
+
+    def _scan_latin(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
+        for m in _CAPITALISED_RUN.finditer(text):
+            parts = re.split(r"[ \-]", m.group())
+            titled = _TITLE.search(text, max(0, m.start() - 12), m.start()) is not None
+            cued = titled or _LATIN_CUE.search(text, max(0, m.start() - ctx.window), m.start()) is not None
+            span = self._best_pinyin_span(parts)
+            if span is None:
+                if titled:
+                    # "Mr John Smith": any two capitalised words after a title.
+                    end = m.start() + len(" ".join(parts[:2]))
+                    out.append(Finding(m.start(), end, "person", ONE_SCORE))
+                continue
+            first, count = span
+            start = m.start() + sum(len(p) + 1 for p in parts[:first])
+            end = start + len(" ".join(parts[first : first + count]))
+            if text[start:end] in _NOT_NAMES:
+                continue
+            out.append(Finding(start, end, "person", BOTH_SCORE if cued else 0.7))
+
+    def _best_pinyin_span(self, parts: list[str]) -> tuple[int, int] | None:
+        # The first window of 3 or 2 words that are all pinyin and hold a surname
+        # at one end ("Zhang Wei", "Chao Zeng", "Ouyang Xiu Ying").
+        for first in range(len(parts) - 1):
+            for count in (3, 2):
+                window = parts[first : first + count]
+                if len(window) < count or not all(_PINYIN.fullmatch(w) for w in window):
+                    continue
+                if window[0].lower() in self._pinyin_surnames or window[-1].lower() in self._pinyin_surnames:
+                    return first, count
+        return None
+
+
+_UPPER = re.compile("[A-Z]")
+
+
+def _has_upper(text: str) -> bool:
+    return _UPPER.search(text) is not None

@@ -1,0 +1,34 @@
+"""Overlap resolution across types: at most one finding per character."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from piguard.detect.finding import Finding
+
+__all__ = ["resolve"]
+
+
+def resolve(findings: Iterable[Finding], threshold: float) -> list[Finding]:
+    """Drop findings under ``threshold`` and keep, among overlapping ones, the longest.
+
+    Length decides first because the longer span is the more specific reading
+    (an address that contains a surname-like street name, a card run that
+    contains a phone-shaped group); the score breaks ties. Arbitration
+    between types that read the *same* characters (ID versus card) is done by
+    the digit-run recognizer with both checksums and the cue, before this.
+
+    :returns: non-overlapping findings sorted by start.
+    """
+    ranked = sorted(
+        (f for f in findings if f.score >= threshold),
+        key=lambda f: (f.start - f.end, -f.score, f.start),
+    )
+    if len(ranked) < 2:
+        return ranked
+    kept: list[Finding] = []
+    for f in ranked:
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    kept.sort()
+    return kept
