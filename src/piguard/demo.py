@@ -16,7 +16,7 @@ from typing import Any
 from faker import Faker
 from stdnum import luhn
 
-from piguard.catalog.model import Field
+from piguard.catalog import Field
 from piguard.errors import ValidationError
 from piguard.service import RequestContext, Service
 from piguard.vault.vault import CUSTOMER

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from piguard.catalog import Catalog
-from piguard.catalog.model import Field
+from piguard.catalog import Catalog, Field
 from piguard.errors import AccessDenied
 
 Level = Literal["deny", "masked", "clear"]

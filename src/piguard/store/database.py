@@ -17,12 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard.errors import Conflict, NotFound
 from piguard.store import _migrate
+from piguard.store._bulk import bulk_insert
 from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
 from piguard.store.rows import RECORD_STATUSES, IndexRow, RecordRow
 from piguard.store.tables import MAX_DIGEST_BYTES, blind_index, data_metadata, meta, records
 
 _RECORD_COLUMNS = [records.c[f.name] for f in fields(RecordRow)]
 _INDEX_NAMES = [f.name for f in fields(IndexRow)]
+_INDEX_COLUMNS = [blind_index.c[name] for name in _INDEX_NAMES]
 _RECORD_NAMES = [f.name for f in fields(RecordRow)]
 
 
@@ -141,25 +143,22 @@ class Database:
             points outside ``rows``.
         :raises StorageError: the database failed.
         """
-        record_params: list[dict[str, Any]] = []
         keys: set[tuple[str, str, str, str]] = set()
         for row in rows:
             _check_record(row)
             keys.add(_record_key(row))
-            record_params.append(dict(zip(_RECORD_NAMES, astuple(row), strict=True)))
-        index_params: list[dict[str, Any]] = []
-        for entry in index_rows:
+        entries = list(index_rows)
+        for entry in entries:
             _check_index(entry)
             if _record_key(entry) not in keys:
                 raise ValueError("an index row points at a record that is not being inserted")
-            index_params.append(dict(zip(_INDEX_NAMES, astuple(entry), strict=True)))
-        if not record_params:
+        if not rows:
             return
         with translate("insert records", conflict="a record with this id already exists"):
             with conn.begin_nested():
-                conn.execute(insert(records), record_params)
-                if index_params:
-                    conn.execute(insert(blind_index), index_params)
+                bulk_insert(conn, records, _RECORD_COLUMNS, map(astuple, rows))
+                if entries:
+                    bulk_insert(conn, blind_index, _INDEX_COLUMNS, map(astuple, entries))
 
     def get_record(self, conn: Connection, tenant: str, record_type: str, record_id: str) -> RecordRow | None:
         """Fetch one record by id, or ``None``.

@@ -23,8 +23,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from piguard import validate
-from piguard.catalog import Catalog
-from piguard.catalog.model import Field
+from piguard.catalog import Catalog, Field
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.aead import Sealer, sealer_for
 from piguard.crypto.blind_index import BlindIndexer, plan_bits

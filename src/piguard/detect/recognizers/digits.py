@@ -92,13 +92,12 @@ class DigitRunRecognizer(PatternRecognizer):
         prefix = _PREFIX.match(token)
         offset = prefix.end() if prefix else 0
         groups = [(m.start(), m.end()) for m in _GROUP.finditer(token, offset)]
-        if token[0] == "(":
-            offset = 0  # The area code's "(" belongs to the number.
         n = len(groups)
         i = 0
         while i < n:
             for j in range(n - 1, i - 1, -1):
-                lo = offset if i == 0 else groups[i][0]
+                # The first span starts at the token start: "+86 " or "(" belongs to it.
+                lo = (0 if prefix or token[0] == "(" else offset) if i == 0 else groups[i][0]
                 hi = groups[j][1]
                 finding = self._classify(
                     text, start + lo, start + hi, groups[i : j + 1], token, kinds, ctx, i == 0 and bool(prefix)
