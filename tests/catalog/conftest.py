@@ -18,7 +18,13 @@ MINIMAL: dict[str, Any] = {
         "customer": {
             "retention": "keep_3y",
             "fields": {
-                "name": {"label": "Name", "category": "identity", "class": "C2", "type": "name", "mask": "name"},
+                "name": {
+                    "label": "Name",
+                    "category": "identity",
+                    "class": "C2",
+                    "type": "name",
+                    "mask": "name",
+                },
                 "mobile": {
                     "label": "Mobile",
                     "category": "contact",

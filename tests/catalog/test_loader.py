@@ -327,4 +327,4 @@ def test_labels_accept_a_plain_string_or_both_languages(minimal: dict[str, Any])
 def test_models_are_frozen(minimal: dict[str, Any]) -> None:
     catalog = _load(minimal)
     with pytest.raises(Exception, match="frozen"):
-        catalog.field("customer", "name").mask = "clear"  # type: ignore[misc]
+        catalog.field("customer", "name").mask = "clear"

@@ -29,7 +29,9 @@ def hsm() -> Pkcs11Config:
     """The SoftHSM2 test token, with its PIN."""
     missing = [v for v in HSM_VARS if not os.environ.get(v)]
     if missing:
-        message = f"SoftHSM2 not configured ({', '.join(missing)} unset); run: eval \"$(scripts/softhsm-setup)\""
+        message = (
+            f'SoftHSM2 not configured ({", ".join(missing)} unset); run: eval "$(scripts/softhsm-setup)"'
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

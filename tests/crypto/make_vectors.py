@@ -66,7 +66,7 @@ def envelope() -> dict[str, Any]:
     for suite in ("AES256_GCM", "SM4_GCM"):
         size = KEY_SIZE[suite]
         dek, kek = seq(size, 0x10), seq(size, 0x80)
-        ctx = {
+        ctx: dict[str, Any] = {
             "tenant": "acme",
             "record_type": "customer",
             "record_id": "c-0001",

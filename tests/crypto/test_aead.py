@@ -19,7 +19,12 @@ def test_roundtrip_and_header(suite: Suite) -> None:
     aad = field_aad("t", "customer", "r1", "mobile", 1)
     blob = sealer.seal(0xDEADBEEF, 4, b"13800138000", aad)
     header = parse_header(blob)
-    assert (header.format_version, header.suite, header.key_id, header.key_version) == (1, suite, 0xDEADBEEF, 4)
+    assert (header.format_version, header.suite, header.key_id, header.key_version) == (
+        1,
+        suite,
+        0xDEADBEEF,
+        4,
+    )
     assert len(blob) == HEADER_SIZE + len(b"13800138000") + 16
     assert sealer.open(blob, aad) == b"13800138000"
 

@@ -1,8 +1,14 @@
 """Per-field access decisions: clear, masked or denied, and the rule that decided.
 
-Deny by default. A role of the catalog decides through ``Role.level_for``; the
-bootstrap administrator (which stands in for real accounts until they exist) sees
-every field except C3 data, which no one ever sees in clear (R-STO-3).
+Deny by default; an explicit deny wins (``Role.level_for``). These are the *static*
+decisions, from the catalog alone; the gate (:mod:`piguard.service`) then narrows them
+with what only run time knows: training, step-up, grants, minors, row scope.
+
+The bootstrap administrator (the credential ``piguard init`` prints) exists to set
+accounts up. With ``bootstrap_reads=False`` (what the gate uses once accounts exist) it
+may administer and load data but reads no customer field at all; with ``True`` (the
+legacy, account-less mode) it sees every field except C3. C3 data is never shown in
+clear to anyone (R-STO-3).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from piguard.errors import AccessDenied
 Level = Literal["deny", "masked", "clear"]
 BOOTSTRAP_ROLE = "bootstrap-admin"
 ACTIONS = frozenset({"read", "write", "search", "list", "export", "erase", "approve", "administer", "audit"})
+#: What the bootstrap credential may do once staff accounts exist: set up, never look.
+BOOTSTRAP_SETUP_ACTIONS = frozenset({"administer", "write"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,21 +37,35 @@ class Decision:
 
 
 class Policy:
-    """Answers "may this role do this action, for this purpose, on this field, and how shown?"."""
+    """Answers "may this role do this action, for this purpose, on this field, and how shown?".
 
-    def __init__(self, catalog: Catalog) -> None:
+    :param catalog: the installation's catalog.
+    :param bootstrap_reads: whether the bootstrap administrator may read customer fields.
+    """
+
+    def __init__(self, catalog: Catalog, *, bootstrap_reads: bool = True) -> None:
         self.catalog = catalog
+        self.bootstrap_reads = bootstrap_reads
+        # The catalog is frozen, so decisions can be memoised for the life of the policy.
+        self._cache: dict[tuple[str, str, str, str], Decision] = {}
 
     def check_action(self, role: str, action: str, purpose: str | None) -> str:
-        """Return the rule that allows ``action`` for ``role``; refuse otherwise.
+        """Return the rule that allows ``action`` for ``role``; refuse otherwise (R-USE-1, R-USE-5).
 
-        :raises AccessDenied: unknown role, action not granted, or purpose not allowed for the role.
+        :raises AccessDenied: unknown action or purpose, unknown role, action not granted, or
+            purpose not allowed for the role.
         """
         if action not in ACTIONS:
             raise AccessDenied(f"unknown action '{action}'")
         if purpose is not None and purpose not in self.catalog.purposes:
             raise AccessDenied(f"unknown purpose '{purpose}'", "purpose")
         if role == BOOTSTRAP_ROLE:
+            if not self.bootstrap_reads and action not in BOOTSTRAP_SETUP_ACTIONS:
+                raise AccessDenied(
+                    f"the bootstrap credential may only set up (administer, load data), not {action}: "
+                    "create a staff user with 'piguard users add' and log in",
+                    "bootstrap administrator",
+                )
             return "bootstrap administrator"
         spec = self.catalog.roles.get(role)
         if spec is None:
@@ -55,15 +77,35 @@ class Policy:
         return f"roles.{role}.actions"
 
     def decide(self, role: str, record_type: str, fdef: Field, purpose: str) -> Decision:
-        """Decide how ``fdef`` is shown to ``role`` reading for ``purpose`` (R-USE-1, R-USE-4, R-USE-5)."""
-        if purpose not in self.catalog.purposes_for(record_type, fdef.name):
+        """Decide how ``fdef`` is shown to ``role`` reading for ``purpose`` (R-USE-1, R-USE-4, R-USE-5).
+
+        Order: the purpose must cover the field; the role's rules decide (deny by default, an
+        explicit deny wins); C3 is then masked with ``never`` whatever the role says.
+        """
+        key = (role, record_type, fdef.name, purpose)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._decide(role, record_type, fdef, purpose)
+        return cached
+
+    def _decide(self, role: str, record_type: str, fdef: Field, purpose: str) -> Decision:
+        if purpose not in fdef.purposes:
             return Decision("deny", "redact", rule=f"purpose '{purpose}' does not cover this field")
-        if fdef.cls == "C3":
-            return Decision("masked", "never", rule="class C3 is never shown")
         if role == BOOTSTRAP_ROLE:
+            if not self.bootstrap_reads:
+                return Decision("deny", "redact", rule="bootstrap administrator reads no customer field")
+            if fdef.cls == "C3":
+                return Decision("masked", "never", rule="class C3 is never shown")
             return Decision("clear", "clear", rule="bootstrap administrator")
         spec = self.catalog.roles.get(role)
         if spec is None:
-            return Decision("deny", "redact")
-        level, mask, mask_options, rule = spec.level_for(fdef, record_type)
-        return Decision(level, mask, dict(mask_options), rule)
+            return Decision("deny", "redact", rule="default deny")
+        access = spec.level_for(fdef, record_type)
+        if access.level == "deny" or access.mask is None:
+            return Decision("deny", "redact", rule=access.rule)
+        if fdef.cls == "C3":
+            # R-STO-3: the loader already refuses roles that see C3 in clear; this is the backstop.
+            return Decision("masked", "never", rule=f"{access.rule}; class C3 is never shown")
+        if access.level == "clear":
+            return Decision("clear", "clear", rule=access.rule)
+        return Decision("masked", access.mask.rule, dict(access.mask.options), access.rule)

@@ -87,6 +87,25 @@ class EraseOut(BaseModel):
     key_destroyed: bool
 
 
+def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    """Authenticate the bearer token of this request (checked on every request)."""
+    inst: Installation = request.app.state.inst
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise errors.AuthenticationFailed("missing bearer token")
+    token = authorization[7:].strip()
+    if check_bootstrap_token(inst.settings, token):
+        return Actor("bootstrap", "bootstrap-admin", "staff")
+    raise errors.AuthenticationFailed("invalid or expired token")
+
+
+Who = Annotated[Actor, Depends(current_actor)]
+
+
+def context(request: Request, who: Actor, purpose: str) -> RequestContext:
+    client = request.client.host if request.client else None
+    return RequestContext(who, purpose, client="api", address=client)
+
+
 def create_app(inst: Installation) -> FastAPI:
     """Build the API over an opened installation."""
     app = FastAPI(
@@ -97,21 +116,8 @@ def create_app(inst: Installation) -> FastAPI:
     app.add_exception_handler(errors.Error, problems.piguard_error)
     app.add_exception_handler(RequestValidationError, problems.request_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.http_error)
+    app.state.inst = inst
     service = inst.service
-
-    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
-        if not authorization or not authorization.lower().startswith("bearer "):
-            raise errors.AuthenticationFailed("missing bearer token")
-        token = authorization[7:].strip()
-        if check_bootstrap_token(inst.settings, token):
-            return Actor("bootstrap", "bootstrap-admin", "staff")
-        raise errors.AuthenticationFailed("invalid or expired token")
-
-    def context(request: Request, who: Actor, purpose: str) -> RequestContext:
-        client = request.client.host if request.client else None
-        return RequestContext(who, purpose, client="api", address=client)
-
-    Who = Annotated[Actor, Depends(actor)]
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

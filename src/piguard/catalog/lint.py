@@ -223,10 +223,9 @@ def _c3(catalog: Catalog) -> Iterator[Finding]:
     for role in catalog.roles.values():
         for rt, field in c3:
             decision = role.level_for(field, rt)
-            mask = decision.mask.rule if decision.mask is not None else "clear"
-            if decision.level == "deny" or mask in C3_MASKS:
+            if decision.level == "deny" or decision.mask in C3_MASKS:
                 continue
-            shown = "in clear" if decision.level == "clear" else f"with mask {mask!r}"
+            shown = "in clear" if decision.level == "clear" else f"with mask {decision.mask!r}"
             yield Finding(
                 "error",
                 decision.rule.split(" ", 1)[0],

@@ -229,23 +229,19 @@ class Quotas(_Model):
     max_export_rows: int | None = PField(default=None, ge=1)
 
 
-class MaskSpec(NamedTuple):
-    """A masking rule of :mod:`piguard.masking` and its parameters."""
-
-    rule: str
-    options: dict[str, Any]
-
-
 class FieldAccess(NamedTuple):
     """The outcome of :meth:`Role.level_for`.
 
     :param level: ``deny``, ``masked`` or ``clear``.
-    :param mask: what to apply to the value; ``None`` when denied, ``clear`` when in clear.
+    :param mask: the :mod:`piguard.masking` rule to apply: ``clear`` when in
+        clear, ``redact`` when denied (never applied, but safe if it were).
+    :param mask_options: the rule's parameters.
     :param rule: the rule that decided, for the audit trail.
     """
 
     level: Level
-    mask: MaskSpec | None
+    mask: str
+    mask_options: dict[str, Any]
     rule: str
 
 
@@ -273,7 +269,7 @@ class Role(_Model):
         category > class = sensitive > ``*``); between equally specific rules
         the more restrictive one wins, and between identical ones the first.
 
-        :returns: the level, the mask to apply and the rule that decided.
+        :returns: the level, the mask and its options to apply, and the rule that decided.
 
         >>> role = Role(name="cs", access=[{"selector": "category:contact", "level": "masked"}])
         >>> f = Field(name="mobile", label="手机", category="contact", cls="C2", sensitive=False,
@@ -287,19 +283,19 @@ class Role(_Model):
             if not selector.matches(record_type, field.name, field.category, field.cls, field.sensitive):
                 continue
             if rule.level == "deny":
-                return FieldAccess("deny", None, self._rule_text(index))
+                return FieldAccess("deny", "redact", {}, self._rule_text(index))
             key = (selector.specificity, _RESTRICTIVENESS[rule.level], -index)
             if best is None or key > best:
                 best = key
         if best is None:
-            return FieldAccess("deny", None, f"roles.{self.name}: default deny")
+            return FieldAccess("deny", "redact", {}, f"roles.{self.name}: default deny")
         index = -best[2]
         rule = self.access[index]
         if rule.level == "clear":
-            return FieldAccess("clear", MaskSpec("clear", {}), self._rule_text(index))
+            return FieldAccess("clear", "clear", {}, self._rule_text(index))
         if rule.mask is not None:
-            return FieldAccess("masked", MaskSpec(rule.mask, dict(rule.mask_options)), self._rule_text(index))
-        return FieldAccess("masked", MaskSpec(field.mask, dict(field.mask_options)), self._rule_text(index))
+            return FieldAccess("masked", rule.mask, dict(rule.mask_options), self._rule_text(index))
+        return FieldAccess("masked", field.mask, dict(field.mask_options), self._rule_text(index))
 
     def _rule_text(self, index: int) -> str:
         rule = self.access[index]

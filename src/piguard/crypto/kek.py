@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from piguard.clock import Clock, SystemClock
-from piguard.crypto.aead import parse_header
+from piguard.crypto.aead import _unpack
 from piguard.errors import CryptoError, InvalidCiphertext, KeyRetired, UnknownKey
 
 __all__ = ["KekProvider", "KekVersionInfo"]
@@ -127,10 +127,10 @@ class KekProvider(ABC):
 
         :raises InvalidCiphertext: the blob is malformed or from another provider kind.
         """
-        header = parse_header(blob)
-        if header.key_id != self.kind_id:
+        _, key_id, key_version, _ = _unpack(blob)
+        if key_id != self.kind_id:
             raise InvalidCiphertext()
-        return header.key_version
+        return key_version
 
     def unwrap(self, blob: bytes, aad: bytes) -> bytes:
         """Decrypt a wrapped data key.

@@ -251,6 +251,8 @@ class Pkcs11Kek(KekProvider):
         with shared.lock:
             try:
                 key.destroy()
+            except (p11e.ObjectHandleInvalid, p11e.KeyHandleInvalid):
+                pass  # Another provider in this process already destroyed it.
             except p11e.PKCS11Error as exc:
                 raise KeyProviderError(f"cannot destroy {_label(version)!r}: {type(exc).__name__}") from None
 
@@ -282,6 +284,9 @@ class Pkcs11Kek(KekProvider):
                 return key.decrypt(blob[HEADER_SIZE:], mechanism=Mechanism.AES_GCM, mechanism_param=params)
             except _BAD_CIPHERTEXT:
                 raise InvalidCiphertext() from None
+            except (p11e.ObjectHandleInvalid, p11e.KeyHandleInvalid):
+                # Destroyed through another provider sharing this token (retired there).
+                raise KeyRetired(f"KEK version {version} is retired") from None
             except p11e.PKCS11Error as exc:
                 raise KeyProviderError(f"PKCS#11 unwrap failed: {type(exc).__name__}") from None
 

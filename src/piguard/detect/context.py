@@ -11,9 +11,10 @@ in ``订单号123，手机13812345678`` the phone's cue is ``手机``, not ``订
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 
-__all__ = ["NUMBER_TYPES", "Cue", "CueBook", "DEFAULT_CUES", "adjust"]
+__all__ = ["DEFAULT_CUES", "NUMBER_TYPES", "Cue", "CueBook", "adjust"]
 
 #: Types whose candidates are digit strings that order numbers, tracking numbers
 #: or amounts can imitate; negative cues only apply to these.
@@ -36,17 +37,55 @@ class Cue:
 
 _POSITIVE: dict[str, tuple[str, ...]] = {
     "resident_id": (
-        "身份证", "身份证号", "身份证号码", "证件号", "证件号码", "身份号码", "公民身份号码", "证号",
-        "身份证件", "ID card", "ID no", "ID number",
+        "身份证",
+        "身份证号",
+        "身份证号码",
+        "证件号",
+        "证件号码",
+        "身份号码",
+        "公民身份号码",
+        "证号",
+        "身份证件",
+        "ID card",
+        "ID no",
+        "ID number",
     ),
     "mobile": (
-        "手机", "手机号", "手机号码", "电话", "联系电话", "联系方式", "号码", "来电", "致电", "回拨",
-        "回电", "拨打", "微信", "tel", "phone", "mobile", "cell",
+        "手机",
+        "手机号",
+        "手机号码",
+        "电话",
+        "联系电话",
+        "联系方式",
+        "号码",
+        "来电",
+        "致电",
+        "回拨",
+        "回电",
+        "拨打",
+        "微信",
+        "tel",
+        "phone",
+        "mobile",
+        "cell",
     ),
     "landline": ("座机", "固话", "电话", "联系电话", "办公电话", "分机", "tel", "phone"),
     "bank_card": (
-        "卡号", "银行卡", "银行卡号", "储蓄卡", "信用卡", "借记卡", "账号", "帐号", "银行账户", "卡",
-        "还款卡", "扣款卡", "尾号", "card", "account",
+        "卡号",
+        "银行卡",
+        "银行卡号",
+        "储蓄卡",
+        "信用卡",
+        "借记卡",
+        "账号",
+        "帐号",
+        "银行账户",
+        "卡",
+        "还款卡",
+        "扣款卡",
+        "尾号",
+        "card",
+        "account",
     ),
     "email": ("邮箱", "电子邮件", "邮件", "email", "e-mail", "mail"),
     "ip": ("IP", "IP地址", "登录地址", "来源", "访问", "address"),
@@ -58,10 +97,49 @@ _POSITIVE: dict[str, tuple[str, ...]] = {
 
 #: Words that announce a number that is not personal information.
 _NEGATIVE: tuple[str, ...] = (
-    "订单", "订单号", "单号", "快递单号", "运单号", "快递", "物流", "工单", "工单号", "流水号", "交易号",
-    "交易流水", "编号", "批次", "合同号", "发票", "发票号", "凭证号", "序列号", "验证码", "金额", "余额",
-    "工号", "会员号", "积分", "邮编", "邮政编码", "型号", "版本", "时间戳", "退款", "件号", "报案号",
-    "保单号", "商品", "SKU", "order", "tracking", "ticket", "invoice", "ref", "version", "serial",
+    "订单",
+    "订单号",
+    "单号",
+    "快递单号",
+    "运单号",
+    "快递",
+    "物流",
+    "工单",
+    "工单号",
+    "流水号",
+    "交易号",
+    "交易流水",
+    "编号",
+    "批次",
+    "合同号",
+    "发票",
+    "发票号",
+    "凭证号",
+    "序列号",
+    "验证码",
+    "金额",
+    "余额",
+    "工号",
+    "会员号",
+    "积分",
+    "邮编",
+    "邮政编码",
+    "型号",
+    "版本",
+    "时间戳",
+    "退款",
+    "件号",
+    "报案号",
+    "保单号",
+    "商品",
+    "SKU",
+    "order",
+    "tracking",
+    "ticket",
+    "invoice",
+    "ref",
+    "version",
+    "serial",
 )
 
 # Characters that end a clause; a cue before one of them belongs to another clause.
@@ -96,15 +174,12 @@ class CueBook:
         """
         lo = start - window if start > window else 0
         chunk = text[lo:start]
-        clause = None
-        for clause in _CLAUSE_END.finditer(chunk):
-            pass
-        if clause is not None:
-            chunk = chunk[clause.end() :]
-        found = None
-        for found in self._regex.finditer(chunk):
-            pass
-        return None if found is None else self._cues[found.group().lower()]
+        # The last clause break and the last cue win; deque(maxlen=1) keeps only it.
+        clause = deque(_CLAUSE_END.finditer(chunk), maxlen=1)
+        if clause:
+            chunk = chunk[clause[0].end() :]
+        found = deque(self._regex.finditer(chunk), maxlen=1)
+        return self._cues[found[0].group().lower()] if found else None
 
 
 DEFAULT_CUES = CueBook(_POSITIVE, _NEGATIVE)

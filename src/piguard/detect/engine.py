@@ -6,6 +6,7 @@ findings carry offsets, not values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -19,6 +20,18 @@ from piguard.errors import ValidationError
 from piguard.masking import apply_mask
 
 __all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "Detector", "mask_value"]
+
+# Every pattern recognizer's match lies in a run of ASCII-ish characters
+# ("islands": digits, Latin letters, punctuation, full-width digits, 年月日 of
+# dates, the plate dot), except for a licence plate's leading province
+# character, one position earlier. Chinese notes are mostly CJK, which Python's
+# regex engine crawls through at ~10 MB/s per alternative tried; this one
+# charset-led pattern skips it at C speed, and the combined regex only runs
+# inside the islands.
+_ISLAND = re.compile(
+    "[\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日]+"
+    "(?: [\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日]+)*"
+)
 
 #: Findings scoring below this are not reported.
 DEFAULT_THRESHOLD = 0.5
@@ -120,8 +133,12 @@ class Detector:
         out: list[Finding] = []
         if scanner.regex is not None:
             by_group = scanner.by_group
-            for m in scanner.regex.finditer(text):
-                by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
+            finditer = scanner.regex.finditer
+            for island in _ISLAND.finditer(text):
+                lo = island.start()
+                # Look-behinds still see the text before ``lo``: pos does not cut it off.
+                for m in finditer(text, lo - 1 if lo else 0, island.end()):
+                    by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
         for recognizer in scanner.scanners:
             recognizer.scan(text, ctx, out)
         wanted = ctx.types
@@ -136,7 +153,9 @@ class Detector:
         """
         return resolve(self.candidates(text, types=types), self.threshold)
 
-    def mask_text(self, text: str, *, audience: str = "staff", types: Iterable[str] | None = None) -> MaskResult:
+    def mask_text(
+        self, text: str, *, audience: str = "staff", types: Iterable[str] | None = None
+    ) -> MaskResult:
         """Return ``text`` with every finding masked, and the list of replacements.
 
         Replacement offsets refer to the *input* text.
@@ -159,7 +178,9 @@ class Detector:
         parts.append(text[cursor:])
         return MaskResult("".join(parts), replacements)
 
-    def detect_many(self, texts: Iterable[str], *, types: Iterable[str] | None = None) -> Iterator[list[Finding]]:
+    def detect_many(
+        self, texts: Iterable[str], *, types: Iterable[str] | None = None
+    ) -> Iterator[list[Finding]]:
         """Detect in each text of a stream; the same as :meth:`detect` per text."""
         for text in texts:
             yield self.detect(text, types=types)

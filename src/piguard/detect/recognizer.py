@@ -37,7 +37,7 @@ class ScanContext:
     window: int = 12
 
 
-class Recognizer(ABC):
+class Recognizer:
     """Base of every recognizer: a unique name and the PI types it can report."""
 
     #: Unique name in a registry; also the regex group name of a pattern recognizer.
@@ -46,7 +46,7 @@ class Recognizer(ABC):
     types: frozenset[str] = frozenset()
 
 
-class PatternRecognizer(Recognizer):
+class PatternRecognizer(Recognizer, ABC):
     """A recognizer made of one regex fragment plus a check of each match."""
 
     #: The regex fragment (no capturing groups, no ``\\b``/``\\w``).
@@ -61,7 +61,7 @@ class PatternRecognizer(Recognizer):
         """
 
 
-class ScanRecognizer(Recognizer):
+class ScanRecognizer(Recognizer, ABC):
     """A recognizer that runs its own pass over the text."""
 
     @abstractmethod

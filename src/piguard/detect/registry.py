@@ -76,9 +76,7 @@ class RecognizerRegistry:
         if compiled is None:
             chosen = self.recognizers(types)
             patterns = [r for r in chosen if isinstance(r, PatternRecognizer)]
-            regex = (
-                re.compile("|".join(f"(?P<{r.name}>{r.pattern})" for r in patterns)) if patterns else None
-            )
+            regex = re.compile("|".join(f"(?P<{r.name}>{r.pattern})" for r in patterns)) if patterns else None
             compiled = CompiledScanner(
                 regex=regex,
                 by_group={r.name: r for r in patterns},

@@ -86,9 +86,13 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     (waiting up to busy_timeout) instead of failing with SQLITE_BUSY when a read turns
     into a write after another writer committed. PostgreSQL is unaffected.
 
+    Database errors escaping the block (say, from the caller's own statements) are
+    translated as well; store methods translate theirs first, more precisely.
+
+    :raises Conflict: a unique key was violated.
     :raises StorageError: the database failed, including at commit.
     """
-    with translate("transaction"):
+    with translate("transaction", conflict="a row with this key already exists"):
         with engine.connect() as connection:
             connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
             with connection.begin():
@@ -102,7 +106,7 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
 
     :raises StorageError: the database failed.
     """
-    with translate("read"):
+    with translate("read", conflict="a row with this key already exists"):
         with engine.connect() as connection:
             with connection.begin():
                 yield connection

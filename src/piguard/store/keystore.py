@@ -205,8 +205,8 @@ class KeyStore:
             return
         params: list[dict[str, Any]] = [dict(zip(_NAMES, astuple(row), strict=True)) for row in rows]
         with (
-            translate("put keys", conflict="a customer already has a data key"),
             write_transaction(self.engine) as conn,
+            translate("put keys", conflict="a customer already has a data key"),
         ):
             conn.execute(insert(data_keys), params)
 
@@ -235,7 +235,7 @@ class KeyStore:
         )
         now = self._clock.now()
         changed = 0
-        with translate("rewrap keys"), write_transaction(self.engine) as conn:
+        with write_transaction(self.engine) as conn, translate("rewrap keys"):
             # One statement per row rather than executemany: the drivers do not agree on
             # what rowcount means for a batch, and the count is the point here.
             for tenant, customer_id, old, new, wrapped in rows:
@@ -263,7 +263,7 @@ class KeyStore:
         :raises StorageError: the database failed.
         """
         query = delete(data_keys).where(data_keys.c.tenant == tenant, data_keys.c.customer_id == customer_id)
-        with translate("destroy key"), write_transaction(self.engine) as conn:
+        with write_transaction(self.engine) as conn, translate("destroy key"):
             existed = conn.execute(query).rowcount > 0
         if existed:
             self.scrub()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,11 +11,17 @@ class Actor:
     """Who acts: a staff user, an application client, the system itself or a customer.
 
     ``role`` names a role of the catalog (or ``bootstrap-admin`` before accounts exist).
+    ``kind`` is ``staff``, ``client`` (an application's API key), ``system`` or ``customer``.
+    ``session`` is the id (never the secret) of the token that authenticated the actor;
+    ``step_up_at`` is when the actor last proved a fresh TOTP code; ``name`` is the login name.
     """
 
     id: str
     role: str
     kind: str = "staff"
+    session: str | None = None
+    step_up_at: datetime | None = None
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,9 @@ _ANCHOR = re.compile(
 # backward walk. Mostly verbs and particles that introduce an address.
 _STOP = frozenset("在是到于往的住址为：:，,。；;、！？ \t\n（）()【】[]“”\"'到寄送发给从由")
 _ADMIN_SUFFIX = re.compile(r"[省市区县镇乡州旗盟]")
-_ADDRESS_CUE = re.compile(r"(?:地址|住址|住在|家住|寄到|寄往|送到|送至|收货|位于|居住|户籍|address)\W{0,3}$", re.I)
+_ADDRESS_CUE = re.compile(
+    r"(?:地址|住址|住在|家住|寄到|寄往|送到|送至|收货|位于|居住|户籍|address)\W{0,3}$", re.I
+)
 #: How far back from the street word the walk goes, in characters.
 MAX_BACK = 24
 
@@ -63,7 +65,9 @@ class AddressRecognizer(ScanRecognizer):
             while left > floor and _is_cjk(text[left - 1]) and text[left - 1] not in _STOP:
                 left -= 1
             head = text[left:anchor]
-            province = self._provinces.search(head)
+            # A province name that ends where the street word starts is the
+            # street's name (北京路, 香港街), not a province.
+            province = next((p for p in self._provinces.finditer(head) if p.end() < len(head)), None)
             if province is not None:
                 start, base = left + province.start(), 0.85
             elif _ADMIN_SUFFIX.search(head):

@@ -100,7 +100,14 @@ class DigitRunRecognizer(PatternRecognizer):
                 lo = (0 if prefix or token[0] == "(" else offset) if i == 0 else groups[i][0]
                 hi = groups[j][1]
                 finding = self._classify(
-                    text, start + lo, start + hi, groups[i : j + 1], token, kinds, ctx, i == 0 and bool(prefix)
+                    text,
+                    start + lo,
+                    start + hi,
+                    groups[i : j + 1],
+                    token,
+                    kinds,
+                    ctx,
+                    i == 0 and bool(prefix),
                 )
                 if finding is not None:
                     out.append(finding)

@@ -33,4 +33,11 @@ class EmailRecognizer(PatternRecognizer):
         value = text[start:end]
         # A sentence-final dot belongs to the sentence, not the local part.
         if email.is_valid(value):
-            out.append(Finding(start, end, "email", adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "email")))
+            out.append(
+                Finding(
+                    start,
+                    end,
+                    "email",
+                    adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "email"),
+                )
+            )

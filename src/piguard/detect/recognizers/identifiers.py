@@ -61,7 +61,7 @@ class LicensePlateRecognizer(PatternRecognizer):
     name = "license_plate"
     types = frozenset({"license_plate"})
     pattern = (
-        rf"[{_PROVINCE_ABBREVIATIONS}][A-HJ-NP-Z][·•\- ]?{_PLATE_CHAR}{{5}}"
+        rf"[{_PROVINCE_ABBREVIATIONS}][A-HJ-Z][·•\- ]?{_PLATE_CHAR}{{5}}"
         rf"(?:{_PLATE_CHAR}|[挂学警港澳])?(?![0-9A-Za-z])"
     )
 

@@ -20,7 +20,7 @@ class IPv4Recognizer(PatternRecognizer):
     name = "ipv4"
     types = frozenset({"ip"})
     # A trailing "." is a full stop; a "." followed by a digit means a longer dotted number.
-    pattern = r"(?<![0-9A-Za-z.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![0-9A-Za-z]|\.[0-9])"
+    pattern = r"(?:(?<![0-9A-Za-z.])|(?<=IP)|(?<=ip))[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![0-9A-Za-z]|\.[0-9])"
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if every octet is 0–255 without leading zeros."""
@@ -39,7 +39,7 @@ class IPv6Recognizer(PatternRecognizer):
     name = "ipv6"
     types = frozenset({"ip"})
     pattern = (
-        r"(?<![0-9A-Za-z:])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7})"
+        r"(?:(?<![0-9A-Za-z:])|(?<=IP)|(?<=ip))(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7})"
         r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
         r"(?![0-9A-Za-z:])"
     )

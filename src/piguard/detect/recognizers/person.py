@@ -23,22 +23,119 @@ from piguard.detect.recognizer import ScanContext, ScanRecognizer
 __all__ = ["PersonRecognizer"]
 
 _BEFORE = (
-    "客户", "顾客", "用户", "会员", "联系人", "姓名", "名字", "收件人", "收货人", "寄件人", "持卡人", "户名",
-    "开户人", "申请人", "投诉人", "来电人", "报案人", "患者", "乘客", "业主", "租户", "经办人", "负责人",
-    "法定代表人", "法人", "被保险人", "投保人", "借款人", "担保人", "家属", "配偶", "丈夫", "妻子", "儿子",
-    "女儿", "父亲", "母亲", "车主", "房主", "户主", "联系", "致电", "转告", "告知", "通知", "协助", "请", "为",
+    "客户",
+    "顾客",
+    "用户",
+    "会员",
+    "联系人",
+    "姓名",
+    "名字",
+    "收件人",
+    "收货人",
+    "寄件人",
+    "持卡人",
+    "户名",
+    "开户人",
+    "申请人",
+    "投诉人",
+    "来电人",
+    "报案人",
+    "患者",
+    "乘客",
+    "业主",
+    "租户",
+    "经办人",
+    "负责人",
+    "法定代表人",
+    "法人",
+    "被保险人",
+    "投保人",
+    "借款人",
+    "担保人",
+    "家属",
+    "配偶",
+    "丈夫",
+    "妻子",
+    "儿子",
+    "女儿",
+    "父亲",
+    "母亲",
+    "车主",
+    "房主",
+    "户主",
+    "联系",
+    "致电",
+    "转告",
+    "告知",
+    "通知",
+    "协助",
+    "请",
+    "为",
 )
 # Words after a name strong enough to announce one on their own ...
 _AFTER_STRONG = (
-    "先生", "女士", "小姐", "老师", "同学", "来电", "致电", "反映", "投诉", "本人", "您好", "的手机", "的电话",
-    "的身份证", "的银行卡", "的卡", "的邮箱", "的地址", "的账户", "的订单", "家住", "住在", "名下",
+    "先生",
+    "女士",
+    "小姐",
+    "老师",
+    "同学",
+    "来电",
+    "致电",
+    "反映",
+    "投诉",
+    "本人",
+    "您好",
+    "的手机",
+    "的电话",
+    "的身份证",
+    "的银行卡",
+    "的卡",
+    "的邮箱",
+    "的地址",
+    "的账户",
+    "的订单",
+    "家住",
+    "住在",
+    "名下",
 )
 # ... and weaker ones that only confirm a name announced by a role before it.
-_AFTER = (*_AFTER_STRONG, "表示", "称", "说", "要求", "申请", "咨询", "办理", "已", "于", "在", "和", "与",
-          "同意", "确认", "预约", "希望", "的")
+_AFTER = (
+    *_AFTER_STRONG,
+    "表示",
+    "称",
+    "说",
+    "要求",
+    "申请",
+    "咨询",
+    "办理",
+    "已",
+    "于",
+    "在",
+    "和",
+    "与",
+    "同意",
+    "确认",
+    "预约",
+    "希望",
+    "的",
+)
 # Words that start with a given-name character and commonly follow a name: if
 # the name's last character begins one of them, that character is not the name's.
-_TAIL_WORDS = ("家住", "家里", "家中", "本人", "和", "一直", "一起", "长期", "安排", "成功", "明天", "新办", "心里")
+_TAIL_WORDS = (
+    "家住",
+    "家里",
+    "家中",
+    "本人",
+    "和",
+    "一直",
+    "一起",
+    "长期",
+    "安排",
+    "成功",
+    "明天",
+    "新办",
+    "心里",
+)
 
 _PINYIN = re.compile(
     r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
@@ -47,11 +144,14 @@ _PINYIN = re.compile(
     re.IGNORECASE,
 )
 _CAPITALISED_RUN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,4}(?![A-Za-z])")
-_TITLE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?|\b(?:[Nn]ame|[Cc]ustomer|[Cc]lient|[Cc]ontact)\s*(?::|is))\s*$")
+_TITLE = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?|\b(?:[Nn]ame|[Cc]ustomer|[Cc]lient|[Cc]ontact)\s*(?::|is))\s*$"
+)
 _LATIN_CUE = re.compile(
     r"(?:customer|client|caller|cardholder|contact|user|applicant|passenger|name|客户|联系人|姓名|持卡人)\W{0,3}$",
     re.IGNORECASE,
 )
+_TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof"})
 _NOT_NAMES = frozenset({"Hong Kong", "Xi An"})
 
 #: Score with a cue on both sides, on one side, and with none.
@@ -106,17 +206,23 @@ class PersonRecognizer(ScanRecognizer):
     def _scan_latin(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         for m in _CAPITALISED_RUN.finditer(text):
             parts = re.split(r"[ \-]", m.group())
-            titled = _TITLE.search(text, max(0, m.start() - 12), m.start()) is not None
+            run_start = m.start()
+            titled = _TITLE.search(text, max(0, run_start - 12), run_start) is not None
+            if parts[0] in _TITLES and len(parts) > 2:
+                # "Mr John Smith": the run starts with the title itself.
+                run_start += len(parts[0]) + 1
+                parts = parts[1:]
+                titled = True
             cued = titled or _LATIN_CUE.search(text, max(0, m.start() - ctx.window), m.start()) is not None
             span = self._best_pinyin_span(parts)
             if span is None:
                 if titled:
                     # "Mr John Smith": any two capitalised words after a title.
-                    end = m.start() + len(" ".join(parts[:2]))
-                    out.append(Finding(m.start(), end, "person", ONE_SCORE))
+                    end = run_start + len(" ".join(parts[:2]))
+                    out.append(Finding(run_start, end, "person", ONE_SCORE))
                 continue
             first, count = span
-            start = m.start() + sum(len(p) + 1 for p in parts[:first])
+            start = run_start + sum(len(p) + 1 for p in parts[:first])
             end = start + len(" ".join(parts[first : first + count]))
             if text[start:end] in _NOT_NAMES:
                 continue

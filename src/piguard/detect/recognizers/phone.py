@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from piguard.detect.context import Cue, adjust
 from piguard.validate import landline, mobile
 
@@ -46,7 +48,7 @@ class LandlineKind:
             cuts = [0]
             for g in groups:
                 cuts.append(cuts[-1] + g)
-            parts = [digits[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+            parts = [digits[a:b] for a, b in itertools.pairwise(cuts)]
             if not prefixed and not parts[0].startswith("0"):
                 return 0.0
             candidate, base = "-".join(parts), LANDLINE_GROUPED_SCORE

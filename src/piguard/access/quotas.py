@@ -1,0 +1,127 @@
+"""Quotas against harvesting (R-USE-3): distinct customers per hour, result sizes, export rows.
+
+Limits come from the role in the catalog; a principal may carry tighter limits of its
+own (never looser). The distinct-customer count is persisted, so it holds across CLI
+invocations and API workers; repeated reads of a customer already counted in the
+window do not touch the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select
+
+from piguard.access.decision import BOOTSTRAP_ROLE
+from piguard.access.tables import quota_reads
+from piguard.catalog import Catalog
+from piguard.clock import Clock
+from piguard.errors import QuotaExceeded
+from piguard.store import Database
+from piguard.vault.model import Actor
+
+WINDOW = timedelta(hours=1)
+#: Bound on the in-process memo of (principal, customer) pairs already counted.
+_MEMO_LIMIT = 100_000
+
+
+def _tighter(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+class QuotaMeter:
+    """Counts and limits what principals read."""
+
+    def __init__(self, db: Database, catalog: Catalog, clock: Clock) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.clock = clock
+        #: principal id -> (customers_per_hour, max_results) overrides, filled at authentication.
+        self.overrides: dict[str, tuple[int | None, int | None]] = {}
+        self._seen: dict[tuple[str, str], datetime] = {}
+
+    def customers_per_hour(self, actor: Actor) -> int | None:
+        role = self.catalog.roles.get(actor.role)
+        limit = role.quotas.customers_per_hour if role else None
+        return _tighter(limit, self.overrides.get(actor.id, (None, None))[0])
+
+    def max_results(self, actor: Actor) -> int | None:
+        role = self.catalog.roles.get(actor.role)
+        limit = role.quotas.max_results if role else None
+        return _tighter(limit, self.overrides.get(actor.id, (None, None))[1])
+
+    def max_export_rows(self, actor: Actor) -> int | None:
+        role = self.catalog.roles.get(actor.role)
+        return role.quotas.max_export_rows if role else None
+
+    def check_results(self, actor: Actor, wanted: int, what: str) -> None:
+        """Refuse a search or list asking for (or producing) more than the role's ``max_results``.
+
+        :raises QuotaExceeded: naming the limit.
+        """
+        limit = self.max_results(actor)
+        if limit is not None and wanted > limit:
+            raise QuotaExceeded(
+                f"{what} of {wanted} results exceeds the limit of {limit} for role '{actor.role}' (R-USE-3)",
+                f"roles.{actor.role}.quotas.max_results",
+            )
+
+    def note_customers(self, actor: Actor, customer_ids: Iterable[str]) -> None:
+        """Count ``customer_ids`` as read by ``actor`` now; refuse if that exceeds the hourly limit.
+
+        All or nothing: if the new customers do not all fit, none is counted.
+
+        :raises QuotaExceeded: over ``customers_per_hour``.
+        """
+        limit = self.customers_per_hour(actor)
+        if limit is None or actor.role == BOOTSTRAP_ROLE:
+            return
+        now = self.clock.now()
+        since = now - WINDOW
+        fresh = {c for c in customer_ids if not (since < self._seen.get((actor.id, c), since) <= now)}
+        if not fresh:
+            return
+        with self.db.transaction() as conn:
+            conn.execute(delete(quota_reads).where(quota_reads.c.principal_id == actor.id,
+                                                   quota_reads.c.read_at <= since))
+            counted = {
+                r.customer_id
+                for r in conn.execute(
+                    select(quota_reads.c.customer_id).where(
+                        quota_reads.c.principal_id == actor.id, quota_reads.c.read_at > since
+                    ).distinct()
+                )
+            }
+            new = fresh - counted
+            if len(counted) + len(new) > limit:
+                raise QuotaExceeded(
+                    f"quota reached: at most {limit} distinct customers per hour for role '{actor.role}' "
+                    "(R-USE-3); wait or ask for a higher limit",
+                    f"roles.{actor.role}.quotas.customers_per_hour",
+                )
+            if new:
+                conn.execute(insert(quota_reads), [
+                    {"principal_id": actor.id, "customer_id": c, "read_at": now, "role": actor.role} for c in new
+                ])
+        if len(self._seen) > _MEMO_LIMIT:
+            self._seen.clear()
+        # Only rows written now are memoised: a customer counted earlier has an earlier (unknown
+        # here) time, and memoising it as now would let it outlive its row and escape the count.
+        for c in new:
+            self._seen[(actor.id, c)] = now
+
+    def used(self, actor_id: str) -> int:
+        """Distinct customers ``actor_id`` read in the current window."""
+        since = self.clock.now() - WINDOW
+        with self.db.read() as conn:
+            count = conn.execute(
+                select(func.count(func.distinct(quota_reads.c.customer_id))).where(
+                    quota_reads.c.principal_id == actor_id, quota_reads.c.read_at > since
+                )
+            ).scalar_one()
+        return int(count)

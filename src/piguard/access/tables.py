@@ -1,0 +1,114 @@
+"""The access tables, in SQLAlchemy Core: principals, tokens, grants, training, quota reads.
+
+They live in the DATA database (so that access changes and audit entries can share a
+transaction) but in their own :class:`~sqlalchemy.MetaData`; the migration
+``data_0002_access`` creates them and ``tests/access/test_tables.py`` checks the two agree.
+
+**Invariant:** no secret is stored in a form that can be used directly: passwords are
+argon2id hashes, tokens SHA-256 digests of 256-bit random strings. TOTP secrets must be
+stored usable (the server recomputes codes); they are staff credentials, never customer PI.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Index, Integer, MetaData, String, Table, Text
+
+from piguard.store.tables import UTCDateTime
+
+_ID = 64
+_NAME = 64
+
+access_metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: Staff users and application clients.
+principals = Table(
+    "access_principals",
+    access_metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("kind", String(16), nullable=False),  # staff | client
+    Column("name", String(_NAME), nullable=False, unique=True),
+    Column("role", String(_NAME), nullable=False),
+    Column("password_hash", Text, nullable=True),
+    Column("totp_secret", String(64), nullable=True),
+    # The last TOTP time step accepted: a code of that step or earlier is a replay.
+    Column("totp_last_step", Integer, nullable=True),
+    Column("status", String(16), nullable=False),  # active | disabled | frozen
+    Column("status_reason", Text, nullable=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_at", UTCDateTime, nullable=True),
+    # Per-principal quota overrides; they can only narrow the role's limits.
+    Column("customers_per_hour", Integer, nullable=True),
+    Column("max_results", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(_ID), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Bearer tokens: login sessions and API keys. Only the SHA-256 of the secret is stored.
+tokens = Table(
+    "access_tokens",
+    access_metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("principal_id", String(_ID), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # session | api_key
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("step_up_at", UTCDateTime, nullable=True),
+)
+
+#: Just-in-time grants (clear access to one customer) and export approvals.
+grants = Table(
+    "access_grants",
+    access_metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("kind", String(16), nullable=False),  # clear | export
+    Column("requester_id", String(_ID), nullable=False),
+    Column("requester_role", String(_NAME), nullable=False),
+    Column("customer_id", String(128), nullable=True),
+    Column("record_type", String(_NAME), nullable=True),
+    Column("purpose", String(_NAME), nullable=False),
+    Column("fields", Text, nullable=False),  # JSON list of "record_type.field", or "*"
+    Column("reason", Text, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("max_rows", Integer, nullable=True),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected | revoked | used
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decided_by", String(_ID), nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Index("ix_access_grants_lookup", "requester_id", "customer_id", "purpose", "status"),
+)
+
+#: Training courses completed and confidentiality agreements signed (R-TRN-1).
+training = Table(
+    "access_training",
+    access_metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("principal_id", String(_ID), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # course | agreement
+    Column("course", String(128), nullable=False),
+    Column("completed_on", Date, nullable=False),
+    Column("score", Integer, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    Column("recorded_by", String(_ID), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+#: First read of a customer by a principal within the quota window (R-USE-3).
+quota_reads = Table(
+    "access_quota_reads",
+    access_metadata,
+    Column("principal_id", String(_ID), primary_key=True),
+    Column("customer_id", String(128), primary_key=True),
+    Column("read_at", UTCDateTime, primary_key=True),
+    Column("role", String(_NAME), nullable=False),
+    Index("ix_access_quota_reads_window", "principal_id", "read_at"),
+)

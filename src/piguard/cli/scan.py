@@ -1,0 +1,103 @@
+"""``piguard scan`` and ``piguard mask``: discovery and masking of free text (issue 7).
+
+The main app calls :func:`register`; nothing here reads the vault.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from piguard.cli.output import emit, reporting, stderr, stdout
+from piguard.detect import AUDIENCES, mask_text
+from piguard.detect.discovery import (
+    FileFinding,
+    Summary,
+    TableFinding,
+    scan_database,
+    scan_path,
+    summarize,
+    total_bytes,
+)
+from piguard.errors import ValidationError
+
+__all__ = ["register"]
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def scan(
+    path: Annotated[Path | None, typer.Argument(help="A file or a directory to scan.")] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", help="A SQLAlchemy URL; every table is scanned.")
+    ] = None,
+    sample_rows: Annotated[int, typer.Option(help="Rows read per table (0 = all).")] = 10_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Report where personal information sits: file or table, column or line, type, count, masked samples."""
+    with reporting(as_json):
+        if path is None and database is None:
+            raise ValidationError("give a PATH, --database URL, or both")
+        findings: list[FileFinding | TableFinding] = []
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+        ) as bar:
+            if path is not None:
+                task = bar.add_task("files", total=total_bytes(path))
+                findings.extend(scan_path(path, progress=lambda n: bar.advance(task, n)))
+            if database is not None:
+                rows = bar.add_task("rows", total=None)
+                findings.extend(
+                    scan_database(
+                        database, sample_rows=sample_rows or None, progress=lambda n: bar.advance(rows, n)
+                    )
+                )
+        summary = summarize(findings)
+        emit(
+            {"findings": [f.as_dict() for f in findings], "summary": [s.as_dict() for s in summary]},
+            as_json,
+            lambda: _print_summary(summary),
+        )
+
+
+def _print_summary(summary: list[Summary]) -> None:
+    if not summary:
+        stdout.print("No personal information found.")
+        return
+    table = Table(title="Personal information found")
+    for heading in ("Source", "Column / lines", "Type", "Count", "Masked samples"):
+        table.add_column(heading, justify="right" if heading == "Count" else "left")
+    for row in summary:
+        where = row.column or ", ".join(str(n) for n in row.first_lines) + ("…" if row.count > 10 else "")
+        table.add_row(row.source, where, row.type, str(row.count), "  ".join(row.samples))
+    stdout.print(table)
+
+
+def mask(
+    audience: Annotated[str, typer.Option(help=f"Who reads the output: {' or '.join(AUDIENCES)}.")] = "staff",
+    as_json: JsonOpt = False,
+) -> None:
+    """Read text on standard input and write it with personal information masked."""
+    with reporting(as_json):
+        result = mask_text(sys.stdin.read(), audience=audience)
+        if as_json:
+            emit(result.as_dict(), True)
+        else:
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``scan`` and ``mask`` commands to ``app``."""
+    app.command("scan")(scan)
+    app.command("mask")(mask)

@@ -1,0 +1,87 @@
+"""Privacy notices: content hash, the checks a publishable text must pass, shipped texts.
+
+A notice is published in Chinese and English together; its hash covers both texts and
+the title, so a consent record naming ``(version, hash)`` pins exactly what the customer
+was shown. Publishing a version marked *material* for some purposes makes every
+existing consent to those purposes stale (R-COL-5): see :mod:`piguard.consent.rules`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+
+from piguard.catalog import Catalog
+from piguard.consent.model import NOTICE_KINDS, NoticeKind
+from piguard.errors import ValidationError
+
+#: What every notice must say, per language (R-COL-8; R-MIN-2 for the children's rules):
+#: the retention periods and the channels through which rights are exercised. A text
+#: missing one of these words in a language is refused: it cannot be the notice the law asks for.
+REQUIRED_TERMS: dict[NoticeKind, dict[str, tuple[str, ...]]] = {
+    "privacy": {"zh": ("保存期限", "权利"), "en": ("retention", "rights")},
+    "children": {"zh": ("不满十四周岁", "监护人", "保存期限", "权利"), "en": ("under 14", "guardian", "retention", "rights")},
+}
+
+MAX_TEXT = 200_000
+
+
+def content_hash(title: str, text_zh: str, text_en: str) -> str:
+    """``sha256:`` + hex digest of the canonical JSON of title and both texts."""
+    canonical = json.dumps({"title": title, "zh": text_zh, "en": text_en}, ensure_ascii=False, sort_keys=True)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_notice(
+    catalog: Catalog,
+    *,
+    kind: str,
+    title: str,
+    text_zh: str,
+    text_en: str,
+    material: bool,
+    purposes_changed: tuple[str, ...],
+) -> None:
+    """Refuse a notice that cannot be published.
+
+    :raises ValidationError: naming the part that is wrong (``text_zh``, ``purposes_changed``...).
+    """
+    if kind not in NOTICE_KINDS:
+        raise ValidationError(f"must be one of {', '.join(NOTICE_KINDS)}", "kind")
+    if not title.strip() or len(title) > 200:
+        raise ValidationError("must be 1-200 characters", "title")
+    for lang, text in (("zh", text_zh), ("en", text_en)):
+        name = f"text_{lang}"
+        if not text.strip():
+            raise ValidationError("the notice is published in Chinese and English; this text is empty", name)
+        if len(text) > MAX_TEXT:
+            raise ValidationError(f"longer than {MAX_TEXT} characters", name)
+        if "\x00" in text:
+            raise ValidationError("contains NUL characters", name)
+        folded = text.casefold()
+        for term in REQUIRED_TERMS[kind][lang]:  # type: ignore[index]
+            if term.casefold() not in folded:
+                raise ValidationError(f"a {kind} notice must state '{term}' (R-COL-8, R-MIN-2)", name)
+    for purpose in purposes_changed:
+        if purpose not in catalog.purposes:
+            raise ValidationError(f"unknown purpose '{purpose}'", "purposes_changed")
+    if material and not purposes_changed:
+        raise ValidationError("a material change must name the purposes it changes (R-COL-5)", "purposes_changed")
+    if kind == "children" and material:
+        raise ValidationError("material changes are published in the privacy notice", "material")
+
+
+def shipped_notice(kind: NoticeKind = "privacy") -> tuple[str, str, str]:
+    """The demo notice shipped in ``piguard/catalogs/notices``: ``(title, text_zh, text_en)``."""
+    folder = resources.files("piguard") / "catalogs" / "notices"
+    text_zh = (folder / f"{kind}.zh.md").read_text(encoding="utf-8")
+    text_en = (folder / f"{kind}.en.md").read_text(encoding="utf-8")
+    title = text_en.splitlines()[0].lstrip("# ").strip()
+    return title, text_zh, text_en
+
+
+def read_text_file(path: Path) -> str:
+    """Read a notice text file (UTF-8, BOM tolerated)."""
+    return path.read_text(encoding="utf-8-sig")

@@ -1,0 +1,387 @@
+"""Discovery: where does PI sit in files and databases nobody manages?
+
+:func:`scan_path` streams files line by line (txt, log, csv, json, jsonl) or
+row by row (xlsx, read-only), so files larger than memory work;
+:func:`scan_database` reflects a database with SQLAlchemy and streams a sample
+of each table's rows. Both yield one finding per PI value; :class:`Summary`
+aggregates them into "file or table, column or line, type, count, masked samples".
+
+Findings never carry the value; summaries carry masked samples only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from piguard.detect.engine import Detector, mask_value
+from piguard.errors import NotFound, StorageError, ValidationError
+
+__all__ = [
+    "SUFFIXES",
+    "FileFinding",
+    "Summary",
+    "TableFinding",
+    "scan_database",
+    "scan_path",
+    "summarize",
+]
+
+#: File suffixes scanned when walking a directory.
+SUFFIXES = frozenset({".txt", ".log", ".csv", ".json", ".jsonl", ".xlsx"})
+#: Longest piece of a line scanned at once; longer lines are cut into pieces
+#: that overlap by :data:`OVERLAP` characters so a value on a cut is still seen.
+MAX_CHUNK = 1 << 20
+OVERLAP = 64
+#: Masked samples kept per summary row.
+MAX_SAMPLES = 3
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FileFinding:
+    """One PI value in a file. ``line`` is 1-based; offsets are characters within the line
+    (for xlsx: the row number, and offsets within the cell)."""
+
+    path: str
+    line: int
+    start: int
+    end: int
+    type: str
+    score: float
+    column: str | None = None
+    masked: str = field(default="", repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return ``{"path", "line", "start", "end", "type", "score"}`` (plus ``column`` when known)."""
+        out: dict[str, Any] = {
+            "path": self.path,
+            "line": self.line,
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "score": round(self.score, 3),
+        }
+        if self.column is not None:
+            out["column"] = self.column
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TableFinding:
+    """One PI value in a database column; ``row`` counts rows in scan order, from 1."""
+
+    table: str
+    column: str
+    row: int
+    start: int
+    end: int
+    type: str
+    score: float
+    masked: str = field(default="", repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the finding as a JSON-ready dict."""
+        return {
+            "table": self.table,
+            "column": self.column,
+            "row": self.row,
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass(slots=True)
+class Summary:
+    """Where one type of PI sits: a file or table, a column (or the lines), a count, samples."""
+
+    source: str
+    column: str | None
+    type: str
+    count: int = 0
+    samples: list[str] = field(default_factory=list)
+    first_lines: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as a JSON-ready dict."""
+        return {
+            "source": self.source,
+            "column": self.column,
+            "type": self.type,
+            "count": self.count,
+            "samples": list(self.samples),
+            "lines": list(self.first_lines),
+        }
+
+
+def summarize(findings: Iterable[FileFinding | TableFinding]) -> list[Summary]:
+    """Aggregate findings per (file or table, column, type), keeping a few masked samples."""
+    rows: dict[tuple[str, str | None, str], Summary] = {}
+    for f in findings:
+        if isinstance(f, FileFinding):
+            key, line = (f.path, f.column, f.type), f.line
+        else:
+            key, line = (f.table, f.column, f.type), f.row
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = Summary(*key)
+        row.count += 1
+        if len(row.samples) < MAX_SAMPLES and f.masked not in row.samples:
+            row.samples.append(f.masked)
+        if len(row.first_lines) < 10 and line not in row.first_lines:
+            row.first_lines.append(line)
+    return sorted(rows.values(), key=lambda s: (s.source, s.column or "", s.type))
+
+
+def _detector(detector: Detector | None) -> Detector:
+    if detector is not None:
+        return detector
+    from piguard.detect import default_detector
+
+    return default_detector()
+
+
+def scan_path(
+    path: str | os.PathLike[str],
+    *,
+    detector: Detector | None = None,
+    progress: Progress | None = None,
+) -> Iterator[FileFinding]:
+    """Yield the PI found in a file, or in every supported file under a directory.
+
+    Text files are decoded as UTF-8, or as GB 18030 when the start of the file
+    is not UTF-8 (exports from Chinese Windows tools). Files whose suffix is not
+    in :data:`SUFFIXES` are skipped when walking a directory but scanned as text
+    when named directly.
+
+    :param path: a file or directory.
+    :param detector: the detector (the shared default when None).
+    :param progress: called with the number of bytes just read, for progress bars.
+    :raises NotFound: if ``path`` does not exist.
+    :raises ValidationError: if a named file cannot be read (unreadable workbook, permission).
+    """
+    root = Path(path)
+    if not root.exists():
+        raise NotFound(f"{root}: no such file or directory")
+    det = _detector(detector)
+    if root.is_dir():
+        for file in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
+            yield from _scan_file(file, det, progress)
+    else:
+        yield from _scan_file(root, det, progress)
+
+
+def total_bytes(path: str | os.PathLike[str]) -> int:
+    """Return how many bytes :func:`scan_path` will read (for a progress bar's total)."""
+    root = Path(path)
+    if root.is_dir():
+        return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return root.stat().st_size if root.exists() else 0
+
+
+def _scan_file(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+    try:
+        if file.suffix.lower() == ".xlsx":
+            yield from _scan_xlsx(file, det, progress)
+        elif file.suffix.lower() == ".csv":
+            yield from _scan_csv(file, det, progress)
+        else:
+            yield from _scan_text(file, det, progress)
+    except OSError as exc:
+        raise ValidationError(f"{file}: cannot read ({exc.strerror or type(exc).__name__})") from None
+
+
+def _encoding(file: Path) -> str:
+    with file.open("rb") as fh:
+        head = fh.read(65536)
+    try:
+        # The cut at 64 KiB may split a character: final=False tolerates that.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _lines(file: Path, progress: Progress | None) -> Iterator[tuple[int, int, str, int]]:
+    """Yield ``(line number, offset of the piece within the line, piece, overlap)`` per piece of each line.
+
+    Long lines come in pieces of at most :data:`MAX_CHUNK` bytes; each piece after
+    the first repeats the last :data:`OVERLAP` characters of the one before.
+    """
+    decoder = codecs.getincrementaldecoder(_encoding(file))(errors="replace")
+    number = 1
+    offset = 0
+    tail = ""
+    with file.open("rb") as fh:
+        while True:
+            raw = fh.readline(MAX_CHUNK)
+            if not raw:
+                break
+            if progress is not None:
+                progress(len(raw))
+            text = decoder.decode(raw)
+            complete = text.endswith("\n")
+            piece = text.rstrip("\r\n") if complete else text
+            yield number, offset - len(tail), tail + piece, len(tail)
+            if complete:
+                number, offset, tail = number + 1, 0, ""
+            else:
+                offset += len(piece)
+                tail = piece[-OVERLAP:]
+        rest = decoder.decode(b"", final=True)
+        if rest:
+            yield number, offset - len(tail), tail + rest, len(tail)
+
+
+def _findings_in(
+    det: Detector, path: str, number: int, base: int, text: str, skip: int, column: str | None = None
+) -> Iterator[FileFinding]:
+    for f in det.detect(text):
+        if f.end <= skip:
+            continue  # Already reported from the previous piece of this line.
+        value = text[f.start : f.end]
+        yield FileFinding(
+            path, number, base + f.start, base + f.end, f.type, f.score, column, mask_value(f.type, value)
+        )
+
+
+def _scan_text(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+    name = str(file)
+    for number, base, text, overlap in _lines(file, progress):
+        yield from _findings_in(det, name, number, base, text, overlap)
+
+
+def _scan_csv(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+    # Lines are scanned as text (offsets within the line, as for any file); the
+    # header names the column a finding falls in, found by parsing the line.
+    name = str(file)
+    header: list[str] | None = None
+    for number, base, text, overlap in _lines(file, progress):
+        if header is None:
+            header = next(csv.reader(io.StringIO(text)), [])
+        bounds = _field_bounds(text)
+        for f in _findings_in(det, name, number, base, text, overlap):
+            index = next((i for i, (a, b) in enumerate(bounds) if a <= f.start - base < b), None)
+            column = header[index] if index is not None and index < len(header) else None
+            yield FileFinding(f.path, f.line, f.start, f.end, f.type, f.score, column, f.masked)
+
+
+def _field_bounds(line: str) -> list[tuple[int, int]]:
+    # Character ranges of the comma-separated fields, honouring double quotes.
+    bounds: list[tuple[int, int]] = []
+    start, quoted = 0, False
+    for i, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            bounds.append((start, i))
+            start = i + 1
+    bounds.append((start, len(line)))
+    return bounds
+
+
+def _scan_xlsx(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file.
+        raise ValidationError(f"{file}: not a readable xlsx workbook ({type(exc).__name__})") from None
+    if progress is not None:
+        progress(file.stat().st_size)
+    name = str(file)
+    try:
+        for sheet in book.worksheets:
+            header: list[str] = []
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number == 1:
+                    header = ["" if v is None else str(v) for v in row]
+                for index, value in enumerate(row):
+                    if value is None or isinstance(value, bool):
+                        continue
+                    letter = get_column_letter(index + 1)
+                    title = header[index] if index < len(header) and header[index] else letter
+                    column = (
+                        f"{sheet.title}!{letter} ({title})" if title != letter else f"{sheet.title}!{letter}"
+                    )
+                    yield from _findings_in(det, name, number, 0, _cell_text(value), 0, column)
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    # Numbers typed into Excel come back as int/float: 13812345678 must not read
+    # "13812345678.0" or "1.38e10".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def scan_database(
+    url: str,
+    *,
+    sample_rows: int | None = 10_000,
+    detector: Detector | None = None,
+    progress: Progress | None = None,
+) -> Iterator[TableFinding]:
+    """Yield the PI found in every table of a database, reflecting its schema.
+
+    Rows are streamed (``yield_per``), at most ``sample_rows`` per table (all
+    rows when None). Every column is read as text, so phone numbers stored as
+    integers are found too.
+
+    :param url: a SQLAlchemy URL, e.g. ``sqlite:///crm.db``.
+    :param progress: called with 1 per row read.
+    :raises StorageError: if the database cannot be reached or read (the reason
+        names the driver error type, not the URL, which may hold a password).
+    """
+    import sqlalchemy as sa
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    det = _detector(detector)
+    try:
+        engine = sa.create_engine(url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise StorageError(f"cannot use database URL ({type(exc).__name__})") from None
+    try:
+        metadata = sa.MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as conn:
+            for table in metadata.sorted_tables:
+                query = sa.select(*table.columns)
+                if sample_rows is not None:
+                    query = query.limit(sample_rows)
+                names = [c.name for c in table.columns]
+                result = conn.execution_options(yield_per=500).execute(query)
+                for number, row in enumerate(result, start=1):
+                    if progress is not None:
+                        progress(1)
+                    for column, value in zip(names, row, strict=True):
+                        if value is None or isinstance(value, bytes | bool):
+                            continue
+                        text = _cell_text(value)
+                        for f in det.detect(text):
+                            yield TableFinding(
+                                table.name,
+                                column,
+                                number,
+                                f.start,
+                                f.end,
+                                f.type,
+                                f.score,
+                                mask_value(f.type, text[f.start : f.end]),
+                            )
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database scan failed ({type(exc).__name__})") from None
+    finally:
+        engine.dispose()
