@@ -27,7 +27,10 @@ POSITIVES: list[tuple[str, list[tuple[str, str]]]] = [
     ("银行卡6222 0212 3456 7894的账户", [("bank_card", "6222 0212 3456 7894")]),
     ("card 4111111111111111 expired", [("bank_card", "4111111111111111")]),
     # Email: the local part never swallows CJK before it.
-    ("联系方式为18953315869或junguo@example.org", [("mobile", "18953315869"), ("email", "junguo@example.org")]),
+    (
+        "联系方式为18953315869或junguo@example.org",
+        [("mobile", "18953315869"), ("email", "junguo@example.org")],
+    ),
     ("邮箱12345678@qq.com。", [("email", "12345678@qq.com")]),
     # IP.
     ("IP为192.168.1.10登录", [("ip", "192.168.1.10")]),

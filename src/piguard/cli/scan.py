@@ -51,6 +51,8 @@ def scan(
             TimeRemainingColumn(),
             console=stderr,
             transient=True,
+            # Only on a terminal: a redirected stderr (a log, CI) gets no bar debris.
+            disable=not stderr.is_terminal,
         ) as bar:
             if path is not None:
                 task = bar.add_task("files", total=total_bytes(path))

@@ -27,7 +27,7 @@ from piguard.catalog import Catalog, Field
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.aead import Sealer, sealer_for
 from piguard.crypto.blind_index import BlindIndexer, plan_bits
-from piguard.crypto.context import field_aad
+from piguard.crypto.context import FieldAadBuilder
 from piguard.crypto.envelope import DataKeys
 from piguard.crypto.keyring import Keyring
 from piguard.errors import Conflict, NotFound, ValidationError
@@ -96,6 +96,7 @@ class Vault:
         self._expected = max(16, expected_customers)
         self._schema_version = catalog.version
         self._bits: dict[tuple[str, str], int] = {}
+        self._aad_builders: dict[tuple[str, int], FieldAadBuilder] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -111,6 +112,13 @@ class Vault:
             raise ValidationError(f"unknown field for record type '{record_type}'", name)
         result: Field = fields[name]
         return result
+
+    def _aad(self, record_type: str, schema_version: int) -> FieldAadBuilder:
+        key = (record_type, schema_version)
+        builder = self._aad_builders.get(key)
+        if builder is None:
+            builder = self._aad_builders[key] = FieldAadBuilder(self.tenant, record_type, schema_version)
+        return builder
 
     def index_bits(self, record_type: str, field: Field) -> int:
         key = (record_type, field.name)
@@ -177,13 +185,10 @@ class Vault:
         return _Prepared(cid, rid, clean)
 
     def _seal_fields(self, sealer: Sealer, record_type: str, record_id: str, values: Mapping[str, str]) -> bytes:
+        aad = self._aad(record_type, self._schema_version)
+        seal = sealer.seal
         cts = {
-            name: sealer.seal(
-                _DEK_KEY_ID,
-                _DEK_KEY_VERSION,
-                value.encode("utf-8"),
-                field_aad(self.tenant, record_type, record_id, name, self._schema_version),
-            )
+            name: seal(_DEK_KEY_ID, _DEK_KEY_VERSION, value.encode("utf-8"), aad(record_id, name))
             for name, value in values.items()
         }
         return payload.pack(cts)
@@ -391,13 +396,13 @@ class Vault:
 
     def _open(self, sealer: Sealer, row: RecordRow, names: Iterable[str]) -> dict[str, str]:
         cts = payload.unpack(row.payload)
+        aad = self._aad(row.record_type, row.schema_version)
         out: dict[str, str] = {}
         for name in names:
             ct = cts.get(name)
             if ct is None:
                 continue
-            aad = field_aad(self.tenant, row.record_type, row.record_id, name, row.schema_version)
-            out[name] = sealer.open(ct, aad).decode("utf-8")
+            out[name] = sealer.open(ct, aad(row.record_id, name)).decode("utf-8")
         return out
 
     def _open_all(self, sealer: Sealer, row: RecordRow) -> dict[str, str]:

@@ -4,8 +4,8 @@ No model is used. A Chinese name is a surname from the shipped list
 (``data/surnames.txt``, ``data/compound_surnames.txt``) followed by one or two
 characters from the shipped given-name list, 2–4 characters in all, *and* a cue
 next to it: a role before it (``客户``, ``联系人``, ``姓名：``) or a word after it
-(``先生``, ``来电``, ``反映``). A surname+given pair without any cue scores below the
-default threshold: without a cue ``高明`` is as likely an adjective as a person.
+(``先生``, ``来电``, ``反映``). A surname+given pair without any cue is not reported:
+without a cue ``高明`` is as likely an adjective as a person.
 
 Latin names are runs of two or three capitalised words that are all valid
 pinyin syllables with one of them a pinyin surname (``Zhang Wei``, ``Chao Zeng``),
@@ -154,8 +154,8 @@ _LATIN_CUE = re.compile(
 _TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof"})
 _NOT_NAMES = frozenset({"Hong Kong", "Xi An"})
 
-#: Score with a cue on both sides, on one side, and with none.
-BOTH_SCORE, ONE_SCORE, NO_CUE_SCORE = 0.95, 0.85, 0.3
+#: Score with a cue on both sides, and on one side.
+BOTH_SCORE, ONE_SCORE = 0.95, 0.85
 
 
 def _alternation(items: tuple[str, ...]) -> str:

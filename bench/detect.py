@@ -1,0 +1,180 @@
+"""Benchmark: piguard.detect against Presidio (model-free), on the generated corpus.
+
+Run ``.venv/bin/python bench/detect.py [--quick]``. Measures, on one core and in
+the same run: MB/s and documents/s of detect + validate + resolve, and of
+detect + mask, for piguard and for presidio-analyzer configured without any
+model (``NoOpNlpEngine``) with equivalent pattern recognizers (GB 11643 and Luhn
+checks in ``validate_result``, Chinese context words), as
+``shared/reference/presidio.md`` describes. Both engines' exact-span precision
+and recall are printed side by side. The last stdout line is one JSON object.
+
+Presidio is optional (not a runtime dependency): without it only piguard's
+figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from piguard.detect import Detector
+from piguard.detect.corpus import Document, generate
+from piguard.detect.evaluation import evaluate
+from piguard.validate import bank_card, resident_id
+
+# The types both engines look for; Presidio has no model-free name recognizer.
+SHARED = ("resident_id", "bank_card", "mobile", "email", "ip", "address")
+
+
+def _time(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _presidio() -> Callable[[str], list[tuple[int, int, str]]] | None:
+    try:
+        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NoOpNlpEngine
+    except ImportError:
+        return None
+
+    class CnId(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            return bool(resident_id.is_valid(pattern_text))
+
+    class Card(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            return bool(bank_card.luhn_ok(pattern_text.replace(" ", "").replace("-", "")))
+
+    d = r"(?<![0-9A-Za-z])"
+    e = r"(?![0-9A-Za-z])"
+    provinces = "|".join(
+        "北京 上海 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
+        "海南 四川 贵州 云南 陕西 甘肃 青海 内蒙古 广西 西藏 宁夏 新疆".split()
+    )
+    recognizers = [
+        CnId(
+            supported_entity="resident_id",
+            supported_language="zh",
+            patterns=[Pattern("id", d + r"[1-9]\d{5}(?:19|20)\d{2}\d{4}\d{3}[\dXx]" + e, 0.5)],
+            context=["身份证", "证件"],
+        ),
+        Card(
+            supported_entity="bank_card",
+            supported_language="zh",
+            patterns=[Pattern("card", d + r"(?:\d{4}[ -]?){3}\d{4}(?:[ -]?\d{1,3})?" + e, 0.3)],
+            context=["卡号", "银行卡"],
+        ),
+        PatternRecognizer(
+            supported_entity="mobile",
+            supported_language="zh",
+            patterns=[Pattern("mobile", r"(?:\+86 ?)?" + d + r"1[3-9]\d[ -]?\d{4}[ -]?\d{4}" + e, 0.6)],
+            context=["手机", "电话"],
+        ),
+        PatternRecognizer(
+            supported_entity="email",
+            supported_language="zh",
+            patterns=[Pattern("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", 0.8)],
+        ),
+        PatternRecognizer(
+            supported_entity="ip",
+            supported_language="zh",
+            patterns=[Pattern("ip", r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9])", 0.6)],
+        ),
+        PatternRecognizer(
+            supported_entity="address",
+            supported_language="zh",
+            patterns=[
+                Pattern(
+                    "address", rf"(?:{provinces})[\u4e00-\u9fa5]{{2,20}}?(?:路|街)(?:\d+号|[A-Za-z]座)", 0.6
+                )
+            ],
+        ),
+    ]
+    registry = RecognizerRegistry(supported_languages=["zh"])
+    for r in recognizers:
+        registry.add_recognizer(r)
+    engine = AnalyzerEngine(
+        registry=registry,
+        nlp_engine=NoOpNlpEngine(models=[{"lang_code": "zh", "model_name": "none"}]),
+        supported_languages=["zh"],
+    )
+
+    def predict(text: str) -> list[tuple[int, int, str]]:
+        return [(r.start, r.end, r.entity_type) for r in engine.analyze(text, language="zh")]
+
+    return predict
+
+
+def _scores(predict: Callable[[str], Iterable[tuple[int, int, str]]], docs: list[Document]) -> dict[str, Any]:
+    scores = evaluate(predict, docs)
+    return {
+        t: {"precision": round(s.precision, 4), "recall": round(s.recall, 4)}
+        for t, s in sorted(scores.items())
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="a small corpus (finishes in well under a minute)"
+    )
+    parser.add_argument("--docs", type=int, default=None, help="number of documents")
+    args = parser.parse_args()
+    count = args.docs or (3000 if args.quick else 20000)
+    docs = generate(count, seed=42)
+    texts = [d.text for d in docs]
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"corpus: {count} documents, {mb:.2f} MB (seed 42)")
+
+    detector = Detector()
+    detector.detect(texts[0])  # compile outside the timing
+    structured = frozenset(detector.supported_types) - {"person", "address"}
+    figures: dict[str, Any] = {"docs": count, "mb": round(mb, 3)}
+    runs = {
+        "piguard_detect": lambda: [detector.detect(t) for t in texts],
+        "piguard_detect_mask": lambda: [detector.mask_text(t) for t in texts],
+        "piguard_detect_no_names_addresses": lambda: [detector.detect(t, types=structured) for t in texts],
+    }
+    presidio = _presidio()
+    if presidio is not None:
+        presidio(texts[0])
+        ptexts = texts if count <= 5000 else texts[:5000]  # Presidio is slow: time a slice.
+        pmb = sum(len(t.encode("utf-8")) for t in ptexts) / 1e6
+    for name, run in runs.items():
+        seconds = _time(run)
+        figures[name] = {"mb_s": round(mb / seconds, 2), "docs_s": round(count / seconds)}
+        print(f"{name:38} {mb / seconds:7.2f} MB/s {count / seconds:9.0f} docs/s")
+    if presidio is not None:
+        seconds = _time(lambda: [presidio(t) for t in ptexts])
+        figures["presidio_custom_noop"] = {
+            "mb_s": round(pmb / seconds, 2),
+            "docs_s": round(len(ptexts) / seconds),
+        }
+        print(f"{'presidio_custom_noop':38} {pmb / seconds:7.2f} MB/s {len(ptexts) / seconds:9.0f} docs/s")
+        ratio = figures["piguard_detect"]["mb_s"] / figures["presidio_custom_noop"]["mb_s"]
+        figures["ratio_detect_vs_presidio"] = round(ratio, 2)
+        print(f"ratio piguard/presidio (detect): {ratio:.2f}x")
+
+    ours = _scores(lambda t: [(f.start, f.end, f.type) for f in detector.detect(t)], docs)
+    figures["piguard_accuracy"] = ours
+    theirs: dict[str, Any] = {}
+    if presidio is not None:
+        theirs = _scores(presidio, docs[: min(count, 5000)])
+        figures["presidio_accuracy"] = theirs
+    print(f"{'type':14} {'piguard P':>10} {'piguard R':>10} {'presidio P':>11} {'presidio R':>11}")
+    for type_ in sorted(ours):
+        p = theirs.get(type_, {})
+        print(
+            f"{type_:14} {ours[type_]['precision']:10.4f} {ours[type_]['recall']:10.4f}"
+            f" {p.get('precision', float('nan')):11.4f} {p.get('recall', float('nan')):11.4f}"
+        )
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Discovery over files and databases (issue 7, point 4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from piguard.detect import discovery
+from piguard.detect.discovery import scan_database, scan_path, summarize
+from piguard.errors import NotFound, StorageError, ValidationError
+
+LINE = "客户张伟来电，手机13812345678"
+
+
+def test_text_file_findings_have_lines_and_offsets(tmp_path: Path) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text(f"无\n{LINE}\n", encoding="utf-8")
+    found = [f.as_dict() for f in scan_path(file)]
+    assert found == [
+        {"path": str(file), "line": 2, "start": 2, "end": 4, "type": "person", "score": 0.95},
+        {"path": str(file), "line": 2, "start": 9, "end": 20, "type": "mobile", "score": 1.0},
+    ]
+
+
+def test_gb18030_file(tmp_path: Path) -> None:
+    file = tmp_path / "export.log"
+    file.write_bytes(LINE.encode("gb18030"))
+    assert [f.type for f in scan_path(file)] == ["person", "mobile"]
+
+
+def test_csv_reports_columns(tmp_path: Path) -> None:
+    file = tmp_path / "customers.csv"
+    file.write_text('姓名,手机,备注\n张三,13812345678,"卡号6222021234567890128, 已核实"\n', encoding="utf-8")
+    found = [(f.column, f.type) for f in scan_path(file)]
+    assert ("手机", "mobile") in found
+    assert ("备注", "bank_card") in found
+
+
+def test_jsonl_and_directory_walk(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(json.dumps({"note": LINE}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "skip.bin").write_bytes(b"13812345678")
+    found = list(scan_path(tmp_path))
+    assert {f.path for f in found} == {str(tmp_path / "a.jsonl")}
+
+
+def test_xlsx(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "客户"
+    sheet.append(["姓名", "手机"])
+    sheet.append(["张三", 13812345678])
+    file = tmp_path / "list.xlsx"
+    book.save(file)
+    found = list(scan_path(file))
+    assert [(f.line, f.column, f.type, f.masked) for f in found] == [
+        (2, "客户!B (手机)", "mobile", "138****5678")
+    ]
+
+
+def test_long_lines_are_streamed_in_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discovery, "MAX_CHUNK", 256)
+    filler = "无关内容" * 100
+    text = filler + "手机13812345678" + filler + "手机13912345678"
+    file = tmp_path / "one-line.txt"
+    file.write_text(text, encoding="utf-8")
+    found = [(f.start, f.end) for f in scan_path(file)]
+    expected = [(m, m + 11) for m in (text.index("13812345678"), text.index("13912345678"))]
+    assert found == expected
+
+
+def test_summary_masks_samples(tmp_path: Path) -> None:
+    file = tmp_path / "n.txt"
+    file.write_text(f"{LINE}\n{LINE}\n", encoding="utf-8")
+    rows = {s.type: s.as_dict() for s in summarize(scan_path(file))}
+    assert rows["mobile"]["count"] == 2
+    assert rows["mobile"]["samples"] == ["138****5678"]
+    assert rows["mobile"]["lines"] == [1, 2]
+    assert "13812345678" not in json.dumps([r for r in rows.values()], ensure_ascii=False)
+
+
+def test_missing_path() -> None:
+    with pytest.raises(NotFound):
+        list(scan_path("/nonexistent/piguard"))
+
+
+def test_damaged_xlsx(tmp_path: Path) -> None:
+    file = tmp_path / "bad.xlsx"
+    file.write_bytes(b"not a zip")
+    with pytest.raises(ValidationError):
+        list(scan_path(file))
+
+
+def test_database_scan(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table contacts (id integer primary key, phone integer, note text)"))
+        conn.execute(sa.text("insert into contacts values (1, 13812345678, '邮箱 a.b@example.com')"))
+        conn.execute(sa.text("insert into contacts values (2, null, '无')"))
+    engine.dispose()
+    found = [(f.table, f.column, f.row, f.type, f.masked) for f in scan_database(url)]
+    assert found == [
+        ("contacts", "phone", 1, "mobile", "138****5678"),
+        ("contacts", "note", 1, "email", "a***@example.com"),
+    ]
+
+
+def test_database_errors_do_not_echo_the_url() -> None:
+    with pytest.raises(StorageError) as info:
+        list(scan_database("nosuchdriver://user:secret@host/db"))
+    assert "secret" not in str(info.value)
