@@ -100,14 +100,34 @@ class AccessControl:
 
     # ------------------------------------------------------------------ events
 
-    def _record(self, actor: Actor | None, action: str, *, result: str = "ok", rule: str = "",
-                detail: dict[str, Any] | None = None, actor_id: str | None = None) -> None:
-        self.recorder.record(AccessEvent(
-            time=self.clock.now(), actor_id=actor_id or (actor.id if actor else "anonymous"),
-            role=actor.role if actor else "", action=action, purpose="", record_type=None, customer_id=None,
-            record_id=None, fields=(), decision="allow" if result == "ok" else "deny", rule=rule, result=result,
-            session=actor.session if actor else None, detail=detail or {},
-        ))
+    def _record(
+        self,
+        actor: Actor | None,
+        action: str,
+        *,
+        result: str = "ok",
+        rule: str = "",
+        detail: dict[str, Any] | None = None,
+        actor_id: str | None = None,
+    ) -> None:
+        self.recorder.record(
+            AccessEvent(
+                time=self.clock.now(),
+                actor_id=actor_id or (actor.id if actor else "anonymous"),
+                role=actor.role if actor else "",
+                action=action,
+                purpose="",
+                record_type=None,
+                customer_id=None,
+                record_id=None,
+                fields=(),
+                decision="allow" if result == "ok" else "deny",
+                rule=rule,
+                result=result,
+                session=actor.session if actor else None,
+                detail=detail or {},
+            )
+        )
 
     def require(self, actor: Actor, action: str = "administer") -> str:
         """Return the rule allowing ``actor`` to ``action``; record and raise otherwise.
@@ -134,9 +154,19 @@ class AccessControl:
         if self.bootstrap_token_hash and hmac.compare_digest(self.bootstrap_token_hash, digest):
             return Actor(BOOTSTRAP_ID, BOOTSTRAP_ROLE, "staff", name="bootstrap")
         query = (
-            select(tokens.c.id, tokens.c.expires_at, tokens.c.revoked_at, tokens.c.step_up_at,
-                   principals.c.id.label("pid"), principals.c.kind, principals.c.name, principals.c.role,
-                   principals.c.status, principals.c.customers_per_hour, principals.c.max_results)
+            select(
+                tokens.c.id,
+                tokens.c.expires_at,
+                tokens.c.revoked_at,
+                tokens.c.step_up_at,
+                principals.c.id.label("pid"),
+                principals.c.kind,
+                principals.c.name,
+                principals.c.role,
+                principals.c.status,
+                principals.c.customers_per_hour,
+                principals.c.max_results,
+            )
             .join(principals, principals.c.id == tokens.c.principal_id)
             .where(tokens.c.token_hash == digest)
         )
@@ -157,9 +187,7 @@ class AccessControl:
         return Actor(row.pid, row.role, row.kind, session=row.id, step_up_at=row.step_up_at, name=row.name)
 
     def _principal(self, conn: Connection, name_or_id: str, kind: str | None = None) -> Any:
-        query = select(principals).where(
-            (principals.c.name == name_or_id) | (principals.c.id == name_or_id)
-        )
+        query = select(principals).where((principals.c.name == name_or_id) | (principals.c.id == name_or_id))
         if kind is not None:
             query = query.where(principals.c.kind == kind)
         row = conn.execute(query).first()
@@ -167,13 +195,23 @@ class AccessControl:
             raise NotFound(f"no such {'user' if kind == 'staff' else 'client' if kind else 'principal'}")
         return row
 
-    def _new_session(self, conn: Connection, principal_id: str, now: datetime, step_up: bool) -> tuple[str, str]:
+    def _new_session(
+        self, conn: Connection, principal_id: str, now: datetime, step_up: bool
+    ) -> tuple[str, str]:
         token, digest = cred.new_token(cred.SESSION_PREFIX)
         token_id = cred.new_id("ses")
-        conn.execute(insert(tokens).values(
-            id=token_id, token_hash=digest, principal_id=principal_id, kind="session", created_at=now,
-            expires_at=now + self.session_ttl, revoked_at=None, step_up_at=now if step_up else None,
-        ))
+        conn.execute(
+            insert(tokens).values(
+                id=token_id,
+                token_hash=digest,
+                principal_id=principal_id,
+                kind="session",
+                created_at=now,
+                expires_at=now + self.session_ttl,
+                revoked_at=None,
+                step_up_at=now if step_up else None,
+            )
+        )
         return token, token_id
 
     def login(self, name: str, password: str, totp_code: str | None = None) -> Login:
@@ -184,8 +222,9 @@ class AccessControl:
             unlocks it), a disabled account, or a replayed TOTP code.
         """
         with self.db.read() as conn:
-            row = conn.execute(select(principals).where(principals.c.name == name,
-                                                        principals.c.kind == "staff")).first()
+            row = conn.execute(
+                select(principals).where(principals.c.name == name, principals.c.kind == "staff")
+            ).first()
         # The hash is verified even for unknown names, so timing does not tell them apart.
         password_ok = self.passwords.verify(row.password_hash if row else None, password)
         if row is None:
@@ -202,7 +241,9 @@ class AccessControl:
             step = cred.totp_step(row.totp_secret, totp_code or "", now, row.totp_last_step)
             totp_ok = step is not None
         if not (password_ok and totp_ok):
-            self._fail(actor, row.failed_logins + 1, "bad password" if not password_ok else "bad or replayed TOTP")
+            self._fail(
+                actor, row.failed_logins + 1, "bad password" if not password_ok else "bad or replayed TOTP"
+            )
         if row.status != "active":
             self._record(actor, "login", result="denied", rule=f"account {row.status}")
             raise AuthenticationFailed(f"account {row.status}: ask an administrator")
@@ -214,8 +255,14 @@ class AccessControl:
                 raise AuthenticationFailed("TOTP code already used: wait for the next one")
             conn.execute(update(principals).where(principals.c.id == row.id).values(failed_logins=0))
             token, session = self._new_session(conn, row.id, now, step_up=step is not None)
-        actor = Actor(row.id, row.role, "staff", session=session, step_up_at=now if step is not None else None,
-                      name=row.name)
+        actor = Actor(
+            row.id,
+            row.role,
+            "staff",
+            session=session,
+            step_up_at=now if step is not None else None,
+            name=row.name,
+        )
         self._record(actor, "login")
         return Login(token, now + self.session_ttl, actor)
 
@@ -223,15 +270,19 @@ class AccessControl:
         # Conditional update: of two concurrent logins with the same code, only one wins.
         result = conn.execute(
             update(principals)
-            .where(principals.c.id == principal_id,
-                   (principals.c.totp_last_step.is_(None)) | (principals.c.totp_last_step < step))
+            .where(
+                principals.c.id == principal_id,
+                (principals.c.totp_last_step.is_(None)) | (principals.c.totp_last_step < step),
+            )
             .values(totp_last_step=step)
         )
         return result.rowcount == 1
 
     def _locked_message(self, name: str) -> str:
-        return (f"account locked after {self.max_failures} failed logins: "
-                f"an administrator must unlock it (piguard users unlock {name})")
+        return (
+            f"account locked after {self.max_failures} failed logins: "
+            f"an administrator must unlock it (piguard users unlock {name})"
+        )
 
     def _fail(self, actor: Actor, failures: int, why: str) -> None:
         locked = failures >= self.max_failures
@@ -240,7 +291,9 @@ class AccessControl:
             if locked:
                 values["locked_at"] = self.clock.now()
             conn.execute(update(principals).where(principals.c.id == actor.id).values(**values))
-        self._record(actor, "login", result="denied", rule=why, detail={"failures": failures, "locked": locked})
+        self._record(
+            actor, "login", result="denied", rule=why, detail={"failures": failures, "locked": locked}
+        )
         if locked:
             raise AuthenticationFailed(self._locked_message(actor.name or actor.id))
         raise AuthenticationFailed(_GENERIC_LOGIN_FAILURE)
@@ -276,8 +329,13 @@ class AccessControl:
         if actor.session is None:
             return
         with self.db.transaction() as conn:
-            conn.execute(update(tokens).where(tokens.c.id == actor.session, tokens.c.kind == "session",
-                                              tokens.c.revoked_at.is_(None)).values(revoked_at=self.clock.now()))
+            conn.execute(
+                update(tokens)
+                .where(
+                    tokens.c.id == actor.session, tokens.c.kind == "session", tokens.c.revoked_at.is_(None)
+                )
+                .values(revoked_at=self.clock.now())
+            )
         self._record(actor, "logout")
 
     # ------------------------------------------------------------------ administration
@@ -292,10 +350,18 @@ class AccessControl:
         if conn.execute(select(principals.c.id).where(principals.c.name == values["name"])).first():
             raise Conflict(f"the name '{values['name']}' is taken")
         now = self.clock.now()
-        conn.execute(insert(principals).values(
-            status="active", status_reason=None, failed_logins=0, locked_at=None, totp_last_step=None,
-            created_at=now, updated_at=now, **values,
-        ))
+        conn.execute(
+            insert(principals).values(
+                status="active",
+                status_reason=None,
+                failed_logins=0,
+                locked_at=None,
+                totp_last_step=None,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+        )
 
     @staticmethod
     def _check_name(name: str) -> None:
@@ -329,12 +395,25 @@ class AccessControl:
         totp_secret = cred.new_totp_secret() if totp else None
         pid = cred.new_id("usr")
         with self.db.transaction() as conn:
-            self._insert_principal(conn, id=pid, kind="staff", name=name, role=role, password_hash=pw_hash,
-                                   totp_secret=totp_secret, customers_per_hour=customers_per_hour,
-                                   max_results=max_results, created_by=admin.id)
+            self._insert_principal(
+                conn,
+                id=pid,
+                kind="staff",
+                name=name,
+                role=role,
+                password_hash=pw_hash,
+                totp_secret=totp_secret,
+                customers_per_hour=customers_per_hour,
+                max_results=max_results,
+                created_by=admin.id,
+            )
         self._record(admin, "user_add", detail={"principal_id": pid, "role": role})
         return {
-            "id": pid, "name": name, "role": role, "password": secret_pw, "totp_secret": totp_secret,
+            "id": pid,
+            "name": name,
+            "role": role,
+            "password": secret_pw,
+            "totp_secret": totp_secret,
             "totp_uri": cred.totp_uri(totp_secret, name) if totp_secret else None,
         }
 
@@ -353,35 +432,60 @@ class AccessControl:
         now = self.clock.now()
         expires = now + (timedelta(days=days) if days is not None else self.api_key_ttl)
         with self.db.transaction() as conn:
-            self._insert_principal(conn, id=pid, kind="client", name=name, role=role, password_hash=None,
-                                   totp_secret=None, customers_per_hour=None, max_results=None,
-                                   created_by=admin.id)
-            conn.execute(insert(tokens).values(
-                id=cred.new_id("key"), token_hash=digest, principal_id=pid, kind="api_key", created_at=now,
-                expires_at=expires, revoked_at=None, step_up_at=None,
-            ))
+            self._insert_principal(
+                conn,
+                id=pid,
+                kind="client",
+                name=name,
+                role=role,
+                password_hash=None,
+                totp_secret=None,
+                customers_per_hour=None,
+                max_results=None,
+                created_by=admin.id,
+            )
+            conn.execute(
+                insert(tokens).values(
+                    id=cred.new_id("key"),
+                    token_hash=digest,
+                    principal_id=pid,
+                    kind="api_key",
+                    created_at=now,
+                    expires_at=expires,
+                    revoked_at=None,
+                    step_up_at=None,
+                )
+            )
         self._record(admin, "client_add", detail={"principal_id": pid, "role": role})
         return {"id": pid, "name": name, "role": role, "api_key": token, "expires_at": expires.isoformat()}
 
-    def _set_status(self, admin: Actor, name_or_id: str, kind: str | None, status: str, reason: str | None,
-                    action: str) -> dict[str, Any]:
+    def _set_status(
+        self, admin: Actor, name_or_id: str, kind: str | None, status: str, reason: str | None, action: str
+    ) -> dict[str, Any]:
         self.require(admin)
         now = self.clock.now()
         with self.db.transaction() as conn:
             row = self._principal(conn, name_or_id, kind)
             if row.id == admin.id and status != "active":
                 raise ValidationError("you cannot disable yourself", "name")
-            conn.execute(update(principals).where(principals.c.id == row.id)
-                         .values(status=status, status_reason=reason, updated_at=now))
+            conn.execute(
+                update(principals)
+                .where(principals.c.id == row.id)
+                .values(status=status, status_reason=reason, updated_at=now)
+            )
             if status != "active":
                 # Belt and braces: authenticate() already refuses inactive principals.
-                conn.execute(update(tokens).where(tokens.c.principal_id == row.id, tokens.c.revoked_at.is_(None))
-                             .values(revoked_at=now))
+                conn.execute(
+                    update(tokens)
+                    .where(tokens.c.principal_id == row.id, tokens.c.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
         self._record(admin, action, detail={"principal_id": row.id})
         return {"id": row.id, "name": row.name, "status": status}
 
-    def disable(self, admin: Actor, name_or_id: str, reason: str = "disabled by an administrator"
-                ) -> dict[str, Any]:
+    def disable(
+        self, admin: Actor, name_or_id: str, reason: str = "disabled by an administrator"
+    ) -> dict[str, Any]:
         """Disable a user or client; every token stops working on the very next request (seed 001)."""
         return self._set_status(admin, name_or_id, None, "disabled", reason, "principal_disable")
 
@@ -398,8 +502,11 @@ class AccessControl:
         self.require(admin)
         with self.db.transaction() as conn:
             row = self._principal(conn, name_or_id, "staff")
-            conn.execute(update(principals).where(principals.c.id == row.id)
-                         .values(locked_at=None, failed_logins=0, updated_at=self.clock.now()))
+            conn.execute(
+                update(principals)
+                .where(principals.c.id == row.id)
+                .values(locked_at=None, failed_logins=0, updated_at=self.clock.now())
+            )
         self._record(admin, "user_unlock", detail={"principal_id": row.id})
         return {"id": row.id, "name": row.name, "locked": False}
 
@@ -413,12 +520,21 @@ class AccessControl:
         now = self.clock.now()
         with self.db.transaction() as conn:
             row = self._principal(conn, principal_id)
-            conn.execute(update(principals).where(principals.c.id == row.id)
-                         .values(status="frozen", status_reason=reason[:500], updated_at=now))
-            conn.execute(update(tokens).where(tokens.c.principal_id == row.id, tokens.c.revoked_at.is_(None))
-                         .values(revoked_at=now))
-        self._record(Actor("system", "system", "system"), "principal_freeze",
-                     detail={"principal_id": row.id, "reason": reason[:500]})
+            conn.execute(
+                update(principals)
+                .where(principals.c.id == row.id)
+                .values(status="frozen", status_reason=reason[:500], updated_at=now)
+            )
+            conn.execute(
+                update(tokens)
+                .where(tokens.c.principal_id == row.id, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        self._record(
+            Actor("system", "system", "system"),
+            "principal_freeze",
+            detail={"principal_id": row.id, "reason": reason[:500]},
+        )
 
     def list_principals(self, admin: Actor, kind: str | None = None) -> list[dict[str, Any]]:
         self.require(admin)
@@ -431,11 +547,19 @@ class AccessControl:
 
     def _describe(self, row: Any) -> dict[str, Any]:
         return {
-            "id": row.id, "kind": row.kind, "name": row.name, "role": row.role, "status": row.status,
-            "status_reason": row.status_reason, "locked": row.locked_at is not None,
-            "failed_logins": row.failed_logins, "totp": row.totp_secret is not None,
-            "customers_per_hour": row.customers_per_hour, "max_results": row.max_results,
-            "created_at": row.created_at.isoformat(), "created_by": row.created_by,
+            "id": row.id,
+            "kind": row.kind,
+            "name": row.name,
+            "role": row.role,
+            "status": row.status,
+            "status_reason": row.status_reason,
+            "locked": row.locked_at is not None,
+            "failed_logins": row.failed_logins,
+            "totp": row.totp_secret is not None,
+            "customers_per_hour": row.customers_per_hour,
+            "max_results": row.max_results,
+            "created_at": row.created_at.isoformat(),
+            "created_by": row.created_by,
         }
 
     def principal(self, name_or_id: str) -> dict[str, Any]:
@@ -444,12 +568,21 @@ class AccessControl:
 
     def whoami(self, actor: Actor) -> dict[str, Any]:
         """Who the actor is, what its role allows, and whether training and step-up are current."""
-        out: dict[str, Any] = {"id": actor.id, "name": actor.name, "kind": actor.kind, "role": actor.role,
-                               "session": actor.session}
+        out: dict[str, Any] = {
+            "id": actor.id,
+            "name": actor.name,
+            "kind": actor.kind,
+            "role": actor.role,
+            "session": actor.session,
+        }
         role = self.catalog.roles.get(actor.role)
         if role is not None:
-            out.update(actions=sorted(role.actions), purposes=sorted(role.purposes),
-                       quotas=role.quotas.model_dump(), scope=role.scope)
+            out.update(
+                actions=sorted(role.actions),
+                purposes=sorted(role.purposes),
+                quotas=role.quotas.model_dump(),
+                scope=role.scope,
+            )
         if actor.kind == "staff" and actor.role != BOOTSTRAP_ROLE:
             out["training"] = self.training.status(actor.id).as_dict()
             out["stepped_up"] = self.stepped_up(actor)
@@ -483,10 +616,19 @@ class AccessControl:
                 user = self.add_user(setup, name, role)
             except Conflict:
                 continue
-            self.record_training(setup, user["id"], kind="agreement", course="confidentiality agreement",
-                                 completed_on=today)
-            self.record_training(setup, user["id"], kind="course", course="PI protection basics",
-                                 completed_on=today, score=100)
-            out.append({"role": role, "name": name, "password": user["password"],
-                        "totp_secret": user["totp_secret"], "totp_uri": user["totp_uri"]})
+            self.record_training(
+                setup, user["id"], kind="agreement", course="confidentiality agreement", completed_on=today
+            )
+            self.record_training(
+                setup, user["id"], kind="course", course="PI protection basics", completed_on=today, score=100
+            )
+            out.append(
+                {
+                    "role": role,
+                    "name": name,
+                    "password": user["password"],
+                    "totp_secret": user["totp_secret"],
+                    "totp_uri": user["totp_uri"],
+                }
+            )
         return out

@@ -101,11 +101,11 @@ class Policy:
         if spec is None:
             return Decision("deny", "redact", rule="default deny")
         access = spec.level_for(fdef, record_type)
-        if access.level == "deny" or access.mask is None:
+        if access.level == "deny":
             return Decision("deny", "redact", rule=access.rule)
         if fdef.cls == "C3":
             # R-STO-3: the loader already refuses roles that see C3 in clear; this is the backstop.
             return Decision("masked", "never", rule=f"{access.rule}; class C3 is never shown")
         if access.level == "clear":
             return Decision("clear", "clear", rule=access.rule)
-        return Decision("masked", access.mask.rule, dict(access.mask.options), access.rule)
+        return Decision("masked", access.mask, dict(access.mask_options), access.rule)

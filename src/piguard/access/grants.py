@@ -55,7 +55,11 @@ class Grant:
     expires_at: datetime | None
 
     def covers(self, record_type: str, field: str) -> bool:
-        return self.fields is None or f"{record_type}.{field}" in self.fields or f"{record_type}.*" in self.fields
+        return (
+            self.fields is None
+            or f"{record_type}.{field}" in self.fields
+            or f"{record_type}.*" in self.fields
+        )
 
     def state(self, now: datetime) -> str:
         """The status as of ``now``: approved grants past their end read ``expired``."""
@@ -86,7 +90,7 @@ class Grant:
         }
 
 
-def _grant(row: Mapping[str, Any]) -> Grant:
+def _grant(row: Mapping[Any, Any]) -> Grant:
     data = dict(row)
     raw = data.pop("fields")
     return Grant(fields=None if raw == "*" else tuple(json.loads(raw)), **data)
@@ -130,8 +134,10 @@ class GrantBook:
             raise ValidationError(f"unknown purpose '{purpose}'", "purpose")
         role = self.catalog.roles.get(requester.role)
         if role is None or purpose not in role.purposes:
-            raise AccessDenied(f"role '{requester.role}' may not act for purpose '{purpose}'",
-                               f"roles.{requester.role}.purposes")
+            raise AccessDenied(
+                f"role '{requester.role}' may not act for purpose '{purpose}'",
+                f"roles.{requester.role}.purposes",
+            )
         if kind == "clear":
             if not customer_id:
                 raise ValidationError("a clear-access grant names one customer", "customer_id")
@@ -197,7 +203,9 @@ class GrantBook:
         :raises AccessDenied: self-approval, or the approver's role may not approve the requester's role.
         """
         if approver.id == grant.requester_id:
-            raise AccessDenied("no self-approval: another principal must approve this grant", "no self-approval")
+            raise AccessDenied(
+                "no self-approval: another principal must approve this grant", "no self-approval"
+            )
         role = self.catalog.roles.get(approver.role)
         if role is None or "approve" not in role.actions:
             raise AccessDenied(f"role '{approver.role}' may not approve", f"roles.{approver.role}.actions")

@@ -87,14 +87,17 @@ class QuotaMeter:
         if not fresh:
             return
         with self.db.transaction() as conn:
-            conn.execute(delete(quota_reads).where(quota_reads.c.principal_id == actor.id,
-                                                   quota_reads.c.read_at <= since))
+            conn.execute(
+                delete(quota_reads).where(
+                    quota_reads.c.principal_id == actor.id, quota_reads.c.read_at <= since
+                )
+            )
             counted = {
                 r.customer_id
                 for r in conn.execute(
-                    select(quota_reads.c.customer_id).where(
-                        quota_reads.c.principal_id == actor.id, quota_reads.c.read_at > since
-                    ).distinct()
+                    select(quota_reads.c.customer_id)
+                    .where(quota_reads.c.principal_id == actor.id, quota_reads.c.read_at > since)
+                    .distinct()
                 )
             }
             new = fresh - counted
@@ -105,9 +108,13 @@ class QuotaMeter:
                     f"roles.{actor.role}.quotas.customers_per_hour",
                 )
             if new:
-                conn.execute(insert(quota_reads), [
-                    {"principal_id": actor.id, "customer_id": c, "read_at": now, "role": actor.role} for c in new
-                ])
+                conn.execute(
+                    insert(quota_reads),
+                    [
+                        {"principal_id": actor.id, "customer_id": c, "read_at": now, "role": actor.role}
+                        for c in new
+                    ],
+                )
         if len(self._seen) > _MEMO_LIMIT:
             self._seen.clear()
         # Only rows written now are memoised: a customer counted earlier has an earlier (unknown

@@ -48,7 +48,7 @@ class TrainingStatus:
         }
 
 
-def _row_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+def _row_dict(row: Mapping[Any, Any]) -> dict[str, Any]:
     out = dict(row)
     for key in ("completed_on", "valid_until", "recorded_at"):
         if out[key] is not None:
@@ -131,16 +131,25 @@ class TrainingBook:
     def _compute(self, principal_id: str, today: date) -> TrainingStatus:
         with self.db.read() as conn:
             rows = list(conn.execute(select(training).where(training.c.principal_id == principal_id)))
-        agreements = [r for r in rows if r.kind == "agreement" and (r.valid_until is None or r.valid_until >= today)]
+        agreements = [
+            r for r in rows if r.kind == "agreement" and (r.valid_until is None or r.valid_until >= today)
+        ]
         courses = [r for r in rows if r.kind == "course"]
         signed = max((r.completed_on for r in agreements), default=None)
         valid_until = max((r.valid_until for r in courses if r.valid_until is not None), default=None)
         if signed is None:
-            return TrainingStatus(False, "no signed confidentiality agreement on record (R-TRN-1)", valid_until, None)
+            return TrainingStatus(
+                False, "no signed confidentiality agreement on record (R-TRN-1)", valid_until, None
+            )
         if valid_until is None:
-            return TrainingStatus(False, "no completed PI-protection training on record (R-TRN-1)", None, signed)
+            return TrainingStatus(
+                False, "no completed PI-protection training on record (R-TRN-1)", None, signed
+            )
         if valid_until < today:
             return TrainingStatus(
-                False, f"PI-protection training lapsed on {valid_until.isoformat()} (R-TRN-1)", valid_until, signed
+                False,
+                f"PI-protection training lapsed on {valid_until.isoformat()} (R-TRN-1)",
+                valid_until,
+                signed,
             )
         return TrainingStatus(True, None, valid_until, signed)

@@ -171,6 +171,9 @@ class Field(_Model):
     required: bool = False
     #: Free text that may hold PI by accident; scanned by ``piguard.detect``.
     free_text: bool = False
+    #: With ``free_text``: keep the unmasked original encrypted beside the masked note, so a
+    #: role allowed to see every kind of PI found in it may read it; others get the masked note.
+    keep_original: bool = False
     #: Entropy of the value domain in bits, to size the blind index.
     index_domain_bits: float | None = PField(default=None, gt=0)
 
@@ -178,6 +181,8 @@ class Field(_Model):
     def _index_needs_search(self) -> Field:
         if self.index_domain_bits is not None and not self.searchable:
             raise ValueError("index_domain_bits is only meaningful with searchable: true")
+        if self.keep_original and not self.free_text:
+            raise ValueError("keep_original is only meaningful with free_text: true")
         return self
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from piguard import validate
+from piguard import detect, validate
 from piguard.catalog import Catalog, Field
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.aead import Sealer, sealer_for
@@ -37,6 +37,10 @@ from piguard.vault.ids import check_id, new_customer_id, new_record_id
 from piguard.vault.model import ImportReport, Record, RecordRef, Rejection
 
 CUSTOMER = "customer"
+#: Companion slots of a free-text field in the payload: the unmasked original (only with
+#: ``keep_original``) and the kinds of PI found in it. Not catalog fields; never indexed.
+ORIGINAL_SUFFIX = "#original"
+PI_TYPES_SUFFIX = "#pi"
 #: Key id written in field ciphertext headers: 0 = the customer's DEK.
 _DEK_KEY_ID = 0
 _DEK_KEY_VERSION = 1
@@ -168,7 +172,7 @@ class Vault:
             if allowed is not None and name not in allowed:
                 # R-COL-3 minimisation: what the purpose does not need is not collected.
                 raise ValidationError(f"not needed for purpose '{purpose}'", name)
-            clean[name] = self.normalize(record_type, name, raw)
+            clean.update(self._stored_values(rt.fields[name], self.normalize(record_type, name, raw)))
         for name, fdef in rt.fields.items():
             if fdef.required and name not in clean:
                 raise ValidationError("required field is missing", name)
@@ -184,6 +188,25 @@ class Vault:
             rid = check_id(record_id, "record_id") if record_id else new_record_id(record_type)
         return _Prepared(cid, rid, clean)
 
+    @staticmethod
+    def _stored_values(fdef: Field, value: str) -> dict[str, str]:
+        """What is stored for one field: free text is masked on write (issue 7).
+
+        PI found in a note is masked in the stored note; with ``keep_original`` the original
+        is kept too, sealed under the customer's key in a companion slot, with the kinds of
+        PI found, so the gate can show it only to roles that may see all of them.
+        """
+        if not fdef.free_text:
+            return {fdef.name: value}
+        result = detect.mask_text(value)
+        if not result.replacements:
+            return {fdef.name: value}
+        out = {fdef.name: result.text}
+        out[fdef.name + PI_TYPES_SUFFIX] = ",".join(sorted({r.type for r in result.replacements}))
+        if fdef.keep_original:
+            out[fdef.name + ORIGINAL_SUFFIX] = value
+        return out
+
     def _seal_fields(self, sealer: Sealer, record_type: str, record_id: str, values: Mapping[str, str]) -> bytes:
         aad = self._aad(record_type, self._schema_version)
         seal = sealer.seal
@@ -197,8 +220,8 @@ class Vault:
         rows: list[IndexRow] = []
         fields = self.record_type(record_type).fields
         for name, value in prep.values.items():
-            fdef = fields[name]
-            if fdef.searchable:
+            fdef = fields.get(name)
+            if fdef is not None and fdef.searchable:
                 digest = self._indexer.digest(
                     self.tenant, record_type, name, value, self.index_bits(record_type, fdef)
                 )
@@ -366,10 +389,11 @@ class Vault:
                 self.field(record_type, name)
                 if name not in allowed:
                     raise ValidationError(f"not needed for purpose '{purpose}'", name)
-                if raw is None or raw == "":
-                    current.pop(name, None)
-                else:
-                    current[name] = self.normalize(record_type, name, raw)
+                for slot in (name, name + ORIGINAL_SUFFIX, name + PI_TYPES_SUFFIX):
+                    current.pop(slot, None)
+                if raw is not None and raw != "":
+                    fdef = self.field(record_type, name)
+                    current.update(self._stored_values(fdef, self.normalize(record_type, name, raw)))
             for name, fdef in self.record_type(record_type).fields.items():
                 if fdef.required and name not in current:
                     raise ValidationError("required field is missing", name)
@@ -408,8 +432,13 @@ class Vault:
     def _open_all(self, sealer: Sealer, row: RecordRow) -> dict[str, str]:
         return self._open(sealer, row, payload.unpack(row.payload).keys())
 
-    def read(self, record_type: str, record_id: str, fields: Sequence[str] | None = None) -> Record:
-        """Decrypt the requested fields (all stored fields when ``fields`` is None).
+    def read(
+        self, record_type: str, record_id: str, fields: Sequence[str] | None = None, *, originals: bool = False
+    ) -> Record:
+        """Decrypt the requested fields (all catalog fields when ``fields`` is None).
+
+        With ``originals``, free-text fields also return their companion slots
+        (``name#original`` when kept, ``name#pi``: the kinds of PI masked on write).
 
         :raises NotFound: no such record, or its customer was erased.
         :raises InvalidCiphertext: if a ciphertext was tampered with or moved.
@@ -417,6 +446,9 @@ class Vault:
         names = list(fields) if fields is not None else list(self.record_type(record_type).fields)
         for name in names:
             self.field(record_type, name)
+        if originals:
+            fdefs = self.record_type(record_type).fields
+            names += [n + s for n in list(names) if fdefs[n].free_text for s in (ORIGINAL_SUFFIX, PI_TYPES_SUFFIX)]
         with self.db.transaction() as conn:
             row = self.db.get_record(conn, self.tenant, record_type, check_id(record_id, "record_id"))
         if row is None:
