@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,20 @@ def ctx(purpose: str = "service") -> RequestContext:
     return RequestContext(ADMIN, purpose, client="test")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def _hsm_env() -> dict[str, str]:
+    names = ("PIGUARD_TEST_PKCS11_LIB", "PIGUARD_TEST_PKCS11_TOKEN", "PIGUARD_TEST_PKCS11_PIN")
+    if not all(os.environ.get(n) for n in names):
+        if os.environ.get("CI") == "true":
+            pytest.fail("SoftHSM2 is not set up under CI: scripts/softhsm-setup did not run")
+        pytest.skip("SoftHSM2 not set up (eval \"$(scripts/softhsm-setup)\")")
+    return {"PIGUARD_PKCS11_PIN": os.environ["PIGUARD_TEST_PKCS11_PIN"]}
+
+
+@pytest.fixture(params=[
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("sqlite-hsm", marks=pytest.mark.hsm),
+])
 def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {"PIGUARD_MASTER_KEY_FILE": str(tmp_path / "master.key")}
     from piguard.crypto.keyring import generate_master_secret
@@ -25,6 +39,8 @@ def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
     (tmp_path / "master.key").write_text(generate_master_secret())
     if request.param == "sqlite":
         yield env
+    elif request.param == "sqlite-hsm":
+        yield {**_hsm_env(), "PIGUARD_TEST_KEYRING": "pkcs11"}
     else:
         with fresh_database() as url:
             env["PIGUARD_DATABASE_URL"] = url
@@ -34,7 +50,12 @@ def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
 @pytest.fixture
 def home(tmp_path: Path, environ: dict[str, str]) -> Path:
     h = tmp_path / "home"
-    init_home(h, environ=environ, expected_customers=10_000)
+    if environ.get("PIGUARD_TEST_KEYRING") == "pkcs11":
+        init_home(h, environ=environ, expected_customers=10_000, keyring_kind="pkcs11",
+                  pkcs11_module=os.environ["PIGUARD_TEST_PKCS11_LIB"],
+                  pkcs11_token=os.environ["PIGUARD_TEST_PKCS11_TOKEN"])
+    else:
+        init_home(h, environ=environ, expected_customers=10_000)
     return h
 
 

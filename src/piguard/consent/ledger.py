@@ -10,7 +10,7 @@ before every write; the edges call :meth:`~ConsentLedger.grant`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -43,7 +43,7 @@ from piguard.consent.model import (
     WithdrawResult,
 )
 from piguard.consent.notices import check_notice, content_hash
-from piguard.errors import ConsentRequired, NotFound, ValidationError
+from piguard.errors import NotFound, ValidationError
 from piguard.store import Database
 from piguard.vault.ids import check_id
 
@@ -72,6 +72,13 @@ class AgeSources:
     id_fields: tuple[str, ...] = ("resident_id",)
     birth_fields: tuple[str, ...] = ("birth_date",)
     guardian_fields: tuple[str, ...] = ("guardian_name", "guardian_relation")
+
+
+def _normalized(kind: str, field: str, raw: str) -> str:
+    try:
+        return validate.normalize(kind, raw)
+    except ValidationError as exc:
+        raise exc.for_field(field) from None
 
 
 def _text(value: str, what: str, limit: int = 64) -> str:
@@ -232,12 +239,12 @@ class ConsentLedger:
         for name in src.id_fields:
             raw = values.get(name)
             if isinstance(raw, str) and raw:
-                births.append(validate.resident_id.birth_date(validate.normalize("resident_id", raw)))
+                births.append(validate.resident_id.birth_date(_normalized("resident_id", name, raw)))
         if not births:
             for name in src.birth_fields:
                 raw = values.get(name)
                 if isinstance(raw, str) and raw:
-                    births.append(date.fromisoformat(validate.normalize("date", raw)))
+                    births.append(date.fromisoformat(_normalized("date", name, raw)))
         if not births:
             return None
         return AgeInfo.from_birth(max(births), today)
@@ -410,6 +417,31 @@ class ConsentLedger:
         :param given_at: when consent was given (e.g. the date on a paper form); default now.
         :raises ValidationError: bad input, no notice published, a guardian missing or not expected.
         """
+        return self._append([customer_id], self.grant_rows(
+            customer_id, purposes, channel=channel, operator=operator, kinds=kinds, notice_version=notice_version,
+            evidence_ref=evidence_ref, guardian=guardian, recipient=recipient, given_at=given_at, band=None,
+        ))
+
+    def grant_rows(
+        self,
+        customer_id: str,
+        purposes: Sequence[str],
+        *,
+        channel: str,
+        operator: str,
+        kinds: Sequence[ConsentKind] = ("general",),
+        notice_version: int | None = None,
+        evidence_ref: str | None = None,
+        guardian: Guardian | None = None,
+        recipient: str | None = None,
+        given_at: datetime | None = None,
+        band: AgeBand | None,
+    ) -> list[dict[str, Any]]:
+        """Validate a grant and return the ledger rows it would append (see :meth:`grant`).
+
+        :param band: the customer's age band if known from elsewhere (an import row);
+            ``None`` looks it up in the ledger.
+        """
         check_id(customer_id, "customer_id")
         names = self._purposes(purposes)
         wanted = tuple(dict.fromkeys(kinds))
@@ -422,8 +454,8 @@ class ConsentLedger:
         if when > now + _CLOCK_SKEW:
             raise ValidationError("consent cannot be given in the future", "given_at")
         notice = self._notice_for_grant(notice_version)
-        state = self.state(customer_id)
-        band = rules.band_of(state, self.today())
+        if band is None:
+            band = rules.band_of(self.state(customer_id), self.today())
         if guardian is not None:
             if guardian.relationship not in GUARDIAN_RELATIONS or not guardian.identity_ref.strip():
                 raise ValidationError("a guardian needs a relationship and an identity reference", "guardian")
@@ -447,11 +479,12 @@ class ConsentLedger:
             "guardian_ref": guardian.identity_ref if guardian else None,
             "guardian_relationship": guardian.relationship if guardian else None,
         }
-        return self._append(customer_id, [
+        rows = [
             {**common, "action": "grant", "kind": kind,
              "recipient": recipient.strip() if recipient and kind in _NEEDS_RECIPIENT else None}
             for kind in wanted
-        ])
+        ]
+        return rows
 
     def _notice_for_grant(self, version: int | None) -> Notice:
         try:
@@ -464,11 +497,17 @@ class ConsentLedger:
             raise ValidationError("consent refers to a privacy notice", "notice_version")
         return notice
 
-    def _append(self, customer_id: str, rows: list[dict[str, Any]]) -> list[ConsentRecord]:
+    def _append(
+        self, customer_ids: Sequence[str], rows: list[dict[str, Any]],
+        ages: Mapping[str, AgeInfo] | None = None,
+    ) -> list[ConsentRecord]:
+        """Append rows (and age states) in one transaction."""
         with self.db.transaction() as conn:
             ids = [sql.insert_record(conn, self.tenant, row) for row in rows]
+            for cid, info in (ages or {}).items():
+                sql.put_age(conn, self.tenant, cid, info, self._now())
             value = sql.bump_watermark(conn, self.tenant)
-        self._cache.changed([customer_id], value)
+        self._cache.changed(customer_ids, value)
         return [_record(i, row) for i, row in zip(ids, rows, strict=True)]
 
     def refuse(self, customer_id: str, purposes: Sequence[str], *, channel: str, operator: str) -> ConsentRecord:
@@ -484,7 +523,7 @@ class ConsentLedger:
             "given_at": now, "recorded_at": now, "evidence_ref": None, "guardian_ref": None,
             "guardian_relationship": None, "recipient": None,
         }
-        return self._append(customer_id, [row])[0]
+        return self._append([customer_id], [row])[0]
 
     def may_ask(self, customer_id: str, purpose: str) -> bool:
         """Whether the customer may be asked for consent to ``purpose`` now (R-COL-7)."""
@@ -605,18 +644,6 @@ class ConsentLedger:
         with self.db.read() as conn:
             return sql.deletions(conn, self.tenant, customer_id, status)
 
-    # ------------------------------------------------------------------ import
-
-    def require_consent_for_write(self, customer_id: str, purpose: str) -> None:
-        """Shortcut for edges: refuse unless ``purpose`` has its consent (no field checks)."""
-        state = self.state(customer_id)
-        rules.check_purpose(state, rules.purpose_of(self.catalog, purpose), self._moment(),
-                            rules.band_of(state, self.today()))
-
-    def iter_states(self, customer_ids: Iterable[str]) -> Iterator[ConsentState]:
-        for cid in customer_ids:
-            yield self.state(cid)
-
 
 def _record(record_id: int, row: Mapping[str, Any]) -> ConsentRecord:
     guardian = Guardian(row["guardian_relationship"], row["guardian_ref"]) if row.get("guardian_ref") else None
@@ -648,11 +675,6 @@ def fold(customer_id: str, records: Iterable[ConsentRecord], pref: Marketing, ag
             else:
                 refused[purpose] = record.recorded_at
     return ConsentState(customer_id, active, refused, pref, age, has_guardian)
-
-
-def no_consent_reason(exc: ConsentRequired) -> str:
-    """The reason of a refusal, for import reports."""
-    return exc.reason
 
 
 __all__ = ["AgeSources", "ConsentLedger", "GuardianRelation", "fold"]

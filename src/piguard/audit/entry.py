@@ -1,0 +1,103 @@
+"""Audit entries: built from an :class:`~piguard.service.AccessEvent`, read back from rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from piguard.audit.format import LIMITS, clean, dump_json, format_time, make_body, split_body
+from piguard.audit.keys import AuditKeys
+from piguard.audit.scrub import scrub
+from piguard.service import AccessEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An entry ready to chain: its body and its indexed column values."""
+
+    body: str
+    time: str
+    actor_id: str
+    action: str
+    customer_ref: str
+
+
+def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
+    """Turn an event into a body. Customer, record and session ids become keyed refs;
+    ``detail`` is scrubbed; no value of a customer field can appear (the event has none).
+
+    :raises ValueError: the event's time is naive.
+    """
+    values = {
+        "tenant": clean(tenant, LIMITS["tenant"]),
+        "time": format_time(event.time),
+        "actor_id": clean(event.actor_id, LIMITS["actor_id"]),
+        "action": clean(event.action, LIMITS["action"]),
+        "customer_ref": keys.customer_ref(event.customer_id) if event.customer_id else "",
+        "role": clean(event.role),
+        "purpose": clean(event.purpose),
+        "record_type": clean(event.record_type),
+        "record_ref": keys.opaque_ref("record", event.record_type or "", event.record_id)
+        if event.record_id else "",
+        "fields": dump_json([clean(f, 64) for f in event.fields]),
+        "decision": clean(event.decision),
+        "rule": clean(event.rule),
+        "result": clean(event.result),
+        "client": clean(event.client),
+        "address": clean(event.address),
+        "session_ref": keys.opaque_ref("session", event.session) if event.session else "",
+        "detail": dump_json(scrub(event.detail, keys)) if event.detail else "",
+    }
+    return Prepared(make_body(values), values["time"], values["actor_id"], values["action"], values["customer_ref"])
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One stored entry, decoded. Holds references and names only, never customer values."""
+
+    seq: int
+    tenant: str
+    time: str
+    actor_id: str
+    action: str
+    customer_ref: str
+    role: str
+    purpose: str
+    record_type: str
+    record_ref: str
+    fields: tuple[str, ...]
+    decision: str
+    rule: str
+    result: str
+    client: str
+    address: str
+    session_ref: str
+    detail: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    @classmethod
+    def decode(cls, seq: int, body: str, prev_hash: bytes, entry_hash: bytes) -> AuditEntry:
+        """:raises ValueError: the body is malformed."""
+        v = split_body(body)
+        return cls(
+            seq=seq, tenant=v["tenant"], time=v["time"], actor_id=v["actor_id"], action=v["action"],
+            customer_ref=v["customer_ref"], role=v["role"], purpose=v["purpose"], record_type=v["record_type"],
+            record_ref=v["record_ref"], fields=tuple(json.loads(v["fields"]) if v["fields"] else ()),
+            decision=v["decision"], rule=v["rule"], result=v["result"], client=v["client"],
+            address=v["address"], session_ref=v["session_ref"],
+            detail=json.loads(v["detail"]) if v["detail"] else {},
+            prev_hash=prev_hash.hex(), entry_hash=entry_hash.hex(),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "time": self.time, "actor_id": self.actor_id, "role": self.role,
+            "action": self.action, "purpose": self.purpose, "customer_ref": self.customer_ref or None,
+            "record_type": self.record_type or None, "record_ref": self.record_ref or None,
+            "fields": list(self.fields), "decision": self.decision, "rule": self.rule, "result": self.result,
+            "client": self.client or None, "address": self.address or None,
+            "session_ref": self.session_ref or None, "detail": self.detail, "tenant": self.tenant,
+            "prev_hash": self.prev_hash, "entry_hash": self.entry_hash,
+        }

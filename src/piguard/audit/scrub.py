@@ -1,0 +1,88 @@
+"""Scrub an event's ``detail`` before it is stored: allow-listed keys keep their values,
+everything else is replaced by a keyed hash (Vault's audit broker does the same: HMAC the
+values, keep the keys, skip an allow-list).
+
+:class:`~piguard.service.AccessEvent` never holds field values, but ``detail`` is an open
+mapping filled by many callers; one careless ``detail={"mobile": value}`` must not put a
+phone number in the permanent record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from piguard.audit.keys import AuditKeys
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+# Flags carry no digits so that no identifier or number can pass as one.
+_FLAG = re.compile(r"^[a-z_]{1,32}$")
+_LEVELS: Final = frozenset({"clear", "mask", "masked", "partial", "deny", "never", "hidden"})
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53
+
+
+def _ints(value: Any) -> Any:
+    return value if _is_int(value) else None
+
+
+def _bool(value: Any) -> Any:
+    return value if isinstance(value, bool) else None
+
+
+def _levels(value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        return None
+    if all(isinstance(k, str) and _NAME.match(k) and v in _LEVELS for k, v in value.items()):
+        return {k: value[k] for k in sorted(value)}
+    return None
+
+
+def _flags(value: Any) -> Any:
+    if isinstance(value, list | tuple | set | frozenset) and all(isinstance(f, str) and _FLAG.match(f) for f in value):
+        return sorted(set(value))
+    return None
+
+
+def _names(value: Any) -> Any:
+    if isinstance(value, list | tuple) and all(isinstance(f, str) and _NAME.match(f) for f in value):
+        return list(value)
+    return None
+
+
+def _token(value: Any) -> Any:
+    return value if isinstance(value, str) and _NAME.match(value) else None
+
+
+#: detail key -> validator returning the value to keep, or None to hash it instead.
+ALLOWED: Final[Mapping[str, Callable[[Any], Any]]] = {
+    **{k: _ints for k in ("accepted", "rejected", "matches", "records", "rows", "count", "kek_version",
+                          "rewrapped", "through_seq", "entries", "exported")},
+    "reason_given": _bool,
+    "frozen": _bool,
+    "levels": _levels,
+    "flags": _flags,
+    "consent_purposes": _names,
+    "alert_id": _token,
+    "alert_rule": _token,
+    "subject_principal": _token,
+    "action_taken": _token,
+    "format": _token,
+}
+
+
+def scrub(detail: Mapping[str, Any], keys: AuditKeys) -> dict[str, Any]:
+    """A copy of ``detail`` safe to store. Never mutates its input.
+
+    Keys that are not plain names are hashed too, since a key can carry a value as well.
+    """
+    out: dict[str, Any] = {}
+    for key, value in detail.items():
+        name = key if isinstance(key, str) and _NAME.match(key) else keys.opaque_ref("detail-key", repr(key))
+        check = ALLOWED.get(name)
+        kept = check(value) if check is not None else None
+        out[name] = kept if kept is not None else keys.opaque_ref("detail", name, repr(value))
+    return out

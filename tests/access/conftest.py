@@ -1,0 +1,143 @@
+"""A gate with real accounts over a fresh installation, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+
+from piguard.access import AccessControl, MemoryRecorder
+from piguard.access.credentials import Passwords, totp_now
+from piguard.clock import FixedClock
+from piguard.crypto.keyring import generate_master_secret
+from piguard.installation import Installation, init_home
+from piguard.service import RequestContext, Service
+from piguard.vault.model import Actor
+from tests.pg import fresh_database
+
+#: 10:00 in Beijing, a weekday.
+START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+TODAY = date(2026, 3, 2)
+SETUP = Actor("bootstrap", "bootstrap-admin", "staff", name="bootstrap")
+#: Cheap argon2id parameters: the tests exercise the logic, not the cost.
+CHEAP = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+ADULT = {
+    "name": "欧阳娜娜",
+    "gender": "F",
+    "birth_date": "1990-03-07",
+    "resident_id": "110105199003070180",
+    "mobile": "13800138000",
+    "email": "nana@example.com",
+    "address": "北京市朝阳区建国路88号",
+    "bank_card": "6222021234567890128",
+    "membership_level": "gold",
+}
+
+
+@dataclass
+class Staff:
+    actor: Actor
+    name: str
+    password: str
+    totp_secret: str
+    token: str
+
+
+@dataclass
+class World:
+    inst: Installation
+    clock: FixedClock
+    access: AccessControl
+    service: Service
+    recorder: MemoryRecorder
+    staff: dict[str, Staff] = field(default_factory=dict)
+
+    def user(self, role: str, *, name: str | None = None, trained: bool = True, signed: bool = True,
+             **kw: Any) -> Staff:
+        """Create, train and log in a staff user of ``role``."""
+        uname = name or f"{role}_{len(self.staff)}"
+        created = self.access.add_user(SETUP, uname, role, **kw)
+        if signed:
+            self.access.record_training(SETUP, uname, kind="agreement", course="NDA", completed_on=TODAY)
+        if trained:
+            self.access.record_training(SETUP, uname, kind="course", course="PIPL basics",
+                                        completed_on=TODAY - timedelta(days=30), score=90)
+        secret = created["totp_secret"]
+        login = self.access.login(uname, created["password"], totp_now(secret, self.clock.now()) if secret else None)
+        staff = Staff(self.access.authenticate(login.token), uname, created["password"], secret, login.token)
+        self.staff[uname] = staff
+        return staff
+
+    def reauth(self, staff: Staff) -> Actor:
+        staff.actor = self.access.authenticate(staff.token)
+        return staff.actor
+
+    def step_up(self, staff: Staff) -> Actor:
+        # A fresh code must belong to a later time step than the one used at login.
+        self.clock.advance(timedelta(seconds=31))
+        self.access.step_up(staff.actor, totp_now(staff.totp_secret, self.clock.now()))
+        return self.reauth(staff)
+
+    def ctx(self, who: Staff | Actor, purpose: str = "service") -> RequestContext:
+        actor = who.actor if isinstance(who, Staff) else who
+        return RequestContext(actor, purpose, client="test")
+
+    def customer(self, values: dict[str, str] | None = None) -> str:
+        ref = self.service.create(RequestContext(SETUP, "service"), "customer", values or ADULT)
+        return ref.customer_id
+
+    def stay(self, customer_id: str, check_in: date, check_out: date, room: str = "1208") -> str:
+        ref = self.service.create(
+            RequestContext(SETUP, "service"), "hotel_stay",
+            {"room_no": room, "check_in": check_in.isoformat(), "check_out": check_out.isoformat(), "guest_count": 1},
+            customer_id=customer_id,
+        )
+        return ref.record_id
+
+    def denials(self) -> list[Any]:
+        return [e for e in self.recorder.events if e.decision == "deny"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    (tmp_path / "master.key").write_text(generate_master_secret())
+    env = {"PIGUARD_MASTER_KEY_FILE": str(tmp_path / "master.key")}
+    if request.param == "sqlite":
+        yield env
+    else:
+        with fresh_database() as url:
+            env["PIGUARD_DATABASE_URL"] = url
+            yield env
+
+
+def make_world(tmp_path: Path, environ: dict[str, str], profile: str = "default") -> World:
+    home = tmp_path / "home"
+    init_home(home, environ=environ, expected_customers=10_000, profile=profile)
+    clock = FixedClock(START)
+    recorder = MemoryRecorder()
+    inst = Installation(home, environ=environ, recorder=recorder, clock=clock)
+    access = AccessControl(inst.db, inst.catalog, clock, passwords=CHEAP, recorder=recorder,
+                           bootstrap_token_hash=inst.settings.bootstrap_token_hash)
+    service = Service(inst.vault, recorder=recorder, clock=clock, access=access)
+    return World(inst, clock, access, service, recorder)
+
+
+@pytest.fixture
+def world(tmp_path: Path, environ: dict[str, str]) -> Iterator[World]:
+    w = make_world(tmp_path, environ)
+    yield w
+    w.inst.close()
+
+
+@pytest.fixture
+def sqlite_world(tmp_path: Path) -> Iterator[World]:
+    (tmp_path / "master.key").write_text(generate_master_secret())
+    w = make_world(tmp_path, {"PIGUARD_MASTER_KEY_FILE": str(tmp_path / "master.key")})
+    yield w
+    w.inst.close()
