@@ -19,20 +19,23 @@ COLUMNS = ["name", "gender", "birth_date", "resident_id", "mobile", "email", "ad
 def baseline(url: str, rows: list[dict[str, str]], batch: int) -> float:
     engine = create_engine(url)
     if url.startswith("sqlite"):
+
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
     meta = MetaData()
-    table = Table("plain_customers", meta, Column("id", String, primary_key=True),
-                  *[Column(c, String) for c in COLUMNS])
+    table = Table(
+        "plain_customers", meta, Column("id", String, primary_key=True), *[Column(c, String) for c in COLUMNS]
+    )
     meta.drop_all(engine)
     meta.create_all(engine)
     start = time.perf_counter()
     for i in range(0, len(rows), batch):
-        chunk = [{"id": f"C{j:016x}", **r} for j, r in enumerate(rows[i:i + batch], start=i)]
+        chunk = [{"id": f"C{j:016x}", **r} for j, r in enumerate(rows[i : i + batch], start=i)]
         with engine.begin() as conn:
             conn.execute(insert(table), chunk)
     elapsed = time.perf_counter() - start
@@ -52,15 +55,22 @@ def main() -> None:
             report = inst.service.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
             protected = time.perf_counter() - start
             assert report.accepted == n, report.rejected[:3]
-            base = baseline(inst.settings.database_url() if backend == "sqlite" else inst.db.engine.url
-                            .render_as_string(hide_password=False), rows, 2000)
+            base = baseline(
+                inst.settings.database_url()
+                if backend == "sqlite"
+                else inst.db.engine.url.render_as_string(hide_password=False),
+                rows,
+                2000,
+            )
         figures[backend] = {
             "protected_records_per_s": round(n / protected),
             "plain_records_per_s": round(n / base),
             "ratio_plain_over_protected": round(protected / base, 2),
         }
-        print(f"{backend}: protected {n / protected:,.0f} rec/s, plain {n / base:,.0f} rec/s, "
-              f"protected is {protected / base:.1f}x slower")
+        print(
+            f"{backend}: protected {n / protected:,.0f} rec/s, plain {n / base:,.0f} rec/s, "
+            f"protected is {protected / base:.1f}x slower"
+        )
     finish(figures)
 
 

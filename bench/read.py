@@ -45,10 +45,17 @@ def main() -> None:
             url = inst.db.engine.url
             engine = create_engine(url)
             meta = MetaData()
-            plain = Table("plain_read", meta, Column("id", String, primary_key=True), *[Column(c, String) for c in FIELDS])
+            plain = Table(
+                "plain_read",
+                meta,
+                Column("id", String, primary_key=True),
+                *[Column(c, String) for c in FIELDS],
+            )
             meta.create_all(engine)
             with engine.begin() as conn:
-                conn.execute(insert(plain), [{"id": ids[i], **{c: rows[i][c] for c in FIELDS}} for i in range(n)])
+                conn.execute(
+                    insert(plain), [{"id": ids[i], **{c: rows[i][c] for c in FIELDS}} for i in range(n)]
+                )
             base_lat = []
             stmt = select(*[plain.c[c] for c in FIELDS]).where(plain.c.id == ids[0])
             with engine.connect() as conn:
@@ -66,9 +73,11 @@ def main() -> None:
             "plain_read": b,
             "ratio_read_p50": round(v["p50_us"] / b["p50_us"], 2),
         }
-        print(f"{backend}: read5 p50 {v['p50_us']} µs p99 {v['p99_us']} µs ({1e6 / v['mean_us']:,.0f} ops/s); "
-              f"search p50 {s['p50_us']} µs p99 {s['p99_us']} µs; plain read p50 {b['p50_us']} µs; "
-              f"ratio {v['p50_us'] / b['p50_us']:.1f}x")
+        print(
+            f"{backend}: read5 p50 {v['p50_us']} µs p99 {v['p99_us']} µs ({1e6 / v['mean_us']:,.0f} ops/s); "
+            f"search p50 {s['p50_us']} µs p99 {s['p99_us']} µs; plain read p50 {b['p50_us']} µs; "
+            f"ratio {v['p50_us'] / b['p50_us']:.1f}x"
+        )
     finish(figures)
 
 

@@ -32,16 +32,20 @@ def main() -> None:
                 keys = conn.execute(text(f"select tenant, customer_id, wrapped from {table}")).all()
             for i in range(0, len(keys), 5000):
                 with engine.begin() as conn:
-                    conn.execute(text(f"update {table} set wrapped = :w where tenant = :t and customer_id = :c"),
-                                 [{"w": k.wrapped, "t": k.tenant, "c": k.customer_id} for k in keys[i:i + 5000]])
+                    conn.execute(
+                        text(f"update {table} set wrapped = :w where tenant = :t and customer_id = :c"),
+                        [{"w": k.wrapped, "t": k.tenant, "c": k.customer_id} for k in keys[i : i + 5000]],
+                    )
             base_s = time.perf_counter() - start
         figures[backend] = {
             "rewrap_per_s": round(n / rotate_s),
             "plain_rewrite_per_s": round(n / base_s),
             "ratio": round(rotate_s / base_s, 2),
         }
-        print(f"{backend}: rotation {n / rotate_s:,.0f} customers/s; plain rewrite {n / base_s:,.0f} rows/s; "
-              f"ratio {rotate_s / base_s:.2f}x")
+        print(
+            f"{backend}: rotation {n / rotate_s:,.0f} customers/s; plain rewrite {n / base_s:,.0f} rows/s; "
+            f"ratio {rotate_s / base_s:.2f}x"
+        )
     finish(figures)
 
 

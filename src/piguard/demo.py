@@ -22,8 +22,33 @@ from piguard.service import RequestContext, Service
 from piguard.vault.vault import CUSTOMER
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_MOBILE_PREFIXES = ("130", "131", "132", "135", "136", "138", "139", "150", "151", "152", "157", "158", "159",
-                    "166", "173", "176", "177", "180", "181", "185", "186", "187", "188", "189", "199")
+_MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "135",
+    "136",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "176",
+    "177",
+    "180",
+    "181",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "199",
+)
 _AREA_CODES = ("110105", "310104", "440305", "330106", "510107", "420106", "320102", "610113", "120101")
 _NOTES = (
     "客户{name}来电咨询会员积分，回拨电话{mobile}。",
@@ -73,14 +98,17 @@ class DemoPeople:
             "resident_id": resident_id(rng, birth, female),
             "mobile": mobile,
             "email": f"{self.fake.user_name()}{rng.randrange(1000)}@{self.fake.free_email_domain()}",
-            "address": f"{self.fake.province()}{self.fake.city()}{self.fake.district()}区{self.fake.street_address()}",
+            "address": (
+                f"{self.fake.province()}{self.fake.city()}{self.fake.district()}区{self.fake.street_address()}"
+            ),
             "bank_card": bank_card(rng),
             "passport": "E" + f"{rng.randrange(10**8):08d}",
             "minor": minor,
             "guardian_name": self.fake.name(),
             "guardian_relation": rng.choice(["父亲", "母亲", "祖父", "祖母"]),
-            "guardian_resident_id": resident_id(rng, self.today - timedelta(days=rng.randrange(30 * 365, 50 * 365)),
-                                                rng.random() < 0.5),
+            "guardian_resident_id": resident_id(
+                rng, self.today - timedelta(days=rng.randrange(30 * 365, 50 * 365)), rng.random() < 0.5
+            ),
         }
 
     def value(self, fdef: Field, person: dict[str, Any]) -> str | None:
@@ -127,8 +155,12 @@ class DemoPeople:
             return None
         if fdef.free_text:
             return rng.choice(_NOTES).format(
-                name=person["name"], mobile=person["mobile"], email=person["email"],
-                card4=str(person["bank_card"])[-4:], rid=person["resident_id"], n=rng.randrange(1000, 9999),
+                name=person["name"],
+                mobile=person["mobile"],
+                email=person["email"],
+                card4=str(person["bank_card"])[-4:],
+                rid=person["resident_id"],
+                n=rng.randrange(1000, 9999),
             )
         max_len = int(opts.get("max_length", 40))
         return self.fake.text(max_nb_chars=max(10, min(max_len, 80)))[: max(5, max_len)]
@@ -184,8 +216,9 @@ def load_demo(
                 if not vals:
                     continue
                 try:
-                    service.create(RequestContext(ctx.actor, p, ctx.client), rt_name, vals,
-                                   customer_id=ref.customer_id)
+                    service.create(
+                        RequestContext(ctx.actor, p, ctx.client), rt_name, vals, customer_id=ref.customer_id
+                    )
                     counts[rt_name] = counts.get(rt_name, 0) + 1
                 except ValidationError:
                     rejected += 1

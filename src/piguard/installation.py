@@ -186,7 +186,9 @@ class Installation:
         self.settings = Settings.load(home)
         self.catalog: Catalog = load_catalog(self.settings.catalog_path)
         if self.settings.keyring_kind == "file":
-            self.keyring = Keyring.open(self.settings.keyring_path, master_secret=_master_secret(self.settings, env))
+            self.keyring = Keyring.open(
+                self.settings.keyring_path, master_secret=_master_secret(self.settings, env)
+            )
         else:
             self.keyring = Keyring.open(self.settings.keyring_path, pkcs11_pin=env.get("PIGUARD_PKCS11_PIN"))
         key_url, schema = self.settings.keystore_url(env)

@@ -36,14 +36,16 @@ def _canaries(n: int) -> list[dict[str, str]]:
     people = []
     for i in range(n):
         tag = f"{rng.randrange(16**6):06x}"
-        people.append({
-            "name": f"金丝雀{chr(0x4E00 + rng.randrange(0x5000))}{chr(0x4E00 + rng.randrange(0x5000))}",
-            "mobile": f"139{rng.randrange(10**8):08d}",
-            "resident_id": resident_id(rng, date(1980 + i % 30, 1 + i % 12, 1 + i % 28), i % 2 == 0),
-            "bank_card": bank_card(rng),
-            "email": f"canary.{tag}@example.com",
-            "address": f"北京市朝阳区金丝雀路{rng.randrange(100000, 999999)}号",
-        })
+        people.append(
+            {
+                "name": f"金丝雀{chr(0x4E00 + rng.randrange(0x5000))}{chr(0x4E00 + rng.randrange(0x5000))}",
+                "mobile": f"139{rng.randrange(10**8):08d}",
+                "resident_id": resident_id(rng, date(1980 + i % 30, 1 + i % 12, 1 + i % 28), i % 2 == 0),
+                "bank_card": bank_card(rng),
+                "email": f"canary.{tag}@example.com",
+                "address": f"北京市朝阳区金丝雀路{rng.randrange(100000, 999999)}号",
+            }
+        )
     return people
 
 
@@ -87,18 +89,25 @@ def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
                 assert r.status_code == 201, r.text
                 ids.append(r.json()["id"])
             body = "\n".join(json.dumps(p, ensure_ascii=False) for p in people[6:]).encode()
-            r = client.post("/v1/import/customer", params={"purpose": "service", "format": "jsonl"}, content=body)
+            r = client.post(
+                "/v1/import/customer", params={"purpose": "service", "format": "jsonl"}, content=body
+            )
             assert r.status_code == 200 and r.json()["accepted"] == 6, r.text
             ids.extend(r.json()["ids"])
             for cid, person in zip(ids, people, strict=True):
                 got = client.get(f"/v1/records/customer/{cid}", params={"purpose": "service"}).json()
                 assert got["fields"]["mobile"] == person["mobile"]
-                found = client.post("/v1/search", json={"field": "mobile", "value": person["mobile"],
-                                                        "purpose": "service"}).json()
+                found = client.post(
+                    "/v1/search", json={"field": "mobile", "value": person["mobile"], "purpose": "service"}
+                ).json()
                 assert [m["id"] for m in found["matches"]] == [cid]
-            bad = client.post("/v1/records/customer", json={"purpose": "service",
-                                                             "values": {"resident_id": people[0]["resident_id"][:-1]}})
-            assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+            bad = client.post(
+                "/v1/records/customer",
+                json={"purpose": "service", "values": {"resident_id": people[0]["resident_id"][:-1]}},
+            )
+            assert bad.status_code == 422 and bad.headers["content-type"].startswith(
+                "application/problem+json"
+            )
     finally:
         server.terminate()
         server.wait(timeout=20)

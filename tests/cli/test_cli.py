@@ -56,15 +56,25 @@ def test_import_reports_every_rejected_row_and_stores_the_rest(home: Path, tmp_p
         "郑一,13800138008,,,ok@example.com",  # 9 ok
     ]
     body = (GOOD + "\n".join(rows) + "\n").encode("utf-8")
-    body += "陈二,13800138009,,,x@example.com\n".encode().replace("陈".encode(), b"\xff\xfe")  # 10 invalid UTF-8
+    body += "陈二,13800138009,,,x@example.com\n".encode().replace(
+        "陈".encode(), b"\xff\xfe"
+    )  # 10 invalid UTF-8
     path = write(tmp_path, "in.csv", body)
     code, data, _ = run("import", str(path), "--type", "customer", "--purpose", "service", "--json")
     assert code == 0
     assert isinstance(data, dict)
     assert data["accepted"] == 2
     got = {(r["row"], r["field"]) for r in data["rejected"]}
-    assert got == {(2, "resident_id"), (3, "mobile"), (4, "bank_card"), (5, "name"), (6, "name"),
-                   (7, "resident_id"), (8, "email"), (10, "name")}
+    assert got == {
+        (2, "resident_id"),
+        (3, "mobile"),
+        (4, "bank_card"),
+        (5, "name"),
+        (6, "name"),
+        (7, "resident_id"),
+        (8, "email"),
+        (10, "name"),
+    }
     reasons = {r["row"]: r["reason"] for r in data["rejected"]}
     assert "checksum" in reasons[2]
     assert "110105194912310021" not in json.dumps(data)
@@ -80,8 +90,10 @@ def test_import_jsonl_rejects_broken_lines_and_unknown_fields(home: Path, tmp_pa
         "{not json",
         json.dumps(["a", "list"]),
         json.dumps({"name": "李四", "shoe_size": "42"}, ensure_ascii=False),
-        json.dumps({"name": "王五", "mobile": "13800138002", "address": "<b>x</b>'; DROP TABLE records;--"},
-                   ensure_ascii=False),
+        json.dumps(
+            {"name": "王五", "mobile": "13800138002", "address": "<b>x</b>'; DROP TABLE records;--"},
+            ensure_ascii=False,
+        ),
     ]
     path = write(tmp_path, "in.jsonl", ("\n".join(lines) + "\n").encode())
     code, data, _ = run("import", str(path), "--json")
@@ -95,7 +107,9 @@ def test_import_jsonl_rejects_broken_lines_and_unknown_fields(home: Path, tmp_pa
 
 
 def test_get_erase_keys_and_errors(home: Path, tmp_path: Path) -> None:
-    path = write(tmp_path, "one.jsonl", json.dumps({"name": "张三", "mobile": "13800138000"}).encode() + b"\n")
+    path = write(
+        tmp_path, "one.jsonl", json.dumps({"name": "张三", "mobile": "13800138000"}).encode() + b"\n"
+    )
     code, data, _ = run("import", str(path), "--json")
     assert code == 0 and isinstance(data, dict)
     cid = data["ids"][0]
@@ -125,7 +139,7 @@ def test_unknown_purpose_and_bad_search_value(home: Path) -> None:
 
 def test_commands_fail_cleanly_without_a_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIGUARD_HOME", str(tmp_path / "nothing"))
-    code, err, stderr = run("keys", "status", "--json")
+    code, err, _ = run("keys", "status", "--json")
     assert code == 3 and isinstance(err, dict) and "piguard init" in err["reason"]
 
 
@@ -136,7 +150,11 @@ def test_catalog_check_on_shipped_and_broken_catalogs(tmp_path: Path) -> None:
         code, data, _ = run("catalog", "check", str(profile_path(name)), "--json")
         assert code == 0 and isinstance(data, dict) and data["ok"] is True, (name, data)
     broken = tmp_path / "broken.yaml"
-    broken.write_text(profile_path("default").read_text(encoding="utf-8").replace("type: mobile", "type: mobyle", 1),
-                      encoding="utf-8")
-    code, data, stderr = run("catalog", "check", str(broken), "--json")
-    assert code == 2 and isinstance(data, dict) and "broken.yaml" in data["reason"] and "type" in data["reason"]
+    broken.write_text(
+        profile_path("default").read_text(encoding="utf-8").replace("type: mobile", "type: mobyle", 1),
+        encoding="utf-8",
+    )
+    code, data, _ = run("catalog", "check", str(broken), "--json")
+    assert (
+        code == 2 and isinstance(data, dict) and "broken.yaml" in data["reason"] and "type" in data["reason"]
+    )

@@ -5,11 +5,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.pg import fresh_database
 
 from piguard.installation import Installation, init_home
 from piguard.service import MemoryRecorder, RequestContext
 from piguard.vault.model import Actor
-from tests.pg import fresh_database
 
 ADMIN = Actor("tester", "bootstrap-admin")
 
@@ -23,15 +23,17 @@ def _hsm_env() -> dict[str, str]:
     if not all(os.environ.get(n) for n in names):
         if os.environ.get("CI") == "true":
             pytest.fail("SoftHSM2 is not set up under CI: scripts/softhsm-setup did not run")
-        pytest.skip("SoftHSM2 not set up (eval \"$(scripts/softhsm-setup)\")")
+        pytest.skip('SoftHSM2 not set up (eval "$(scripts/softhsm-setup)")')
     return {"PIGUARD_PKCS11_PIN": os.environ["PIGUARD_TEST_PKCS11_PIN"]}
 
 
-@pytest.fixture(params=[
-    "sqlite",
-    pytest.param("postgres", marks=pytest.mark.postgres),
-    pytest.param("sqlite-hsm", marks=pytest.mark.hsm),
-])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("sqlite-hsm", marks=pytest.mark.hsm),
+    ]
+)
 def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {"PIGUARD_MASTER_KEY_FILE": str(tmp_path / "master.key")}
     from piguard.crypto.keyring import generate_master_secret
@@ -51,9 +53,14 @@ def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
 def home(tmp_path: Path, environ: dict[str, str]) -> Path:
     h = tmp_path / "home"
     if environ.get("PIGUARD_TEST_KEYRING") == "pkcs11":
-        init_home(h, environ=environ, expected_customers=10_000, keyring_kind="pkcs11",
-                  pkcs11_module=os.environ["PIGUARD_TEST_PKCS11_LIB"],
-                  pkcs11_token=os.environ["PIGUARD_TEST_PKCS11_TOKEN"])
+        init_home(
+            h,
+            environ=environ,
+            expected_customers=10_000,
+            keyring_kind="pkcs11",
+            pkcs11_module=os.environ["PIGUARD_TEST_PKCS11_LIB"],
+            pkcs11_token=os.environ["PIGUARD_TEST_PKCS11_TOKEN"],
+        )
     else:
         init_home(h, environ=environ, expected_customers=10_000)
     return h

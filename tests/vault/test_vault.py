@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.vault.conftest import ctx
 
 from piguard.errors import InvalidCiphertext, NotFound, ValidationError
 from piguard.installation import Installation
 from piguard.service import MemoryRecorder
-from tests.vault.conftest import ctx
 
 ALICE = {
     "name": "欧阳娜娜",
@@ -26,7 +26,9 @@ ALICE = {
 
 def test_create_read_round_trip_normalises(inst: Installation) -> None:
     ref = inst.service.create(ctx(), "customer", ALICE)
-    views = inst.service.read(ctx(), "customer", ref.customer_id, ["name", "mobile", "bank_card", "resident_id"])
+    views = inst.service.read(
+        ctx(), "customer", ref.customer_id, ["name", "mobile", "bank_card", "resident_id"]
+    )
     assert views["name"].value == "欧阳娜娜"
     assert views["mobile"].value == "13800138000"
     assert views["bank_card"].value == "6222021234567890128"
@@ -41,7 +43,9 @@ def test_read_decrypts_only_requested_fields(inst: Installation) -> None:
 
 def test_search_exact_and_normalised(inst: Installation) -> None:
     ref = inst.service.create(ctx(), "customer", ALICE)
-    inst.service.create(ctx(), "customer", {**ALICE, "mobile": "13900139000", "resident_id": "513101198201130014"})
+    inst.service.create(
+        ctx(), "customer", {**ALICE, "mobile": "13900139000", "resident_id": "513101198201130014"}
+    )
     found = inst.service.search(ctx(), "customer", "mobile", "0086 13800138000")
     assert [r.customer_id for r in found] == [ref.customer_id]
     assert inst.service.search(ctx(), "customer", "mobile", "13700137000") == []
@@ -62,7 +66,9 @@ def test_owned_records_use_owner_key(inst: Installation) -> None:
     ref = inst.service.create(ctx(), "customer", ALICE)
     purpose = next(p for p in inst.catalog.purposes if inst.catalog.fields_for(p, "order"))
     fields = sorted(inst.catalog.fields_for(purpose, "order"))
-    field_name = next(f for f in fields if inst.catalog.record_types["order"].fields[f].type in ("text", "money"))
+    field_name = next(
+        f for f in fields if inst.catalog.record_types["order"].fields[f].type in ("text", "money")
+    )
     value = "12.50" if inst.catalog.record_types["order"].fields[field_name].type == "money" else "两本书"
     required = {n: f for n, f in inst.catalog.record_types["order"].fields.items() if f.required}
     values: dict[str, object] = {field_name: value}
@@ -107,8 +113,10 @@ def test_unknown_field_and_bad_values_are_refused_naming_the_field(inst: Install
 def test_minimisation_refuses_fields_the_purpose_does_not_need(inst: Installation) -> None:
     """R-COL-3: a field outside the purpose's declared fields is refused."""
     narrow = next(
-        p for p in inst.catalog.purposes
-        if inst.catalog.fields_for(p, "customer") and "resident_id" not in inst.catalog.fields_for(p, "customer")
+        p
+        for p in inst.catalog.purposes
+        if inst.catalog.fields_for(p, "customer")
+        and "resident_id" not in inst.catalog.fields_for(p, "customer")
     )
     with pytest.raises(ValidationError) as err:
         inst.service.create(ctx(narrow), "customer", {"resident_id": ALICE["resident_id"], "name": "张三"})
@@ -118,12 +126,18 @@ def test_minimisation_refuses_fields_the_purpose_does_not_need(inst: Installatio
 
 def _payload(inst: Installation, record_id: str) -> bytes:
     with inst.db.transaction() as conn:
-        return bytes(conn.execute(text("select payload from records where record_id = :r"), {"r": record_id}).scalar_one())
+        return bytes(
+            conn.execute(
+                text("select payload from records where record_id = :r"), {"r": record_id}
+            ).scalar_one()
+        )
 
 
 def _set_payload(inst: Installation, record_id: str, blob: bytes) -> None:
     with inst.db.transaction() as conn:
-        conn.execute(text("update records set payload = :p where record_id = :r"), {"p": blob, "r": record_id})
+        conn.execute(
+            text("update records set payload = :p where record_id = :r"), {"p": blob, "r": record_id}
+        )
 
 
 def test_tamper_ciphertext_moved_to_another_customer_fails(inst: Installation) -> None:
@@ -165,9 +179,11 @@ def test_tamper_flipped_byte_and_unknown_version_fail(inst: Installation) -> Non
         inst.vault.read("customer", a.record_id, ["mobile"])
 
 
-def test_erase_then_restore_old_data_copy_cannot_revive(inst: Installation, home: Path,
-                                                        environ: dict[str, str]) -> None:
-    """Crypto-shredding: an old copy of the data database, restored beside today's key store, is unreadable."""
+def test_erase_then_restore_old_data_copy_cannot_revive(
+    inst: Installation, home: Path, environ: dict[str, str]
+) -> None:
+    """Crypto-shredding: an old copy of the data database, restored beside today's key store,
+    is unreadable."""
     a = inst.service.create(ctx(), "customer", ALICE)
     b = inst.service.create(ctx(), "customer", {**ALICE, "mobile": "13900139000"})
     with inst.db.transaction() as conn:
@@ -182,10 +198,14 @@ def test_erase_then_restore_old_data_copy_cannot_revive(inst: Installation, home
         conn.execute(text("delete from records"))
         for row in snapshot:
             cols = ", ".join(row)
-            conn.execute(text(f"insert into records ({cols}) values ({', '.join(':' + c for c in row)})"), row)
+            conn.execute(
+                text(f"insert into records ({cols}) values ({', '.join(':' + c for c in row)})"), row
+            )
         for row in index_snapshot:
             cols = ", ".join(row)
-            conn.execute(text(f"insert into blind_index ({cols}) values ({', '.join(':' + c for c in row)})"), row)
+            conn.execute(
+                text(f"insert into blind_index ({cols}) values ({', '.join(':' + c for c in row)})"), row
+            )
     inst.vault._data_keys.forget(inst.vault.tenant, a.customer_id)
     with pytest.raises(NotFound):
         inst.vault.read("customer", a.record_id, ["mobile"])

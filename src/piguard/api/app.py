@@ -125,8 +125,9 @@ def create_app(inst: Installation) -> FastAPI:
 
     @app.post("/v1/records/{record_type}", status_code=201, response_model=RecordRefOut, tags=["records"])
     def create_record(record_type: str, body: CreateRequest, request: Request, who: Who) -> RecordRefOut:
-        ref = service.create(context(request, who, body.purpose), record_type, body.values,
-                             customer_id=body.customer_id)
+        ref = service.create(
+            context(request, who, body.purpose), record_type, body.values, customer_id=body.customer_id
+        )
         return RecordRefOut(id=ref.record_id, customer_id=ref.customer_id, type=ref.record_type)
 
     @app.get("/v1/records/{record_type}/{record_id}", response_model=RecordOut, tags=["records"])
@@ -141,27 +142,38 @@ def create_app(inst: Installation) -> FastAPI:
         names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
         views = service.read(context(request, who, purpose), record_type, record_id, names)
         return RecordOut(
-            id=record_id, type=record_type,
-            fields={k: v.value for k, v in views.items()}, levels={k: v.level for k, v in views.items()},
+            id=record_id,
+            type=record_type,
+            fields={k: v.value for k, v in views.items()},
+            levels={k: v.level for k, v in views.items()},
         )
 
     @app.patch("/v1/records/{record_type}/{record_id}", response_model=RecordRefOut, tags=["records"])
-    def update_record(record_type: str, record_id: str, body: UpdateRequest, request: Request, who: Who
-                      ) -> RecordRefOut:
+    def update_record(
+        record_type: str, record_id: str, body: UpdateRequest, request: Request, who: Who
+    ) -> RecordRefOut:
         ref = service.update(context(request, who, body.purpose), record_type, record_id, body.values)
         return RecordRefOut(id=ref.record_id, customer_id=ref.customer_id, type=ref.record_type)
 
     @app.post("/v1/search", response_model=SearchOut, tags=["records"])
     def search(body: SearchRequest, request: Request, who: Who) -> SearchOut:
         # Search values travel in the body, never in the URL, so they stay out of access logs.
-        refs = service.search(context(request, who, body.purpose), body.record_type, body.field, body.value,
-                              limit=body.limit)
-        return SearchOut(matches=[RecordRefOut(id=r.record_id, customer_id=r.customer_id, type=r.record_type)
-                                  for r in refs])
+        refs = service.search(
+            context(request, who, body.purpose), body.record_type, body.field, body.value, limit=body.limit
+        )
+        return SearchOut(
+            matches=[
+                RecordRefOut(id=r.record_id, customer_id=r.customer_id, type=r.record_type) for r in refs
+            ]
+        )
 
     @app.get("/v1/customers/{customer_id}/records", response_model=list[RecordRefOut], tags=["records"])
-    def customer_records(customer_id: str, request: Request, who: Who,
-                         purpose: Annotated[str, Query(min_length=1, max_length=64)]) -> list[RecordRefOut]:
+    def customer_records(
+        customer_id: str,
+        request: Request,
+        who: Who,
+        purpose: Annotated[str, Query(min_length=1, max_length=64)],
+    ) -> list[RecordRefOut]:
         refs = service.customer_records(context(request, who, purpose), customer_id)
         return [RecordRefOut(id=r.record_id, customer_id=r.customer_id, type=r.record_type) for r in refs]
 
@@ -188,8 +200,9 @@ def create_app(inst: Installation) -> FastAPI:
                     raise errors.ValidationError("import body larger than 64 MiB", "body")
                 spool.write(chunk)
             spool.seek(0)
-            report = service.import_rows(context(request, who, purpose), record_type,
-                                         read_stream(spool, format))
+            report = service.import_rows(
+                context(request, who, purpose), record_type, read_stream(spool, format)
+            )
         return ImportOut(
             accepted=report.accepted,
             rejected=[Rejected(row=r.row, field=r.field, reason=r.reason) for r in report.rejected],

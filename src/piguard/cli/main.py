@@ -22,13 +22,17 @@ from piguard.service import RequestContext
 from piguard.vault.model import Actor
 from piguard.vault.readers import count_rows, detect_format, read_rows
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="piguard: customer personal-information guard.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="piguard: customer personal-information guard."
+)
 keys_app = typer.Typer(no_args_is_help=True, help="Key-encryption keys: status, rotation, retirement.")
 catalog_app = typer.Typer(no_args_is_help=True, help="The catalog: fields, purposes, roles.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(catalog_app, name="catalog")
 
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")]
+HomeOpt = Annotated[
+    Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 PurposeOpt = Annotated[str, typer.Option("--purpose", "-p", help="Why: a purpose of the catalog.")]
 TypeOpt = Annotated[str, typer.Option("--type", "-t", help="Record type.")]
@@ -59,7 +63,9 @@ def _progress() -> Progress:
 @app.command()
 def init(
     home: HomeOpt = None,
-    profile: Annotated[str, typer.Option(help="Catalog profile: default, bank, hotel, ecommerce, call_centre.")] = "default",
+    profile: Annotated[
+        str, typer.Option(help="Catalog profile: default, bank, hotel, ecommerce, call_centre.")
+    ] = "default",
     catalog: Annotated[Path | None, typer.Option(help="Use this catalog file instead of a profile.")] = None,
     suite: Annotated[str, typer.Option(help="Cipher suite: aes256-gcm or sm4-gcm.")] = "aes256-gcm",
     keyring: Annotated[str, typer.Option(help="KEK provider: file or pkcs11.")] = "file",
@@ -96,7 +102,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="CSV (with header) or JSON Lines file.")],
     record_type: TypeOpt = "customer",
     purpose: PurposeOpt = "service",
-    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from the file name).")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: from the file name).")
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -186,15 +194,20 @@ def erase(
     """Crypto-shred a customer: destroy their data key, then their records and index entries."""
     with reporting(as_json), _open(home) as inst:
         count = inst.service.erase(_ctx(purpose), customer_id, reason=reason)
-        emit({"erased": customer_id, "records_deleted": count, "key_destroyed": True}, as_json,
-             lambda: stdout.print(f"erased {customer_id}: {count} record(s), data key destroyed"))
+        emit(
+            {"erased": customer_id, "records_deleted": count, "key_destroyed": True},
+            as_json,
+            lambda: stdout.print(f"erased {customer_id}: {count} record(s), data key destroyed"),
+        )
 
 
 @keys_app.command("status")
 def keys_status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """KEK versions and how many data keys each wraps."""
     with reporting(as_json), _open(home) as inst:
-        data = inst.service.key_status(_ctx("security_audit" if "security_audit" in inst.catalog.purposes else ""))
+        data = inst.service.key_status(
+            _ctx("security_audit" if "security_audit" in inst.catalog.purposes else "")
+        )
         emit(data, as_json, lambda: stdout.print_json(data=data))
 
 
@@ -206,7 +219,11 @@ def keys_rotate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         with _progress() as bar:
             task = bar.add_task("re-wrapping", total=total)
             data = inst.service.rotate_keys(_ctx(""), progress=lambda n: bar.advance(task, n))
-        emit(data, as_json, lambda: stdout.print(f"KEK version {data['kek_version']}: {data['rewrapped']} re-wrapped"))
+        emit(
+            data,
+            as_json,
+            lambda: stdout.print(f"KEK version {data['kek_version']}: {data['rewrapped']} re-wrapped"),
+        )
 
 
 @keys_app.command("retire")
@@ -237,7 +254,8 @@ def catalog_check(
             "file": str(file),
             "ok": not errors,
             "findings": [
-                {"severity": f.severity, "path": f.path, "rule": f.rule_id, "message": f.message} for f in findings
+                {"severity": f.severity, "path": f.path, "rule": f.rule_id, "message": f.message}
+                for f in findings
             ],
         }
 
@@ -264,8 +282,9 @@ def demo(
     with reporting(as_json), _open(home) as inst:
         with _progress() as bar:
             task = bar.add_task("demo data", total=customers)
-            summary = load_demo(inst.service, _ctx("service"), customers, seed=seed,
-                                progress=lambda n: bar.advance(task, n))
+            summary = load_demo(
+                inst.service, _ctx("service"), customers, seed=seed, progress=lambda n: bar.advance(task, n)
+            )
         emit(summary, as_json, lambda: stdout.print_json(data=summary))
 
 
@@ -284,8 +303,11 @@ def serve(
     with reporting(as_json):
         inst = _open(home)
         api = create_app(inst)
-        emit({"url": f"http://{host}:{port}", "docs": f"http://{host}:{port}/docs"}, as_json,
-             lambda: stdout.print(f"serving on http://{host}:{port} (OpenAPI at /docs)"))
+        emit(
+            {"url": f"http://{host}:{port}", "docs": f"http://{host}:{port}/docs"},
+            as_json,
+            lambda: stdout.print(f"serving on http://{host}:{port} (OpenAPI at /docs)"),
+        )
         # Access logs show method and path only; paths never carry customer values (ids only).
         uvicorn.run(api, host=host, port=port, log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"))
 

@@ -30,7 +30,9 @@ _SQL = "SELECT value FROM consent_watermark WHERE tenant = {p}"
 class CoherentCache(Generic[V]):
     """A bounded map of customer id -> state, dropped whenever the watermark moves elsewhere."""
 
-    def __init__(self, engine: Engine, tenant: str, *, revalidate_interval: float = 0.0, max_entries: int = 200_000):
+    def __init__(
+        self, engine: Engine, tenant: str, *, revalidate_interval: float = 0.0, max_entries: int = 200_000
+    ):
         self._engine = engine
         self._tenant = tenant
         self._interval = revalidate_interval

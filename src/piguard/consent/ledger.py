@@ -22,7 +22,8 @@ from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
 from piguard.consent import rules
 from piguard.consent import store as sql
-from piguard.consent.age import AgeBand, AgeInfo, minor_status as _minor_status
+from piguard.consent.age import AgeBand, AgeInfo
+from piguard.consent.age import minor_status as _minor_status
 from piguard.consent.cache import CoherentCache
 from piguard.consent.identity import guardian_ref
 from piguard.consent.model import (
@@ -183,7 +184,12 @@ class ConsentLedger:
         :raises ValidationError: unknown purpose, record type or field.
         """
         rules.check_read(
-            self.catalog, self.state(customer_id), purpose, self._moment(), record_type=record_type, fields=fields
+            self.catalog,
+            self.state(customer_id),
+            purpose,
+            self._moment(),
+            record_type=record_type,
+            fields=fields,
         )
 
     def check_write(
@@ -210,7 +216,12 @@ class ConsentLedger:
         band: AgeBand | None = derived.band if derived else rules.band_of(state, moment.today)
         record_fields = self._record_fields(record_type)
         rules.check_write(
-            self.catalog, state, purpose, record_type, fields, moment,
+            self.catalog,
+            state,
+            purpose,
+            record_type,
+            fields,
+            moment,
             band=band,
             guardian_in_values=rules.guardian_given(values, self.age_sources.guardian_fields, record_fields),
             new_customer=customer_id is None,
@@ -227,7 +238,9 @@ class ConsentLedger:
         """``under14``, ``minor`` or ``adult`` (R-MIN-1)."""
         return _minor_status(birth_date, today)
 
-    def age_from_values(self, values: Mapping[str, object], today: date, record_type: str = "customer") -> AgeInfo | None:
+    def age_from_values(
+        self, values: Mapping[str, object], today: date, record_type: str = "customer"
+    ) -> AgeInfo | None:
         """Derive the age state from a write's values: the resident ID's birth digits, else
         the declared birth date. When both are given and disagree, the later date wins:
         treating someone as younger only adds protection.
@@ -249,7 +262,9 @@ class ConsentLedger:
             return None
         return AgeInfo.from_birth(max(births), today)
 
-    def note_age(self, conn: Connection, customer_id: str, values: Mapping[str, object], record_type: str = "customer") -> None:
+    def note_age(
+        self, conn: Connection, customer_id: str, values: Mapping[str, object], record_type: str = "customer"
+    ) -> None:
         """Store the age band derived from ``values`` inside the caller's transaction (no birth date)."""
         info = self.age_from_values(values, self.today(), record_type)
         if info is None:
@@ -291,12 +306,29 @@ class ConsentLedger:
                     if info.band == "under14" and new.band != "under14":
                         records = sql.customer_records(conn, self.tenant, customer_id)
                         state = fold(customer_id, records, Marketing(), None)
-                        orphaned = tuple(sorted(
-                            p for (k, p), g in state.active.items()
-                            if k == "general" and g.by_guardian and rules.rests_on_consent(self.catalog.purposes[p])
-                        )) if records else ()
-                    results.append(Reevaluation(customer_id, info.band, new.band, info.next_review or day,
-                                                new.next_review, orphaned))
+                        orphaned = (
+                            tuple(
+                                sorted(
+                                    p
+                                    for (k, p), g in state.active.items()
+                                    if k == "general"
+                                    and g.by_guardian
+                                    and rules.rests_on_consent(self.catalog.purposes[p])
+                                )
+                            )
+                            if records
+                            else ()
+                        )
+                    results.append(
+                        Reevaluation(
+                            customer_id,
+                            info.band,
+                            new.band,
+                            info.next_review or day,
+                            new.next_review,
+                            orphaned,
+                        )
+                    )
                 if due:
                     value = sql.bump_watermark(conn, self.tenant)
             if due:
@@ -337,9 +369,13 @@ class ConsentLedger:
 
         :raises NotFound: no such version, or none published yet.
         """
-        found = [n for n in self.notices() if (n.version == version if version is not None else n.kind == kind)]
+        found = [
+            n for n in self.notices() if (n.version == version if version is not None else n.kind == kind)
+        ]
         if not found:
-            raise NotFound(f"no {kind} notice published" if version is None else f"no notice version {version}")
+            raise NotFound(
+                f"no {kind} notice published" if version is None else f"no notice version {version}"
+            )
         return found[-1]
 
     def _material(self) -> tuple[rules.MaterialChange, ...]:
@@ -370,16 +406,34 @@ class ConsentLedger:
         :raises ValidationError: a text is missing what a notice must state, or a purpose is unknown.
         """
         changed = tuple(sorted(set(purposes_changed)))
-        check_notice(self.catalog, kind=kind, title=title, text_zh=text_zh, text_en=text_en,
-                     material=material, purposes_changed=changed)
+        check_notice(
+            self.catalog,
+            kind=kind,
+            title=title,
+            text_zh=text_zh,
+            text_en=text_en,
+            material=material,
+            purposes_changed=changed,
+        )
         now = self._now()
         effective = effective_at.astimezone(UTC) if effective_at is not None else now
         if effective < now - _CLOCK_SKEW:
             raise ValidationError("a notice cannot take effect in the past", "effective_at")
         with self.db.transaction() as conn:
             version = sql.next_notice_version(conn, self.tenant)
-            notice = Notice(version, kind, title.strip(), text_zh, text_en, content_hash(title.strip(), text_zh, text_en),
-                            material, changed, now, effective, _text(operator, "operator", 128))
+            notice = Notice(
+                version,
+                kind,
+                title.strip(),
+                text_zh,
+                text_en,
+                content_hash(title.strip(), text_zh, text_en),
+                material,
+                changed,
+                now,
+                effective,
+                _text(operator, "operator", 128),
+            )
             sql.insert_notice(conn, self.tenant, notice)
             value = sql.bump_watermark(conn, self.tenant)
         self._cache.changed(None, value)
@@ -417,10 +471,22 @@ class ConsentLedger:
         :param given_at: when consent was given (e.g. the date on a paper form); default now.
         :raises ValidationError: bad input, no notice published, a guardian missing or not expected.
         """
-        return self._append([customer_id], self.grant_rows(
-            customer_id, purposes, channel=channel, operator=operator, kinds=kinds, notice_version=notice_version,
-            evidence_ref=evidence_ref, guardian=guardian, recipient=recipient, given_at=given_at, band=None,
-        ))
+        return self._append(
+            [customer_id],
+            self.grant_rows(
+                customer_id,
+                purposes,
+                channel=channel,
+                operator=operator,
+                kinds=kinds,
+                notice_version=notice_version,
+                evidence_ref=evidence_ref,
+                guardian=guardian,
+                recipient=recipient,
+                given_at=given_at,
+                band=None,
+            ),
+        )
 
     def grant_rows(
         self,
@@ -448,7 +514,9 @@ class ConsentLedger:
         if not wanted or any(k not in CONSENT_KINDS for k in wanted):
             raise ValidationError(f"kinds must be among {', '.join(CONSENT_KINDS)}", "kinds")
         if _NEEDS_RECIPIENT & set(wanted) and not (recipient and recipient.strip()):
-            raise ValidationError("provision and cross-border consent name the recipient (PIPL 23, 39)", "recipient")
+            raise ValidationError(
+                "provision and cross-border consent name the recipient (PIPL 23, 39)", "recipient"
+            )
         now = self._now()
         when = given_at.astimezone(UTC) if given_at is not None else now
         if when > now + _CLOCK_SKEW:
@@ -480,8 +548,12 @@ class ConsentLedger:
             "guardian_relationship": guardian.relationship if guardian else None,
         }
         rows = [
-            {**common, "action": "grant", "kind": kind,
-             "recipient": recipient.strip() if recipient and kind in _NEEDS_RECIPIENT else None}
+            {
+                **common,
+                "action": "grant",
+                "kind": kind,
+                "recipient": recipient.strip() if recipient and kind in _NEEDS_RECIPIENT else None,
+            }
             for kind in wanted
         ]
         return rows
@@ -498,7 +570,9 @@ class ConsentLedger:
         return notice
 
     def _append(
-        self, customer_ids: Sequence[str], rows: list[dict[str, Any]],
+        self,
+        customer_ids: Sequence[str],
+        rows: list[dict[str, Any]],
         ages: Mapping[str, AgeInfo] | None = None,
     ) -> list[ConsentRecord]:
         """Append rows (and age states) in one transaction."""
@@ -510,18 +584,31 @@ class ConsentLedger:
         self._cache.changed(customer_ids, value)
         return [_record(i, row) for i, row in zip(ids, rows, strict=True)]
 
-    def refuse(self, customer_id: str, purposes: Sequence[str], *, channel: str, operator: str) -> ConsentRecord:
+    def refuse(
+        self, customer_id: str, purposes: Sequence[str], *, channel: str, operator: str
+    ) -> ConsentRecord:
         """Record that the customer declined when asked (R-COL-7): the service goes on, and
         :meth:`may_ask` says no for :attr:`reask_after`."""
         check_id(customer_id, "customer_id")
         names = self._purposes(purposes)
         now = self._now()
         row = {
-            "customer_id": customer_id, "action": "refuse", "kind": "general", "purposes": names,
-            "categories": (), "retention": (), "notice_version": None, "notice_hash": None,
-            "channel": _text(channel, "channel"), "operator": _text(operator, "operator", 128),
-            "given_at": now, "recorded_at": now, "evidence_ref": None, "guardian_ref": None,
-            "guardian_relationship": None, "recipient": None,
+            "customer_id": customer_id,
+            "action": "refuse",
+            "kind": "general",
+            "purposes": names,
+            "categories": (),
+            "retention": (),
+            "notice_version": None,
+            "notice_hash": None,
+            "channel": _text(channel, "channel"),
+            "operator": _text(operator, "operator", 128),
+            "given_at": now,
+            "recorded_at": now,
+            "evidence_ref": None,
+            "guardian_ref": None,
+            "guardian_relationship": None,
+            "recipient": None,
         }
         return self._append([customer_id], [row])[0]
 
@@ -560,7 +647,8 @@ class ConsentLedger:
             raise ValidationError(f"must be one of {', '.join(CONSENT_KINDS)}", "kind")
         before = self.state(customer_id)
         targets = [
-            (k, p) for (k, p) in before.active
+            (k, p)
+            for (k, p) in before.active
             if (names is None or p in names) and (kind is None or k == kind)
         ]
         if not targets:
@@ -571,18 +659,28 @@ class ConsentLedger:
             by_kind.setdefault(k, []).append(p)
         rows = [
             {
-                "customer_id": customer_id, "action": "withdraw", "kind": k, "purposes": tuple(ps),
+                "customer_id": customer_id,
+                "action": "withdraw",
+                "kind": k,
+                "purposes": tuple(ps),
                 "categories": rules.covered_categories(self.catalog, ps),
                 "retention": rules.covered_retention(self.catalog, ps),
-                "notice_version": None, "notice_hash": None,
-                "channel": _text(channel, "channel"), "operator": _text(operator, "operator", 128),
-                "given_at": now, "recorded_at": now,
+                "notice_version": None,
+                "notice_hash": None,
+                "channel": _text(channel, "channel"),
+                "operator": _text(operator, "operator", 128),
+                "given_at": now,
+                "recorded_at": now,
                 "evidence_ref": _text(evidence_ref, "evidence_ref", 200) if evidence_ref else None,
-                "guardian_ref": None, "guardian_relationship": None, "recipient": None,
+                "guardian_ref": None,
+                "guardian_relationship": None,
+                "recipient": None,
             }
             for k, ps in by_kind.items()
         ]
-        after = replace(before, active={key: g for key, g in before.active.items() if key not in set(targets)})
+        after = replace(
+            before, active={key: g for key, g in before.active.items() if key not in set(targets)}
+        )
         stopped = tuple(sorted({p for _, p in targets}))
         orphaned = rules.orphaned_fields(self.catalog, after, stopped, self._moment())
         reason = f"consent withdrawn: {', '.join(stopped)} (R-COL-6)"
@@ -618,12 +716,26 @@ class ConsentLedger:
         now = self._now()
         pref = Marketing(bool(opt_out), bool(personalised), now)
         with self.db.transaction() as conn:
-            sql.insert_marketing(conn, self.tenant, customer_id, pref, _text(channel, "channel"),
-                                 _text(operator, "operator", 128))
+            sql.insert_marketing(
+                conn,
+                self.tenant,
+                customer_id,
+                pref,
+                _text(channel, "channel"),
+                _text(operator, "operator", 128),
+            )
             if delete_tags:
                 for rt, fields in sorted(self._tag_fields().items()):
-                    sql.insert_deletion(conn, self.tenant, customer_id, rt, fields,
-                                        "customer deleted profile tags (R-COL-9)", None, now)
+                    sql.insert_deletion(
+                        conn,
+                        self.tenant,
+                        customer_id,
+                        rt,
+                        fields,
+                        "customer deleted profile tags (R-COL-9)",
+                        None,
+                        now,
+                    )
             value = sql.bump_watermark(conn, self.tenant)
         self._cache.changed([customer_id], value)
         return pref
@@ -632,31 +744,50 @@ class ConsentLedger:
         marketing = {n for n, p in self.catalog.purposes.items() if p.marketing}
         out: dict[str, tuple[str, ...]] = {}
         for rt, record in self.catalog.record_types.items():
-            tags = tuple(n for n, f in record.fields.items() if f.category == "preference" and f.purposes & marketing)
+            tags = tuple(
+                n for n, f in record.fields.items() if f.category == "preference" and f.purposes & marketing
+            )
             if tags:
                 out[rt] = tags
         return out
 
     # ------------------------------------------------------------------ hand-off
 
-    def deletion_queue(self, customer_id: str | None = None, status: str | None = "marked") -> list[DeletionMark]:
+    def deletion_queue(
+        self, customer_id: str | None = None, status: str | None = "marked"
+    ) -> list[DeletionMark]:
         """Fields marked for deletion (the retention job's input), oldest first."""
         with self.db.read() as conn:
             return sql.deletions(conn, self.tenant, customer_id, status)
 
 
 def _record(record_id: int, row: Mapping[str, Any]) -> ConsentRecord:
-    guardian = Guardian(row["guardian_relationship"], row["guardian_ref"]) if row.get("guardian_ref") else None
+    guardian = (
+        Guardian(row["guardian_relationship"], row["guardian_ref"]) if row.get("guardian_ref") else None
+    )
     return ConsentRecord(
-        id=record_id, customer_id=row["customer_id"], action=row["action"], kind=row["kind"],
-        purposes=tuple(sorted(row["purposes"])), categories=tuple(row["categories"]),
-        retention=tuple(row["retention"]), notice_version=row["notice_version"], notice_hash=row["notice_hash"],
-        channel=row["channel"], operator=row["operator"], given_at=row["given_at"], recorded_at=row["recorded_at"],
-        evidence_ref=row["evidence_ref"], guardian=guardian, recipient=row.get("recipient"),
+        id=record_id,
+        customer_id=row["customer_id"],
+        action=row["action"],
+        kind=row["kind"],
+        purposes=tuple(sorted(row["purposes"])),
+        categories=tuple(row["categories"]),
+        retention=tuple(row["retention"]),
+        notice_version=row["notice_version"],
+        notice_hash=row["notice_hash"],
+        channel=row["channel"],
+        operator=row["operator"],
+        given_at=row["given_at"],
+        recorded_at=row["recorded_at"],
+        evidence_ref=row["evidence_ref"],
+        guardian=guardian,
+        recipient=row.get("recipient"),
     )
 
 
-def fold(customer_id: str, records: Iterable[ConsentRecord], pref: Marketing, age: AgeInfo | None) -> ConsentState:
+def fold(
+    customer_id: str, records: Iterable[ConsentRecord], pref: Marketing, age: AgeInfo | None
+) -> ConsentState:
     """Replay a customer's ledger into the consents in force: a later record for the same
     ``(kind, purpose)`` replaces an earlier one; a withdrawal removes it."""
     active: dict[tuple[ConsentKind, str], ActiveConsent] = {}
@@ -667,7 +798,9 @@ def fold(customer_id: str, records: Iterable[ConsentRecord], pref: Marketing, ag
         for purpose in record.purposes:
             key = (record.kind, purpose)
             if action == "grant":
-                active[key] = ActiveConsent(record.id, record.notice_version, record.given_at, record.guardian is not None)
+                active[key] = ActiveConsent(
+                    record.id, record.notice_version, record.given_at, record.guardian is not None
+                )
                 refused.pop(purpose, None)
                 has_guardian = has_guardian or record.guardian is not None
             elif action == "withdraw":

@@ -22,7 +22,10 @@ from piguard.errors import ValidationError
 #: missing one of these words in a language is refused: it cannot be the notice the law asks for.
 REQUIRED_TERMS: dict[NoticeKind, dict[str, tuple[str, ...]]] = {
     "privacy": {"zh": ("保存期限", "权利"), "en": ("retention", "rights")},
-    "children": {"zh": ("不满十四周岁", "监护人", "保存期限", "权利"), "en": ("under 14", "guardian", "retention", "rights")},
+    "children": {
+        "zh": ("不满十四周岁", "监护人", "保存期限", "权利"),
+        "en": ("under 14", "guardian", "retention", "rights"),
+    },
 }
 
 MAX_TEXT = 200_000
@@ -61,14 +64,16 @@ def check_notice(
         if "\x00" in text:
             raise ValidationError("contains NUL characters", name)
         folded = text.casefold()
-        for term in REQUIRED_TERMS[kind][lang]:  # type: ignore[index]
+        for term in REQUIRED_TERMS[kind][lang]:
             if term.casefold() not in folded:
                 raise ValidationError(f"a {kind} notice must state '{term}' (R-COL-8, R-MIN-2)", name)
     for purpose in purposes_changed:
         if purpose not in catalog.purposes:
             raise ValidationError(f"unknown purpose '{purpose}'", "purposes_changed")
     if material and not purposes_changed:
-        raise ValidationError("a material change must name the purposes it changes (R-COL-5)", "purposes_changed")
+        raise ValidationError(
+            "a material change must name the purposes it changes (R-COL-5)", "purposes_changed"
+        )
     if kind == "children" and material:
         raise ValidationError("material changes are published in the privacy notice", "material")
 

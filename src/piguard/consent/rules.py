@@ -65,7 +65,9 @@ def purpose_of(catalog: Catalog, name: str) -> Purpose:
 def require_basis(purpose: Purpose) -> None:
     """R-COL-1: a purpose without a legal basis processes nothing."""
     if purpose.legal_basis is None:
-        raise ConsentRequired(f"purpose '{purpose.name}' has no legal basis in the catalog (R-COL-1)", "R-COL-1")
+        raise ConsentRequired(
+            f"purpose '{purpose.name}' has no legal basis in the catalog (R-COL-1)", "R-COL-1"
+        )
 
 
 def rests_on_consent(purpose: Purpose) -> bool:
@@ -100,7 +102,10 @@ def why_not(
     if band == "under14" and not grant.by_guardian:
         return f"the customer is under 14: the {what} must come from a guardian (PIPL 31)", "R-MIN-1"
     if band in ("minor", "adult") and grant.by_guardian:
-        return f"the customer has turned 14: the guardian's {what} no longer suffices; the customer must consent", "R-MIN-4"
+        return (
+            f"the customer has turned 14: the guardian's {what} no longer suffices; the customer must consent",
+            "R-MIN-4",
+        )
     return None
 
 
@@ -200,7 +205,10 @@ def check_write(
     if band == "under14" and not rests_on_consent(purpose) and not (guardian_in_values or state.has_guardian):
         raise _refuse(
             purpose_name,
-            ("the customer is under 14: record the guardian's identity and relationship (PIPL 31)", "R-MIN-1"),
+            (
+                "the customer is under 14: record the guardian's identity and relationship (PIPL 31)",
+                "R-MIN-1",
+            ),
         )
 
 
@@ -247,7 +255,12 @@ def orphaned_fields(
 
 
 def _keeps_basis(
-    catalog: Catalog, state: ConsentState, purpose_name: str, sensitive: bool, band: AgeBand | None, moment: Moment
+    catalog: Catalog,
+    state: ConsentState,
+    purpose_name: str,
+    sensitive: bool,
+    band: AgeBand | None,
+    moment: Moment,
 ) -> bool:
     purpose = catalog.purposes[purpose_name]
     if purpose.legal_basis is None:
@@ -258,7 +271,9 @@ def _keeps_basis(
     return not (needs and why_not(state, "sensitive", purpose_name, band, moment) is not None)
 
 
-def guardian_given(values: Mapping[str, str], guardian_fields: Collection[str], record_fields: Collection[str]) -> bool:
+def guardian_given(
+    values: Mapping[str, str], guardian_fields: Collection[str], record_fields: Collection[str]
+) -> bool:
     """Whether a write carries the guardian's identity fields the record type declares."""
     wanted = [f for f in guardian_fields if f in record_fields]
     return bool(wanted) and all(values.get(f) for f in wanted)

@@ -43,7 +43,9 @@ def _load(text: str) -> tuple[str, ...]:
 def record_from_row(row: Row[Any]) -> ConsentRecord:
     m = row._mapping
     guardian = (
-        Guardian(cast(GuardianRelation, m["guardian_relationship"]), m["guardian_ref"]) if m["guardian_ref"] else None
+        Guardian(cast(GuardianRelation, m["guardian_relationship"]), m["guardian_ref"])
+        if m["guardian_ref"]
+        else None
     )
     return ConsentRecord(
         id=int(m["id"]),
@@ -97,12 +99,19 @@ def latest_marketing(conn: Connection, tenant: str, customer_id: str) -> Marketi
     return Marketing() if row is None else Marketing(bool(row[0]), bool(row[1]), row[2])
 
 
-def insert_marketing(conn: Connection, tenant: str, customer_id: str, pref: Marketing, channel: str, operator: str) -> None:
+def insert_marketing(
+    conn: Connection, tenant: str, customer_id: str, pref: Marketing, channel: str, operator: str
+) -> None:
     with translate("record marketing preferences"):
         conn.execute(
             insert(t.marketing).values(
-                tenant=tenant, customer_id=customer_id, opt_out=pref.opt_out, personalised=pref.personalised,
-                channel=channel, operator=operator, recorded_at=pref.changed_at,
+                tenant=tenant,
+                customer_id=customer_id,
+                opt_out=pref.opt_out,
+                personalised=pref.personalised,
+                channel=channel,
+                operator=operator,
+                recorded_at=pref.changed_at,
             )
         )
 
@@ -169,30 +178,52 @@ def insert_notice(conn: Connection, tenant: str, notice: Notice) -> None:
     with translate("publish notice", conflict="a notice with this version was published meanwhile"):
         conn.execute(
             insert(t.notices).values(
-                tenant=tenant, version=notice.version, kind=notice.kind, title=notice.title,
-                text_zh=notice.text_zh, text_en=notice.text_en, content_hash=notice.content_hash,
-                material=notice.material, purposes_changed=_dump(notice.purposes_changed),
-                published_at=notice.published_at, effective_at=notice.effective_at, operator=notice.operator,
+                tenant=tenant,
+                version=notice.version,
+                kind=notice.kind,
+                title=notice.title,
+                text_zh=notice.text_zh,
+                text_en=notice.text_en,
+                content_hash=notice.content_hash,
+                material=notice.material,
+                purposes_changed=_dump(notice.purposes_changed),
+                published_at=notice.published_at,
+                effective_at=notice.effective_at,
+                operator=notice.operator,
             )
         )
 
 
 def next_notice_version(conn: Connection, tenant: str) -> int:
     with translate("read notices"):
-        current = conn.execute(select(func.max(t.notices.c.version)).where(t.notices.c.tenant == tenant)).scalar()
+        current = conn.execute(
+            select(func.max(t.notices.c.version)).where(t.notices.c.tenant == tenant)
+        ).scalar()
     return int(current or 0) + 1
 
 
 def insert_deletion(
-    conn: Connection, tenant: str, customer_id: str, record_type: str, fields: Sequence[str],
-    reason: str, source: int | None, now: datetime,
+    conn: Connection,
+    tenant: str,
+    customer_id: str,
+    record_type: str,
+    fields: Sequence[str],
+    reason: str,
+    source: int | None,
+    now: datetime,
 ) -> DeletionMark:
     with translate("mark for deletion"):
         result = conn.execute(
             insert(t.deletions)
             .values(
-                tenant=tenant, customer_id=customer_id, record_type=record_type, fields=_dump(fields),
-                reason=reason, source_record=source, marked_at=now, status="marked",
+                tenant=tenant,
+                customer_id=customer_id,
+                record_type=record_type,
+                fields=_dump(fields),
+                reason=reason,
+                source_record=source,
+                marked_at=now,
+                status="marked",
             )
             .returning(t.deletions.c.id)
         )
@@ -200,7 +231,9 @@ def insert_deletion(
     return DeletionMark(mark_id, customer_id, record_type, tuple(sorted(fields)), reason, source, now)
 
 
-def deletions(conn: Connection, tenant: str, customer_id: str | None, status: str | None) -> list[DeletionMark]:
+def deletions(
+    conn: Connection, tenant: str, customer_id: str | None, status: str | None
+) -> list[DeletionMark]:
     query = select(t.deletions).where(t.deletions.c.tenant == tenant).order_by(t.deletions.c.id)
     if customer_id is not None:
         query = query.where(t.deletions.c.customer_id == customer_id)
@@ -210,8 +243,13 @@ def deletions(conn: Connection, tenant: str, customer_id: str | None, status: st
         rows = list(conn.execute(query))
     return [
         DeletionMark(
-            int(r.id), r.customer_id, r.record_type, _load(r.fields), r.reason,
-            None if r.source_record is None else int(r.source_record), r.marked_at,
+            int(r.id),
+            r.customer_id,
+            r.record_type,
+            _load(r.fields),
+            r.reason,
+            None if r.source_record is None else int(r.source_record),
+            r.marked_at,
         )
         for r in rows
     ]
@@ -225,6 +263,12 @@ def bump_watermark(conn: Connection, tenant: str) -> int:
     else:
         stmt = sqlite.insert(t.watermark)
     with translate("advance consent watermark"):
-        conn.execute(stmt.values(tenant=tenant, value=0).on_conflict_do_nothing(index_elements=[t.watermark.c.tenant]))
-        conn.execute(update(t.watermark).where(t.watermark.c.tenant == tenant).values(value=t.watermark.c.value + 1))
-        return int(conn.execute(select(t.watermark.c.value).where(t.watermark.c.tenant == tenant)).scalar_one())
+        conn.execute(
+            stmt.values(tenant=tenant, value=0).on_conflict_do_nothing(index_elements=[t.watermark.c.tenant])
+        )
+        conn.execute(
+            update(t.watermark).where(t.watermark.c.tenant == tenant).values(value=t.watermark.c.value + 1)
+        )
+        return int(
+            conn.execute(select(t.watermark.c.value).where(t.watermark.c.tenant == tenant)).scalar_one()
+        )

@@ -90,7 +90,7 @@ class FieldAadBuilder:
     The output is byte-for-byte :func:`field_aad` (a test checks it).
     """
 
-    __slots__ = ("_head", "_tail", "_cache")
+    __slots__ = ("_cache", "_head", "_tail")
 
     def __init__(self, tenant: str, record_type: str, schema_version: int) -> None:
         self._head = pack(_FIELD, tenant, record_type)

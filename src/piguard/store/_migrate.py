@@ -40,7 +40,7 @@ def upgrade(
     """
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
-    with translate("migrate"), write_transaction(engine) as connection:
+    with write_transaction(engine) as connection, translate("migrate"):
         config.attributes.update(
             connection=connection, version_table=version_table, schema=schema, metadata=metadata
         )

@@ -207,7 +207,9 @@ class Vault:
             out[fdef.name + ORIGINAL_SUFFIX] = value
         return out
 
-    def _seal_fields(self, sealer: Sealer, record_type: str, record_id: str, values: Mapping[str, str]) -> bytes:
+    def _seal_fields(
+        self, sealer: Sealer, record_type: str, record_id: str, values: Mapping[str, str]
+    ) -> bytes:
         aad = self._aad(record_type, self._schema_version)
         seal = sealer.seal
         cts = {
@@ -225,7 +227,9 @@ class Vault:
                 digest = self._indexer.digest(
                     self.tenant, record_type, name, value, self.index_bits(record_type, fdef)
                 )
-                rows.append(IndexRow(self.tenant, record_type, name, digest, prep.customer_id, prep.record_id))
+                rows.append(
+                    IndexRow(self.tenant, record_type, name, digest, prep.customer_id, prep.record_id)
+                )
         return rows
 
     def _sealer_of(self, customer_id: str) -> Sealer:
@@ -262,14 +266,17 @@ class Vault:
     ) -> RecordRef:
         """Validate, encrypt and store one record; a customer record also gets a fresh DEK.
 
-        :raises ValidationError: for an unknown type or field, a bad value, or a field the purpose does not need.
+        :raises ValidationError: for an unknown type or field, a bad value, or a field the purpose
+            does not need.
         :raises NotFound: for an owned record whose customer does not exist.
         :raises Conflict: if the id is taken.
         """
         prep = self._prepare(record_type, purpose, values, customer_id=customer_id, record_id=record_id)
         return self._store([prep], record_type, hook=hook)[0]
 
-    def _store(self, preps: Sequence[_Prepared], record_type: str, hook: TxHook | None = None) -> list[RecordRef]:
+    def _store(
+        self, preps: Sequence[_Prepared], record_type: str, hook: TxHook | None = None
+    ) -> list[RecordRef]:
         now = self.clock.now()
         rows: list[RecordRow] = []
         index_rows: list[IndexRow] = []
@@ -283,7 +290,14 @@ class Vault:
                 )
             else:
                 sealer = self._sealer_of(prep.customer_id)
-            rows.append(self._row(record_type, prep, self._seal_fields(sealer, record_type, prep.record_id, prep.values), now))
+            rows.append(
+                self._row(
+                    record_type,
+                    prep,
+                    self._seal_fields(sealer, record_type, prep.record_id, prep.values),
+                    now,
+                )
+            )
             index_rows.extend(self._index_rows(record_type, prep))
         if new_keys:
             # The key store commits first: an orphan wrapped key (data insert failed) is harmless
@@ -410,7 +424,9 @@ class Vault:
                 updated_at=self.clock.now(),
                 version=row.version + 1,
             )
-            self.db.update_record(conn, new_row, self._index_rows(record_type, prep), expected_version=row.version)
+            self.db.update_record(
+                conn, new_row, self._index_rows(record_type, prep), expected_version=row.version
+            )
             ref = RecordRef(row.customer_id, record_type, row.record_id)
             if hook is not None:
                 hook(conn, [ref])
@@ -433,7 +449,12 @@ class Vault:
         return self._open(sealer, row, payload.unpack(row.payload).keys())
 
     def read(
-        self, record_type: str, record_id: str, fields: Sequence[str] | None = None, *, originals: bool = False
+        self,
+        record_type: str,
+        record_id: str,
+        fields: Sequence[str] | None = None,
+        *,
+        originals: bool = False,
     ) -> Record:
         """Decrypt the requested fields (all catalog fields when ``fields`` is None).
 
@@ -448,20 +469,28 @@ class Vault:
             self.field(record_type, name)
         if originals:
             fdefs = self.record_type(record_type).fields
-            names += [n + s for n in list(names) if fdefs[n].free_text for s in (ORIGINAL_SUFFIX, PI_TYPES_SUFFIX)]
+            names += [
+                n + s for n in list(names) if fdefs[n].free_text for s in (ORIGINAL_SUFFIX, PI_TYPES_SUFFIX)
+            ]
         with self.db.transaction() as conn:
             row = self.db.get_record(conn, self.tenant, record_type, check_id(record_id, "record_id"))
         if row is None:
             raise NotFound(f"no such {record_type} record")
         sealer = self._sealer_of(row.customer_id)
-        return Record(RecordRef(row.customer_id, record_type, row.record_id), self._open(sealer, row, names), row.status)
+        return Record(
+            RecordRef(row.customer_id, record_type, row.record_id), self._open(sealer, row, names), row.status
+        )
 
     def customer_records(self, customer_id: str, record_type: str | None = None) -> list[RecordRef]:
         with self.db.transaction() as conn:
-            rows = self.db.get_customer_records(conn, self.tenant, check_id(customer_id, "customer_id"), record_type)
+            rows = self.db.get_customer_records(
+                conn, self.tenant, check_id(customer_id, "customer_id"), record_type
+            )
         return [RecordRef(r.customer_id, r.record_type, r.record_id) for r in rows]
 
-    def search(self, record_type: str, field_name: str, value: object, *, limit: int = 100) -> list[RecordRef]:
+    def search(
+        self, record_type: str, field_name: str, value: object, *, limit: int = 100
+    ) -> list[RecordRef]:
         """Exact match through the blind index; false positives removed after decryption.
 
         :raises ValidationError: if the field is not searchable or the value is invalid for its type.
@@ -470,7 +499,9 @@ class Vault:
         if not fdef.searchable:
             raise ValidationError("field is not searchable", field_name)
         wanted = self.normalize(record_type, field_name, value)
-        digest = self._indexer.digest(self.tenant, record_type, field_name, wanted, self.index_bits(record_type, fdef))
+        digest = self._indexer.digest(
+            self.tenant, record_type, field_name, wanted, self.index_bits(record_type, fdef)
+        )
         with self.db.transaction() as conn:
             candidates = self.db.find_by_index(conn, self.tenant, record_type, field_name, digest)
             rows = [self.db.get_record(conn, self.tenant, record_type, rid) for _, rid in candidates]
@@ -513,7 +544,9 @@ class Vault:
                 hook(conn, [RecordRef(customer_id, CUSTOMER, customer_id)])
         return count
 
-    def rotate_kek(self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    def rotate_kek(
+        self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None
+    ) -> dict[str, int]:
         """Add a KEK version and re-wrap every DEK under it, online.
 
         Field ciphertexts are untouched. Reads keep working throughout: a DEK not yet
@@ -541,12 +574,16 @@ class Vault:
         """
         remaining = self.keys.count_by_kek_version().get(version, 0)
         if remaining:
-            raise Conflict(f"{remaining} data keys still use KEK version {version}; run 'piguard keys rotate' first")
+            raise Conflict(
+                f"{remaining} data keys still use KEK version {version}; run 'piguard keys rotate' first"
+            )
         self.keyring.retire_kek(version)
 
     def key_status(self) -> dict[str, Any]:
         status = dict(self.keyring.status())
-        status["data_keys_by_kek_version"] = {str(k): v for k, v in sorted(self.keys.count_by_kek_version().items())}
+        status["data_keys_by_kek_version"] = {
+            str(k): v for k, v in sorted(self.keys.count_by_kek_version().items())
+        }
         return status
 
     def iter_customer_ids(self, batch_size: int = 1000) -> Iterator[str]:

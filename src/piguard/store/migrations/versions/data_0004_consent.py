@@ -95,9 +95,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_consent_deletions"),
     )
-    op.create_index(
-        "ix_consent_deletions_tenant_status_id", "consent_deletions", ["tenant", "status", "id"]
-    )
+    op.create_index("ix_consent_deletions_tenant_status_id", "consent_deletions", ["tenant", "status", "id"])
     op.create_table(
         "consent_minors",
         sa.Column("tenant", sa.String(64), nullable=False),
