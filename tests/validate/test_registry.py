@@ -17,7 +17,7 @@ CONTRACT_TYPES = frozenset(
 
 
 def test_exported_members() -> None:
-    assert piguard.validate.__all__ == ["check_options", "known_types", "normalize"]
+    assert piguard.validate.__all__ == ["check_options", "known_types", "normalize", "normalizer"]
 
 
 def test_known_types_cover_the_contract() -> None:
@@ -86,3 +86,16 @@ def test_normalize_checks_options_first() -> None:
     with pytest.raises(ValidationError, match="needs option 'values'"):
         normalize("enum", "a")
     assert normalize("passport", "x1234567", country="DE") == "X1234567"
+
+
+def test_normalizer_is_normalize_bound_once() -> None:
+    from piguard.validate import normalizer
+
+    bound = normalizer("text", max_length=5)
+    assert bound(" abc ") == piguard.validate.normalize("text", " abc ", max_length=5) == "abc"
+    with pytest.raises(ValidationError):
+        bound("abcdefgh")
+    with pytest.raises(ValidationError):
+        normalizer("text", max_lenght=5)
+    with pytest.raises(ValidationError):
+        normalizer("enum")

@@ -175,12 +175,13 @@ class AccessControl:
         if row is None:
             raise AuthenticationFailed("invalid token")
         now = self.clock.now()
+        # The account's state is reported first: "account disabled" tells a leaver more than "token revoked".
+        if row.status != "active":
+            raise AuthenticationFailed(f"account {row.status}: ask an administrator")
         if row.revoked_at is not None:
             raise AuthenticationFailed("token revoked")
         if row.expires_at is not None and row.expires_at <= now:
             raise AuthenticationFailed("token expired: log in again")
-        if row.status != "active":
-            raise AuthenticationFailed(f"account {row.status}: ask an administrator")
         if row.role not in self.catalog.roles:
             raise AuthenticationFailed(f"role '{row.role}' is no longer in the catalog")
         self.quotas.overrides[row.pid] = (row.customers_per_hour, row.max_results)

@@ -349,7 +349,7 @@ class ConsentLedger:
             ref = guardian_ref(self._identity_key, id_type, id_number)
         except ValidationError as exc:
             raise exc.for_field("guardian_id_number") from None
-        return Guardian(relationship, ref)  # type: ignore[arg-type]
+        return Guardian(relationship, ref)
 
     # ------------------------------------------------------------------ notices
 

@@ -103,7 +103,7 @@ def why_not(
         return f"the customer is under 14: the {what} must come from a guardian (PIPL 31)", "R-MIN-1"
     if band in ("minor", "adult") and grant.by_guardian:
         return (
-            f"the customer has turned 14: the guardian's {what} no longer suffices; the customer must consent",
+            f"the customer has turned 14: the guardian's {what} no longer counts; the customer must consent",
             "R-MIN-4",
         )
     return None

@@ -19,6 +19,6 @@ surrounding whitespace; number kinds fold full-width digits to ASCII.
 
 from __future__ import annotations
 
-from piguard.validate._registry import check_options, known_types, normalize
+from piguard.validate._registry import check_options, known_types, normalize, normalizer
 
-__all__ = ["check_options", "known_types", "normalize"]
+__all__ = ["check_options", "known_types", "normalize", "normalizer"]

@@ -101,6 +101,11 @@ class Vault:
         self._schema_version = catalog.version
         self._bits: dict[tuple[str, str], int] = {}
         self._aad_builders: dict[tuple[str, int], FieldAadBuilder] = {}
+        self._normalizers: dict[tuple[str, str], Callable[[str], str]] = {}
+        self._required: dict[str, tuple[str, ...]] = {
+            name: tuple(n for n, f in rt.fields.items() if f.required) for name, rt in catalog.record_types.items()
+        }
+        self._allowed: dict[tuple[str, str], frozenset[str]] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -133,20 +138,31 @@ class Vault:
             self._bits[key] = bits
         return bits
 
+    def _normalizer(self, record_type: str, name: str) -> Callable[[str], str]:
+        key = (record_type, name)
+        bound = self._normalizers.get(key)
+        if bound is None:
+            fdef = self.field(record_type, name)
+            options = dict(fdef.type_options)
+            if fdef.type == "bank_card":
+                options.setdefault("on_bad_checksum", self._bank_card_checksum)
+            bound = self._normalizers[key] = validate.normalizer(fdef.type, **options)
+        return bound
+
     def normalize(self, record_type: str, name: str, raw: object) -> str:
         """Validate and normalise one value for ``record_type.name``.
 
         :raises ValidationError: naming the field, never quoting the value.
         """
-        field = self.field(record_type, name)
-        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        bound = self._normalizer(record_type, name)
+        if isinstance(raw, str):
+            text = raw
+        elif isinstance(raw, int | float) and not isinstance(raw, bool):
+            text = repr(raw) if isinstance(raw, float) else str(raw)
+        else:
             raise ValidationError("must be a string", name)
-        text = raw if isinstance(raw, str) else (repr(raw) if isinstance(raw, float) else str(raw))
-        options = dict(field.type_options)
-        if field.type == "bank_card":
-            options.setdefault("on_bad_checksum", self._bank_card_checksum)
         try:
-            return validate.normalize(field.type, text, **options)
+            return bound(text)
         except ValidationError as exc:
             raise exc.for_field(name) from None
 
@@ -160,21 +176,29 @@ class Vault:
         record_id: str | None,
     ) -> _Prepared:
         rt = self.record_type(record_type)
-        allowed = self.catalog.fields_for(purpose, record_type) if purpose else None
-        if purpose and purpose not in self.catalog.purposes:
+        if purpose not in self.catalog.purposes:
             raise ValidationError(f"unknown purpose '{purpose}'", "purpose")
+        allowed = self._allowed.get((purpose, record_type))
+        if allowed is None:
+            allowed = self._allowed[(purpose, record_type)] = self.catalog.fields_for(purpose, record_type)
+        fields = rt.fields
         clean: dict[str, str] = {}
         for name, raw in values.items():
-            if name not in rt.fields:
+            fdef = fields.get(name)
+            if fdef is None:
                 raise ValidationError(f"unknown field for record type '{record_type}'", name)
             if raw is None or raw == "":
                 continue
-            if allowed is not None and name not in allowed:
+            if name not in allowed:
                 # R-COL-3 minimisation: what the purpose does not need is not collected.
                 raise ValidationError(f"not needed for purpose '{purpose}'", name)
-            clean.update(self._stored_values(rt.fields[name], self.normalize(record_type, name, raw)))
-        for name, fdef in rt.fields.items():
-            if fdef.required and name not in clean:
+            value = self.normalize(record_type, name, raw)
+            if fdef.free_text:
+                clean.update(self._stored_values(fdef, value))
+            else:
+                clean[name] = value
+        for name in self._required[record_type]:
+            if name not in clean:
                 raise ValidationError("required field is missing", name)
         if not clean:
             raise ValidationError("no field values given", None)
