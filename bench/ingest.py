@@ -55,13 +55,7 @@ def main() -> None:
             report = inst.service.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
             protected = time.perf_counter() - start
             assert report.accepted == n, report.rejected[:3]
-            base = baseline(
-                inst.settings.database_url()
-                if backend == "sqlite"
-                else inst.db.engine.url.render_as_string(hide_password=False),
-                rows,
-                2000,
-            )
+            base = baseline(inst.db.engine.url.render_as_string(hide_password=False), rows, 2000)
         figures[backend] = {
             "protected_records_per_s": round(n / protected),
             "plain_records_per_s": round(n / base),

@@ -68,25 +68,6 @@ class Settings:
     def keyring_path(self) -> Path:
         return self.home / "keyring.json"
 
-    def database_url(self, environ: Mapping[str, str] | None = None) -> str:
-        env = os.environ if environ is None else environ
-        return env.get("PIGUARD_DATABASE_URL") or f"sqlite:///{self.home / 'data.db'}"
-
-    def keystore_url(self, environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:
-        """Return ``(url, schema)`` of the key store.
-
-        SQLite: its own file. PostgreSQL: the same server, schema ``piguard_keys``, unless
-        ``PIGUARD_KEYSTORE_URL`` names another database.
-        """
-        env = os.environ if environ is None else environ
-        explicit = env.get("PIGUARD_KEYSTORE_URL")
-        if explicit:
-            return explicit, None
-        data = self.database_url(env)
-        if data.startswith("postgresql"):
-            return data, "piguard_keys"
-        return f"sqlite:///{self.home / 'keys.db'}", None
-
     def save(self) -> None:
         data = asdict(self)
         data.pop("home")

@@ -23,7 +23,7 @@ from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError
 from piguard.service import AccessRecorder, Service
-from piguard.store import Database, KeyStore
+from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
 SUITES: dict[str, Suite] = {"aes256-gcm": Suite.AES256_GCM, "sm4-gcm": Suite.SM4_GCM}
@@ -149,10 +149,9 @@ def init_home(
             pkcs11=Pkcs11Config(module=pkcs11_module, token_label=pkcs11_token, pin=pin),
         )
     settings.save()
-    data_url = settings.database_url(env)
-    key_url, schema = settings.keystore_url(env)
+    data_url, key_url = default_urls(home, env)
     db = Database(data_url)
-    keys = KeyStore(key_url, schema=schema)
+    keys = KeyStore(key_url)
     try:
         db.migrate()
         keys.migrate()
@@ -165,7 +164,7 @@ def init_home(
         catalog_path=settings.catalog_path,
         keyring_path=settings.keyring_path,
         database_url=data_url,
-        keystore_url=key_url + (f" (schema {schema})" if schema else ""),
+        keystore_url=key_url + (" (schema piguard_keys)" if key_url == data_url else ""),
         master_key_file=master_file,
         bootstrap_token=token,
     )
@@ -191,9 +190,9 @@ class Installation:
             )
         else:
             self.keyring = Keyring.open(self.settings.keyring_path, pkcs11_pin=env.get("PIGUARD_PKCS11_PIN"))
-        key_url, schema = self.settings.keystore_url(env)
-        self.db = Database(self.settings.database_url(env))
-        self.keys = KeyStore(key_url, schema=schema)
+        data_url, key_url = default_urls(home, env)
+        self.db = Database(data_url)
+        self.keys = KeyStore(key_url)
         self.db.migrate()
         self.keys.migrate()
         self.vault = Vault(

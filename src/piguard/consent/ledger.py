@@ -253,11 +253,10 @@ class ConsentLedger:
             raw = values.get(name)
             if isinstance(raw, str) and raw:
                 births.append(validate.resident_id.birth_date(_normalized("resident_id", name, raw)))
-        if not births:
-            for name in src.birth_fields:
-                raw = values.get(name)
-                if isinstance(raw, str) and raw:
-                    births.append(date.fromisoformat(_normalized("date", name, raw)))
+        for name in src.birth_fields:
+            raw = values.get(name)
+            if isinstance(raw, str) and raw:
+                births.append(date.fromisoformat(_normalized("date", name, raw)))
         if not births:
             return None
         return AgeInfo.from_birth(max(births), today)

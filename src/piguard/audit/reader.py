@@ -1,0 +1,107 @@
+"""Reading the trail back: segments for verification, queries, checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Select, select
+
+from piguard.audit.entry import AuditEntry
+from piguard.audit.format import GENESIS, format_time
+from piguard.audit.signing import Checkpoint
+from piguard.audit.tables import audit_checkpoints, audit_entries
+from piguard.audit.verify import Lookup
+
+_E = audit_entries.c
+#: Columns a verification row carries, in :data:`piguard.audit.verify.Row` order.
+VERIFY_COLUMNS = (_E.seq, _E.prev_hash, _E.entry_hash, _E.mac, _E.body, _E.tenant, _E.time, _E.actor_id,
+                  _E.action, _E.customer_ref)
+
+
+def checkpoints(conn: Connection, tenant: str, since_seq: int = 0, until_seq: int | None = None) -> list[Checkpoint]:
+    c = audit_checkpoints.c
+    query = select(c.seq, c.kind, c.time, c.entry_hash, c.key_id, c.signature).where(
+        c.tenant == tenant, c.seq >= since_seq)
+    if until_seq is not None:
+        query = query.where(c.seq <= until_seq)
+    return [Checkpoint(tenant, int(r[0]), r[1], r[2], bytes(r[3]), r[4], bytes(r[5]))
+            for r in conn.execute(query.order_by(c.seq, c.kind))]
+
+
+def anchor(conn: Connection, tenant: str, cps: list[Checkpoint], valid: set[int]) -> tuple[int, bytes]:
+    """Where the stored chain starts: after the latest valid prune checkpoint, else at 1."""
+    prunes = [cp for cp in cps if cp.kind == "prune" and cp.seq in valid]
+    if prunes:
+        last = max(prunes, key=lambda cp: cp.seq)
+        return last.seq + 1, last.entry_hash
+    return 1, GENESIS
+
+
+def rows(conn: Connection, tenant: str, start_seq: int, until_seq: int | None = None) -> Iterator[tuple[object, ...]]:
+    """Verification rows from ``start_seq`` on, streamed."""
+    query = select(*VERIFY_COLUMNS).where(_E.tenant == tenant, _E.seq >= start_seq)
+    if until_seq is not None:
+        query = query.where(_E.seq <= until_seq)
+    result = conn.execution_options(stream_results=True, yield_per=20_000).execute(query.order_by(_E.seq))
+    for partition in result.partitions():
+        for row in partition:
+            yield tuple(row)
+
+
+def lookup(conn: Connection, tenant: str) -> Lookup:
+    """Where given hashes occur as entry hashes (a full scan; only run when links are broken)."""
+
+    def find(hashes: set[bytes]) -> dict[bytes, list[int]]:
+        found: dict[bytes, list[int]] = {}
+        query = select(_E.seq, _E.entry_hash).where(_E.tenant == tenant).order_by(_E.seq)
+        for seq, entry_hash in conn.execution_options(yield_per=50_000).execute(query):
+            h = bytes(entry_hash)
+            if h in hashes:
+                found.setdefault(h, []).append(int(seq))
+        return found
+
+    return find
+
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """What :meth:`AuditLog.query` looks for; every part optional, all parts must match."""
+
+    customer_ref: str | None = None
+    actor_id: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after_seq: int | None = None
+    limit: int = 100
+
+    def select(self, tenant: str) -> Select[tuple[int, str, bytes, bytes]]:
+        query = select(_E.seq, _E.body, _E.prev_hash, _E.entry_hash).where(_E.tenant == tenant)
+        if self.customer_ref is not None:
+            query = query.where(_E.customer_ref == self.customer_ref)
+        if self.actor_id is not None:
+            query = query.where(_E.actor_id == self.actor_id)
+        if self.action is not None:
+            query = query.where(_E.action == self.action)
+        if self.since is not None:
+            query = query.where(_E.time >= format_time(self.since))
+        if self.until is not None:
+            query = query.where(_E.time < format_time(self.until))
+        if self.after_seq is not None:
+            query = query.where(_E.seq > self.after_seq)
+        return query.order_by(_E.seq).limit(max(1, min(self.limit, 100_000)))
+
+
+def query(conn: Connection, tenant: str, flt: Filter) -> list[AuditEntry]:
+    return [AuditEntry.decode(int(r[0]), r[1], bytes(r[2]), bytes(r[3])) for r in conn.execute(flt.select(tenant))]
+
+
+def entries_between(conn: Connection, tenant: str, first: int, last: int) -> Iterator[tuple[int, bytes, bytes, bytes, str]]:
+    """(seq, prev_hash, entry_hash, mac, body) for an export, streamed."""
+    q = select(_E.seq, _E.prev_hash, _E.entry_hash, _E.mac, _E.body).where(
+        _E.tenant == tenant, _E.seq >= first, _E.seq <= last).order_by(_E.seq)
+    for r in conn.execution_options(stream_results=True, yield_per=20_000).execute(q):
+        yield int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3]), r[4]
