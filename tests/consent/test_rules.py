@@ -70,6 +70,7 @@ def test_R_COL_2_records_are_immutable(ledger: ConsentLedger, db: Database) -> N
     for name in dir(ledger):
         assert not any(word in name for word in ("update", "delete", "amend", "erase_record")), name
     # ... and the database refuses it from anywhere else too.
+    ledger.set_marketing(CID, opt_out=True, personalised=False)
     for statement in ("UPDATE consent_records SET channel = 'x'", "DELETE FROM consent_records",
                       "UPDATE consent_notices SET text_en = 'x'", "DELETE FROM consent_marketing"):
         with pytest.raises(Error), db.transaction() as conn:

@@ -57,6 +57,14 @@ def _token(value: Any) -> Any:
     return value if isinstance(value, str) and _NAME.match(value) else None
 
 
+_PRINCIPAL = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
+
+
+def _principal(value: Any) -> Any:
+    # Staff and client ids (``cli:alice``), never customer identifiers.
+    return value if isinstance(value, str) and _PRINCIPAL.match(value) else None
+
+
 #: detail key -> validator returning the value to keep, or None to hash it instead.
 ALLOWED: Final[Mapping[str, Callable[[Any], Any]]] = {
     **{k: _ints for k in ("accepted", "rejected", "matches", "records", "rows", "count", "kek_version",
@@ -68,7 +76,7 @@ ALLOWED: Final[Mapping[str, Callable[[Any], Any]]] = {
     "consent_purposes": _names,
     "alert_id": _token,
     "alert_rule": _token,
-    "subject_principal": _token,
+    "subject_principal": _principal,
     "action_taken": _token,
     "format": _token,
 }

@@ -11,10 +11,10 @@ in ``订单号123，手机13812345678`` the phone's cue is ``手机``, not ``订
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_CUES", "NUMBER_TYPES", "Cue", "CueBook", "adjust"]
+__all__ = ["CLAUSE_ENDS", "DEFAULT_CUES", "NUMBER_TYPES", "Cue", "CueBook", "adjust", "caseless", "word_scanner"]
 
 #: Types whose candidates are digit strings that order numbers, tracking numbers
 #: or amounts can imitate; negative cues only apply to these.
@@ -143,7 +143,37 @@ _NEGATIVE: tuple[str, ...] = (
 )
 
 # Characters that end a clause; a cue before one of them belongs to another clause.
-_CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
+CLAUSE_ENDS = "，。；！？,;!?\n"
+
+
+def caseless(word: str) -> str:
+    """Return a regex for ``word`` with ASCII letters in both cases, without ``re.IGNORECASE``.
+
+    The IGNORECASE flag makes :mod:`re` give up its first-character prefilter,
+    which is what keeps the cue scan at C speed (see :func:`word_scanner`).
+    """
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isascii() and c.isalpha() else re.escape(c) for c in word)
+
+
+def word_scanner(words: Iterable[str], extra_singles: str = "") -> str:
+    """Return a regex matching any of ``words`` (longest first), led by a character class.
+
+    A plain alternation ``w1|w2|…`` makes :mod:`re` try every alternative at
+    every position of the text (~7 MB/s on Chinese text). Written as
+    ``[first characters](?:rest1(?<=w1)|rest2(?<=w2)|…)`` the engine skips, in
+    C, to the characters that can start a word, then each alternative fails on
+    its first literal; the look-behind confirms the whole word. Single-character
+    words (and ``extra_singles``) match through the final look-behind class.
+    ASCII letters match in both cases.
+    """
+    ordered = sorted(set(words), key=len, reverse=True)
+    firsts = {c for w in ordered for c in (w[0].lower(), w[0].upper())} | set(extra_singles)
+    singles = "".join(w for w in ordered if len(w) == 1) + extra_singles
+    alternatives = [f"{caseless(w[1:])}(?<={caseless(w)})" for w in ordered if len(w) > 1]
+    if singles:
+        alternatives.append(f"(?<=[{re.escape(singles)}])")
+    head = "".join(re.escape(c) for c in sorted(firsts))
+    return f"[{head}](?:{'|'.join(alternatives)})"
 
 
 class CueBook:
@@ -160,10 +190,14 @@ class CueBook:
                 table.setdefault(word.lower(), (set(), False))[0].add(type_)
         for word in negative:
             table[word.lower()] = (set(), True)
-        self._cues = {w: Cue(w, frozenset(types), neg) for w, (types, neg) in table.items()}
-        # Longest first, so that 订单号 is one (negative) cue and not 号 or 单号.
-        alternation = "|".join(re.escape(w) for w in sorted(self._cues, key=len, reverse=True))
-        self._regex = re.compile(alternation, re.IGNORECASE)
+        cues = {w: Cue(w, frozenset(types), neg) for w, (types, neg) in table.items()}
+        # Lookup by the text as written: every case variant of an ASCII cue is
+        # filled in on first sight (see nearest); clause ends map to None.
+        self._lookup: dict[str, Cue | None] = {**cues, **dict.fromkeys(CLAUSE_ENDS)}
+        self._cues = cues
+        # One scan finds cues and clause ends together; longest first, so that
+        # 订单号 is one (negative) cue and not 号 or 单号.
+        self._regex = re.compile(word_scanner(cues, CLAUSE_ENDS))
 
     def nearest(self, text: str, start: int, window: int) -> Cue | None:
         """Return the cue closest before ``start`` within ``window`` characters and the same clause.
@@ -172,14 +206,17 @@ class CueBook:
         :param start: index of the candidate's first character.
         :param window: how many characters to look back.
         """
-        lo = start - window if start > window else 0
-        chunk = text[lo:start]
-        # The last clause break and the last cue win; deque(maxlen=1) keeps only it.
-        clause = deque(_CLAUSE_END.finditer(chunk), maxlen=1)
-        if clause:
-            chunk = chunk[clause[0].end() :]
-        found = deque(self._regex.finditer(chunk), maxlen=1)
-        return self._cues[found[0].group().lower()] if found else None
+        last = None
+        for last in self._regex.finditer(text, start - window if start > window else 0, start):  # noqa: B007
+            pass
+        if last is None:
+            return None
+        word = last.group()
+        try:
+            return self._lookup[word]
+        except KeyError:  # An ASCII cue written in another case ("Card", "TEL").
+            cue = self._lookup[word] = self._cues[word.lower()]
+            return cue
 
 
 DEFAULT_CUES = CueBook(_POSITIVE, _NEGATIVE)

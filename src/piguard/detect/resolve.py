@@ -20,13 +20,18 @@ def resolve(findings: Iterable[Finding], threshold: float) -> list[Finding]:
 
     :returns: non-overlapping findings sorted by start.
     """
+    kept = sorted(f for f in findings if f.score >= threshold)
+    # Fast path: usually nothing overlaps, and sorting by start is all there is to do.
+    for i in range(1, len(kept)):
+        if kept[i].start < kept[i - 1].end:
+            break
+    else:
+        return kept
     ranked = sorted(
-        (f for f in findings if f.score >= threshold),
+        kept,
         key=lambda f: (f.start - f.end, -f.score, f.start),
     )
-    if len(ranked) < 2:
-        return ranked
-    kept: list[Finding] = []
+    kept = []
     for f in ranked:
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)

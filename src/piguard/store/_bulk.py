@@ -80,6 +80,11 @@ def bulk_insert(
     """
     preparer = conn.dialect.identifier_preparer
     target = preparer.format_table(table)
+    # Raw SQL bypasses SQLAlchemy's schema_translate_map (the key store's PostgreSQL schema),
+    # so apply it here.
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(table.schema)
+    if schema:
+        target = f"{preparer.quote_schema(schema)}.{preparer.quote(table.name)}"
     names = ", ".join(preparer.quote(column.name) for column in columns)
     values = _bound(rows, _processors(conn, columns))
     driver = conn.connection.dbapi_connection

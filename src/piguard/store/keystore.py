@@ -16,14 +16,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import astuple, fields
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Engine, Row, bindparam, delete, func, select, tuple_, update
 
 from piguard.clock import Clock, SystemClock
 from piguard.errors import ConfigError
 from piguard.store import _migrate
+from piguard.store._bulk import bulk_insert
 from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
 from piguard.store.rows import WrappedKeyRow
 from piguard.store.tables import data_keys, key_metadata
@@ -37,6 +39,8 @@ _CHUNK = 500
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _COLUMNS = [data_keys.c[f.name] for f in fields(WrappedKeyRow)]
 _NAMES = [f.name for f in fields(WrappedKeyRow)]
+_COLUMNS = [data_keys.c[name] for name in _NAMES]
+_key_values = attrgetter(*_NAMES)
 
 _log = logging.getLogger(__name__)
 
@@ -203,12 +207,13 @@ class KeyStore:
         """
         if not rows:
             return
-        params: list[dict[str, Any]] = [dict(zip(_NAMES, astuple(row), strict=True)) for row in rows]
         with (
             write_transaction(self.engine) as conn,
             translate("put keys", conflict="a customer already has a data key"),
         ):
-            conn.execute(insert(data_keys), params)
+            # The driver's own bulk path (executemany / COPY): a key per customer on import,
+            # and SQLAlchemy's per-row parameter handling cost 20 µs a key here.
+            bulk_insert(conn, data_keys, _COLUMNS, map(_key_values, rows))
 
     def rewrap_many(self, rows: Sequence[tuple[str, str, int, int, bytes]]) -> int:
         """Replace wrapped keys after a KEK rotation, each only if still at its old version.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from piguard.detect.checks import luhn_ok
 from piguard.detect.context import Cue, adjust
-from piguard.validate import bank_card
 
 __all__ = ["BankCardKind"]
 
@@ -35,9 +35,12 @@ class BankCardKind:
     type = "bank_card"
     lengths = frozenset({16, 17, 18, 19})
 
-    def score(self, digits: str, groups: tuple[int, ...], prefixed: bool, cue: Cue | None) -> float:
-        """Return the confidence that ``digits`` is a card number, 0 if it is not one."""
-        if prefixed or not _grouping_ok(groups) or not bank_card.luhn_ok(digits):
+    def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
+        """Return the score before context if grouping and Luhn fit, else 0."""
+        if prefixed or digits[-1] == "X" or not _grouping_ok(groups) or not luhn_ok(digits):
             return 0.0
-        base = KNOWN_ISSUER_SCORE if _known_issuer(digits) else UNKNOWN_ISSUER_SCORE
+        return KNOWN_ISSUER_SCORE if _known_issuer(digits) else UNKNOWN_ISSUER_SCORE
+
+    def with_cue(self, base: float, digits: str, cue: Cue | None) -> float:
+        """Return the final score given the nearest cue."""
         return adjust(base, cue, self.type)

@@ -45,13 +45,21 @@ _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789"
 
 
 class NumberKind(Protocol):
-    """A type that a digit run may be; see :class:`ResidentIdKind` for an example."""
+    """A type that a digit run may be; see :class:`ResidentIdKind` for an example.
+
+    Two steps, so that the context cue (the costliest lookup) is only searched
+    for runs whose shape and checksum already fit some kind.
+    """
 
     type: str
     lengths: frozenset[int]
 
-    def score(self, digits: str, groups: tuple[int, ...], prefixed: bool, cue: Cue | None) -> float:
-        """Return the confidence that ``digits`` (written in ``groups``) is this type; 0 if not."""
+    def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
+        """Return the score before context if ``digits`` (written in ``groups``) fit; 0 if not."""
+        ...
+
+    def with_cue(self, base: float, digits: str, cue: Cue | None) -> float:
+        """Return the final score of a run :meth:`check` accepted, given its cue; 0 to reject."""
         ...
 
 
@@ -61,10 +69,13 @@ class _UsccDigitsKind:
     type = "uscc"
     lengths = frozenset({18})
 
-    def score(self, digits: str, groups: tuple[int, ...], prefixed: bool, cue: Cue | None) -> float:
-        if prefixed or cue is None or self.type not in cue.types or not uscc.is_valid(digits):
+    def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
+        return 0.0 if prefixed else 0.6
+
+    def with_cue(self, base: float, digits: str, cue: Cue | None) -> float:
+        if cue is None or self.type not in cue.types or not uscc.is_valid(digits):
             return 0.0
-        return adjust(0.6, cue, self.type)
+        return adjust(base, cue, self.type)
 
 
 class DigitRunRecognizer(PatternRecognizer):
@@ -82,13 +93,20 @@ class DigitRunRecognizer(PatternRecognizer):
             _UsccDigitsKind(),
         )
         self.types = frozenset(k.type for k in self.kinds)
+        # Digit count -> the kinds that accept it, in order; the wanted-type
+        # filter is applied per scan (see _by_length).
+        self._by_length = {n: tuple(k for k in self.kinds if n in k.lengths) for n in range(10, 20)}
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Cut the run into digit groups and report the longest accepted spans."""
-        if text[end : end + 1] in _UNIT_AFTER and end < len(text):
+        if end < len(text) and text[end] in _UNIT_AFTER:
             return
-        kinds = [k for k in self.kinds if k.type in ctx.types]
         token = text[start:end]
+        if token.isdigit() and token.isascii():
+            # Fast path, most runs: one group of plain digits, one span to try.
+            if 10 <= len(token) <= 19:
+                self._classify(text, start, end, token, (len(token),), ctx, False, out)
+            return
         prefix = _PREFIX.match(token)
         offset = prefix.end() if prefix else 0
         groups = [(m.start(), m.end()) for m in _GROUP.finditer(token, offset)]
@@ -98,51 +116,49 @@ class DigitRunRecognizer(PatternRecognizer):
             for j in range(n - 1, i - 1, -1):
                 # The first span starts at the token start: "+86 " or "(" belongs to it.
                 lo = (0 if prefix or token[0] == "(" else offset) if i == 0 else groups[i][0]
+                span = groups[i : j + 1]
+                digits = "".join(token[a:b] for a, b in span)
+                if not 10 <= len(digits) <= 19:
+                    continue
+                digits = digits.translate(_FULLWIDTH_DIGITS)
+                if digits[-1] in "xX":
+                    if len(digits) not in (15, 18):
+                        continue
+                    digits = digits[:-1] + "X"
+                elif not digits.isdigit():
+                    continue
+                sizes = tuple(b - a for a, b in span)
                 hi = groups[j][1]
-                finding = self._classify(
-                    text,
-                    start + lo,
-                    start + hi,
-                    groups[i : j + 1],
-                    token,
-                    kinds,
-                    ctx,
-                    i == 0 and bool(prefix),
-                )
-                if finding is not None:
-                    out.append(finding)
+                if self._classify(text, start + lo, start + hi, digits, sizes, ctx, i == 0 and bool(prefix), out):
                     i = j + 1
                     break
             else:
                 i += 1
 
-    @staticmethod
     def _classify(
+        self,
         text: str,
         lo: int,
         hi: int,
-        groups: list[tuple[int, int]],
-        token: str,
-        kinds: list[NumberKind],
+        digits: str,
+        sizes: tuple[int, ...],
         ctx: ScanContext,
         prefixed: bool,
-    ) -> Finding | None:
-        digits = "".join(token[a:b] for a, b in groups)
-        length = len(digits)
-        if length < 10 or length > 19:
-            return None
-        digits = digits.translate(_FULLWIDTH_DIGITS)
-        if digits[-1] in "xX":
-            if length not in (15, 18):
-                return None
-            digits = digits[:-1] + "X"
-        elif not digits.isdigit():
-            return None
-        sizes = tuple(b - a for a, b in groups)
-        cue = ctx.cues.nearest(text, lo, ctx.window)
-        for kind in kinds:
-            if length in kind.lengths:
-                score = kind.score(digits, sizes, prefixed, cue)
-                if score > 0.0:
-                    return Finding(lo, hi, kind.type, score)
-        return None
+        out: list[Finding],
+    ) -> bool:
+        wanted = ctx.types
+        cue: Cue | None = None
+        looked = False
+        for kind in self._by_length[len(digits)]:
+            if kind.type not in wanted:
+                continue
+            base = kind.check(digits, sizes, prefixed)
+            if base <= 0.0:
+                continue
+            if not looked:
+                cue, looked = ctx.cues.nearest(text, lo, ctx.window), True
+            score = kind.with_cue(base, digits, cue)
+            if score > 0.0:
+                out.append(Finding(lo, hi, kind.type, score))
+                return True
+        return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from piguard.detect.checks import ipv4_ok
 from piguard.detect.context import adjust
 from piguard.detect.finding import Finding
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
@@ -24,9 +25,7 @@ class IPv4Recognizer(PatternRecognizer):
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if every octet is 0–255 without leading zeros."""
-        try:
-            ipaddress.IPv4Address(text[start:end])
-        except ValueError:
+        if not ipv4_ok(text[start:end]):
             return
         score = adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "ip")
         if score > 0.0:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 
+from piguard.detect.checks import mobile_ok
 from piguard.detect.context import Cue, adjust
-from piguard.validate import landline, mobile
+from piguard.validate import landline
 
 __all__ = ["LandlineKind", "MobileKind"]
 
@@ -25,11 +26,15 @@ class MobileKind:
     type = "mobile"
     lengths = frozenset({11})
 
-    def score(self, digits: str, groups: tuple[int, ...], prefixed: bool, cue: Cue | None) -> float:
-        """Return the confidence that ``digits`` is a mobile number, 0 if it is not one."""
-        if groups not in _MOBILE_GROUPINGS or not mobile.is_valid(digits):
+    def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
+        """Return the score before context if the number is in a mobile range, else 0."""
+        if groups not in _MOBILE_GROUPINGS or not mobile_ok(digits):
             return 0.0
-        return adjust(0.95 if prefixed else MOBILE_SCORE, cue, self.type)
+        return 0.95 if prefixed else MOBILE_SCORE
+
+    def with_cue(self, base: float, digits: str, cue: Cue | None) -> float:
+        """Return the final score given the nearest cue."""
+        return adjust(base, cue, self.type)
 
 
 class LandlineKind:
@@ -38,8 +43,10 @@ class LandlineKind:
     type = "landline"
     lengths = frozenset(range(10, 19))
 
-    def score(self, digits: str, groups: tuple[int, ...], prefixed: bool, cue: Cue | None) -> float:
-        """Return the confidence that the digits are a fixed-line number, 0 if not."""
+    def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
+        """Return the score before context if the digits are a fixed-line number, else 0."""
+        if digits[-1] == "X":
+            return 0.0
         if len(groups) == 1:
             if not (prefixed or digits[0] == "0") or len(digits) > 12:
                 return 0.0
@@ -56,6 +63,9 @@ class LandlineKind:
             return 0.0
         if prefixed:
             candidate = "+86" + candidate
-        if not landline.is_valid(candidate):
-            return 0.0
+        # Rare (a leading 0 or a grouped area code): the full validator is fine here.
+        return base if landline.is_valid(candidate) else 0.0
+
+    def with_cue(self, base: float, digits: str, cue: Cue | None) -> float:
+        """Return the final score given the nearest cue."""
         return adjust(base, cue, self.type)

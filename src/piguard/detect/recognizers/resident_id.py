@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from piguard.detect.checks import luhn_ok, resident_id_18_ok
 from piguard.detect.context import Cue, adjust
-from piguard.validate import bank_card, resident_id
+from piguard.validate import resident_id
 
 __all__ = ["ResidentIdKind"]
 
@@ -26,21 +27,27 @@ class ResidentIdKind:
     type = "resident_id"
     lengths = frozenset({15, 18})
 
-    def score(self, digits: str, groups: tuple[int, ...], prefixed: bool, cue: Cue | None) -> float:
-        """Return the confidence that ``digits`` is a resident ID, 0 if it is not one."""
+    def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
+        """Return the score before context if the shape and checksum fit, else 0."""
         if prefixed or groups not in _GROUPINGS or digits[:2] not in _PROVINCES:
             return 0.0
-        if len(digits) == 15 and (cue is None or self.type not in cue.types):
-            # Legacy 15-digit numbers have no check character: too weak alone.
-            return 0.0
-        if not resident_id.is_valid(digits):
-            return 0.0
-        if (
+        if len(digits) == 15:
+            # Legacy 15-digit numbers have no check character: decided with the cue.
+            return BASE_SCORE
+        return BASE_SCORE if resident_id_18_ok(digits) else 0.0
+
+    def with_cue(self, base: float, digits: str, cue: Cue | None) -> float:
+        """Return the final score given the nearest cue (0 to reject)."""
+        if len(digits) == 15:
+            # Too weak without its own cue; rare, so the full validator is fine.
+            if cue is None or self.type not in cue.types or not resident_id.is_valid(digits):
+                return 0.0
+        elif (
             cue is not None
-            and "bank_card" in cue.types
-            and self.type not in cue.types
-            and bank_card.luhn_ok(digits)
+            and "bank_card" in cue.types and self.type not in cue.types
+            and digits[-1] != "X"
+            and luhn_ok(digits)
         ):
             # Both checksums pass and the agent wrote 卡号: let the card win.
             return 0.0
-        return adjust(BASE_SCORE, cue, self.type)
+        return adjust(base, cue, self.type)

@@ -1,0 +1,256 @@
+"""Monitoring rules over the stream of committed entries.
+
+Each rule watches entries in order and returns an :class:`AlertDraft` when it fires; the
+audit log stores the alert, copies it to the sinks and, if the rule says so, freezes the
+principal. Windows run on the entries' own times (the gate's clock), so tests drive
+them with an injected clock and never sleep. After firing, a rule stays quiet for the
+same principal until its cooldown has passed, so one incident raises one alert.
+
+State is in memory, per process: a restart forgets partial windows (alerts already
+raised are stored).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Final, Protocol
+from zoneinfo import ZoneInfo
+
+from piguard.audit.entry import AuditEntry
+from piguard.audit.format import parse_time
+
+#: Actions that reveal customer data.
+READ_ACTIONS: Final = frozenset({"read", "search", "list", "export", "unmask"})
+#: Principals whose entries the rules ignore (the monitor's own records).
+SYSTEM_PREFIX: Final = "system:"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDraft:
+    rule: str
+    severity: str
+    principal_id: str
+    summary: str
+    first_seq: int
+    last_seq: int
+    freeze: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Rule(Protocol):
+    name: str
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None: ...
+
+
+class _Cooldown:
+    def __init__(self, period: timedelta) -> None:
+        self.period = period
+        self._last: dict[object, datetime] = {}
+
+    def ready(self, key: object, when: datetime) -> bool:
+        last = self._last.get(key)
+        return last is None or when - last >= self.period
+
+    def fire(self, key: object, when: datetime) -> None:
+        self._last[key] = when
+
+
+class _Window:
+    """Events of one key within a sliding time window."""
+
+    def __init__(self) -> None:
+        self.items: deque[tuple[datetime, int, object]] = deque()
+
+    def push(self, when: datetime, seq: int, value: object, window: timedelta) -> None:
+        self.items.append((when, seq, value))
+        while self.items and self.items[0][0] <= when - window:
+            self.items.popleft()
+
+
+@dataclass
+class MassAccess:
+    """One principal reads ``threshold`` distinct customers within ``window``."""
+
+    threshold: int = 50
+    window: timedelta = timedelta(minutes=15)
+    actions: frozenset[str] = READ_ACTIONS
+    freeze: bool = False
+    name: str = "mass_access"
+    _windows: dict[str, _Window] = field(default_factory=dict, repr=False)
+    _cool: _Cooldown | None = field(default=None, repr=False)
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action not in self.actions or entry.result != "ok" or not entry.customer_ref:
+            return None
+        win = self._windows.setdefault(entry.actor_id, _Window())
+        win.push(when, entry.seq, entry.customer_ref, self.window)
+        distinct = {v for _, _, v in win.items}
+        cool = self._cool = self._cool or _Cooldown(self.window)
+        if len(distinct) < self.threshold or not cool.ready(entry.actor_id, when):
+            return None
+        cool.fire(entry.actor_id, when)
+        return AlertDraft(self.name, "high", entry.actor_id,
+                          f"{len(distinct)} distinct customers accessed within {self.window}",
+                          win.items[0][1], entry.seq, self.freeze, {"customers": len(distinct)})
+
+
+@dataclass
+class OffHours:
+    """Customer data read outside working hours (local time, working days)."""
+
+    start: time = time(8, 0)
+    end: time = time(20, 0)
+    days: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday = 0
+    tz: str = "Asia/Shanghai"
+    actions: frozenset[str] = READ_ACTIONS
+    cooldown: timedelta = timedelta(hours=1)
+    freeze: bool = False
+    name: str = "off_hours"
+    _cool: _Cooldown | None = field(default=None, repr=False)
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action not in self.actions:
+            return None
+        local = when.astimezone(ZoneInfo(self.tz))
+        if local.weekday() in self.days and self.start <= local.time() < self.end:
+            return None
+        cool = self._cool = self._cool or _Cooldown(self.cooldown)
+        if not cool.ready(entry.actor_id, when):
+            return None
+        cool.fire(entry.actor_id, when)
+        return AlertDraft(self.name, "medium", entry.actor_id,
+                          f"{entry.action} outside working hours ({local.strftime('%a %H:%M')} {self.tz})",
+                          entry.seq, entry.seq, self.freeze, {"local_time": local.strftime("%Y-%m-%dT%H:%M")})
+
+
+@dataclass
+class _Counting:
+    """Base of rules that count matching entries of one principal within a window."""
+
+    threshold: int = 5
+    window: timedelta = timedelta(minutes=5)
+    freeze: bool = False
+    name: str = "counting"
+    severity: str = "high"
+    _windows: dict[str, _Window] = field(default_factory=dict, repr=False)
+    _cool: _Cooldown | None = field(default=None, repr=False)
+
+    def matches(self, entry: AuditEntry) -> int:
+        """How much this entry counts (0 = not at all)."""
+        raise NotImplementedError
+
+    def summary(self, total: int) -> str:
+        raise NotImplementedError
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        weight = self.matches(entry)
+        if not weight:
+            return None
+        win = self._windows.setdefault(entry.actor_id, _Window())
+        win.push(when, entry.seq, weight, self.window)
+        total = sum(int(v) for _, _, v in win.items)  # type: ignore[call-overload]
+        cool = self._cool = self._cool or _Cooldown(self.window)
+        if total < self.threshold or not cool.ready(entry.actor_id, when):
+            return None
+        cool.fire(entry.actor_id, when)
+        return AlertDraft(self.name, self.severity, entry.actor_id, self.summary(total),
+                          win.items[0][1], entry.seq, self.freeze, {"count": total})
+
+
+@dataclass
+class FailedLogins(_Counting):
+    """``threshold`` failed or denied logins of one principal within ``window``."""
+
+    name: str = "failed_logins"
+
+    def matches(self, entry: AuditEntry) -> int:
+        return 1 if entry.action == "login" and entry.result in ("denied", "failed") else 0
+
+    def summary(self, total: int) -> str:
+        return f"{total} failed logins within {self.window}"
+
+
+@dataclass
+class ExportSpike(_Counting):
+    """``threshold`` exports by one principal within ``window`` (seed 001: freeze at once)."""
+
+    threshold: int = 3
+    window: timedelta = timedelta(hours=1)
+    freeze: bool = True
+    actions: frozenset[str] = frozenset({"export"})
+    name: str = "export_spike"
+
+    def matches(self, entry: AuditEntry) -> int:
+        return 1 if entry.action in self.actions and entry.result == "ok" else 0
+
+    def summary(self, total: int) -> str:
+        return f"{total} exports within {self.window}"
+
+
+@dataclass
+class SensitiveSubject:
+    """Access to customers the gate flagged (``detail["flags"]``), e.g. minors or VIPs."""
+
+    flags: frozenset[str] = frozenset({"minor", "vip"})
+    cooldown: timedelta = timedelta(hours=1)
+    freeze: bool = False
+    name: str = "sensitive_subject"
+    _cool: _Cooldown | None = field(default=None, repr=False)
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        raw = entry.detail.get("flags")
+        hit = sorted(self.flags.intersection(raw)) if isinstance(raw, list) else []
+        if not hit or entry.result != "ok":
+            return None
+        key = (entry.actor_id, entry.customer_ref)
+        cool = self._cool = self._cool or _Cooldown(self.cooldown)
+        if not cool.ready(key, when):
+            return None
+        cool.fire(key, when)
+        return AlertDraft(self.name, "high", entry.actor_id, f"{entry.action} of a customer flagged {', '.join(hit)}",
+                          entry.seq, entry.seq, self.freeze, {"flags": hit, "customer_ref": entry.customer_ref})
+
+
+@dataclass
+class DisabledPrincipal:
+    """Any attempt by a disabled or frozen principal (a denial whose rule says so)."""
+
+    words: tuple[str, ...] = ("disabled", "frozen")
+    cooldown: timedelta = timedelta(minutes=5)
+    name: str = "disabled_principal"
+    freeze: bool = False
+    _cool: _Cooldown | None = field(default=None, repr=False)
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        rule = entry.rule.lower()
+        if entry.result != "denied" or not any(w in rule for w in self.words):
+            return None
+        cool = self._cool = self._cool or _Cooldown(self.cooldown)
+        if not cool.ready(entry.actor_id, when):
+            return None
+        cool.fire(entry.actor_id, when)
+        return AlertDraft(self.name, "high", entry.actor_id, f"attempt ({entry.action}) by a disabled principal",
+                          entry.seq, entry.seq, self.freeze)
+
+
+def default_rules() -> list[Rule]:
+    """The shipped rule set; pass your own list to :class:`~piguard.audit.AuditLog` to tune it."""
+    return [MassAccess(), OffHours(), FailedLogins(), ExportSpike(), SensitiveSubject(), DisabledPrincipal()]
+
+
+def evaluate(rules: Iterable[Rule], entries: Iterable[AuditEntry]) -> list[AlertDraft]:
+    """Run every rule over ``entries`` in order (system entries skipped)."""
+    drafts: list[AlertDraft] = []
+    for entry in entries:
+        if entry.actor_id.startswith(SYSTEM_PREFIX):
+            continue
+        when = parse_time(entry.time)
+        for rule in rules:
+            draft = rule.observe(entry, when)
+            if draft is not None:
+                drafts.append(draft)
+    return drafts
