@@ -58,18 +58,27 @@ class World:
     recorder: MemoryRecorder
     staff: dict[str, Staff] = field(default_factory=dict)
 
-    def user(self, role: str, *, name: str | None = None, trained: bool = True, signed: bool = True,
-             **kw: Any) -> Staff:
+    def user(
+        self, role: str, *, name: str | None = None, trained: bool = True, signed: bool = True, **kw: Any
+    ) -> Staff:
         """Create, train and log in a staff user of ``role``."""
         uname = name or f"{role}_{len(self.staff)}"
         created = self.access.add_user(SETUP, uname, role, **kw)
         if signed:
             self.access.record_training(SETUP, uname, kind="agreement", course="NDA", completed_on=TODAY)
         if trained:
-            self.access.record_training(SETUP, uname, kind="course", course="PIPL basics",
-                                        completed_on=TODAY - timedelta(days=30), score=90)
+            self.access.record_training(
+                SETUP,
+                uname,
+                kind="course",
+                course="PIPL basics",
+                completed_on=TODAY - timedelta(days=30),
+                score=90,
+            )
         secret = created["totp_secret"]
-        login = self.access.login(uname, created["password"], totp_now(secret, self.clock.now()) if secret else None)
+        login = self.access.login(
+            uname, created["password"], totp_now(secret, self.clock.now()) if secret else None
+        )
         staff = Staff(self.access.authenticate(login.token), uname, created["password"], secret, login.token)
         self.staff[uname] = staff
         return staff
@@ -94,10 +103,14 @@ class World:
 
     def stay(self, customer_id: str, check_in: date, check_out: date, room: str = "1208") -> str:
         catalog = self.inst.catalog
-        purpose = next(p for p in sorted(catalog.purposes)
-                       if {"room_no", "check_in", "check_out"} <= catalog.fields_for(p, "hotel_stay"))
+        purpose = next(
+            p
+            for p in sorted(catalog.purposes)
+            if {"room_no", "check_in", "check_out"} <= catalog.fields_for(p, "hotel_stay")
+        )
         ref = self.service.create(
-            RequestContext(SETUP, purpose), "hotel_stay",
+            RequestContext(SETUP, purpose),
+            "hotel_stay",
             {"room_no": room, "check_in": check_in.isoformat(), "check_out": check_out.isoformat()},
             customer_id=customer_id,
         )
@@ -125,8 +138,14 @@ def make_world(tmp_path: Path, environ: dict[str, str], profile: str = "default"
     clock = FixedClock(START)
     recorder = MemoryRecorder()
     inst = Installation(home, environ=environ, recorder=recorder, clock=clock)
-    access = AccessControl(inst.db, inst.catalog, clock, passwords=CHEAP, recorder=recorder,
-                           bootstrap_token_hash=inst.settings.bootstrap_token_hash)
+    access = AccessControl(
+        inst.db,
+        inst.catalog,
+        clock,
+        passwords=CHEAP,
+        recorder=recorder,
+        bootstrap_token_hash=inst.settings.bootstrap_token_hash,
+    )
     service = Service(inst.vault, recorder=recorder, clock=clock, access=access)
     return World(inst, clock, access, service, recorder)
 

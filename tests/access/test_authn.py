@@ -63,7 +63,7 @@ def test_lockout_after_five_failures_and_admin_unlock(world: World) -> None:
     for _ in range(4):
         with pytest.raises(AuthenticationFailed, match="invalid"):
             world.access.login(staff.name, "wrong password!!", "000000")
-    with pytest.raises(AuthenticationFailed, match="locked after 5 failed logins.*piguard users unlock"):
+    with pytest.raises(AuthenticationFailed, match=r"locked after 5 failed logins.*piguard users unlock"):
         world.access.login(staff.name, "wrong password!!", "000000")
     world.clock.advance(timedelta(minutes=1))
     good = totp_now(staff.totp_secret, world.clock.now())

@@ -87,7 +87,8 @@ def test_action_and_field_matrix_of_shipped_catalog_r_use_1_r_use_5(profile: str
         for rt, f in catalog.iter_fields():
             for purpose in catalog.purposes:
                 assert policy.decide(role_name, rt, f, purpose).level == oracle_level(
-                    catalog, role_name, rt, f, purpose), (profile, role_name, rt, f.name, purpose)
+                    catalog, role_name, rt, f, purpose
+                ), (profile, role_name, rt, f.name, purpose)
                 checked += 1
     assert checked > 0
 
@@ -143,14 +144,21 @@ def test_gate_matrix_every_role_action_field_purpose(profile: str, tmp_path: Pat
                 for purpose in sorted(catalog.purposes):
                     ctx = world.ctx(world.step_up(staff), purpose)
                     fields = catalog.record_types[rt].fields
-                    expected = {n: oracle_gate_level(catalog, role_name, rt, f, purpose) for n, f in fields.items()}
+                    expected = {
+                        n: oracle_gate_level(catalog, role_name, rt, f, purpose) for n, f in fields.items()
+                    }
                     may = "read" in role.actions and purpose in role.purposes
                     if not may or all(v == "deny" for v in expected.values()):
                         with pytest.raises(AccessDenied):
                             world.service.read(ctx, rt, rid)
                         continue
                     views = world.service.read(ctx, rt, rid)
-                    assert {n: v.level for n, v in views.items()} == expected, (profile, role_name, rt, purpose)
+                    assert {n: v.level for n, v in views.items()} == expected, (
+                        profile,
+                        role_name,
+                        rt,
+                        purpose,
+                    )
                     checked += 1
         assert checked > 0
     finally:

@@ -33,8 +33,14 @@ def test_catalog() -> Catalog:
         "legal_basis": "consent",
         "separate_consent_for": ["sensitive"],
         "description": {"zh": "会员积分计划", "en": "Loyalty programme"},
-        "fields": ["customer.name", "customer.mobile", "customer.birth_date", "customer.resident_id",
-                   "customer.guardian_name", "customer.guardian_relation"],
+        "fields": [
+            "customer.name",
+            "customer.mobile",
+            "customer.birth_date",
+            "customer.resident_id",
+            "customer.guardian_name",
+            "customer.guardian_relation",
+        ],
     }
     data["purposes"]["partner_offers"] = {
         "legal_basis": "consent",

@@ -31,10 +31,17 @@ def inst(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Installatio
     env = {"PIGUARD_MASTER_KEY_FILE": str(tmp_path / "master.key")}
     data = catalog_dict()
     data["purposes"]["loyalty"] = {
-        "legal_basis": "consent", "separate_consent_for": ["sensitive"],
+        "legal_basis": "consent",
+        "separate_consent_for": ["sensitive"],
         "description": "Loyalty programme",
-        "fields": ["customer.name", "customer.mobile", "customer.resident_id", "customer.birth_date",
-                   "customer.guardian_name", "customer.guardian_relation"],
+        "fields": [
+            "customer.name",
+            "customer.mobile",
+            "customer.resident_id",
+            "customer.birth_date",
+            "customer.guardian_name",
+            "customer.guardian_relation",
+        ],
     }
     catalog_file = tmp_path / "catalog.yaml"
     catalog_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -55,7 +62,9 @@ def inst(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Installatio
 
 @pytest.fixture
 def ledger(inst: Installation) -> Iterator[ConsentLedger]:
-    led = ConsentLedger(inst.db, inst.catalog, clock=FixedClock(datetime(2024, 6, 1, tzinfo=UTC)), identity_key=KEY)
+    led = ConsentLedger(
+        inst.db, inst.catalog, clock=FixedClock(datetime(2024, 6, 1, tzinfo=UTC)), identity_key=KEY
+    )
     publish_shipped(led)
     yield led
     led.close()
@@ -78,29 +87,59 @@ def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledge
     with pytest.raises(ConsentRequired, match="marketing"):
         gated_read("marketing", ["mobile"])
     assert gated_read("service", ["mobile"])["mobile"] == "13800138000"  # the contract goes on
-    assert [m.fields for m in result.marked_for_deletion if m.record_type == "customer"] == [("marketing_tags",)]
+    assert [m.fields for m in result.marked_for_deletion if m.record_type == "customer"] == [
+        ("marketing_tags",)
+    ]
     assert ledger.deletion_queue(ref.customer_id)[0].customer_id == ref.customer_id
 
 
 def test_import_rejects_rows_lacking_consent_evidence(inst: Installation, ledger: ConsentLedger) -> None:
-    evidence = {"consent_channel": "paper_form", "consent_evidence_ref": "FORM-{n}", "consent_notice_version": "1"}
+    evidence = {
+        "consent_channel": "paper_form",
+        "consent_evidence_ref": "FORM-{n}",
+        "consent_notice_version": "1",
+    }
     rows: list[dict[str, object]] = [
-        {"name": "甲", "mobile": "13800138001", **evidence},                                   # 1 ok
-        {"name": "乙", "mobile": "13800138002"},                                               # 2 no evidence
-        {"name": "丙", "mobile": "13800138003", "resident_id": "110105199003070180", **evidence},  # 3 no sensitive
-        {"name": "丁", "mobile": "13800138004", "resident_id": "110105199003070180",
-         **evidence, "consent_kinds": "general;sensitive"},                                   # 4 ok
-        {"name": "戊", "mobile": "13800138005", "consent_channel": "app"},                     # 5 incomplete
-        {"name": "己", "mobile": "13800138006", "birth_date": "2015-01-01",
-         **evidence, "consent_kinds": "general;sensitive"},                                   # 6 child, no guardian
-        {"name": "庚", "mobile": "13800138007", "birth_date": "2015-01-01", **evidence,
-         "consent_kinds": "general;sensitive", "consent_guardian_relationship": "mother",
-         "consent_guardian_id_number": "110105199003070180"},                                 # 7 child, guardian
+        {"name": "甲", "mobile": "13800138001", **evidence},  # 1 ok
+        {"name": "乙", "mobile": "13800138002"},  # 2 no evidence
+        {
+            "name": "丙",
+            "mobile": "13800138003",
+            "resident_id": "110105199003070180",
+            **evidence,
+        },  # 3 no sensitive
+        {
+            "name": "丁",
+            "mobile": "13800138004",
+            "resident_id": "110105199003070180",
+            **evidence,
+            "consent_kinds": "general;sensitive",
+        },  # 4 ok
+        {"name": "戊", "mobile": "13800138005", "consent_channel": "app"},  # 5 incomplete
+        {
+            "name": "己",
+            "mobile": "13800138006",
+            "birth_date": "2015-01-01",
+            **evidence,
+            "consent_kinds": "general;sensitive",
+        },  # 6 child, no guardian
+        {
+            "name": "庚",
+            "mobile": "13800138007",
+            "birth_date": "2015-01-01",
+            **evidence,
+            "consent_kinds": "general;sensitive",
+            "consent_guardian_relationship": "mother",
+            "consent_guardian_id_number": "110105199003070180",
+        },  # 7 child, guardian
     ]
-    numbered = [(i + 1, {k: (v.format(n=i + 1) if isinstance(v, str) else v) for k, v in r.items()})
-                for i, r in enumerate(rows)]
-    report = inst.service.import_rows(ctx("loyalty"), "customer",
-                                      filter_import_rows(numbered, ledger, "loyalty", operator="importer"))
+    numbered = [
+        (i + 1, {k: (v.format(n=i + 1) if isinstance(v, str) else v) for k, v in r.items()})
+        for i, r in enumerate(rows)
+    ]
+    report = inst.service.import_rows(
+        ctx("loyalty"), "customer", filter_import_rows(numbered, ledger, "loyalty", operator="importer")
+    )
     assert report.accepted == 3
     rejected = {r.row: (r.field, r.reason) for r in report.rejected}
     assert set(rejected) == {2, 3, 5, 6}
@@ -129,17 +168,40 @@ def catalogs(draw: st.DrawFn) -> tuple[str, dict[str, list[str]]]:
         purposes[f"p{i}"] = draw(st.lists(st.sampled_from(_FIELDS), min_size=1, max_size=5, unique=True))
     data = catalog_dict()
     data["purposes"] = {
-        name: {"legal_basis": draw(st.sampled_from(_BASES)), "description": name,
-               "fields": ["customer.name", *(f"customer.{f}" for f in fields)]}
+        name: {
+            "legal_basis": draw(st.sampled_from(_BASES)),
+            "description": name,
+            "fields": ["customer.name", *(f"customer.{f}" for f in fields)],
+        }
         for name, fields in purposes.items()
     }
-    data["purposes"] = {k: {kk: vv for kk, vv in v.items() if vv is not None} for k, v in data["purposes"].items()}
+    data["purposes"] = {
+        k: {kk: vv for kk, vv in v.items() if vv is not None} for k, v in data["purposes"].items()
+    }
     sensitive = draw(st.sets(st.sampled_from(_FIELDS)))
-    data["record_types"] = {"customer": {"fields": {
-        "name": {"label": "n", "category": "identity", "class": "C2", "type": "name", "required": True},
-        **{f: {"label": f, "category": "other", "class": "C2", "type": "text", "sensitive": f in sensitive}
-           for f in _FIELDS},
-    }}}
+    data["record_types"] = {
+        "customer": {
+            "fields": {
+                "name": {
+                    "label": "n",
+                    "category": "identity",
+                    "class": "C2",
+                    "type": "name",
+                    "required": True,
+                },
+                **{
+                    f: {
+                        "label": f,
+                        "category": "other",
+                        "class": "C2",
+                        "type": "text",
+                        "sensitive": f in sensitive,
+                    }
+                    for f in _FIELDS
+                },
+            }
+        }
+    }
     data["roles"] = {}
     return yaml.safe_dump(data, allow_unicode=True), purposes
 

@@ -590,7 +590,63 @@ class AccessControl:
             out["customers_read_this_hour"] = self.quotas.used(actor.id)
         return out
 
+    # ------------------------------------------------------------------ grants
+
+    def decide_grant(
+        self, approver: Actor, grant_id: str, *, approve: bool = True, minutes: int | None = None
+    ) -> dict[str, Any]:
+        """Approve or reject a grant (R-USE-2). The approver must be trained too (R-TRN-1).
+
+        :raises AccessDenied: self-approval, a role that may not approve the requester's, lapsed training.
+        """
+        if approve and approver.kind == "staff" and approver.role != BOOTSTRAP_ROLE:
+            status = self.training.status(approver.id)
+            if not status.ok:
+                self._record(approver, "grant_decide", result="denied", rule="training")
+                raise AccessDenied(f"cannot approve: {status.reason}", "training")
+        try:
+            grant = self.grants.decide(approver, grant_id, approve=approve, minutes=minutes)
+        except AccessDenied as exc:
+            self._record(
+                approver, "grant_decide", result="denied", rule=exc.rule or "", detail={"grant": grant_id}
+            )
+            raise
+        self._record(
+            approver,
+            "grant_approve" if approve else "grant_reject",
+            detail={"grant": grant_id, "requester_id": grant.requester_id},
+        )
+        return grant.as_dict(self.clock.now())
+
+    def list_grants(self, actor: Actor, *, status: str | None = None) -> list[dict[str, Any]]:
+        """Grants visible to ``actor``: its own; those it may approve; all for administrators and auditors."""
+        now = self.clock.now()
+        role = self.catalog.roles.get(actor.role)
+        sees_all = actor.role == BOOTSTRAP_ROLE or (
+            role is not None and bool({"administer", "audit"} & role.actions)
+        )
+        approvable = role.can_approve if role is not None and "approve" in role.actions else frozenset()
+        return [
+            g.as_dict(now)
+            for g in self.grants.list(status=status)
+            if sees_all or g.requester_id == actor.id or g.requester_role in approvable
+        ]
+
     # ------------------------------------------------------------------ training and demo
+
+    def list_training(self, actor: Actor, name_or_id: str | None = None) -> list[dict[str, Any]]:
+        """Training records: one's own, or anyone's for administrators and auditors (R-TRN-1)."""
+        role = self.catalog.roles.get(actor.role)
+        privileged = actor.role == BOOTSTRAP_ROLE or (
+            role is not None and bool({"administer", "audit"} & role.actions)
+        )
+        if name_or_id is None:
+            return self.training.list(None if privileged else actor.id)
+        with self.db.read() as conn:
+            pid = self._principal(conn, name_or_id, "staff").id
+        if pid != actor.id and not privileged:
+            raise AccessDenied("only administrators and auditors see other people's training", "training")
+        return self.training.list(pid)
 
     def record_training(self, admin: Actor, name_or_id: str, **fields: Any) -> dict[str, Any]:
         """Record a course or a signed agreement for a staff user (R-TRN-1); administrators only."""

@@ -34,8 +34,15 @@ class Passwords:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher or DEFAULT_HASHER
-        # Verified against when the user does not exist, so that timing does not reveal it.
-        self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        self._dummy_hash: str | None = None
+
+    @property
+    def _dummy(self) -> str:
+        # Verified against when the user does not exist, so that timing does not reveal it;
+        # made on first use so that opening an installation costs no hashing.
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
 
     def hash(self, password: str) -> str:
         """Return an argon2id hash of ``password``.

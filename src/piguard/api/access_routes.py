@@ -5,10 +5,11 @@ None of these returns customer data; they manage who may reach it. Every route e
 :meth:`piguard.access.AccessControl.authenticate` on each request.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: FastAPI must see the dependency types that
+# are defined inside build_router as real objects, not as strings it cannot resolve.
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,11 +77,16 @@ class TrainingRequest(_Strict):
     valid_until: date | None = None
 
 
-def build_router(access: AccessControl) -> APIRouter:
-    """The account routes over ``access`` (the lead mounts them on the app).
+class _HasAccess(Protocol):
+    access: AccessControl
 
-    :param access: the installation's :class:`AccessControl` (``inst.access``).
+
+def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
+    """The account routes (``app.include_router(build_router(inst))``).
+
+    :param inst: an opened installation (its ``access``), or an :class:`AccessControl`.
     """
+    access = inst if isinstance(inst, AccessControl) else inst.access
     router = APIRouter(prefix="/v1", tags=["access"])
 
     def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
@@ -114,8 +120,15 @@ def build_router(access: AccessControl) -> APIRouter:
 
     @router.post("/users", status_code=201)
     def add_user(body: UserRequest, who: Who) -> dict[str, Any]:
-        return access.add_user(who, body.name, body.role, password=body.password, totp=body.totp,
-                               customers_per_hour=body.customers_per_hour, max_results=body.max_results)
+        return access.add_user(
+            who,
+            body.name,
+            body.role,
+            password=body.password,
+            totp=body.totp,
+            customers_per_hour=body.customers_per_hour,
+            max_results=body.max_results,
+        )
 
     @router.post("/users/{name}/disable")
     def disable_user(name: str, body: DisableRequest, who: Who) -> dict[str, Any]:
@@ -148,8 +161,15 @@ def build_router(access: AccessControl) -> APIRouter:
     @router.post("/grants", status_code=201)
     def request_grant(body: GrantRequest, who: Who) -> dict[str, Any]:
         grant = access.grants.request(
-            who, kind=body.kind, purpose=body.purpose, reason=body.reason, customer_id=body.customer_id,
-            record_type=body.record_type, fields=body.fields, minutes=body.minutes, max_rows=body.max_rows,
+            who,
+            kind=body.kind,
+            purpose=body.purpose,
+            reason=body.reason,
+            customer_id=body.customer_id,
+            record_type=body.record_type,
+            fields=body.fields,
+            minutes=body.minutes,
+            max_rows=body.max_rows,
         )
         return grant.as_dict(access.clock.now())
 
@@ -163,8 +183,14 @@ def build_router(access: AccessControl) -> APIRouter:
 
     @router.post("/training", status_code=201)
     def record_training(body: TrainingRequest, who: Who) -> dict[str, Any]:
-        return access.record_training(who, body.user, kind=body.kind, course=body.course,
-                                      completed_on=body.completed_on, score=body.score,
-                                      valid_until=body.valid_until)
+        return access.record_training(
+            who,
+            body.user,
+            kind=body.kind,
+            course=body.course,
+            completed_on=body.completed_on,
+            score=body.score,
+            valid_until=body.valid_until,
+        )
 
     return router

@@ -21,6 +21,9 @@ class Prepared:
     actor_id: str
     action: str
     customer_ref: str
+    values: dict[str, str]
+    fields: tuple[str, ...]
+    detail: dict[str, Any]
 
 
 def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
@@ -29,6 +32,8 @@ def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
 
     :raises ValueError: the event's time is naive.
     """
+    fields = tuple(clean(f, 64) for f in event.fields)
+    detail = scrub(event.detail, keys) if event.detail else {}
     values = {
         "tenant": clean(tenant, LIMITS["tenant"]),
         "time": format_time(event.time),
@@ -40,16 +45,17 @@ def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
         "record_type": clean(event.record_type),
         "record_ref": keys.opaque_ref("record", event.record_type or "", event.record_id)
         if event.record_id else "",
-        "fields": dump_json([clean(f, 64) for f in event.fields]),
+        "fields": dump_json(list(fields)),
         "decision": clean(event.decision),
         "rule": clean(event.rule),
         "result": clean(event.result),
         "client": clean(event.client),
         "address": clean(event.address),
         "session_ref": keys.opaque_ref("session", event.session) if event.session else "",
-        "detail": dump_json(scrub(event.detail, keys)) if event.detail else "",
+        "detail": dump_json(detail) if detail else "",
     }
-    return Prepared(make_body(values), values["time"], values["actor_id"], values["action"], values["customer_ref"])
+    return Prepared(make_body(values), values["time"], values["actor_id"], values["action"], values["customer_ref"],
+                    values, fields, detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,18 @@ class AuditEntry:
     detail: dict[str, Any]
     prev_hash: str
     entry_hash: str
+
+    @classmethod
+    def from_prepared(cls, seq: int, p: Prepared, prev_hash: bytes, entry_hash: bytes) -> AuditEntry:
+        """The entry just appended, without re-parsing its body."""
+        v = p.values
+        return cls(
+            seq=seq, tenant=v["tenant"], time=v["time"], actor_id=v["actor_id"], action=v["action"],
+            customer_ref=v["customer_ref"], role=v["role"], purpose=v["purpose"], record_type=v["record_type"],
+            record_ref=v["record_ref"], fields=p.fields, decision=v["decision"], rule=v["rule"],
+            result=v["result"], client=v["client"], address=v["address"], session_ref=v["session_ref"],
+            detail=p.detail, prev_hash=prev_hash.hex(), entry_hash=entry_hash.hex(),
+        )
 
     @classmethod
     def decode(cls, seq: int, body: str, prev_hash: bytes, entry_hash: bytes) -> AuditEntry:

@@ -22,6 +22,7 @@ from typing import Final
 REF_PREFIX: Final = "hmac-sha256:"
 _REF_HEX: Final = 32  # 128 bits: no collisions among any realistic number of customers
 _MAC_LABEL: Final = b"piguard/audit/entry-mac/v1"
+_CACHE_SIZE: Final = 8192
 
 
 class AuditKeys:
@@ -38,13 +39,23 @@ class AuditKeys:
         self._secret = secret
         self._tenant = tenant.encode("utf-8")
         self._mac_key = hmac.digest(secret, _MAC_LABEL, "sha256")
+        # The same customers and records are touched again and again; caching their
+        # references (in this process's memory only) halves the cost of an entry.
+        self._cache: dict[tuple[str, ...], str] = {}
 
     def __repr__(self) -> str:
         return "AuditKeys(<hidden>)"
 
     def _ref(self, kind: bytes, *parts: str) -> str:
-        message = b"\x1f".join((kind, self._tenant, *(p.encode("utf-8") for p in parts)))
-        return REF_PREFIX + hmac.digest(self._secret, message, "sha256").hex()[:_REF_HEX]
+        key = (kind.decode(), *parts)
+        ref = self._cache.get(key)
+        if ref is None:
+            message = b"\x1f".join((kind, self._tenant, *(p.encode("utf-8") for p in parts)))
+            ref = REF_PREFIX + hmac.digest(self._secret, message, "sha256").hex()[:_REF_HEX]
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = ref
+        return ref
 
     def customer_ref(self, customer_id: str) -> str:
         """The keyed reference of a customer: ``hmac-sha256:`` + 32 hex digits."""

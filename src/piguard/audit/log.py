@@ -155,26 +155,28 @@ class AuditLog:
             raise AuditFailure(f"audit entry could not be built: {exc}") from None
         try:
             if conn is not None:
-                entries, cps = self._append(conn, prepared, stash=True)
+                last_seq, entries, cps = self._append(conn, prepared, stash=True)
             else:
                 with self.db.transaction() as own:
-                    entries, cps = self._append(own, prepared, stash=False)
+                    last_seq, entries, cps = self._append(own, prepared, stash=False)
         except Exception as exc:
             raise AuditFailure(f"audit entry could not be written: {_reason(exc)}") from None
         if conn is None:
             self._deliver(entries, cps)
-        return entries[-1].seq if entries else 0
+        return last_seq
 
     def _append(
         self, conn: Connection, prepared: list[Prepared], *, stash: bool
-    ) -> tuple[list[AuditEntry], list[Checkpoint]]:
+    ) -> tuple[int, list[AuditEntry], list[Checkpoint]]:
         appended, cp = append(conn, self.tenant, prepared, keys=self._keys, signer=self._signer,
                               policy=self._policy, now=self.clock.now())
-        entries = [AuditEntry.decode(a.seq, a.body, a.prev_hash, a.entry_hash) for a in appended]
+        # Decoded entries only feed sinks and rules; skip the work when there are none.
+        entries = [AuditEntry.from_prepared(a.seq, a.prepared, a.prev_hash, a.entry_hash) for a in appended] \
+            if (self.sinks or self.rules) else []
         cps = [cp] if cp is not None else []
-        if stash:
+        if stash and (entries or cps):
             conn.info.setdefault(self._pending, []).append((entries, cps))
-        return entries, cps
+        return (appended[-1].seq if appended else 0), entries, cps
 
     # -- delivery after commit -------------------------------------------------------------
 

@@ -12,7 +12,7 @@ raised are stored).
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -60,15 +60,28 @@ class _Cooldown:
 
 
 class _Window:
-    """Events of one key within a sliding time window."""
+    """Events of one key within a sliding time window, with running tallies so each
+    event costs O(1) however busy the window is."""
 
     def __init__(self) -> None:
-        self.items: deque[tuple[datetime, int, object]] = deque()
+        self.items: deque[tuple[datetime, int, object, int]] = deque()
+        self.values: Counter[object] = Counter()
+        self.total = 0
 
-    def push(self, when: datetime, seq: int, value: object, window: timedelta) -> None:
-        self.items.append((when, seq, value))
+    def push(self, when: datetime, seq: int, value: object, window: timedelta, weight: int = 1) -> None:
+        self.items.append((when, seq, value, weight))
+        self.values[value] += 1
+        self.total += weight
         while self.items and self.items[0][0] <= when - window:
-            self.items.popleft()
+            _, _, old, old_weight = self.items.popleft()
+            self.total -= old_weight
+            self.values[old] -= 1
+            if not self.values[old]:
+                del self.values[old]
+
+    @property
+    def first_seq(self) -> int:
+        return self.items[0][1]
 
 
 @dataclass
@@ -88,14 +101,14 @@ class MassAccess:
             return None
         win = self._windows.setdefault(entry.actor_id, _Window())
         win.push(when, entry.seq, entry.customer_ref, self.window)
-        distinct = {v for _, _, v in win.items}
+        distinct = len(win.values)
         cool = self._cool = self._cool or _Cooldown(self.window)
-        if len(distinct) < self.threshold or not cool.ready(entry.actor_id, when):
+        if distinct < self.threshold or not cool.ready(entry.actor_id, when):
             return None
         cool.fire(entry.actor_id, when)
         return AlertDraft(self.name, "high", entry.actor_id,
-                          f"{len(distinct)} distinct customers accessed within {self.window}",
-                          win.items[0][1], entry.seq, self.freeze, {"customers": len(distinct)})
+                          f"{distinct} distinct customers accessed within {self.window}",
+                          win.first_seq, entry.seq, self.freeze, {"customers": distinct})
 
 
 @dataclass
@@ -111,11 +124,13 @@ class OffHours:
     freeze: bool = False
     name: str = "off_hours"
     _cool: _Cooldown | None = field(default=None, repr=False)
+    _zone: ZoneInfo | None = field(default=None, repr=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         if entry.action not in self.actions:
             return None
-        local = when.astimezone(ZoneInfo(self.tz))
+        zone = self._zone = self._zone or ZoneInfo(self.tz)
+        local = when.astimezone(zone)
         if local.weekday() in self.days and self.start <= local.time() < self.end:
             return None
         cool = self._cool = self._cool or _Cooldown(self.cooldown)
@@ -151,14 +166,14 @@ class _Counting:
         if not weight:
             return None
         win = self._windows.setdefault(entry.actor_id, _Window())
-        win.push(when, entry.seq, weight, self.window)
-        total = sum(int(v) for _, _, v in win.items)  # type: ignore[call-overload]
+        win.push(when, entry.seq, None, self.window, weight)
+        total = win.total
         cool = self._cool = self._cool or _Cooldown(self.window)
         if total < self.threshold or not cool.ready(entry.actor_id, when):
             return None
         cool.fire(entry.actor_id, when)
         return AlertDraft(self.name, self.severity, entry.actor_id, self.summary(total),
-                          win.items[0][1], entry.seq, self.freeze, {"count": total})
+                          win.first_seq, entry.seq, self.freeze, {"count": total})
 
 
 @dataclass

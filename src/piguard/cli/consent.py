@@ -27,7 +27,7 @@ from piguard.consent import (
     identity_key_from,
     shipped_notice,
 )
-from piguard.consent.model import NOTICE_KINDS, NoticeKind
+from piguard.consent.model import NOTICE_KINDS
 from piguard.consent.notices import read_text_file
 from piguard.errors import ValidationError
 from piguard.installation import Installation
@@ -217,7 +217,7 @@ def publish(
     with reporting(as_json), _ledger(home) as ledger:
         if kind not in NOTICE_KINDS:
             raise ValidationError(f"must be one of {', '.join(NOTICE_KINDS)}", "kind")
-        shipped_title, shipped_zh, shipped_en = shipped_notice(cast(NoticeKind, kind))
+        shipped_title, shipped_zh, shipped_en = shipped_notice(kind)
         text_zh = read_text_file(zh) if zh else shipped_zh
         text_en = read_text_file(en) if en else shipped_en
         heading = title or (text_en.splitlines()[0].lstrip("# ").strip() if en else shipped_title)
@@ -227,7 +227,7 @@ def publish(
             text_en,
             title=heading,
             operator=_operator(),
-            kind=cast(NoticeKind, kind),
+            kind=kind,
             material=material,
             purposes_changed=purpose_changed or (),
             effective_at=when,

@@ -153,13 +153,17 @@ class ConsentLedger:
         if cached is not None:
             return cached
         generation = self._cache.generation
+        state = self.load_state(customer_id)
+        self._cache.put(customer_id, state, generation)
+        return state
+
+    def load_state(self, customer_id: str) -> ConsentState:
+        """:meth:`state` straight from the database, bypassing the cache."""
         with self.db.read() as conn:
             records = sql.customer_records(conn, self.tenant, customer_id)
             pref = sql.latest_marketing(conn, self.tenant, customer_id)
             age = sql.age_of(conn, self.tenant, customer_id)
-        state = fold(customer_id, records, pref, age)
-        self._cache.put(customer_id, state, generation)
-        return state
+        return fold(customer_id, records, pref, age)
 
     def history(self, customer_id: str) -> list[ConsentRecord]:
         """Every ledger record of the customer, oldest first."""
@@ -355,13 +359,17 @@ class ConsentLedger:
     def notices(self, kind: NoticeKind | None = None) -> list[Notice]:
         """Every published version, oldest first."""
         self._cache.sync()
+        return [n for n in self._all_notices() if kind is None or n.kind == kind]
+
+    def _all_notices(self) -> list[Notice]:
+        """The notices, from the cache when it holds them (callers have synced already)."""
         generation = self._cache.generation
         cached: list[Notice] | None = self._cache.shared("notices")
         if cached is None:
             with self.db.read() as conn:
                 cached = sql.all_notices(conn, self.tenant)
             self._cache.put_shared("notices", cached, generation)
-        return [n for n in cached if kind is None or n.kind == kind]
+        return cached
 
     def notice(self, version: int | None = None, kind: NoticeKind = "privacy") -> Notice:
         """One version, or the latest of ``kind``.
@@ -380,7 +388,7 @@ class ConsentLedger:
     def _material(self) -> tuple[rules.MaterialChange, ...]:
         return tuple(
             rules.MaterialChange(n.version, n.effective_at, frozenset(n.purposes_changed))
-            for n in self.notices()
+            for n in self._all_notices()
             if n.material
         )
 

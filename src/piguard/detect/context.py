@@ -144,6 +144,8 @@ _NEGATIVE: tuple[str, ...] = (
 
 # Characters that end a clause; a cue before one of them belongs to another clause.
 CLAUSE_ENDS = "，。；！？,;!?\n"
+# What may stand between a cue and its value: "身份证号：110…", "ID no 110…".
+_GLUE = frozenset(" :：#")
 
 
 def caseless(word: str) -> str:
@@ -198,6 +200,19 @@ class CueBook:
         # One scan finds cues and clause ends together; longest first, so that
         # 订单号 is one (negative) cue and not 号 or 单号.
         self._regex = re.compile(word_scanner(cues, CLAUSE_ENDS))
+        # Last two characters (lowercased) -> (word, is ASCII, cue), longest
+        # first; one-character words apart. Most values are glued to their cue
+        # ("手机138…", "身份证号：110…"), and checking the few words that end right
+        # there is ~4x cheaper than scanning the window. Keyed by two characters
+        # because ~30 cues end in 号.
+        by_tail: dict[str, list[tuple[str, bool, Cue]]] = {}
+        for word, cue in cues.items():
+            if len(word) > 1:
+                by_tail.setdefault(word[-2:], []).append((word, word.isascii(), cue))
+        self._by_tail = {
+            tail: tuple(sorted(entries, key=lambda e: -len(e[0]))) for tail, entries in by_tail.items()
+        }
+        self._single = {word: cue for word, cue in cues.items() if len(word) == 1}
 
     def nearest(self, text: str, start: int, window: int) -> Cue | None:
         """Return the cue closest before ``start`` within ``window`` characters and the same clause.
@@ -206,8 +221,22 @@ class CueBook:
         :param start: index of the candidate's first character.
         :param window: how many characters to look back.
         """
+        lo = start - window if start > window else 0
+        end = start
+        while end > lo and text[end - 1] in _GLUE:
+            end -= 1
+        if end > lo:
+            for word, ascii_, cue in self._by_tail.get(text[end - 2 if end > 1 else 0 : end].lower(), ()):
+                begin = end - len(word)
+                if begin >= lo and (
+                    text[begin:end].lower() == word if ascii_ else text.startswith(word, begin, end)
+                ):
+                    return cue
+            single = self._single.get(text[end - 1])
+            if single is not None:
+                return single
         last = None
-        for last in self._regex.finditer(text, start - window if start > window else 0, start):  # noqa: B007
+        for last in self._regex.finditer(text, lo, end):  # noqa: B007
             pass
         if last is None:
             return None

@@ -37,11 +37,11 @@ _PATTERN = (
     rf"{_D}(?:{_SEP}?{_D}){{5,24}}(?:[Xx](?![0-9A-Za-z]))?"
     r"(?![0-9A-Za-z\uff10-\uff19@_]|\.[0-9])"
 )
-_PREFIX = re.compile(r"(?:\+|\uff0b|00)86[ \-\uff0d]?")
-_GROUP = re.compile(r"[0-9\uff10-\uff19]+[Xx]?")
+_PREFIX = re.compile(r"(?:\+|00)86[ \-]?")
+_GROUP = re.compile(r"[0-9]+[Xx]?")
 # Amount and unit words right after a number mean it is not PI.
 _UNIT_AFTER = frozenset("元块万圆%￥美岁年月日天次件个秒")
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_FOLD = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
 
 
 class NumberKind(Protocol):
@@ -102,32 +102,49 @@ class DigitRunRecognizer(PatternRecognizer):
         if end < len(text) and text[end] in _UNIT_AFTER:
             return
         token = text[start:end]
-        if token.isdigit() and token.isascii():
-            # Fast path, most runs: one group of plain digits, one span to try.
-            if 10 <= len(token) <= 19:
-                self._classify(text, start, end, token, (len(token),), ctx, False, out)
-            return
-        prefix = _PREFIX.match(token)
+        if token.isascii():
+            # Fast path, most runs: one group of plain digits (an ID may end in
+            # x or X), so there is one span to try and nothing to clean.
+            if token.isdigit():
+                if 10 <= len(token) <= 19:
+                    self._classify(text, start, end, token, (len(token),), ctx, False, out)
+                return
+            if token[-1] in "xX" and token[:-1].isdigit():
+                if len(token) in (15, 18):
+                    self._classify(text, start, end, token[:-1] + "X", (len(token),), ctx, False, out)
+                return
+        # Full-width digits, plus and dash fold to ASCII one for one, so offsets hold.
+        folded = token.translate(_FOLD)
+        prefix = _PREFIX.match(folded) if folded[0] in "+0" else None
         offset = prefix.end() if prefix else 0
-        groups = [(m.start(), m.end()) for m in _GROUP.finditer(token, offset)]
+        if "(" in folded:  # "(0755)86001234": rare, let the group regex cut it.
+            groups = [(m.start(), m.end()) for m in _GROUP.finditer(folded, offset)]
+            parts = [folded[g0:g1] for g0, g1 in groups]
+        else:
+            # The pattern allows exactly one separator between digits, so a
+            # split gives the groups and their offsets follow from the lengths.
+            parts = folded[offset:].replace("-", " ").split(" ")
+            groups = []
+            at = offset
+            for part in parts:
+                groups.append((at, at + len(part)))
+                at += len(part) + 1
         n = len(groups)
         i = 0
         while i < n:
             for j in range(n - 1, i - 1, -1):
                 # The first span starts at the token start: "+86 " or "(" belongs to it.
                 lo = (0 if prefix or token[0] == "(" else offset) if i == 0 else groups[i][0]
-                span = groups[i : j + 1]
-                digits = "".join(token[a:b] for a, b in span)
+                digits = "".join(parts[i : j + 1])
                 if not 10 <= len(digits) <= 19:
                     continue
-                digits = digits.translate(_FULLWIDTH_DIGITS)
                 if digits[-1] in "xX":
                     if len(digits) not in (15, 18):
                         continue
                     digits = digits[:-1] + "X"
                 elif not digits.isdigit():
                     continue
-                sizes = tuple(b - a for a, b in span)
+                sizes = tuple(map(len, parts[i : j + 1]))
                 hi = groups[j][1]
                 if self._classify(text, start + lo, start + hi, digits, sizes, ctx, i == 0 and bool(prefix), out):
                     i = j + 1

@@ -1,0 +1,151 @@
+"""Consent checks: the gated read with and without the consent check, and consent lookups
+per second against a ledger of 1,000,000 consent records.
+
+Baseline: the same gated read (``Service.read``, decrypting the marketing fields) without
+``ConsentLedger.check_read``, interleaved in the same run. Lookups are measured twice:
+from the database (cache bypassed: ``load_state``) and through ``check_read`` (cached,
+warmed, with the per-call watermark query that keeps other processes' withdrawals visible), plus
+``check_read`` with ``revalidate_interval=1.0`` (watermark read at most once a second).
+``--quick`` uses 100,000 consent records instead of 1,000,000.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from _common import backends, finish, fresh_installation, parser, summary, synthetic_rows
+from sqlalchemy import insert
+
+from piguard.consent import ConsentLedger, shipped_notice
+from piguard.consent import tables as t
+from piguard.service import RequestContext
+from piguard.vault.model import Actor
+
+FIELDS = ["mobile", "email"]
+CTX = RequestContext(Actor("bench", "bootstrap-admin"), "marketing", client="bench")
+
+
+def _fill(ledger: ConsentLedger, customer_ids: list[str], total: int, rng: random.Random) -> None:
+    """Bulk-load ``total`` grant records: the real customers get marketing consent, the rest
+    spread over synthetic ids (several records each, as in a ledger with history)."""
+    notice = ledger.notice(kind="privacy")
+    now = datetime.now(UTC)
+    base = {
+        "tenant": ledger.tenant,
+        "action": "grant",
+        "kind": "general",
+        "categories": '["contact"]',
+        "retention": "[]",
+        "notice_version": notice.version,
+        "notice_hash": notice.content_hash,
+        "channel": "bench",
+        "operator": "bench",
+        "given_at": now,
+        "recorded_at": now,
+    }
+    rows: list[dict[str, Any]] = [
+        {**base, "customer_id": c, "purposes": '["marketing"]'} for c in customer_ids
+    ]
+    purposes = ['["analytics"]', '["marketing"]', '["analytics", "marketing"]']
+    synthetic = max(1, (total - len(rows)) // 3)
+    while len(rows) < total:
+        rows.append(
+            {**base, "customer_id": f"S{rng.randrange(synthetic):09d}", "purposes": rng.choice(purposes)}
+        )
+    for start in range(0, len(rows), 20_000):
+        with ledger.db.transaction() as conn:
+            conn.execute(insert(t.records), rows[start : start + 20_000])
+    ledger.publish_notice(*shipped_notice()[1:], title="bump", operator="bench")  # moves the watermark
+
+
+def main() -> None:
+    args = parser(__doc__ or "").parse_args()
+    customers = 2_000 if args.quick else 20_000
+    records = 100_000 if args.quick else 1_000_000
+    ops = 2_000 if args.quick else 20_000
+    rng = random.Random(5)
+    figures: dict[str, Any] = {
+        "bench": "consent",
+        "customers": customers,
+        "consent_records": records,
+        "ops": ops,
+        "quick": args.quick,
+    }
+    for backend in backends(args.backend):
+        with fresh_installation(backend, expected=customers) as inst:
+            rows = synthetic_rows(customers)
+            report = inst.service.import_rows(
+                RequestContext(Actor("bench", "bootstrap-admin"), "service"),
+                "customer",
+                ((i + 1, r) for i, r in enumerate(rows)),
+            )
+            ids = report.ids
+            ledger = ConsentLedger(inst.db, inst.catalog, tenant=inst.settings.tenant)
+            title, zh, en = shipped_notice()
+            ledger.publish_notice(zh, en, title=title, operator="bench")
+            t0 = time.perf_counter()
+            _fill(ledger, ids, records, rng)
+            fill_s = time.perf_counter() - t0
+            picks = [ids[rng.randrange(len(ids))] for _ in range(ops)]
+            # Warm up: every customer's consent state cached (steady state of a server; the
+            # cold path is db_lookup below), DEK LRU and statement caches filled.
+            for cid in ids:
+                ledger.check_read(cid, "marketing")
+            for cid in picks[:200]:
+                inst.service.read(CTX, "customer", cid, FIELDS)
+            plain, gated, check = [], [], []
+            for cid in picks:
+                a = time.perf_counter()
+                inst.service.read(CTX, "customer", cid, FIELDS)
+                b = time.perf_counter()
+                ledger.check_read(cid, "marketing")
+                c = time.perf_counter()
+                inst.service.read(CTX, "customer", cid, FIELDS)
+                d = time.perf_counter()
+                plain.append(b - a)
+                gated.append(d - b)
+                check.append(c - b)
+            db_lookup = []
+            for cid in picks:
+                a = time.perf_counter()
+                ledger.load_state(cid)
+                db_lookup.append(time.perf_counter() - a)
+            relaxed = ConsentLedger(
+                inst.db, inst.catalog, tenant=inst.settings.tenant, revalidate_interval=1.0
+            )
+            for cid in ids:
+                relaxed.check_read(cid, "marketing")
+            relaxed_lat = []
+            for cid in picks:
+                a = time.perf_counter()
+                relaxed.check_read(cid, "marketing")
+                relaxed_lat.append(time.perf_counter() - a)
+            relaxed.close()
+            ledger.close()
+        p, g, c, dbl, rl = (summary(x) for x in (plain, gated, check, db_lookup, relaxed_lat))
+        figures[backend] = {
+            "fill_s": round(fill_s, 1),
+            "read_without_check": p,
+            "read_with_check": g,
+            "added_p50_us": round(g["p50_us"] - p["p50_us"], 1),
+            "check_read_strict": c,
+            "check_read_relaxed_1s": rl,
+            "db_lookup": dbl,
+            "db_lookups_per_s": round(1e6 / dbl["mean_us"]),
+            "check_read_strict_per_s": round(1e6 / c["mean_us"]),
+            "check_read_relaxed_per_s": round(1e6 / rl["mean_us"]),
+        }
+        print(
+            f"{backend}: read p50 {p['p50_us']} µs, with consent check {g['p50_us']} µs "
+            f"(added {g['p50_us'] - p['p50_us']:.1f} µs); check_read strict p50 {c['p50_us']} µs, "
+            f"relaxed p50 {rl['p50_us']} µs; DB lookup p50 {dbl['p50_us']} µs "
+            f"({1e6 / dbl['mean_us']:,.0f}/s) at {records:,} records"
+        )
+    finish(figures)
+
+
+if __name__ == "__main__":
+    main()

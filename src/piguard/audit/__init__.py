@@ -1,0 +1,54 @@
+"""The tamper-evident audit trail (R-AUD-1, R-AUD-2), its monitoring rules and sinks.
+
+- :class:`AuditLog` — the gate's recorder (:class:`~piguard.service.AccessRecorder`):
+  hash-chained entries in the data database, committed with the data they describe
+  (fail closed), signed checkpoints, verification, queries, export, archive and prune.
+- :func:`verify_file` — check an exported segment with only the public key.
+- :mod:`piguard.audit.rules` — monitoring rules raising alerts (and freezing principals).
+- :mod:`piguard.audit.sinks` — JSON Lines and RFC 5424 syslog copies for a SIEM.
+
+**Invariant:** no customer value reaches the trail, its exports or its sinks: customer,
+record and session ids are keyed references; ``detail`` is scrubbed against an allow-list.
+"""
+
+from __future__ import annotations
+
+from piguard.audit.alerts import Alert
+from piguard.audit.entry import AuditEntry
+from piguard.audit.export import verify_file
+from piguard.audit.log import MIN_RETENTION_DAYS, AuditLog
+from piguard.audit.rules import (
+    AlertDraft,
+    DisabledPrincipal,
+    ExportSpike,
+    FailedLogins,
+    MassAccess,
+    OffHours,
+    Rule,
+    SensitiveSubject,
+    default_rules,
+)
+from piguard.audit.sinks import JsonLinesSink, Sink, SyslogSink
+from piguard.audit.verify import Finding, VerifyReport
+
+__all__ = [
+    "MIN_RETENTION_DAYS",
+    "Alert",
+    "AlertDraft",
+    "AuditEntry",
+    "AuditLog",
+    "DisabledPrincipal",
+    "ExportSpike",
+    "FailedLogins",
+    "Finding",
+    "JsonLinesSink",
+    "MassAccess",
+    "OffHours",
+    "Rule",
+    "SensitiveSubject",
+    "Sink",
+    "SyslogSink",
+    "VerifyReport",
+    "default_rules",
+    "verify_file",
+]

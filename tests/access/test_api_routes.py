@@ -1,0 +1,79 @@
+"""The account routes over HTTP: login, whoami, step-up, users, grants, lockout status codes."""
+
+from __future__ import annotations
+
+import warnings
+
+from fastapi import FastAPI
+
+from piguard import errors
+from piguard.access.credentials import totp_now
+from piguard.api import problems
+from piguard.api.access_routes import build_router
+from tests.access.conftest import SETUP, World
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+def _client(world: World) -> TestClient:
+    app = FastAPI()
+    app.add_exception_handler(errors.Error, problems.piguard_error)
+    app.include_router(build_router(world.access))
+    return TestClient(app)
+
+
+def test_login_whoami_step_up_logout(sqlite_world: World) -> None:
+    world = sqlite_world
+    user = world.access.add_user(SETUP, "ann", "customer_service")
+    client = _client(world)
+    body = {
+        "name": "ann",
+        "password": user["password"],
+        "totp": totp_now(user["totp_secret"], world.clock.now()),
+    }
+    token = client.post("/v1/auth/login", json=body).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    me = client.get("/v1/whoami", headers=auth).json()
+    assert me["role"] == "customer_service" and me["training"]["ok"] is False
+    replay = client.post("/v1/auth/step-up", json={"totp": body["totp"]}, headers=auth)
+    assert replay.status_code == 401
+    assert client.get("/v1/users", headers=auth).status_code == 403
+    assert client.post("/v1/auth/logout", headers=auth).status_code == 200
+    assert client.get("/v1/whoami", headers=auth).status_code == 401
+
+
+def test_lockout_over_http(sqlite_world: World) -> None:
+    world = sqlite_world
+    world.access.add_user(SETUP, "bob", "customer_service")
+    client = _client(world)
+    for _ in range(5):
+        r = client.post(
+            "/v1/auth/login", json={"name": "bob", "password": "wrong password", "totp": "123456"}
+        )
+    assert r.status_code == 401 and "locked" in r.json()["detail"]
+
+
+def test_grant_flow_over_http(sqlite_world: World) -> None:
+    world = sqlite_world
+    desk = world.user("front_desk")
+    officer = world.user("officer")
+    client = _client(world)
+    g = client.post(
+        "/v1/grants",
+        json={"purpose": "service", "reason": "check-in", "customer_id": "c_1"},
+        headers={"Authorization": f"Bearer {desk.token}"},
+    )
+    assert g.status_code == 201
+    gid = g.json()["id"]
+    own = client.post(
+        f"/v1/grants/{gid}/decide", json={"approve": True}, headers={"Authorization": f"Bearer {desk.token}"}
+    )
+    assert own.status_code == 403 and "self-approval" in own.json()["detail"]
+    ok = client.post(
+        f"/v1/grants/{gid}/decide",
+        json={"approve": True},
+        headers={"Authorization": f"Bearer {officer.token}"},
+    )
+    assert ok.json()["status"] == "approved"
