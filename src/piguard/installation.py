@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from piguard.access import AccessControl
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
 from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError
-from piguard.service import AccessRecorder, Service
+from piguard.service import AccessRecorder, MemoryRecorder, Service
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -205,7 +206,15 @@ class Installation:
             bank_card_checksum=self.settings.bank_card_checksum,
             clock=clock,
         )
-        self.service = Service(self.vault, recorder=recorder, clock=clock)
+        self.recorder: AccessRecorder = recorder or MemoryRecorder()
+        self.access = AccessControl(
+            self.db,
+            self.catalog,
+            clock,
+            recorder=self.recorder,
+            bootstrap_token_hash=self.settings.bootstrap_token_hash,
+        )
+        self.service = Service(self.vault, recorder=self.recorder, clock=clock, access=self.access)
 
     def close(self) -> None:
         self.db.dispose()

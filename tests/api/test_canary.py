@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 from piguard.demo import bank_card, resident_id
@@ -69,6 +70,10 @@ def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
     piguard = [sys.executable, "-m", "piguard.cli.main"]
     init = subprocess.run([*piguard, "init", "--json"], env=env, capture_output=True, text=True, check=True)
     token = json.loads(init.stdout)["bootstrap_token"]
+    demo = subprocess.run(
+        [*piguard, "demo", "--customers", "0", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    agent = next(p for p in json.loads(demo.stdout)["staff"] if p["role"] == "customer_service")
     port = _free_port()
     log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen([*piguard, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
@@ -83,6 +88,16 @@ def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
                 time.sleep(0.1)
         headers = {"Authorization": f"Bearer {token}"}
         ids = []
+        login = httpx.post(
+            f"{base}/v1/auth/login",
+            json={
+                "name": agent["name"],
+                "password": agent["password"],
+                "totp": pyotp.TOTP(agent["totp_secret"]).now(),
+            },
+        )
+        assert login.status_code == 200, login.text
+        staff = {"Authorization": f"Bearer {login.json()['token']}"}
         with httpx.Client(base_url=base, headers=headers) as client:
             for person in people[:6]:
                 r = client.post("/v1/records/customer", json={"purpose": "service", "values": person})
@@ -95,10 +110,13 @@ def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
             assert r.status_code == 200 and r.json()["accepted"] == 6, r.text
             ids.extend(r.json()["ids"])
             for cid, person in zip(ids, people, strict=True):
-                got = client.get(f"/v1/records/customer/{cid}", params={"purpose": "service"}).json()
-                assert got["fields"]["mobile"] == person["mobile"]
+                got = client.get(f"/v1/records/customer/{cid}", params={"purpose": "service"}, headers=staff)
+                assert got.status_code == 200, got.text
+                assert got.json()["fields"]["mobile"] == person["mobile"][:3] + "****" + person["mobile"][-4:]
                 found = client.post(
-                    "/v1/search", json={"field": "mobile", "value": person["mobile"], "purpose": "service"}
+                    "/v1/search",
+                    headers=staff,
+                    json={"field": "mobile", "value": person["mobile"], "purpose": "service"},
                 ).json()
                 assert [m["id"] for m in found["matches"]] == [cid]
             bad = client.post(

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from piguard import __version__, errors
-from piguard.api import problems
-from piguard.installation import Installation, check_bootstrap_token
+from piguard.api import access_routes, problems
+from piguard.installation import Installation
 from piguard.service import RequestContext
 from piguard.vault.model import Actor
 from piguard.vault.readers import read_stream
@@ -92,10 +92,9 @@ def current_actor(request: Request, authorization: Annotated[str | None, Header(
     inst: Installation = request.app.state.inst
     if not authorization or not authorization.lower().startswith("bearer "):
         raise errors.AuthenticationFailed("missing bearer token")
-    token = authorization[7:].strip()
-    if check_bootstrap_token(inst.settings, token):
-        return Actor("bootstrap", "bootstrap-admin", "staff")
-    raise errors.AuthenticationFailed("invalid or expired token")
+    # Checked against the database on every request: a disabled user or revoked key is refused
+    # on the very next call.
+    return inst.access.authenticate(authorization[7:].strip())
 
 
 Who = Annotated[Actor, Depends(current_actor)]
@@ -222,4 +221,5 @@ def create_app(inst: Installation) -> FastAPI:
         service.retire_key(context(request, who, ""), version)
         return {"retired": version}
 
+    app.include_router(access_routes.build_router(inst))
     return app

@@ -6,7 +6,6 @@ reach customer data only through the gate (:class:`piguard.service.Service`).
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 from typing import Annotated
@@ -15,11 +14,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from piguard.cli import access as access_cli
+from piguard.cli import scan
 from piguard.cli.output import emit, reporting, stderr, stdout
 from piguard.config import home_from
 from piguard.installation import Installation, init_home
 from piguard.service import RequestContext
-from piguard.vault.model import Actor
 from piguard.vault.readers import count_rows, detect_format, read_rows
 
 app = typer.Typer(
@@ -42,11 +42,10 @@ def _open(home: Path | None) -> Installation:
     return Installation(home_from(home))
 
 
-def _ctx(purpose: str) -> RequestContext:
-    # Until staff accounts exist the local operator acts as the bootstrap administrator: whoever can
-    # read the keyring and its master secret already holds every key.
-    user = getpass.getuser()
-    return RequestContext(Actor(f"cli:{user}", "bootstrap-admin", "staff"), purpose, client="cli")
+def _ctx(inst: Installation, purpose: str) -> RequestContext:
+    """The caller: the principal of ``PIGUARD_TOKEN``, else the local operator as bootstrap
+    administrator, who may set up and write but reads no customer data."""
+    return RequestContext(access_cli.current_actor(inst.access), purpose, client="cli")
 
 
 def _progress() -> Progress:
@@ -115,7 +114,10 @@ def import_(
         with _progress() as bar:
             task = bar.add_task("importing", total=total)
             report = inst.service.import_rows(
-                _ctx(purpose), record_type, read_rows(file, kind), progress=lambda n: bar.advance(task, n)
+                _ctx(inst, purpose),
+                record_type,
+                read_rows(file, kind),
+                progress=lambda n: bar.advance(task, n),
             )
         data = {
             "accepted": report.accepted,
@@ -143,7 +145,7 @@ def get(
     """Read one record through the gate (masked or denied per field)."""
     with reporting(as_json), _open(home) as inst:
         names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-        views = inst.service.read(_ctx(purpose), record_type, record_id, names)
+        views = inst.service.read(_ctx(inst, purpose), record_type, record_id, names)
         data = {
             "id": record_id,
             "type": record_type,
@@ -172,7 +174,7 @@ def search(
 ) -> None:
     """Exact search through the blind index."""
     with reporting(as_json), _open(home) as inst:
-        refs = inst.service.search(_ctx(purpose), record_type, field, value, limit=limit)
+        refs = inst.service.search(_ctx(inst, purpose), record_type, field, value, limit=limit)
         data = [{"id": r.record_id, "customer_id": r.customer_id, "type": r.record_type} for r in refs]
 
         def human() -> None:
@@ -193,7 +195,7 @@ def erase(
 ) -> None:
     """Crypto-shred a customer: destroy their data key, then their records and index entries."""
     with reporting(as_json), _open(home) as inst:
-        count = inst.service.erase(_ctx(purpose), customer_id, reason=reason)
+        count = inst.service.erase(_ctx(inst, purpose), customer_id, reason=reason)
         emit(
             {"erased": customer_id, "records_deleted": count, "key_destroyed": True},
             as_json,
@@ -205,9 +207,7 @@ def erase(
 def keys_status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """KEK versions and how many data keys each wraps."""
     with reporting(as_json), _open(home) as inst:
-        data = inst.service.key_status(
-            _ctx("security_audit" if "security_audit" in inst.catalog.purposes else "")
-        )
+        data = inst.service.key_status(_ctx(inst, ""))
         emit(data, as_json, lambda: stdout.print_json(data=data))
 
 
@@ -218,7 +218,7 @@ def keys_rotate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         total = sum(inst.keys.count_by_kek_version().values())
         with _progress() as bar:
             task = bar.add_task("re-wrapping", total=total)
-            data = inst.service.rotate_keys(_ctx(""), progress=lambda n: bar.advance(task, n))
+            data = inst.service.rotate_keys(_ctx(inst, ""), progress=lambda n: bar.advance(task, n))
         emit(
             data,
             as_json,
@@ -234,7 +234,7 @@ def keys_retire(
 ) -> None:
     """Retire an old KEK version (refused while data keys still use it)."""
     with reporting(as_json), _open(home) as inst:
-        inst.service.retire_key(_ctx(""), version)
+        inst.service.retire_key(_ctx(inst, ""), version)
         emit({"retired": version}, as_json, lambda: stdout.print(f"KEK version {version} retired"))
 
 
@@ -280,12 +280,27 @@ def demo(
     from piguard.demo import load_demo
 
     with reporting(as_json), _open(home) as inst:
+        staff = inst.access.create_demo_staff(inst.catalog)
         with _progress() as bar:
             task = bar.add_task("demo data", total=customers)
             summary = load_demo(
-                inst.service, _ctx("service"), customers, seed=seed, progress=lambda n: bar.advance(task, n)
+                inst.service,
+                _ctx(inst, "service"),
+                customers,
+                seed=seed,
+                progress=lambda n: bar.advance(task, n),
             )
-        emit(summary, as_json, lambda: stdout.print_json(data=summary))
+        # Demo staff credentials are printed once, here; only their hashes are stored.
+        summary["staff"] = staff
+
+        def human() -> None:
+            stdout.print_json(data={k: v for k, v in summary.items() if k != "staff"})
+            table = Table("role", "user", "password", "TOTP secret")
+            for person in staff:
+                table.add_row(person["role"], person["name"], person["password"], person["totp_secret"])
+            stdout.print(table)
+
+        emit(summary, as_json, human)
 
 
 @app.command()
@@ -312,16 +327,9 @@ def serve(
         uvicorn.run(api, host=host, port=port, log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"))
 
 
-def _register_optional() -> None:
-    # Command groups owned by other packages register themselves here.
-    try:
-        from piguard.cli import scan
-    except ImportError:  # pragma: no cover - only while the detector is absent
-        return
-    scan.register(app)
-
-
-_register_optional()
+# Command groups owned by their packages' CLI modules.
+access_cli.register(app)
+scan.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -128,19 +128,33 @@ class Detector:
 
     def candidates(self, text: str, *, types: Iterable[str] | None = None) -> list[Finding]:
         """Return every verified finding, before threshold and overlap resolution."""
-        ctx = self._context(types)
+        ctx = self._contexts.get(self._all if types is None else frozenset(types)) or self._context(types)
         scanner = self.registry.compile(ctx.types)
         out: list[Finding] = []
-        if scanner.regex is not None:
+        regex = scanner.regex
+        if regex is not None:
             by_group = scanner.by_group
-            finditer = scanner.regex.finditer
+            finditer = regex.finditer
+            digits = by_group.get("digits")
             for island in _ISLAND.finditer(text):
-                lo = island.start()
+                lo, hi = island.span()
+                if hi - lo < 3:
+                    continue  # The shortest candidate, an IPv6 "::1", has three characters.
+                if digits is not None and hi - lo <= 19:
+                    run = island.group()
+                    if run.isdigit() and run.isascii():
+                        # A bare run of digits between non-island characters can
+                        # only be a digit run: skip the combined regex.
+                        if hi - lo >= 10:
+                            digits.verify(text, lo, hi, ctx, out)
+                        continue
                 # Look-behinds still see the text before ``lo``: pos does not cut it off.
-                for m in finditer(text, lo - 1 if lo else 0, island.end()):
+                for m in finditer(text, lo - 1 if lo else 0, hi):
                     by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
         for recognizer in scanner.scanners:
             recognizer.scan(text, ctx, out)
+        if len(ctx.types) == len(self._all):
+            return out
         wanted = ctx.types
         return [f for f in out if f.type in wanted]
 

@@ -144,7 +144,10 @@ _PINYIN = re.compile(
     r"{1,3}",
     re.IGNORECASE,
 )
-_CAPITALISED_RUN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,4}(?![A-Za-z])")
+# The boundary look-behind comes after the first letter (width 2) so that the
+# pattern starts with a character class, which re scans for in C; led by the
+# look-behind it was tried at every position of every note (2.8 µs per note).
+_CAPITALISED_RUN = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[a-z]+(?:[ \-][A-Z][a-z]+){1,4}(?![A-Za-z])")
 _TITLE = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?|\b(?:[Nn]ame|[Cc]ustomer|[Cc]lient|[Cc]ontact)\s*(?::|is))\s*$"
 )
@@ -191,8 +194,7 @@ class PersonRecognizer(ScanRecognizer):
     def scan(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         """Append Chinese and Latin name findings."""
         self._scan_chinese(text, out)
-        if _has_upper(text):
-            self._scan_latin(text, ctx, out)
+        self._scan_latin(text, ctx, out)
 
     def _scan_chinese(self, text: str, out: list[Finding]) -> None:
         after = self._after
@@ -257,10 +259,3 @@ class PersonRecognizer(ScanRecognizer):
                 if window[0].lower() in self._pinyin_surnames or window[-1].lower() in self._pinyin_surnames:
                     return first, count
         return None
-
-
-_UPPER = re.compile("[A-Z]")
-
-
-def _has_upper(text: str) -> bool:
-    return _UPPER.search(text) is not None
