@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from piguard.demo import bank_card, resident_id
 from piguard.installation import Installation, init_home
-from piguard.service import RequestContext
+from piguard.service import RequestContext, Service
 from piguard.vault.model import Actor
 
 SURNAMES = (
