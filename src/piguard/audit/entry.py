@@ -9,7 +9,7 @@ from typing import Any
 from piguard.audit.format import LIMITS, clean, dump_json, format_time, make_body, split_body
 from piguard.audit.keys import AuditKeys
 from piguard.audit.scrub import scrub
-from piguard.service import AccessEvent
+from piguard.access.events import AccessEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, event, func, insert, select
+from sqlalchemy import Connection, delete, event, func, insert, select, update
 
 from piguard.audit import alerts as alerts_mod
 from piguard.audit import reader
@@ -34,12 +34,12 @@ from piguard.audit.keys import AuditKeys
 from piguard.audit.rules import AlertDraft, Rule, default_rules, evaluate
 from piguard.audit.signing import Checkpoint, Signer
 from piguard.audit.sinks import ALERT, CHECKPOINT, ENTRY, Sink
-from piguard.audit.tables import audit_archives, audit_entries
+from piguard.audit.tables import audit_alerts, audit_archives, audit_entries
 from piguard.audit.verify import Segment, VerifyReport, verify_rows
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.keyring import Keyring
 from piguard.errors import AuditFailure, ConfigError, Error, NotFound, ValidationError
-from piguard.service import AccessEvent
+from piguard.access.events import AccessEvent
 from piguard.store import Database
 from piguard.store._engine import translate
 
@@ -233,8 +233,8 @@ class AuditLog:
             except Exception as exc:
                 log.error("freezing %s failed: %s", draft.principal_id, type(exc).__name__)
                 with self.db.transaction() as conn:
-                    conn.execute(alerts_mod.audit_alerts.update().where(
-                        alerts_mod.audit_alerts.c.id == alert_id).values(action="freeze_failed"))
+                    conn.execute(update(audit_alerts).where(audit_alerts.c.id == alert_id)
+                                 .values(action="freeze_failed"))
         with self._lock:
             self._emit(ALERT, alert.as_dict())
         return alert

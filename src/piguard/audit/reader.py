@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
@@ -78,7 +79,7 @@ class Filter:
     after_seq: int | None = None
     limit: int = 100
 
-    def select(self, tenant: str) -> Select[tuple[int, str, bytes, bytes]]:
+    def select(self, tenant: str) -> Select[Any]:
         query = select(_E.seq, _E.body, _E.prev_hash, _E.entry_hash).where(_E.tenant == tenant)
         if self.customer_ref is not None:
             query = query.where(_E.customer_ref == self.customer_ref)

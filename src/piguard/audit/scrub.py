@@ -65,11 +65,28 @@ def _principal(value: Any) -> Any:
     return value if isinstance(value, str) and _PRINCIPAL.match(value) else None
 
 
+# Denial reasons are written by piguard's own code (errors never carry values); still,
+# anything that looks like an identifier, a number or an address is hashed instead.
+_SUSPECT = re.compile(r"\d{5,}|@|\d{3}[- ]\d{3,}")
+
+
+def _reason(value: Any) -> Any:
+    if isinstance(value, str) and len(value) <= 300 and not _SUSPECT.search(value):
+        return value
+    return None
+
+
 #: detail key -> validator returning the value to keep, or None to hash it instead.
 ALLOWED: Final[Mapping[str, Callable[[Any], Any]]] = {
     **{k: _ints for k in ("accepted", "rejected", "matches", "records", "rows", "count", "kek_version",
-                          "rewrapped", "through_seq", "entries", "exported")},
+                          "rewrapped", "through_seq", "entries", "exported", "failures")},
     "reason_given": _bool,
+    "locked": _bool,
+    "reason": _reason,
+    "principal_id": _principal,
+    "role": _token,
+    "kind": _token,
+    "grant": _token,
     "frozen": _bool,
     "levels": _levels,
     "flags": _flags,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from piguard.detect.context import DEFAULT_CUES, CueBook
 from piguard.detect.finding import Finding
+from piguard.detect.prefilter import Trigger
 
 __all__ = ["PatternRecognizer", "Recognizer", "ScanContext", "ScanRecognizer"]
 
@@ -44,6 +45,15 @@ class Recognizer:
     name: str = ""
     #: The PI types this recognizer can report.
     types: frozenset[str] = frozenset()
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...] | None:
+        """Return necessary conditions for any finding of this recognizer (bulk mode).
+
+        Every finding must contain, or sit on the same line as, a match of one
+        trigger. None (the default) means "no cheap condition": bulk mode then
+        scans every line.
+        """
+        return None
 
 
 class PatternRecognizer(Recognizer, ABC):
