@@ -105,7 +105,6 @@ class DemoPeople:
             "passport": "E" + f"{rng.randrange(10**8):08d}",
             "minor": minor,
             "guardian_name": self.fake.name(),
-            "guardian_relation": rng.choice(["父亲", "母亲", "祖父", "祖母"]),
             "guardian_resident_id": resident_id(
                 rng, self.today - timedelta(days=rng.randrange(30 * 365, 50 * 365)), rng.random() < 0.5
             ),
@@ -114,15 +113,15 @@ class DemoPeople:
     def value(self, fdef: Field, person: dict[str, Any]) -> str | None:
         """A plausible value for ``fdef``; person-level values are reused so a record is consistent."""
         rng = self.rng
-        if fdef.name in person and not fdef.name.startswith("guardian"):
-            return str(person[fdef.name])
-        if fdef.name.startswith("guardian"):
-            return str(person[fdef.name]) if person["minor"] and fdef.name in person else None
         kind = fdef.type
         opts = fdef.type_options
+        if fdef.name.startswith("guardian") and not person["minor"]:
+            return None
         if kind == "enum":
             values = list(opts.get("values", []))
             return str(rng.choice(values)) if values else None
+        if fdef.name in person:
+            return str(person[fdef.name])
         if kind == "money":
             return f"{rng.randrange(100, 5_000_000) / 100:.2f}"
         if kind == "integer":
@@ -136,7 +135,7 @@ class DemoPeople:
         if kind == "mobile" or kind == "phone":
             return str(person["mobile"])
         if kind == "landline":
-            return f"010-{rng.randrange(10**7, 10**8)}"
+            return f"010-{rng.randrange(6 * 10**7, 9 * 10**7)}"
         if kind == "email":
             return str(person["email"])
         if kind == "address":

@@ -214,6 +214,10 @@ class CueBook:
         }
         self._single = {word: cue for word, cue in cues.items() if len(word) == 1}
 
+    def words_for(self, type_: str) -> tuple[str, ...]:
+        """Return the positive cue words announcing ``type_`` (lowercase)."""
+        return tuple(w for w, cue in self._cues.items() if type_ in cue.types)
+
     def nearest(self, text: str, start: int, window: int) -> Cue | None:
         """Return the cue closest before ``start`` within ``window`` characters and the same clause.
 

@@ -16,10 +16,14 @@ with an address cue before it (``地址``, ``住在``), otherwise 0.4 (below thr
 from __future__ import annotations
 
 import re
+import string
 
+from piguard.detect.context import CueBook
 from piguard.detect.data import words
+from piguard.detect.prefilter import Trigger
 from piguard.detect.finding import Finding
 from piguard.detect.recognizer import ScanContext, ScanRecognizer
+from piguard.detect.recognizers.digits import DIGITS
 
 __all__ = ["AddressRecognizer"]
 
@@ -52,6 +56,10 @@ class AddressRecognizer(ScanRecognizer):
     def __init__(self) -> None:
         provinces = sorted(words("provinces.txt"), key=len, reverse=True)
         self._provinces = re.compile("|".join(re.escape(p) for p in provinces))
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """A number followed by 号/弄/栋/幢/座, or a letter followed by 座 (every anchor has one)."""
+        return ((DIGITS, "[号弄栋幢座]"), (string.ascii_letters, "座"))
 
     def scan(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         """Append the addresses in ``text``."""

@@ -18,15 +18,19 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from piguard.detect.context import Cue, adjust
+from piguard.detect.context import Cue, CueBook, adjust
 from piguard.detect.finding import Finding
+from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
 from piguard.detect.recognizers.bank_card import BankCardKind
 from piguard.detect.recognizers.phone import LandlineKind, MobileKind
 from piguard.detect.recognizers.resident_id import ResidentIdKind
 from piguard.validate import uscc
 
-__all__ = ["DigitRunRecognizer", "NumberKind"]
+__all__ = ["DIGITS", "DIGIT_RUN_TRIGGER", "DigitRunRecognizer", "NumberKind"]
+
+#: ASCII and full-width digits, the first characters of digit triggers.
+DIGITS = "0123456789\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19"
 
 _D = "[0-9\uff10-\uff19]"
 _SEP = "[ \\-\uff0d]"
@@ -37,6 +41,8 @@ _PATTERN = (
     rf"{_D}(?:{_SEP}?{_D}){{5,24}}(?:[Xx](?![0-9A-Za-z]))?"
     r"(?![0-9A-Za-z\uff10-\uff19@_]|\.[0-9])"
 )
+#: Bulk-mode trigger shared by the digit-run kinds (see DigitRunRecognizer.triggers).
+DIGIT_RUN_TRIGGER: Trigger = (DIGITS, rf"{_D}{{6}}|{_D}{{2,5}}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}|{_D}{{5}}{_SEP}{_D}{{6}}")
 _PREFIX = re.compile(r"(?:\+|00)86[ \-]?")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 # Amount and unit words right after a number mean it is not PI.
@@ -96,6 +102,11 @@ class DigitRunRecognizer(PatternRecognizer):
         # Digit count -> the kinds that accept it, in order; the wanted-type
         # filter is applied per scan (see _by_length).
         self._by_length = {n: tuple(k for k in self.kinds if n in k.lengths) for n in range(10, 20)}
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """Seven digits in a row, or the groupings 3-6|4|4 and 6|6 (every accepted
+        length and grouping contains one of these; a timestamp does not)."""
+        return (DIGIT_RUN_TRIGGER,)
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Cut the run into digit groups and report the longest accepted spans."""

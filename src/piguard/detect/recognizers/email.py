@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from piguard.detect.context import adjust
+from piguard.detect.context import CueBook, adjust
 from piguard.detect.finding import Finding
+from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
 from piguard.validate import email
 
@@ -27,6 +28,10 @@ class EmailRecognizer(PatternRecognizer):
     name = "email"
     types = frozenset({"email"})
     pattern = _PATTERN
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """An at sign."""
+        return (("@", ""),)
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if the validator accepts it."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from piguard.detect.context import adjust
+from piguard.detect.context import CueBook, adjust
 from piguard.detect.finding import Finding
+from piguard.detect.prefilter import Trigger, caseless_words
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
+from piguard.detect.recognizers.digits import DIGITS
 from piguard.validate import passport, uscc
 
 __all__ = ["BirthDateRecognizer", "LicensePlateRecognizer", "PassportRecognizer", "UsccRecognizer"]
@@ -23,6 +25,10 @@ class UsccRecognizer(PatternRecognizer):
         rf"(?<![0-9A-Za-z])(?=[0-9]{{0,17}}[A-Z]){_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}}(?![0-9A-Za-z])"
     )
 
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """The six digits of the registration-authority block and the ten code characters after."""
+        return ((DIGITS, f"[0-9]{{5}}{_USCC_CHAR}{{10}}"),)
+
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the code if its GB 32100 check character is right."""
         if uscc.is_valid(text[start:end]):
@@ -37,6 +43,10 @@ class PassportRecognizer(PatternRecognizer):
     name = "passport"
     types = frozenset({"passport"})
     pattern = r"(?<![0-9A-Za-z])[EGDSPegdsp][A-Za-z]?[0-9]{7,8}(?![0-9A-Za-z])"
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """Seven digits in a row."""
+        return ((DIGITS, "[0-9]{6}"),)
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the number if it has a PRC passport shape, scored by letter and cue."""
@@ -65,6 +75,10 @@ class LicensePlateRecognizer(PatternRecognizer):
         rf"(?:{_PLATE_CHAR}|[挂学警港澳])?(?![0-9A-Za-z])"
     )
 
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """A province abbreviation and a capital letter."""
+        return ((_PROVINCE_ABBREVIATIONS, "[A-HJ-Z]"),)
+
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the plate; a plate needs at least two digits to tell it from a word."""
         value = text[start:end]
@@ -87,6 +101,10 @@ class BirthDateRecognizer(PatternRecognizer):
         r"(?<![0-9A-Za-z])(?:19|20)[0-9]{2}(?:-|/|\.|年)(?:1[0-2]|0?[1-9])(?:-|/|\.|月)"
         r"(?:3[01]|[12][0-9]|0?[1-9])日?(?![0-9])"
     )
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """A birth cue: dates alone (every log timestamp) are not reported."""
+        return tuple(caseless_words(cues.words_for("birth_date")))
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the date only if it is real and a birth cue announces it."""

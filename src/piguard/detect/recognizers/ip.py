@@ -5,9 +5,11 @@ from __future__ import annotations
 import ipaddress
 
 from piguard.detect.checks import ipv4_ok
-from piguard.detect.context import adjust
+from piguard.detect.context import CueBook, adjust
 from piguard.detect.finding import Finding
+from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
+from piguard.detect.recognizers.digits import DIGITS
 
 __all__ = ["IPv4Recognizer", "IPv6Recognizer"]
 
@@ -22,6 +24,10 @@ class IPv4Recognizer(PatternRecognizer):
     types = frozenset({"ip"})
     # A trailing "." is a full stop; a "." followed by a digit means a longer dotted number.
     pattern = r"(?:(?<![0-9A-Za-z.])|(?<=IP)|(?<=ip))[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![0-9A-Za-z]|\.[0-9])"
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """A digit, then three dot-separated digit groups."""
+        return ((DIGITS, r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),)
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if every octet is 0–255 without leading zeros."""
@@ -44,6 +50,10 @@ class IPv6Recognizer(PatternRecognizer):
         r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
         r"(?![0-9A-Za-z:])"
     )
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """``::``, or seven colons between hex groups (the pattern's own look-ahead)."""
+        return ((":", r":|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){5}:"),)
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if :class:`ipaddress.IPv6Address` accepts it."""

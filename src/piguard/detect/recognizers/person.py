@@ -15,10 +15,12 @@ or any capitalised words right after a title (``Mr``, ``Ms``, ``Dr``) or ``name:
 from __future__ import annotations
 
 import re
+import string
 
-from piguard.detect.context import word_scanner
+from piguard.detect.context import CueBook, word_scanner
 from piguard.detect.data import words
 from piguard.detect.finding import Finding
+from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import ScanContext, ScanRecognizer
 
 __all__ = ["PersonRecognizer"]
@@ -189,7 +191,20 @@ class PersonRecognizer(ScanRecognizer):
         self._name_before_cue = re.compile(f"{name}$")
         self._after = re.compile(_alternation(_AFTER))
         self._given = frozenset(given)
+        self._given_chars = given
+        self._surname_firsts = "".join(sorted(set(single) | {c[0] for c in compound}))
         self._pinyin_surnames = frozenset(s.lower() for s in words("pinyin_surnames.txt"))
+
+    def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
+        """A role cue and a surname character; a given-name character and a strong
+        cue after it; two capitalised Latin words."""
+        out: list[Trigger] = [
+            (word[0], re.escape(word[1:]) + f"(?:[:：]\\s?|\\s)?[{self._surname_firsts}]") for word in _BEFORE
+        ]
+        # The look-behind (width 2) sees the character before the cue's first one.
+        out += [(word[0], f"(?<=[{self._given_chars}].){re.escape(word[1:])}") for word in _AFTER_STRONG]
+        out.append((string.ascii_uppercase, "[a-z]+[ \\-][A-Z][a-z]"))
+        return tuple(out)
 
     def scan(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         """Append Chinese and Latin name findings."""
