@@ -135,7 +135,7 @@ class DemoPeople:
         if kind == "mobile" or kind == "phone":
             return str(person["mobile"])
         if kind == "landline":
-            return f"010-{rng.randrange(6 * 10**7, 9 * 10**7)}"
+            return f"010-{rng.randrange(6 * 10**7, 8 * 10**7)}"
         if kind == "email":
             return str(person["email"])
         if kind == "address":

@@ -48,7 +48,9 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def keyring(tmp_path: Path) -> Keyring:
-    return Keyring.create(tmp_path / "keyring.json", suite=Suite.AES256_GCM, kind="file", master_secret=bytes(32))
+    return Keyring.create(
+        tmp_path / "keyring.json", suite=Suite.AES256_GCM, kind="file", master_secret=bytes(32)
+    )
 
 
 @pytest.fixture
@@ -78,10 +80,21 @@ def make_audit(db: Database, keyring: Keyring, clock: FixedClock) -> Iterator[Au
 def event(clock: FixedClock, i: int = 0, **overrides: Any) -> AccessEvent:
     """A read of customer ``C{i}`` by ``alice``."""
     values: dict[str, Any] = {
-        "time": clock.now(), "actor_id": "alice", "role": "customer_service", "action": "read",
-        "purpose": "service", "record_type": "customer", "customer_id": f"C{i}", "record_id": f"C{i}",
-        "fields": ("name", "mobile"), "decision": "allow", "rule": "role customer_service: mask",
-        "result": "ok", "client": "test", "address": "127.0.0.1", "session": "s-1",
+        "time": clock.now(),
+        "actor_id": "alice",
+        "role": "customer_service",
+        "action": "read",
+        "purpose": "service",
+        "record_type": "customer",
+        "customer_id": f"C{i}",
+        "record_id": f"C{i}",
+        "fields": ("name", "mobile"),
+        "decision": "allow",
+        "rule": "role customer_service: mask",
+        "result": "ok",
+        "client": "test",
+        "address": "127.0.0.1",
+        "session": "s-1",
         "detail": {"levels": {"name": "clear", "mobile": "mask"}},
     }
     values.update(overrides)

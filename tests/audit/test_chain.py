@@ -20,7 +20,12 @@ def test_r_aud_1_entries_record_who_what_why_without_ids(make_audit: AuditFactor
     audit.record(event(clock, 7))
     [entry] = audit.query(customer_id="C7")
     assert entry.seq == 1
-    assert (entry.actor_id, entry.role, entry.action, entry.purpose) == ("alice", "customer_service", "read", "service")
+    assert (entry.actor_id, entry.role, entry.action, entry.purpose) == (
+        "alice",
+        "customer_service",
+        "read",
+        "service",
+    )
     assert entry.fields == ("name", "mobile")
     assert entry.customer_ref == audit.customer_ref("C7")
     assert entry.customer_ref.startswith("hmac-sha256:") and "C7" not in entry.customer_ref
@@ -31,8 +36,17 @@ def test_r_aud_1_entries_record_who_what_why_without_ids(make_audit: AuditFactor
 
 def test_detail_values_outside_the_allow_list_are_hashed(make_audit: AuditFactory, clock: FixedClock) -> None:
     audit = make_audit()
-    audit.record(event(clock, detail={"mobile": "13800138000", "matches": 3, "levels": {"x": "13800138000"},
-                                      "13800138000": True}))
+    audit.record(
+        event(
+            clock,
+            detail={
+                "mobile": "13800138000",
+                "matches": 3,
+                "levels": {"x": "13800138000"},
+                "13800138000": True,
+            },
+        )
+    )
     [entry] = audit.query()
     dumped = repr(entry.as_dict())
     assert "13800138000" not in dumped
@@ -68,7 +82,9 @@ def test_checkpoint_after_time_interval(make_audit: AuditFactory, clock: FixedCl
     assert audit.verify().last_checkpoint_seq == 3
 
 
-def test_close_writes_a_shutdown_checkpoint(db: Database, make_audit: AuditFactory, clock: FixedClock) -> None:
+def test_close_writes_a_shutdown_checkpoint(
+    db: Database, make_audit: AuditFactory, clock: FixedClock
+) -> None:
     audit = make_audit(checkpoint_every=1000)
     for i in range(5):
         audit.record(event(clock, i))
@@ -87,8 +103,9 @@ def test_group_commit_appends_in_order(make_audit: AuditFactory, clock: FixedClo
     assert audit.verify().ok
 
 
-def test_concurrent_writers_share_one_chain(db: Database, keyring: object, clock: FixedClock,
-                                             make_audit: AuditFactory) -> None:
+def test_concurrent_writers_share_one_chain(
+    db: Database, keyring: object, clock: FixedClock, make_audit: AuditFactory
+) -> None:
     a, b = make_audit(), make_audit()
     errors: list[BaseException] = []
 
@@ -109,7 +126,9 @@ def test_concurrent_writers_share_one_chain(db: Database, keyring: object, clock
     assert report.ok and report.entries == 160, report.as_dict()
 
 
-def test_queries_filter_by_customer_actor_action_and_time(make_audit: AuditFactory, clock: FixedClock) -> None:
+def test_queries_filter_by_customer_actor_action_and_time(
+    make_audit: AuditFactory, clock: FixedClock
+) -> None:
     audit = make_audit()
     audit.record(event(clock, 1))
     clock.advance(timedelta(hours=1))
@@ -125,14 +144,25 @@ def test_queries_filter_by_customer_actor_action_and_time(make_audit: AuditFacto
     assert [e.seq for e in audit.query(after_seq=1, limit=1)] == [2]
 
 
-def test_customer_history_shows_roles_and_purposes_not_staff(make_audit: AuditFactory, clock: FixedClock) -> None:
+def test_customer_history_shows_roles_and_purposes_not_staff(
+    make_audit: AuditFactory, clock: FixedClock
+) -> None:
     audit = make_audit()
     audit.record(event(clock, 1))
     audit.record(event(clock, 2))
     history = audit.customer_history("C1")
-    assert history == [{"time": "2025-03-03T02:00:00.000000Z", "action": "read", "by_role": "customer_service",
-                        "purpose": "service", "record_type": "customer", "fields": ["name", "mobile"],
-                        "decision": "allow", "result": "ok"}]
+    assert history == [
+        {
+            "time": "2025-03-03T02:00:00.000000Z",
+            "action": "read",
+            "by_role": "customer_service",
+            "purpose": "service",
+            "record_type": "customer",
+            "fields": ["name", "mobile"],
+            "decision": "allow",
+            "result": "ok",
+        }
+    ]
     assert "alice" not in repr(history)
 
 

@@ -6,6 +6,7 @@ import json
 import socket
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,11 +25,11 @@ def audit(make_audit: AuditFactory, clock: FixedClock) -> AuditLog:
     return log
 
 
-def lines(path: Path) -> list[dict[str, object]]:
+def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text().splitlines()]
 
 
-def write(path: Path, docs: list[dict[str, object]]) -> None:
+def write(path: Path, docs: list[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs))
 
 
@@ -50,13 +51,16 @@ def test_partial_export_verifies(audit: AuditLog, tmp_path: Path) -> None:
     assert report.ok and (report.first_seq, report.last_seq) == (5, 17), report.as_dict()
 
 
-@pytest.mark.parametrize(("edit", "kind", "seq"), [
-    ("body", "modification", 8),
-    ("readable", "modification", 8),
-    ("delete", "deletion", 8),
-    ("truncate", "truncation", 21),
-    ("append", "unsigned", 26),
-])
+@pytest.mark.parametrize(
+    ("edit", "kind", "seq"),
+    [
+        ("body", "modification", 8),
+        ("readable", "modification", 8),
+        ("delete", "deletion", 8),
+        ("truncate", "truncation", 21),
+        ("append", "unsigned", 26),
+    ],
+)
 def test_edited_export_is_detected(audit: AuditLog, tmp_path: Path, edit: str, kind: str, seq: int) -> None:
     out = tmp_path / "seg.jsonl"
     audit.export(out)
@@ -65,7 +69,7 @@ def test_edited_export_is_detected(audit: AuditLog, tmp_path: Path, edit: str, k
     if edit == "body":
         entry["body"] = str(entry["body"]).replace("service", "servic3")
     elif edit == "readable":
-        entry["entry"]["purpose"] = "marketing"  # type: ignore[index]
+        entry["entry"]["purpose"] = "marketing"
     elif edit == "delete":
         docs.remove(entry)
     elif edit == "truncate":
@@ -77,8 +81,12 @@ def test_edited_export_is_detected(audit: AuditLog, tmp_path: Path, edit: str, k
         from piguard.audit.format import chain_hash
 
         extra["entry_hash"] = chain_hash(bytes.fromhex(str(extra["prev_hash"])), str(extra["body"])).hex()
-        extra["entry"] = {**extra["entry"], "seq": 26, "prev_hash": extra["prev_hash"],  # type: ignore[dict-item]
-                          "entry_hash": extra["entry_hash"]}
+        extra["entry"] = {
+            **extra["entry"],
+            "seq": 26,
+            "prev_hash": extra["prev_hash"],
+            "entry_hash": extra["entry_hash"],
+        }
         docs.insert(26, extra)
     write(out, docs)
     report = verify_file(out, audit.public_key)
@@ -101,15 +109,17 @@ def test_not_an_export_is_refused(tmp_path: Path) -> None:
         verify_file(bad, bytes(32))
 
 
-def test_r_aud_2_prune_refuses_entries_younger_than_retention(audit: AuditLog, clock: FixedClock,
-                                                             tmp_path: Path) -> None:
+def test_r_aud_2_prune_refuses_entries_younger_than_retention(
+    audit: AuditLog, clock: FixedClock, tmp_path: Path
+) -> None:
     with pytest.raises(ValidationError):
         audit.archive_and_prune(clock.now() - timedelta(days=183), tmp_path / "a.jsonl")
     assert not (tmp_path / "a.jsonl").exists()
 
 
-def test_r_aud_2_archive_then_prune_keeps_the_chain_verifiable(audit: AuditLog, clock: FixedClock,
-                                                              tmp_path: Path) -> None:
+def test_r_aud_2_archive_then_prune_keeps_the_chain_verifiable(
+    audit: AuditLog, clock: FixedClock, tmp_path: Path
+) -> None:
     # Entries are 10 days apart: the 250-day-old horizon keeps seq 1..? out of 25.
     before = clock.now() - timedelta(days=184)
     result = audit.archive_and_prune(before, tmp_path / "archive.jsonl")
@@ -130,8 +140,9 @@ def test_r_aud_2_archive_then_prune_keeps_the_chain_verifiable(audit: AuditLog, 
     assert audit.verify().first("deletion") is not None
 
 
-def test_retention_configured_upward_is_respected(make_audit: AuditFactory, clock: FixedClock,
-                                                  tmp_path: Path) -> None:
+def test_retention_configured_upward_is_respected(
+    make_audit: AuditFactory, clock: FixedClock, tmp_path: Path
+) -> None:
     log = make_audit(retention_days=365)
     log.record(event(clock))
     clock.advance(timedelta(days=300))
@@ -144,8 +155,12 @@ def test_syslog_sink_speaks_rfc_5424(tmp_path: Path, make_audit: AuditFactory, c
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(2)
     try:
-        log = make_audit(sinks=[SyslogSink("127.0.0.1", receiver.getsockname()[1], hostname="vault1"),
-                                JsonLinesSink(tmp_path / "a.jsonl")])
+        log = make_audit(
+            sinks=[
+                SyslogSink("127.0.0.1", receiver.getsockname()[1], hostname="vault1"),
+                JsonLinesSink(tmp_path / "a.jsonl"),
+            ]
+        )
         log.record(event(clock, 3))
         first = receiver.recv(65536)
         second = receiver.recv(65536)

@@ -123,8 +123,11 @@ def test_fail_closed_update_rolls_back(inst: Installation) -> None:
     assert audit.verify().ok
 
 
-@pytest.mark.xfail(strict=True, reason="Vault.erase destroys the key (key store) before the audited data "
-                   "transaction: an audit failure leaves the customer shredded without an entry")
+@pytest.mark.xfail(
+    strict=True,
+    reason="Vault.erase destroys the key (key store) before the audited data "
+    "transaction: an audit failure leaves the customer shredded without an entry",
+)
 def test_fail_closed_erase_leaves_the_customer(inst: Installation) -> None:
     audited(inst)
     ref = inst.service.create(CTX, "customer", CANARY)
@@ -152,8 +155,11 @@ def test_canary_values_never_reach_table_exports_or_syslog(inst: Installation, t
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(2)
     jsonl = tmp_path / "sink.jsonl"
-    audit = audited(inst, sinks=[JsonLinesSink(jsonl), SyslogSink("127.0.0.1", receiver.getsockname()[1])],
-                    checkpoint_every=3)
+    audit = audited(
+        inst,
+        sinks=[JsonLinesSink(jsonl), SyslogSink("127.0.0.1", receiver.getsockname()[1])],
+        checkpoint_every=3,
+    )
     ref = inst.service.create(CTX, "customer", CANARY)
     inst.service.read(CTX, "customer", ref.record_id)
     inst.service.search(CTX, "customer", "mobile", CANARY["mobile"])
@@ -177,10 +183,19 @@ def test_canary_values_never_reach_table_exports_or_syslog(inst: Installation, t
     assert len(datagrams) >= 7
     with inst.db.engine.connect() as conn:
         dumped = "\n".join(repr(conn.execute(text(f"SELECT * FROM {t}")).all()) for t in AUDIT_TABLES)
-    blobs = {"table": dumped.encode("utf-8"), "sink": jsonl.read_bytes(), "export": export.read_bytes(),
-             "syslog": b"\n".join(datagrams)}
-    canaries = [*_forms(CANARY), "上海市浦东新区金丝雀大道1号".encode(), ref.customer_id.encode(),
-                ref.record_id.encode(), CTX.session.encode()]  # type: ignore[union-attr]
+    blobs = {
+        "table": dumped.encode("utf-8"),
+        "sink": jsonl.read_bytes(),
+        "export": export.read_bytes(),
+        "syslog": b"\n".join(datagrams),
+    }
+    canaries = [
+        *_forms(CANARY),
+        "上海市浦东新区金丝雀大道1号".encode(),
+        ref.customer_id.encode(),
+        ref.record_id.encode(),
+        CTX.session.encode(),
+    ]  # type: ignore[union-attr]
     for where, blob in blobs.items():
         for canary in canaries:
             assert canary not in blob, f"{canary!r} found in {where}"

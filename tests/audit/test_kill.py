@@ -45,9 +45,13 @@ WRITER = textwrap.dedent("""
 def test_sigkill_mid_burst_leaves_a_verifiable_trail(db_url: str, tmp_path: Path) -> None:
     keyring_path = tmp_path / "keyring.json"
     Keyring.create(keyring_path, suite=Suite.AES256_GCM, kind="file", master_secret=bytes(32))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd() / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, db_url, str(keyring_path)], stdout=subprocess.PIPE,
-                            env=env, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path.cwd() / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, db_url, str(keyring_path)], stdout=subprocess.PIPE, env=env, text=True
+    )
     assert proc.stdout is not None
     try:
         for line in proc.stdout:
@@ -65,8 +69,11 @@ def test_sigkill_mid_burst_leaves_a_verifiable_trail(db_url: str, tmp_path: Path
         assert report.ok, report.as_dict()
         with db.engine.connect() as conn:
             keys = {r[0] for r in conn.execute(text("SELECT key FROM meta WHERE key LIKE 'k%'"))}
-        entries = {audit.record_ref("meta", "k" + str(e.detail["records"])) for e in audit.query(limit=100_000)
-                   if e.action == "update"}
+        entries = {
+            audit.record_ref("meta", "k" + str(e.detail["records"]))
+            for e in audit.query(limit=100_000)
+            if e.action == "update"
+        }
         refs = {e.record_ref for e in audit.query(limit=100_000) if e.action == "update"}
         assert len(keys) >= 300
         assert refs == entries == {audit.record_ref("meta", k) for k in keys}

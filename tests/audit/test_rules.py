@@ -25,16 +25,24 @@ from tests.audit.conftest import event
 
 
 @pytest.fixture
-def monitored(sqlite_db: Database, keyring: Keyring, clock: FixedClock) -> Iterator[tuple[AuditLog, list[str]]]:
+def monitored(
+    sqlite_db: Database, keyring: Keyring, clock: FixedClock
+) -> Iterator[tuple[AuditLog, list[str]]]:
     frozen: list[str] = []
-    log = AuditLog(sqlite_db, keyring, clock=clock, rules=[
-        MassAccess(threshold=5, window=timedelta(minutes=10)),
-        OffHours(),
-        FailedLogins(threshold=3, window=timedelta(minutes=5)),
-        ExportSpike(threshold=2, window=timedelta(hours=1)),
-        SensitiveSubject(),
-        DisabledPrincipal(),
-    ], on_freeze=lambda who, why: frozen.append(who))
+    log = AuditLog(
+        sqlite_db,
+        keyring,
+        clock=clock,
+        rules=[
+            MassAccess(threshold=5, window=timedelta(minutes=10)),
+            OffHours(),
+            FailedLogins(threshold=3, window=timedelta(minutes=5)),
+            ExportSpike(threshold=2, window=timedelta(hours=1)),
+            SensitiveSubject(),
+            DisabledPrincipal(),
+        ],
+        on_freeze=lambda who, why: frozen.append(who),
+    )
     yield log, frozen
     log.close()
 
@@ -43,8 +51,9 @@ def rules_fired(log: AuditLog) -> list[tuple[str, str]]:
     return sorted((a.rule, a.principal_id) for a in log.alerts())
 
 
-def test_mass_access_fires_at_the_threshold_of_distinct_customers(monitored: tuple[AuditLog, list[str]],
-                                                                   clock: FixedClock) -> None:
+def test_mass_access_fires_at_the_threshold_of_distinct_customers(
+    monitored: tuple[AuditLog, list[str]], clock: FixedClock
+) -> None:
     log, _ = monitored
     for i in range(4):
         log.record(event(clock, i))
@@ -65,8 +74,9 @@ def test_mass_access_window_slides(monitored: tuple[AuditLog, list[str]], clock:
     assert rules_fired(log) == []
 
 
-def test_off_hours_fires_outside_working_hours_only(monitored: tuple[AuditLog, list[str]],
-                                                     clock: FixedClock) -> None:
+def test_off_hours_fires_outside_working_hours_only(
+    monitored: tuple[AuditLog, list[str]], clock: FixedClock
+) -> None:
     log, _ = monitored
     clock.set(datetime(2025, 3, 3, 11, 59, tzinfo=UTC))  # 19:59 Beijing, Monday
     log.record(event(clock))
@@ -83,8 +93,18 @@ def test_failed_logins_burst(monitored: tuple[AuditLog, list[str]], clock: Fixed
     log, _ = monitored
 
     def login(result: str) -> None:
-        log.record(event(clock, action="login", result=result, customer_id=None, record_id=None,
-                         record_type=None, fields=(), actor_id="mallory"))
+        log.record(
+            event(
+                clock,
+                action="login",
+                result=result,
+                customer_id=None,
+                record_id=None,
+                record_type=None,
+                fields=(),
+                actor_id="mallory",
+            )
+        )
 
     login("failed")
     clock.advance(timedelta(minutes=3))
@@ -98,17 +118,28 @@ def test_failed_logins_burst(monitored: tuple[AuditLog, list[str]], clock: Fixed
     assert rules_fired(log) == [("failed_logins", "mallory")]
 
 
-def test_export_spike_freezes_and_the_next_request_is_refused(monitored: tuple[AuditLog, list[str]],
-                                                              clock: FixedClock) -> None:
+def test_export_spike_freezes_and_the_next_request_is_refused(
+    monitored: tuple[AuditLog, list[str]], clock: FixedClock
+) -> None:
     log, frozen = monitored
 
     def gate(actor: str) -> None:
         """A stand-in for the gate's authorisation: frozen principals are refused (and audited)."""
         if actor in frozen:
-            log.record(event(clock, actor_id=actor, decision="deny", rule="principal frozen", result="denied"))
+            log.record(
+                event(clock, actor_id=actor, decision="deny", rule="principal frozen", result="denied")
+            )
             raise AccessDenied("principal frozen", "principal frozen")
-        log.record(event(clock, action="export", actor_id=actor, customer_id=None, record_id=None,
-                         detail={"records": 500}))
+        log.record(
+            event(
+                clock,
+                action="export",
+                actor_id=actor,
+                customer_id=None,
+                record_id=None,
+                detail={"records": 500},
+            )
+        )
 
     gate("insider")
     assert frozen == []
@@ -139,8 +170,9 @@ def test_disabled_principal_any_attempt(monitored: tuple[AuditLog, list[str]], c
     assert rules_fired(log) == [("disabled_principal", "gone")]
 
 
-def test_alerts_are_audited_listed_and_acknowledged(monitored: tuple[AuditLog, list[str]],
-                                                    clock: FixedClock) -> None:
+def test_alerts_are_audited_listed_and_acknowledged(
+    monitored: tuple[AuditLog, list[str]], clock: FixedClock
+) -> None:
     log, _ = monitored
     log.record(event(clock, result="denied", decision="deny", rule="disabled", actor_id="gone"))
     [alert] = log.alerts(status="open")
@@ -158,8 +190,9 @@ def test_alerts_are_audited_listed_and_acknowledged(monitored: tuple[AuditLog, l
     assert log.verify().ok
 
 
-def test_entries_rolled_back_with_their_data_raise_no_alert(sqlite_db: Database, keyring: Keyring,
-                                                            clock: FixedClock) -> None:
+def test_entries_rolled_back_with_their_data_raise_no_alert(
+    sqlite_db: Database, keyring: Keyring, clock: FixedClock
+) -> None:
     log = AuditLog(sqlite_db, keyring, clock=clock, rules=[DisabledPrincipal()])
     with pytest.raises(RuntimeError), sqlite_db.transaction() as conn:
         log.record(event(clock, result="denied", rule="disabled"), conn)

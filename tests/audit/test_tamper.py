@@ -4,6 +4,7 @@ and on PostgreSQL, is detected and located."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -31,9 +32,11 @@ def sql(db: Database, statement: str, **params: object) -> None:
         conn.execute(text(statement), params)
 
 
-def row(db: Database, seq: int) -> dict[str, object]:
+def row(db: Database, seq: int) -> dict[str, Any]:
     with db.engine.connect() as conn:
-        return dict(conn.execute(text("SELECT * FROM audit_entries WHERE seq = :s"), {"s": seq}).mappings().one())
+        return dict(
+            conn.execute(text("SELECT * FROM audit_entries WHERE seq = :s"), {"s": seq}).mappings().one()
+        )
 
 
 def shift(db: Database, from_seq: int, by: int) -> None:
@@ -42,7 +45,7 @@ def shift(db: Database, from_seq: int, by: int) -> None:
     sql(db, "UPDATE audit_entries SET seq = seq - 1000000 + :by WHERE seq >= 1000000", by=by)
 
 
-def forged_body(prev: dict[str, object]) -> str:
+def forged_body(prev: dict[str, Any]) -> str:
     values = dict.fromkeys(CONTENT, "")
     values.update(tenant="default", time=str(prev["time"]), actor_id="mallory", action="read", fields="[]")
     return make_body(values)
@@ -68,9 +71,13 @@ def test_modification_of_an_indexed_column_is_located(db: Database, audit: Audit
 def test_rehashed_modification_is_located_by_the_mac(db: Database, audit: AuditLog) -> None:
     r = row(db, 15)
     body = str(r["body"]).replace("alice", "bob__")
-    new_hash = chain_hash(bytes(r["prev_hash"]), body)  # type: ignore[arg-type]
-    sql(db, "UPDATE audit_entries SET body = :b, actor_id = 'bob__', entry_hash = :h WHERE seq = 15",
-        b=body, h=new_hash)
+    new_hash = chain_hash(bytes(r["prev_hash"]), body)
+    sql(
+        db,
+        "UPDATE audit_entries SET body = :b, actor_id = 'bob__', entry_hash = :h WHERE seq = 15",
+        b=body,
+        h=new_hash,
+    )
     assert kinds(audit) == {"modification": 15}
 
 
@@ -91,27 +98,50 @@ def test_insertion_in_the_middle_is_located(db: Database, audit: AuditLog) -> No
     shift(db, 9, +1)  # make room at seq 9
     prev = row(db, 8)
     body = forged_body(prev)
-    h = chain_hash(bytes(prev["entry_hash"]), body)  # type: ignore[arg-type]
-    sql(db, "INSERT INTO audit_entries (tenant, seq, time, actor_id, action, customer_ref, prev_hash, entry_hash, "
+    h = chain_hash(bytes(prev["entry_hash"]), body)
+    sql(
+        db,
+        "INSERT INTO audit_entries (tenant, seq, time, actor_id, action, customer_ref, prev_hash, "
+        "entry_hash, "
         "mac, body) VALUES ('default', 9, :t, 'mallory', 'read', '', :p, :h, :m, :b)",
-        t=prev["time"], p=prev["entry_hash"], h=h, m=os.urandom(32), b=body)
+        t=prev["time"],
+        p=prev["entry_hash"],
+        h=h,
+        m=os.urandom(32),
+        b=body,
+    )
     assert kinds(audit)["insertion"] == 9
 
 
 def test_insertion_at_the_end_is_located(db: Database, audit: AuditLog) -> None:
     prev = row(db, N)
     body = forged_body(prev)
-    h = chain_hash(bytes(prev["entry_hash"]), body)  # type: ignore[arg-type]
-    sql(db, "INSERT INTO audit_entries (tenant, seq, time, actor_id, action, customer_ref, prev_hash, entry_hash, "
+    h = chain_hash(bytes(prev["entry_hash"]), body)
+    sql(
+        db,
+        "INSERT INTO audit_entries (tenant, seq, time, actor_id, action, customer_ref, prev_hash, "
+        "entry_hash, "
         "mac, body) VALUES ('default', :s, :t, 'mallory', 'read', '', :p, :h, :m, :b)",
-        s=N + 1, t=prev["time"], p=prev["entry_hash"], h=h, m=os.urandom(32), b=body)
+        s=N + 1,
+        t=prev["time"],
+        p=prev["entry_hash"],
+        h=h,
+        m=os.urandom(32),
+        b=body,
+    )
     assert kinds(audit) == {"insertion": N + 1}
 
 
 def test_replayed_copy_is_an_insertion(db: Database, audit: AuditLog) -> None:
-    sql(db, "INSERT INTO audit_entries (tenant, seq, time, actor_id, action, customer_ref, prev_hash, entry_hash, "
-        "mac, body) SELECT tenant, :s, time, actor_id, action, customer_ref, prev_hash, entry_hash, mac, body "
-        "FROM audit_entries WHERE seq = 3", s=N + 1)
+    sql(
+        db,
+        "INSERT INTO audit_entries (tenant, seq, time, actor_id, action, customer_ref, prev_hash, "
+        "entry_hash, "
+        "mac, body) SELECT tenant, :s, time, actor_id, action, customer_ref, prev_hash, entry_hash, mac, "
+        "body "
+        "FROM audit_entries WHERE seq = 3",
+        s=N + 1,
+    )
     assert kinds(audit)["insertion"] == N + 1
 
 
@@ -150,8 +180,10 @@ def test_wholesale_rewrite_is_caught_by_macs_and_checkpoints(db: Database, audit
             if seq == 5:
                 body = body.replace("service", "audit__")
             h = chain_hash(prev, body)
-            conn.execute(text("UPDATE audit_entries SET prev_hash = :p, entry_hash = :h, body = :b WHERE seq = :s"),
-                         {"p": prev, "h": h, "b": body, "s": seq})
+            conn.execute(
+                text("UPDATE audit_entries SET prev_hash = :p, entry_hash = :h, body = :b WHERE seq = :s"),
+                {"p": prev, "h": h, "b": body, "s": seq},
+            )
             prev = h
     report = audit.verify()
     assert report.first("modification") is not None and report.first("modification").seq == 5  # type: ignore[union-attr]

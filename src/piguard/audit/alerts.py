@@ -44,19 +44,55 @@ def new_id() -> str:
 
 
 def store(conn: Connection, tenant: str, draft: AlertDraft, *, alert_id: str, now: str, action: str) -> Alert:
-    alert = Alert(alert_id, now, draft.rule, draft.severity, draft.principal_id, draft.summary, dict(draft.detail),
-                  draft.first_seq, draft.last_seq, action, "open")
-    conn.execute(insert(audit_alerts).values(
-        id=alert.id, tenant=tenant, time=now, rule=alert.rule, severity=alert.severity,
-        principal_id=alert.principal_id, summary=alert.summary, detail=dump_json(alert.detail),
-        first_seq=alert.first_seq, last_seq=alert.last_seq, action=action, status="open"))
+    alert = Alert(
+        alert_id,
+        now,
+        draft.rule,
+        draft.severity,
+        draft.principal_id,
+        draft.summary,
+        dict(draft.detail),
+        draft.first_seq,
+        draft.last_seq,
+        action,
+        "open",
+    )
+    conn.execute(
+        insert(audit_alerts).values(
+            id=alert.id,
+            tenant=tenant,
+            time=now,
+            rule=alert.rule,
+            severity=alert.severity,
+            principal_id=alert.principal_id,
+            summary=alert.summary,
+            detail=dump_json(alert.detail),
+            first_seq=alert.first_seq,
+            last_seq=alert.last_seq,
+            action=action,
+            status="open",
+        )
+    )
     return alert
 
 
 def _alert(row: Any) -> Alert:
-    return Alert(row.id, row.time, row.rule, row.severity, row.principal_id, row.summary, json.loads(row.detail),
-                 int(row.first_seq), int(row.last_seq), row.action, row.status, row.acked_by, row.acked_at,
-                 row.ack_comment)
+    return Alert(
+        row.id,
+        row.time,
+        row.rule,
+        row.severity,
+        row.principal_id,
+        row.summary,
+        json.loads(row.detail),
+        int(row.first_seq),
+        int(row.last_seq),
+        row.action,
+        row.status,
+        row.acked_by,
+        row.acked_at,
+        row.ack_comment,
+    )
 
 
 def listing(conn: Connection, tenant: str, *, status: str | None = None, limit: int = 100) -> list[Alert]:
@@ -82,7 +118,10 @@ def acknowledge(conn: Connection, tenant: str, alert_id: str, *, by: str, commen
         raise NotFound(f"no alert {alert_id}")
     if row.status != "open":
         raise Conflict(f"alert {alert_id} is already acknowledged")
-    conn.execute(update(audit_alerts).where(_A.id == alert_id).values(
-        status="acknowledged", acked_by=by, acked_at=now, ack_comment=comment.strip()[:2000]))
+    conn.execute(
+        update(audit_alerts)
+        .where(_A.id == alert_id)
+        .values(status="acknowledged", acked_by=by, acked_at=now, ack_comment=comment.strip()[:2000])
+    )
     updated = conn.execute(select(audit_alerts).where(_A.id == alert_id)).one()
     return _alert(updated)

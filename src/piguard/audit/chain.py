@@ -49,8 +49,9 @@ class CheckpointPolicy:
 
 
 def read_head(conn: Connection, tenant: str, *, lock: bool) -> Head | None:
-    query = select(audit_head.c.seq, audit_head.c.entry_hash, audit_head.c.checkpoint_seq,
-                   audit_head.c.checkpoint_time).where(audit_head.c.tenant == tenant)
+    query = select(
+        audit_head.c.seq, audit_head.c.entry_hash, audit_head.c.checkpoint_seq, audit_head.c.checkpoint_time
+    ).where(audit_head.c.tenant == tenant)
     if lock:
         # Ignored by SQLite, whose write transaction already excludes other writers.
         query = query.with_for_update()
@@ -63,7 +64,13 @@ def lock_head(conn: Connection, tenant: str) -> Head:
     head = read_head(conn, tenant, lock=True)
     if head is not None:
         return head
-    values = {"tenant": tenant, "seq": 0, "entry_hash": GENESIS, "checkpoint_seq": 0, "checkpoint_time": _EPOCH}
+    values = {
+        "tenant": tenant,
+        "seq": 0,
+        "entry_hash": GENESIS,
+        "checkpoint_seq": 0,
+        "checkpoint_time": _EPOCH,
+    }
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     # Two first writers may race here; ON CONFLICT lets the loser wait and then read the row.
     conn.execute(dialect.insert(audit_head).values(values).on_conflict_do_nothing())
@@ -80,12 +87,24 @@ class Appended:
     entry_hash: bytes
 
 
-_COLUMNS = ("tenant", "seq", "time", "actor_id", "action", "customer_ref", "prev_hash", "entry_hash", "mac", "body")
+_COLUMNS = (
+    "tenant",
+    "seq",
+    "time",
+    "actor_id",
+    "action",
+    "customer_ref",
+    "prev_hash",
+    "entry_hash",
+    "mac",
+    "body",
+)
 
 
 def _insert_sql(conn: Connection) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    return f"INSERT INTO {audit_entries.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))})"
+    marks = ", ".join([mark] * len(_COLUMNS))
+    return f"INSERT INTO {audit_entries.name} ({', '.join(_COLUMNS)}) VALUES ({marks})"
 
 
 def append(
@@ -111,8 +130,20 @@ def append(
     for p in prepared:
         seq += 1
         entry_hash = sha(prev + VERSION + p.body.encode("utf-8")).digest()
-        rows.append((tenant, seq, p.time, p.actor_id, p.action, p.customer_ref, prev, entry_hash,
-                     keys.entry_mac(entry_hash), p.body))
+        rows.append(
+            (
+                tenant,
+                seq,
+                p.time,
+                p.actor_id,
+                p.action,
+                p.customer_ref,
+                prev,
+                entry_hash,
+                keys.entry_mac(entry_hash),
+                p.body,
+            )
+        )
         out.append(Appended(seq, p, prev, entry_hash))
         prev = entry_hash
     if not rows:
@@ -127,31 +158,48 @@ def append(
         write_checkpoint(conn, checkpoint)
         cp_seq, cp_time = seq, checkpoint.time
     conn.execute(
-        update(audit_head).where(audit_head.c.tenant == tenant)
+        update(audit_head)
+        .where(audit_head.c.tenant == tenant)
         .values(seq=seq, entry_hash=prev, checkpoint_seq=cp_seq, checkpoint_time=cp_time)
     )
     return out, checkpoint
 
 
 def write_checkpoint(conn: Connection, cp: Checkpoint) -> None:
-    conn.execute(insert(audit_checkpoints).values(
-        tenant=cp.tenant, seq=cp.seq, kind=cp.kind, time=cp.time, entry_hash=cp.entry_hash,
-        key_id=cp.key_id, signature=cp.signature,
-    ))
+    conn.execute(
+        insert(audit_checkpoints).values(
+            tenant=cp.tenant,
+            seq=cp.seq,
+            kind=cp.kind,
+            time=cp.time,
+            entry_hash=cp.entry_hash,
+            key_id=cp.key_id,
+            signature=cp.signature,
+        )
+    )
 
 
-def checkpoint_head(conn: Connection, tenant: str, signer: Signer, kind: str, now: datetime) -> Checkpoint | None:
+def checkpoint_head(
+    conn: Connection, tenant: str, signer: Signer, kind: str, now: datetime
+) -> Checkpoint | None:
     """Sign the current head (if it moved since the last checkpoint) and remember it."""
     head = lock_head(conn, tenant)
     if head.seq == 0 or (head.seq == head.checkpoint_seq and kind in ("periodic", "shutdown")):
         return None
-    exists = conn.execute(select(audit_checkpoints.c.seq).where(
-        audit_checkpoints.c.tenant == tenant, audit_checkpoints.c.seq == head.seq,
-        audit_checkpoints.c.kind == kind)).first()
+    exists = conn.execute(
+        select(audit_checkpoints.c.seq).where(
+            audit_checkpoints.c.tenant == tenant,
+            audit_checkpoints.c.seq == head.seq,
+            audit_checkpoints.c.kind == kind,
+        )
+    ).first()
     if exists:
         return None
     cp = signer.sign(tenant, head.seq, kind, format_time(now), head.entry_hash)
     write_checkpoint(conn, cp)
-    conn.execute(update(audit_head).where(audit_head.c.tenant == tenant)
-                 .values(checkpoint_seq=head.seq, checkpoint_time=cp.time))
+    conn.execute(
+        update(audit_head)
+        .where(audit_head.c.tenant == tenant)
+        .values(checkpoint_seq=head.seq, checkpoint_time=cp.time)
+    )
     return cp

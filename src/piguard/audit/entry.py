@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from piguard.access.events import AccessEvent
 from piguard.audit.format import LIMITS, clean, dump_json, format_time, make_body, split_body
 from piguard.audit.keys import AuditKeys
 from piguard.audit.scrub import scrub
-from piguard.access.events import AccessEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,8 @@ def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
         "purpose": clean(event.purpose),
         "record_type": clean(event.record_type),
         "record_ref": keys.opaque_ref("record", event.record_type or "", event.record_id)
-        if event.record_id else "",
+        if event.record_id
+        else "",
         "fields": dump_json(list(fields)),
         "decision": clean(event.decision),
         "rule": clean(event.rule),
@@ -54,8 +55,16 @@ def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
         "session_ref": keys.opaque_ref("session", event.session) if event.session else "",
         "detail": dump_json(detail) if detail else "",
     }
-    return Prepared(make_body(values), values["time"], values["actor_id"], values["action"], values["customer_ref"],
-                    values, fields, detail)
+    return Prepared(
+        make_body(values),
+        values["time"],
+        values["actor_id"],
+        values["action"],
+        values["customer_ref"],
+        values,
+        fields,
+        detail,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +97,26 @@ class AuditEntry:
         """The entry just appended, without re-parsing its body."""
         v = p.values
         return cls(
-            seq=seq, tenant=v["tenant"], time=v["time"], actor_id=v["actor_id"], action=v["action"],
-            customer_ref=v["customer_ref"], role=v["role"], purpose=v["purpose"], record_type=v["record_type"],
-            record_ref=v["record_ref"], fields=p.fields, decision=v["decision"], rule=v["rule"],
-            result=v["result"], client=v["client"], address=v["address"], session_ref=v["session_ref"],
-            detail=p.detail, prev_hash=prev_hash.hex(), entry_hash=entry_hash.hex(),
+            seq=seq,
+            tenant=v["tenant"],
+            time=v["time"],
+            actor_id=v["actor_id"],
+            action=v["action"],
+            customer_ref=v["customer_ref"],
+            role=v["role"],
+            purpose=v["purpose"],
+            record_type=v["record_type"],
+            record_ref=v["record_ref"],
+            fields=p.fields,
+            decision=v["decision"],
+            rule=v["rule"],
+            result=v["result"],
+            client=v["client"],
+            address=v["address"],
+            session_ref=v["session_ref"],
+            detail=p.detail,
+            prev_hash=prev_hash.hex(),
+            entry_hash=entry_hash.hex(),
         )
 
     @classmethod
@@ -100,22 +124,48 @@ class AuditEntry:
         """:raises ValueError: the body is malformed."""
         v = split_body(body)
         return cls(
-            seq=seq, tenant=v["tenant"], time=v["time"], actor_id=v["actor_id"], action=v["action"],
-            customer_ref=v["customer_ref"], role=v["role"], purpose=v["purpose"], record_type=v["record_type"],
-            record_ref=v["record_ref"], fields=tuple(json.loads(v["fields"]) if v["fields"] else ()),
-            decision=v["decision"], rule=v["rule"], result=v["result"], client=v["client"],
-            address=v["address"], session_ref=v["session_ref"],
+            seq=seq,
+            tenant=v["tenant"],
+            time=v["time"],
+            actor_id=v["actor_id"],
+            action=v["action"],
+            customer_ref=v["customer_ref"],
+            role=v["role"],
+            purpose=v["purpose"],
+            record_type=v["record_type"],
+            record_ref=v["record_ref"],
+            fields=tuple(json.loads(v["fields"]) if v["fields"] else ()),
+            decision=v["decision"],
+            rule=v["rule"],
+            result=v["result"],
+            client=v["client"],
+            address=v["address"],
+            session_ref=v["session_ref"],
             detail=json.loads(v["detail"]) if v["detail"] else {},
-            prev_hash=prev_hash.hex(), entry_hash=entry_hash.hex(),
+            prev_hash=prev_hash.hex(),
+            entry_hash=entry_hash.hex(),
         )
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "time": self.time, "actor_id": self.actor_id, "role": self.role,
-            "action": self.action, "purpose": self.purpose, "customer_ref": self.customer_ref or None,
-            "record_type": self.record_type or None, "record_ref": self.record_ref or None,
-            "fields": list(self.fields), "decision": self.decision, "rule": self.rule, "result": self.result,
-            "client": self.client or None, "address": self.address or None,
-            "session_ref": self.session_ref or None, "detail": self.detail, "tenant": self.tenant,
-            "prev_hash": self.prev_hash, "entry_hash": self.entry_hash,
+            "seq": self.seq,
+            "time": self.time,
+            "actor_id": self.actor_id,
+            "role": self.role,
+            "action": self.action,
+            "purpose": self.purpose,
+            "customer_ref": self.customer_ref or None,
+            "record_type": self.record_type or None,
+            "record_ref": self.record_ref or None,
+            "fields": list(self.fields),
+            "decision": self.decision,
+            "rule": self.rule,
+            "result": self.result,
+            "client": self.client or None,
+            "address": self.address or None,
+            "session_ref": self.session_ref or None,
+            "detail": self.detail,
+            "tenant": self.tenant,
+            "prev_hash": self.prev_hash,
+            "entry_hash": self.entry_hash,
         }

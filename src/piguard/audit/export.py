@@ -55,14 +55,33 @@ def write_segment(
                 digest.update(line)
                 fh.write(line)
 
-            put({"type": "header", "format": FORMAT, "tenant": tenant, "key_id": key_id,
-                 "public_key": public_raw.hex(), "first_seq": first_seq, "last_seq": last_seq,
-                 "anchor_hash": anchor_hash.hex(), "exported_at": exported_at,
-                 "checkpoints": [cp.as_dict() for cp in checkpoints]})
+            put(
+                {
+                    "type": "header",
+                    "format": FORMAT,
+                    "tenant": tenant,
+                    "key_id": key_id,
+                    "public_key": public_raw.hex(),
+                    "first_seq": first_seq,
+                    "last_seq": last_seq,
+                    "anchor_hash": anchor_hash.hex(),
+                    "exported_at": exported_at,
+                    "checkpoints": [cp.as_dict() for cp in checkpoints],
+                }
+            )
             for seq, prev_hash, entry_hash, mac, body in entries:
                 entry = AuditEntry.decode(seq, body, prev_hash, entry_hash).as_dict()
-                put({"type": "entry", "seq": seq, "prev_hash": prev_hash.hex(), "entry_hash": entry_hash.hex(),
-                     "mac": mac.hex(), "body": body, "entry": entry})
+                put(
+                    {
+                        "type": "entry",
+                        "seq": seq,
+                        "prev_hash": prev_hash.hex(),
+                        "entry_hash": entry_hash.hex(),
+                        "mac": mac.hex(),
+                        "body": body,
+                        "entry": entry,
+                    }
+                )
                 count += 1
             put({"type": "footer", "entries": count})
             fh.flush()
@@ -98,11 +117,23 @@ def _row(doc: dict[str, Any]) -> Row:
         # The readable copy was edited (or the body is malformed): fail the content check.
         body = ""
     e = decoded or {}
-    return (seq, prev_hash, entry_hash, bytes.fromhex(doc["mac"]), body, e.get("tenant", ""), e.get("time", ""),
-            e.get("actor_id", ""), e.get("action", ""), e.get("customer_ref") or "")
+    return (
+        seq,
+        prev_hash,
+        entry_hash,
+        bytes.fromhex(doc["mac"]),
+        body,
+        e.get("tenant", ""),
+        e.get("time", ""),
+        e.get("actor_id", ""),
+        e.get("action", ""),
+        e.get("customer_ref") or "",
+    )
 
 
-def verify_file(path: str | os.PathLike[str], public_key: bytes | str, *, mac_key: bytes | None = None) -> VerifyReport:
+def verify_file(
+    path: str | os.PathLike[str], public_key: bytes | str, *, mac_key: bytes | None = None
+) -> VerifyReport:
     """Verify an exported segment with nothing but the public key.
 
     :param public_key: the trusted Ed25519 public key (32 bytes, or 64 hex digits);
@@ -120,13 +151,24 @@ def verify_file(path: str | os.PathLike[str], public_key: bytes | str, *, mac_ke
     try:
         tenant = str(header["tenant"])
         cps = [Checkpoint.from_dict(tenant, cp) for cp in header["checkpoints"]]
-        segment = Segment(int(header["first_seq"]), bytes.fromhex(header["anchor_hash"]), cps, verifier,
-                          mac_key=mac_key, expected_last=int(header["last_seq"]), strict=True)
+        segment = Segment(
+            int(header["first_seq"]),
+            bytes.fromhex(header["anchor_hash"]),
+            cps,
+            verifier,
+            mac_key=mac_key,
+            expected_last=int(header["last_seq"]),
+            strict=True,
+        )
     except (KeyError, TypeError, ValueError):
         raise ValidationError("malformed export header", "file") from None
     report = VerifyReport(source=str(target), key_id=verifier.key_id)
     if header.get("key_id") != verifier.key_id:
-        report.add("checkpoint", None, f"the file names key {header.get('key_id')}, not the trusted {verifier.key_id}")
+        report.add(
+            "checkpoint",
+            None,
+            f"the file names key {header.get('key_id')}, not the trusted {verifier.key_id}",
+        )
 
     def entry_rows() -> Iterator[Row]:
         for doc in lines:

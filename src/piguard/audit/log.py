@@ -24,9 +24,17 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, delete, event, func, insert, select, update
 
+from piguard.access.events import AccessEvent
 from piguard.audit import alerts as alerts_mod
 from piguard.audit import reader
-from piguard.audit.chain import CheckpointPolicy, append, checkpoint_head, lock_head, read_head, write_checkpoint
+from piguard.audit.chain import (
+    CheckpointPolicy,
+    append,
+    checkpoint_head,
+    lock_head,
+    read_head,
+    write_checkpoint,
+)
 from piguard.audit.entry import AuditEntry, Prepared, prepare
 from piguard.audit.export import verify_file, write_segment
 from piguard.audit.format import format_time
@@ -39,7 +47,6 @@ from piguard.audit.verify import Segment, VerifyReport, verify_rows
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.keyring import Keyring
 from piguard.errors import AuditFailure, ConfigError, Error, NotFound, ValidationError
-from piguard.access.events import AccessEvent
 from piguard.store import Database
 from piguard.store._engine import translate
 
@@ -168,11 +175,21 @@ class AuditLog:
     def _append(
         self, conn: Connection, prepared: list[Prepared], *, stash: bool
     ) -> tuple[int, list[AuditEntry], list[Checkpoint]]:
-        appended, cp = append(conn, self.tenant, prepared, keys=self._keys, signer=self._signer,
-                              policy=self._policy, now=self.clock.now())
+        appended, cp = append(
+            conn,
+            self.tenant,
+            prepared,
+            keys=self._keys,
+            signer=self._signer,
+            policy=self._policy,
+            now=self.clock.now(),
+        )
         # Decoded entries only feed sinks and rules; skip the work when there are none.
-        entries = [AuditEntry.from_prepared(a.seq, a.prepared, a.prev_hash, a.entry_hash) for a in appended] \
-            if (self.sinks or self.rules) else []
+        entries = (
+            [AuditEntry.from_prepared(a.seq, a.prepared, a.prev_hash, a.entry_hash) for a in appended]
+            if (self.sinks or self.rules)
+            else []
+        )
         cps = [cp] if cp is not None else []
         if stash and (entries or cps):
             conn.info.setdefault(self._pending, []).append((entries, cps))
@@ -222,10 +239,25 @@ class AuditLog:
         alert_id = alerts_mod.new_id()
         now = self.clock.now()
         with self.db.transaction() as conn:
-            alert = alerts_mod.store(conn, self.tenant, draft, alert_id=alert_id, now=format_time(now), action=action)
-            self._append(conn, [self._system(now, "alert", {
-                "alert_id": alert_id, "alert_rule": draft.rule, "subject_principal": draft.principal_id,
-                "action_taken": action})], stash=True)
+            alert = alerts_mod.store(
+                conn, self.tenant, draft, alert_id=alert_id, now=format_time(now), action=action
+            )
+            self._append(
+                conn,
+                [
+                    self._system(
+                        now,
+                        "alert",
+                        {
+                            "alert_id": alert_id,
+                            "alert_rule": draft.rule,
+                            "subject_principal": draft.principal_id,
+                            "action_taken": action,
+                        },
+                    )
+                ],
+                stash=True,
+            )
         if freeze:
             assert self.on_freeze is not None
             try:
@@ -233,16 +265,35 @@ class AuditLog:
             except Exception as exc:
                 log.error("freezing %s failed: %s", draft.principal_id, type(exc).__name__)
                 with self.db.transaction() as conn:
-                    conn.execute(update(audit_alerts).where(audit_alerts.c.id == alert_id)
-                                 .values(action="freeze_failed"))
+                    conn.execute(
+                        update(audit_alerts)
+                        .where(audit_alerts.c.id == alert_id)
+                        .values(action="freeze_failed")
+                    )
         with self._lock:
             self._emit(ALERT, alert.as_dict())
         return alert
 
     def _system(self, now: datetime, action: str, detail: dict[str, Any], actor: str = MONITOR) -> Prepared:
-        return prepare(AccessEvent(time=now, actor_id=actor, role="system", action=action, purpose="audit",
-                                   record_type=None, customer_id=None, record_id=None, fields=(),
-                                   decision="allow", rule="", result="ok", detail=detail), self._keys, self.tenant)
+        return prepare(
+            AccessEvent(
+                time=now,
+                actor_id=actor,
+                role="system",
+                action=action,
+                purpose="audit",
+                record_type=None,
+                customer_id=None,
+                record_id=None,
+                fields=(),
+                decision="allow",
+                rule="",
+                result="ok",
+                detail=detail,
+            ),
+            self._keys,
+            self.tenant,
+        )
 
     # -- checkpoints and verification -------------------------------------------------------
 
@@ -285,10 +336,17 @@ class AuditLog:
             cps = reader.checkpoints(conn, self.tenant)
             valid = {cp.seq for cp in cps if self._signer.verifier.valid(cp)}
             start, anchor_hash = reader.anchor(conn, self.tenant, cps, valid)
-            segment = Segment(start, anchor_hash, cps, self._signer.verifier,
-                              mac_key=self._keys.mac_key if check_macs else None, head=head)
-            return verify_rows(segment, reader.rows(conn, self.tenant, start), reader.lookup(conn, self.tenant),
-                               report)
+            segment = Segment(
+                start,
+                anchor_hash,
+                cps,
+                self._signer.verifier,
+                mac_key=self._keys.mac_key if check_macs else None,
+                head=head,
+            )
+            return verify_rows(
+                segment, reader.rows(conn, self.tenant, start), reader.lookup(conn, self.tenant), report
+            )
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -321,9 +379,18 @@ class AuditLog:
         for e in self.query(customer_id=customer_id, limit=limit):
             if e.actor_id.startswith("system:"):
                 continue
-            out.append({"time": e.time, "action": e.action, "by_role": e.role, "purpose": e.purpose,
-                        "record_type": e.record_type or None, "fields": list(e.fields),
-                        "decision": e.decision, "result": e.result})
+            out.append(
+                {
+                    "time": e.time,
+                    "action": e.action,
+                    "by_role": e.role,
+                    "purpose": e.purpose,
+                    "record_type": e.record_type or None,
+                    "fields": list(e.fields),
+                    "decision": e.decision,
+                    "result": e.result,
+                }
+            )
         return out
 
     # -- alerts -----------------------------------------------------------------------------
@@ -340,14 +407,22 @@ class AuditLog:
         """
         now = self.clock.now()
         with self.db.transaction() as conn:
-            alert = alerts_mod.acknowledge(conn, self.tenant, alert_id, by=by, comment=comment, now=format_time(now))
+            alert = alerts_mod.acknowledge(
+                conn, self.tenant, alert_id, by=by, comment=comment, now=format_time(now)
+            )
             self._append(conn, [self._system(now, "alert_ack", {"alert_id": alert_id}, actor=by)], stash=True)
         return alert
 
     # -- export, archive, prune -------------------------------------------------------------
 
-    def export(self, path: str | Path, *, first_seq: int | None = None, last_seq: int | None = None,
-               kind: str = "export") -> dict[str, Any]:
+    def export(
+        self,
+        path: str | Path,
+        *,
+        first_seq: int | None = None,
+        last_seq: int | None = None,
+        kind: str = "export",
+    ) -> dict[str, Any]:
         """Write entries ``first_seq..last_seq`` (default: everything stored) as a segment that
         verifies on its own; a checkpoint is signed at its end first.
 
@@ -365,14 +440,18 @@ class AuditLog:
                 first = start if first_seq is None else max(first_seq, start)
                 if last < first:
                     raise NotFound("no audit entries in that range")
-                row = conn.execute(select(audit_entries.c.prev_hash, audit_entries.c.entry_hash).where(
-                    audit_entries.c.tenant == self.tenant, audit_entries.c.seq.in_([first, last]))
-                    .order_by(audit_entries.c.seq)).all()
+                row = conn.execute(
+                    select(audit_entries.c.prev_hash, audit_entries.c.entry_hash)
+                    .where(audit_entries.c.tenant == self.tenant, audit_entries.c.seq.in_([first, last]))
+                    .order_by(audit_entries.c.seq)
+                ).all()
                 if len(row) != (1 if first == last else 2):
                     raise NotFound("the range's first or last entry is missing")
                 anchor_hash, last_hash = bytes(row[0][0]), bytes(row[-1][1])
                 if not any(cp.seq == last and cp.kind == kind for cp in cps):
-                    write_checkpoint(conn, self._signer.sign(self.tenant, last, kind, format_time(now), last_hash))
+                    write_checkpoint(
+                        conn, self._signer.sign(self.tenant, last, kind, format_time(now), last_hash)
+                    )
         except Error:
             raise
         except Exception as exc:
@@ -380,14 +459,29 @@ class AuditLog:
         with self._snapshot() as conn:
             in_range = reader.checkpoints(conn, self.tenant, first, last)
             count, digest = write_segment(
-                Path(path), tenant=self.tenant, public_raw=self.public_key, key_id=self.key_id,
-                first_seq=first, last_seq=last, anchor_hash=anchor_hash, checkpoints=in_range,
-                entries=reader.entries_between(conn, self.tenant, first, last), exported_at=format_time(now))
-        return {"file": str(path), "first_seq": first, "last_seq": last, "entries": count, "sha256": digest,
-                "key_id": self.key_id}
+                Path(path),
+                tenant=self.tenant,
+                public_raw=self.public_key,
+                key_id=self.key_id,
+                first_seq=first,
+                last_seq=last,
+                anchor_hash=anchor_hash,
+                checkpoints=in_range,
+                entries=reader.entries_between(conn, self.tenant, first, last),
+                exported_at=format_time(now),
+            )
+        return {
+            "file": str(path),
+            "first_seq": first,
+            "last_seq": last,
+            "entries": count,
+            "sha256": digest,
+            "key_id": self.key_id,
+        }
 
-    def archive_and_prune(self, before: datetime, out_path: str | Path, *, actor: str = "system:retention"
-                          ) -> dict[str, Any]:
+    def archive_and_prune(
+        self, before: datetime, out_path: str | Path, *, actor: str = "system:retention"
+    ) -> dict[str, Any]:
         """Archive the entries older than ``before`` to ``out_path``, verify the archive,
         then delete them. The chain stays verifiable: a signed ``prune`` checkpoint marks
         where the stored part now starts.
@@ -398,14 +492,19 @@ class AuditLog:
         now = self.clock.now()
         if before > now - timedelta(days=self.retention_days):
             raise ValidationError(
-                f"entries younger than the retention period ({self.retention_days} days) cannot be pruned", "before")
+                f"entries younger than the retention period ({self.retention_days} days) cannot be pruned",
+                "before",
+            )
         with self._snapshot() as conn:
             head = read_head(conn, self.tenant, lock=False)
             cps = reader.checkpoints(conn, self.tenant)
             valid = {cp.seq for cp in cps if self._signer.verifier.valid(cp)}
             start, _ = reader.anchor(conn, self.tenant, cps, valid)
-            young = conn.execute(select(func.min(audit_entries.c.seq)).where(
-                audit_entries.c.tenant == self.tenant, audit_entries.c.time >= format_time(before))).scalar()
+            young = conn.execute(
+                select(func.min(audit_entries.c.seq)).where(
+                    audit_entries.c.tenant == self.tenant, audit_entries.c.time >= format_time(before)
+                )
+            ).scalar()
         through = (int(young) - 1) if young is not None else (head.seq if head else 0)
         if through < start:
             return {"pruned": 0, "through_seq": start - 1, "file": None}
@@ -415,19 +514,45 @@ class AuditLog:
             raise AuditFailure("the archive did not verify; nothing was pruned")
         with self.db.transaction() as conn:
             lock_head(conn, self.tenant)
-            last_hash = conn.execute(select(audit_entries.c.entry_hash).where(
-                audit_entries.c.tenant == self.tenant, audit_entries.c.seq == through)).scalar_one()
-            write_checkpoint(conn, self._signer.sign(self.tenant, through, "prune", format_time(now),
-                                                     bytes(last_hash)))
-            conn.execute(insert(audit_archives).values(
-                tenant=self.tenant, through_seq=through, through_hash=bytes(last_hash), archived_at=format_time(now),
-                file=str(out_path), file_sha256=info["sha256"], entries=info["entries"]))
-            conn.execute(delete(audit_entries).where(audit_entries.c.tenant == self.tenant,
-                                                     audit_entries.c.seq <= through))
-            self._append(conn, [self._system(now, "audit_prune", {"through_seq": through,
-                                                                  "entries": info["entries"]}, actor=actor)],
-                         stash=True)
-        return {"pruned": info["entries"], "through_seq": through, "file": str(out_path), "sha256": info["sha256"]}
+            last_hash = conn.execute(
+                select(audit_entries.c.entry_hash).where(
+                    audit_entries.c.tenant == self.tenant, audit_entries.c.seq == through
+                )
+            ).scalar_one()
+            write_checkpoint(
+                conn, self._signer.sign(self.tenant, through, "prune", format_time(now), bytes(last_hash))
+            )
+            conn.execute(
+                insert(audit_archives).values(
+                    tenant=self.tenant,
+                    through_seq=through,
+                    through_hash=bytes(last_hash),
+                    archived_at=format_time(now),
+                    file=str(out_path),
+                    file_sha256=info["sha256"],
+                    entries=info["entries"],
+                )
+            )
+            conn.execute(
+                delete(audit_entries).where(
+                    audit_entries.c.tenant == self.tenant, audit_entries.c.seq <= through
+                )
+            )
+            self._append(
+                conn,
+                [
+                    self._system(
+                        now, "audit_prune", {"through_seq": through, "entries": info["entries"]}, actor=actor
+                    )
+                ],
+                stash=True,
+            )
+        return {
+            "pruned": info["entries"],
+            "through_seq": through,
+            "file": str(out_path),
+            "sha256": info["sha256"],
+        }
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -440,9 +565,11 @@ class AuditLog:
         except AuditFailure as exc:
             log.error("shutdown checkpoint failed: %s", exc)
         self._closed = True
-        for target, name, fn in ((self.db.engine, "commit", self._on_commit),
-                                 (self.db.engine, "rollback", self._on_rollback),
-                                 (self.db.engine.pool, "checkin", self._on_checkin)):
+        for target, name, fn in (
+            (self.db.engine, "commit", self._on_commit),
+            (self.db.engine, "rollback", self._on_rollback),
+            (self.db.engine.pool, "checkin", self._on_checkin),
+        ):
             if event.contains(target, name, fn):
                 event.remove(target, name, fn)
         for sink in self.sinks:

@@ -17,18 +17,33 @@ from piguard.audit.verify import Lookup
 
 _E = audit_entries.c
 #: Columns a verification row carries, in :data:`piguard.audit.verify.Row` order.
-VERIFY_COLUMNS = (_E.seq, _E.prev_hash, _E.entry_hash, _E.mac, _E.body, _E.tenant, _E.time, _E.actor_id,
-                  _E.action, _E.customer_ref)
+VERIFY_COLUMNS = (
+    _E.seq,
+    _E.prev_hash,
+    _E.entry_hash,
+    _E.mac,
+    _E.body,
+    _E.tenant,
+    _E.time,
+    _E.actor_id,
+    _E.action,
+    _E.customer_ref,
+)
 
 
-def checkpoints(conn: Connection, tenant: str, since_seq: int = 0, until_seq: int | None = None) -> list[Checkpoint]:
+def checkpoints(
+    conn: Connection, tenant: str, since_seq: int = 0, until_seq: int | None = None
+) -> list[Checkpoint]:
     c = audit_checkpoints.c
     query = select(c.seq, c.kind, c.time, c.entry_hash, c.key_id, c.signature).where(
-        c.tenant == tenant, c.seq >= since_seq)
+        c.tenant == tenant, c.seq >= since_seq
+    )
     if until_seq is not None:
         query = query.where(c.seq <= until_seq)
-    return [Checkpoint(tenant, int(r[0]), r[1], r[2], bytes(r[3]), r[4], bytes(r[5]))
-            for r in conn.execute(query.order_by(c.seq, c.kind))]
+    return [
+        Checkpoint(tenant, int(r[0]), r[1], r[2], bytes(r[3]), r[4], bytes(r[5]))
+        for r in conn.execute(query.order_by(c.seq, c.kind))
+    ]
 
 
 def anchor(conn: Connection, tenant: str, cps: list[Checkpoint], valid: set[int]) -> tuple[int, bytes]:
@@ -40,7 +55,9 @@ def anchor(conn: Connection, tenant: str, cps: list[Checkpoint], valid: set[int]
     return 1, GENESIS
 
 
-def rows(conn: Connection, tenant: str, start_seq: int, until_seq: int | None = None) -> Iterator[tuple[object, ...]]:
+def rows(
+    conn: Connection, tenant: str, start_seq: int, until_seq: int | None = None
+) -> Iterator[tuple[object, ...]]:
     """Verification rows from ``start_seq`` on, streamed."""
     query = select(*VERIFY_COLUMNS).where(_E.tenant == tenant, _E.seq >= start_seq)
     if until_seq is not None:
@@ -64,7 +81,6 @@ def lookup(conn: Connection, tenant: str) -> Lookup:
         return found
 
     return find
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +113,19 @@ class Filter:
 
 
 def query(conn: Connection, tenant: str, flt: Filter) -> list[AuditEntry]:
-    return [AuditEntry.decode(int(r[0]), r[1], bytes(r[2]), bytes(r[3])) for r in conn.execute(flt.select(tenant))]
+    return [
+        AuditEntry.decode(int(r[0]), r[1], bytes(r[2]), bytes(r[3])) for r in conn.execute(flt.select(tenant))
+    ]
 
 
-def entries_between(conn: Connection, tenant: str, first: int, last: int) -> Iterator[tuple[int, bytes, bytes, bytes, str]]:
+def entries_between(
+    conn: Connection, tenant: str, first: int, last: int
+) -> Iterator[tuple[int, bytes, bytes, bytes, str]]:
     """(seq, prev_hash, entry_hash, mac, body) for an export, streamed."""
-    q = select(_E.seq, _E.prev_hash, _E.entry_hash, _E.mac, _E.body).where(
-        _E.tenant == tenant, _E.seq >= first, _E.seq <= last).order_by(_E.seq)
+    q = (
+        select(_E.seq, _E.prev_hash, _E.entry_hash, _E.mac, _E.body)
+        .where(_E.tenant == tenant, _E.seq >= first, _E.seq <= last)
+        .order_by(_E.seq)
+    )
     for r in conn.execution_options(stream_results=True, yield_per=20_000).execute(q):
         yield int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3]), r[4]

@@ -106,9 +106,16 @@ class MassAccess:
         if distinct < self.threshold or not cool.ready(entry.actor_id, when):
             return None
         cool.fire(entry.actor_id, when)
-        return AlertDraft(self.name, "high", entry.actor_id,
-                          f"{distinct} distinct customers accessed within {self.window}",
-                          win.first_seq, entry.seq, self.freeze, {"customers": distinct})
+        return AlertDraft(
+            self.name,
+            "high",
+            entry.actor_id,
+            f"{distinct} distinct customers accessed within {self.window}",
+            win.first_seq,
+            entry.seq,
+            self.freeze,
+            {"customers": distinct},
+        )
 
 
 @dataclass
@@ -137,9 +144,16 @@ class OffHours:
         if not cool.ready(entry.actor_id, when):
             return None
         cool.fire(entry.actor_id, when)
-        return AlertDraft(self.name, "medium", entry.actor_id,
-                          f"{entry.action} outside working hours ({local.strftime('%a %H:%M')} {self.tz})",
-                          entry.seq, entry.seq, self.freeze, {"local_time": local.strftime("%Y-%m-%dT%H:%M")})
+        return AlertDraft(
+            self.name,
+            "medium",
+            entry.actor_id,
+            f"{entry.action} outside working hours ({local.strftime('%a %H:%M')} {self.tz})",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            {"local_time": local.strftime("%Y-%m-%dT%H:%M")},
+        )
 
 
 @dataclass
@@ -172,8 +186,16 @@ class _Counting:
         if total < self.threshold or not cool.ready(entry.actor_id, when):
             return None
         cool.fire(entry.actor_id, when)
-        return AlertDraft(self.name, self.severity, entry.actor_id, self.summary(total),
-                          win.first_seq, entry.seq, self.freeze, {"count": total})
+        return AlertDraft(
+            self.name,
+            self.severity,
+            entry.actor_id,
+            self.summary(total),
+            win.first_seq,
+            entry.seq,
+            self.freeze,
+            {"count": total},
+        )
 
 
 @dataclass
@@ -226,8 +248,16 @@ class SensitiveSubject:
         if not cool.ready(key, when):
             return None
         cool.fire(key, when)
-        return AlertDraft(self.name, "high", entry.actor_id, f"{entry.action} of a customer flagged {', '.join(hit)}",
-                          entry.seq, entry.seq, self.freeze, {"flags": hit, "customer_ref": entry.customer_ref})
+        return AlertDraft(
+            self.name,
+            "high",
+            entry.actor_id,
+            f"{entry.action} of a customer flagged {', '.join(hit)}",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            {"flags": hit, "customer_ref": entry.customer_ref},
+        )
 
 
 @dataclass
@@ -248,8 +278,15 @@ class DisabledPrincipal:
         if not cool.ready(entry.actor_id, when):
             return None
         cool.fire(entry.actor_id, when)
-        return AlertDraft(self.name, "high", entry.actor_id, f"attempt ({entry.action}) by a disabled principal",
-                          entry.seq, entry.seq, self.freeze)
+        return AlertDraft(
+            self.name,
+            "high",
+            entry.actor_id,
+            f"attempt ({entry.action}) by a disabled principal",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+        )
 
 
 def default_rules() -> list[Rule]:

@@ -42,7 +42,9 @@ def _levels(value: Any) -> Any:
 
 
 def _flags(value: Any) -> Any:
-    if isinstance(value, list | tuple | set | frozenset) and all(isinstance(f, str) and _FLAG.match(f) for f in value):
+    if isinstance(value, list | tuple | set | frozenset) and all(
+        isinstance(f, str) and _FLAG.match(f) for f in value
+    ):
         return sorted(set(value))
     return None
 
@@ -78,8 +80,23 @@ def _reason(value: Any) -> Any:
 
 #: detail key -> validator returning the value to keep, or None to hash it instead.
 ALLOWED: Final[Mapping[str, Callable[[Any], Any]]] = {
-    **{k: _ints for k in ("accepted", "rejected", "matches", "records", "rows", "count", "kek_version",
-                          "rewrapped", "through_seq", "entries", "exported", "failures")},
+    **{
+        k: _ints
+        for k in (
+            "accepted",
+            "rejected",
+            "matches",
+            "records",
+            "rows",
+            "count",
+            "kek_version",
+            "rewrapped",
+            "through_seq",
+            "entries",
+            "exported",
+            "failures",
+        )
+    },
     "reason_given": _bool,
     "locked": _bool,
     "reason": _reason,

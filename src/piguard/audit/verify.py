@@ -84,10 +84,17 @@ class VerifyReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.ok, "source": self.source, "key_id": self.key_id, "entries": self.entries,
-            "first_seq": self.first_seq, "last_seq": self.last_seq, "checkpoints": self.checkpoints,
-            "last_checkpoint_seq": self.last_checkpoint_seq, "unanchored": self.unanchored,
-            "seconds": round(self.seconds, 3), "findings": [f.as_dict() for f in self.findings],
+            "ok": self.ok,
+            "source": self.source,
+            "key_id": self.key_id,
+            "entries": self.entries,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "checkpoints": self.checkpoints,
+            "last_checkpoint_seq": self.last_checkpoint_seq,
+            "unanchored": self.unanchored,
+            "seconds": round(self.seconds, 3),
+            "findings": [f.as_dict() for f in self.findings],
             "counts": dict(self.counts),
         }
 
@@ -129,7 +136,9 @@ def verify_rows(segment: Segment, rows: Iterable[Row], lookup: Lookup, report: V
                 valid.setdefault(cp.seq, cp.entry_hash)
                 report.checkpoints += 1
         else:
-            report.add("checkpoint", cp.seq, f"checkpoint at seq {cp.seq} ({cp.kind}) has a bad signature or key")
+            report.add(
+                "checkpoint", cp.seq, f"checkpoint at seq {cp.seq} ({cp.kind}) has a bad signature or key"
+            )
     anomalies, seen, last_seq, count = _scan(segment, rows, valid)
     report.entries = count
     report.first_seq = segment.start_seq if count else None
@@ -227,24 +236,33 @@ def _check_checkpoints(
         if seq < segment.start_seq:
             continue  # the anchor itself (a prune checkpoint) or an archived one
         if seq > last:
-            report.add("truncation", last + 1, f"entries from seq {last + 1} are gone; checkpoint at seq {seq} "
-                       "vouched for them")
+            report.add(
+                "truncation",
+                last + 1,
+                f"entries from seq {last + 1} are gone; checkpoint at seq {seq} vouched for them",
+            )
         elif seq not in seen:
             report.add("checkpoint", seq, f"the entry signed by the checkpoint at seq {seq} is missing")
         elif seen[seq] != valid[seq]:
             report.add("checkpoint", seq, f"the chain up to seq {seq} does not match its signed checkpoint")
     anchored = [s for s in valid if s <= last]
     report.last_checkpoint_seq = max(anchored) if anchored else None
-    report.unanchored = last - max(anchored + [segment.start_seq - 1])
+    report.unanchored = last - max([*anchored, segment.start_seq - 1])
     if segment.strict and report.unanchored > 0:
-        report.add("unsigned", last - report.unanchored + 1,
-                   f"{report.unanchored} entries after the last checkpoint are not covered by a signature")
+        report.add(
+            "unsigned",
+            last - report.unanchored + 1,
+            f"{report.unanchored} entries after the last checkpoint are not covered by a signature",
+        )
     head = segment.head
     if head is not None:
         if head.seq > last:
             report.add("truncation", last + 1, f"entries from seq {last + 1} to {head.seq} are gone")
         if head.checkpoint_seq >= segment.start_seq and head.checkpoint_seq not in valid:
-            report.add("checkpoint", head.checkpoint_seq,
-                       f"the latest checkpoint (seq {head.checkpoint_seq}) is missing")
+            report.add(
+                "checkpoint",
+                head.checkpoint_seq,
+                f"the latest checkpoint (seq {head.checkpoint_seq}) is missing",
+            )
     if segment.expected_last is not None and segment.expected_last > last:
         report.add("truncation", last + 1, f"the segment should end at seq {segment.expected_last}")

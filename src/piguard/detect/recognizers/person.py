@@ -157,6 +157,7 @@ _LATIN_CUE = re.compile(
     r"(?:customer|client|caller|cardholder|contact|user|applicant|passenger|name|客户|联系人|姓名|持卡人)\W{0,3}$",
     re.IGNORECASE,
 )
+_WORD_SEPARATOR = re.compile(r"[ \-]")
 _TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof"})
 _NOT_NAMES = frozenset({"Hong Kong", "Xi An"})
 
@@ -240,7 +241,7 @@ class PersonRecognizer(ScanRecognizer):
 
     def _scan_latin(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         for m in _CAPITALISED_RUN.finditer(text):
-            parts = re.split(r"[ \-]", m.group())
+            parts = _WORD_SEPARATOR.split(m.group())
             run_start = m.start()
             titled = _TITLE.search(text, max(0, run_start - 12), run_start) is not None
             if parts[0] in _TITLES and len(parts) > 2:
