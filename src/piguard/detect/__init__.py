@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from piguard.detect.engine import AUDIENCES, DEFAULT_THRESHOLD, Detector, mask_value
+from piguard.detect.engine import AUDIENCES, DEFAULT_THRESHOLD, MODES, Detector, mask_value
 from piguard.detect.finding import ALL_TYPES, Finding, MaskResult, Replacement
 
 __all__ = [
     "ALL_TYPES",
     "AUDIENCES",
     "DEFAULT_THRESHOLD",
+    "MODES",
     "Detector",
     "Finding",
     "MaskResult",
@@ -39,9 +40,9 @@ def default_detector() -> Detector:
     return Detector()
 
 
-def detect(text: str, *, types: Iterable[str] | None = None) -> list[Finding]:
-    """Return the PI in ``text``; see :meth:`Detector.detect`."""
-    return default_detector().detect(text, types=None if types is None else frozenset(types))
+def detect(text: str, *, types: Iterable[str] | None = None, mode: str = "default") -> list[Finding]:
+    """Return the PI in ``text``; see :meth:`Detector.detect` (``mode`` ``default`` or ``bulk``)."""
+    return default_detector().detect(text, types=None if types is None else frozenset(types), mode=mode)
 
 
 def mask_text(text: str, *, audience: str = "staff") -> MaskResult:

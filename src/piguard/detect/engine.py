@@ -12,6 +12,7 @@ from typing import Any
 
 from piguard.detect.context import DEFAULT_CUES, CueBook
 from piguard.detect.finding import Finding, MaskResult, Replacement
+from piguard.detect.prefilter import Trigger, compile_triggers
 from piguard.detect.recognizer import ScanContext
 from piguard.detect.recognizers import default_recognizers
 from piguard.detect.registry import RecognizerRegistry
@@ -19,7 +20,7 @@ from piguard.detect.resolve import resolve
 from piguard.errors import ValidationError
 from piguard.masking import apply_mask
 
-__all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "Detector", "mask_value"]
+__all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "MODES", "Detector", "mask_value"]
 
 # Every pattern recognizer's match lies in a run of ASCII-ish characters
 # ("islands": digits, Latin letters, punctuation, full-width digits, 年月日 of
@@ -32,6 +33,10 @@ _ISLAND = re.compile(
     "[\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日]+"
     "(?: [\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日]+)*"
 )
+
+#: ``default``: the full path over the whole text. ``bulk``: the full path only
+#: on lines where a recognizer's trigger matches (see :mod:`piguard.detect.prefilter`).
+MODES = ("default", "bulk")
 
 #: Findings scoring below this are not reported.
 DEFAULT_THRESHOLD = 0.5
@@ -88,6 +93,7 @@ class Detector:
     :param threshold: the lowest score reported.
     :param window: how many characters before a candidate are searched for cues.
     :param cues: the context cue book.
+    :param bulk: make ``bulk`` the default mode of :meth:`detect` (discovery).
     :raises ValidationError: if ``threshold`` is outside ``[0, 1]`` or ``window`` is negative.
     """
 
@@ -98,6 +104,7 @@ class Detector:
         threshold: float = DEFAULT_THRESHOLD,
         window: int = 12,
         cues: CueBook = DEFAULT_CUES,
+        bulk: bool = False,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValidationError("threshold must be between 0 and 1")
@@ -109,6 +116,8 @@ class Detector:
         self.cues = cues
         self._all = self.registry.supported_types()
         self._contexts: dict[frozenset[str], ScanContext] = {}
+        self._triggers: dict[frozenset[str], re.Pattern[str] | None] = {}
+        self.mode = "bulk" if bulk else "default"
 
     @property
     def supported_types(self) -> frozenset[str]:
@@ -158,17 +167,69 @@ class Detector:
         wanted = ctx.types
         return [f for f in out if f.type in wanted]
 
-    def detect(self, text: str, *, types: Iterable[str] | None = None) -> list[Finding]:
+    def detect(
+        self, text: str, *, types: Iterable[str] | None = None, mode: str | None = None
+    ) -> list[Finding]:
         """Return the PI found in ``text``, non-overlapping and sorted by start.
 
         :param text: any text; it is not modified.
         :param types: restrict to these types (all when None).
-        :raises ValidationError: if ``types`` names an unknown type.
+        :param mode: one of :data:`MODES`; the detector's own mode when None.
+            ``bulk`` treats each line as its own text (a cue on one line does
+            not announce a value on the next) and skips lines no trigger matches.
+        :raises ValidationError: if ``types`` names an unknown type or ``mode`` is unknown.
         """
+        mode = self.mode if mode is None else mode
+        if mode == "bulk":
+            return self._detect_bulk(text, types)
+        if mode != "default":
+            raise ValidationError("mode must be 'default' or 'bulk'")
         return resolve(self.candidates(text, types=types), self.threshold)
 
+    def _trigger(self, types: frozenset[str]) -> re.Pattern[str] | None:
+        if types not in self._triggers:
+            triggers: list[Trigger] = []
+            for recognizer in self.registry.recognizers(types):
+                own = recognizer.triggers(self.cues)
+                if own is None:  # No cheap condition: every line must be scanned.
+                    self._triggers[types] = None
+                    break
+                triggers.extend(own)
+            else:
+                self._triggers[types] = compile_triggers(triggers)
+        return self._triggers[types]
+
+    def _detect_bulk(self, text: str, types: Iterable[str] | None) -> list[Finding]:
+        ctx = self._context(types)
+        trigger = self._trigger(ctx.types)
+        if trigger is None:
+            return resolve(self.candidates(text, types=ctx.types), self.threshold)
+        search = trigger.search
+        found: list[Finding] = []
+        pos, size = 0, len(text)
+        while pos < size:
+            m = search(text, pos)
+            if m is None:
+                break
+            hit = m.start()
+            lo = text.rfind("\n", 0, hit) + 1
+            hi = text.find("\n", hit)
+            if hi < 0:
+                hi = size
+            line = resolve(self.candidates(text[lo:hi], types=ctx.types), self.threshold)
+            if lo:
+                line = [Finding(f.start + lo, f.end + lo, f.type, f.score) for f in line]
+            found.extend(line)
+            pos = hi + 1
+        return found
+
     def mask_text(
-        self, text: str, *, audience: str = "staff", types: Iterable[str] | None = None
+        self,
+        text: str,
+        *,
+        audience: str = "staff",
+        types: Iterable[str] | None = None,
+        mode: str | None = None,
     ) -> MaskResult:
         """Return ``text`` with every finding masked, and the list of replacements.
 
@@ -179,7 +240,7 @@ class Detector:
         """
         if audience not in AUDIENCES:
             raise ValidationError("audience must be 'staff' or 'customer'")
-        findings = self.detect(text, types=types)
+        findings = self.detect(text, types=types, mode=mode)
         parts: list[str] = []
         replacements: list[Replacement] = []
         cursor = 0
@@ -193,8 +254,8 @@ class Detector:
         return MaskResult("".join(parts), replacements)
 
     def detect_many(
-        self, texts: Iterable[str], *, types: Iterable[str] | None = None
+        self, texts: Iterable[str], *, types: Iterable[str] | None = None, mode: str | None = None
     ) -> Iterator[list[Finding]]:
         """Detect in each text of a stream; the same as :meth:`detect` per text."""
         for text in texts:
-            yield self.detect(text, types=types)
+            yield self.detect(text, types=types, mode=mode)

@@ -41,8 +41,20 @@ _PATTERN = (
     rf"{_D}(?:{_SEP}?{_D}){{5,24}}(?:[Xx](?![0-9A-Za-z]))?"
     r"(?![0-9A-Za-z\uff10-\uff19@_]|\.[0-9])"
 )
-#: Bulk-mode trigger shared by the digit-run kinds (see DigitRunRecognizer.triggers).
-DIGIT_RUN_TRIGGER: Trigger = (DIGITS, rf"{_D}{{6}}|{_D}{{2,5}}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}|{_D}{{5}}{_SEP}{_D}{{6}}")
+#: Bulk-mode triggers of the digit-run kinds: every span a kind accepts contains
+#: one. Either a whole run of 10–19 digits (an ID may end in X), or a grouping:
+#: 3|4|4 (mobile 3-4-4, cards 4-4-4-4, IDs 6-4-4-4, entered mid-group), 2|7
+#: (landlines, mobile 3-8, IDs 6-8-4), 7|4 (mobile) or 6|6 (15-digit IDs), or a
+#: parenthesised area code. Timestamps (4-2-2 2:2:2), amounts and 20-digit order
+#: numbers match none of them, so most log lines are skipped.
+DIGIT_RUN_TRIGGERS: tuple[Trigger, ...] = (
+    (
+        DIGITS,
+        rf"(?<!{_D}.){_D}{{9,18}}[Xx]?(?!{_D})"
+        rf"|{_D}{{2}}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}|{_D}{_SEP}{_D}{{7}}|{_D}{{6}}{_SEP}{_D}{{4}}|{_D}{{5}}{_SEP}{_D}{{6}}",
+    ),
+    (")", rf"{_SEP}?{_D}{{7}}"),
+)
 _PREFIX = re.compile(r"(?:\+|00)86[ \-]?")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 # Amount and unit words right after a number mean it is not PI.
@@ -104,9 +116,8 @@ class DigitRunRecognizer(PatternRecognizer):
         self._by_length = {n: tuple(k for k in self.kinds if n in k.lengths) for n in range(10, 20)}
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
-        """Seven digits in a row, or the groupings 3-6|4|4 and 6|6 (every accepted
-        length and grouping contains one of these; a timestamp does not)."""
-        return (DIGIT_RUN_TRIGGER,)
+        """A whole run of 10–19 digits, or a grouping some kind accepts (see DIGIT_RUN_TRIGGER)."""
+        return DIGIT_RUN_TRIGGERS
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Cut the run into digit groups and report the longest accepted spans."""

@@ -14,6 +14,7 @@ from piguard.validate import passport, uscc
 __all__ = ["BirthDateRecognizer", "LicensePlateRecognizer", "PassportRecognizer", "UsccRecognizer"]
 
 _USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
+_USCC_LETTER = "[A-HJ-NP-RTUW-Y]"
 
 
 class UsccRecognizer(PatternRecognizer):
@@ -26,8 +27,11 @@ class UsccRecognizer(PatternRecognizer):
     )
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
-        """The six digits of the registration-authority block and the ten code characters after."""
-        return ((DIGITS, f"[0-9]{{5}}{_USCC_CHAR}{{10}}"),)
+        """Six digits and a capital letter after them or before them (all-digit codes are digit runs)."""
+        return (
+            (DIGITS, f"[0-9]{{5}}{_USCC_CHAR}{{0,9}}{_USCC_LETTER}"),
+            ("ABCDEFGHJKLMNPQRTUWXY", f"{_USCC_CHAR}?[0-9]{{6}}"),
+        )
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the code if its GB 32100 check character is right."""
@@ -45,8 +49,8 @@ class PassportRecognizer(PatternRecognizer):
     pattern = r"(?<![0-9A-Za-z])[EGDSPegdsp][A-Za-z]?[0-9]{7,8}(?![0-9A-Za-z])"
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
-        """Seven digits in a row."""
-        return ((DIGITS, "[0-9]{6}"),)
+        """The series letter(s) and seven digits."""
+        return (("EGDSPegdsp", "[A-Za-z]?[0-9]{7}"),)
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the number if it has a PRC passport shape, scored by letter and cue."""

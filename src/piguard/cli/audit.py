@@ -1,0 +1,304 @@
+"""CLI commands for the audit trail: ``audit verify|query|history|export|archive|ref|checkpoint|public-key``
+and ``alerts list|ack``.
+
+The acting principal comes from ``PIGUARD_TOKEN`` (see :mod:`piguard.cli.access`). Reading
+the trail needs the catalog's ``audit`` action (PI protection officer, auditor);
+``verify`` and ``public-key`` also accept ``administer``; ``archive`` needs ``administer``.
+Every command is itself recorded in the trail. Nothing printed carries customer values:
+customers appear as keyed references, staff by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from piguard.access.decision import ACTIONS
+from piguard.access.events import AccessEvent
+from piguard.access.training import LOCAL_TZ
+from piguard.audit import AuditLog, VerifyReport, verify_file
+from piguard.cli import access as access_cli
+from piguard.cli.output import emit, reporting, stdout
+from piguard.config import home_from
+from piguard.errors import AccessDenied, ValidationError
+from piguard.installation import Installation
+from piguard.vault.model import Actor
+
+HomeOpt = Annotated[
+    Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+EXIT_TAMPERED = 6
+
+audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail: verify, query, export.")
+alerts_app = typer.Typer(no_args_is_help=True, help="Monitoring alerts: list and acknowledge.")
+
+
+def audit_of(inst: Installation) -> AuditLog:
+    """The installation's audit log (built here until the installation carries one)."""
+    existing = getattr(inst, "audit", None)
+    if isinstance(existing, AuditLog):
+        return existing
+    access = getattr(inst, "access", None)
+    freeze = getattr(access, "freeze_principal", None)
+    return AuditLog(inst.db, inst.keyring, tenant=inst.settings.tenant, on_freeze=freeze)
+
+
+class _Session:
+    def __init__(self, inst: Installation, actor: Actor, audit: AuditLog) -> None:
+        self.inst = inst
+        self.actor = actor
+        self.audit = audit
+
+    def require(self, *actions: str) -> None:
+        """Allow the first of ``actions`` the actor's role has; otherwise record and refuse."""
+        access = access_cli.access_of(self.inst)
+        for action in actions:
+            try:
+                access.policy.check_action(self.actor.role, action, None)
+                return
+            except AccessDenied:
+                continue
+        access.require(self.actor, actions[0])
+        raise AccessDenied(f"role '{self.actor.role}' may not {actions[0]}")  # pragma: no cover
+
+    def note(self, action: str, *, customer_id: str | None = None, **detail: Any) -> None:
+        """Record the audit command itself (who looked at the trail, for what)."""
+        self.audit.record(
+            AccessEvent(
+                time=self.audit.clock.now(),
+                actor_id=self.actor.id,
+                role=self.actor.role,
+                action=action,
+                purpose="security_audit",
+                record_type=None,
+                customer_id=customer_id,
+                record_id=None,
+                fields=(),
+                decision="allow",
+                rule="",
+                result="ok",
+                client="cli",
+                session=self.actor.session,
+                detail=detail,
+            )
+        )
+
+
+@contextmanager
+def _session(home: Path | None, as_json: bool) -> Iterator[_Session]:
+    with reporting(as_json), Installation(home_from(home)) as inst:
+        audit = audit_of(inst)
+        owned = audit is not getattr(inst, "audit", None)
+        try:
+            yield _Session(inst, access_cli.current_actor(access_cli.access_of(inst)), audit)
+        finally:
+            if owned:
+                audit.close()
+
+
+def parse_when(text: str, name: str) -> datetime:
+    """An ISO date or date-time; without a zone it is Beijing time.
+
+    :raises ValidationError: not ISO 8601.
+    """
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("expected an ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T08:00", name) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=LOCAL_TZ)
+
+
+def _print_report(report: VerifyReport) -> None:
+    state = "[green]OK[/green]" if report.ok else "[red]TAMPERED[/red]"
+    stdout.print(
+        f"{state} {report.source}: {report.entries} entries (seq {report.first_seq}..{report.last_seq}), "
+        f"{report.checkpoints} signed checkpoints, key {report.key_id}, {report.seconds:.2f}s"
+    )
+    if report.unanchored:
+        stdout.print(f"  {report.unanchored} entries after the last checkpoint (protected by their MACs)")
+    for finding in report.findings:
+        count = report.counts.get(finding.kind, 1)
+        stdout.print(f"  [red]{finding.kind}[/red] at seq {finding.seq}: {finding.message} ({count} in all)")
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    stdout.print(table)
+
+
+@audit_app.command("verify")
+def verify(
+    file: Annotated[Path | None, typer.Option("--file", help="Verify an exported segment instead.")] = None,
+    public_key: Annotated[
+        str | None, typer.Option("--public-key", help="Trusted public key (hex) for --file; default: this home's.")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the chain against its signed checkpoints; name the first bad entry of each kind."""
+    if file is not None and public_key is not None:
+        # An outside verifier needs nothing but the file and the key: no home, no master secret.
+        with reporting(as_json):
+            report = verify_file(file, public_key)
+    else:
+        with _session(home, as_json) as s:
+            s.require("audit", "administer")
+            report = verify_file(file, s.audit.public_key) if file else s.audit.verify()
+            s.note("audit_verify", entries=report.entries)
+    emit(report.as_dict(), as_json, lambda: _print_report(report))
+    if not report.ok:
+        raise typer.Exit(EXIT_TAMPERED)
+
+
+@audit_app.command("query")
+def query(
+    customer: Annotated[str | None, typer.Option("--customer", help="Customer id (hashed before the search).")] = None,
+    ref: Annotated[str | None, typer.Option("--ref", help="Customer reference (hmac-sha256:...).")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Principal id.")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="e.g. read, export, login.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="ISO date/time (Beijing time if no zone).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="ISO date/time, exclusive.")] = None,
+    after: Annotated[int | None, typer.Option("--after", help="Only entries after this seq (paging).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 100,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who accessed what, when and why: by customer, actor, action and time range."""
+    with _session(home, as_json) as s:
+        s.require("audit")
+        entries = s.audit.query(
+            customer_id=customer,
+            customer_ref=ref,
+            actor=actor,
+            action=action,
+            since=parse_when(since, "since") if since else None,
+            until=parse_when(until, "until") if until else None,
+            after_seq=after,
+            limit=limit,
+        )
+        s.note("audit_query", customer_id=customer, matches=len(entries))
+    rows = [e.as_dict() for e in entries]
+    emit(
+        {"entries": rows},
+        as_json,
+        lambda: _table(rows, ["seq", "time", "actor_id", "role", "action", "purpose", "customer_ref", "fields",
+                              "result"]),
+    )
+
+
+@audit_app.command("history")
+def history(customer_id: str, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """One customer's access history as the customer sees it: staff by role and purpose."""
+    with _session(home, as_json) as s:
+        s.require("audit")
+        rows = s.audit.customer_history(customer_id)
+        s.note("audit_history", customer_id=customer_id, count=len(rows))
+    emit({"history": rows}, as_json, lambda: _table(rows, ["time", "action", "by_role", "purpose", "fields"]))
+
+
+@audit_app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", help="JSON Lines file to write.")],
+    first: Annotated[int | None, typer.Option("--from", help="First seq (default: oldest kept).")] = None,
+    last: Annotated[int | None, typer.Option("--to", help="Last seq (default: newest).")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export a segment that verifies on its own (audit verify --file)."""
+    with _session(home, as_json) as s:
+        s.require("audit")
+        info = s.audit.export(out, first_seq=first, last_seq=last)
+        s.note("audit_export", entries=info["entries"])
+    emit(info, as_json, lambda: stdout.print(f"exported {info['entries']} entries to {out} (key {info['key_id']})"))
+
+
+@audit_app.command("archive")
+def archive(
+    before: Annotated[str, typer.Option("--before", help="Archive entries older than this ISO date/time.")],
+    out: Annotated[Path, typer.Option("--out", help="Archive file (verified before anything is pruned).")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Archive entries older than --before, verify the archive, then prune them (never
+    inside the retention period: at least 184 days, R-AUD-2)."""
+    with _session(home, as_json) as s:
+        s.require("administer")
+        result = s.audit.archive_and_prune(parse_when(before, "before"), out, actor=s.actor.id)
+    emit(result, as_json, lambda: stdout.print(f"archived and pruned {result['pruned']} entries to {out}"))
+
+
+@audit_app.command("ref")
+def ref(customer_id: str, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """The keyed reference under which the trail knows a customer (to search for it)."""
+    with _session(home, as_json) as s:
+        s.require("audit")
+        value = s.audit.customer_ref(customer_id)
+        s.note("audit_ref", customer_id=customer_id)
+    emit({"customer_ref": value}, as_json, lambda: stdout.print(value))
+
+
+@audit_app.command("checkpoint")
+def checkpoint(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Sign a checkpoint at the current head now."""
+    with _session(home, as_json) as s:
+        s.require("audit", "administer")
+        seq = s.audit.checkpoint("manual")
+    emit({"checkpoint_seq": seq}, as_json, lambda: stdout.print(f"checkpoint at seq {seq}"))
+
+
+@audit_app.command("public-key")
+def public_key(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """The public key that verifies this home's checkpoints (give it to outside auditors)."""
+    with _session(home, as_json) as s:
+        s.require("audit", "administer")
+        doc = {"key_id": s.audit.key_id, "public_key": s.audit.public_key.hex(), "algorithm": "Ed25519"}
+    emit(doc, as_json, lambda: stdout.print(f"{doc['key_id']} {doc['public_key']}"))
+
+
+@alerts_app.command("list")
+def alerts_list(
+    status: Annotated[str | None, typer.Option("--status", help="open or acknowledged.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 100,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Alerts raised by the monitoring rules, newest first."""
+    with _session(home, as_json) as s:
+        s.require("audit")
+        rows = [a.as_dict() for a in s.audit.alerts(status=status, limit=limit)]
+    emit(
+        {"alerts": rows},
+        as_json,
+        lambda: _table(rows, ["id", "time", "rule", "severity", "principal_id", "summary", "action", "status"]),
+    )
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: str,
+    comment: Annotated[str, typer.Option("--comment", help="What was found or done (required).")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Acknowledge an alert with a comment (recorded in the trail)."""
+    with _session(home, as_json) as s:
+        s.require("audit")
+        alert = s.audit.ack_alert(alert_id, by=s.actor.id, comment=comment)
+    doc = alert.as_dict()
+    emit(doc, as_json, lambda: stdout.print(f"acknowledged {alert_id}"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``audit`` and ``alerts`` to the main CLI."""
+    assert "audit" in ACTIONS  # the catalog action these commands require
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(alerts_app, name="alerts")
