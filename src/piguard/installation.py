@@ -20,6 +20,7 @@ from piguard.access import AccessControl
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
+from piguard.consent import ConsentLedger, identity_key_from
 from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError
@@ -214,9 +215,19 @@ class Installation:
             recorder=self.recorder,
             bootstrap_token_hash=self.settings.bootstrap_token_hash,
         )
-        self.service = Service(self.vault, recorder=self.recorder, clock=clock, access=self.access)
+        self.consent = ConsentLedger(
+            self.db,
+            self.catalog,
+            clock=clock,
+            tenant=self.settings.tenant,
+            identity_key=identity_key_from(self.keyring.secret("index_root")),
+        )
+        self.service = Service(
+            self.vault, recorder=self.recorder, clock=clock, access=self.access, consent=self.consent
+        )
 
     def close(self) -> None:
+        self.consent.close()
         self.db.dispose()
         self.keys.dispose()
 

@@ -60,13 +60,39 @@ class RequestContext:
 class ConsentChecker(Protocol):
     """The consent layer's hook (R-USE-5): a purpose whose basis is consent needs the customer's."""
 
-    def check_read(self, customer_id: str, purpose: str) -> None:
-        """:raises ConsentRequired: the customer has not consented to ``purpose``."""
+    def check_read(
+        self,
+        customer_id: str,
+        purpose: str,
+        *,
+        record_type: str = "customer",
+        fields: Collection[str] | None = None,
+    ) -> None:
+        """:raises ConsentRequired: the customer has not consented to ``purpose`` (for these fields)."""
 
     def check_write(
-        self, customer_id: str | None, purpose: str, fields: Collection[str], values: Mapping[str, object]
+        self,
+        customer_id: str | None,
+        purpose: str,
+        fields: Collection[str],
+        values: Mapping[str, str],
+        *,
+        record_type: str = "customer",
     ) -> None:
         """:raises ConsentRequired: writing these fields for ``purpose`` needs a consent not on record."""
+
+    def age_hook(self, values: Mapping[str, object], record_type: str = "customer") -> TxHook:
+        """A vault transaction hook recording the age band of the customers written (R-MIN-1)."""
+
+    def filter_import(
+        self,
+        rows: Iterable[tuple[int, Mapping[str, object] | ValidationError]],
+        purpose: str,
+        *,
+        record_type: str,
+        operator: str,
+    ) -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]:
+        """Reject import rows lacking the consent evidence their purpose needs; record the rest's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +386,12 @@ class Service:
                     decision.rule,
                 )
 
+    def _normalized(self, record_type: str, values: Mapping[str, object]) -> dict[str, str]:
+        """Values as the vault will store them, for the consent checks (age from the resident ID)."""
+        return {
+            n: self.vault.normalize(record_type, n, v) for n, v in values.items() if v is not None and v != ""
+        }
+
     def _forget_customer(self, customer_id: str) -> None:
         self._adult_from.pop(customer_id, None)
 
@@ -374,10 +406,15 @@ class Service:
     ) -> RecordRef:
         """Store a new record for ``ctx.purpose``; the purpose must cover every given field (R-COL-3)."""
         rule = self._authorise(ctx, "write", record_type)
+        hook = self._hook(ctx, "create", sorted(values), rule)
         with self._refusals(ctx, "create", record_type=record_type, fields=sorted(values)):
             self._check_writable(ctx, record_type, values)
             if self.consent is not None:
-                self.consent.check_write(customer_id, ctx.purpose, sorted(values), values)
+                normalized = self._normalized(record_type, values)
+                self.consent.check_write(
+                    customer_id, ctx.purpose, sorted(values), normalized, record_type=record_type
+                )
+                hook = _both(hook, self.consent.age_hook(normalized, record_type))
         if customer_id:
             self._forget_customer(customer_id)
         return self.vault.create(
@@ -386,7 +423,7 @@ class Service:
             purpose=ctx.purpose,
             customer_id=customer_id,
             record_id=record_id,
-            hook=self._hook(ctx, "create", sorted(values), rule),
+            hook=hook,
         )
 
     def import_rows(
@@ -405,18 +442,24 @@ class Service:
                 if isinstance(row, ValidationError):
                     yield number, row
                     continue
-                names = [k for k in row if k not in ("customer_id", "record_id")]
+                names = [
+                    k for k in row if k not in ("customer_id", "record_id") and not k.startswith("consent_")
+                ]
                 try:
                     self._check_writable(ctx, record_type, names)
-                    if self.consent is not None:
-                        cid = row.get("customer_id")
-                        self.consent.check_write(str(cid) if cid else None, ctx.purpose, names, row)
                 except AccessDenied as exc:
                     yield number, ValidationError(exc.reason)
                     continue
                 yield number, row
 
-        report = self.vault.import_rows(record_type, checked(), purpose=ctx.purpose, progress=progress)
+        stream: Iterable[tuple[int, Mapping[str, object] | ValidationError]] = checked()
+        if self.consent is not None:
+            # Rows lacking the consent evidence their purpose needs are rejected with the reason;
+            # the others' consent and age band are recorded before the vault stores them.
+            stream = self.consent.filter_import(
+                stream, ctx.purpose, record_type=record_type, operator=ctx.actor.id
+            )
+        report = self.vault.import_rows(record_type, stream, purpose=ctx.purpose, progress=progress)
         self.recorder.record(
             self._event(
                 ctx,
@@ -436,16 +479,15 @@ class Service:
         with self._refusals(ctx, "update", ref=ref, fields=sorted(values)):
             self._check_writable(ctx, record_type, values)
             self._check_scope(ctx, ref)
+            hook = self._hook(ctx, "update", sorted(values), rule)
             if self.consent is not None:
-                self.consent.check_write(ref.customer_id, ctx.purpose, sorted(values), values)
+                normalized = self._normalized(record_type, values)
+                self.consent.check_write(
+                    ref.customer_id, ctx.purpose, sorted(values), normalized, record_type=record_type
+                )
+                hook = _both(hook, self.consent.age_hook(normalized, record_type))
         self._forget_customer(ref.customer_id)
-        return self.vault.update(
-            record_type,
-            record_id,
-            values,
-            purpose=ctx.purpose,
-            hook=self._hook(ctx, "update", sorted(values), rule),
-        )
+        return self.vault.update(record_type, record_id, values, purpose=ctx.purpose, hook=hook)
 
     # ------------------------------------------------------------------ reads
 
@@ -465,7 +507,7 @@ class Service:
         ref = self._locate(record_type, record_id)
         with self._refusals(ctx, "read", ref=ref, fields=names):
             if self.consent is not None:
-                self.consent.check_read(ref.customer_id, ctx.purpose)
+                self.consent.check_read(ref.customer_id, ctx.purpose, record_type=record_type, fields=names)
             self._check_scope(ctx, ref)
             decisions = self.decide(ctx, ref, fdefs)
             readable = [n for n, d in decisions.items() if d.level != "deny"]
@@ -668,3 +710,13 @@ class Service:
         rule = self._authorise(ctx, "administer")
         self.vault.retire_kek(version)
         self.recorder.record(self._event(ctx, "key_retire", rule=rule, detail={"kek_version": version}))
+
+
+def _both(first: TxHook, second: TxHook) -> TxHook:
+    """Run two vault transaction hooks in order, inside the same transaction."""
+
+    def hook(conn: Connection, refs: Sequence[RecordRef]) -> None:
+        first(conn, refs)
+        second(conn, refs)
+
+    return hook

@@ -6,6 +6,7 @@ Each refusal is also checked to be recorded as an access event (issue 3 §8).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -331,15 +332,25 @@ class _Consent:
     def __init__(self) -> None:
         self.reads: list[tuple[str, str]] = []
 
-    def check_read(self, customer_id: str, purpose: str) -> None:
+    def check_read(
+        self, customer_id: str, purpose: str, *, record_type: str = "customer", fields: object = None
+    ) -> None:
         from piguard.errors import ConsentRequired
 
         self.reads.append((customer_id, purpose))
         if purpose == "marketing":
             raise ConsentRequired("the customer has not consented to 'marketing'", "consent")
 
-    def check_write(self, customer_id: str | None, purpose: str, fields: object, values: object) -> None:
+    def check_write(
+        self, customer_id: str | None, purpose: str, fields: object, values: object, *, record_type: str = ""
+    ) -> None:
         return None
+
+    def age_hook(self, values: object, record_type: str = "customer") -> Any:
+        return lambda conn, refs: None
+
+    def filter_import(self, rows: Any, purpose: str, *, record_type: str, operator: str) -> Any:
+        return rows
 
 
 def test_consent_hook_is_called_on_reads_r_use_5(world: World) -> None:

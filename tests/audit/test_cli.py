@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -51,10 +52,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return h
 
 
-def run(app: typer.Typer, *args: str, code: int = 0) -> dict[str, object]:
+def run(app: typer.Typer, *args: str, code: int = 0) -> dict[str, Any]:
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == code, result.output
-    doc: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return doc
 
 
@@ -68,10 +69,10 @@ def test_verify_query_ref_history(app: typer.Typer, home: Path) -> None:
         ("read", ref),
         ("audit_ref", ref),
     ]
-    assert [e["seq"] for e in run(app, "audit", "query", "--ref", str(ref))["entries"]][:2] == [  # type: ignore[union-attr]
+    assert [e["seq"] for e in run(app, "audit", "query", "--ref", str(ref))["entries"]][:2] == [
         e["seq"] for e in entries
     ]
-    assert len(run(app, "audit", "query", "--actor", "alice", "--since", "2025-03-03")["entries"]) == 5  # type: ignore[arg-type]
+    assert len(run(app, "audit", "query", "--actor", "alice", "--since", "2025-03-03")["entries"]) == 5
     history = run(app, "audit", "history", "C3")["history"]
     assert isinstance(history, list)
     assert history[0] == {
@@ -90,7 +91,7 @@ def test_verify_query_ref_history(app: typer.Typer, home: Path) -> None:
     }
     assert "cli_" not in json.dumps(history)  # staff by role, never by id
     # The audit commands themselves are in the trail.
-    actions = [e["action"] for e in run(app, "audit", "query", "--limit", "1000")["entries"]]  # type: ignore[union-attr]
+    actions = [e["action"] for e in run(app, "audit", "query", "--limit", "1000")["entries"]]
     assert {"audit_verify", "audit_ref", "audit_query", "audit_history"} <= set(actions)
 
 
@@ -109,7 +110,7 @@ def test_export_and_verify_file_without_a_home(
     del lines[3]
     out.write_text("\n".join(lines) + "\n")
     bad = run(app, "audit", "verify", "--file", str(out), "--public-key", str(key), code=EXIT_TAMPERED)
-    assert bad["ok"] is False and bad["findings"][0]["kind"] == "deletion"  # type: ignore[index]
+    assert bad["ok"] is False and bad["findings"][0]["kind"] == "deletion"
 
 
 def test_verify_exits_non_zero_on_tamper(app: typer.Typer, home: Path) -> None:

@@ -152,6 +152,27 @@ def test_export_spike_freezes_and_the_next_request_is_refused(
     assert ("disabled_principal", "insider") in rules_fired(log)
 
 
+def test_export_spike_counts_rows_of_one_grant(
+    sqlite_db: Database, keyring: Keyring, clock: FixedClock
+) -> None:
+    frozen: list[str] = []
+    log = AuditLog(
+        sqlite_db,
+        keyring,
+        clock=clock,
+        rules=[ExportSpike(threshold=3, max_rows=100)],
+        on_freeze=lambda who, why: frozen.append(who),
+    )
+    # The gate records one entry per exported record, all naming the grant.
+    log.record_many([event(clock, i, action="export", detail={"grant": "gr_1"}) for i in range(99)])
+    assert frozen == [] and log.alerts() == []
+    log.record(event(clock, 100, action="export", detail={"grant": "gr_1"}))
+    assert frozen == ["alice"]
+    [alert] = log.alerts()
+    assert alert.detail == {"count": 1, "rows": 100}
+    log.close()
+
+
 def test_sensitive_subject_flags(monitored: tuple[AuditLog, list[str]], clock: FixedClock) -> None:
     log, _ = monitored
     log.record(event(clock, 1, detail={"flags": ["adult"]}))

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from piguard.catalog import load_catalog_text
 from piguard.clock import FixedClock
-from piguard.consent import ConsentLedger, filter_import_rows
+from piguard.consent import ConsentLedger
 from piguard.crypto.keyring import generate_master_secret
 from piguard.errors import ConsentRequired, ValidationError
 from piguard.installation import Installation, init_home
-from piguard.service import MemoryRecorder
+from piguard.service import MemoryRecorder, Service
 from tests.consent.conftest import KEY, catalog_dict, publish_shipped
 from tests.pg import fresh_database
 from tests.vault.conftest import ctx
@@ -71,7 +71,8 @@ def ledger(inst: Installation) -> Iterator[ConsentLedger]:
 
 
 def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledger: ConsentLedger) -> None:
-    service = inst.service
+    # The gate consults this ledger (its clock is fixed); accounts are proven in tests/access.
+    service = Service(inst.vault, recorder=inst.recorder, consent=ledger)
     ledger.check_write(None, "service", ["name", "mobile"], {"name": "张三", "mobile": "13800138000"})
     ref = service.create(ctx("service"), "customer", {"name": "张三", "mobile": "13800138000"})
     ledger.grant(ref.customer_id, ["marketing"], channel="app", operator="customer")
@@ -137,9 +138,9 @@ def test_import_rejects_rows_lacking_consent_evidence(inst: Installation, ledger
         (i + 1, {k: (v.format(n=i + 1) if isinstance(v, str) else v) for k, v in r.items()})
         for i, r in enumerate(rows)
     ]
-    report = inst.service.import_rows(
-        ctx("loyalty"), "customer", filter_import_rows(numbered, ledger, "loyalty", operator="importer")
-    )
+    # The gate runs the consent filter itself (filter_import_rows) when it has a ledger.
+    service = Service(inst.vault, recorder=inst.recorder, consent=ledger)
+    report = service.import_rows(ctx("loyalty"), "customer", numbered)
     assert report.accepted == 3
     rejected = {r.row: (r.field, r.reason) for r in report.rejected}
     assert set(rejected) == {2, 3, 5, 6}

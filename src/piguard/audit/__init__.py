@@ -13,6 +13,8 @@ record and session ids are keyed references; ``detail`` is scrubbed against an a
 
 from __future__ import annotations
 
+from typing import Any
+
 from piguard.audit.alerts import Alert
 from piguard.audit.entry import AuditEntry
 from piguard.audit.export import verify_file
@@ -30,6 +32,18 @@ from piguard.audit.rules import (
 )
 from piguard.audit.sinks import JsonLinesSink, Sink, SyslogSink
 from piguard.audit.verify import Finding, VerifyReport
+
+
+def audit_of(inst: Any) -> AuditLog:
+    """The installation's audit log: ``inst.audit`` once the installation carries one,
+    else one built from its database and keyring (freezing through ``inst.access``).
+    A log built here belongs to the caller, who closes it."""
+    existing = getattr(inst, "audit", None)
+    if isinstance(existing, AuditLog):
+        return existing
+    freeze = getattr(getattr(inst, "access", None), "freeze_principal", None)
+    return AuditLog(inst.db, inst.keyring, tenant=inst.settings.tenant, on_freeze=freeze)
+
 
 __all__ = [
     "MIN_RETENTION_DAYS",
@@ -49,6 +63,7 @@ __all__ = [
     "Sink",
     "SyslogSink",
     "VerifyReport",
+    "audit_of",
     "default_rules",
     "verify_file",
 ]

@@ -148,6 +148,43 @@ class AuditLog:
         """
         self.record_many([event], conn)
 
+    def note(
+        self,
+        actor_id: str,
+        role: str,
+        action: str,
+        *,
+        customer_id: str | None = None,
+        client: str | None = None,
+        address: str | None = None,
+        session: str | None = None,
+        **detail: Any,
+    ) -> None:
+        """Record a use of the trail itself (a query, an export, a reference lookup).
+
+        :raises AuditFailure: not recorded; the caller must not answer.
+        """
+        self.record(
+            AccessEvent(
+                time=self.clock.now(),
+                actor_id=actor_id,
+                role=role,
+                action=action,
+                purpose="security_audit",
+                record_type=None,
+                customer_id=customer_id,
+                record_id=None,
+                fields=(),
+                decision="allow",
+                rule="",
+                result="ok",
+                client=client,
+                address=address,
+                session=session,
+                detail=detail,
+            )
+        )
+
     def record_many(self, events: Sequence[AccessEvent], conn: Connection | None = None) -> int:
         """Append several entries in one transaction (group commit).
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,15 +57,33 @@ def anchor(conn: Connection, tenant: str, cps: list[Checkpoint], valid: set[int]
 
 def rows(
     conn: Connection, tenant: str, start_seq: int, until_seq: int | None = None
-) -> Iterator[tuple[object, ...]]:
-    """Verification rows from ``start_seq`` on, streamed."""
-    query = select(*VERIFY_COLUMNS).where(_E.tenant == tenant, _E.seq >= start_seq)
+) -> Iterator[Sequence[Any]]:
+    """Verification rows from ``start_seq`` on, streamed straight from the driver.
+
+    Verification reads every row ever written, so SQLAlchemy's per-row result processing
+    (about 40% of the time) is skipped: SQLite hands out tuples, psycopg streams through a
+    server-side cursor. Both run inside ``conn``'s transaction.
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join(c.name for c in VERIFY_COLUMNS)
+    sql = f"SELECT {columns} FROM {audit_entries.name} WHERE tenant = {mark} AND seq >= {mark}"
+    params: list[object] = [tenant, start_seq]
     if until_seq is not None:
-        query = query.where(_E.seq <= until_seq)
-    result = conn.execution_options(stream_results=True, yield_per=20_000).execute(query.order_by(_E.seq))
-    for partition in result.partitions():
-        for row in partition:
-            yield tuple(row)
+        sql += f" AND seq <= {mark}"
+        params.append(until_seq)
+    sql += " ORDER BY seq"
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name="piguard_audit_rows")
+        cursor.itersize = 20_000
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def lookup(conn: Connection, tenant: str) -> Lookup:

@@ -212,20 +212,47 @@ class FailedLogins(_Counting):
 
 
 @dataclass
-class ExportSpike(_Counting):
-    """``threshold`` exports by one principal within ``window`` (seed 001: freeze at once)."""
+class ExportSpike:
+    """Export spike of one principal within ``window``: ``threshold`` export operations or
+    ``max_rows`` exported rows (seed 001: an exporting insider is frozen at once).
+
+    The gate records one ``export`` entry per exported record, naming the export grant in
+    ``detail["grant"]``; entries of one grant are one operation. An entry may also carry a
+    row count in ``detail["records"]`` or ``detail["rows"]``.
+    """
 
     threshold: int = 3
+    max_rows: int = 5000
     window: timedelta = timedelta(hours=1)
     freeze: bool = True
     actions: frozenset[str] = frozenset({"export"})
     name: str = "export_spike"
+    _windows: dict[str, _Window] = field(default_factory=dict, repr=False)
+    _cool: _Cooldown | None = field(default=None, repr=False)
 
-    def matches(self, entry: AuditEntry) -> int:
-        return 1 if entry.action in self.actions and entry.result == "ok" else 0
-
-    def summary(self, total: int) -> str:
-        return f"{total} exports within {self.window}"
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action not in self.actions or entry.result != "ok":
+            return None
+        detail = entry.detail
+        operation = detail.get("grant") or f"seq:{entry.seq}"
+        rows = next((v for k in ("records", "rows") if isinstance(v := detail.get(k), int) and v > 0), 1)
+        win = self._windows.setdefault(entry.actor_id, _Window())
+        win.push(when, entry.seq, operation, self.window, rows)
+        operations, total = len(win.values), win.total
+        cool = self._cool = self._cool or _Cooldown(self.window)
+        if (operations < self.threshold and total < self.max_rows) or not cool.ready(entry.actor_id, when):
+            return None
+        cool.fire(entry.actor_id, when)
+        return AlertDraft(
+            self.name,
+            "critical",
+            entry.actor_id,
+            f"{operations} exports, {total} rows within {self.window}",
+            win.first_seq,
+            entry.seq,
+            self.freeze,
+            {"count": operations, "rows": total},
+        )
 
 
 @dataclass

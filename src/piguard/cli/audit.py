@@ -20,9 +20,8 @@ import typer
 from rich.table import Table
 
 from piguard.access.decision import ACTIONS
-from piguard.access.events import AccessEvent
 from piguard.access.training import LOCAL_TZ
-from piguard.audit import AuditLog, VerifyReport, verify_file
+from piguard.audit import AuditLog, VerifyReport, audit_of, verify_file
 from piguard.cli import access as access_cli
 from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from
@@ -38,16 +37,6 @@ EXIT_TAMPERED = 6
 
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail: verify, query, export.")
 alerts_app = typer.Typer(no_args_is_help=True, help="Monitoring alerts: list and acknowledge.")
-
-
-def audit_of(inst: Installation) -> AuditLog:
-    """The installation's audit log (built here until the installation carries one)."""
-    existing = getattr(inst, "audit", None)
-    if isinstance(existing, AuditLog):
-        return existing
-    access = getattr(inst, "access", None)
-    freeze = getattr(access, "freeze_principal", None)
-    return AuditLog(inst.db, inst.keyring, tenant=inst.settings.tenant, on_freeze=freeze)
 
 
 class _Session:
@@ -70,32 +59,22 @@ class _Session:
 
     def note(self, action: str, *, customer_id: str | None = None, **detail: Any) -> None:
         """Record the audit command itself (who looked at the trail, for what)."""
-        self.audit.record(
-            AccessEvent(
-                time=self.audit.clock.now(),
-                actor_id=self.actor.id,
-                role=self.actor.role,
-                action=action,
-                purpose="security_audit",
-                record_type=None,
-                customer_id=customer_id,
-                record_id=None,
-                fields=(),
-                decision="allow",
-                rule="",
-                result="ok",
-                client="cli",
-                session=self.actor.session,
-                detail=detail,
-            )
+        self.audit.note(
+            self.actor.id,
+            self.actor.role,
+            action,
+            customer_id=customer_id,
+            client="cli",
+            session=self.actor.session,
+            **detail,
         )
 
 
 @contextmanager
 def _session(home: Path | None, as_json: bool) -> Iterator[_Session]:
     with reporting(as_json), Installation(home_from(home)) as inst:
+        owned = not isinstance(getattr(inst, "audit", None), AuditLog)
         audit = audit_of(inst)
-        owned = audit is not getattr(inst, "audit", None)
         try:
             yield _Session(inst, access_cli.current_actor(access_cli.access_of(inst)), audit)
         finally:
@@ -111,7 +90,9 @@ def parse_when(text: str, name: str) -> datetime:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError("expected an ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T08:00", name) from None
+        raise ValidationError(
+            "expected an ISO date or date-time, e.g. 2025-01-31 or 2025-01-31T08:00", name
+        ) from None
     return when if when.tzinfo is not None else when.replace(tzinfo=LOCAL_TZ)
 
 
@@ -139,7 +120,8 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 def verify(
     file: Annotated[Path | None, typer.Option("--file", help="Verify an exported segment instead.")] = None,
     public_key: Annotated[
-        str | None, typer.Option("--public-key", help="Trusted public key (hex) for --file; default: this home's.")
+        str | None,
+        typer.Option("--public-key", help="Trusted public key (hex) for --file; default: this home's."),
     ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -161,13 +143,19 @@ def verify(
 
 @audit_app.command("query")
 def query(
-    customer: Annotated[str | None, typer.Option("--customer", help="Customer id (hashed before the search).")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Customer id (hashed before the search).")
+    ] = None,
     ref: Annotated[str | None, typer.Option("--ref", help="Customer reference (hmac-sha256:...).")] = None,
     actor: Annotated[str | None, typer.Option("--actor", help="Principal id.")] = None,
     action: Annotated[str | None, typer.Option("--action", help="e.g. read, export, login.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="ISO date/time (Beijing time if no zone).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="ISO date/time (Beijing time if no zone).")
+    ] = None,
     until: Annotated[str | None, typer.Option("--until", help="ISO date/time, exclusive.")] = None,
-    after: Annotated[int | None, typer.Option("--after", help="Only entries after this seq (paging).")] = None,
+    after: Annotated[
+        int | None, typer.Option("--after", help="Only entries after this seq (paging).")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 100,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
@@ -190,8 +178,9 @@ def query(
     emit(
         {"entries": rows},
         as_json,
-        lambda: _table(rows, ["seq", "time", "actor_id", "role", "action", "purpose", "customer_ref", "fields",
-                              "result"]),
+        lambda: _table(
+            rows, ["seq", "time", "actor_id", "role", "action", "purpose", "customer_ref", "fields", "result"]
+        ),
     )
 
 
@@ -218,7 +207,11 @@ def export(
         s.require("audit")
         info = s.audit.export(out, first_seq=first, last_seq=last)
         s.note("audit_export", entries=info["entries"])
-    emit(info, as_json, lambda: stdout.print(f"exported {info['entries']} entries to {out} (key {info['key_id']})"))
+    emit(
+        info,
+        as_json,
+        lambda: stdout.print(f"exported {info['entries']} entries to {out} (key {info['key_id']})"),
+    )
 
 
 @audit_app.command("archive")
@@ -278,7 +271,9 @@ def alerts_list(
     emit(
         {"alerts": rows},
         as_json,
-        lambda: _table(rows, ["id", "time", "rule", "severity", "principal_id", "summary", "action", "status"]),
+        lambda: _table(
+            rows, ["id", "time", "rule", "severity", "principal_id", "summary", "action", "status"]
+        ),
     )
 
 

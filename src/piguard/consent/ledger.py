@@ -10,7 +10,7 @@ before every write; the edges call :meth:`~ConsentLedger.grant`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -289,6 +289,19 @@ class ConsentLedger:
                 self.note_age(conn, ref.customer_id, values, record_type)
 
         return hook
+
+    def filter_import(
+        self,
+        rows: Iterable[tuple[int, Mapping[str, object] | ValidationError]],
+        purpose: str,
+        *,
+        record_type: str = "customer",
+        operator: str = "import",
+    ) -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]:
+        """The gate's import hook: :func:`piguard.consent.importing.filter_import_rows` over this ledger."""
+        from piguard.consent.importing import filter_import_rows
+
+        return filter_import_rows(rows, self, purpose, record_type=record_type, operator=operator)
 
     def reevaluate_birthdays(self, today: date | None = None, *, batch: int = 1000) -> list[Reevaluation]:
         """The daily job (R-MIN-4): move customers whose 14th or 18th birthday has come.

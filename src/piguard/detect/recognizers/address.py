@@ -16,14 +16,13 @@ with an address cue before it (``地址``, ``住在``), otherwise 0.4 (below thr
 from __future__ import annotations
 
 import re
-import string
 
 from piguard.detect.context import CueBook
 from piguard.detect.data import words
 from piguard.detect.prefilter import Trigger
 from piguard.detect.finding import Finding
 from piguard.detect.recognizer import ScanContext, ScanRecognizer
-from piguard.detect.recognizers.digits import DIGITS
+from piguard.detect.recognizers.digits import DIGITS, RUN_START
 
 __all__ = ["AddressRecognizer"]
 
@@ -59,7 +58,9 @@ class AddressRecognizer(ScanRecognizer):
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
         """A number followed by 号/弄/栋/幢/座, or a letter followed by 座 (every anchor has one)."""
-        return ((DIGITS, "[号弄栋幢座]"), (string.ascii_letters, "座"))
+        # Led by 座 for "b座", not by the letter: letter-led triggers would make
+        # the prefilter stop at every letter of English text.
+        return ((DIGITS, f"{RUN_START}[0-9]{{0,4}}[号弄栋幢座]"), ("座", "(?<=[A-Za-z]座)"))
 
     def scan(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         """Append the addresses in ``text``."""

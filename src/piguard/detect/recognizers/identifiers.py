@@ -8,13 +8,12 @@ from piguard.detect.context import CueBook, adjust
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger, caseless_words
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
-from piguard.detect.recognizers.digits import DIGITS
+from piguard.detect.recognizers.digits import DIGITS, RUN_START
 from piguard.validate import passport, uscc
 
 __all__ = ["BirthDateRecognizer", "LicensePlateRecognizer", "PassportRecognizer", "UsccRecognizer"]
 
 _USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
-_USCC_LETTER = "[A-HJ-NP-RTUW-Y]"
 
 
 class UsccRecognizer(PatternRecognizer):
@@ -27,10 +26,12 @@ class UsccRecognizer(PatternRecognizer):
     )
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
-        """Six digits and a capital letter after them or before them (all-digit codes are digit runs)."""
+        """The code itself, boundaries included (the letter requirement aside)."""
         return (
-            (DIGITS, f"[0-9]{{5}}{_USCC_CHAR}{{0,9}}{_USCC_LETTER}"),
-            ("ABCDEFGHJKLMNPQRTUWXY", f"{_USCC_CHAR}?[0-9]{{6}}"),
+            (
+                DIGITS[:10] + "ABCDEFGHJKLMNPQRTUWXY",
+                f"{RUN_START}(?<![A-Za-z].){_USCC_CHAR}[0-9]{{6}}{_USCC_CHAR}{{10}}(?![0-9A-Za-z])",
+            ),
         )
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
@@ -49,8 +50,15 @@ class PassportRecognizer(PatternRecognizer):
     pattern = r"(?<![0-9A-Za-z])[EGDSPegdsp][A-Za-z]?[0-9]{7,8}(?![0-9A-Za-z])"
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
-        """The series letter(s) and seven digits."""
-        return (("EGDSPegdsp", "[A-Za-z]?[0-9]{7}"),)
+        """Seven or eight digits after the series letter(s).
+
+        Led by the first digit, not the letter: a letter-led trigger would stop
+        the prefilter at every e, g, d, s and p of English text.
+        """
+        return (
+            (DIGITS[:10], f"{RUN_START}(?<=[EGDSPegdsp].)[0-9]{{6,7}}(?![0-9A-Za-z])"),
+            (DIGITS[:10], f"{RUN_START}(?<=[EGDSPegdsp][A-Za-z].)[0-9]{{6,7}}(?![0-9A-Za-z])"),
+        )
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the number if it has a PRC passport shape, scored by letter and cue."""

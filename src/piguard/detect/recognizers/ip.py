@@ -9,7 +9,7 @@ from piguard.detect.context import CueBook, adjust
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
-from piguard.detect.recognizers.digits import DIGITS
+from piguard.detect.recognizers.digits import DIGITS, RUN_START
 
 __all__ = ["IPv4Recognizer", "IPv6Recognizer"]
 
@@ -27,7 +27,7 @@ class IPv4Recognizer(PatternRecognizer):
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
         """A digit, then three dot-separated digit groups."""
-        return ((DIGITS, r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),)
+        return ((DIGITS, rf"{RUN_START}[0-9]{{0,2}}\.[0-9]{{1,3}}\.[0-9]{{1,3}}\.[0-9]"),)
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if every octet is 0–255 without leading zeros."""

@@ -1,0 +1,143 @@
+"""Audit trail: append throughput, verification speed, and the cost of auditing a gated read.
+
+- append: entries/s at the data's durability (the data database's own SQLite settings, WAL +
+  synchronous=NORMAL), one transaction per entry and group commit (``record_many``, 1000 per
+  transaction), with the default monitoring rules on and off. Goal >= 20,000 entries/s.
+- verify: a full ``AuditLog.verify()`` (chain, MACs, signed checkpoints) over 1,000,000
+  entries (``--quick``: 100,000, extrapolated linearly and marked so). Goal < 5 s.
+- gated read: ``Service.read`` of five fields with its audit entry (AuditLog as recorder) vs
+  the same read with a recorder that drops events; interleaved, same run, p50/p99 and ratio.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from _common import CTX, backends, finish, fresh_installation, parser, summary, synthetic_rows
+
+from piguard.audit import AuditLog
+from piguard.installation import Installation
+from piguard.service import AccessEvent, Service
+
+FIELDS = ["name", "mobile", "resident_id", "email", "address"]
+
+
+class _Drop:
+    def record(self, event: object, conn: object = None) -> None:
+        return None
+
+
+def _events(n: int) -> list[AccessEvent]:
+    now = datetime.now(UTC)
+    return [
+        AccessEvent(time=now, actor_id=f"staff{i % 50}", role="customer_service", action="read",
+                    purpose="service", record_type="customer", customer_id=f"C{i % 100_000:08d}",
+                    record_id=f"R{i:09d}", fields=("name", "mobile"), decision="allow",
+                    rule="name: clear; mobile: masked", result="ok", client="api", address="10.0.0.7",
+                    session="sess-1", detail={"levels": {"name": "clear", "mobile": "masked"}})
+        for i in range(n)
+    ]
+
+
+def _append(inst: Installation, quick: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for label, rules in (("rules_on", None), ("rules_off", ())):
+        audit = AuditLog(inst.db, inst.keyring, rules=rules)
+        single = _events(2_000 if quick else 10_000)
+        t = time.perf_counter()
+        for e in single:
+            audit.record(e)
+        out[f"single_tx_per_s_{label}"] = round(len(single) / (time.perf_counter() - t))
+        grouped = _events(50_000 if quick else 200_000)
+        t = time.perf_counter()
+        for i in range(0, len(grouped), 1000):
+            audit.record_many(grouped[i:i + 1000])
+        out[f"group_commit_per_s_{label}"] = round(len(grouped) / (time.perf_counter() - t))
+        audit.close()
+    return out
+
+
+def _verify(inst: Installation, quick: bool) -> dict[str, Any]:
+    target = 100_000 if quick else 1_000_000
+    audit = AuditLog(inst.db, inst.keyring, rules=())
+    have = audit.verify().entries
+    batch = _events(1000)
+    while have < target:
+        audit.record_many(batch[: min(1000, target - have)])
+        have += min(1000, target - have)
+    t = time.perf_counter()
+    report = audit.verify()
+    full = time.perf_counter() - t
+    assert report.ok, report.as_dict()
+    t = time.perf_counter()
+    audit.verify(check_macs=False)
+    public = time.perf_counter() - t
+    audit.close()
+    scale = 1_000_000 / report.entries
+    return {
+        "entries": report.entries,
+        "seconds": round(full, 2),
+        "seconds_without_macs": round(public, 2),
+        "seconds_per_1m": round(full * scale, 2),
+        "extrapolated": report.entries < 1_000_000,
+        "entries_per_s": round(report.entries / full),
+    }
+
+
+def _gated_read(inst: Installation, quick: bool) -> dict[str, Any]:
+    n = 2_000 if quick else 20_000
+    ops = 2_000 if quick else 20_000
+    report = inst.service.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(synthetic_rows(n))))
+    ids = report.ids
+    audit = AuditLog(inst.db, inst.keyring, rules=())
+    audited = Service(inst.vault, recorder=audit)
+    bare = Service(inst.vault, recorder=_Drop())
+    rng = random.Random(5)
+    picks = [ids[rng.randrange(n)] for _ in range(ops)]
+    for rid in picks[:200]:  # warm caches (data keys, decisions)
+        audited.read(CTX, "customer", rid, FIELDS)
+        bare.read(CTX, "customer", rid, FIELDS)
+    with_audit: list[float] = []
+    without: list[float] = []
+    for rid in picks:  # interleaved, so drift hits both alike
+        t = time.perf_counter()
+        audited.read(CTX, "customer", rid, FIELDS)
+        with_audit.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        bare.read(CTX, "customer", rid, FIELDS)
+        without.append(time.perf_counter() - t)
+    audit.close()
+    a, b = summary(with_audit), summary(without)
+    return {"ops": ops, "with_audit": a, "without_audit": b,
+            "ratio_p50": round(a["p50_us"] / b["p50_us"], 2), "ratio_p99": round(a["p99_us"] / b["p99_us"], 2)}
+
+
+def main() -> None:
+    args = parser(__doc__ or "").parse_args()
+    figures: dict[str, Any] = {"bench": "audit", "quick": args.quick}
+    for backend in backends(args.backend):
+        result: dict[str, Any] = {}
+        with fresh_installation(backend, expected=20_000) as inst:
+            result["append"] = _append(inst, args.quick)
+        with fresh_installation(backend, expected=20_000) as inst:
+            result["verify"] = _verify(inst, args.quick)
+        with fresh_installation(backend, expected=20_000) as inst:
+            result["gated_read"] = _gated_read(inst, args.quick)
+        figures[backend] = result
+        ap, ve, gr = result["append"], result["verify"], result["gated_read"]
+        print(
+            f"{backend}: append {ap['group_commit_per_s_rules_on']:,}/s grouped (rules on), "
+            f"{ap['group_commit_per_s_rules_off']:,}/s (rules off), {ap['single_tx_per_s_rules_on']:,}/s one per tx; "
+            f"verify {ve['entries']:,} in {ve['seconds']} s -> {ve['seconds_per_1m']} s per 1M"
+            f"{' (extrapolated)' if ve['extrapolated'] else ''}; gated read p50 "
+            f"{gr['with_audit']['p50_us']} vs {gr['without_audit']['p50_us']} µs (x{gr['ratio_p50']}), p99 "
+            f"{gr['with_audit']['p99_us']} vs {gr['without_audit']['p99_us']} µs (x{gr['ratio_p99']})"
+        )
+    finish(figures)
+
+
+if __name__ == "__main__":
+    main()
