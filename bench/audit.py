@@ -111,8 +111,10 @@ def _gated_read(inst: Installation, quick: bool) -> dict[str, Any]:
         without.append(time.perf_counter() - t)
     audit.close()
     a, b = summary(with_audit), summary(without)
-    return {"ops": ops, "with_audit": a, "without_audit": b,
-            "ratio_p50": round(a["p50_us"] / b["p50_us"], 2), "ratio_p99": round(a["p99_us"] / b["p99_us"], 2)}
+    return {
+        "ops": ops, "with_audit": a, "without_audit": b,
+        "ratio_p50": round(a["p50_us"] / b["p50_us"], 2), "ratio_p99": round(a["p99_us"] / b["p99_us"], 2),
+    }
 
 
 def main() -> None:
@@ -130,7 +132,8 @@ def main() -> None:
         ap, ve, gr = result["append"], result["verify"], result["gated_read"]
         print(
             f"{backend}: append {ap['group_commit_per_s_rules_on']:,}/s grouped (rules on), "
-            f"{ap['group_commit_per_s_rules_off']:,}/s (rules off), {ap['single_tx_per_s_rules_on']:,}/s one per tx; "
+            f"{ap['group_commit_per_s_rules_off']:,}/s (rules off), "
+            f"{ap['single_tx_per_s_rules_on']:,}/s one per tx; "
             f"verify {ve['entries']:,} in {ve['seconds']} s -> {ve['seconds_per_1m']} s per 1M"
             f"{' (extrapolated)' if ve['extrapolated'] else ''}; gated read p50 "
             f"{gr['with_audit']['p50_us']} vs {gr['without_audit']['p50_us']} µs (x{gr['ratio_p50']}), p99 "

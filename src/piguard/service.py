@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -55,6 +55,9 @@ class RequestContext:
     client: str | None = None
     address: str | None = None
     session: str | None = None
+
+
+T = TypeVar("T")
 
 
 class ConsentChecker(Protocol):
@@ -230,6 +233,49 @@ class Service:
 
     def _is_bootstrap(self, actor: Actor) -> bool:
         return actor.role == BOOTSTRAP_ROLE
+
+    def about_customer(
+        self,
+        ctx: RequestContext,
+        action: str,
+        event: str,
+        customer_id: str,
+        operation: Callable[[], T],
+        *,
+        detail: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Run ``operation`` about one customer (consent, marketing preferences...) through the gate.
+
+        The role must hold ``action`` (``read`` to look, ``write`` to change), the customer must
+        exist and be in the caller's row scope; the call is recorded as ``event`` with ``detail``
+        (names and counts, never values).
+
+        :raises AccessDenied: the role may not, or the customer is outside its scope.
+        :raises NotFound: no such customer.
+        """
+        rule = self._authorise(ctx, action, CUSTOMER)
+        ref = RecordRef(customer_id, CUSTOMER, customer_id)
+        if not self.vault.exists(customer_id):
+            raise NotFound("no such customer (unknown or erased)")
+        with self._refusals(ctx, event, ref=ref):
+            self._check_scope(ctx, ref)
+            result = operation()
+        self.recorder.record(self._event(ctx, event, ref=ref, rule=rule, detail=detail))
+        return result
+
+    def administer(
+        self,
+        ctx: RequestContext,
+        event: str,
+        operation: Callable[[], T],
+        *,
+        detail: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Run an administrative ``operation`` (publish a notice...) for a role holding ``administer``."""
+        rule = self._authorise(ctx, "administer")
+        result = operation()
+        self.recorder.record(self._event(ctx, event, rule=rule, detail=detail))
+        return result
 
     def _locate(self, record_type: str, record_id: str) -> RecordRef:
         """The owner of a record, without decrypting anything (customer records own themselves)."""

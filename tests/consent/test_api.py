@@ -24,9 +24,15 @@ def test_api_consent_flow(tmp_path: Path) -> None:
         app.add_exception_handler(errors.Error, problems.piguard_error)
 
         def actor(authorization: str | None = Header(default=None)) -> Actor:
-            if authorization != "Bearer t":
-                raise errors.AuthenticationFailed("missing bearer token")
-            return Actor("tester", "bootstrap-admin")
+            # "t" is a customer-service agent (read/write); "admin" the bootstrap administrator.
+            if authorization == "Bearer t":
+                return Actor("tester", "customer_service")
+            if authorization == "Bearer admin":
+                return Actor("setup", "bootstrap-admin")
+            raise errors.AuthenticationFailed("missing bearer token")
+
+        # Consent is recorded about existing customers only; the gate checks.
+        inst.vault.create("customer", {"name": "张三"}, purpose="service", customer_id="C1")
 
         app.include_router(build_router(inst, actor))
         with warnings.catch_warnings():
@@ -37,11 +43,15 @@ def test_api_consent_flow(tmp_path: Path) -> None:
         auth = {"Authorization": "Bearer t"}
         assert client.get("/v1/notices").status_code == 401
         title, zh, en = shipped_notice()
+        notice = {"title": title, "text_zh": zh, "text_en": en}
+        assert client.post("/v1/notices", json=notice, headers=auth).status_code == 403
+        admin = {"Authorization": "Bearer admin"}
+        assert client.post("/v1/notices", json=notice, headers=admin).status_code == 201
         assert (
             client.post(
-                "/v1/notices", json={"title": title, "text_zh": zh, "text_en": en}, headers=auth
+                "/v1/customers/C404/consent", json={"purposes": ["marketing"], "channel": "app"}, headers=auth
             ).status_code
-            == 201
+            == 404
         )
         r = client.post(
             "/v1/customers/C1/consent", json={"purposes": ["marketing"], "channel": "app"}, headers=auth

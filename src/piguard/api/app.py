@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from piguard import __version__, errors
-from piguard.api import access_routes, problems
+from piguard.api import problems
+from piguard.api.routers import capability_routers
 from piguard.installation import Installation
 from piguard.service import RequestContext
 from piguard.vault.model import Actor
@@ -221,5 +222,6 @@ def create_app(inst: Installation) -> FastAPI:
         service.retire_key(context(request, who, ""), version)
         return {"retired": version}
 
-    app.include_router(access_routes.build_router(inst))
+    for router in capability_routers(inst, current_actor):
+        app.include_router(router)
     return app

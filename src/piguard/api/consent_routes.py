@@ -14,8 +14,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from piguard.consent import ConsentLedger, Guardian, identity_key_from
+from piguard.consent import ConsentLedger, Guardian
 from piguard.installation import Installation
+from piguard.service import RequestContext
 
 Kind = Literal["general", "sensitive", "provision", "public_disclosure", "cross_border"]
 
@@ -71,15 +72,7 @@ class NoticeIn(_Strict):
 
 
 def ledger_for(inst: Installation) -> ConsentLedger:
-    existing = getattr(inst, "consent", None)
-    if isinstance(existing, ConsentLedger):
-        return existing
-    return ConsentLedger(
-        inst.db,
-        inst.catalog,
-        tenant=inst.settings.tenant,
-        identity_key=identity_key_from(inst.keyring.secret("index_root")),
-    )
+    return inst.consent
 
 
 def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> APIRouter:
@@ -92,6 +85,12 @@ def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> API
 
     def operator(who: Any) -> str:
         return str(getattr(who, "id", "api"))
+
+    def ctx(who: Any) -> RequestContext:
+        # Consent and preferences are recorded for the relationship, not read for a purpose.
+        return RequestContext(who, "", client="api")
+
+    gate = inst.service
 
     def guardian(body: GuardianIn | None) -> Guardian | None:
         if body is None:
@@ -106,73 +105,116 @@ def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> API
 
     @router.post("/notices", status_code=201)
     def publish_notice(body: NoticeIn, who: Any = auth) -> dict[str, Any]:
-        notice = ledger.publish_notice(
-            body.text_zh,
-            body.text_en,
-            title=body.title,
-            operator=operator(who),
-            kind=body.kind,
-            material=body.material,
-            purposes_changed=body.purposes_changed,
-            effective_at=body.effective_at,
+        notice = gate.administer(
+            ctx(who),
+            "notice_publish",
+            lambda: ledger.publish_notice(
+                body.text_zh,
+                body.text_en,
+                title=body.title,
+                operator=operator(who),
+                kind=body.kind,
+                material=body.material,
+                purposes_changed=body.purposes_changed,
+                effective_at=body.effective_at,
+            ),
+            detail={"kind": body.kind, "material": body.material},
         )
         return notice.as_dict()
 
     @router.get("/customers/{customer_id}/consent")
     def show(customer_id: str, who: Any = auth) -> dict[str, Any]:
-        return {
-            "state": ledger.state(customer_id).as_dict(ledger.today()),
-            "history": [r.as_dict() for r in ledger.history(customer_id)],
-            "may_ask": {p: ledger.may_ask(customer_id, p) for p in sorted(inst.catalog.purposes)},
-        }
+        return gate.about_customer(
+            ctx(who),
+            "read",
+            "consent_show",
+            customer_id,
+            lambda: {
+                "state": ledger.state(customer_id).as_dict(ledger.today()),
+                "history": [r.as_dict() for r in ledger.history(customer_id)],
+                "may_ask": {p: ledger.may_ask(customer_id, p) for p in sorted(inst.catalog.purposes)},
+            },
+        )
 
     @router.post("/customers/{customer_id}/consent", status_code=201)
     def grant(customer_id: str, body: GrantIn, who: Any = auth) -> dict[str, Any]:
-        records = ledger.grant(
+        records = gate.about_customer(
+            ctx(who),
+            "write",
+            "consent_grant",
             customer_id,
-            body.purposes,
-            channel=body.channel,
-            operator=operator(who),
-            kinds=body.kinds,
-            notice_version=body.notice_version,
-            evidence_ref=body.evidence_ref,
-            recipient=body.recipient,
-            given_at=body.given_at,
-            guardian=guardian(body.guardian),
+            lambda: ledger.grant(
+                customer_id,
+                body.purposes,
+                channel=body.channel,
+                operator=operator(who),
+                kinds=body.kinds,
+                notice_version=body.notice_version,
+                evidence_ref=body.evidence_ref,
+                recipient=body.recipient,
+                given_at=body.given_at,
+                guardian=guardian(body.guardian),
+            ),
+            detail={"purposes": sorted(body.purposes), "kinds": sorted(body.kinds)},
         )
         return {"recorded": [r.as_dict() for r in records]}
 
     @router.post("/customers/{customer_id}/consent/withdraw")
     def withdraw(customer_id: str, body: WithdrawIn, who: Any = auth) -> dict[str, Any]:
-        result = ledger.withdraw(
+        result = gate.about_customer(
+            ctx(who),
+            "write",
+            "consent_withdraw",
             customer_id,
-            body.purposes or None,
-            kind=body.kind,
-            channel=body.channel,
-            operator=operator(who),
-            evidence_ref=body.evidence_ref,
+            lambda: ledger.withdraw(
+                customer_id,
+                body.purposes or None,
+                kind=body.kind,
+                channel=body.channel,
+                operator=operator(who),
+                evidence_ref=body.evidence_ref,
+            ),
+            detail={"purposes": sorted(body.purposes or []), "kind": body.kind},
         )
         return result.as_dict()
 
     @router.post("/customers/{customer_id}/consent/refuse", status_code=201)
     def refuse(customer_id: str, body: RefuseIn, who: Any = auth) -> dict[str, Any]:
-        return ledger.refuse(
-            customer_id, body.purposes, channel=body.channel, operator=operator(who)
+        return gate.about_customer(
+            ctx(who),
+            "write",
+            "consent_refuse",
+            customer_id,
+            lambda: ledger.refuse(customer_id, body.purposes, channel=body.channel, operator=operator(who)),
+            detail={"purposes": sorted(body.purposes)},
         ).as_dict()
 
     @router.get("/customers/{customer_id}/marketing")
     def get_marketing(customer_id: str, who: Any = auth) -> dict[str, Any]:
-        return ledger.state(customer_id).marketing.as_dict()
+        return gate.about_customer(
+            ctx(who),
+            "read",
+            "marketing_show",
+            customer_id,
+            lambda: ledger.state(customer_id).marketing.as_dict(),
+        )
 
     @router.put("/customers/{customer_id}/marketing")
     def put_marketing(customer_id: str, body: MarketingIn, who: Any = auth) -> dict[str, Any]:
-        pref = ledger.set_marketing(
+        pref = gate.about_customer(
+            ctx(who),
+            "write",
+            "marketing_set",
             customer_id,
-            body.opt_out,
-            body.personalised,
-            channel=body.channel,
-            operator=operator(who),
-            delete_tags=body.delete_tags,
+            lambda: ledger.set_marketing(
+                customer_id,
+                body.opt_out,
+                body.personalised,
+                channel=body.channel,
+                operator=operator(who),
+                delete_tags=body.delete_tags,
+            ),
+            detail={"opt_out": body.opt_out, "personalised": body.personalised},
         )
         return pref.as_dict()
 

@@ -9,14 +9,16 @@ keyed digest is recorded.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
+from piguard.cli.access import current_actor
 from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from
 from piguard.consent import (
@@ -24,13 +26,15 @@ from piguard.consent import (
     ConsentKind,
     ConsentLedger,
     Guardian,
-    identity_key_from,
     shipped_notice,
 )
 from piguard.consent.model import NOTICE_KINDS
 from piguard.consent.notices import read_text_file
 from piguard.errors import ValidationError
 from piguard.installation import Installation
+from piguard.service import RequestContext, Service
+
+T = TypeVar("T")
 
 HomeOpt = Annotated[
     Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
@@ -41,32 +45,25 @@ ChannelOpt = Annotated[
 ]
 
 
-def ledger_of(inst: Installation) -> ConsentLedger:
-    """The installation's ledger (``inst.consent`` once wired), else one built from its parts."""
-    existing = getattr(inst, "consent", None)
-    if isinstance(existing, ConsentLedger):
-        return existing
-    return ConsentLedger(
-        inst.db,
-        inst.catalog,
-        tenant=inst.settings.tenant,
-        identity_key=identity_key_from(inst.keyring.secret("index_root")),
-    )
+@dataclass(frozen=True)
+class _Session:
+    """The ledger, and the gate every consent operation passes (authorised and recorded)."""
+
+    ledger: ConsentLedger
+    gate: Service
+    ctx: RequestContext
+
+    def about(
+        self, action: str, event: str, customer_id: str, operation: Callable[[], T], **detail: Any
+    ) -> T:
+        return self.gate.about_customer(self.ctx, action, event, customer_id, operation, detail=detail)
 
 
 @contextmanager
-def _ledger(home: Path | None) -> Iterator[ConsentLedger]:
+def _ledger(home: Path | None) -> Iterator[_Session]:
     with Installation(home_from(home)) as inst:
-        ledger = ledger_of(inst)
-        try:
-            yield ledger
-        finally:
-            if getattr(inst, "consent", None) is not ledger:
-                ledger.close()
-
-
-def _operator() -> str:
-    return f"cli:{getpass.getuser()}"
+        actor = current_actor(inst.access)
+        yield _Session(inst.consent, inst.service, RequestContext(actor, "", client="cli"))
 
 
 def _kinds(values: list[str] | None) -> list[ConsentKind]:
@@ -119,18 +116,25 @@ def grant(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a customer's consent; separate consents become distinct records (R-COL-4)."""
-    with reporting(as_json), _ledger(home) as ledger:
+    with reporting(as_json), _ledger(home) as session:
+        ledger = session.ledger
         guardian = _guardian(ledger, guardian_relationship, guardian_id_file)
-        records = ledger.grant(
+        records = session.about(
+            "write",
+            "consent_grant",
             customer_id,
-            purpose,
-            channel=channel,
-            operator=_operator(),
-            kinds=_kinds(kind),
-            notice_version=notice_version,
-            evidence_ref=evidence_ref,
-            guardian=guardian,
-            recipient=recipient,
+            lambda: ledger.grant(
+                customer_id,
+                purpose,
+                channel=channel,
+                operator=session.ctx.actor.id,
+                kinds=_kinds(kind),
+                notice_version=notice_version,
+                evidence_ref=evidence_ref,
+                guardian=guardian,
+                recipient=recipient,
+            ),
+            purposes=sorted(purpose),
         )
         emit(
             {"recorded": [r.as_dict() for r in records]},
@@ -152,14 +156,21 @@ def withdraw(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw consent in one step; processing stops and orphaned data is marked for deletion (R-COL-6)."""
-    with reporting(as_json), _ledger(home) as ledger:
-        result = ledger.withdraw(
+    with reporting(as_json), _ledger(home) as session:
+        ledger = session.ledger
+        result = session.about(
+            "write",
+            "consent_withdraw",
             customer_id,
-            purpose or None,
-            kind=_kinds([kind])[0] if kind else None,
-            channel=channel,
-            operator=_operator(),
-            evidence_ref=evidence_ref,
+            lambda: ledger.withdraw(
+                customer_id,
+                purpose or None,
+                kind=_kinds([kind])[0] if kind else None,
+                channel=channel,
+                operator=session.ctx.actor.id,
+                evidence_ref=evidence_ref,
+            ),
+            purposes=sorted(purpose or []),
         )
 
         def human() -> None:
@@ -177,12 +188,18 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """A customer's consents in force, marketing preferences, age band and full history."""
-    with reporting(as_json), _ledger(home) as ledger:
-        doc = {
-            "state": ledger.state(customer_id).as_dict(ledger.today()),
-            "history": [r.as_dict() for r in ledger.history(customer_id)],
-            "marked_for_deletion": [m.as_dict() for m in ledger.deletion_queue(customer_id, None)],
-        }
+    with reporting(as_json), _ledger(home) as session:
+        ledger = session.ledger
+        doc = session.about(
+            "read",
+            "consent_show",
+            customer_id,
+            lambda: {
+                "state": ledger.state(customer_id).as_dict(ledger.today()),
+                "history": [r.as_dict() for r in ledger.history(customer_id)],
+                "marked_for_deletion": [m.as_dict() for m in ledger.deletion_queue(customer_id, None)],
+            },
+        )
 
         def human() -> None:
             state = cast(dict[str, object], doc["state"])
@@ -214,7 +231,8 @@ def publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Publish a new notice version in Chinese and English (R-COL-8)."""
-    with reporting(as_json), _ledger(home) as ledger:
+    with reporting(as_json), _ledger(home) as session:
+        ledger = session.ledger
         if kind not in NOTICE_KINDS:
             raise ValidationError(f"must be one of {', '.join(NOTICE_KINDS)}", "kind")
         shipped_title, shipped_zh, shipped_en = shipped_notice(kind)
@@ -222,15 +240,20 @@ def publish(
         text_en = read_text_file(en) if en else shipped_en
         heading = title or (text_en.splitlines()[0].lstrip("# ").strip() if en else shipped_title)
         when = effective_at.astimezone() if effective_at else None
-        notice = ledger.publish_notice(
-            text_zh,
-            text_en,
-            title=heading,
-            operator=_operator(),
-            kind=kind,
-            material=material,
-            purposes_changed=purpose_changed or (),
-            effective_at=when,
+        notice = session.gate.administer(
+            session.ctx,
+            "notice_publish",
+            lambda: ledger.publish_notice(
+                text_zh,
+                text_en,
+                title=heading,
+                operator=session.ctx.actor.id,
+                kind=kind,
+                material=material,
+                purposes_changed=purpose_changed or (),
+                effective_at=when,
+            ),
+            detail={"kind": kind, "material": material},
         )
         emit(
             notice.as_dict(),
@@ -246,8 +269,8 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """Every published notice version."""
-    with reporting(as_json), _ledger(home) as ledger:
-        notices = ledger.notices()
+    with reporting(as_json), _ledger(home) as session:
+        notices = session.ledger.notices()
 
         def human() -> None:
             for n in notices:
@@ -266,12 +289,14 @@ def reevaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """The daily job: customers reaching 14 or 18 change band; lists who must now consent personally."""
-    with reporting(as_json), _ledger(home) as ledger:
+    with reporting(as_json), _ledger(home) as session:
         try:
             day = date.fromisoformat(today) if today else None
         except ValueError:
             raise ValidationError("must be YYYY-MM-DD", "today") from None
-        results = ledger.reevaluate_birthdays(day)
+        results = session.gate.administer(
+            session.ctx, "minors_reevaluate", lambda: session.ledger.reevaluate_birthdays(day)
+        )
         emit(
             {"reevaluated": [r.as_dict() for r in results]},
             as_json,

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from piguard.cli import access as access_cli
+from piguard.cli import consent as consent_cli
 from piguard.cli import scan
 from piguard.cli.output import emit, reporting, stderr, stdout
 from piguard.config import home_from
@@ -329,6 +330,7 @@ def serve(
 
 # Command groups owned by their packages' CLI modules.
 access_cli.register(app)
+consent_cli.register(app)
 scan.register(app)
 
 if __name__ == "__main__":  # pragma: no cover

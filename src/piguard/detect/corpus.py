@@ -297,14 +297,15 @@ def generate(count: int, *, seed: int = 42, english_share: float = 0.1) -> list[
 # Application log lines without PI: the bulk of what discovery reads. They are
 # full of numbers that are not PI (timestamps, durations, order and trace ids).
 _LOG_TEMPLATES = (
-    "INFO  [http-nio-8080-exec-{thread}] c.e.order.OrderService - order {order} created in {ms} ms",
+    "INFO  [http-nio-8080-exec-{thread}] c.e.order.OrderService - order {order_no} created in {ms} ms",
     "DEBUG [pool-3-thread-{thread}] c.e.cache.RedisCache - GET key=session:{hex} hit=true {ms}ms",
     "WARN  [http-nio-8080-exec-{thread}] c.e.gateway.RateLimiter - throttled route=/api/v2/orders/list qps={ms}",
     "INFO  [scheduler-{thread}] c.e.stock.SyncJob - 库存同步完成，共处理 {ms} 条记录，耗时 {ms} 毫秒",
-    "ERROR [http-nio-8080-exec-{thread}] c.e.pay.Callback - 支付回调验签失败 trade_no={serial} retry={thread}",
-    "INFO  [kafka-consumer-{thread}] c.e.mq.Listener - offset={order} partition={thread} lag={ms}",
-    "DEBUG [main] o.h.SQL - select o.id, o.status from orders o where o.id=? [{order}] took {ms}ms",
-    "INFO  [http-nio-8080-exec-{thread}] c.e.ticket.Service - 工单{ticket}状态更新为已处理 version=1.{thread}.{ms}",
+    "ERROR [http-nio-8080-exec-{thread}] c.e.pay.Callback - 支付回调验签失败 trade_no={trade_no} retry={thread}",
+    "INFO  [kafka-consumer-{thread}] c.e.mq.Listener - offset={ms}{ms} partition={thread} lag={ms}",
+    "DEBUG [main] o.h.SQL - select o.id, o.status from orders o where o.id=? [{order_no}] took {ms}ms",
+    "INFO  [http-nio-8080-exec-{thread}] c.e.ticket.Service - 工单GD{ms}状态更新为已处理 version=1.{thread}.{ms}",
+    "INFO  [http-nio-8080-exec-{thread}] c.e.web.AccessLog - GET /api/v2/items/{ms} 200 {ms}ms trace={hex}",
 )
 # Log lines that carry PI, as careless code writes them.
 _LOG_PI_TEMPLATES = (
@@ -325,13 +326,20 @@ class _LogValues(_Values):
     def hex(self) -> str:
         return "".join(self.rng.choice("0123456789abcdef") for _ in range(24))
 
+    def order_no(self) -> str:  # yyyyMMddHHmmss + 6 digits, as many shops number orders
+        return "20261120" + self.digits(12)
+
+    def trade_no(self) -> str:  # payment-provider trade numbers are 28 digits
+        return "2026" + self.digits(24)
+
 
 def generate_log(lines: int, *, seed: int = 42, pi_share: float = 0.02) -> str:
     """Return an application log of ``lines`` lines, ``pi_share`` of which leak PI.
 
     Each line starts with a timestamp; the rest mixes English and Chinese
-    messages full of non-PI numbers (order ids, durations, trace ids), the
-    text discovery mostly reads. The same seed gives the same log.
+    messages full of non-PI numbers (20-digit order numbers, 28-digit trade
+    numbers, durations, hex trace ids), the text discovery mostly reads. The
+    same seed gives the same log.
     """
     values = _LogValues(seed)
     rng = values.rng

@@ -28,10 +28,15 @@ __all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "MODES", "Detector", 
 # character, one position earlier. Chinese notes are mostly CJK, which Python's
 # regex engine crawls through at ~10 MB/s per alternative tried; this one
 # charset-led pattern skips it at C speed, and the combined regex only runs
-# inside the islands.
+# inside the islands. An island continues over a single space only where a
+# value can: before a digit, "+" or "(" (grouped numbers, "+86 138…") or after
+# a lone capital (the plate "粤B D12345"). So English text and log lines fall
+# into words, and words that cannot hold a value (letters only) are skipped
+# without running the combined regex at all.
+_ISLAND_CHARS = "\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日"
 _ISLAND = re.compile(
-    "[\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日]+"
-    "(?: [\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日]+)*"
+    f"[{_ISLAND_CHARS}]+"
+    f"(?: (?:(?=[0-9\uff10-\uff19+\uff0b(])|(?<=[^{_ISLAND_CHARS}][A-Z] ))[{_ISLAND_CHARS}]+)*"
 )
 
 #: ``default``: the full path over the whole text. ``bulk``: the full path only
@@ -143,22 +148,38 @@ class Detector:
         regex = scanner.regex
         if regex is not None:
             by_group = scanner.by_group
-            finditer = regex.finditer
+            # With every recognizer anchored at token starts, the guarded regex
+            # rejects the other positions with one test instead of one per
+            # fragment (2x faster on log lines and English text).
+            guarded = scanner.guarded is not None
+            finditer = (scanner.guarded or regex).finditer
+            lead_chars = scanner.lead_chars if guarded else frozenset()
             digits = by_group.get("digits")
             for island in _ISLAND.finditer(text):
                 lo, hi = island.span()
                 if hi - lo < 3:
                     continue  # The shortest candidate, an IPv6 "::1", has three characters.
-                if digits is not None and hi - lo <= 19:
-                    run = island.group()
-                    if run.isdigit() and run.isascii():
+                run = island.group()
+                if run.isascii():
+                    if run.isalpha():
+                        continue  # A word: every pattern needs a digit, "@" or ":".
+                    if run.isdigit():
                         # A bare run of digits between non-island characters can
                         # only be a digit run: skip the combined regex.
-                        if hi - lo >= 10:
+                        if digits is not None and 10 <= hi - lo <= 19:
                             digits.verify(text, lo, hi, ctx, out)
                         continue
+                if lo and text[lo - 1] in lead_chars:
+                    # The guard only admits ASCII starts: a plate's province
+                    # character, just before the island, is tried on its own.
+                    m = regex.match(text, lo - 1, hi)
+                    if m is not None:
+                        by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
+                        lo = m.end()
+                elif lo and not guarded:
+                    lo -= 1  # A plate may start one character before the island.
                 # Look-behinds still see the text before ``lo``: pos does not cut it off.
-                for m in finditer(text, lo - 1 if lo else 0, hi):
+                for m in finditer(text, lo, hi):
                     by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
         for recognizer in scanner.scanners:
             recognizer.scan(text, ctx, out)

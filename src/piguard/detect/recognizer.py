@@ -21,7 +21,10 @@ from piguard.detect.context import DEFAULT_CUES, CueBook
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger
 
-__all__ = ["PatternRecognizer", "Recognizer", "ScanContext", "ScanRecognizer"]
+__all__ = ["TOKEN_START_GUARD", "PatternRecognizer", "Recognizer", "ScanContext", "ScanRecognizer"]
+
+#: A zero-width test for a token start (see :attr:`PatternRecognizer.token_start`).
+TOKEN_START_GUARD = "(?=[0-9A-Za-z+(:\uff10-\uff19\uff0b](?:(?<![0-9A-Za-z].)|(?<=IP.)|(?<=ip.)))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,16 @@ class PatternRecognizer(Recognizer, ABC):
 
     #: The regex fragment (no capturing groups, no ``\\b``/``\\w``).
     pattern: str = ""
+    #: True if every match starts at a *token start*: a character of
+    #: ``[0-9A-Za-z+(:０-９＋]`` not preceded by an ASCII letter or digit (or
+    #: right after ``IP``/``ip``), or at one of :attr:`lead_chars`. The engine
+    #: then puts :data:`TOKEN_START_GUARD` before the combined regex, so a
+    #: position inside a word fails one test instead of one per fragment.
+    #: When any wanted recognizer leaves it False, the plain alternation is used.
+    token_start: bool = False
+    #: Characters outside the ASCII islands a match may start with, right
+    #: before an island (a licence plate's province character).
+    lead_chars: str = ""
 
     @abstractmethod
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:

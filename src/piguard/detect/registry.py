@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from piguard.detect.recognizer import PatternRecognizer, Recognizer, ScanRecognizer
+from piguard.detect.recognizer import TOKEN_START_GUARD, PatternRecognizer, Recognizer, ScanRecognizer
 from piguard.errors import ConfigError
 
 __all__ = ["CompiledScanner", "RecognizerRegistry"]
@@ -20,11 +20,18 @@ class CompiledScanner:
         or None when no pattern recognizer is wanted.
     :param by_group: group name -> pattern recognizer.
     :param scanners: the scan recognizers, in registration order.
+    :param guarded: when every pattern recognizer is ``token_start``, the same
+        alternation behind a token-start guard (positions inside words fail
+        one test, not one per fragment); matches starting at a lead character
+        must be tried apart.
+    :param lead_chars: the union of the pattern recognizers' lead characters.
     """
 
     regex: re.Pattern[str] | None
     by_group: dict[str, PatternRecognizer]
     scanners: tuple[ScanRecognizer, ...]
+    guarded: re.Pattern[str] | None = None
+    lead_chars: frozenset[str] = frozenset()
 
 
 class RecognizerRegistry:
@@ -76,11 +83,15 @@ class RecognizerRegistry:
         if compiled is None:
             chosen = self.recognizers(types)
             patterns = [r for r in chosen if isinstance(r, PatternRecognizer)]
-            regex = re.compile("|".join(f"(?P<{r.name}>{r.pattern})" for r in patterns)) if patterns else None
+            alternation = "|".join(f"(?P<{r.name}>{r.pattern})" for r in patterns)
+            regex = re.compile(alternation) if patterns else None
+            anchored = bool(patterns) and all(r.token_start for r in patterns)
             compiled = CompiledScanner(
                 regex=regex,
                 by_group={r.name: r for r in patterns},
                 scanners=tuple(r for r in chosen if isinstance(r, ScanRecognizer)),
+                guarded=re.compile(TOKEN_START_GUARD + f"(?:{alternation})") if anchored else None,
+                lead_chars=frozenset("".join(r.lead_chars for r in patterns)),
             )
             self._compiled[types] = compiled
         return compiled

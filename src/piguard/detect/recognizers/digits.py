@@ -102,6 +102,7 @@ class DigitRunRecognizer(PatternRecognizer):
     """Finds resident IDs, bank cards, mobile and fixed-line numbers in runs of digits."""
 
     name = "digits"
+    token_start = True
     pattern = _PATTERN
 
     def __init__(self, kinds: tuple[NumberKind, ...] | None = None) -> None:

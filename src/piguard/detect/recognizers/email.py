@@ -26,6 +26,7 @@ class EmailRecognizer(PatternRecognizer):
     """Finds e-mail addresses checked by :func:`piguard.validate.email.is_valid`."""
 
     name = "email"
+    token_start = True
     types = frozenset({"email"})
     pattern = _PATTERN
 

@@ -20,6 +20,7 @@ class UsccRecognizer(PatternRecognizer):
     """Unified social credit codes with at least one letter (all-digit ones are digit runs)."""
 
     name = "uscc"
+    token_start = True
     types = frozenset({"uscc"})
     pattern = (
         rf"(?<![0-9A-Za-z])(?=[0-9]{{0,17}}[A-Z]){_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}}(?![0-9A-Za-z])"
@@ -46,6 +47,7 @@ class PassportRecognizer(PatternRecognizer):
     """PRC passports: ``E12345678``, ``EA1234567``; G/D/S/P books need a cue."""
 
     name = "passport"
+    token_start = True
     types = frozenset({"passport"})
     pattern = r"(?<![0-9A-Za-z])[EGDSPegdsp][A-Za-z]?[0-9]{7,8}(?![0-9A-Za-z])"
 
@@ -81,6 +83,8 @@ class LicensePlateRecognizer(PatternRecognizer):
     """Mainland licence plates: ``京A12345``, ``粤B·D12345`` (new energy), ``甘Q-69073``."""
 
     name = "license_plate"
+    token_start = True
+    lead_chars = _PROVINCE_ABBREVIATIONS
     types = frozenset({"license_plate"})
     pattern = (
         rf"[{_PROVINCE_ABBREVIATIONS}][A-HJ-Z][·•\- ]?{_PLATE_CHAR}{{5}}"
@@ -108,6 +112,7 @@ class BirthDateRecognizer(PatternRecognizer):
     """
 
     name = "birth_date"
+    token_start = True
     types = frozenset({"birth_date"})
     pattern = (
         r"(?<![0-9A-Za-z])(?:19|20)[0-9]{2}(?:-|/|\.|年)(?:1[0-2]|0?[1-9])(?:-|/|\.|月)"

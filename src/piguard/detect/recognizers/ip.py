@@ -21,6 +21,7 @@ class IPv4Recognizer(PatternRecognizer):
     """Dotted quads; version strings (``v1.2.3.4``, ``版本1.2.3.4``) are turned away by cue or letter."""
 
     name = "ipv4"
+    token_start = True
     types = frozenset({"ip"})
     # A trailing "." is a full stop; a "." followed by a digit means a longer dotted number.
     pattern = r"(?:(?<![0-9A-Za-z.])|(?<=IP)|(?<=ip))[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![0-9A-Za-z]|\.[0-9])"
@@ -42,6 +43,7 @@ class IPv6Recognizer(PatternRecognizer):
     """Colon-hex addresses, compressed (``::``) or full; clock times fail :mod:`ipaddress`."""
 
     name = "ipv6"
+    token_start = True
     types = frozenset({"ip"})
     # The first look-ahead (a colon within five characters) is a cheap guard:
     # it turns away every digit run before the costlier second one runs.
