@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from piguard.cli.consent import register
 from piguard.crypto.keyring import generate_master_secret
-
 from piguard.installation import Installation, init_home
 
 
@@ -24,7 +23,9 @@ def test_cli_publish_grant_show_withdraw_reevaluate(tmp_path: Path) -> None:
     with Installation(tmp_path / "home", environ=env) as inst:
         inst.vault.create("customer", {"name": "张三"}, purpose="service", customer_id="C1")
         agent = next(p for p in inst.access.create_demo_staff() if p["role"] == "customer_service")
-        token = inst.access.login(agent["name"], agent["password"], pyotp.TOTP(agent["totp_secret"]).now()).token
+        token = inst.access.login(
+            agent["name"], agent["password"], pyotp.TOTP(agent["totp_secret"]).now()
+        ).token
     runner = CliRunner()
 
     def run(*args: str, token: str | None = None) -> dict[str, object]:

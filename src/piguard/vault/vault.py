@@ -103,7 +103,8 @@ class Vault:
         self._aad_builders: dict[tuple[str, int], FieldAadBuilder] = {}
         self._normalizers: dict[tuple[str, str], Callable[[str], str]] = {}
         self._required: dict[str, tuple[str, ...]] = {
-            name: tuple(n for n, f in rt.fields.items() if f.required) for name, rt in catalog.record_types.items()
+            name: tuple(n for n, f in rt.fields.items() if f.required)
+            for name, rt in catalog.record_types.items()
         }
         self._allowed: dict[tuple[str, str], frozenset[str]] = {}
 
