@@ -6,7 +6,6 @@ reach customer data only through the gate (:class:`piguard.service.Service`).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from rich.table import Table
 from piguard.cli import access as access_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import scan
+from piguard.cli import serve as serve_cli
 from piguard.cli.output import emit, reporting, stderr, stdout
 from piguard.config import home_from
 from piguard.installation import Installation, init_home
@@ -304,33 +304,10 @@ def demo(
         emit(summary, as_json, human)
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8700,
-    home: HomeOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Start the HTTP API (and console) server."""
-    import uvicorn
-
-    from piguard.api.app import create_app
-
-    with reporting(as_json):
-        inst = _open(home)
-        api = create_app(inst)
-        emit(
-            {"url": f"http://{host}:{port}", "docs": f"http://{host}:{port}/docs"},
-            as_json,
-            lambda: stdout.print(f"serving on http://{host}:{port} (OpenAPI at /docs)"),
-        )
-        # Access logs show method and path only; paths never carry customer values (ids only).
-        uvicorn.run(api, host=host, port=port, log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"))
-
-
 # Command groups owned by their packages' CLI modules.
 access_cli.register(app)
 consent_cli.register(app)
+serve_cli.register(app)
 scan.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
