@@ -30,7 +30,7 @@ from piguard.catalog import Catalog, Field
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, NotFound, QuotaExceeded, ValidationError
 from piguard.vault.model import Actor, ImportReport, RecordRef
-from piguard.vault.vault import CUSTOMER, TxHook, Vault
+from piguard.vault.vault import CUSTOMER, ORIGINAL_SUFFIX, PI_TYPES_SUFFIX, TxHook, Vault
 
 __all__ = [
     "AccessEvent",
@@ -56,6 +56,21 @@ class RequestContext:
     address: str | None = None
     session: str | None = None
 
+
+#: Kinds of PI the detector finds in notes -> catalog value types that hold the same kind.
+#: A role sees a note's original only if it sees fields of all these types in clear.
+NOTE_PI_TYPES: dict[str, frozenset[str]] = {
+    "person": frozenset({"name"}),
+    "mobile": frozenset({"mobile", "phone"}),
+    "landline": frozenset({"landline", "phone"}),
+    "resident_id": frozenset({"resident_id"}),
+    "bank_card": frozenset({"bank_card"}),
+    "email": frozenset({"email"}),
+    "passport": frozenset({"passport"}),
+    "address": frozenset({"address"}),
+    "uscc": frozenset({"uscc"}),
+    "birth_date": frozenset({"date"}),
+}
 
 T = TypeVar("T")
 
@@ -563,7 +578,18 @@ class Service:
                     f"no requested field may be read for purpose '{ctx.purpose}': {first.rule}", first.rule
                 )
             self._quota_customers(ctx.actor, [ref.customer_id])
-        record = self.vault.read(record_type, record_id, readable)
+        notes = [
+            n
+            for n in readable
+            if fdefs[n].free_text and fdefs[n].keep_original and decisions[n].level == "clear"
+        ]
+        record = self.vault.read(record_type, record_id, readable, originals=bool(notes))
+        for name in notes:
+            shown = self._note_original(ctx, ref, record.values.get(name + PI_TYPES_SUFFIX))
+            original = record.values.get(name + ORIGINAL_SUFFIX)
+            if shown is not None and original is not None:
+                record.values[name] = original
+                decisions[name] = replace(decisions[name], rule=decisions[name].rule + "; " + shown)
         self.recorder.record(
             self._event(
                 ctx,
@@ -577,6 +603,28 @@ class Service:
         return {
             n: FieldView(self._show(d, record.values.get(n)), d.level, d.rule) for n, d in decisions.items()
         }
+
+    def _note_original(self, ctx: RequestContext, ref: RecordRef, found: str | None) -> str | None:
+        """May ``ctx`` see a note as written, PI included? Only if it may see every kind of PI found
+        in it in clear on the customer's own profile; then returns the rule, else None (the note
+        stays masked as stored)."""
+        if not found:
+            return None
+        customer = self.catalog.record_types.get(CUSTOMER)
+        if customer is None:
+            return None
+        owner = RecordRef(ref.customer_id, CUSTOMER, ref.customer_id)
+        for kind in found.split(","):
+            value_types = NOTE_PI_TYPES.get(kind)
+            fields = {n: f for n, f in customer.fields.items() if value_types and f.type in value_types}
+            if not fields:
+                return None
+            # Seeing this kind of PI in clear in at least one profile field (the customer's own
+            # name, say, not necessarily a guardian's) is what allows it in the note.
+            decided = self.decide(ctx, owner, fields)
+            if not any(d.level == "clear" for d in decided.values()):
+                return None
+        return f"original shown: role sees {found.replace(',', ', ')} in clear"
 
     def _in_scope(self, ctx: RequestContext, ref: RecordRef) -> bool:
         try:

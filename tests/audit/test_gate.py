@@ -123,12 +123,8 @@ def test_fail_closed_update_rolls_back(inst: Installation) -> None:
     assert audit.verify().ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Vault.erase destroys the key (key store) before the audited data "
-    "transaction: an audit failure leaves the customer shredded without an entry",
-)
 def test_fail_closed_erase_leaves_the_customer(inst: Installation) -> None:
+    # Needs Vault.erase to write the audit entry before destroying the key.
     audited(inst)
     ref = inst.service.create(CTX, "customer", CANARY)
     disable_audit_table(inst)

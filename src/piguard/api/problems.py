@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from piguard import errors
@@ -24,19 +28,55 @@ STATUS: list[tuple[type[errors.Error], int, str]] = [
 ]
 
 MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://piguard.invalid/problems/"
 
 
-def problem(status: int, title: str, detail: str, code: str, **extra: object) -> JSONResponse:
+class Problem(BaseModel):
+    """An RFC 7807 problem document, as every error response carries it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {MEDIA_TYPE: {}}}
+
+
+#: Error responses every API route may give; merged into each route's OpenAPI entry so that
+#: clients (and schemathesis) know the problem shape of each status.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("Malformed request"),
+    401: _doc("Missing, invalid or expired credentials"),
+    403: _doc("The gate refused"),
+    404: _doc("No such object"),
+    409: _doc("Conflict"),
+    413: _doc("Request body too large"),
+    422: _doc("Invalid input"),
+    429: _doc("Rate limit or quota exceeded (see Retry-After)"),
+    503: _doc("Vault sealed or audit unavailable"),
+}
+
+
+def problem(
+    status: int, title: str, detail: str, code: str, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
     body: dict[str, object] = {
-        "type": f"https://piguard.invalid/problems/{code}",
+        "type": f"{TYPE_BASE}{code}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
     }
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    out = dict(headers or {})
+    if status == 401:
+        out["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=out or None)
 
 
 async def piguard_error(request: Request, exc: Exception) -> JSONResponse:
@@ -61,3 +101,20 @@ async def request_validation_error(request: Request, exc: Exception) -> JSONResp
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem(exc.status_code, str(exc.detail), str(exc.detail), "http")
+
+
+async def rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    """429 with ``Retry-After`` (whole seconds, at least 1) for :class:`~piguard.api.hardening.RateLimited`."""
+    retry = max(1, math.ceil(float(getattr(exc, "retry_after", 1.0))))
+    return problem(
+        429,
+        "Too many requests",
+        "rate limit exceeded: slow down",
+        "rate_limited",
+        headers={"Retry-After": str(retry)},
+    )
+
+
+async def body_too_large(request: Request, exc: Exception) -> JSONResponse:
+    limit = int(getattr(exc, "limit", 0))
+    return problem(413, "Request too large", f"request body larger than {limit} bytes", "too_large")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from typing import Any
 
 from piguard.detect.context import DEFAULT_CUES, CueBook
 from piguard.detect.finding import Finding, MaskResult, Replacement
-from piguard.detect.prefilter import Trigger, compile_triggers
+from piguard.detect.prefilter import Trigger, coarse_lines, compile_triggers
 from piguard.detect.recognizer import ScanContext
-from piguard.detect.recognizers import default_recognizers
+from piguard.detect.recognizers import BUILTIN, default_recognizers
 from piguard.detect.registry import RecognizerRegistry
 from piguard.detect.resolve import resolve
 from piguard.errors import ValidationError
@@ -225,23 +226,25 @@ class Detector:
         trigger = self._trigger(ctx.types)
         if trigger is None:
             return resolve(self.candidates(text, types=ctx.types), self.threshold)
-        search = trigger.search
+        lines = text.split("\n")
+        if all(type(r) in BUILTIN for r in self.registry.recognizers(ctx.types)):
+            data = text.encode("utf-8", "surrogatepass")
+            # The same lines as bytes ("\n" is never part of a UTF-8 sequence).
+            ends = [end - 1 for end in accumulate(len(line) + 1 for line in data.split(b"\n"))]
+            birth = [w.encode() for w in self.cues.words_for("birth_date") if w.isascii()]
+            maybe: Iterable[int] = sorted(coarse_lines(data, ends, birth))
+        else:
+            maybe = range(len(lines))
+        starts = [0, *accumulate(len(line) + 1 for line in lines)]
         found: list[Finding] = []
-        pos, size = 0, len(text)
-        while pos < size:
-            m = search(text, pos)
-            if m is None:
-                break
-            hit = m.start()
-            lo = text.rfind("\n", 0, hit) + 1
-            hi = text.find("\n", hit)
-            if hi < 0:
-                hi = size
-            line = resolve(self.candidates(text[lo:hi], types=ctx.types), self.threshold)
-            if lo:
-                line = [Finding(f.start + lo, f.end + lo, f.type, f.score) for f in line]
-            found.extend(line)
-            pos = hi + 1
+        search = trigger.search
+        for index in maybe:
+            line = lines[index]
+            if search(line) is None:
+                continue
+            here = resolve(self.candidates(line, types=ctx.types), self.threshold)
+            lo = starts[index]
+            found.extend(Finding(f.start + lo, f.end + lo, f.type, f.score) for f in here) if lo else found.extend(here)
         return found
 
     def mask_text(

@@ -551,22 +551,29 @@ class Vault:
     # ------------------------------------------------------------------ erase and keys
 
     def erase(self, customer_id: str, *, hook: TxHook | None = None) -> int:
-        """Crypto-shred a customer: destroy the wrapped DEK, then delete records and index entries.
+        """Crypto-shred a customer: delete records and index entries and destroy the wrapped DEK.
 
-        The key goes first: from that moment every copy of the customer's ciphertexts,
-        including those in backups of the data database, is unreadable.
+        Order matters. Inside the data transaction the records and index rows are deleted and
+        the hook (the audit entry) is written; then, still before that transaction commits,
+        the wrapped DEK is destroyed in the key store. So an audit failure erases nothing
+        (fail closed), and once the key is gone every copy of the customer's ciphertexts,
+        backups of the data database included, is unreadable. Only a failure of the final
+        commit itself could leave a shredded customer whose rows are still present: they are
+        unreadable, and erasing again removes them.
 
         :returns: the number of records deleted.
         :raises NotFound: if the customer is unknown or already erased.
         """
         check_id(customer_id, "customer_id")
-        if not self.keys.destroy(self.tenant, customer_id):
+        if self.keys.get(self.tenant, customer_id) is None:
             raise NotFound("no such customer (unknown or erased)")
-        self._data_keys.forget(self.tenant, customer_id)
         with self.db.transaction() as conn:
             count = self.db.delete_customer(conn, self.tenant, customer_id)
             if hook is not None:
                 hook(conn, [RecordRef(customer_id, CUSTOMER, customer_id)])
+            if not self.keys.destroy(self.tenant, customer_id):
+                raise NotFound("no such customer (erased meanwhile)")
+            self._data_keys.forget(self.tenant, customer_id)
         return count
 
     def rotate_kek(

@@ -22,6 +22,7 @@ from piguard.detect.recognizers.ip import IPv4Recognizer, IPv6Recognizer
 from piguard.detect.recognizers.person import PersonRecognizer
 
 __all__ = [
+    "BUILTIN",
     "AddressRecognizer",
     "BirthDateRecognizer",
     "DigitRunRecognizer",
@@ -34,6 +35,25 @@ __all__ = [
     "UsccRecognizer",
     "default_recognizers",
 ]
+
+
+#: The built-in recognizer classes. Bulk mode's coarse byte-level stage knows
+#: their triggers (see piguard.detect.prefilter.coarse_lines) and is only used
+#: when every wanted recognizer is one of them.
+BUILTIN: frozenset[type[Recognizer]] = frozenset(
+    {
+        AddressRecognizer,
+        BirthDateRecognizer,
+        DigitRunRecognizer,
+        EmailRecognizer,
+        IPv4Recognizer,
+        IPv6Recognizer,
+        LicensePlateRecognizer,
+        PassportRecognizer,
+        PersonRecognizer,
+        UsccRecognizer,
+    }
+)
 
 
 def default_recognizers() -> list[Recognizer]:
