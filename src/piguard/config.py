@@ -54,6 +54,10 @@ class Settings:
     bank_card_checksum: Literal["reject", "warn"] = "reject"
     expected_customers: int = 1_000_000
     bootstrap_token_hash: str | None = None
+    #: Audit entries are kept at least this long (R-AUD-2: never below 184 days).
+    audit_retention_days: int = 184
+    #: ``host:port`` of a syslog collector (RFC 5424 over UDP) that receives every audit entry.
+    audit_syslog: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from piguard.access import AccessControl
+from piguard.audit import AuditLog, Sink, SyslogSink
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
@@ -24,7 +25,7 @@ from piguard.consent import ConsentLedger, identity_key_from
 from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError
-from piguard.service import AccessRecorder, MemoryRecorder, Service
+from piguard.service import AccessRecorder, Service
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -172,6 +173,17 @@ def init_home(
     )
 
 
+def _sinks(settings: Settings, environ: Mapping[str, str]) -> list[Sink]:
+    """Audit sinks from the settings or ``PIGUARD_AUDIT_SYSLOG`` (``host:port``)."""
+    target = environ.get("PIGUARD_AUDIT_SYSLOG") or settings.audit_syslog
+    if not target:
+        return []
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError("audit syslog target must be host:port")
+    return [SyslogSink(host, int(port))]
+
+
 class Installation:
     """An opened home: every part, ready; close it when done."""
 
@@ -207,7 +219,17 @@ class Installation:
             bank_card_checksum=self.settings.bank_card_checksum,
             clock=clock,
         )
-        self.recorder: AccessRecorder = recorder or MemoryRecorder()
+        # The audit trail (R-AUD-1): every gate event is appended, in the data transaction when
+        # there is one. Tests may pass another recorder; the trail still exists for its commands.
+        self.audit = AuditLog(
+            self.db,
+            self.keyring,
+            clock=clock,
+            tenant=self.settings.tenant,
+            sinks=_sinks(self.settings, env),
+            retention_days=self.settings.audit_retention_days,
+        )
+        self.recorder: AccessRecorder = recorder or self.audit
         self.access = AccessControl(
             self.db,
             self.catalog,
@@ -225,9 +247,12 @@ class Installation:
         self.service = Service(
             self.vault, recorder=self.recorder, clock=clock, access=self.access, consent=self.consent
         )
+        # A monitoring rule that fires may freeze the principal at once (seed 001).
+        self.audit.on_freeze = self.access.freeze_principal
 
     def close(self) -> None:
         self.consent.close()
+        self.audit.close()  # writes the shutdown checkpoint
         self.db.dispose()
         self.keys.dispose()
 

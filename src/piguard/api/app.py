@@ -1,7 +1,11 @@
 """The HTTP API (FastAPI). Every route reaches customer data through the gate only.
 
-Authentication here is the bootstrap administrator token until staff accounts land;
-the token is compared to a hash stored in the home's settings.
+Every request is authenticated on its own (``Authorization: Bearer`` with a session token,
+an API key or the bootstrap token; or ``X-API-Key``) through
+:meth:`piguard.access.AccessControl.authenticate`, so a disabled user or a revoked key is
+refused on the very next call. Transport hardening (body limits, rate limits, security
+headers, metrics) lives in :mod:`piguard.api.hardening`; the staff console in
+:mod:`piguard.web`.
 """
 
 from __future__ import annotations
@@ -9,13 +13,18 @@ from __future__ import annotations
 import tempfile
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from piguard import __version__, errors
 from piguard.api import problems
+from piguard.api.hardening import BodyTooLarge, Hardening, Limits, Metrics, RateLimited, RateLimiter
 from piguard.api.routers import capability_routers
 from piguard.installation import Installation
 from piguard.service import RequestContext
@@ -88,14 +97,30 @@ class EraseOut(BaseModel):
     key_destroyed: bool
 
 
-def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
-    """Authenticate the bearer token of this request (checked on every request)."""
+_bearer = HTTPBearer(auto_error=False, description="A session token, an API key or the bootstrap token.")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API client's key.")
+
+
+def current_actor(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+    api_key: Annotated[str | None, Security(_api_key)] = None,
+) -> Actor:
+    """Authenticate this request's credential, then charge the principal's rate-limit bucket.
+
+    :raises AuthenticationFailed: no credential, or one :meth:`AccessControl.authenticate` refuses.
+    :raises RateLimited: the principal is over its request rate (whatever token it uses).
+    """
     inst: Installation = request.app.state.inst
-    if not authorization or not authorization.lower().startswith("bearer "):
+    token = bearer.credentials.strip() if bearer is not None else (api_key or "").strip()
+    if not token:
         raise errors.AuthenticationFailed("missing bearer token")
     # Checked against the database on every request: a disabled user or revoked key is refused
     # on the very next call.
-    return inst.access.authenticate(authorization[7:].strip())
+    actor = inst.access.authenticate(token)
+    limiter: RateLimiter = request.app.state.limiter
+    limiter.charge(f"p:{actor.id}")
+    return actor
 
 
 Who = Annotated[Actor, Depends(current_actor)]
@@ -106,22 +131,71 @@ def context(request: Request, who: Actor, purpose: str) -> RequestContext:
     return RequestContext(who, purpose, client="api", address=client)
 
 
-def create_app(inst: Installation) -> FastAPI:
-    """Build the API over an opened installation."""
+def ready(inst: Installation) -> dict[str, str]:
+    """Check that the parts a request needs answer: the data database and the keyring.
+
+    :raises VaultSealed: no keyring loaded. :raises StorageError: the database does not answer.
+    """
+    checks: dict[str, str] = {}
+    try:
+        with inst.db.read() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver failure means "not ready", reported without its message
+        raise errors.StorageError("data database unavailable") from exc
+    checks["database"] = "ok"
+    if getattr(inst, "keyring", None) is None:
+        raise errors.VaultSealed()
+    checks["keyring"] = "ok"
+    checks["audit"] = "ok" if getattr(inst, "audit", None) is not None else "memory"
+    return checks
+
+
+def create_app(inst: Installation, *, limits: Limits | None = None, console: bool = True) -> FastAPI:
+    """Build the API (and, unless ``console`` is false, the staff console) over an opened installation.
+
+    :param limits: body and rate limits (default: :meth:`Limits.from_env`).
+    """
     app = FastAPI(
         title="piguard API",
         version=__version__,
-        description="Customer personal-information vault: every call passes one enforcement gate.",
+        description=(
+            "Customer personal-information vault: every call passes one enforcement gate. "
+            "Errors are RFC 7807 problems (application/problem+json). Search values travel in "
+            "request bodies, never in URLs."
+        ),
+        # Swagger UI and ReDoc load scripts from a CDN, which the content security policy forbids;
+        # the schema itself is served at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
+        responses=problems.RESPONSES,
     )
     app.add_exception_handler(errors.Error, problems.piguard_error)
     app.add_exception_handler(RequestValidationError, problems.request_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.http_error)
+    app.add_exception_handler(RateLimited, problems.rate_limited)
+    app.add_exception_handler(BodyTooLarge, problems.body_too_large)
+    limits = limits or Limits.from_env()
     app.state.inst = inst
+    app.state.limits = limits
+    app.state.limiter = RateLimiter(limits.rate_per_second, limits.burst)
+    app.state.metrics = Metrics()
+    app.add_middleware(Hardening, limits=limits, limiter=app.state.limiter, metrics=app.state.metrics)
     service = inst.service
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness: the database answers and the keyring is loaded (503 problem otherwise)."""
+        return JSONResponse({"status": "ready", "checks": ready(inst)})
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus metrics: counts by route template and status; never paths, ids or values."""
+        return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/v1/records/{record_type}", status_code=201, response_model=RecordRefOut, tags=["records"])
     def create_record(record_type: str, body: CreateRequest, request: Request, who: Who) -> RecordRefOut:
@@ -223,5 +297,15 @@ def create_app(inst: Installation) -> FastAPI:
         return {"retired": version}
 
     for router in capability_routers(inst, current_actor):
-        app.include_router(router)
+        app.include_router(router, responses=problems.RESPONSES)
+    if console:
+        # Imported here: the console (Jinja2) is an edge of its own that API-only users never load.
+        from piguard.web import mount_console
+
+        mount_console(app, inst)
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/console/", status_code=303)
+
     return app

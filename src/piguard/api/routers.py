@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from piguard.api import access_routes, consent_routes
+from piguard.api import access_routes, audit_routes, consent_routes
 from piguard.installation import Installation
 
 
@@ -20,4 +20,5 @@ def capability_routers(inst: Installation, auth_dependency: Callable[..., Any]) 
     return [
         access_routes.build_router(inst),
         consent_routes.build_router(inst, auth_dependency),
+        audit_routes.build_router(inst, auth_dependency),
     ]

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from piguard.cli import access as access_cli
+from piguard.cli import audit as audit_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
@@ -307,6 +308,7 @@ def demo(
 # Command groups owned by their packages' CLI modules.
 access_cli.register(app)
 consent_cli.register(app)
+audit_cli.register(app)
 serve_cli.register(app)
 scan.register(app)
 

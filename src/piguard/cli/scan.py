@@ -37,6 +37,14 @@ def scan(
         str | None, typer.Option("--database", help="A SQLAlchemy URL; every table is scanned.")
     ] = None,
     sample_rows: Annotated[int, typer.Option(help="Rows read per table (0 = all).")] = 10_000,
+    thorough: Annotated[
+        bool,
+        typer.Option(
+            "--thorough",
+            help="Run the full detector on every line of files (default: bulk mode, which skips "
+            "lines its prefilter shows cannot hold PI).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Report where personal information sits: file or table, column or line, type, count, masked samples."""
@@ -56,7 +64,7 @@ def scan(
         ) as bar:
             if path is not None:
                 task = bar.add_task("files", total=total_bytes(path))
-                findings.extend(scan_path(path, progress=lambda n: bar.advance(task, n)))
+                findings.extend(scan_path(path, progress=lambda n: bar.advance(task, n), thorough=thorough))
             if database is not None:
                 rows = bar.add_task("rows", total=None)
                 findings.extend(

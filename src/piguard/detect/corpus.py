@@ -22,6 +22,7 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from faker import Faker
 from stdnum import luhn
@@ -242,7 +243,9 @@ class _Values:
         return f"{self.rng.randint(1, 99999999)}.{self.digits(2)}元"
 
     def ts(self) -> str:
-        when = self.fake.date_time_between(start_date="-2y")
+        # Fixed bounds: "-2y" is relative to the clock, and two calls a second
+        # apart made the "same seed, same corpus" promise flaky.
+        when = self.fake.date_time_between(start_date=datetime(2024, 1, 1), end_date=datetime(2026, 1, 1))
         return when.strftime(self.rng.choice(("%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y年%m月%d日")))
 
     def code(self) -> str:

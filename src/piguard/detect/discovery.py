@@ -14,7 +14,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import os
+import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +44,12 @@ MAX_CHUNK = 1 << 20
 OVERLAP = 64
 #: Masked samples kept per summary row.
 MAX_SAMPLES = 3
+#: How many characters of whole lines bulk mode hands the detector at once: its
+#: byte-level prefilter pays off over many lines.
+BATCH_CHARS = 1 << 20
+# A JSON string (raw newlines are not allowed inside one, so a line holds every
+# string it starts) or a JSON integer outside strings.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|(?<![0-9A-Za-z_.])-?[0-9]+(?![0-9A-Za-z_.])')
 
 Progress = Callable[[int], None]
 
@@ -48,7 +57,9 @@ Progress = Callable[[int], None]
 @dataclass(frozen=True, slots=True)
 class FileFinding:
     """One PI value in a file. ``line`` is 1-based; offsets are characters within the line
-    (for xlsx: the row number, and offsets within the cell)."""
+    (for xlsx: the row number, and offsets within the cell; for a JSON string
+    written with escapes such as ``\\u5f20``: offsets within the decoded string,
+    and ``column`` is ``decoded@N``, N the string's offset in the line)."""
 
     path: str
     line: int
@@ -155,6 +166,7 @@ def scan_path(
     *,
     detector: Detector | None = None,
     progress: Progress | None = None,
+    thorough: bool = False,
 ) -> Iterator[FileFinding]:
     """Yield the PI found in a file, or in every supported file under a directory.
 
@@ -166,6 +178,10 @@ def scan_path(
     :param path: a file or directory.
     :param detector: the detector (the shared default when None).
     :param progress: called with the number of bytes just read, for progress bars.
+    :param thorough: run the full detection path on every line. By default the
+        detector's ``bulk`` mode skips lines that no trigger says may hold PI;
+        it reports the same findings on line-based text, faster (see
+        :mod:`piguard.detect.prefilter`).
     :raises NotFound: if ``path`` does not exist.
     :raises ValidationError: if a named file cannot be read (unreadable workbook, permission).
     """
@@ -173,11 +189,12 @@ def scan_path(
     if not root.exists():
         raise NotFound(f"{root}: no such file or directory")
     det = _detector(detector)
+    mode = "default" if thorough else "bulk"
     if root.is_dir():
         for file in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
-            yield from _scan_file(file, det, progress)
+            yield from _scan_file(file, det, progress, mode)
     else:
-        yield from _scan_file(root, det, progress)
+        yield from _scan_file(root, det, progress, mode)
 
 
 def total_bytes(path: str | os.PathLike[str]) -> int:
@@ -188,14 +205,17 @@ def total_bytes(path: str | os.PathLike[str]) -> int:
     return root.stat().st_size if root.exists() else 0
 
 
-def _scan_file(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+def _scan_file(file: Path, det: Detector, progress: Progress | None, mode: str) -> Iterator[FileFinding]:
+    suffix = file.suffix.lower()
     try:
-        if file.suffix.lower() == ".xlsx":
-            yield from _scan_xlsx(file, det, progress)
-        elif file.suffix.lower() == ".csv":
-            yield from _scan_csv(file, det, progress)
+        if suffix == ".xlsx":
+            yield from _scan_xlsx(file, det, progress, mode)
+        elif suffix == ".csv":
+            yield from _scan_csv(file, det, progress, mode)
+        elif suffix in (".json", ".jsonl"):
+            yield from _scan_json(file, det, progress, mode)
         else:
-            yield from _scan_text(file, det, progress)
+            yield from _scan_text(file, det, progress, mode)
     except OSError as exc:
         raise ValidationError(f"{file}: cannot read ({exc.strerror or type(exc).__name__})") from None
 
@@ -243,9 +263,16 @@ def _lines(file: Path, progress: Progress | None) -> Iterator[tuple[int, int, st
 
 
 def _findings_in(
-    det: Detector, path: str, number: int, base: int, text: str, skip: int, column: str | None = None
+    det: Detector,
+    path: str,
+    number: int,
+    base: int,
+    text: str,
+    skip: int,
+    column: str | None = None,
+    mode: str = "default",
 ) -> Iterator[FileFinding]:
-    for f in det.detect(text):
+    for f in det.detect(text, mode=mode):
         if f.end <= skip:
             continue  # Already reported from the previous piece of this line.
         value = text[f.start : f.end]
@@ -254,13 +281,71 @@ def _findings_in(
         )
 
 
-def _scan_text(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+def _scan_text(file: Path, det: Detector, progress: Progress | None, mode: str) -> Iterator[FileFinding]:
+    name = str(file)
+    if mode != "bulk":
+        for number, base, text, overlap in _lines(file, progress):
+            yield from _findings_in(det, name, number, base, text, overlap, mode=mode)
+        return
+    # Whole lines are batched so the detector's prefilter sees many at once;
+    # bulk mode treats each line on its own, so joining them changes nothing.
+    batch: list[tuple[int, str]] = []
+    size = 0
+    for number, base, text, overlap in _lines(file, progress):
+        if base or overlap:  # A piece of a long line: scanned on its own.
+            yield from _flush(det, name, batch)
+            batch, size = [], 0
+            yield from _findings_in(det, name, number, base, text, overlap, mode=mode)
+            continue
+        batch.append((number, text))
+        size += len(text) + 1
+        if size >= BATCH_CHARS:
+            yield from _flush(det, name, batch)
+            batch, size = [], 0
+    yield from _flush(det, name, batch)
+
+
+def _flush(det: Detector, name: str, batch: list[tuple[int, str]]) -> Iterator[FileFinding]:
+    if not batch:
+        return
+    joined = "\n".join(text for _, text in batch)
+    starts = [0]
+    for _, text in batch[:-1]:
+        starts.append(starts[-1] + len(text) + 1)
+    for f in det.detect(joined, mode="bulk"):
+        index = bisect_right(starts, f.start) - 1
+        number, text = batch[index]
+        lo = starts[index]
+        masked = mask_value(f.type, joined[f.start : f.end])
+        yield FileFinding(name, number, f.start - lo, f.end - lo, f.type, f.score, None, masked)
+
+
+def _scan_json(file: Path, det: Detector, progress: Progress | None, mode: str) -> Iterator[FileFinding]:
+    # JSON and JSON Lines are scanned string by string (and integer by
+    # integer), decoded, so "\\u5f20\\u4f1f" is read as 张伟. JSON strings cannot
+    # hold a raw line break, so streaming by line keeps files larger than
+    # memory working and every finding keeps its line number.
     name = str(file)
     for number, base, text, overlap in _lines(file, progress):
-        yield from _findings_in(det, name, number, base, text, overlap)
+        for token in _JSON_TOKEN.finditer(text):
+            if token.end() <= overlap:
+                continue  # Seen in the previous piece of this line.
+            raw = token.group()
+            if raw[0] != '"':
+                yield from _findings_in(det, name, number, base + token.start(), raw, 0, mode=mode)
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError:  # A string cut at a piece boundary: read it raw.
+                value = raw[1:]
+            if value == raw[1:-1]:  # No escapes: offsets in the line hold.
+                yield from _findings_in(det, name, number, base + token.start() + 1, value, 0, mode=mode)
+            else:
+                column = f"decoded@{base + token.start()}"
+                yield from _findings_in(det, name, number, 0, value, 0, column, mode=mode)
 
 
-def _scan_csv(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+def _scan_csv(file: Path, det: Detector, progress: Progress | None, mode: str) -> Iterator[FileFinding]:
     # Lines are scanned as text (offsets within the line, as for any file); the
     # header names the column a finding falls in, found by parsing the line.
     name = str(file)
@@ -269,7 +354,7 @@ def _scan_csv(file: Path, det: Detector, progress: Progress | None) -> Iterator[
         if header is None:
             header = next(csv.reader(io.StringIO(text)), [])
         bounds = _field_bounds(text)
-        for f in _findings_in(det, name, number, base, text, overlap):
+        for f in _findings_in(det, name, number, base, text, overlap, mode=mode):
             index = next((i for i, (a, b) in enumerate(bounds) if a <= f.start - base < b), None)
             column = header[index] if index is not None and index < len(header) else None
             yield FileFinding(f.path, f.line, f.start, f.end, f.type, f.score, column, f.masked)
@@ -289,7 +374,7 @@ def _field_bounds(line: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _scan_xlsx(file: Path, det: Detector, progress: Progress | None) -> Iterator[FileFinding]:
+def _scan_xlsx(file: Path, det: Detector, progress: Progress | None, mode: str) -> Iterator[FileFinding]:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
@@ -314,7 +399,7 @@ def _scan_xlsx(file: Path, det: Detector, progress: Progress | None) -> Iterator
                     column = (
                         f"{sheet.title}!{letter} ({title})" if title != letter else f"{sheet.title}!{letter}"
                     )
-                    yield from _findings_in(det, name, number, 0, _cell_text(value), 0, column)
+                    yield from _findings_in(det, name, number, 0, _cell_text(value), 0, column, mode)
     finally:
         book.close()
 

@@ -122,7 +122,7 @@ class Detector:
         self.cues = cues
         self._all = self.registry.supported_types()
         self._contexts: dict[frozenset[str], ScanContext] = {}
-        self._triggers: dict[frozenset[str], re.Pattern[str] | None] = {}
+        self._triggers: dict[frozenset[str], tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
         self.mode = "bulk" if bulk else "default"
 
     @property
@@ -208,7 +208,8 @@ class Detector:
             raise ValidationError("mode must be 'default' or 'bulk'")
         return resolve(self.candidates(text, types=types), self.threshold)
 
-    def _trigger(self, types: frozenset[str]) -> re.Pattern[str] | None:
+    def _trigger(self, types: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+        # (every trigger, only those led by a non-ASCII character), or None.
         if types not in self._triggers:
             triggers: list[Trigger] = []
             for recognizer in self.registry.recognizers(types):
@@ -218,29 +219,34 @@ class Detector:
                     break
                 triggers.extend(own)
             else:
-                self._triggers[types] = compile_triggers(triggers)
+                non_ascii = [("".join(c for c in chars if not c.isascii()), rest) for chars, rest in triggers]
+                self._triggers[types] = (compile_triggers(triggers), compile_triggers(non_ascii))
         return self._triggers[types]
 
     def _detect_bulk(self, text: str, types: Iterable[str] | None) -> list[Finding]:
         ctx = self._context(types)
-        trigger = self._trigger(ctx.types)
-        if trigger is None:
+        triggers = self._trigger(ctx.types)
+        if triggers is None:
             return resolve(self.candidates(text, types=ctx.types), self.threshold)
+        full, non_ascii = triggers
         lines = text.split("\n")
-        if all(type(r) in BUILTIN for r in self.registry.recognizers(ctx.types)):
+        # Line index -> the trigger regex still to try on it. The coarse stage
+        # pays for itself on many lines, not on one short text.
+        maybe: Iterable[tuple[int, re.Pattern[str]]]
+        if len(lines) > 1 and all(type(r) in BUILTIN for r in self.registry.recognizers(ctx.types)):
             data = text.encode("utf-8", "surrogatepass")
             # The same lines as bytes ("\n" is never part of a UTF-8 sequence).
             ends = [end - 1 for end in accumulate(len(line) + 1 for line in data.split(b"\n"))]
             birth = [w.encode() for w in self.cues.words_for("birth_date") if w.isascii()]
-            maybe: Iterable[int] = sorted(coarse_lines(data, ends, birth))
+            ascii_led, other = coarse_lines(data, ends, birth)
+            maybe = sorted([(i, full) for i in ascii_led] + [(i, non_ascii) for i in other], key=lambda p: p[0])
         else:
-            maybe = range(len(lines))
+            maybe = ((i, full) for i in range(len(lines)))
         starts = [0, *accumulate(len(line) + 1 for line in lines)]
         found: list[Finding] = []
-        search = trigger.search
-        for index in maybe:
+        for index, trigger in maybe:
             line = lines[index]
-            if search(line) is None:
+            if trigger.search(line) is None:
                 continue
             here = resolve(self.candidates(line, types=ctx.types), self.threshold)
             lo = starts[index]

@@ -146,8 +146,7 @@ _FOLDED_PATTERNS = (
     # A dotted quad.
     re.compile(rb"0\.0{1,3}\.0{1,3}\.0"),
 )
-# Non-digit triggers on ASCII text: e-mail, IPv6 (compressed or full), and any
-# non-ASCII byte. (ASCII birth cues come from the cue book and
+# Non-digit triggers on ASCII text: e-mail, IPv6 (compressed or full). (ASCII birth cues come from the cue book and
 # are searched in the lowercased bytes.)
 # Latin names ("Zhang Wei", "Mr-Li"), with letters folded to "A"/"a": two
 # literals instead of a class-led pattern that stops at every capital.
@@ -159,13 +158,22 @@ _BYTE_PATTERNS = (
     re.compile(rb"@"),
     re.compile(rb"::"),
     re.compile(rb":[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){5}:"),
-    re.compile(rb"[\x80-\xff]"),
 )
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# Full-width digits, plus and hyphen (U+FF10-FF19, U+FF0B, U+FF0D in UTF-8): an
+# ASCII-led digit trigger may continue with them, which the folded patterns
+# cannot see, so such lines get every trigger.
+_FULLWIDTH = re.compile(rb"\xef\xbc[\x8b\x8d\x90-\x99]")
 
 
-def coarse_lines(data: bytes, line_ends: list[int], lower_needles: Iterable[bytes]) -> set[int]:
+def coarse_lines(
+    data: bytes, line_ends: list[int], lower_needles: Iterable[bytes]
+) -> tuple[set[int], set[int]]:
     """Return the indices of the lines of ``data`` that may hold a trigger.
 
+    :returns: the lines where an ASCII-led trigger may match, and the lines
+        with non-ASCII text (where only the triggers led by a non-ASCII
+        character remain to be tried: the ASCII-led ones were all tried here).
     :param data: UTF-8 text.
     :param line_ends: byte offset of each line's ``\\n`` (or of the end), ascending.
     :param lower_needles: lowercase ASCII words that trigger on their own (birth cues).
@@ -173,7 +181,7 @@ def coarse_lines(data: bytes, line_ends: list[int], lower_needles: Iterable[byte
     found: set[int] = set()
     last = len(line_ends) - 1
 
-    def collect(haystack: bytes, pattern: re.Pattern[bytes]) -> None:
+    def collect(haystack: bytes, pattern: re.Pattern[bytes], found: set[int] = found) -> None:
         m = pattern.search(haystack)
         while m is not None:
             line = bisect_left(line_ends, m.start())
@@ -185,7 +193,7 @@ def coarse_lines(data: bytes, line_ends: list[int], lower_needles: Iterable[byte
     folded = data.translate(_FOLD)
     for pattern in _FOLDED_PATTERNS:
         collect(folded, pattern)
-    for pattern in _BYTE_PATTERNS:
+    for pattern in (*_BYTE_PATTERNS, _FULLWIDTH):
         collect(data, pattern)
     letters = data.translate(_LETTERS)
     for pattern in _LETTER_PATTERNS:
@@ -193,4 +201,6 @@ def coarse_lines(data: bytes, line_ends: list[int], lower_needles: Iterable[byte
     lowered = data.lower()
     for word in lower_needles:
         collect(lowered, re.compile(re.escape(word)))
-    return found
+    non_ascii: set[int] = set()
+    collect(data, _NON_ASCII, non_ascii)
+    return found, non_ascii - found

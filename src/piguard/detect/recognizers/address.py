@@ -22,7 +22,6 @@ from piguard.detect.data import words
 from piguard.detect.prefilter import Trigger
 from piguard.detect.finding import Finding
 from piguard.detect.recognizer import ScanContext, ScanRecognizer
-from piguard.detect.recognizers.digits import DIGITS, RUN_START
 
 __all__ = ["AddressRecognizer"]
 
@@ -58,9 +57,10 @@ class AddressRecognizer(ScanRecognizer):
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
         """A number followed by 号/弄/栋/幢/座, or a letter followed by 座 (every anchor has one)."""
-        # Led by 座 for "b座", not by the letter: letter-led triggers would make
-        # the prefilter stop at every letter of English text.
-        return ((DIGITS, f"{RUN_START}[0-9]{{0,4}}[号弄栋幢座]"), ("座", "(?<=[A-Za-z]座)"))
+        # Led by the CJK character, not by the digit or letter before it: the
+        # prefilter would stop at every digit of a log line and every letter of
+        # English text, and its byte-level stage only knows ASCII-led triggers.
+        return (("号弄栋幢座", "(?<=[0-9].)"), ("座", "(?<=[A-Za-z]座)"))
 
     def scan(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         """Append the addresses in ``text``."""

@@ -1,0 +1,73 @@
+"""The staff console: server-rendered pages (Jinja2, autoescaped), vendored assets, zh/en.
+
+:func:`mount_console` adds it to the API app under ``/console``; none of its routes is
+part of the OpenAPI schema. Every page showing customer data calls the gate
+(:class:`piguard.service.Service`) and nothing below it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from piguard import errors
+from piguard.installation import Installation
+from piguard.web import admin, approvals, auth, customers, oversight
+from piguard.web.core import HERE, PREFIX, Console, CsrfRefused, NeedLogin
+from piguard.web.i18n import translator
+
+__all__ = ["Console", "mount_console"]
+
+#: Default idle timeout; ``PIGUARD_CONSOLE_IDLE_MINUTES`` overrides it.
+IDLE_MINUTES = 15
+
+
+def mount_console(app: FastAPI, inst: Installation, *, idle_timeout: timedelta | None = None) -> Console:
+    """Add the console routes, its static files and its error pages to ``app``."""
+    if idle_timeout is None:
+        idle_timeout = timedelta(minutes=int(os.environ.get("PIGUARD_CONSOLE_IDLE_MINUTES", IDLE_MINUTES)))
+    console = Console(inst, idle_timeout=idle_timeout)
+    router = APIRouter(prefix=PREFIX)
+    for module in (auth, customers, approvals, oversight, admin):
+        module.register(router, console)
+    app.include_router(router, include_in_schema=False)
+    app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    app.state.console = console
+
+    async def need_login(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, NeedLogin)
+        target = PREFIX + "/login" + ("?m=expired" if exc.expired else "")
+        return RedirectResponse(target, status_code=303)
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        t = translator(console.lang(request))
+        return HTMLResponse(
+            f"<!doctype html><title>403</title><p>{t('csrf.refused')}</p>", status_code=403
+        )
+
+    app.add_exception_handler(NeedLogin, need_login)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    _page_errors(app, console)
+    return console
+
+
+def _page_errors(app: FastAPI, console: Console) -> None:
+    """Console pages answer refusals with an HTML page; the API keeps its problem documents."""
+    previous = app.exception_handlers.get(errors.Error)
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(PREFIX + "/") and isinstance(exc, errors.Error):
+            from piguard.web.customers import status_of
+
+            return console.render(
+                request, "error.html", title="common.error", message=str(exc), status=status_of(exc)
+            )
+        assert previous is not None
+        result = previous(request, exc)
+        return await result if hasattr(result, "__await__") else result  # type: ignore[no-any-return]
+
+    app.add_exception_handler(errors.Error, handler)

@@ -1,0 +1,250 @@
+"""The console's shared machinery: sessions, the signed-in staff member, CSRF checks, rendering.
+
+Every page that shows customer data goes through :attr:`Console.service` (the gate), which
+decides and records; the console itself only adds the events the gate cannot see (grant
+requests, audit queries), through the same recorder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.datastructures import FormData
+
+from piguard import errors
+from piguard.access.decision import BOOTSTRAP_ROLE
+from piguard.access.events import AccessEvent
+from piguard.catalog import Role
+from piguard.installation import Installation
+from piguard.service import RequestContext, Service
+from piguard.vault.model import Actor
+from piguard.web import i18n
+from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, ConsoleSession, SessionStore, same
+
+HERE = Path(__file__).resolve().parent
+PREFIX = "/console"
+#: Every console action a role may hold; the bootstrap administrator holds them all.
+ALL_ACTIONS = frozenset({"read", "search", "list", "write", "approve", "audit", "administer", "erase", "export"})
+
+
+class NeedLogin(Exception):
+    """No live console session: the browser goes to the login page (``expired`` says why)."""
+
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+class CsrfRefused(Exception):
+    """A POST without this session's CSRF token, or from another origin."""
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """The signed-in staff member of this request, freshly authenticated."""
+
+    actor: Actor
+    session: ConsoleSession
+    role: Role | None
+    lang: str
+
+    def can(self, action: str) -> bool:
+        if self.actor.role == BOOTSTRAP_ROLE:
+            return True
+        return self.role is not None and action in self.role.actions
+
+    @property
+    def purposes(self) -> list[str]:
+        return sorted(self.role.purposes) if self.role is not None else []
+
+
+class Console:
+    """The console over one installation.
+
+    :param idle_timeout: a session idle this long must sign in again.
+    """
+
+    def __init__(self, inst: Installation, *, idle_timeout: timedelta) -> None:
+        self.inst = inst
+        self.service: Service = inst.service
+        self.access = inst.access
+        self.catalog = inst.catalog
+        self.clock = inst.service.clock
+        self.sessions = SessionStore(self.clock, idle_timeout)
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=True,  # every value is escaped unless a template marks it safe (only our SVG)
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    # ------------------------------------------------------------------ who is asking
+
+    def lang(self, request: Request) -> str:
+        return i18n.pick_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+    def staff(self, request: Request) -> Staff:
+        """The signed-in staff member, re-authenticated and rate-charged on every request.
+
+        :raises NeedLogin: no session, an idle-expired one, or a token the access layer refuses
+            (disabled user, revoked or expired session).
+        """
+        session, expired = self.sessions.get(request.cookies.get(COOKIE))
+        if session is None:
+            raise NeedLogin(expired)
+        try:
+            actor = self.access.authenticate(session.token)
+        except errors.AuthenticationFailed:
+            self.sessions.drop(request.cookies.get(COOKIE))
+            raise NeedLogin(True) from None
+        limiter = getattr(request.app.state, "limiter", None)
+        if limiter is not None:
+            limiter.charge(f"p:{actor.id}")
+        return Staff(actor, session, self.catalog.roles.get(actor.role), self.lang(request))
+
+    def require(self, staff: Staff, *actions: str) -> None:
+        """:raises AccessDenied: the role holds none of ``actions`` (the page is not for it)."""
+        if not any(staff.can(a) for a in actions):
+            raise errors.AccessDenied(f"role '{staff.actor.role}' may not open this page")
+
+    async def posted(self, request: Request) -> FormData:
+        """The form of a POST, after checking its origin and this session's CSRF token.
+
+        :raises CsrfRefused: a missing or wrong token, or a cross-origin request.
+        """
+        self.check_origin(request)
+        form = await request.form()
+        session, _ = self.sessions.get(request.cookies.get(COOKIE))
+        token = form.get("csrf")
+        if session is None:
+            raise NeedLogin(True)
+        if not isinstance(token, str) or not same(token, session.csrf):
+            raise CsrfRefused()
+        return form
+
+    @staticmethod
+    def check_origin(request: Request) -> None:
+        """Refuse a POST whose ``Origin`` names another site (defence in depth beside SameSite)."""
+        origin = request.headers.get("origin")
+        if origin and origin != "null":
+            host = request.headers.get("host", "")
+            if urlsplit(origin).netloc != host:
+                raise CsrfRefused()
+
+    def ctx(self, request: Request, staff: Staff, purpose: str) -> RequestContext:
+        address = request.client.host if request.client else None
+        return RequestContext(staff.actor, purpose, client="console", address=address)
+
+    def note(
+        self,
+        staff: Staff,
+        action: str,
+        *,
+        customer_id: str | None = None,
+        record_type: str | None = None,
+        fields: tuple[str, ...] = (),
+        purpose: str = "",
+        result: str = "ok",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record a console action the gate does not see (names and ids only, never values)."""
+        self.service.recorder.record(
+            AccessEvent(
+                time=self.clock.now(),
+                actor_id=staff.actor.id,
+                role=staff.actor.role,
+                action=action,
+                purpose=purpose,
+                record_type=record_type,
+                customer_id=customer_id,
+                record_id=customer_id if record_type == "customer" else None,
+                fields=fields,
+                decision="allow" if result == "ok" else "deny",
+                rule="console",
+                result=result,
+                client="console",
+                session=staff.actor.session,
+                detail=dict(detail or {}),
+            )
+        )
+
+    # ------------------------------------------------------------------ rendering
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        title: str,
+        staff: Staff | None = None,
+        status: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        """Render ``template``; ``title`` is a message key (titles never carry customer values)."""
+        lang = staff.lang if staff is not None else self.lang(request)
+        t = i18n.translator(lang)
+        page = self.env.get_template(template).render(
+            t=t,
+            lang=lang,
+            other_lang="en" if lang == "zh" else "zh",
+            title=t(title),
+            staff=staff,
+            csrf=staff.session.csrf if staff is not None else "",
+            flashes=staff.session.take_flashes() if staff is not None else [],
+            here=request.url.path,
+            prefix=PREFIX,
+            idle_seconds=int(self.sessions.idle_timeout.total_seconds()),
+            **values,
+        )
+        return HTMLResponse(page, status_code=status)
+
+    def redirect(self, path: str) -> RedirectResponse:
+        return RedirectResponse(PREFIX + path, status_code=303)
+
+    # ------------------------------------------------------------------ cookies
+
+    @staticmethod
+    def secure(request: Request) -> bool:
+        return request.url.scheme == "https"
+
+    def set_session_cookie(self, response: Response, request: Request, value: str) -> None:
+        response.set_cookie(
+            COOKIE,
+            value,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure(request),
+            path=PREFIX,
+        )
+
+    def set_prelogin(self, response: Response, request: Request, token: str) -> None:
+        """Set the login form's CSRF token, double-submitted as a cookie (there is no session yet)."""
+        response.set_cookie(
+            PRELOGIN_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure(request),
+            path=PREFIX,
+            max_age=3600,
+        )
+
+    @staticmethod
+    def prefix_path(path: str) -> str:
+        return PREFIX + path
+
+
+def safe_next(value: str | None) -> str:
+    """A same-site console path to go back to, never an open redirect."""
+    if value and value.startswith(PREFIX + "/") and "//" not in value and "\\" not in value:
+        return value.split("?", 1)[0]
+    return PREFIX + "/"

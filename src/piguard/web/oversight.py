@@ -1,0 +1,167 @@
+"""Oversight pages: the home page, the dashboard, the audit viewer and the alerts list."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from piguard import errors
+from piguard.access.training import LOCAL_TZ
+from piguard.web import charts, i18n, stats
+from piguard.web.core import Console, Staff
+
+PAGE = 100
+
+
+def _date(value: str | None, *, end: bool = False) -> datetime | None:
+    """A ``YYYY-MM-DD`` filter as the start (or the end) of that day in Beijing time."""
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value[:10], "%Y-%m-%d").date()
+    except ValueError:
+        raise errors.ValidationError("use YYYY-MM-DD", "date") from None
+    moment = datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
+    return moment + timedelta(days=1) if end else moment
+
+
+def register(router: APIRouter, console: Console) -> None:
+    """Add the oversight routes."""
+    staff_dep = Depends(console.staff)
+    inst = console.inst
+
+    def audit_log() -> Any:
+        return getattr(inst, "audit", None)
+
+    @router.get("/")
+    def home(request: Request, staff: Staff = staff_dep) -> HTMLResponse:
+        me = console.access.whoami(staff.actor)
+        pending = 0
+        if staff.can("approve") and staff.role is not None:
+            pending = sum(
+                1
+                for g in console.access.list_grants(staff.actor, status="pending")
+                if g["requester_id"] != staff.actor.id and g["requester_role"] in staff.role.can_approve
+            )
+        return console.render(request, "home.html", title="home.title", staff=staff, me=me, pending=pending)
+
+    @router.get("/dashboard")
+    def dashboard(request: Request, staff: Staff = staff_dep) -> HTMLResponse:
+        console.require(staff, "audit", "administer")
+        t = i18n.translator(staff.lang)
+        figs = stats.figures(inst, console.clock.now())
+        return console.render(
+            request,
+            "dashboard.html",
+            title="dash.title",
+            staff=staff,
+            figs=figs,
+            chart_days=charts.bars(figs.per_day, title=t("dash.per_day")),
+            chart_roles=charts.hbars(figs.by_role, title=t("dash.by_role")),
+            chart_denied=charts.bars(figs.denied_per_day, title=t("dash.denied"), colour="#b0412f"),
+            chart_alerts=charts.hbars(figs.alerts, title=t("dash.alerts"), colour="#c08a1e"),
+        )
+
+    @router.get("/audit")
+    def audit(
+        request: Request,
+        customer_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        after: int | None = None,
+        staff: Staff = staff_dep,
+    ) -> HTMLResponse:
+        console.require(staff, "audit")
+        log = audit_log()
+        filters = {
+            "customer_id": (customer_id or "")[:128],
+            "actor": (actor or "")[:64],
+            "action": (action or "")[:64],
+            "since": (since or "")[:10],
+            "until": (until or "")[:10],
+        }
+        entries: list[Any] = []
+        error = None
+        status = 200
+        if log is not None:
+            try:
+                actor_id = filters["actor"] or None
+                if actor_id:
+                    try:
+                        actor_id = str(console.access.principal(actor_id)["id"])
+                    except errors.NotFound:
+                        pass
+                entries = log.query(
+                    customer_id=filters["customer_id"] or None,
+                    actor=actor_id,
+                    action=filters["action"] or None,
+                    since=_date(filters["since"]),
+                    until=_date(filters["until"], end=True),
+                    after_seq=after,
+                    limit=PAGE,
+                )
+                log.note(
+                    staff.actor.id,
+                    staff.actor.role,
+                    "audit_query",
+                    customer_id=filters["customer_id"] or None,
+                    client="console",
+                    address=request.client.host if request.client else None,
+                    session=staff.actor.session,
+                    matches=len(entries),
+                )
+            except errors.Error as exc:
+                error, status = str(exc), 422
+        return console.render(
+            request,
+            "audit.html",
+            title="audit.title",
+            staff=staff,
+            status=status,
+            enabled=log is not None,
+            entries=entries,
+            filters=filters,
+            error=error,
+            next_after=entries[-1].seq if len(entries) == PAGE else None,
+        )
+
+    @router.get("/alerts")
+    def alerts(request: Request, status: str | None = None, staff: Staff = staff_dep) -> HTMLResponse:
+        console.require(staff, "audit")
+        log = audit_log()
+        chosen = status if status in ("open", "acknowledged") else None
+        rows = log.alerts(status=chosen, limit=500) if log is not None else []
+        return console.render(
+            request,
+            "alerts.html",
+            title="alerts.title",
+            staff=staff,
+            enabled=log is not None,
+            alerts=rows,
+            chosen=chosen or "",
+        )
+
+    @router.post("/alerts/{alert_id}/ack")
+    async def ack(alert_id: str, request: Request) -> Response:
+        form = await console.posted(request)
+        return await run_in_threadpool(ack_now, request, alert_id, str(form.get("comment") or "")[:2000])
+
+    def ack_now(request: Request, alert_id: str, comment: str) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "audit")
+        log = audit_log()
+        t = i18n.translator(staff.lang)
+        try:
+            if log is None:
+                raise errors.NotFound("no such alert")
+            log.ack_alert(alert_id[:64], by=staff.actor.id, comment=comment)
+            staff.session.flash("ok", t("alerts.acked"))
+        except errors.Error as exc:
+            staff.session.flash("error", str(exc))
+        return console.redirect("/alerts")
