@@ -228,10 +228,15 @@ class Service:
         """An audit hook that the vault runs inside the data transaction, once per record touched."""
 
         def hook(conn: Connection, refs: Sequence[RecordRef]) -> None:
-            for ref in refs:
-                self.recorder.record(
-                    self._event(ctx, action, ref=ref, fields=fields, rule=rule, detail=detail), conn
-                )
+            events = [
+                self._event(ctx, action, ref=ref, fields=fields, rule=rule, detail=detail) for ref in refs
+            ]
+            many = getattr(self.recorder, "record_many", None)
+            if many is not None:
+                many(events, conn)  # one append for a whole import batch (group commit)
+            else:
+                for event in events:
+                    self.recorder.record(event, conn)
 
         return hook
 
@@ -520,11 +525,19 @@ class Service:
             stream = self.consent.filter_import(
                 stream, ctx.purpose, record_type=record_type, operator=ctx.actor.id
             )
-        report = self.vault.import_rows(record_type, stream, purpose=ctx.purpose, progress=progress)
+        # One entry per stored record, written in the batch's own transaction: no imported row
+        # exists without its audit entry (fail closed), and the import summary follows.
+        report = self.vault.import_rows(
+            record_type,
+            stream,
+            purpose=ctx.purpose,
+            progress=progress,
+            hook=self._hook(ctx, "import", (), rule),
+        )
         self.recorder.record(
             self._event(
                 ctx,
-                "import",
+                "import_summary",
                 record_type=record_type,
                 rule=rule,
                 detail={"accepted": report.accepted, "rejected": len(report.rejected)},

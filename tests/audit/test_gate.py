@@ -199,3 +199,20 @@ def test_canary_values_never_reach_table_exports_or_syslog(inst: Installation, t
     lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
     assert {d["type"] for d in lines} >= {"entry", "checkpoint"}
     assert audit.customer_ref(ref.customer_id) in jsonl.read_text()
+
+
+def test_fail_closed_import_stores_no_row_without_its_entry(inst: Installation) -> None:
+    """R-AUD-1: an import's rows and their audit entries commit together, batch by batch."""
+    audit = audited(inst)
+    rows = [(1, CANARY), (2, {**CANARY, "mobile": "13912345679", "resident_id": "11010519491231002X"})]
+    disable_audit_table(inst)
+    with pytest.raises(AuditFailure):
+        inst.service.import_rows(CTX, "customer", iter(rows))
+    enable_audit_table(inst)
+    assert count_records(inst) == 0
+    report = inst.service.import_rows(CTX, "customer", iter(rows))
+    assert report.accepted == 2
+    entries = [e for e in audit.query() if e.action == "import"]
+    assert sorted(e.customer_ref for e in entries) == sorted(audit.customer_ref(i) for i in report.ids)
+    assert [e.action for e in audit.query()][-1] == "import_summary"
+    assert audit.verify().ok

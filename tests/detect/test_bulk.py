@@ -5,12 +5,12 @@ from __future__ import annotations
 from itertools import accumulate
 
 import pytest
+from tests.detect.test_recognizers import NEGATIVES, POSITIVES
 
 from piguard.detect import Detector, detect
 from piguard.detect.corpus import generate, generate_log
 from piguard.detect.prefilter import coarse_lines
 from piguard.errors import ValidationError
-from tests.detect.test_recognizers import NEGATIVES, POSITIVES
 
 DETECTOR = Detector()
 

@@ -37,7 +37,9 @@ def _plausible_id() -> str:
 
 
 def test_resident_id_matches_validate() -> None:
-    cases = [_plausible_id() for _ in range(20000)] + [_digits(17) + RNG.choice("0123456789X") for _ in range(5000)]
+    cases = [_plausible_id() for _ in range(20000)] + [
+        _digits(17) + RNG.choice("0123456789X") for _ in range(5000)
+    ]
     cases += ["11010519491231002X", "440524188001010014", "11010520000229002X", "11010519000229001X"]
     valid = 0
     for number in cases:
@@ -55,7 +57,9 @@ def test_mobile_matches_validate() -> None:
 
 def test_ipv4_matches_ipaddress() -> None:
     for _ in range(20000):
-        octets = [RNG.choice([str(RNG.randint(0, 299)), f"0{RNG.randint(0, 99)}", "0", "00"]) for _ in range(4)]
+        octets = [
+            RNG.choice([str(RNG.randint(0, 299)), f"0{RNG.randint(0, 99)}", "0", "00"]) for _ in range(4)
+        ]
         value = ".".join(octets)
         try:
             ipaddress.IPv4Address(value)

@@ -64,3 +64,15 @@ def test_mask_json() -> None:
         "text": "手机138****5678",
         "replacements": [{"type": "mobile", "start": 2, "end": 13, "replacement": "138****5678"}],
     }
+
+
+def test_scan_thorough_flag(tmp_path: Path) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("无\n客户张伟来电，手机13812345678\n", encoding="utf-8")
+    outputs = []
+    for extra in ([], ["--thorough"]):
+        result = CliRunner().invoke(_app(), ["scan", str(file), "--json", *extra])
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.stdout)["findings"])
+    assert outputs[0] == outputs[1]
+    assert [f["line"] for f in outputs[0]] == [2, 2]

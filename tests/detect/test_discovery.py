@@ -114,3 +114,38 @@ def test_database_errors_do_not_echo_the_url() -> None:
     with pytest.raises(StorageError) as info:
         list(scan_database("nosuchdriver://user:secret@host/db"))
     assert "secret" not in str(info.value)
+
+
+def test_json_escapes_are_decoded_and_lines_kept(tmp_path: Path) -> None:
+    file = tmp_path / "export.json"
+    escaped = json.dumps({"note": LINE})  # ensure_ascii: 客户 is written \u5ba2\u6237
+    plain = json.dumps({"phone": 13912345678, "mail": "zhang@example.com"})
+    file.write_text(f"[\n{escaped},\n{plain}\n]\n", encoding="utf-8")
+    found = [(f.line, f.column, f.type, f.start, f.end, f.masked) for f in scan_path(file)]
+    note_at = escaped.index('"', len('{"note": ') - 1)
+    assert found == [
+        (2, f"decoded@{note_at}", "person", 2, 4, "张*"),
+        (2, f"decoded@{note_at}", "mobile", 9, 20, "138****5678"),
+        (3, None, "mobile", plain.index("139"), plain.index("139") + 11, "139****5678"),
+        (3, None, "email", plain.index("zhang"), plain.index(".com") + 4, "z***@example.com"),
+    ]
+
+
+def test_jsonl_lines_are_decoded(tmp_path: Path) -> None:
+    file = tmp_path / "events.jsonl"
+    file.write_text(
+        json.dumps({"n": 1}) + "\n" + json.dumps({"note": LINE}) + "\n" + "not json 13812345678\n",
+        encoding="utf-8",
+    )
+    assert [(f.line, f.type) for f in scan_path(file)] == [(2, "person"), (2, "mobile"), (3, "mobile")]
+
+
+def test_bulk_and_thorough_agree_on_files(tmp_path: Path) -> None:
+    from piguard.detect.corpus import generate_log
+
+    file = tmp_path / "app.log"
+    file.write_text(generate_log(3000, seed=4, pi_share=0.05), encoding="utf-8")
+    bulk = [f.as_dict() for f in scan_path(file)]
+    thorough = [f.as_dict() for f in scan_path(file, thorough=True)]
+    assert bulk == thorough
+    assert len(bulk) > 50

@@ -14,7 +14,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["CLAUSE_ENDS", "DEFAULT_CUES", "NUMBER_TYPES", "Cue", "CueBook", "adjust", "caseless", "word_scanner"]
+__all__ = [
+    "CLAUSE_ENDS",
+    "DEFAULT_CUES",
+    "NUMBER_TYPES",
+    "Cue",
+    "CueBook",
+    "adjust",
+    "caseless",
+    "word_scanner",
+]
 
 #: Types whose candidates are digit strings that order numbers, tracking numbers
 #: or amounts can imitate; negative cues only apply to these.

@@ -297,25 +297,30 @@ def generate(count: int, *, seed: int = 42, english_share: float = 0.1) -> list[
     return docs
 
 
+_WEB, _WEB_WARN = "INFO  [http-nio-8080-exec-{thread}] c.e.", "WARN  [http-nio-8080-exec-{thread}] c.e."
+_WEB_ERROR, _WEB_DEBUG = (
+    "ERROR [http-nio-8080-exec-{thread}] c.e.",
+    "DEBUG [http-nio-8080-exec-{thread}] c.e.",
+)
 # Application log lines without PI: the bulk of what discovery reads. They are
 # full of numbers that are not PI (timestamps, durations, order and trace ids).
 _LOG_TEMPLATES = (
-    "INFO  [http-nio-8080-exec-{thread}] c.e.order.OrderService - order {order_no} created in {ms} ms",
+    _WEB + "order.OrderService - order {order_no} created in {ms} ms",
     "DEBUG [pool-3-thread-{thread}] c.e.cache.RedisCache - GET key=session:{hex} hit=true {ms}ms",
-    "WARN  [http-nio-8080-exec-{thread}] c.e.gateway.RateLimiter - throttled route=/api/v2/orders/list qps={ms}",
+    _WEB_WARN + "gateway.RateLimiter - throttled route=/api/v2/orders/list qps={ms}",
     "INFO  [scheduler-{thread}] c.e.stock.SyncJob - 库存同步完成，共处理 {ms} 条记录，耗时 {ms} 毫秒",
-    "ERROR [http-nio-8080-exec-{thread}] c.e.pay.Callback - 支付回调验签失败 trade_no={trade_no} retry={thread}",
+    _WEB_ERROR + "pay.Callback - 支付回调验签失败 trade_no={trade_no} retry={thread}",
     "INFO  [kafka-consumer-{thread}] c.e.mq.Listener - offset={ms}{ms} partition={thread} lag={ms}",
     "DEBUG [main] o.h.SQL - select o.id, o.status from orders o where o.id=? [{order_no}] took {ms}ms",
-    "INFO  [http-nio-8080-exec-{thread}] c.e.ticket.Service - 工单GD{ms}状态更新为已处理 version=1.{thread}.{ms}",
-    "INFO  [http-nio-8080-exec-{thread}] c.e.web.AccessLog - GET /api/v2/items/{ms} 200 {ms}ms trace={hex}",
+    _WEB + "ticket.Service - 工单GD{ms}状态更新为已处理 version=1.{thread}.{ms}",
+    _WEB + "web.AccessLog - GET /api/v2/items/{ms} 200 {ms}ms trace={hex}",
 )
 # Log lines that carry PI, as careless code writes them.
 _LOG_PI_TEMPLATES = (
-    "INFO  [http-nio-8080-exec-{thread}] c.e.user.LoginService - 用户登录成功 mobile={mobile} ip={ip}",
-    "WARN  [http-nio-8080-exec-{thread}] c.e.kyc.Verifier - 实名校验失败 name={name} idNo={id}",
-    "DEBUG [http-nio-8080-exec-{thread}] c.e.pay.CardBinder - bind card={card} for user {email}",
-    "INFO  [http-nio-8080-exec-{thread}] c.e.crm.NoteWriter - note: 客户{name}来电，手机{mobile}，地址{address}。",
+    _WEB + "user.LoginService - 用户登录成功 mobile={mobile} ip={ip}",
+    _WEB_WARN + "kyc.Verifier - 实名校验失败 name={name} idNo={id}",
+    _WEB_DEBUG + "pay.CardBinder - bind card={card} for user {email}",
+    _WEB + "crm.NoteWriter - note: 客户{name}来电，手机{mobile}，地址{address}。",
 )
 
 
@@ -350,7 +355,9 @@ def generate_log(lines: int, *, seed: int = 42, pi_share: float = 0.02) -> str:
     second = 1_700_000_000
     for _ in range(lines):
         second += rng.randint(0, 2)
-        stamp = f"2026-11-{(second // 86400) % 28 + 1:02d} {(second // 3600) % 24:02d}:{(second // 60) % 60:02d}:"
+        stamp = (
+            f"2026-11-{(second // 86400) % 28 + 1:02d} {(second // 3600) % 24:02d}:{(second // 60) % 60:02d}:"
+        )
         stamp += f"{second % 60:02d},{rng.randint(0, 999):03d}"
         pool = _LOG_PI_TEMPLATES if rng.random() < pi_share else _LOG_TEMPLATES
         out.append(f"{stamp} {_render(rng.choice(pool), values).text}")

@@ -7,7 +7,8 @@ findings carry offsets, not values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache, partial
 from itertools import accumulate
 from typing import Any
 
@@ -19,7 +20,7 @@ from piguard.detect.recognizers import BUILTIN, default_recognizers
 from piguard.detect.registry import RecognizerRegistry
 from piguard.detect.resolve import resolve
 from piguard.errors import ValidationError
-from piguard.masking import apply_mask
+from piguard.masking import Operator, get_operator
 
 __all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "MODES", "Detector", "mask_value"]
 
@@ -77,15 +78,29 @@ def mask_value(type_: str, value: str, *, audience: str = "staff") -> str:
     """
     if audience not in AUDIENCES:
         raise ValidationError("audience must be 'staff' or 'customer'")
+    if type_ == "ip" and value.count(".") == 3:
+        octets = value.split(".")
+        return f"{octets[0]}.{octets[1]}.*.*"
+    return _masker(type_, audience)(value)
+
+
+@cache
+def _masker(type_: str, audience: str) -> Callable[[str], str]:
+    # The operator is looked up and its parameters validated once per type and
+    # audience, not per value (what apply_mask does): the same rule, and about
+    # a third of the cost of masking a note.
     rule, params = MASK_RULES.get(type_, ("redact", {}))
     if type_ == "bank_card":
         params = {"audience": audience}
-    elif type_ == "ip" and value.count(".") == 3:
-        octets = value.split(".")
-        return f"{octets[0]}.{octets[1]}.*.*"
     elif type_ == "ip":
-        return apply_mask("redact", value)
-    return apply_mask(rule, value, **params)
+        rule, params = "redact", {}
+    operator = get_operator(rule)
+    operator.validate(params)
+    return partial(_operate, operator, params)
+
+
+def _operate(operator: Operator, params: dict[str, Any], value: str) -> str:
+    return operator.operate(value, params)
 
 
 class Detector:
@@ -239,7 +254,9 @@ class Detector:
             ends = [end - 1 for end in accumulate(len(line) + 1 for line in data.split(b"\n"))]
             birth = [w.encode() for w in self.cues.words_for("birth_date") if w.isascii()]
             ascii_led, other = coarse_lines(data, ends, birth)
-            maybe = sorted([(i, full) for i in ascii_led] + [(i, non_ascii) for i in other], key=lambda p: p[0])
+            maybe = sorted(
+                [(i, full) for i in ascii_led] + [(i, non_ascii) for i in other], key=lambda p: p[0]
+            )
         else:
             maybe = ((i, full) for i in range(len(lines)))
         starts = [0, *accumulate(len(line) + 1 for line in lines)]
@@ -250,7 +267,9 @@ class Detector:
                 continue
             here = resolve(self.candidates(line, types=ctx.types), self.threshold)
             lo = starts[index]
-            found.extend(Finding(f.start + lo, f.end + lo, f.type, f.score) for f in here) if lo else found.extend(here)
+            found.extend(
+                Finding(f.start + lo, f.end + lo, f.type, f.score) for f in here
+            ) if lo else found.extend(here)
         return found
 
     def mask_text(

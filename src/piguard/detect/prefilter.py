@@ -90,8 +90,8 @@ def _factored(alternatives: list[str]) -> str:
     # "ga|gb": inside a digit run one failed test then rejects every digit trigger.
     groups: dict[str, list[str]] = {}
     for rest in alternatives:
-        guard = _GUARD.match(rest)
-        key = guard.group() if guard else ""
+        found = _GUARD.match(rest)
+        key = found.group() if found else ""
         groups.setdefault(key, []).append(rest[len(key) :])
     parts = []
     for guard, rests in groups.items():
@@ -146,13 +146,11 @@ _FOLDED_PATTERNS = (
     # A dotted quad.
     re.compile(rb"0\.0{1,3}\.0{1,3}\.0"),
 )
-# Non-digit triggers on ASCII text: e-mail, IPv6 (compressed or full). (ASCII birth cues come from the cue book and
-# are searched in the lowercased bytes.)
+# Non-digit triggers on ASCII text: e-mail, IPv6 (compressed or full). (ASCII
+# birth cues come from the cue book and are searched in the lowercased bytes.)
 # Latin names ("Zhang Wei", "Mr-Li"), with letters folded to "A"/"a": two
 # literals instead of a class-led pattern that stops at every capital.
-_LETTERS = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", b"A" * 26 + b"a" * 26
-)
+_LETTERS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", b"A" * 26 + b"a" * 26)
 _LETTER_PATTERNS = (re.compile(rb"Aa+ Aa"), re.compile(rb"Aa+-Aa"))
 _BYTE_PATTERNS = (
     re.compile(rb"@"),

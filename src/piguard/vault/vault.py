@@ -348,8 +348,12 @@ class Vault:
         purpose: str,
         batch_size: int = 2000,
         progress: Callable[[int], None] | None = None,
+        hook: TxHook | None = None,
     ) -> ImportReport:
         """Import numbered rows; each row is stored whole or rejected whole.
+
+        ``hook`` runs inside each batch's data transaction with the batch's records (the audit
+        entries of an import commit with the rows they describe).
 
         ``rows`` yields ``(row_number, values)``; a reader that could not decode a row yields a
         ``ValidationError`` in its place and the row is reported as rejected.
@@ -361,14 +365,14 @@ class Vault:
             if not batch:
                 return
             try:
-                refs = self._store([p for _, p in batch], record_type)
+                refs = self._store([p for _, p in batch], record_type, hook=hook)
                 report.accepted += len(refs)
                 report.ids.extend(r.record_id for r in refs)
             except (Conflict, NotFound):
                 # Isolate the offending rows: store one by one so the good rows still land.
                 for number, prep in batch:
                     try:
-                        ref = self._store([prep], record_type)[0]
+                        ref = self._store([prep], record_type, hook=hook)[0]
                         report.accepted += 1
                         report.ids.append(ref.record_id)
                     except Conflict:

@@ -19,8 +19,8 @@ import re
 
 from piguard.detect.context import CueBook
 from piguard.detect.data import words
-from piguard.detect.prefilter import Trigger
 from piguard.detect.finding import Finding
+from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import ScanContext, ScanRecognizer
 
 __all__ = ["AddressRecognizer"]

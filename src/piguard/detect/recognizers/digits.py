@@ -27,7 +27,7 @@ from piguard.detect.recognizers.phone import LandlineKind, MobileKind
 from piguard.detect.recognizers.resident_id import ResidentIdKind
 from piguard.validate import uscc
 
-__all__ = ["DIGITS", "DIGIT_RUN_TRIGGER", "DigitRunRecognizer", "NumberKind"]
+__all__ = ["DIGITS", "DIGIT_RUN_TRIGGERS", "RUN_START", "DigitRunRecognizer", "NumberKind"]
 
 #: ASCII and full-width digits, the first characters of digit triggers.
 DIGITS = "0123456789\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19"
@@ -119,7 +119,7 @@ class DigitRunRecognizer(PatternRecognizer):
         self._by_length = {n: tuple(k for k in self.kinds if n in k.lengths) for n in range(10, 20)}
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
-        """A whole run of 10–19 digits, or a grouping some kind accepts (see DIGIT_RUN_TRIGGER)."""
+        """A whole run of 10–19 digits, or a grouping some kind accepts (see DIGIT_RUN_TRIGGERS)."""
         return DIGIT_RUN_TRIGGERS
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
@@ -171,7 +171,9 @@ class DigitRunRecognizer(PatternRecognizer):
                     continue
                 sizes = tuple(map(len, parts[i : j + 1]))
                 hi = groups[j][1]
-                if self._classify(text, start + lo, start + hi, digits, sizes, ctx, i == 0 and bool(prefix), out):
+                if self._classify(
+                    text, start + lo, start + hi, digits, sizes, ctx, i == 0 and bool(prefix), out
+                ):
                     i = j + 1
                     break
             else:

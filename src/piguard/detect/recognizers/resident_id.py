@@ -44,7 +44,8 @@ class ResidentIdKind:
                 return 0.0
         elif (
             cue is not None
-            and "bank_card" in cue.types and self.type not in cue.types
+            and "bank_card" in cue.types
+            and self.type not in cue.types
             and digits[-1] != "X"
             and luhn_ok(digits)
         ):
