@@ -333,6 +333,14 @@ class Service:
                 f"roles.{role.name}.scope",
             )
 
+    def _read_detail(self, customer_id: str, decisions: Mapping[str, Decision]) -> dict[str, Any]:
+        """What a read event carries besides the fields: their levels and the customer's flags
+        (``minor`` for under-14s), which the audit rules for sensitive subjects watch."""
+        detail: dict[str, Any] = {"levels": {n: d.level for n, d in decisions.items()}}
+        if self._is_minor(customer_id):
+            detail["flags"] = ["minor"]
+        return detail
+
     def _is_minor(self, customer_id: str) -> bool:
         """Under 14 today (R-MIN-1), from the declared birth date or the resident ID; memoised."""
         if customer_id not in self._adult_from:
@@ -610,7 +618,7 @@ class Service:
                 ref=record.ref,
                 fields=readable,
                 rule="; ".join(sorted({f"{n}: {d.rule}" for n, d in decisions.items()})),
-                detail={"levels": {n: d.level for n, d in decisions.items()}},
+                detail=self._read_detail(ref.customer_id, decisions),
             )
         )
         return {

@@ -102,6 +102,10 @@ def test_disabling_takes_effect_on_the_next_request_seed_001(world: World) -> No
     world.access.disable(admin.actor, staff.name, "left the company")
     with pytest.raises(AuthenticationFailed):
         world.access.authenticate(staff.token)
+    # The refused attempt is recorded, so the audit rule for disabled principals can see it.
+    attempt = world.recorder.events[-1]
+    assert (attempt.action, attempt.result, attempt.actor_id) == ("authenticate", "denied", staff.actor.id)
+    assert "disabled" in attempt.rule
     world.clock.advance(timedelta(minutes=1))
     with pytest.raises(AuthenticationFailed, match="disabled"):
         world.access.login(staff.name, staff.password, totp_now(staff.totp_secret, world.clock.now()))

@@ -224,6 +224,9 @@ def test_minors_fields_need_a_grant_even_when_not_sensitive_r_use_2(world: World
     )
     view = world.service.read(world.ctx(cs), "customer", kid, ["membership_level"])["membership_level"]
     assert view.level == "masked" and "minor" in view.rule
+    # The read of a minor is flagged for the audit rule on sensitive subjects; the adult's is not.
+    reads = [e for e in world.recorder.events if e.action == "read"]
+    assert reads[-1].detail.get("flags") == ["minor"] and "flags" not in reads[-2].detail
 
 
 def test_quota_distinct_customers_per_hour_r_use_3(world: World) -> None:

@@ -175,15 +175,28 @@ class AccessControl:
         if row is None:
             raise AuthenticationFailed("invalid token")
         now = self.clock.now()
+        refusal: str | None = None
         # The account's state is reported first: "account disabled" tells a leaver more than "token revoked".
         if row.status != "active":
-            raise AuthenticationFailed(f"account {row.status}: ask an administrator")
-        if row.revoked_at is not None:
-            raise AuthenticationFailed("token revoked")
-        if row.expires_at is not None and row.expires_at <= now:
-            raise AuthenticationFailed("token expired: log in again")
-        if row.role not in self.catalog.roles:
-            raise AuthenticationFailed(f"role '{row.role}' is no longer in the catalog")
+            refusal = f"account {row.status}: ask an administrator"
+        elif row.revoked_at is not None:
+            refusal = "token revoked"
+        elif row.expires_at is not None and row.expires_at <= now:
+            refusal = "token expired: log in again"
+        elif row.role not in self.catalog.roles:
+            refusal = f"role '{row.role}' is no longer in the catalog"
+        if refusal is not None:
+            # A known principal refused is worth an audit entry: a disabled or frozen account still
+            # trying is what the monitoring rule for disabled principals looks for.
+            self._record(
+                None,
+                "authenticate",
+                result="denied",
+                rule=refusal,
+                actor_id=row.pid,
+                detail={"status": row.status, "kind": row.kind},
+            )
+            raise AuthenticationFailed(refusal)
         self.quotas.overrides[row.pid] = (row.customers_per_hour, row.max_results)
         return Actor(row.pid, row.role, row.kind, session=row.id, step_up_at=row.step_up_at, name=row.name)
 
