@@ -1,8 +1,8 @@
 """Property-based API tests from the served OpenAPI document (schemathesis), bounded for CI.
 
 Every operation gets a few generated requests, authenticated as the bootstrap administrator
-(the most privileged caller reaches the most code): no 5xx, and every response — problems
-included — must match the schema. ``PIGUARD_SCHEMATHESIS_EXAMPLES`` raises the budget.
+(the most privileged caller reaches the most code): no 5xx, every status documented, and
+every response — problems included — must match the schema. ``PIGUARD_SCHEMATHESIS_EXAMPLES`` raises the budget.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 
 from piguard.api.app import create_app
@@ -23,7 +24,7 @@ from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = int(os.environ.get("PIGUARD_SCHEMATHESIS_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("PIGUARD_SCHEMATHESIS_EXAMPLES", "10"))
 TOKEN: dict[str, str] = {}
 
 
@@ -59,7 +60,12 @@ def test_api_conforms(api_schema: Any, label: str) -> None:
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     def run(case: Any) -> None:
-        case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN['bootstrap']}"})
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {TOKEN['bootstrap']}"},
+            # The schema cannot say which roles, purposes or grant ids exist, so a schema-valid
+            # request may rightly be refused (422/404/409); every other check stays on.
+            excluded_checks=[checks.positive_data_acceptance],
+        )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

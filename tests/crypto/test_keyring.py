@@ -12,6 +12,7 @@ from piguard.crypto.aead import Suite
 from piguard.crypto.context import dek_aad
 from piguard.crypto.keyring import SECRET_NAMES, Keyring, Passphrase, generate_master_secret
 from piguard.crypto.pkcs11_kek import Pkcs11Config
+from piguard.crypto.signature import VerifyKey
 from piguard.errors import Conflict, CryptoError, KeyProviderError, KeyRetired, UnknownKey
 
 MASTER = bytes(range(32))
@@ -35,7 +36,10 @@ def test_create_and_reopen(keyring_path: Path, clock: FixedClock, suite: Suite) 
     assert {n: again.secret(n) for n in SECRET_NAMES} == secrets
     assert again.kek.unwrap(blob, dek_aad("t", "c")) == b"k" * suite.key_size
     signing = again.audit_signing_key()
-    assert len(signing.public_key().public_bytes_raw()) == 32
+    assert len(signing.public_raw) == 32
+    assert VerifyKey(signing.public_raw).valid(signing.sign(b"checkpoint"), b"checkpoint")
+    assert not VerifyKey(signing.public_raw).valid(signing.sign(b"checkpoint"), b"checkpoinT")
+    assert "hidden" in repr(signing)
     with pytest.raises(UnknownKey):
         again.secret("keyring_mac")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 
 import pytest
 from stdnum.cn import ric
@@ -67,3 +68,24 @@ def test_ipv4_matches_ipaddress() -> None:
         except ValueError:
             expected = False
         assert ipv4_ok(value) == expected, value
+
+
+def test_email_matches_validate() -> None:
+    from piguard.detect.checks import email_candidate_ok
+    from piguard.detect.recognizers.email import EmailRecognizer
+    from piguard.validate import email
+
+    pattern = re.compile(EmailRecognizer.pattern)
+    alphabet = "abcXYZ019._%+-"
+    tested = 0
+    for _ in range(20000):
+        local = RNG.choice("aZ0") + "".join(RNG.choice(alphabet) for _ in range(RNG.randint(0, 70)))
+        labels = ["".join(RNG.choice("ab9-") for _ in range(RNG.randint(1, 70))) for _ in range(RNG.randint(1, 4))]
+        value = f"{local}@{'.'.join(labels)}.{RNG.choice(['cn', 'com', 'x', 'org'])}"
+        m = pattern.search(value)
+        if m is None:
+            continue
+        tested += 1
+        candidate = m.group()
+        assert email_candidate_ok(candidate) == email.is_valid(candidate), candidate
+    assert tested > 2500

@@ -24,6 +24,9 @@ STATUS: list[tuple[type[errors.Error], int, str]] = [
     (errors.Conflict, 409, "Conflict"),
     (errors.VaultSealed, 503, "Vault sealed"),
     (errors.AuditFailure, 503, "Audit unavailable"),
+    (errors.UnknownKey, 404, "Unknown key"),
+    (errors.KeyRetired, 409, "Key retired"),
+    (errors.KeyProviderError, 503, "Key provider unavailable"),
     (errors.InvalidCiphertext, 500, "Integrity failure"),
 ]
 

@@ -4,9 +4,7 @@ A checkpoint says "the entry at ``seq`` has this chain hash", which, through the
 ``prev_hash`` links, commits to every entry before it. Whoever lacks the signing key
 cannot forge one; whoever has only the public key can check one (exported segments).
 
-**Boundary note:** verifying from raw public-key bytes needs the Ed25519 public-key class;
-that one import of ``cryptography.hazmat`` is confined here and is a candidate to move into
-:mod:`piguard.crypto`.
+The Ed25519 operations themselves live in :mod:`piguard.crypto.signature`.
 """
 
 from __future__ import annotations
@@ -15,10 +13,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from piguard.audit.format import SEP
+from piguard.crypto.signature import SigningKey, VerifyKey
 
 _LABEL: Final = b"piguard-audit-checkpoint/1\x1e"
 #: Kinds of checkpoint: periodic (every N entries / T seconds), shutdown, manual, export,
@@ -75,9 +71,9 @@ def checkpoint_message(tenant: str, seq: int, kind: str, time: str, entry_hash: 
 class Signer:
     """Signs checkpoints with the installation's audit key."""
 
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, private_key: SigningKey) -> None:
         self._key = private_key
-        self.public_raw: bytes = private_key.public_key().public_bytes_raw()
+        self.public_raw: bytes = private_key.public_raw
         self.key_id = key_id_of(self.public_raw)
         self.verifier = Verifier(self.public_raw)
 
@@ -98,9 +94,7 @@ class Verifier:
     """
 
     def __init__(self, public_raw: bytes) -> None:
-        if len(public_raw) != 32:
-            raise ValueError("an Ed25519 public key is 32 bytes")
-        self._key = Ed25519PublicKey.from_public_bytes(public_raw)
+        self._key = VerifyKey(public_raw)
         self.public_raw = public_raw
         self.key_id = key_id_of(public_raw)
 
@@ -108,8 +102,4 @@ class Verifier:
         """The checkpoint names this key and its signature is good."""
         if checkpoint.key_id != self.key_id:
             return False
-        try:
-            self._key.verify(checkpoint.signature, checkpoint.message())
-        except InvalidSignature:
-            return False
-        return True
+        return self._key.valid(checkpoint.signature, checkpoint.message())

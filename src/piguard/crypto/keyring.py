@@ -36,8 +36,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.aead import Sealer, Suite
 from piguard.crypto.context import pack, secret_aad
@@ -52,6 +50,7 @@ from piguard.crypto.master import (
     load_master_secret,
 )
 from piguard.crypto.pkcs11_kek import PIN_ENV, Pkcs11Config, Pkcs11Kek
+from piguard.crypto.signature import SigningKey
 from piguard.errors import ConfigError, Conflict, CryptoError, InvalidCiphertext, KeyProviderError, UnknownKey
 
 # Re-exported so callers can build and open keyrings from one module.
@@ -352,9 +351,9 @@ class Keyring:
             raise UnknownKey(f"no installation secret named {name!r}")
         return self._secrets[name]
 
-    def audit_signing_key(self) -> Ed25519PrivateKey:
+    def audit_signing_key(self) -> SigningKey:
         """The Ed25519 key that signs audit checkpoints (from the ``audit_signing`` seed)."""
-        return Ed25519PrivateKey.from_private_bytes(self._secrets["audit_signing"])
+        return SigningKey(self._secrets["audit_signing"])
 
     def rotate_kek(self) -> int:
         """Add a KEK version, make it current, rewrap the secrets and save.

@@ -20,9 +20,9 @@ import time
 from datetime import date
 from operator import mul
 
-from piguard.validate import mobile, resident_id
+from piguard.validate import email, mobile, resident_id
 
-__all__ = ["ipv4_ok", "luhn_ok", "mobile_ok", "resident_id_18_ok"]
+__all__ = ["email_candidate_ok", "ipv4_ok", "luhn_ok", "mobile_ok", "resident_id_18_ok"]
 
 # Luhn doubles every second digit from the right; a doubled digit d contributes
 # the digit sum of 2d, which this table gives directly.
@@ -95,3 +95,16 @@ def ipv4_ok(value: str) -> bool:
         if len(octet) > 1 and (octet[0] == "0" or int(octet) > 255):
             return False
     return True
+
+
+def email_candidate_ok(value: str) -> bool:
+    """Return whether a match of the e-mail recognizer's pattern is a valid address.
+
+    Same rule as :func:`piguard.validate.email.is_valid` for such matches: the
+    pattern already gives an ASCII local part of at most 64 characters starting
+    with a letter or digit, letter-digit-hyphen labels and an alphabetic
+    top-level label; what is left is the total length and the dot-atom rule
+    (no empty atom: no ".." and no "." before "@").
+    """
+    local = value[: value.index("@")]
+    return len(value) <= email.MAX_LENGTH and ".." not in local and not local.endswith(".")

@@ -2,6 +2,34 @@
 
 **Invariant:** the engine never reads the vault and never mutates its input;
 findings carry offsets, not values.
+
+Where the time goes (default path, every type, the generated corpus: 3,000
+notes of ~180 bytes, ~5 findings each; CPU time per note, best of 7, cProfile
+and ``time.process_time`` on the shared 2-core machine, 2026-11-22)::
+
+    total detect + validate + resolve          ~40 µs   (~4.5 MB/s; was ~100 µs)
+      island scan (_ISLAND, C speed)            ~2 µs
+      combined regex in islands (guarded)       ~4 µs
+      verifying ~3.5 pattern candidates        ~17 µs   digit runs ~9.5 (grouped or
+                                                        prefixed runs ~7 µs each, landlines
+                                                        ~11 µs in validate.landline),
+                                                        e-mail ~1, USCC ~1 (stdnum)
+      names (PersonRecognizer)                  ~6 µs   two cue-led regex passes ~2.3,
+                                                        Latin capitalised runs ~1
+      addresses                                 ~2 µs
+      resolve + call overhead                   ~4 µs
+
+What made it 2.5x faster: findings as named tuples; fast checksums on the
+extracted digits (checks.py: Luhn 0.5 µs vs 3 µs, MOD 11-2 + date); the
+context cue looked up only after the structural checks pass, first as "which
+cue word ends right here" (dict keyed by the last two characters) and only
+then by scanning the window; cue and name regexes led by a character class
+(context.word_scanner) so re skips non-candidates in C; bare digit runs
+dispatched to the digit recognizer without running the combined regex;
+islands split at spaces between words and letters-only words skipped; the
+combined regex guarded by a one-test token-start check. What is left is
+Python per candidate (~2-4 µs each: slicing, a few calls, the Finding), which
+is why the pure-Python default path stays near 4.5 MB/s, short of the 8 MB/s goal.
 """
 
 from __future__ import annotations
@@ -164,6 +192,7 @@ class Detector:
         regex = scanner.regex
         if regex is not None:
             by_group = scanner.by_group
+            verifiers = {name: r.verify for name, r in by_group.items()}
             # With every recognizer anchored at token starts, the guarded regex
             # rejects the other positions with one test instead of one per
             # fragment (2x faster on log lines and English text).
@@ -190,13 +219,13 @@ class Detector:
                     # character, just before the island, is tried on its own.
                     m = regex.match(text, lo - 1, hi)
                     if m is not None:
-                        by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
+                        verifiers[m.lastgroup](text, *m.span(), ctx, out)  # type: ignore[index]
                         lo = m.end()
                 elif lo and not guarded:
                     lo -= 1  # A plate may start one character before the island.
                 # Look-behinds still see the text before ``lo``: pos does not cut it off.
                 for m in finditer(text, lo, hi):
-                    by_group[m.lastgroup].verify(text, m.start(), m.end(), ctx, out)  # type: ignore[index]
+                    verifiers[m.lastgroup](text, *m.span(), ctx, out)  # type: ignore[index]
         for recognizer in scanner.scanners:
             recognizer.scan(text, ctx, out)
         if len(ctx.types) == len(self._all):

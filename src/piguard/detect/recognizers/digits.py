@@ -16,6 +16,7 @@ unless its cue says card (``卡号``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 from piguard.detect.context import Cue, CueBook, adjust
@@ -83,6 +84,13 @@ class NumberKind(Protocol):
         ...
 
 
+_Step = tuple[
+    str,
+    Callable[[str, tuple[int, ...], bool], float],
+    Callable[[float, str, "Cue | None"], float],
+]
+
+
 class _UsccDigitsKind:
     """An all-digit unified social credit code; only with a cue (it looks like anything)."""
 
@@ -117,6 +125,7 @@ class DigitRunRecognizer(PatternRecognizer):
         # Digit count -> the kinds that accept it, in order; the wanted-type
         # filter is applied per scan (see _by_length).
         self._by_length = {n: tuple(k for k in self.kinds if n in k.lengths) for n in range(10, 20)}
+        self._plans: dict[frozenset[str], dict[int, tuple[_Step, ...]]] = {}
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
         """A whole run of 10–19 digits, or a grouping some kind accepts (see DIGIT_RUN_TRIGGERS)."""
@@ -179,6 +188,17 @@ class DigitRunRecognizer(PatternRecognizer):
             else:
                 i += 1
 
+    def _plan(self, wanted: frozenset[str]) -> dict[int, tuple[_Step, ...]]:
+        # Digit count -> (type, check, with_cue) of the wanted kinds that accept
+        # it, in order; bound methods looked up once per set of wanted types.
+        plan = self._plans.get(wanted)
+        if plan is None:
+            plan = self._plans[wanted] = {
+                n: tuple((k.type, k.check, k.with_cue) for k in kinds if k.type in wanted)
+                for n, kinds in self._by_length.items()
+            }
+        return plan
+
     def _classify(
         self,
         text: str,
@@ -190,19 +210,16 @@ class DigitRunRecognizer(PatternRecognizer):
         prefixed: bool,
         out: list[Finding],
     ) -> bool:
-        wanted = ctx.types
         cue: Cue | None = None
         looked = False
-        for kind in self._by_length[len(digits)]:
-            if kind.type not in wanted:
-                continue
-            base = kind.check(digits, sizes, prefixed)
+        for type_, check, with_cue in self._plan(ctx.types)[len(digits)]:
+            base = check(digits, sizes, prefixed)
             if base <= 0.0:
                 continue
             if not looked:
                 cue, looked = ctx.cues.nearest(text, lo, ctx.window), True
-            score = kind.with_cue(base, digits, cue)
+            score = with_cue(base, digits, cue)
             if score > 0.0:
-                out.append(Finding(lo, hi, kind.type, score))
+                out.append(Finding(lo, hi, type_, score))
                 return True
         return False

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from piguard.detect.checks import email_candidate_ok
 from piguard.detect.context import CueBook, adjust
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
-from piguard.validate import email
 
 __all__ = ["EmailRecognizer"]
 
@@ -23,7 +23,7 @@ BASE_SCORE = 0.95
 
 
 class EmailRecognizer(PatternRecognizer):
-    """Finds e-mail addresses checked by :func:`piguard.validate.email.is_valid`."""
+    """Finds e-mail addresses valid for :func:`piguard.validate.email.is_valid` (same rule: checks.py)."""
 
     name = "email"
     token_start = True
@@ -36,9 +36,7 @@ class EmailRecognizer(PatternRecognizer):
 
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if the validator accepts it."""
-        value = text[start:end]
-        # A sentence-final dot belongs to the sentence, not the local part.
-        if email.is_valid(value):
+        if email_candidate_ok(text[start:end]):
             out.append(
                 Finding(
                     start,
