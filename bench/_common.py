@@ -107,7 +107,7 @@ def fresh_installation(backend: str, expected: int) -> Iterator[Installation]:
                 env["PIGUARD_DATABASE_URL"] = url
                 home = Path(tmp) / "home"
                 init_home(home, environ=env, expected_customers=expected)
-                inst = Installation(home, environ=env, recorder=_NullRecorder())
+                inst = Installation(home, environ=env)
                 _without_accounts(inst)
                 try:
                     yield inst
@@ -116,7 +116,7 @@ def fresh_installation(backend: str, expected: int) -> Iterator[Installation]:
         else:
             home = Path(tmp) / "home"
             init_home(home, environ=env, expected_customers=expected)
-            inst = Installation(home, environ=env, recorder=_NullRecorder())
+            inst = Installation(home, environ=env)
             _without_accounts(inst)
             try:
                 yield inst
@@ -125,15 +125,9 @@ def fresh_installation(backend: str, expected: int) -> Iterator[Installation]:
 
 
 def _without_accounts(inst: Installation) -> None:
-    """Vault benchmarks measure the vault behind a gate without accounts; bench/gate.py measures the gate."""
-    inst.service = Service(inst.vault, recorder=inst.recorder)
-
-
-class _NullRecorder:
-    """Benchmarks measure the vault, not the in-memory list of events."""
-
-    def record(self, event: object, conn: object = None) -> None:
-        return None
+    """The gate as installed (consent checks, the audit trail) but without accounts, whose costs
+    bench/gate.py measures on its own."""
+    inst.service = Service(inst.vault, recorder=inst.audit, consent=inst.consent)
 
 
 def machine() -> str:

@@ -598,8 +598,7 @@ class ConsentLedger:
         """Append rows (and age states) in one transaction."""
         with self.db.transaction() as conn:
             ids = [sql.insert_record(conn, self.tenant, row) for row in rows]
-            for cid, info in (ages or {}).items():
-                sql.put_age(conn, self.tenant, cid, info, self._now())
+            sql.put_ages(conn, self.tenant, ages or {}, self._now())
             value = sql.bump_watermark(conn, self.tenant)
         self._cache.changed(customer_ids, value)
         return [_record(i, row) for i, row in zip(ids, rows, strict=True)]

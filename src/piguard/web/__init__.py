@@ -37,6 +37,7 @@ def mount_console(app: FastAPI, inst: Installation, *, idle_timeout: timedelta |
     app.include_router(router, include_in_schema=False)
     app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.state.console = console
+    console.router = router
 
     async def need_login(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, NeedLogin)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
@@ -79,6 +79,8 @@ class Console:
         self.catalog = inst.catalog
         self.clock = inst.service.clock
         self.sessions = SessionStore(self.clock, idle_timeout)
+        #: The console's routes (set by :func:`piguard.web.mount_console`), for route audits.
+        self.router: APIRouter | None = None
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=True,  # every value is escaped unless a template marks it safe (only our SVG)

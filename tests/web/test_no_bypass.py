@@ -1,0 +1,115 @@
+"""The console reaches customer data through the gate only (issue 3 §8, for the console).
+
+Every console route is classified; the data routes are exercised and must hand an access
+event to the recorder (here, the audit trail); the console modules never touch the vault.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from fastapi.routing import APIRoute
+
+import piguard.web as web_pkg
+from piguard.web import admin, approvals, auth, core, customers, oversight, session, stats
+from tests.web.conftest import Site, csrf
+from tests.web.test_security import client
+
+#: Console routes showing customer data (or whether a customer matches): each must record.
+DATA_ROUTES = {
+    ("POST", "/console/search"),
+    ("GET", "/console/customers/{customer_id}"),
+    ("GET", "/console/customers/{customer_id}/records/{record_type}/{record_id}"),
+    ("POST", "/console/unmask"),
+}
+#: Routes without customer values: sign-in, forms, accounts, grants, the audit trail (keyed refs).
+OTHER_ROUTES = {
+    ("GET", "/console/login"),
+    ("POST", "/console/login"),
+    ("POST", "/console/logout"),
+    ("GET", "/console/lang/{code}"),
+    ("GET", "/console/search"),
+    ("GET", "/console/"),
+    ("GET", "/console/dashboard"),
+    ("GET", "/console/audit"),
+    ("GET", "/console/alerts"),
+    ("POST", "/console/alerts/{alert_id}/ack"),
+    ("GET", "/console/approvals"),
+    ("POST", "/console/approvals/{grant_id}"),
+    ("GET", "/console/admin/users"),
+    ("POST", "/console/admin/users"),
+    ("POST", "/console/admin/users/{name}/{op}"),
+    ("GET", "/console/admin/roles"),
+    ("GET", "/console/admin/clients"),
+    ("POST", "/console/admin/clients"),
+    ("POST", "/console/admin/clients/{name}/revoke"),
+    ("GET", "/console/admin/training"),
+    ("POST", "/console/admin/training"),
+}
+
+
+def console_routes(app: Any) -> set[tuple[str, str]]:
+    # Included routers are kept lazily in app.routes, so ask the console for its own router.
+    out = set()
+    for route in app.state.console.router.routes:
+        assert isinstance(route, APIRoute)
+        out |= {(m, route.path) for m in route.methods}
+    assert not any(path.startswith("/console") for path in app.openapi()["paths"])
+    return out
+
+
+def test_every_console_route_is_classified(site: Site) -> None:
+    assert console_routes(site.app) == DATA_ROUTES | OTHER_ROUTES
+
+
+def test_data_routes_record_an_event(site: Site) -> None:
+    log = site.inst.audit
+    c = client(site, "finance")
+
+    def recorded(call: Any) -> None:
+        before = log.query(after_seq=0, limit=100_000)
+        response = call()
+        after = log.query(after_seq=0, limit=100_000)
+        assert response.status_code in (200, 303, 403), response.text[:300]
+        assert len(after) > len(before), call
+
+    token = csrf(c.get("/console/search").text)
+    recorded(lambda: c.post("/console/search", data={"csrf": token, "field": "name", "value": "x", "purpose": "service"}))
+    recorded(lambda: c.get(f"/console/customers/{site.customer_id}?purpose=service"))
+    recorded(
+        lambda: c.get(f"/console/customers/{site.customer_id}/records/bank_account/{site.account_id}?purpose=service")
+    )
+    recorded(
+        lambda: c.post(
+            "/console/unmask",
+            data={
+                "csrf": token,
+                "customer_id": site.customer_id,
+                "record_type": "bank_account",
+                "record_id": site.account_id,
+                "purpose": "service",
+                "fields": "bank_account.account_no",
+                "reason": "KYC",
+            },
+            follow_redirects=False,
+        )
+    )
+    # Refusals are recorded too.
+    cs = client(site, "customer_service")
+    recorded(lambda: cs.get(f"/console/customers/{site.customer_id}/records/bank_account/{site.account_id}"))
+
+
+@pytest.mark.parametrize("module", [web_pkg, admin, approvals, auth, core, customers, oversight, session, stats])
+def test_console_never_touches_the_vault(module: object) -> None:
+    source = inspect.getsource(module)  # type: ignore[arg-type]
+    assert ".vault" not in source.replace("piguard.vault.", "")
+    for forbidden in ("import Vault", "piguard.store", "inst.vault", "inst.db", "inst.keys", "keyring"):
+        assert forbidden not in source, (module, forbidden)
