@@ -277,11 +277,10 @@ class Detector:
         # pays for itself on many lines, not on one short text.
         maybe: Iterable[tuple[int, re.Pattern[str]]]
         if len(lines) > 1 and all(type(r) in BUILTIN for r in self.registry.recognizers(ctx.types)):
-            data = text.encode("utf-8", "surrogatepass")
             # The same lines as bytes ("\n" is never part of a UTF-8 sequence).
-            ends = [end - 1 for end in accumulate(len(line) + 1 for line in data.split(b"\n"))]
+            blines = text.encode("utf-8", "surrogatepass").split(b"\n")
             birth = [w.encode() for w in self.cues.words_for("birth_date") if w.isascii()]
-            ascii_led, other = coarse_lines(data, ends, birth)
+            ascii_led, other = coarse_lines(blines, birth)
             maybe = sorted(
                 [(i, full) for i in ascii_led] + [(i, non_ascii) for i in other], key=lambda p: p[0]
             )

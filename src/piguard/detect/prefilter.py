@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
+from itertools import accumulate
 
 __all__ = ["Trigger", "caseless_words", "coarse_lines", "compile_triggers"]
 
@@ -128,36 +129,40 @@ def caseless_words(words: Iterable[str]) -> list[Trigger]:
 # a built-in one (see Detector): a custom recognizer's triggers are unknown here.
 
 _FOLD = bytes.maketrans(b"0123456789 ", b"0000000000-")
-# The built-in digit triggers, rewritten for folded ASCII bytes. Each starts
-# with a literal of two or more bytes, which re finds with a substring search
-# instead of trying a match at every digit:
+# The built-in digit triggers, rewritten for folded ASCII bytes. Each regex
+# starts with a literal of two or more bytes, which re finds with a substring
+# search instead of trying a match at every digit; triggers sharing a literal
+# start share one pass.
 _FOLDED_PATTERNS = (
-    # A whole run of 10-19 digits (an ID may end in X).
-    re.compile(rb"0000000000(?<!00000000000)0{0,9}[Xx]?(?![0-9])"),
-    # Groupings 2-6|4|4, 2-6|7+ (also after "(0755)"), 6-7|4.
-    re.compile(rb"0-0000-0"),
-    re.compile(rb"0-0000000"),
+    re.compile(
+        rb"000000(?:"
+        # A whole run of 10-19 digits (an ID may end in X).
+        rb"0000(?<!00000000000)0{0,9}[Xx]?(?![0-9])"
+        # Grouping 6-7|4.
+        rb"|0?-0000"
+        # A USCC's six-digit block, its two leading code characters and ten after.
+        rb"|(?<=(?<![0-9A-Za-z])[0-9A-Z]{2}000000)[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])"
+        # A passport's seven or eight digits after its series letter(s).
+        rb"|0(?:(?<=[EGDSPegdsp]0000000)|(?<=[EGDSPegdsp][A-Za-z]0000000))0?(?![0-9A-Za-z])"
+        rb")"
+    ),
+    # Groupings 2-6|4|4 and 2-6|7+ (also after "(0755)").
+    re.compile(rb"0-0000(?:-0|000)"),
     re.compile(rb"\)-?0000000"),
-    re.compile(rb"000000-0000"),
-    # A USCC's six-digit block, its two leading code characters and ten after.
-    re.compile(rb"000000(?<=(?<![0-9A-Za-z])[0-9A-Z]{2}000000)[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])"),
-    # A passport's seven or eight digits after its series letter(s).
-    re.compile(rb"0000000(?:(?<=[EGDSPegdsp]0000000)|(?<=[EGDSPegdsp][A-Za-z]0000000))0?(?![0-9A-Za-z])"),
     # A dotted quad.
     re.compile(rb"0\.0{1,3}\.0{1,3}\.0"),
 )
+# Latin names ("Zhang Wei", "Mr-Li"), with letters folded to "A"/"a": a literal
+# start instead of a class-led pattern that stops at every capital.
+_LETTERS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", b"A" * 26 + b"a" * 26)
+_LETTER_PATTERN = re.compile(rb"Aa+[ \-]Aa")
 # Non-digit triggers on ASCII text: e-mail, IPv6 (compressed or full). (ASCII
 # birth cues come from the cue book and are searched in the lowercased bytes.)
-# Latin names ("Zhang Wei", "Mr-Li"), with letters folded to "A"/"a": two
-# literals instead of a class-led pattern that stops at every capital.
-_LETTERS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", b"A" * 26 + b"a" * 26)
-_LETTER_PATTERNS = (re.compile(rb"Aa+ Aa"), re.compile(rb"Aa+-Aa"))
 _BYTE_PATTERNS = (
     re.compile(rb"@"),
     re.compile(rb"::"),
     re.compile(rb":[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){5}:"),
 )
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
 # Full-width digits, plus and hyphen (U+FF10-FF19, U+FF0B, U+FF0D in UTF-8): an
 # ASCII-led digit trigger may continue with them, which the folded patterns
 # cannot see, so such lines get every trigger.
@@ -165,21 +170,22 @@ _FULLWIDTH = re.compile(rb"\xef\xbc[\x8b\x8d\x90-\x99]")
 
 
 def coarse_lines(
-    data: bytes, line_ends: list[int], lower_needles: Iterable[bytes]
+    lines: list[bytes], lower_needles: Iterable[bytes]
 ) -> tuple[set[int], set[int]]:
-    """Return the indices of the lines of ``data`` that may hold a trigger.
+    """Return the indices of the ``lines`` that may hold a trigger.
 
-    :returns: the lines where an ASCII-led trigger may match, and the lines
-        with non-ASCII text (where only the triggers led by a non-ASCII
-        character remain to be tried: the ASCII-led ones were all tried here).
-    :param data: UTF-8 text.
-    :param line_ends: byte offset of each line's ``\\n`` (or of the end), ascending.
+    :param lines: the UTF-8 text split at ``\\n``.
     :param lower_needles: lowercase ASCII words that trigger on their own (birth cues).
+    :returns: the lines where an ASCII-led trigger may match, and the other
+        lines with non-ASCII text (where only the triggers led by a non-ASCII
+        character remain to be tried: the ASCII-led ones were all tried here).
     """
+    data = b"\n".join(lines)
+    line_ends = [end - 1 for end in accumulate(len(line) + 1 for line in lines)]
     found: set[int] = set()
     last = len(line_ends) - 1
 
-    def collect(haystack: bytes, pattern: re.Pattern[bytes], found: set[int] = found) -> None:
+    def collect(haystack: bytes, pattern: re.Pattern[bytes]) -> None:
         m = pattern.search(haystack)
         while m is not None:
             line = bisect_left(line_ends, m.start())
@@ -193,12 +199,10 @@ def coarse_lines(
         collect(folded, pattern)
     for pattern in (*_BYTE_PATTERNS, _FULLWIDTH):
         collect(data, pattern)
-    letters = data.translate(_LETTERS)
-    for pattern in _LETTER_PATTERNS:
-        collect(letters, pattern)
+    collect(data.translate(_LETTERS), _LETTER_PATTERN)
     lowered = data.lower()
     for word in lower_needles:
         collect(lowered, re.compile(re.escape(word)))
-    non_ascii: set[int] = set()
-    collect(data, _NON_ASCII, non_ascii)
+    # bytes.isascii is a C loop: cheaper than a regex search per line.
+    non_ascii = {index for index, line in enumerate(lines) if not line.isascii()}
     return found, non_ascii - found
