@@ -80,7 +80,9 @@ def test_email_matches_validate() -> None:
     tested = 0
     for _ in range(20000):
         local = RNG.choice("aZ0") + "".join(RNG.choice(alphabet) for _ in range(RNG.randint(0, 70)))
-        labels = ["".join(RNG.choice("ab9-") for _ in range(RNG.randint(1, 70))) for _ in range(RNG.randint(1, 4))]
+        labels = [
+            "".join(RNG.choice("ab9-") for _ in range(RNG.randint(1, 70))) for _ in range(RNG.randint(1, 4))
+        ]
         value = f"{local}@{'.'.join(labels)}.{RNG.choice(['cn', 'com', 'x', 'org'])}"
         m = pattern.search(value)
         if m is None:

@@ -25,6 +25,7 @@ __all__ = ["MAX_BODY_BYTES", "build_router"]
 #: Largest request body accepted by the detector routes (1 MiB).
 MAX_BODY_BYTES = 1 << 20
 
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from piguard.api import access_routes, audit_routes, consent_routes
+from piguard.api import access_routes, audit_routes, consent_routes, detect_routes
 from piguard.installation import Installation
 
 
@@ -21,4 +21,5 @@ def capability_routers(inst: Installation, auth_dependency: Callable[..., Any]) 
         access_routes.build_router(inst),
         consent_routes.build_router(inst, auth_dependency),
         audit_routes.build_router(inst, auth_dependency),
+        detect_routes.build_router(inst, auth_dependency),
     ]

@@ -10,12 +10,33 @@ import typer
 
 from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from
+from piguard.errors import ConfigError
 from piguard.installation import Installation
 
 HomeOpt = Annotated[
     Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def tls_files(home: Path, tls: bool, cert: Path | None, key: Path | None, host: str) -> tuple[Path, Path] | None:
+    """The certificate and key to serve with, or None for plain HTTP.
+
+    :raises ConfigError: only one of ``--cert``/``--key``, or a file that does not exist.
+    """
+    if (cert is None) != (key is None):
+        raise ConfigError("give both --cert and --key")
+    if cert is not None and key is not None:
+        for path in (cert, key):
+            if not path.is_file():
+                raise ConfigError(f"{path} does not exist")
+        return cert, key
+    if not tls:
+        return None
+    from piguard.crypto.devcert import ensure_dev_certificate
+
+    extra = [host] if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::") else []  # noqa: S104
+    return ensure_dev_certificate(home / "tls", extra)
 
 
 def register(app: typer.Typer) -> None:
@@ -25,21 +46,38 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port.")] = 8700,
+        tls: Annotated[
+            bool, typer.Option("--tls", help="HTTPS with a generated development certificate (in <home>/tls).")
+        ] = False,
+        cert: Annotated[Path | None, typer.Option("--cert", help="PEM certificate (chain) for HTTPS.")] = None,
+        key: Annotated[Path | None, typer.Option("--key", help="PEM private key for HTTPS.")] = None,
         home: HomeOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Start the HTTP API (and console) server."""
+        """Start the HTTP API and the staff console (at /console)."""
         import uvicorn
 
         from piguard.api.app import create_app
 
         with reporting(as_json):
-            inst = Installation(home_from(home))
+            where = home_from(home)
+            files = tls_files(where, tls, cert, key, host)
+            inst = Installation(where)
             api = create_app(inst)
-            emit(
-                {"url": f"http://{host}:{port}", "docs": f"http://{host}:{port}/docs"},
-                as_json,
-                lambda: stdout.print(f"serving on http://{host}:{port} (OpenAPI at /docs)"),
+            scheme = "https" if files else "http"
+            base = f"{scheme}://{host}:{port}"
+            info: dict[str, object] = {"url": base, "console": f"{base}/console/", "openapi": f"{base}/openapi.json"}
+            if files:
+                info["certificate"] = str(files[0])
+            emit(info, as_json, lambda: stdout.print(f"serving on {base} (console at /console/, schema at /openapi.json)"))
+            # Access logs show method and path only; paths never carry customer values (ids only),
+            # and search values travel in bodies.
+            uvicorn.run(
+                api,
+                host=host,
+                port=port,
+                log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"),
+                ssl_certfile=str(files[0]) if files else None,
+                ssl_keyfile=str(files[1]) if files else None,
+                server_header=False,
             )
-            # Access logs show method and path only; paths never carry customer values (ids only).
-            uvicorn.run(api, host=host, port=port, log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"))

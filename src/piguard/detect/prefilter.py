@@ -135,9 +135,11 @@ _FOLD = bytes.maketrans(b"0123456789 ", b"0000000000-")
 # start share one pass.
 _FOLDED_PATTERNS = (
     re.compile(
-        rb"000000(?:"
+        # Every branch starts at most two digits into a run: inside the long
+        # runs of order and trade numbers one look-behind turns them all away.
+        rb"000000(?<!000000000)(?:"
         # A whole run of 10-19 digits (an ID may end in X).
-        rb"0000(?<!00000000000)0{0,9}[Xx]?(?![0-9])"
+        rb"0000(?<!00000000000)(?<![A-Za-z.@_]0000000000)0{0,9}[Xx]?(?![0-9])"
         # Grouping 6-7|4.
         rb"|0?-0000"
         # A USCC's six-digit block, its two leading code characters and ten after.
@@ -169,9 +171,7 @@ _BYTE_PATTERNS = (
 _FULLWIDTH = re.compile(rb"\xef\xbc[\x8b\x8d\x90-\x99]")
 
 
-def coarse_lines(
-    lines: list[bytes], lower_needles: Iterable[bytes]
-) -> tuple[set[int], set[int]]:
+def coarse_lines(lines: list[bytes], lower_needles: Iterable[bytes]) -> tuple[set[int], set[int]]:
     """Return the indices of the ``lines`` that may hold a trigger.
 
     :param lines: the UTF-8 text split at ``\\n``.

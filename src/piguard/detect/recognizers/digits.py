@@ -46,6 +46,9 @@ _PATTERN = (
 #: a digit". re factors this shared look-behind out of the alternation, so inside
 #: a run one test turns every digit trigger away.
 RUN_START = "(?<![0-9\uff10-\uff19].)"
+# The digit-run pattern's own rule: no letter, ".", "@" or "_" before a run
+# (hex trace ids are full of digit runs glued to letters).
+_NOT_AFTER = "(?<![A-Za-z.@_].)"
 #: Bulk-mode triggers of the digit-run kinds, each from the first digit of a
 #: group: every span a kind accepts starts with one. Either a whole run of 10–19
 #: digits (an ID may end in X), or a grouping: 2-6|4|4 (mobile 3-4-4, cards
@@ -53,9 +56,9 @@ RUN_START = "(?<![0-9\uff10-\uff19].)"
 #: 7-4, IDs 6-6-3), or a parenthesised area code. Timestamps (4-2-2 2:2:2),
 #: amounts and 20-digit order numbers match none of them.
 DIGIT_RUN_TRIGGERS: tuple[Trigger, ...] = (
-    (DIGITS, rf"{RUN_START}{_D}{{9,18}}[Xx]?(?!{_D})"),
-    (DIGITS, rf"{RUN_START}{_D}{{1,5}}{_SEP}(?:{_D}{{4}}{_SEP}{_D}{{4}}|{_D}{{7}})"),
-    (DIGITS, rf"{RUN_START}{_D}{{5,6}}{_SEP}{_D}{{4}}"),
+    (DIGITS, rf"{RUN_START}{_NOT_AFTER}{_D}{{9,18}}[Xx]?(?!{_D})"),
+    (DIGITS, rf"{RUN_START}{_NOT_AFTER}{_D}{{1,5}}{_SEP}(?:{_D}{{4}}{_SEP}{_D}{{4}}|{_D}{{7}})"),
+    (DIGITS, rf"{RUN_START}{_NOT_AFTER}{_D}{{5,6}}{_SEP}{_D}{{4}}"),
     (")", rf"{_SEP}?{_D}{{7}}"),
 )
 _PREFIX = re.compile(r"(?:\+|00)86[ \-]?")

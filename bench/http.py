@@ -1,0 +1,193 @@
+"""The HTTP read path (gate, decrypt, mask, audit) on loopback, at fixed offered loads.
+
+A real ``piguard serve`` process answers; a separate load-generator process sends an open-loop
+schedule (request i is due at t0 + i/rate, whether or not earlier answers came back) over
+keep-alive connections, and latency is measured from each request's *due* time, so a stalled
+server is not hidden (no coordinated omission). Target: ``GET /v1/records/customer/{id}`` as a
+trained customer-service user (masked name, mobile, ID, email, address; one audit entry each),
+against ``GET /healthz`` on the same server as the framework floor, in the same run.
+Goal (issue 6): p99 < 20 ms at 500 requests/s on SQLite. Loopback only; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import finish, parser, synthetic_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+FIELDS = "name,mobile,resident_id,email,address"
+
+
+# ---------------------------------------------------------------------- load generator (own process)
+
+
+async def _worker(
+    host: str, port: int, queue: asyncio.Queue[tuple[float, bytes] | None], out: list[tuple[float, int]]
+) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            due, request = item
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            out.append((time.perf_counter() - due, status))
+    finally:
+        writer.close()
+
+
+async def _drive(host: str, port: int, paths: list[str], token: str, rate: float, seconds: float) -> dict[str, Any]:
+    total = int(rate * seconds)
+    queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+    out: list[tuple[float, int]] = []
+    connections = 64  # enough in-flight requests for the schedule; each is keep-alive
+    workers = [asyncio.create_task(_worker(host, port, queue, out)) for _ in range(connections)]
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    start = time.perf_counter() + 0.05
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        path = paths[i % len(paths)]
+        queue.put_nowait((due, f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n".encode()))
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.wait_for(asyncio.gather(*workers), timeout=seconds + 60)
+    elapsed = time.perf_counter() - start
+    lat = sorted(s for s, _ in out)
+    errors = sum(1 for _, status in out if status != 200)
+    statuses: dict[str, int] = {}
+    for _, status in out:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+
+    def pct(q: float) -> float:
+        return round(lat[min(len(lat) - 1, int(q / 100 * len(lat)))] * 1000, 2) if lat else 0.0
+
+    return {
+        "offered_rps": rate,
+        "achieved_rps": round(len(out) / elapsed, 1),
+        "requests": len(out),
+        "non_200": errors,
+        "statuses": statuses,
+        "p50_ms": pct(50),
+        "p99_ms": pct(99),
+        "max_ms": round(lat[-1] * 1000, 2) if lat else 0.0,
+    }
+
+
+def _generator(conn: Any, host: str, port: int, paths: list[str], token: str, rate: float, seconds: float) -> None:
+    conn.send(asyncio.run(_drive(host, port, paths, token, rate, seconds)))
+
+
+def offered(host: str, port: int, paths: list[str], token: str, rate: float, seconds: float) -> dict[str, Any]:
+    """Run one fixed-rate phase in a separate process (so the generator never shares the server's GIL)."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_generator, args=(child, host, port, paths, token, rate, seconds))
+    proc.start()
+    result: dict[str, Any] = parent.recv()
+    proc.join(timeout=30)
+    return result
+
+
+# ---------------------------------------------------------------------- setup
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(home: Path, customers: int) -> tuple[list[str], str]:
+    """A home with ``customers`` customers and a trained customer-service user; returns ids and a token."""
+    sys.path.insert(0, str(ROOT / "src"))
+    import pyotp
+
+    from piguard.installation import Installation, init_home
+    from piguard.service import RequestContext
+    from piguard.vault.model import Actor
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIGUARD_")}
+    init_home(home, environ=env, expected_customers=max(customers, 1000))
+    with Installation(home, environ=env) as inst:
+        boot = Actor("bootstrap", "bootstrap-admin", "staff", name="bootstrap")
+        rows = synthetic_rows(customers)
+        report = inst.service.import_rows(
+            RequestContext(boot, "service", client="bench"), "customer", ((i + 1, r) for i, r in enumerate(rows))
+        )
+        user = inst.access.add_user(boot, "bench", "customer_service", customers_per_hour=10**9, max_results=10**6)
+        today = inst.access.training.today()
+        inst.access.record_training(boot, "bench", kind="agreement", course="NDA", completed_on=today)
+        inst.access.record_training(boot, "bench", kind="course", course="PIPL", completed_on=today, score=100)
+        login = inst.access.login("bench", user["password"], pyotp.TOTP(user["totp_secret"]).now())
+        return report.ids, login.token
+
+
+def main() -> None:
+    args = parser(__doc__ or "").parse_args()
+    customers = 2_000 if args.quick else 20_000
+    seconds = 4.0 if args.quick else 15.0
+    rates = [100.0, 300.0, 500.0]
+    figures: dict[str, Any] = {"bench": "http", "backend": "sqlite", "customers": customers, "seconds_per_load": seconds}
+    with tempfile.TemporaryDirectory(prefix="piguard-bench-http-") as tmp:
+        home = Path(tmp) / "home"
+        ids, token = prepare(home, customers)
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PIGUARD_")}
+        # The limiter is off so the bench measures the read path, not the (deliberate) throttling.
+        env.update(PIGUARD_HOME=str(home), PIGUARD_LOG_LEVEL="warning", PIGUARD_RATE_LIMIT="0")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "piguard.cli.main", "serve", "--port", str(port)],
+            env={**env, "PYTHONPATH": str(ROOT / "src")},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(300):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            rng = random.Random(5)
+            read_paths = [
+                f"/v1/records/customer/{ids[rng.randrange(len(ids))]}?purpose=service&fields={FIELDS}"
+                for _ in range(5000)
+            ]
+            offered("127.0.0.1", port, read_paths[:200], token, 100.0, 1.0)  # warm-up
+            figures["healthz"] = [offered("127.0.0.1", port, ["/healthz"], "", r, seconds) for r in rates]
+            figures["read"] = [offered("127.0.0.1", port, read_paths, token, r, seconds) for r in rates]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    at500 = figures["read"][-1]
+    figures["goal_p99_ms_at_500"] = 20.0
+    figures["goal_met"] = at500["p99_ms"] < 20.0 and at500["non_200"] == 0
+    finish(figures)
+
+
+if __name__ == "__main__":
+    main()
