@@ -12,7 +12,6 @@ Goal (issue 6): p99 < 20 ms at 500 requests/s on SQLite. Loopback only; every lo
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing as mp
 import os
 import random
@@ -28,6 +27,11 @@ from _common import finish, parser, synthetic_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = "name,mobile,resident_id,email,address"
+#: Agents reading in parallel. Each reads a working set of PER_AGENT customers: the role's quota
+#: (60 distinct customers an hour) and the mass-access alert (50 in 15 minutes) stay untouched,
+#: as for real staff; the load is many agents, not one agent reading everyone.
+AGENTS = 12
+PER_AGENT = 40
 
 
 # ---------------------------------------------------------------------- load generator (own process)
@@ -42,7 +46,7 @@ async def _worker(
             item = await queue.get()
             if item is None:
                 return
-            due, request = item
+            due, request = item  # a complete request, credentials included
             writer.write(request)
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
@@ -57,21 +61,27 @@ async def _worker(
         writer.close()
 
 
-async def _drive(host: str, port: int, paths: list[str], token: str, rate: float, seconds: float) -> dict[str, Any]:
+async def _drive(
+    host: str, port: int, targets: list[tuple[str, str]], rate: float, seconds: float
+) -> dict[str, Any]:
     total = int(rate * seconds)
     queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
     out: list[tuple[float, int]] = []
     connections = 64  # enough in-flight requests for the schedule; each is keep-alive
     workers = [asyncio.create_task(_worker(host, port, queue, out)) for _ in range(connections)]
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    requests = [
+        f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+        + (f"Authorization: Bearer {token}\r\n" if token else "")
+        + "\r\n"
+        for path, token in targets
+    ]
     start = time.perf_counter() + 0.05
     for i in range(total):
         due = start + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        path = paths[i % len(paths)]
-        queue.put_nowait((due, f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n".encode()))
+        queue.put_nowait((due, requests[i % len(requests)].encode()))
     for _ in workers:
         queue.put_nowait(None)
     await asyncio.wait_for(asyncio.gather(*workers), timeout=seconds + 60)
@@ -97,15 +107,19 @@ async def _drive(host: str, port: int, paths: list[str], token: str, rate: float
     }
 
 
-def _generator(conn: Any, host: str, port: int, paths: list[str], token: str, rate: float, seconds: float) -> None:
-    conn.send(asyncio.run(_drive(host, port, paths, token, rate, seconds)))
+def _generator(
+    conn: Any, host: str, port: int, targets: list[tuple[str, str]], rate: float, seconds: float
+) -> None:
+    conn.send(asyncio.run(_drive(host, port, targets, rate, seconds)))
 
 
-def offered(host: str, port: int, paths: list[str], token: str, rate: float, seconds: float) -> dict[str, Any]:
+def offered(
+    host: str, port: int, targets: list[tuple[str, str]], rate: float, seconds: float
+) -> dict[str, Any]:
     """Run one fixed-rate phase in a separate process (so the generator never shares the server's GIL)."""
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_generator, args=(child, host, port, paths, token, rate, seconds))
+    proc = ctx.Process(target=_generator, args=(child, host, port, targets, rate, seconds))
     proc.start()
     result: dict[str, Any] = parent.recv()
     proc.join(timeout=30)
@@ -121,8 +135,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare(home: Path, customers: int) -> tuple[list[str], str]:
-    """A home with ``customers`` customers and a trained customer-service user; returns ids and a token."""
+def prepare(home: Path, customers: int) -> tuple[list[str], list[str]]:
+    """A home with ``customers`` customers and :data:`AGENTS` trained customer-service users.
+
+    Returns the customer ids and one session token per agent.
+    """
     sys.path.insert(0, str(ROOT / "src"))
     import pyotp
 
@@ -136,14 +153,23 @@ def prepare(home: Path, customers: int) -> tuple[list[str], str]:
         boot = Actor("bootstrap", "bootstrap-admin", "staff", name="bootstrap")
         rows = synthetic_rows(customers)
         report = inst.service.import_rows(
-            RequestContext(boot, "service", client="bench"), "customer", ((i + 1, r) for i, r in enumerate(rows))
+            RequestContext(boot, "service", client="bench"),
+            "customer",
+            ((i + 1, r) for i, r in enumerate(rows)),
         )
-        user = inst.access.add_user(boot, "bench", "customer_service", customers_per_hour=10**9, max_results=10**6)
         today = inst.access.training.today()
-        inst.access.record_training(boot, "bench", kind="agreement", course="NDA", completed_on=today)
-        inst.access.record_training(boot, "bench", kind="course", course="PIPL", completed_on=today, score=100)
-        login = inst.access.login("bench", user["password"], pyotp.TOTP(user["totp_secret"]).now())
-        return report.ids, login.token
+        tokens = []
+        for n in range(AGENTS):
+            name = f"agent{n}"
+            user = inst.access.add_user(boot, name, "customer_service")
+            inst.access.record_training(boot, name, kind="agreement", course="NDA", completed_on=today)
+            inst.access.record_training(
+                boot, name, kind="course", course="PIPL", completed_on=today, score=100
+            )
+            tokens.append(
+                inst.access.login(name, user["password"], pyotp.TOTP(user["totp_secret"]).now()).token
+            )
+        return report.ids, tokens
 
 
 def main() -> None:
@@ -151,10 +177,15 @@ def main() -> None:
     customers = 2_000 if args.quick else 20_000
     seconds = 4.0 if args.quick else 15.0
     rates = [100.0, 300.0, 500.0]
-    figures: dict[str, Any] = {"bench": "http", "backend": "sqlite", "customers": customers, "seconds_per_load": seconds}
+    figures: dict[str, Any] = {
+        "bench": "http",
+        "backend": "sqlite",
+        "customers": customers,
+        "seconds_per_load": seconds,
+    }
     with tempfile.TemporaryDirectory(prefix="piguard-bench-http-") as tmp:
         home = Path(tmp) / "home"
-        ids, token = prepare(home, customers)
+        ids, tokens = prepare(home, customers)
         port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("PIGUARD_")}
         # The limiter is off so the bench measures the read path, not the (deliberate) throttling.
@@ -173,13 +204,17 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.1)
             rng = random.Random(5)
-            read_paths = [
-                f"/v1/records/customer/{ids[rng.randrange(len(ids))]}?purpose=service&fields={FIELDS}"
-                for _ in range(5000)
-            ]
-            offered("127.0.0.1", port, read_paths[:200], token, 100.0, 1.0)  # warm-up
-            figures["healthz"] = [offered("127.0.0.1", port, ["/healthz"], "", r, seconds) for r in rates]
-            figures["read"] = [offered("127.0.0.1", port, read_paths, token, r, seconds) for r in rates]
+            sets = [rng.sample(ids, PER_AGENT) for _ in tokens]
+            reads = []
+            for i in range(6000):
+                agent = i % len(tokens)
+                cid = sets[agent][rng.randrange(PER_AGENT)]
+                reads.append((f"/v1/records/customer/{cid}?purpose=service&fields={FIELDS}", tokens[agent]))
+            offered("127.0.0.1", port, reads[:300], 100.0, 2.0)  # warm-up: DEK cache, connections
+            figures["healthz"] = [offered("127.0.0.1", port, [("/healthz", "")], r, seconds) for r in rates]
+            figures["read"] = [offered("127.0.0.1", port, reads, r, seconds) for r in rates]
+            figures["agents"] = len(tokens)
+            figures["customers_per_agent"] = PER_AGENT
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,12 +12,22 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from piguard import errors
-from piguard.api.hardening import Limits
-from piguard.api.app import create_app
-from piguard.client import Client, RetryLater
 from tests.access.conftest import ADULT
-from tests.web.conftest import Site, site  # noqa: F401 - the fixture
+from tests.web.conftest import Site, build_site
+
+from piguard import errors
+from piguard.api.app import create_app
+from piguard.api.hardening import Limits
+from piguard.client import Client, RetryLater
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    built = build_site(tmp_path)
+    try:
+        yield built
+    finally:
+        built.inst.close()
 
 
 @pytest.fixture
@@ -32,11 +43,15 @@ def test_staff_login_read_masked_search_and_grants(site: Site, pg: Client) -> No
     record = pg.read("bank_account", site.account_id, purpose="service")
     assert record.levels["account_no"] == "masked" and record.fields["account_no"] == "************1111"
     assert [r.customer_id for r in pg.search("name", ADULT["name"], purpose="service")] == [site.customer_id]
-    grant = pg.request_grant(purpose="service", reason="KYC", customer_id=site.customer_id, fields=["bank_account.account_no"])
+    grant = pg.request_grant(
+        purpose="service", reason="KYC", customer_id=site.customer_id, fields=["bank_account.account_no"]
+    )
     officer = Client("http://testserver", http=TestClient(site.app))
     officer.login(*site.creds("officer"))
     officer.decide_grant(grant["id"], approve=True)
-    assert pg.read("bank_account", site.account_id, purpose="service").fields["account_no"] == "6222020000001111"
+    assert (
+        pg.read("bank_account", site.account_id, purpose="service").fields["account_no"] == "6222020000001111"
+    )
     with pytest.raises(errors.AccessDenied):
         pg.read("customer", site.customer_id, purpose="marketing")
     with pytest.raises(errors.NotFound):
@@ -57,7 +72,9 @@ def test_api_key_client_and_errors(site: Site) -> None:
     key = admin.add_client("crm", "customer_service")["api_key"]
     crm = Client("http://testserver", api_key=key, http=TestClient(site.app))
     ref = crm.create("customer", {"name": "李雷", "mobile": "13900001111"}, purpose="service")
-    assert crm.read("customer", ref.id, purpose="service", fields=["mobile"]).fields["mobile"] == "139****1111"
+    assert (
+        crm.read("customer", ref.id, purpose="service", fields=["mobile"]).fields["mobile"] == "139****1111"
+    )
     with pytest.raises(errors.ValidationError) as bad:
         crm.create("customer", {"name": "李雷", "mobile": "12345"}, purpose="service")
     assert bad.value.field == "mobile" and "12345" not in str(bad.value)

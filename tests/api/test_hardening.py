@@ -12,11 +12,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from tests.access.conftest import ADULT
+
 from piguard.api.app import create_app
 from piguard.api.hardening import Limits, RateLimited, RateLimiter
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
-from tests.access.conftest import ADULT
 
 
 @pytest.fixture
@@ -63,7 +64,9 @@ def test_security_headers_and_no_store(home: tuple[Installation, str]) -> None:
 
 def test_body_limits(home: tuple[Installation, str]) -> None:
     inst, token = home
-    client = TestClient(create_app(inst, limits=Limits(max_body_bytes=1000, max_import_bytes=5000, rate_per_second=0)))
+    client = TestClient(
+        create_app(inst, limits=Limits(max_body_bytes=1000, max_import_bytes=5000, rate_per_second=0))
+    )
     auth = {"Authorization": f"Bearer {token}"}
     big = {"purpose": "service", "values": {"name": "张" * 2000}}
     r = client.post("/v1/records/customer", json=big, headers=auth)
@@ -94,9 +97,13 @@ def test_rate_limit_per_principal_with_retry_after(home: tuple[Installation, str
 def test_api_key_header_and_bearer_both_authenticate(home: tuple[Installation, str]) -> None:
     inst, token = home
     client = TestClient(create_app(inst, limits=Limits(rate_per_second=0)))
-    admin = client.post("/v1/clients", json={"name": "crm", "role": "auditor"}, headers={"Authorization": f"Bearer {token}"})
+    admin = client.post(
+        "/v1/clients", json={"name": "crm", "role": "auditor"}, headers={"Authorization": f"Bearer {token}"}
+    )
     key = admin.json()["api_key"]
-    assert client.get("/v1/keys/status", headers={"X-API-Key": key}).status_code == 403  # authenticated, not allowed
+    assert (
+        client.get("/v1/keys/status", headers={"X-API-Key": key}).status_code == 403
+    )  # authenticated, not allowed
     assert client.get("/v1/keys/status", headers={"X-API-Key": "nope"}).status_code == 401
     assert client.get("/v1/keys/status").status_code == 401
 
@@ -105,9 +112,13 @@ def test_readyz_and_metrics_without_pi(home: tuple[Installation, str]) -> None:
     inst, token = home
     client = TestClient(create_app(inst, limits=Limits(rate_per_second=0)))
     auth = {"Authorization": f"Bearer {token}"}
-    cid = client.post("/v1/records/customer", json={"purpose": "service", "values": ADULT}, headers=auth).json()["id"]
+    cid = client.post(
+        "/v1/records/customer", json={"purpose": "service", "values": ADULT}, headers=auth
+    ).json()["id"]
     client.get(f"/v1/records/customer/{cid}?purpose=service&fields=name,mobile", headers=auth)
-    client.post("/v1/search", json={"field": "mobile", "value": ADULT["mobile"], "purpose": "service"}, headers=auth)
+    client.post(
+        "/v1/search", json={"field": "mobile", "value": ADULT["mobile"], "purpose": "service"}, headers=auth
+    )
     client.get("/nowhere/13800138000")
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"

@@ -2,7 +2,8 @@
 
 Every operation gets a few generated requests, authenticated as the bootstrap administrator
 (the most privileged caller reaches the most code): no 5xx, every status documented, and
-every response — problems included — must match the schema. ``PIGUARD_SCHEMATHESIS_EXAMPLES`` raises the budget.
+every response — problems included — must match the schema.
+``PIGUARD_SCHEMATHESIS_EXAMPLES`` raises the budget.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 from piguard.api.app import create_app
 from piguard.api.hardening import Limits

@@ -40,13 +40,17 @@ def test_serve_tls_end_to_end(tmp_path: Path) -> None:
     env["PIGUARD_HOME"] = str(tmp_path / "home")
     piguard = [sys.executable, "-m", "piguard.cli.main"]
     subprocess.run([*piguard, "init", "--json"], env=env, capture_output=True, check=True)
-    demo = subprocess.run([*piguard, "demo", "--customers", "0", "--json"], env=env, capture_output=True, text=True, check=True)
+    demo = subprocess.run(
+        [*piguard, "demo", "--customers", "0", "--json"], env=env, capture_output=True, text=True, check=True
+    )
     auditor = next(p for p in json.loads(demo.stdout)["staff"] if p["role"] == "auditor")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen([*piguard, "serve", "--tls", "--port", str(port)], env=env, stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [*piguard, "serve", "--tls", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
     cert = tmp_path / "home" / "tls" / "dev-cert.pem"
     base = f"https://127.0.0.1:{port}"
     try:

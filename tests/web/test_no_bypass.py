@@ -14,7 +14,6 @@ import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 from fastapi.routing import APIRoute
 
@@ -82,10 +81,16 @@ def test_data_routes_record_an_event(site: Site) -> None:
         assert len(after) > len(before), call
 
     token = csrf(c.get("/console/search").text)
-    recorded(lambda: c.post("/console/search", data={"csrf": token, "field": "name", "value": "x", "purpose": "service"}))
+    recorded(
+        lambda: c.post(
+            "/console/search", data={"csrf": token, "field": "name", "value": "x", "purpose": "service"}
+        )
+    )
     recorded(lambda: c.get(f"/console/customers/{site.customer_id}?purpose=service"))
     recorded(
-        lambda: c.get(f"/console/customers/{site.customer_id}/records/bank_account/{site.account_id}?purpose=service")
+        lambda: c.get(
+            f"/console/customers/{site.customer_id}/records/bank_account/{site.account_id}?purpose=service"
+        )
     )
     recorded(
         lambda: c.post(
@@ -107,7 +112,9 @@ def test_data_routes_record_an_event(site: Site) -> None:
     recorded(lambda: cs.get(f"/console/customers/{site.customer_id}/records/bank_account/{site.account_id}"))
 
 
-@pytest.mark.parametrize("module", [web_pkg, admin, approvals, auth, core, customers, oversight, session, stats])
+@pytest.mark.parametrize(
+    "module", [web_pkg, admin, approvals, auth, core, customers, oversight, session, stats]
+)
 def test_console_never_touches_the_vault(module: object) -> None:
     source = inspect.getsource(module)  # type: ignore[arg-type]
     assert ".vault" not in source.replace("piguard.vault.", "")

@@ -40,13 +40,19 @@ def test_admin_manages_users_clients_and_training(site: Site) -> None:
     c = client(site, "admin")
     page = c.get("/console/admin/users")
     token = csrf(page.text)
-    created = c.post("/console/admin/users", data={"csrf": token, "name": "li.lei", "role": "auditor", "totp": "on"})
-    assert created.status_code == 200 and 'id="new-password"' in created.text and 'id="new-totp"' in created.text
+    created = c.post(
+        "/console/admin/users", data={"csrf": token, "name": "li.lei", "role": "auditor", "totp": "on"}
+    )
+    assert (
+        created.status_code == 200 and 'id="new-password"' in created.text and 'id="new-totp"' in created.text
+    )
     assert c.post("/console/admin/users/li.lei/disable", data={"csrf": token}).status_code == 200
     assert site.inst.access.principal("li.lei")["status"] == "disabled"
     c.post("/console/admin/users/li.lei/enable", data={"csrf": token})
     assert site.inst.access.principal("li.lei")["status"] == "active"
-    client_page = c.post("/console/admin/clients", data={"csrf": token, "name": "crm", "role": "auditor", "days": "30"})
+    client_page = c.post(
+        "/console/admin/clients", data={"csrf": token, "name": "crm", "role": "auditor", "days": "30"}
+    )
     key = re.search(r'id="new-key">([^<]+)<', client_page.text)
     assert key is not None
     api = TestClient(site.app)
@@ -56,7 +62,13 @@ def test_admin_manages_users_clients_and_training(site: Site) -> None:
     assert api.get("/v1/keys/status", headers={"X-API-Key": key.group(1)}).status_code == 401
     recorded = c.post(
         "/console/admin/training",
-        data={"csrf": token, "user": "li.lei", "kind": "course", "course": "PIPL 101", "completed_on": "2026-03-01"},
+        data={
+            "csrf": token,
+            "user": "li.lei",
+            "kind": "course",
+            "course": "PIPL 101",
+            "completed_on": "2026-03-01",
+        },
     )
     assert recorded.status_code == 200 and "PIPL 101" in recorded.text
     assert c.get("/console/admin/roles").status_code == 200
@@ -67,14 +79,24 @@ def test_admin_manages_users_clients_and_training(site: Site) -> None:
 def test_alerts_are_listed_and_acknowledged(site: Site) -> None:
     log = site.inst.audit
     log._raise_alert(  # the monitoring rules' own entry point; here a synthetic alert
-        AlertDraft(rule="mass_access", severity="high", principal_id="usr_x", summary="many customers <b>", detail={}, first_seq=1, last_seq=1)
+        AlertDraft(
+            rule="mass_access",
+            severity="high",
+            principal_id="usr_x",
+            summary="many customers <b>",
+            detail={},
+            first_seq=1,
+            last_seq=1,
+        )
     )
     c = client(site, "officer")
     page = c.get("/console/alerts?status=open")
     assert "many customers &lt;b&gt;" in page.text
     alert_id = re.search(r'data-alert="([^"]+)"', page.text)
     assert alert_id is not None
-    done = c.post(f"/console/alerts/{alert_id.group(1)}/ack", data={"csrf": csrf(page.text), "comment": "checked"})
+    done = c.post(
+        f"/console/alerts/{alert_id.group(1)}/ack", data={"csrf": csrf(page.text), "comment": "checked"}
+    )
     assert done.status_code == 200
     assert log.alerts(status="open") == []
     assert c.get("/console/dashboard").status_code == 200
@@ -84,7 +106,9 @@ def test_access_log_holds_no_pi(site: Site, caplog: pytest.LogCaptureFixture) ->
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_config=None, access_log=True))
+    server = uvicorn.Server(
+        uvicorn.Config(site.app, host="127.0.0.1", port=port, log_config=None, access_log=True)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     caplog.set_level(logging.INFO, logger="uvicorn.access")
     thread.start()
@@ -94,9 +118,15 @@ def test_access_log_holds_no_pi(site: Site, caplog: pytest.LogCaptureFixture) ->
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True) as c:
             page = c.get("/console/login")
             name, password, code = site.creds("finance")
-            c.post("/console/login", data={"prelogin": prelogin(page.text), "name": name, "password": password, "totp": code})
+            c.post(
+                "/console/login",
+                data={"prelogin": prelogin(page.text), "name": name, "password": password, "totp": code},
+            )
             token = csrf(c.get("/console/search").text)
-            found = c.post("/console/search", data={"csrf": token, "field": "name", "value": ADULT["name"], "purpose": "service"})
+            found = c.post(
+                "/console/search",
+                data={"csrf": token, "field": "name", "value": ADULT["name"], "purpose": "service"},
+            )
             assert site.customer_id in found.text
             c.get(f"/console/customers/{site.customer_id}?purpose=service")
     finally:

@@ -11,7 +11,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from tests.access.conftest import ADULT
-from tests.web.conftest import BOOT, XSS, Site, csrf, prelogin
+from tests.web.conftest import BOOT, Site, csrf, prelogin
 
 
 def client(site: Site, role: str) -> TestClient:
@@ -19,14 +19,17 @@ def client(site: Site, role: str) -> TestClient:
     page = c.get("/console/login")
     name, password, code = site.creds(role)
     r = c.post(
-        "/console/login", data={"prelogin": prelogin(page.text), "name": name, "password": password, "totp": code}
+        "/console/login",
+        data={"prelogin": prelogin(page.text), "name": name, "password": password, "totp": code},
     )
     assert r.status_code == 200 and r.url.path == "/console/", r.text[:300]
     return c
 
 
 def note_url(site: Site) -> str:
-    return f"/console/customers/{site.customer_id}/records/service_note/{site.note_id}?purpose=customer_support"
+    return (
+        f"/console/customers/{site.customer_id}/records/service_note/{site.note_id}?purpose=customer_support"
+    )
 
 
 def test_stored_xss_renders_escaped(site: Site) -> None:
@@ -44,7 +47,9 @@ def test_post_without_or_with_a_wrong_csrf_token_is_refused(site: Site) -> None:
     assert c.post("/console/search", data=body).status_code == 403
     assert c.post("/console/search", data={**body, "csrf": "x" * 43}).status_code == 403
     token = csrf(c.get("/console/search").text)
-    cross = c.post("/console/search", data={**body, "csrf": token}, headers={"Origin": "https://evil.example"})
+    cross = c.post(
+        "/console/search", data={**body, "csrf": token}, headers={"Origin": "https://evil.example"}
+    )
     assert cross.status_code == 403
     assert c.post("/console/search", data={**body, "csrf": token}).status_code == 200
     # Another session's token is not this session's.
@@ -89,12 +94,17 @@ def test_disabled_user_is_refused_at_once(site: Site) -> None:
     c = client(site, "finance")
     api = TestClient(site.app)
     name, password, code = site.creds("auditor")
-    token = api.post("/v1/auth/login", json={"name": name, "password": password, "totp": code}).json()["token"]
+    token = api.post("/v1/auth/login", json={"name": name, "password": password, "totp": code}).json()[
+        "token"
+    ]
     assert api.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     site.inst.access.disable(BOOT, site.staff["finance"]["name"], "left the company")
     site.inst.access.disable(BOOT, name, "left the company")
     assert c.get("/console/search", follow_redirects=False).status_code == 303
-    refused = api.get(f"/v1/records/customer/{site.customer_id}?purpose=security_audit", headers={"Authorization": f"Bearer {token}"})
+    refused = api.get(
+        f"/v1/records/customer/{site.customer_id}?purpose=security_audit",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert refused.status_code == 401
     assert refused.headers["content-type"].startswith("application/problem+json")
 
@@ -109,7 +119,9 @@ def test_logout_revokes_the_token(site: Site) -> None:
 def test_no_pi_in_urls_titles_or_redirects(site: Site) -> None:
     c = client(site, "finance")
     token = csrf(c.get("/console/search").text)
-    found = c.post("/console/search", data={"csrf": token, "field": "name", "value": ADULT["name"], "purpose": "service"})
+    found = c.post(
+        "/console/search", data={"csrf": token, "field": "name", "value": ADULT["name"], "purpose": "service"}
+    )
     links = re.findall(r'href="([^"]+)"', found.text)
     assert any(site.customer_id in link for link in links)
     page = c.get(f"/console/customers/{site.customer_id}?purpose=service")

@@ -284,7 +284,9 @@ class Hardening:
                 self.metrics.limited.inc()
                 return (
                     429,
-                    _problem_bytes(429, "Too many requests", "rate limit exceeded: slow down", "rate_limited"),
+                    _problem_bytes(
+                        429, "Too many requests", "rate limit exceeded: slow down", "rate_limited"
+                    ),
                     [(b"retry-after", str(max(1, math.ceil(exc.retry_after))).encode())],
                 )
         return None

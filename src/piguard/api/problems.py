@@ -66,7 +66,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def problem(
-    status: int, title: str, detail: str, code: str, headers: dict[str, str] | None = None, **extra: object
+    status: int, title: str, detail: str, code: str, *, headers: dict[str, str] | None = None, **extra: object
 ) -> JSONResponse:
     body: dict[str, object] = {
         "type": f"{TYPE_BASE}{code}",
@@ -86,10 +86,9 @@ async def piguard_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.Error)
     for kind, status, title in STATUS:
         if isinstance(exc, kind):
-            extra: dict[str, object] = {}
             if isinstance(exc, errors.ValidationError) and exc.field:
-                extra["field"] = exc.field
-            return problem(status, title, str(exc), exc.code, **extra)
+                return problem(status, title, str(exc), exc.code, field=exc.field)
+            return problem(status, title, str(exc), exc.code)
     return problem(500, "Internal error", "internal error", exc.code)
 
 
@@ -107,7 +106,7 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def rate_limited(request: Request, exc: Exception) -> JSONResponse:
-    """429 with ``Retry-After`` (whole seconds, at least 1) for :class:`~piguard.api.hardening.RateLimited`."""
+    """429 with ``Retry-After`` (whole seconds, at least 1) for a rate-limited request."""
     retry = max(1, math.ceil(float(getattr(exc, "retry_after", 1.0))))
     return problem(
         429,

@@ -58,6 +58,13 @@ class _Cooldown:
     def fire(self, key: object, when: datetime) -> None:
         self._last[key] = when
 
+    def claim(self, key: object, when: datetime) -> bool:
+        """Fire for ``key`` if its cooldown has passed; say whether it fired."""
+        if not self.ready(key, when):
+            return False
+        self.fire(key, when)
+        return True
+
 
 class _Window:
     """Events of one key within a sliding time window, with running tallies so each
@@ -103,9 +110,8 @@ class MassAccess:
         win.push(when, entry.seq, entry.customer_ref, self.window)
         distinct = len(win.values)
         cool = self._cool = self._cool or _Cooldown(self.window)
-        if distinct < self.threshold or not cool.ready(entry.actor_id, when):
+        if distinct < self.threshold or not cool.claim(entry.actor_id, when):
             return None
-        cool.fire(entry.actor_id, when)
         return AlertDraft(
             self.name,
             "high",
@@ -141,9 +147,8 @@ class OffHours:
         if local.weekday() in self.days and self.start <= local.time() < self.end:
             return None
         cool = self._cool = self._cool or _Cooldown(self.cooldown)
-        if not cool.ready(entry.actor_id, when):
+        if not cool.claim(entry.actor_id, when):
             return None
-        cool.fire(entry.actor_id, when)
         return AlertDraft(
             self.name,
             "medium",
@@ -183,9 +188,8 @@ class _Counting:
         win.push(when, entry.seq, None, self.window, weight)
         total = win.total
         cool = self._cool = self._cool or _Cooldown(self.window)
-        if total < self.threshold or not cool.ready(entry.actor_id, when):
+        if total < self.threshold or not cool.claim(entry.actor_id, when):
             return None
-        cool.fire(entry.actor_id, when)
         return AlertDraft(
             self.name,
             self.severity,
@@ -240,9 +244,8 @@ class ExportSpike:
         win.push(when, entry.seq, operation, self.window, rows)
         operations, total = len(win.values), win.total
         cool = self._cool = self._cool or _Cooldown(self.window)
-        if (operations < self.threshold and total < self.max_rows) or not cool.ready(entry.actor_id, when):
+        if (operations < self.threshold and total < self.max_rows) or not cool.claim(entry.actor_id, when):
             return None
-        cool.fire(entry.actor_id, when)
         return AlertDraft(
             self.name,
             "critical",
@@ -272,9 +275,8 @@ class SensitiveSubject:
             return None
         key = (entry.actor_id, entry.customer_ref)
         cool = self._cool = self._cool or _Cooldown(self.cooldown)
-        if not cool.ready(key, when):
+        if not cool.claim(key, when):
             return None
-        cool.fire(key, when)
         return AlertDraft(
             self.name,
             "high",
@@ -302,9 +304,8 @@ class DisabledPrincipal:
         if entry.result != "denied" or not any(w in rule for w in self.words):
             return None
         cool = self._cool = self._cool or _Cooldown(self.cooldown)
-        if not cool.ready(entry.actor_id, when):
+        if not cool.claim(entry.actor_id, when):
             return None
-        cool.fire(entry.actor_id, when)
         return AlertDraft(
             self.name,
             "high",

@@ -19,7 +19,9 @@ HomeOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
-def tls_files(home: Path, tls: bool, cert: Path | None, key: Path | None, host: str) -> tuple[Path, Path] | None:
+def tls_files(
+    home: Path, tls: bool, cert: Path | None, key: Path | None, host: str
+) -> tuple[Path, Path] | None:
     """The certificate and key to serve with, or None for plain HTTP.
 
     :raises ConfigError: only one of ``--cert``/``--key``, or a file that does not exist.
@@ -47,9 +49,12 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port.")] = 8700,
         tls: Annotated[
-            bool, typer.Option("--tls", help="HTTPS with a generated development certificate (in <home>/tls).")
+            bool,
+            typer.Option("--tls", help="HTTPS with a generated development certificate (in <home>/tls)."),
         ] = False,
-        cert: Annotated[Path | None, typer.Option("--cert", help="PEM certificate (chain) for HTTPS.")] = None,
+        cert: Annotated[
+            Path | None, typer.Option("--cert", help="PEM certificate (chain) for HTTPS.")
+        ] = None,
         key: Annotated[Path | None, typer.Option("--key", help="PEM private key for HTTPS.")] = None,
         home: HomeOpt = None,
         as_json: JsonOpt = False,
@@ -66,10 +71,18 @@ def register(app: typer.Typer) -> None:
             api = create_app(inst)
             scheme = "https" if files else "http"
             base = f"{scheme}://{host}:{port}"
-            info: dict[str, object] = {"url": base, "console": f"{base}/console/", "openapi": f"{base}/openapi.json"}
+            info: dict[str, object] = {
+                "url": base,
+                "console": f"{base}/console/",
+                "openapi": f"{base}/openapi.json",
+            }
             if files:
                 info["certificate"] = str(files[0])
-            emit(info, as_json, lambda: stdout.print(f"serving on {base} (console at /console/, schema at /openapi.json)"))
+            emit(
+                info,
+                as_json,
+                lambda: stdout.print(f"serving on {base} (console at /console/, schema at /openapi.json)"),
+            )
             # Access logs show method and path only; paths never carry customer values (ids only),
             # and search values travel in bodies.
             uvicorn.run(

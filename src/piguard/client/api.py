@@ -86,7 +86,9 @@ class Client:
 
     def login(self, name: str, password: str, totp: str | None = None) -> dict[str, Any]:
         """Sign in as a staff user; later calls use the session token."""
-        out: dict[str, Any] = self._call("POST", "/v1/auth/login", json={"name": name, "password": password, "totp": totp})
+        out: dict[str, Any] = self._call(
+            "POST", "/v1/auth/login", json={"name": name, "password": password, "totp": totp}
+        )
         self.token = str(out["token"])
         return out
 
@@ -120,7 +122,9 @@ class Client:
         params = {"purpose": purpose, "fields": ",".join(fields) if fields is not None else None}
         return Record.from_json(self._call("GET", f"/v1/records/{record_type}/{record_id}", params=params))
 
-    def update(self, record_type: str, record_id: str, values: Mapping[str, Scalar], *, purpose: str) -> RecordRef:
+    def update(
+        self, record_type: str, record_id: str, values: Mapping[str, Scalar], *, purpose: str
+    ) -> RecordRef:
         body = {"purpose": purpose, "values": dict(values)}
         return RecordRef.from_json(self._call("PATCH", f"/v1/records/{record_type}/{record_id}", json=body))
 
@@ -128,7 +132,13 @@ class Client:
         self, field: str, value: str, *, purpose: str, record_type: str = "customer", limit: int = 50
     ) -> list[RecordRef]:
         """Exact search; the value travels in the request body, never in the URL."""
-        body = {"record_type": record_type, "field": field, "value": value, "purpose": purpose, "limit": limit}
+        body = {
+            "record_type": record_type,
+            "field": field,
+            "value": value,
+            "purpose": purpose,
+            "limit": limit,
+        }
         return [RecordRef.from_json(m) for m in self._call("POST", "/v1/search", json=body)["matches"]]
 
     def customer_records(self, customer_id: str, *, purpose: str) -> list[RecordRef]:
@@ -163,7 +173,13 @@ class Client:
         return out
 
     def grant_consent(
-        self, customer_id: str, purposes: list[str], *, channel: str, kinds: list[str] | None = None, **extra: Any
+        self,
+        customer_id: str,
+        purposes: list[str],
+        *,
+        channel: str,
+        kinds: list[str] | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
         body = {"purposes": purposes, "channel": channel, "kinds": kinds or ["general"], **_jsonable(extra)}
         out: dict[str, Any] = self._call("POST", f"/v1/customers/{customer_id}/consent", json=body)
@@ -181,9 +197,20 @@ class Client:
         return out
 
     def set_marketing(
-        self, customer_id: str, *, opt_out: bool, personalised: bool, delete_tags: bool = False, channel: str = "api"
+        self,
+        customer_id: str,
+        *,
+        opt_out: bool,
+        personalised: bool,
+        delete_tags: bool = False,
+        channel: str = "api",
     ) -> dict[str, Any]:
-        body = {"opt_out": opt_out, "personalised": personalised, "delete_tags": delete_tags, "channel": channel}
+        body = {
+            "opt_out": opt_out,
+            "personalised": personalised,
+            "delete_tags": delete_tags,
+            "channel": channel,
+        }
         out: dict[str, Any] = self._call("PUT", f"/v1/customers/{customer_id}/marketing", json=body)
         return out
 
@@ -231,7 +258,9 @@ class Client:
     def users(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/v1/users"))
 
-    def add_user(self, name: str, role: str, *, totp: bool = True, password: str | None = None) -> dict[str, Any]:
+    def add_user(
+        self, name: str, role: str, *, totp: bool = True, password: str | None = None
+    ) -> dict[str, Any]:
         out: dict[str, Any] = self._call(
             "POST", "/v1/users", json={"name": name, "role": role, "totp": totp, "password": password}
         )
@@ -253,7 +282,9 @@ class Client:
         return list(self._call("GET", "/v1/clients"))
 
     def add_client(self, name: str, role: str, *, days: int | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._call("POST", "/v1/clients", json={"name": name, "role": role, "days": days})
+        out: dict[str, Any] = self._call(
+            "POST", "/v1/clients", json={"name": name, "role": role, "days": days}
+        )
         return out
 
     def revoke_client(self, name: str) -> dict[str, Any]:

@@ -42,9 +42,12 @@ def error_from_problem(response: httpx.Response) -> errors.Error:
         return errors.ValidationError(detail, str(field) if field else None)
     kind = _BY_CODE.get(code)
     if kind is None:
-        kind = {401: errors.AuthenticationFailed, 403: errors.AccessDenied, 404: errors.NotFound, 409: errors.Conflict}.get(
-            response.status_code, errors.Error
-        )
+        kind = {
+            401: errors.AuthenticationFailed,
+            403: errors.AccessDenied,
+            404: errors.NotFound,
+            409: errors.Conflict,
+        }.get(response.status_code, errors.Error)
     if issubclass(kind, errors.AccessDenied):
         return kind(detail)
     return kind(detail)

@@ -46,9 +46,7 @@ def mount_console(app: FastAPI, inst: Installation, *, idle_timeout: timedelta |
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         t = translator(console.lang(request))
-        return HTMLResponse(
-            f"<!doctype html><title>403</title><p>{t('csrf.refused')}</p>", status_code=403
-        )
+        return HTMLResponse(f"<!doctype html><title>403</title><p>{t('csrf.refused')}</p>", status_code=403)
 
     app.add_exception_handler(NeedLogin, need_login)
     app.add_exception_handler(CsrfRefused, csrf_refused)
@@ -69,6 +67,7 @@ def _page_errors(app: FastAPI, console: Console) -> None:
             )
         assert previous is not None
         result = previous(request, exc)
-        return await result if hasattr(result, "__await__") else result  # type: ignore[no-any-return]
+        response: Response = await result if hasattr(result, "__await__") else result
+        return response
 
     app.add_exception_handler(errors.Error, handler)

@@ -49,7 +49,9 @@ def register(router: APIRouter, console: Console) -> None:
         name, password, totp = (str(form.get(k) or "")[:1024] for k in ("name", "password", "totp"))
         try:
             # argon2id is deliberately slow: keep it off the event loop.
-            login = await run_in_threadpool(console.access.login, name[:64], password, totp.strip()[:16] or None)
+            login = await run_in_threadpool(
+                console.access.login, name[:64], password, totp.strip()[:16] or None
+            )
         except errors.AuthenticationFailed as exc:
             return login_page(request, error=str(exc), status=401)
         value, _ = console.sessions.create(login.token, login.actor.id)

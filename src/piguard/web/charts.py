@@ -34,7 +34,9 @@ def bars(series: Sequence[tuple[str, int]], *, title: str, colour: str = "#2f6fb
             f'<text x="{x + width / 2:.1f}" y="{y - 3:.1f}" class="v">{value}</text>'
         )
         if n <= 16:
-            parts.append(f'<text x="{x + width / 2:.1f}" y="{BAR_AREA + 30}" class="l">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{x + width / 2:.1f}" y="{BAR_AREA + 30}" class="l">{escape(label)}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text above is escaped
 

@@ -32,7 +32,9 @@ from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, ConsoleSes
 HERE = Path(__file__).resolve().parent
 PREFIX = "/console"
 #: Every console action a role may hold; the bootstrap administrator holds them all.
-ALL_ACTIONS = frozenset({"read", "search", "list", "write", "approve", "audit", "administer", "erase", "export"})
+ALL_ACTIONS = frozenset(
+    {"read", "search", "list", "write", "approve", "audit", "administer", "erase", "export"}
+)
 
 
 class NeedLogin(Exception):

@@ -6,11 +6,13 @@ customer and record ids (random tokens) only, and their titles name no customer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
 from piguard.service import FieldView
@@ -67,10 +69,12 @@ def register(router: APIRouter, console: Console) -> None:
             levels = set()
             for purpose in staff.purposes or ["service"]:
                 try:
-                    levels.add(console.service.policy.decide(staff.actor.role, "customer", fdef, purpose).level)
+                    levels.add(
+                        console.service.policy.decide(staff.actor.role, "customer", fdef, purpose).level
+                    )
                 except errors.Error:
                     continue
-            if levels - {"deny"} or staff.can("administer") and not staff.purposes:
+            if levels - {"deny"} or (staff.can("administer") and not staff.purposes):
                 out.append((fname, i18n.label(fdef.label, lang, fname)))
         return out
 
@@ -144,7 +148,7 @@ def register(router: APIRouter, console: Console) -> None:
         )
 
     @router.post("/search")
-    async def search(request: Request) -> HTMLResponse:
+    async def search(request: Request) -> Response:
         form = await console.posted(request)
         return await _threaded(search_now, request, dict(form))
 
@@ -226,7 +230,9 @@ def register(router: APIRouter, console: Console) -> None:
             grant_hinted = set(str(f) for f in form.get("grant_fields", "").split(",") if f)
             needs_grant = [n for n in names if n in grant_hinted or _needs_grant(console, n)]
             if needs_grant:
-                minutes = int(str(form.get("minutes") or "60")) if str(form.get("minutes") or "").isdigit() else 60
+                minutes = (
+                    int(str(form.get("minutes") or "60")) if str(form.get("minutes") or "").isdigit() else 60
+                )
                 grant = console.access.grants.request(
                     actor,
                     kind="clear",
@@ -260,8 +266,6 @@ def _needs_grant(console: Console, qualified: str) -> bool:
     return fdef.sensitive or console.catalog.classes[fdef.cls].clear_requires_approval
 
 
-async def _threaded(fn: Any, *args: Any) -> Any:
+async def _threaded(fn: Callable[..., Response], *args: Any) -> Response:
     """Run a blocking page function (the gate talks to the database) off the event loop."""
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(fn, *args)
