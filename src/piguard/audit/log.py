@@ -64,6 +64,18 @@ def _reason(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, Error) else type(exc).__name__
 
 
+class _Waiter:
+    """One caller's entries in a group commit, and the outcome it waits for."""
+
+    __slots__ = ("done", "error", "last_seq", "prepared")
+
+    def __init__(self, prepared: list[Prepared]) -> None:
+        self.prepared = prepared
+        self.done = False
+        self.error: AuditFailure | None = None
+        self.last_seq = 0
+
+
 class AuditLog:
     """A tamper-evident audit trail in the data database.
 
@@ -110,6 +122,11 @@ class AuditLog:
         self._signer = Signer(keyring.audit_signing_key())
         self._policy = CheckpointPolicy(checkpoint_every, checkpoint_seconds)
         self._lock = threading.RLock()
+        # Group commit of entries written outside a caller's transaction (reads, logins): see
+        # _append_grouped.
+        self._group = threading.Condition(threading.Lock())
+        self._group_pending: list[_Waiter] = []
+        self._group_leader = False
         self._pending = f"piguard.audit.pending.{id(self)}"
         self._committed = f"piguard.audit.committed.{id(self)}"
         self._closed = False
@@ -197,17 +214,60 @@ class AuditLog:
             prepared = [prepare(e, self._keys, self.tenant) for e in events]
         except (ValueError, TypeError) as exc:
             raise AuditFailure(f"audit entry could not be built: {exc}") from None
+        if conn is None:
+            return self._append_grouped(prepared)
         try:
-            if conn is not None:
-                last_seq, entries, cps = self._append(conn, prepared, stash=True)
-            else:
-                with self.db.transaction() as own:
-                    last_seq, entries, cps = self._append(own, prepared, stash=False)
+            last_seq, _, _ = self._append(conn, prepared, stash=True)
         except Exception as exc:
             raise AuditFailure(f"audit entry could not be written: {_reason(exc)}") from None
-        if conn is None:
-            self._deliver(entries, cps)
         return last_seq
+
+    def _append_grouped(self, prepared: list[Prepared]) -> int:
+        """Append in a transaction of our own, shared with whatever other threads are waiting.
+
+        Leader/follower group commit: the first caller to find no write in progress takes
+        every pending batch and writes them all in one transaction; the others wait for
+        that transaction's outcome. Each caller returns only once its own entries are
+        committed, or raises :class:`AuditFailure` if that transaction failed, so a read
+        is still not answered without its entry (fail closed). Under concurrent load one
+        write transaction then serves many requests instead of one each.
+        """
+        waiter = _Waiter(prepared)
+        with self._group:
+            self._group_pending.append(waiter)
+            while not waiter.done:
+                if self._group_leader:
+                    self._group.wait()
+                    continue
+                self._group_leader = True
+                batch, self._group_pending = self._group_pending, []
+                self._group.release()
+                try:
+                    self._flush_group(batch)
+                finally:
+                    self._group.acquire()
+                    self._group_leader = False
+                    self._group.notify_all()
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.last_seq
+
+    def _flush_group(self, batch: list[_Waiter]) -> None:
+        everything = [p for w in batch for p in w.prepared]
+        try:
+            with self.db.transaction() as own:
+                last_seq, entries, cps = self._append(own, everything, stash=False)
+        except Exception as exc:
+            failure = AuditFailure(f"audit entry could not be written: {_reason(exc)}")
+            for w in batch:
+                w.error, w.done = failure, True
+            return
+        # Sequence numbers are consecutive within the transaction, in batch order.
+        seq = last_seq - len(everything)
+        for w in batch:
+            seq += len(w.prepared)
+            w.last_seq, w.done = seq, True
+        self._deliver(entries, cps)
 
     def _append(
         self, conn: Connection, prepared: list[Prepared], *, stash: bool

@@ -1,0 +1,65 @@
+"""Group commit of entries written outside a caller's transaction (R-AUD-1, fail closed)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import text
+
+from piguard.audit import AuditLog
+from piguard.clock import FixedClock
+from piguard.errors import AuditFailure
+from tests.audit.conftest import AuditFactory, event
+
+THREADS = 16
+
+
+def _hammer(audit: AuditLog, clock: FixedClock, per_thread: int) -> tuple[list[int], list[Exception]]:
+    seqs: list[int] = []
+    errors: list[Exception] = []
+    lock = threading.Lock()
+    start = threading.Barrier(THREADS)
+
+    def work(n: int) -> None:
+        start.wait()
+        for i in range(per_thread):
+            try:
+                seq = audit.record_many([event(clock, n * 1000 + i)])
+            except Exception as exc:
+                with lock:
+                    errors.append(exc)
+            else:
+                with lock:
+                    seqs.append(seq)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return seqs, errors
+
+
+def test_concurrent_callers_each_get_their_own_committed_entry(
+    make_audit: AuditFactory, clock: FixedClock
+) -> None:
+    audit = make_audit()
+    seqs, errors = _hammer(audit, clock, per_thread=20)
+    assert errors == []
+    assert sorted(seqs) == list(range(1, THREADS * 20 + 1))  # each caller saw its own entry's number
+    assert audit.verify().ok
+    assert len(audit.query(limit=10_000)) == THREADS * 20
+
+
+def test_a_failed_group_fails_every_caller_in_it(make_audit: AuditFactory, clock: FixedClock) -> None:
+    audit = make_audit()
+    audit.record(event(clock, 1))
+    with audit.db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE audit_entries RENAME TO audit_entries_off"))
+    seqs, errors = _hammer(audit, clock, per_thread=2)
+    assert seqs == [] and len(errors) == THREADS * 2
+    assert all(isinstance(e, AuditFailure) for e in errors)
+    with audit.db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE audit_entries_off RENAME TO audit_entries"))
+    assert len(audit.query(limit=10)) == 1  # only the entry written before the failure
+    assert audit.verify().ok
