@@ -13,7 +13,7 @@ from dataclasses import astuple, fields
 from operator import attrgetter
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard.errors import Conflict, NotFound
@@ -28,6 +28,13 @@ _RECORD_COLUMNS = [records.c[name] for name in _RECORD_NAMES]
 _INDEX_NAMES = [f.name for f in fields(IndexRow)]
 _INDEX_COLUMNS = [blind_index.c[name] for name in _INDEX_NAMES]
 # attrgetter, not dataclasses.astuple: astuple deep-copies and costs seconds per million rows.
+# Statements built once with bind parameters: building and caching a new statement per call
+# cost more than the database lookup itself on the read path (measured: 125 vs 63 µs).
+_GET_RECORD = select(*_RECORD_COLUMNS).where(
+    records.c.tenant == bindparam("t"),
+    records.c.record_type == bindparam("rt"),
+    records.c.record_id == bindparam("rid"),
+)
 _record_values = attrgetter(*_RECORD_NAMES)
 _index_values = attrgetter(*_INDEX_NAMES)
 
@@ -172,13 +179,8 @@ class Database:
 
         :raises StorageError: the database failed.
         """
-        query = select(*_RECORD_COLUMNS).where(
-            records.c.tenant == tenant,
-            records.c.record_type == record_type,
-            records.c.record_id == record_id,
-        )
         with translate("get record"):
-            found = conn.execute(query).first()
+            found = conn.execute(_GET_RECORD, {"t": tenant, "rt": record_type, "rid": record_id}).first()
         return None if found is None else _record(found)
 
     def get_customer_records(

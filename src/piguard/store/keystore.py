@@ -41,6 +41,9 @@ _COLUMNS = [data_keys.c[f.name] for f in fields(WrappedKeyRow)]
 _NAMES = [f.name for f in fields(WrappedKeyRow)]
 _COLUMNS = [data_keys.c[name] for name in _NAMES]
 _key_values = attrgetter(*_NAMES)
+_GET = select(*_COLUMNS).where(
+    data_keys.c.tenant == bindparam("t"), data_keys.c.customer_id == bindparam("c")
+)
 
 _log = logging.getLogger(__name__)
 
@@ -132,9 +135,9 @@ class KeyStore:
 
         :raises StorageError: the database failed.
         """
-        query = select(*_COLUMNS).where(data_keys.c.tenant == tenant, data_keys.c.customer_id == customer_id)
-        with read_transaction(self.engine) as conn, translate("get key"):
-            found = conn.execute(query).first()
+        # One statement, no explicit transaction: this runs on every read of customer data.
+        with translate("get key"), self.engine.connect() as conn:
+            found = conn.execute(_GET, {"t": tenant, "c": customer_id}).first()
         return None if found is None else _key(found)
 
     def get_many(self, tenant: str, customer_ids: Iterable[str]) -> dict[str, WrappedKeyRow]:

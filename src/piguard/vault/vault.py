@@ -501,7 +501,7 @@ class Vault:
             names += [
                 n + s for n in list(names) if fdefs[n].free_text for s in (ORIGINAL_SUFFIX, PI_TYPES_SUFFIX)
             ]
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             row = self.db.get_record(conn, self.tenant, record_type, check_id(record_id, "record_id"))
         if row is None:
             raise NotFound(f"no such {record_type} record")
@@ -511,7 +511,7 @@ class Vault:
         )
 
     def customer_records(self, customer_id: str, record_type: str | None = None) -> list[RecordRef]:
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             rows = self.db.get_customer_records(
                 conn, self.tenant, check_id(customer_id, "customer_id"), record_type
             )
@@ -531,7 +531,7 @@ class Vault:
         digest = self._indexer.digest(
             self.tenant, record_type, field_name, wanted, self.index_bits(record_type, fdef)
         )
-        with self.db.transaction() as conn:
+        with self.db.read() as conn:
             candidates = self.db.find_by_index(conn, self.tenant, record_type, field_name, digest)
             rows = [self.db.get_record(conn, self.tenant, record_type, rid) for _, rid in candidates]
         matches: list[RecordRef] = []
