@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, exc, text
 from sqlalchemy.engine import make_url
 
 
@@ -32,6 +33,19 @@ def fresh_database() -> Iterator[str]:
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop(admin, name)
         admin.dispose()
+
+
+def _drop(admin: Engine, name: str) -> None:
+    # FORCE ends our own leftover sessions, but not an autovacuum worker (a superuser process),
+    # which a bulk load may have started on the new database: wait for it to finish.
+    for attempt in range(40):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except exc.ProgrammingError:
+            if attempt == 39:
+                raise
+            time.sleep(0.25)
