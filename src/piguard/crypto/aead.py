@@ -126,7 +126,8 @@ def build_header(suite: Suite, key_id: int, key_version: int, nonce: bytes) -> b
         raise CryptoError("key id and key version must fit in 32 bits")
     if len(nonce) != NONCE_SIZE:
         raise CryptoError("nonce must be 12 bytes")
-    return _HEADER.pack(FORMAT_VERSION, suite, key_id, key_version, nonce)
+    # int(suite): struct packs a plain int much faster than an IntEnum member.
+    return _HEADER.pack(FORMAT_VERSION, int(suite), key_id, key_version, nonce)
 
 
 class Sealer:
