@@ -15,27 +15,9 @@ from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring
 from piguard.service import AccessEvent
 from piguard.store import Database
-from tests.pg import fresh_database
 
 #: Monday 2025-03-03 10:00 in Beijing: inside working hours.
 START = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'data.db'}"
-    else:
-        with fresh_database() as url:
-            yield url
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

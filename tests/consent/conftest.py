@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from piguard.catalog import Catalog, default_catalog_path, load_catalog_text
 from piguard.clock import FixedClock
 from piguard.consent import ConsentLedger, shipped_notice
 from piguard.store import Database
-from tests.pg import fresh_database
 
 START = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 KEY = b"k" * 32
@@ -49,23 +47,6 @@ def test_catalog() -> Catalog:
         "fields": ["customer.mobile"],
     }
     return load_catalog_text(yaml.safe_dump(data, allow_unicode=True), "test.yaml")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'data.db'}"
-    else:
-        with fresh_database() as url:
-            yield url
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""Fixtures shared by the test packages: a migrated data database on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from piguard.store import Database
+from tests.pg import fresh_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty data database: a SQLite file, or a fresh database on the PostgreSQL test server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data.db'}"
+    else:
+        with fresh_database() as url:
+            yield url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """That database, migrated (every package's tables)."""
+    database = Database(db_url)
+    database.migrate()
+    yield database
+    database.dispose()
