@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,34 +96,26 @@ class AuditEntry:
     @classmethod
     def from_prepared(cls, seq: int, p: Prepared, prev_hash: bytes, entry_hash: bytes) -> AuditEntry:
         """The entry just appended, without re-parsing its body."""
-        v = p.values
-        return cls(
-            seq=seq,
-            tenant=v["tenant"],
-            time=v["time"],
-            actor_id=v["actor_id"],
-            action=v["action"],
-            customer_ref=v["customer_ref"],
-            role=v["role"],
-            purpose=v["purpose"],
-            record_type=v["record_type"],
-            record_ref=v["record_ref"],
-            fields=p.fields,
-            decision=v["decision"],
-            rule=v["rule"],
-            result=v["result"],
-            client=v["client"],
-            address=v["address"],
-            session_ref=v["session_ref"],
-            detail=p.detail,
-            prev_hash=prev_hash.hex(),
-            entry_hash=entry_hash.hex(),
-        )
+        return cls._build(seq, p.values, p.fields, p.detail, prev_hash, entry_hash)
 
     @classmethod
     def decode(cls, seq: int, body: str, prev_hash: bytes, entry_hash: bytes) -> AuditEntry:
         """:raises ValueError: the body is malformed."""
         v = split_body(body)
+        fields = tuple(json.loads(v["fields"]) if v["fields"] else ())
+        detail = json.loads(v["detail"]) if v["detail"] else {}
+        return cls._build(seq, v, fields, detail, prev_hash, entry_hash)
+
+    @classmethod
+    def _build(
+        cls,
+        seq: int,
+        v: Mapping[str, str],
+        fields: tuple[str, ...],
+        detail: dict[str, Any],
+        prev_hash: bytes,
+        entry_hash: bytes,
+    ) -> AuditEntry:
         return cls(
             seq=seq,
             tenant=v["tenant"],
@@ -134,14 +127,14 @@ class AuditEntry:
             purpose=v["purpose"],
             record_type=v["record_type"],
             record_ref=v["record_ref"],
-            fields=tuple(json.loads(v["fields"]) if v["fields"] else ()),
+            fields=fields,
             decision=v["decision"],
             rule=v["rule"],
             result=v["result"],
             client=v["client"],
             address=v["address"],
             session_ref=v["session_ref"],
-            detail=json.loads(v["detail"]) if v["detail"] else {},
+            detail=detail,
             prev_hash=prev_hash.hex(),
             entry_hash=entry_hash.hex(),
         )
