@@ -51,6 +51,7 @@ def main() -> None:
                 inst.catalog,
                 passwords=Passwords(PasswordHasher(1, 8, 1)),
                 recorder=_Null(),
+                secret_box=inst.keyring.secret_box("totp"),
                 step_up_ttl=timedelta(days=1),
             )
             gate = Service(inst.vault, recorder=_Null(), access=access)

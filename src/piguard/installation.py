@@ -235,6 +235,7 @@ class Installation:
             self.catalog,
             clock,
             recorder=self.recorder,
+            secret_box=self.keyring.secret_box("totp"),
             bootstrap_token_hash=self.settings.bootstrap_token_hash,
         )
         self.consent = ConsentLedger(

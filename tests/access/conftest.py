@@ -144,6 +144,7 @@ def make_world(tmp_path: Path, environ: dict[str, str], profile: str = "default"
         clock,
         passwords=CHEAP,
         recorder=recorder,
+        secret_box=inst.keyring.secret_box("totp"),
         bootstrap_token_hash=inst.settings.bootstrap_token_hash,
     )
     service = Service(inst.vault, recorder=recorder, clock=clock, access=access)

@@ -160,3 +160,15 @@ def test_user_admin_validation(world: World) -> None:
 def test_administrative_actions_are_recorded(world: World) -> None:
     world.access.add_user(SETUP, "someone", "customer_service")
     assert any(e.action == "user_add" for e in world.recorder.events)
+
+
+def test_totp_seeds_are_sealed_in_the_database(world: World) -> None:
+    """A copy of the database does not yield the TOTP seeds that would let anyone mint codes."""
+    from sqlalchemy import text
+
+    staff = world.user("customer_service")
+    with world.inst.db.engine.connect() as conn:
+        stored = conn.execute(
+            text("select totp_secret from access_principals where name = :n"), {"n": staff.name}
+        ).scalar_one()
+    assert staff.totp_secret not in stored and stored.startswith("sb1:")

@@ -25,6 +25,7 @@ from piguard.access.tables import principals, tokens
 from piguard.access.training import TrainingBook
 from piguard.catalog import Catalog, Role
 from piguard.clock import Clock, SystemClock
+from piguard.crypto.secretbox import SecretBox
 from piguard.errors import AccessDenied, AuthenticationFailed, Conflict, NotFound, ValidationError
 from piguard.store import Database
 from piguard.vault.model import Actor
@@ -85,6 +86,7 @@ class AccessControl:
     :param db: the data database (migrated: the access tables exist).
     :param catalog: roles and purposes.
     :param clock: injectable time.
+    :param secret_box: seals TOTP seeds in the database (``Keyring.secret_box("totp")``).
     :param bootstrap_token_hash: SHA-256 hex of the ``piguard init`` bootstrap token, if still valid.
     :param passwords: argon2id parameters (tests pass cheap ones).
     :param recorder: where administrative and login events go.
@@ -96,6 +98,7 @@ class AccessControl:
         catalog: Catalog,
         clock: Clock | None = None,
         *,
+        secret_box: SecretBox,
         bootstrap_token_hash: str | None = None,
         passwords: cred.Passwords | None = None,
         recorder: AccessRecorder | None = None,
@@ -108,6 +111,7 @@ class AccessControl:
         self.catalog = catalog
         self.clock: Clock = clock or SystemClock()
         self.bootstrap_token_hash = bootstrap_token_hash
+        self.secret_box = secret_box
         self.passwords = passwords or cred.Passwords()
         self.recorder: AccessRecorder = recorder or MemoryRecorder()
         self.session_ttl = session_ttl
@@ -204,6 +208,10 @@ class AccessControl:
         self.quotas.overrides[row.pid] = (row.customers_per_hour, row.max_results)
         return Actor(row.pid, row.role, row.kind, session=row.id, step_up_at=row.step_up_at, name=row.name)
 
+    def _totp_seed(self, row: Any) -> str:
+        """The principal's TOTP seed, opened (sealed per principal in the database)."""
+        return self.secret_box.open(row.totp_secret, row.id)
+
     def _principal(self, conn: Connection, name_or_id: str, kind: str | None = None) -> Any:
         query = select(principals).where((principals.c.name == name_or_id) | (principals.c.id == name_or_id))
         if kind is not None:
@@ -256,7 +264,7 @@ class AccessControl:
         step: int | None = None
         totp_ok = True
         if row.totp_secret:
-            step = cred.totp_step(row.totp_secret, totp_code or "", now, row.totp_last_step)
+            step = cred.totp_step(self._totp_seed(row), totp_code or "", now, row.totp_last_step)
             totp_ok = step is not None
         if not (password_ok and totp_ok):
             self._fail(
@@ -328,7 +336,7 @@ class AccessControl:
             row = self._principal(conn, actor.id, "staff")
             if not row.totp_secret:
                 raise AuthenticationFailed("no TOTP enrolled for this user")
-            step = cred.totp_step(row.totp_secret, totp_code, now, row.totp_last_step)
+            step = cred.totp_step(self._totp_seed(row), totp_code, now, row.totp_last_step)
             if step is None or not self._claim_step(conn, actor.id, step):
                 self._record(actor, "step_up", result="denied", rule="bad or replayed TOTP")
                 raise AuthenticationFailed("wrong or already used TOTP code")
@@ -420,7 +428,8 @@ class AccessControl:
                 name=name,
                 role=role,
                 password_hash=pw_hash,
-                totp_secret=totp_secret,
+                # The seed is sealed: whoever reads the database must not be able to mint codes.
+                totp_secret=self.secret_box.seal(totp_secret, pid) if totp_secret else None,
                 customers_per_hour=customers_per_hour,
                 max_results=max_results,
                 created_by=admin.id,

@@ -35,7 +35,8 @@ principals = Table(
     Column("name", String(_NAME), nullable=False, unique=True),
     Column("role", String(_NAME), nullable=False),
     Column("password_hash", Text, nullable=True),
-    Column("totp_secret", String(64), nullable=True),
+    #: The TOTP seed sealed with ``Keyring.secret_box("totp")`` (bound to the principal id).
+    Column("totp_secret", String(255), nullable=True),
     # The last TOTP time step accepted: a code of that step or earlier is a replay.
     Column("totp_last_step", Integer, nullable=True),
     Column("status", String(16), nullable=False),  # active | disabled | frozen

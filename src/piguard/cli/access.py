@@ -34,11 +34,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document."
 
 
 def access_of(inst: Installation) -> AccessControl:
-    """The installation's access control (built here until the installation carries one)."""
-    existing = getattr(inst, "access", None)
-    if isinstance(existing, AccessControl):
-        return existing
-    return AccessControl(inst.db, inst.catalog, bootstrap_token_hash=inst.settings.bootstrap_token_hash)
+    """The installation's access control."""
+    return inst.access
 
 
 def current_actor(access: AccessControl) -> Actor:

@@ -50,6 +50,7 @@ from piguard.crypto.master import (
     load_master_secret,
 )
 from piguard.crypto.pkcs11_kek import PIN_ENV, Pkcs11Config, Pkcs11Kek
+from piguard.crypto.secretbox import SecretBox
 from piguard.crypto.signature import SigningKey
 from piguard.errors import ConfigError, Conflict, CryptoError, InvalidCiphertext, KeyProviderError, UnknownKey
 
@@ -350,6 +351,14 @@ class Keyring:
         if name not in SECRET_NAMES:
             raise UnknownKey(f"no installation secret named {name!r}")
         return self._secrets[name]
+
+    def secret_box(self, purpose: str) -> SecretBox:
+        """A box sealing small secrets stored in the data database (TOTP seeds...) for ``purpose``.
+
+        Its key is derived from ``index_root`` with HKDF under a label of its own, so it is
+        independent of the blind-index keys derived from the same root.
+        """
+        return SecretBox(self._secrets["index_root"], self.suite, purpose)
 
     def audit_signing_key(self) -> SigningKey:
         """The Ed25519 key that signs audit checkpoints (from the ``audit_signing`` seed)."""

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("role", sa.String(64), nullable=False),
         sa.Column("password_hash", sa.Text, nullable=True),
-        sa.Column("totp_secret", sa.String(64), nullable=True),
+        sa.Column("totp_secret", sa.String(255), nullable=True),
         sa.Column("totp_last_step", sa.Integer, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("status_reason", sa.Text, nullable=True),
