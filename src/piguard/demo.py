@@ -17,7 +17,7 @@ from faker import Faker
 from stdnum import luhn
 
 from piguard.catalog import Field
-from piguard.errors import ValidationError
+from piguard.errors import ConsentRequired, ValidationError
 from piguard.service import RequestContext, Service
 from piguard.vault.vault import CUSTOMER
 
@@ -198,7 +198,7 @@ def load_demo(
         sub = RequestContext(ctx.actor, purpose, ctx.client)
         try:
             ref = service.create(sub, CUSTOMER, {k: v for k, v in values.items() if v is not None})
-        except ValidationError:
+        except (ValidationError, ConsentRequired):
             rejected += 1
             continue
         counts[CUSTOMER] = counts.get(CUSTOMER, 0) + 1
@@ -219,7 +219,7 @@ def load_demo(
                         RequestContext(ctx.actor, p, ctx.client), rt_name, vals, customer_id=ref.customer_id
                     )
                     counts[rt_name] = counts.get(rt_name, 0) + 1
-                except ValidationError:
+                except (ValidationError, ConsentRequired):
                     rejected += 1
         if progress is not None:
             progress(1)

@@ -183,3 +183,13 @@ def test_catalog_check_on_shipped_and_broken_catalogs(tmp_path: Path) -> None:
     assert (
         code == 2 and isinstance(data, dict) and "broken.yaml" in data["reason"] and "type" in data["reason"]
     )
+
+
+def test_demo_loads_through_the_installed_gate_without_rejections(home: Path) -> None:
+    """`make demo` runs this: minors (with guardians), orders, notes and stays all pass consent."""
+    code, data, _ = run("demo", "--customers", "60", "--seed", "7", "--json")
+    assert code == 0 and isinstance(data, dict), data
+    assert data["rejected"] == 0
+    created = data["created"]
+    assert created["customer"] == 60 and created.get("order", 0) > 0 and created.get("service_note", 0) > 0
+    assert {p["role"] for p in data["staff"]} >= {"customer_service", "officer", "admin"}

@@ -246,3 +246,22 @@ def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
                 assert set(stored) - {"name"} <= set().union(*(set(f) for f in purposes.values()))
                 assert catalog.purposes[purpose].legal_basis is not None
             ledger.close()
+
+
+def test_R_MIN_1_guardian_recorded_with_the_profile_covers_the_childs_later_records(
+    inst: Installation, ledger: ConsentLedger
+) -> None:
+    """A child's profile needs the guardian's identity and relationship; the child's orders,
+    written later under the contract, do not repeat it."""
+    service = Service(inst.vault, recorder=inst.recorder, consent=ledger)
+    child = {"name": "小明", "resident_id": "510107201801016370"}  # born 2018-01-01
+    with pytest.raises(ConsentRequired, match="guardian"):
+        service.create(ctx("service"), "customer", child)
+    ref = service.create(
+        ctx("service"), "customer", {**child, "guardian_name": "王芳", "guardian_relation": "mother"}
+    )
+    # "service" rests on the contract and covers orders in the test catalog.
+    order = service.create(
+        ctx("service"), "order", {"order_no": "SO-1", "amount": "12.50"}, customer_id=ref.customer_id
+    )
+    assert order.customer_id == ref.customer_id

@@ -198,6 +198,7 @@ def check_import_row(
                 str_values, ledger.age_sources.guardian_fields, record_fields
             ),
             new_customer=False,
+            guardian_recorded_here=any(f in record_fields for f in ledger.age_sources.guardian_fields),
         )
     except ConsentRequired as exc:
         field, _, _ = str(exc).partition(": purpose")

@@ -229,6 +229,7 @@ class ConsentLedger:
             band=band,
             guardian_in_values=rules.guardian_given(values, self.age_sources.guardian_fields, record_fields),
             new_customer=customer_id is None,
+            guardian_recorded_here=any(f in record_fields for f in self.age_sources.guardian_fields),
         )
 
     def _record_fields(self, record_type: str) -> Collection[str]:

@@ -185,6 +185,7 @@ def check_write(
     band: AgeBand | None,
     guardian_in_values: bool,
     new_customer: bool,
+    guardian_recorded_here: bool = True,
 ) -> None:
     """:raises ValidationError: a field the purpose does not need (R-COL-3).
     :raises ConsentRequired: a missing basis, naming the purpose, the field and the requirement.
@@ -202,7 +203,14 @@ def check_write(
         raise _refuse(purpose_name, ("record the customer's consent before collecting", "R-COL-1"))
     check_purpose(state, purpose, moment, band)
     check_fields(catalog, state, purpose, record_type, fields, moment, band)
-    if band == "under14" and not rests_on_consent(purpose) and not (guardian_in_values or state.has_guardian):
+    # The guardian is recorded with the child's profile (the record type that declares guardian
+    # fields); the child's orders or stays, written later, do not repeat it.
+    if (
+        band == "under14"
+        and guardian_recorded_here
+        and not rests_on_consent(purpose)
+        and not (guardian_in_values or state.has_guardian)
+    ):
         raise _refuse(
             purpose_name,
             (
