@@ -75,7 +75,11 @@ def _install_sqlite_hooks(engine: Engine, pragmas: dict[str, str]) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: every read and write begins here, and going through
+        # exec_driver_sql cost ~15 % of a served read (py-spy under load).
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.execute(f"BEGIN {mode}")
 
 
 @contextmanager
