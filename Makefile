@@ -30,6 +30,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/python scripts/openapi --check
+
+typecheck: setup
+	$(BIN)/mypy
 
 # Benchmarks need the bench extra (Presidio, model-free, as the detector's baseline).
 bench: setup
