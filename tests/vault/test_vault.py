@@ -239,3 +239,29 @@ def test_retire_refused_while_keys_use_the_version(inst: Installation) -> None:
     inst.service.create(ctx(), "customer", ALICE)
     with pytest.raises(Conflict):
         inst.service.retire_key(ctx(""), 1)
+
+
+def test_sm4_installation_round_trip_search_and_tamper(tmp_path: Path) -> None:
+    """The Chinese national algorithms (SM4-GCM, HMAC-SM3) serve the same vault end to end."""
+    from piguard.crypto.aead import Suite, parse_header
+    from piguard.crypto.keyring import generate_master_secret
+    from piguard.installation import init_home
+    from piguard.service import Service
+    from piguard.vault import payload
+
+    env = {"PIGUARD_MASTER_KEY": generate_master_secret()}
+    init_home(tmp_path / "h", environ=env, suite="sm4-gcm", expected_customers=1000)
+    with Installation(tmp_path / "h", environ=env) as sm:
+        sm.service = Service(sm.vault, recorder=MemoryRecorder())
+        ref = sm.service.create(ctx(), "customer", ALICE)
+        assert sm.vault.read("customer", ref.record_id, ["mobile"]).values["mobile"] == "13800138000"
+        assert [r.customer_id for r in sm.service.search(ctx(), "customer", "mobile", "13800138000")] == [
+            ref.customer_id
+        ]
+        blob = _payload(sm, ref.record_id)
+        parts = payload.unpack(blob)
+        assert parse_header(parts["mobile"]).suite is Suite.SM4_GCM
+        parts["email"] = parts["mobile"]
+        _set_payload(sm, ref.record_id, payload.pack(parts))
+        with pytest.raises(InvalidCiphertext):
+            sm.vault.read("customer", ref.record_id, ["email"])
