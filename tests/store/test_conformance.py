@@ -266,6 +266,11 @@ def test_find_by_index_matches_exactly(db: Database) -> None:
         assert db.find_by_index(conn, TENANT, "customer", "email", b"\x00\x01\x02") == []
         assert db.find_by_index(conn, TENANT, "customer", "mobile", b"\x00\x01") == [("c5", "r5")]
         assert db.find_by_index(conn, TENANT, "order", "mobile", b"\x00\x01\x02") == [("c3", "r3")]
+        # The joined form returns the same candidates, as whole records, in the same order.
+        joined = db.records_by_index(conn, TENANT, "customer", "mobile", b"\x00\x01\x02")
+        assert [(r.customer_id, r.record_id, r.version) for r in joined] == [("c1", "r1", 2), ("c2", "r2", 2)]
+        assert joined[0].payload == b.payload
+        assert db.records_by_index(conn, TENANT, "customer", "email", b"\x00\x01\x02") == []
 
 
 def test_delete_customer_removes_records_and_index_rows(db: Database) -> None:

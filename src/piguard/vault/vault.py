@@ -532,16 +532,15 @@ class Vault:
             self.tenant, record_type, field_name, wanted, self.index_bits(record_type, fdef)
         )
         with self.db.read() as conn:
-            candidates = self.db.find_by_index(conn, self.tenant, record_type, field_name, digest)
-            rows = [self.db.get_record(conn, self.tenant, record_type, rid) for _, rid in candidates]
+            rows = self.db.records_by_index(conn, self.tenant, record_type, field_name, digest)
+        # One key-store query for every candidate's wrapped key; an erased customer has none.
+        keys = self.keys.get_many(self.tenant, {row.customer_id for row in rows}) if rows else {}
         matches: list[RecordRef] = []
         for row in rows:
-            if row is None:
+            wrapped = keys.get(row.customer_id)
+            if wrapped is None:
                 continue
-            try:
-                sealer = self._sealer_of(row.customer_id)
-            except NotFound:
-                continue
+            sealer = self._data_keys.sealer(self.tenant, row.customer_id, wrapped.wrapped)
             got = self._open(sealer, row, [field_name]).get(field_name)
             if got is not None and got == wanted:
                 matches.append(RecordRef(row.customer_id, record_type, row.record_id))
