@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -34,7 +33,3 @@ class FixedClock:
 
     def set(self, when: datetime) -> None:
         self._now = when
-
-
-def monotonic() -> float:
-    return time.monotonic()

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from piguard.errors import ConfigError
 
@@ -58,7 +58,6 @@ class Settings:
     audit_retention_days: int = 184
     #: ``host:port`` of a syslog collector (RFC 5424 over UDP) that receives every audit entry.
     audit_syslog: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def settings_path(self) -> Path:
@@ -78,9 +77,6 @@ class Settings:
         tmp = self.settings_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.settings_path)
-
-    def with_changes(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
 
     @classmethod
     def load(cls, home: Path) -> Settings:

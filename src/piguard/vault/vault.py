@@ -14,7 +14,6 @@ lives apart from the data database (crypto-shredding).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -625,11 +624,3 @@ class Vault:
         for batch in self.keys.iter_batches(batch_size):
             for row in batch:
                 yield row.customer_id
-
-    @staticmethod
-    def planned_bits(expected_rows: int, domain_bits: float) -> int:
-        return plan_bits(max(16, expected_rows), domain_bits)
-
-    @staticmethod
-    def expected_false_positives(expected_rows: int, bits: int) -> float:
-        return expected_rows / math.pow(2, bits)
