@@ -14,20 +14,25 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from piguard.access import AccessControl
-from piguard.audit import AuditLog, Sink, SyslogSink
+from piguard.access.credentials import Passwords
+from piguard.access.events import AccessRecorder
+from piguard.audit import AuditLog, Sink, SyslogSink, scrub
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
 from piguard.consent import ConsentLedger, identity_key_from
+from piguard.consent.capability import Consent
 from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError
-from piguard.service import AccessRecorder, Service
+from piguard.gate import Gate
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
+
+C = TypeVar("C")
 
 SUITES: dict[str, Suite] = {"aes256-gcm": Suite.AES256_GCM, "sm4-gcm": Suite.SM4_GCM}
 
@@ -194,7 +199,9 @@ class Installation:
         environ: Mapping[str, str] | None = None,
         recorder: AccessRecorder | None = None,
         clock: Clock | None = None,
+        passwords: Passwords | None = None,
     ) -> None:
+        """:param passwords: the password hasher (tests pass cheap argon2id parameters)."""
         env = os.environ if environ is None else environ
         self.settings = Settings.load(home)
         self.catalog: Catalog = load_catalog(self.settings.catalog_path)
@@ -235,6 +242,7 @@ class Installation:
             self.catalog,
             clock,
             recorder=self.recorder,
+            passwords=passwords,
             secret_box=self.keyring.secret_box("totp"),
             bootstrap_token_hash=self.settings.bootstrap_token_hash,
         )
@@ -245,11 +253,23 @@ class Installation:
             tenant=self.settings.tenant,
             identity_key=identity_key_from(self.keyring.secret("index_root")),
         )
-        self.service = Service(
+        # The gate (the only way in) and the capabilities mounted on it.
+        self.gate = Gate(
             self.vault, recorder=self.recorder, clock=clock, access=self.access, consent=self.consent
         )
+        self.gate.mount(Consent(self.consent))
+        scrub.declare(self.gate.detail_kinds())
+        #: Deprecated name of :attr:`gate`, while callers move.
+        self.service = self.gate
         # A monitoring rule that fires may freeze the principal at once (seed 001).
         self.audit.on_freeze = self.access.freeze_principal
+
+    def capability(self, kind: type[C]) -> C:
+        """The mounted capability of this class (the edges' way to a capability's operations)."""
+        for mounted in self.gate.capabilities.values():
+            if isinstance(mounted, kind):
+                return mounted
+        raise ConfigError(f"no capability {kind.__name__} is mounted")
 
     def close(self) -> None:
         self.consent.close()

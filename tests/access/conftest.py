@@ -16,7 +16,10 @@ from piguard.access.credentials import Passwords, totp_now
 from piguard.clock import FixedClock
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
-from piguard.service import RequestContext, Service
+from piguard.consent import ConsentKind, shipped_notice
+from piguard.consent.rules import rests_on_consent
+from piguard.consent.capability import Consent
+from piguard.gate import Gate, RequestContext
 from piguard.vault.model import Actor
 from tests.pg import fresh_database
 
@@ -54,7 +57,7 @@ class World:
     inst: Installation
     clock: FixedClock
     access: AccessControl
-    service: Service
+    service: Gate
     recorder: MemoryRecorder
     staff: dict[str, Staff] = field(default_factory=dict)
 
@@ -101,6 +104,19 @@ class World:
         ref = self.service.create(RequestContext(SETUP, "service"), "customer", values or ADULT)
         return ref.customer_id
 
+    def consent(self, customer_id: str, *purposes: str, sensitive: bool = False) -> None:
+        """Record the customer's consent to those of ``purposes`` that rest on consent (the general
+        consent, and with ``sensitive`` the separate one too), publishing the shipped notice first."""
+        consent = self.inst.capability(Consent)
+        setup = RequestContext(SETUP, "", client="test")
+        if not consent.notices(setup):
+            _, zh, en = shipped_notice("privacy")
+            consent.publish_notice(setup, zh, en, title="Privacy notice")
+        names = [p for p in purposes if rests_on_consent(self.inst.catalog.purposes[p])]
+        if names:
+            kinds: list[ConsentKind] = ["general", "sensitive"] if sensitive else ["general"]
+            consent.grant(setup, customer_id, names, channel="app", kinds=kinds)
+
     def stay(self, customer_id: str, check_in: date, check_out: date, room: str = "1208") -> str:
         catalog = self.inst.catalog
         purpose = next(
@@ -137,18 +153,9 @@ def make_world(tmp_path: Path, environ: dict[str, str], profile: str = "default"
     init_home(home, environ=environ, expected_customers=10_000, profile=profile)
     clock = FixedClock(START)
     recorder = MemoryRecorder()
-    inst = Installation(home, environ=environ, recorder=recorder, clock=clock)
-    access = AccessControl(
-        inst.db,
-        inst.catalog,
-        clock,
-        passwords=CHEAP,
-        recorder=recorder,
-        secret_box=inst.keyring.secret_box("totp"),
-        bootstrap_token_hash=inst.settings.bootstrap_token_hash,
-    )
-    service = Service(inst.vault, recorder=recorder, clock=clock, access=access)
-    return World(inst, clock, access, service, recorder)
+    # The production wiring: the installation's own gate, accounts and consent layer.
+    inst = Installation(home, environ=environ, recorder=recorder, clock=clock, passwords=CHEAP)
+    return World(inst, clock, inst.access, inst.gate, recorder)
 
 
 @pytest.fixture

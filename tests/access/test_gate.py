@@ -275,6 +275,7 @@ def test_front_desk_sees_guest_only_while_stay_is_active(world: World) -> None:
 
 def test_export_needs_an_approved_single_use_grant_r_use_3(world: World) -> None:
     cid = world.customer()
+    world.consent(cid, "marketing")
     mk = world.user("marketing")
     officer = world.user("officer")
     with pytest.raises(AccessDenied, match="no such export grant"):
@@ -331,39 +332,17 @@ def test_step_up_code_cannot_be_reused(world: World) -> None:
         world.access.step_up(desk.actor, code)
 
 
-class _Consent:
-    def __init__(self) -> None:
-        self.reads: list[tuple[str, str]] = []
-
-    def check_read(
-        self, customer_id: str, purpose: str, *, record_type: str = "customer", fields: object = None
-    ) -> None:
-        from piguard.errors import ConsentRequired
-
-        self.reads.append((customer_id, purpose))
-        if purpose == "marketing":
-            raise ConsentRequired("the customer has not consented to 'marketing'", "consent")
-
-    def check_write(
-        self, customer_id: str | None, purpose: str, fields: object, values: object, *, record_type: str = ""
-    ) -> None:
-        return None
-
-    def age_hook(self, values: object, record_type: str = "customer") -> Any:
-        return lambda conn, refs: None
-
-    def filter_import(self, rows: Any, purpose: str, *, record_type: str, operator: str) -> Any:
-        return rows
-
-
-def test_consent_hook_is_called_on_reads_r_use_5(world: World) -> None:
+def test_consent_is_checked_on_reads_r_use_5(world: World) -> None:
+    """The production gate consults the consent ledger: no consent to marketing, no read."""
     from piguard.errors import ConsentRequired
 
-    consent = _Consent()
-    world.service.consent = consent
     cid = world.customer()
     mk = world.user("marketing")
     with pytest.raises(ConsentRequired):
-        world.service.read(world.ctx(mk, "marketing"), "customer", cid, ["mobile"])
-    assert consent.reads == [(cid, "marketing")]
-    assert world.denials()[-1].result == "consent"
+        world.service.read(world.ctx(mk, "marketing"), "customer", cid, ["marketing_tags"])
+    denial = world.denials()[-1]
+    assert (denial.action, denial.result, denial.customer_id) == ("read", "consent", cid)
+    world.consent(cid, "marketing")
+    views = world.service.read(world.ctx(mk, "marketing"), "customer", cid, ["marketing_tags"])
+    assert views["marketing_tags"].level != "deny"
+

@@ -14,9 +14,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from piguard.consent import ConsentLedger, Guardian
+from piguard.consent import Guardian
+from piguard.consent.capability import Consent
+from piguard.gate import RequestContext
 from piguard.installation import Installation
-from piguard.service import RequestContext
+from piguard.vault.model import Actor
 
 Kind = Literal["general", "sensitive", "provision", "public_disclosure", "cross_border"]
 
@@ -71,150 +73,93 @@ class NoticeIn(_Strict):
     effective_at: datetime | None = None
 
 
-def ledger_for(inst: Installation) -> ConsentLedger:
-    return inst.consent
-
-
 def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> APIRouter:
-    """The consent routes under ``/v1``; every route requires ``auth_dependency``."""
-    ledger = ledger_for(inst)
+    """The consent routes under ``/v1``; every route requires ``auth_dependency`` and runs one
+    declared operation of the consent capability through the gate."""
+    consent = inst.capability(Consent)
     router = APIRouter(prefix="/v1", tags=["consent"])
     # A default, not a local Annotated alias: with postponed annotations FastAPI resolves
     # annotation strings in the module namespace, where a local alias does not exist.
     auth = Depends(auth_dependency)
 
-    def operator(who: Any) -> str:
-        return str(getattr(who, "id", "api"))
-
-    def ctx(who: Any) -> RequestContext:
+    def ctx(who: Actor) -> RequestContext:
         # Consent and preferences are recorded for the relationship, not read for a purpose.
         return RequestContext(who, "", client="api")
-
-    gate = inst.service
 
     def guardian(body: GuardianIn | None) -> Guardian | None:
         if body is None:
             return None
         if body.id_number:
-            return ledger.guardian(body.relationship, body.id_number)
+            return consent.guardian(body.relationship, body.id_number)
         return Guardian(body.relationship, body.identity_ref or "")
 
     @router.get("/notices")
-    def list_notices(texts: bool = False, who: Any = auth) -> dict[str, Any]:
-        return {"notices": [n.as_dict(texts=texts) for n in ledger.notices()]}
+    def list_notices(texts: bool = False, who: Actor = auth) -> dict[str, Any]:
+        return {"notices": [n.as_dict(texts=texts) for n in consent.notices(ctx(who))]}
 
     @router.post("/notices", status_code=201)
-    def publish_notice(body: NoticeIn, who: Any = auth) -> dict[str, Any]:
-        notice = gate.administer(
+    def publish_notice(body: NoticeIn, who: Actor = auth) -> dict[str, Any]:
+        notice = consent.publish_notice(
             ctx(who),
-            "notice_publish",
-            lambda: ledger.publish_notice(
-                body.text_zh,
-                body.text_en,
-                title=body.title,
-                operator=operator(who),
-                kind=body.kind,
-                material=body.material,
-                purposes_changed=body.purposes_changed,
-                effective_at=body.effective_at,
-            ),
-            detail={"kind": body.kind, "material": body.material},
+            body.text_zh,
+            body.text_en,
+            title=body.title,
+            kind=body.kind,
+            material=body.material,
+            purposes_changed=body.purposes_changed,
+            effective_at=body.effective_at,
         )
         return notice.as_dict()
 
     @router.get("/customers/{customer_id}/consent")
-    def show(customer_id: str, who: Any = auth) -> dict[str, Any]:
-        return gate.about_customer(
-            ctx(who),
-            "read",
-            "consent_show",
-            customer_id,
-            lambda: {
-                "state": ledger.state(customer_id).as_dict(ledger.today()),
-                "history": [r.as_dict() for r in ledger.history(customer_id)],
-                "may_ask": {p: ledger.may_ask(customer_id, p) for p in sorted(inst.catalog.purposes)},
-            },
-        )
+    def show(customer_id: str, who: Actor = auth) -> dict[str, Any]:
+        return consent.show(ctx(who), customer_id)
 
     @router.post("/customers/{customer_id}/consent", status_code=201)
-    def grant(customer_id: str, body: GrantIn, who: Any = auth) -> dict[str, Any]:
-        records = gate.about_customer(
+    def grant(customer_id: str, body: GrantIn, who: Actor = auth) -> dict[str, Any]:
+        records = consent.grant(
             ctx(who),
-            "write",
-            "consent_grant",
             customer_id,
-            lambda: ledger.grant(
-                customer_id,
-                body.purposes,
-                channel=body.channel,
-                operator=operator(who),
-                kinds=body.kinds,
-                notice_version=body.notice_version,
-                evidence_ref=body.evidence_ref,
-                recipient=body.recipient,
-                given_at=body.given_at,
-                guardian=guardian(body.guardian),
-            ),
-            detail={"purposes": sorted(body.purposes), "kinds": sorted(body.kinds)},
+            body.purposes,
+            channel=body.channel,
+            kinds=body.kinds,
+            notice_version=body.notice_version,
+            evidence_ref=body.evidence_ref,
+            recipient=body.recipient,
+            given_at=body.given_at,
+            guardian=guardian(body.guardian),
         )
         return {"recorded": [r.as_dict() for r in records]}
 
     @router.post("/customers/{customer_id}/consent/withdraw")
-    def withdraw(customer_id: str, body: WithdrawIn, who: Any = auth) -> dict[str, Any]:
-        result = gate.about_customer(
+    def withdraw(customer_id: str, body: WithdrawIn, who: Actor = auth) -> dict[str, Any]:
+        result = consent.withdraw(
             ctx(who),
-            "write",
-            "consent_withdraw",
             customer_id,
-            lambda: ledger.withdraw(
-                customer_id,
-                body.purposes or None,
-                kind=body.kind,
-                channel=body.channel,
-                operator=operator(who),
-                evidence_ref=body.evidence_ref,
-            ),
-            detail={"purposes": sorted(body.purposes or []), "kind": body.kind},
+            body.purposes or None,
+            kind=body.kind,
+            channel=body.channel,
+            evidence_ref=body.evidence_ref,
         )
         return result.as_dict()
 
     @router.post("/customers/{customer_id}/consent/refuse", status_code=201)
-    def refuse(customer_id: str, body: RefuseIn, who: Any = auth) -> dict[str, Any]:
-        return gate.about_customer(
-            ctx(who),
-            "write",
-            "consent_refuse",
-            customer_id,
-            lambda: ledger.refuse(customer_id, body.purposes, channel=body.channel, operator=operator(who)),
-            detail={"purposes": sorted(body.purposes)},
-        ).as_dict()
+    def refuse(customer_id: str, body: RefuseIn, who: Actor = auth) -> dict[str, Any]:
+        return consent.refuse(ctx(who), customer_id, body.purposes, channel=body.channel).as_dict()
 
     @router.get("/customers/{customer_id}/marketing")
-    def get_marketing(customer_id: str, who: Any = auth) -> dict[str, Any]:
-        return gate.about_customer(
-            ctx(who),
-            "read",
-            "marketing_show",
-            customer_id,
-            lambda: ledger.state(customer_id).marketing.as_dict(),
-        )
+    def get_marketing(customer_id: str, who: Actor = auth) -> dict[str, Any]:
+        return consent.marketing(ctx(who), customer_id).as_dict()
 
     @router.put("/customers/{customer_id}/marketing")
-    def put_marketing(customer_id: str, body: MarketingIn, who: Any = auth) -> dict[str, Any]:
-        pref = gate.about_customer(
+    def put_marketing(customer_id: str, body: MarketingIn, who: Actor = auth) -> dict[str, Any]:
+        pref = consent.set_marketing(
             ctx(who),
-            "write",
-            "marketing_set",
             customer_id,
-            lambda: ledger.set_marketing(
-                customer_id,
-                body.opt_out,
-                body.personalised,
-                channel=body.channel,
-                operator=operator(who),
-                delete_tags=body.delete_tags,
-            ),
-            detail={"opt_out": body.opt_out, "personalised": body.personalised},
+            body.opt_out,
+            body.personalised,
+            channel=body.channel,
+            delete_tags=body.delete_tags,
         )
         return pref.as_dict()
 

@@ -116,6 +116,38 @@ ALLOWED: Final[Mapping[str, Callable[[Any], Any]]] = {
 }
 
 
+#: Declared detail kind -> its validator (see :mod:`piguard.gate.operation`).
+KIND_CHECKS: Final[Mapping[str, Callable[[Any], Any]]] = {
+    "int": _ints,
+    "bool": _bool,
+    "names": _names,
+    "token": _token,
+    "levels": _levels,
+    "flags": _flags,
+    "reason": _reason,
+    "principal": _principal,
+}
+
+# Keys the gate's operations declare, added by :func:`declare`. Derived from code (the declared
+# operations), so every process computes the same allow-list: no rule depends on one process.
+_DECLARED: dict[str, Callable[[Any], Any]] = {}
+
+
+def declare(kinds: Mapping[str, str]) -> None:
+    """Keep the values of these declared detail keys (key -> kind) unhashed.
+
+    :raises ValueError: an unknown kind, or a key already kept with another validator.
+    """
+    for key, kind in kinds.items():
+        check = KIND_CHECKS.get(kind)
+        if check is None:
+            raise ValueError(f"detail key {key!r}: unknown kind {kind!r}")
+        known = ALLOWED.get(key) or _DECLARED.get(key)
+        if known is not None and known is not check:
+            raise ValueError(f"detail key {key!r} is kept as another kind already")
+        _DECLARED[key] = check
+
+
 def scrub(detail: Mapping[str, Any], keys: AuditKeys) -> dict[str, Any]:
     """A copy of ``detail`` safe to store. Never mutates its input.
 
@@ -124,7 +156,7 @@ def scrub(detail: Mapping[str, Any], keys: AuditKeys) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in detail.items():
         name = key if isinstance(key, str) and _NAME.match(key) else keys.opaque_ref("detail-key", repr(key))
-        check = ALLOWED.get(name)
+        check = ALLOWED.get(name) or _DECLARED.get(name)
         kept = check(value) if check is not None else None
         out[name] = kept if kept is not None else keys.opaque_ref("detail", name, repr(value))
     return out

@@ -61,7 +61,8 @@ Level = Literal["deny", "masked", "clear"]
 
 #: Row scopes narrow which customers a role sees at all. ``active_stay``: a
 #: hotel front desk sees a guest only while that guest's stay is active.
-RowScope = Literal["active_stay"]
+#: ``own``: a customer (data subject) principal sees only their own data.
+RowScope = Literal["active_stay", "own"]
 
 CLASS_NAMES: Final[tuple[ClassName, ...]] = get_args(ClassName)
 CATEGORY_NAMES: Final[tuple[CategoryName, ...]] = get_args(CategoryName)

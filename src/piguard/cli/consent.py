@@ -9,12 +9,12 @@ keyed digest is recorded.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, TypeVar, cast
 
 import typer
 
@@ -24,15 +24,15 @@ from piguard.config import home_from
 from piguard.consent import (
     CONSENT_KINDS,
     ConsentKind,
-    ConsentLedger,
     Guardian,
     shipped_notice,
 )
+from piguard.consent.capability import Consent
 from piguard.consent.model import NOTICE_KINDS
 from piguard.consent.notices import read_text_file
 from piguard.errors import ValidationError
+from piguard.gate import RequestContext
 from piguard.installation import Installation
-from piguard.service import RequestContext, Service
 
 T = TypeVar("T")
 
@@ -47,23 +47,17 @@ ChannelOpt = Annotated[
 
 @dataclass(frozen=True)
 class _Session:
-    """The ledger, and the gate every consent operation passes (authorised and recorded)."""
+    """The consent capability (every operation authorised and recorded by the gate) and the caller."""
 
-    ledger: ConsentLedger
-    gate: Service
+    consent: Consent
     ctx: RequestContext
-
-    def about(
-        self, action: str, event: str, customer_id: str, operation: Callable[[], T], **detail: Any
-    ) -> T:
-        return self.gate.about_customer(self.ctx, action, event, customer_id, operation, detail=detail)
 
 
 @contextmanager
 def _ledger(home: Path | None) -> Iterator[_Session]:
     with Installation(home_from(home)) as inst:
         actor = current_actor(inst.access)
-        yield _Session(inst.consent, inst.service, RequestContext(actor, "", client="cli"))
+        yield _Session(inst.capability(Consent), RequestContext(actor, "", client="cli"))
 
 
 def _kinds(values: list[str] | None) -> list[ConsentKind]:
@@ -74,7 +68,7 @@ def _kinds(values: list[str] | None) -> list[ConsentKind]:
     return cast(list[ConsentKind], kinds)
 
 
-def _guardian(ledger: ConsentLedger, relationship: str | None, id_file: Path | None) -> Guardian | None:
+def _guardian(ledger: Consent, relationship: str | None, id_file: Path | None) -> Guardian | None:
     if relationship is None:
         if id_file is not None:
             raise ValidationError("give the guardian's relationship too", "guardian_relationship")
@@ -117,24 +111,17 @@ def grant(
 ) -> None:
     """Record a customer's consent; separate consents become distinct records (R-COL-4)."""
     with reporting(as_json), _ledger(home) as session:
-        ledger = session.ledger
-        guardian = _guardian(ledger, guardian_relationship, guardian_id_file)
-        records = session.about(
-            "write",
-            "consent_grant",
+        guardian = _guardian(session.consent, guardian_relationship, guardian_id_file)
+        records = session.consent.grant(
+            session.ctx,
             customer_id,
-            lambda: ledger.grant(
-                customer_id,
-                purpose,
-                channel=channel,
-                operator=session.ctx.actor.id,
-                kinds=_kinds(kind),
-                notice_version=notice_version,
-                evidence_ref=evidence_ref,
-                guardian=guardian,
-                recipient=recipient,
-            ),
-            purposes=sorted(purpose),
+            purpose,
+            channel=channel,
+            kinds=_kinds(kind),
+            notice_version=notice_version,
+            evidence_ref=evidence_ref,
+            guardian=guardian,
+            recipient=recipient,
         )
         emit(
             {"recorded": [r.as_dict() for r in records]},
@@ -157,20 +144,13 @@ def withdraw(
 ) -> None:
     """Withdraw consent in one step; processing stops and orphaned data is marked for deletion (R-COL-6)."""
     with reporting(as_json), _ledger(home) as session:
-        ledger = session.ledger
-        result = session.about(
-            "write",
-            "consent_withdraw",
+        result = session.consent.withdraw(
+            session.ctx,
             customer_id,
-            lambda: ledger.withdraw(
-                customer_id,
-                purpose or None,
-                kind=_kinds([kind])[0] if kind else None,
-                channel=channel,
-                operator=session.ctx.actor.id,
-                evidence_ref=evidence_ref,
-            ),
-            purposes=sorted(purpose or []),
+            purpose or None,
+            kind=_kinds([kind])[0] if kind else None,
+            channel=channel,
+            evidence_ref=evidence_ref,
         )
 
         def human() -> None:
@@ -189,17 +169,7 @@ def show(
 ) -> None:
     """A customer's consents in force, marketing preferences, age band and full history."""
     with reporting(as_json), _ledger(home) as session:
-        ledger = session.ledger
-        doc = session.about(
-            "read",
-            "consent_show",
-            customer_id,
-            lambda: {
-                "state": ledger.state(customer_id).as_dict(ledger.today()),
-                "history": [r.as_dict() for r in ledger.history(customer_id)],
-                "marked_for_deletion": [m.as_dict() for m in ledger.deletion_queue(customer_id, None)],
-            },
-        )
+        doc = session.consent.show(session.ctx, customer_id)
 
         def human() -> None:
             state = cast(dict[str, object], doc["state"])
@@ -232,7 +202,6 @@ def publish(
 ) -> None:
     """Publish a new notice version in Chinese and English (R-COL-8)."""
     with reporting(as_json), _ledger(home) as session:
-        ledger = session.ledger
         if kind not in NOTICE_KINDS:
             raise ValidationError(f"must be one of {', '.join(NOTICE_KINDS)}", "kind")
         shipped_title, shipped_zh, shipped_en = shipped_notice(kind)
@@ -240,20 +209,15 @@ def publish(
         text_en = read_text_file(en) if en else shipped_en
         heading = title or (text_en.splitlines()[0].lstrip("# ").strip() if en else shipped_title)
         when = effective_at.astimezone() if effective_at else None
-        notice = session.gate.administer(
+        notice = session.consent.publish_notice(
             session.ctx,
-            "notice_publish",
-            lambda: ledger.publish_notice(
-                text_zh,
-                text_en,
-                title=heading,
-                operator=session.ctx.actor.id,
-                kind=kind,
-                material=material,
-                purposes_changed=purpose_changed or (),
-                effective_at=when,
-            ),
-            detail={"kind": kind, "material": material},
+            text_zh,
+            text_en,
+            title=heading,
+            kind=kind,
+            material=material,
+            purposes_changed=purpose_changed or (),
+            effective_at=when,
         )
         emit(
             notice.as_dict(),
@@ -270,7 +234,7 @@ def list_(
 ) -> None:
     """Every published notice version."""
     with reporting(as_json), _ledger(home) as session:
-        notices = session.ledger.notices()
+        notices = session.consent.notices(session.ctx)
 
         def human() -> None:
             for n in notices:
@@ -294,9 +258,7 @@ def reevaluate(
             day = date.fromisoformat(today) if today else None
         except ValueError:
             raise ValidationError("must be YYYY-MM-DD", "today") from None
-        results = session.gate.administer(
-            session.ctx, "minors_reevaluate", lambda: session.ledger.reevaluate_birthdays(day)
-        )
+        results = session.consent.reevaluate_birthdays(session.ctx, day)
         emit(
             {"reevaluated": [r.as_dict() for r in results]},
             as_json,

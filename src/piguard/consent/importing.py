@@ -44,7 +44,7 @@ from piguard.consent.model import (
     GuardianRelation,
 )
 from piguard.errors import ConsentRequired, NotFound, ValidationError
-from piguard.vault.ids import new_customer_id
+from piguard.gate.sdk import new_customer_id
 
 if TYPE_CHECKING:
     from piguard.consent.ledger import ConsentLedger

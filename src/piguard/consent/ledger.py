@@ -11,6 +11,7 @@ before every write; the edges call :meth:`~ConsentLedger.grant`,
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -45,8 +46,8 @@ from piguard.consent.model import (
 )
 from piguard.consent.notices import check_notice, content_hash
 from piguard.errors import NotFound, ValidationError
-from piguard.store import Database
-from piguard.vault.ids import check_id
+from piguard.gate.sdk import Storage as Database
+from piguard.gate.sdk import check_id
 
 #: Mainland China keeps UTC+8 all year; birthdays and "today" are reckoned there.
 CHINA = timezone(timedelta(hours=8))
@@ -127,6 +128,18 @@ class ConsentLedger:
     def close(self) -> None:
         """Release the held watermark connection (call before disposing the database)."""
         self._cache.close()
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def _writing(self, conn: Connection | None) -> Iterator[Connection]:
+        """The caller's transaction when it passes one (the gate's, in which the operation's audit
+        entry commits with the change), else a transaction of the ledger's own."""
+        if conn is not None:
+            yield conn
+            return
+        with self.db.transaction() as own:
+            yield own
 
     # ------------------------------------------------------------------ time
 
@@ -237,6 +250,13 @@ class ConsentLedger:
         return record.fields.keys() if record is not None else ()
 
     # ------------------------------------------------------------------ minors
+
+    def is_under_14(self, customer_id: str) -> bool:
+        """The one "under 14" rule of the installation (R-MIN-1): the age band the ledger recorded
+        when the customer's birth date or resident ID was written, on today's date in China.
+        Every process reads the same recorded band (the cache is coherent across processes), so
+        the gate, the audit flags and the consent checks cannot disagree."""
+        return rules.band_of(self.state(customer_id), self.today()) == "under14"
 
     @staticmethod
     def minor_status(birth_date: date, today: date) -> AgeBand:
@@ -417,6 +437,7 @@ class ConsentLedger:
         material: bool = False,
         purposes_changed: Sequence[str] = (),
         effective_at: datetime | None = None,
+        conn: Connection | None = None,
     ) -> Notice:
         """Publish a new notice version (R-COL-8). Versions number 1, 2, ... per tenant.
 
@@ -440,8 +461,8 @@ class ConsentLedger:
         effective = effective_at.astimezone(UTC) if effective_at is not None else now
         if effective < now - _CLOCK_SKEW:
             raise ValidationError("a notice cannot take effect in the past", "effective_at")
-        with self.db.transaction() as conn:
-            version = sql.next_notice_version(conn, self.tenant)
+        with self._writing(conn) as tx:
+            version = sql.next_notice_version(tx, self.tenant)
             notice = Notice(
                 version,
                 kind,
@@ -455,8 +476,8 @@ class ConsentLedger:
                 effective,
                 _text(operator, "operator", 128),
             )
-            sql.insert_notice(conn, self.tenant, notice)
-            value = sql.bump_watermark(conn, self.tenant)
+            sql.insert_notice(tx, self.tenant, notice)
+            value = sql.bump_watermark(tx, self.tenant)
         self._cache.changed(None, value)
         return notice
 
@@ -483,6 +504,7 @@ class ConsentLedger:
         guardian: Guardian | None = None,
         recipient: str | None = None,
         given_at: datetime | None = None,
+        conn: Connection | None = None,
     ) -> list[ConsentRecord]:
         """Record consent: one immutable record per kind, so separate consents stay distinct (R-COL-4).
 
@@ -507,6 +529,7 @@ class ConsentLedger:
                 given_at=given_at,
                 band=None,
             ),
+            conn=conn,
         )
 
     def grant_rows(
@@ -595,17 +618,24 @@ class ConsentLedger:
         customer_ids: Sequence[str],
         rows: list[dict[str, Any]],
         ages: Mapping[str, AgeInfo] | None = None,
+        conn: Connection | None = None,
     ) -> list[ConsentRecord]:
-        """Append rows (and age states) in one transaction."""
-        with self.db.transaction() as conn:
-            ids = [sql.insert_record(conn, self.tenant, row) for row in rows]
-            sql.put_ages(conn, self.tenant, ages or {}, self._now())
-            value = sql.bump_watermark(conn, self.tenant)
+        """Append rows (and age states) in one transaction (``conn``'s, when given)."""
+        with self._writing(conn) as tx:
+            ids = [sql.insert_record(tx, self.tenant, row) for row in rows]
+            sql.put_ages(tx, self.tenant, ages or {}, self._now())
+            value = sql.bump_watermark(tx, self.tenant)
         self._cache.changed(customer_ids, value)
         return [_record(i, row) for i, row in zip(ids, rows, strict=True)]
 
     def refuse(
-        self, customer_id: str, purposes: Sequence[str], *, channel: str, operator: str
+        self,
+        customer_id: str,
+        purposes: Sequence[str],
+        *,
+        channel: str,
+        operator: str,
+        conn: Connection | None = None,
     ) -> ConsentRecord:
         """Record that the customer declined when asked (R-COL-7): the service goes on, and
         :meth:`may_ask` says no for :attr:`reask_after`."""
@@ -630,7 +660,7 @@ class ConsentLedger:
             "guardian_relationship": None,
             "recipient": None,
         }
-        return self._append([customer_id], [row])[0]
+        return self._append([customer_id], [row], conn=conn)[0]
 
     def may_ask(self, customer_id: str, purpose: str) -> bool:
         """Whether the customer may be asked for consent to ``purpose`` now (R-COL-7)."""
@@ -653,6 +683,7 @@ class ConsentLedger:
         channel: str,
         operator: str,
         evidence_ref: str | None = None,
+        conn: Connection | None = None,
     ) -> WithdrawResult:
         """Withdraw consent in one call (R-COL-6): to ``purposes`` (all kinds), to one ``kind``
         (all purposes), to both narrowed together, or to everything when neither is given.
@@ -704,13 +735,13 @@ class ConsentLedger:
         stopped = tuple(sorted({p for _, p in targets}))
         orphaned = rules.orphaned_fields(self.catalog, after, stopped, self._moment())
         reason = f"consent withdrawn: {', '.join(stopped)} (R-COL-6)"
-        with self.db.transaction() as conn:
-            ids = [sql.insert_record(conn, self.tenant, row) for row in rows]
+        with self._writing(conn) as tx:
+            ids = [sql.insert_record(tx, self.tenant, row) for row in rows]
             marks = [
-                sql.insert_deletion(conn, self.tenant, customer_id, rt, fields, reason, ids[0], now)
+                sql.insert_deletion(tx, self.tenant, customer_id, rt, fields, reason, ids[0], now)
                 for rt, fields in sorted(orphaned.items())
             ]
-            value = sql.bump_watermark(conn, self.tenant)
+            value = sql.bump_watermark(tx, self.tenant)
         self._cache.changed([customer_id], value)
         records = tuple(_record(i, row) for i, row in zip(ids, rows, strict=True))
         return WithdrawResult(customer_id, records, stopped, tuple(marks))
@@ -726,6 +757,7 @@ class ConsentLedger:
         channel: str = "api",
         operator: str = "customer",
         delete_tags: bool = False,
+        conn: Connection | None = None,
     ) -> Marketing:
         """Record marketing preferences (R-COL-9): opt out, or keep marketing but not personalised.
 
@@ -735,9 +767,9 @@ class ConsentLedger:
         check_id(customer_id, "customer_id")
         now = self._now()
         pref = Marketing(bool(opt_out), bool(personalised), now)
-        with self.db.transaction() as conn:
+        with self._writing(conn) as tx:
             sql.insert_marketing(
-                conn,
+                tx,
                 self.tenant,
                 customer_id,
                 pref,
@@ -747,7 +779,7 @@ class ConsentLedger:
             if delete_tags:
                 for rt, fields in sorted(self._tag_fields().items()):
                     sql.insert_deletion(
-                        conn,
+                        tx,
                         self.tenant,
                         customer_id,
                         rt,
@@ -756,7 +788,7 @@ class ConsentLedger:
                         None,
                         now,
                     )
-            value = sql.bump_watermark(conn, self.tenant)
+            value = sql.bump_watermark(tx, self.tenant)
         self._cache.changed([customer_id], value)
         return pref
 

@@ -29,7 +29,7 @@ from piguard.consent.model import (
     Notice,
     NoticeKind,
 )
-from piguard.store._engine import translate
+from piguard.gate.sdk import translate_storage_error as translate
 
 
 def _dump(items: Iterable[str]) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
-from piguard.store.tables import UTCDateTime
+from piguard.gate.sdk import UTCDateTime
 
 _ID = 128
 _NAME = 64

@@ -1,0 +1,418 @@
+"""The kernel: one pipeline that every operation runs through.
+
+``Gate.run(ctx, operation, handler, subject=...)``:
+
+1. **authorise** the operation's catalog action and the stated purpose for the caller's role;
+2. **resolve** the subject (one customer or one record; :class:`~piguard.errors.NotFound` comes
+   before any guard, so a refusal never depends on whether a record exists for the wrong role);
+3. run every applicable **guard** (row scope, consent, quota, and the guards capabilities add);
+4. call the operation's **handler** with a :class:`Call`: the caller's context, a view of that
+   one customer, a transaction for the capability's own tables and a way to add declared detail;
+5. **record** exactly one audit entry under the operation's name: inside the handler's
+   transaction for writes (the change and its entry commit together or not at all), through the
+   group-committed trail for reads. Every refusal, at any step, is recorded under the same name.
+
+No public method of the gate assembles checks of its own: the records operations of
+:mod:`piguard.gate.records` and every capability mounted with :meth:`Gate.mount` run here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Connection
+
+from piguard.access.control import AccessControl
+from piguard.access.decision import Policy
+from piguard.access.events import AccessEvent, AccessRecorder
+from piguard.access.training import LOCAL_TZ
+from piguard.catalog import Catalog
+from piguard.clock import Clock, SystemClock
+from piguard.errors import AccessDenied, NotFound, QuotaExceeded
+from piguard.gate.context import RequestContext
+from piguard.gate.decide import Decider
+from piguard.gate.guards import CustomerQuota, Guard, PurposeConsent, RowScope
+from piguard.gate.operation import DetailKind, Operation, Registry
+from piguard.gate.view import CustomerView
+from piguard.store import Database
+from piguard.vault.model import RecordRef
+from piguard.vault.vault import CUSTOMER, TxHook, Vault
+
+T = TypeVar("T")
+
+#: Detail the kernel itself adds (refusal reasons), declared for every operation.
+KERNEL_DETAIL: Mapping[str, DetailKind] = {"reason": "reason"}
+
+
+class ConsentLayer(Protocol):
+    """What the kernel needs of the consent layer: purpose checks and the one minor rule."""
+
+    def check_read(
+        self,
+        customer_id: str,
+        purpose: str,
+        *,
+        record_type: str = "customer",
+        fields: Any = None,
+    ) -> None: ...
+
+    def is_under_14(self, customer_id: str) -> bool: ...
+
+
+class Capability(Protocol):
+    """A mounted capability: its name, its operations, and the hook that hands it the kernel."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def operations(self) -> Sequence[Operation]: ...
+
+    def bind(self, gate: Gate) -> None: ...
+
+
+class AuditUnrecorded(RuntimeError):
+    """A write operation's handler returned without committing its audit entry: a bug, not a refusal."""
+
+
+class Call:
+    """One running operation, as its handler sees it."""
+
+    def __init__(self, gate: Gate, ctx: RequestContext, op: Operation, ref: RecordRef | None, rule: str):
+        self.gate = gate
+        self.ctx = ctx
+        self.op = op
+        self.ref = ref
+        self.rule = rule
+        self.fields: tuple[str, ...] = ()
+        self.record_type: str | None = ref.record_type if ref else None
+        self.detail: dict[str, Any] = {}
+        self.recorded = False
+
+    @property
+    def view(self) -> CustomerView:
+        """The one customer this call is about (operations with a customer subject only)."""
+        return CustomerView(self)
+
+    @property
+    def customer_id(self) -> str:
+        if self.ref is None:
+            raise AuditUnrecorded(f"operation {self.op.name!r} has no customer subject")
+        return self.ref.customer_id
+
+    def note(self, **detail: Any) -> None:
+        """Add declared detail to this call's audit entry (names and counts, never values).
+
+        :raises ValueError: a key the operation did not declare (it would leave the trail hashed).
+        """
+        undeclared = set(detail) - set(self.op.detail)
+        if undeclared:
+            raise ValueError(f"operation {self.op.name!r} did not declare detail {sorted(undeclared)}")
+        self.detail.update(detail)
+
+    def touch(self, fields: Iterable[str], record_type: str | None = None) -> None:
+        """Name the fields (and record type) this call touches, for its audit entry."""
+        self.fields = tuple(fields)
+        if record_type is not None:
+            self.record_type = record_type
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A transaction for the capability's own tables; the call's audit entry is appended in it
+        just before it commits, so the change never commits without its entry (fail closed)."""
+        if self.recorded:
+            raise AuditUnrecorded(f"operation {self.op.name!r} opened a second transaction")
+        with self.gate.db.transaction() as conn:
+            yield conn
+            self.gate._record(self.gate._event(self), conn)
+        self.recorded = True
+
+    def hook(self, *, per_record: bool = True) -> TxHook:
+        """A vault transaction hook appending this call's entry (one per record touched, or one for
+        the call) inside the vault's own data transaction."""
+        gate = self.gate
+
+        def hook(conn: Connection, refs: Sequence[RecordRef]) -> None:
+            targets = list(refs) if per_record else list(refs[:1])
+            events = [gate._event(self, ref=r) for r in targets]
+            gate._record_many(events, conn)
+            self.recorded = True
+
+        return hook
+
+
+class Gate:
+    """The enforcement gate over one vault (see the module docstring).
+
+    :param access: principals, training, grants and quotas.
+    :param consent: the consent layer (purpose checks, the minor rule); mounted as a capability too.
+    """
+
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        recorder: AccessRecorder,
+        access: AccessControl,
+        consent: ConsentLayer,
+        clock: Clock | None = None,
+    ) -> None:
+        from piguard.gate import records
+
+        self.vault = vault
+        self.db: Database = vault.db
+        self.catalog: Catalog = vault.catalog
+        self.access = access
+        self.consent = consent
+        self.recorder = recorder
+        self.clock: Clock = clock or vault.clock or SystemClock()
+        self.policy = Policy(vault.catalog, bootstrap_reads=False)
+        self.decider = Decider(self.catalog, self.policy, access, consent.is_under_14)
+        self.registry = Registry()
+        self.guards: list[Guard] = [
+            RowScope(self.catalog, vault, self.today),
+            PurposeConsent(consent),
+            CustomerQuota(access.quotas),
+        ]
+        self.capabilities: dict[str, Capability] = {}
+        self.records = records.Records(self)
+        self._declare(self.records)
+
+    # ------------------------------------------------------------------ mounting
+
+    def _declare(self, capability: Capability) -> None:
+        for op in capability.operations:
+            if op.capability != capability.name:
+                raise ValueError(
+                    f"operation {op.name!r} belongs to {op.capability!r}, not {capability.name!r}"
+                )
+            self.registry.add(op)
+        self.capabilities[capability.name] = capability
+
+    def mount(self, capability: Capability) -> None:
+        """Declare a capability's operations and hand it the kernel."""
+        self._declare(capability)
+        capability.bind(self)
+
+    def add_guard(self, guard: Guard) -> None:
+        """A rule that holds for every operation it applies to (restriction, legal hold...)."""
+        self.guards.append(guard)
+
+    def operations(self) -> list[dict[str, Any]]:
+        """Every declared operation, as data (``piguard operations --json``)."""
+        return self.registry.describe()
+
+    def detail_kinds(self) -> dict[str, DetailKind]:
+        """The audit scrubber's allow-list: every declared detail key and its kind."""
+        return {**self.registry.detail_kinds(), **KERNEL_DETAIL}
+
+    # ------------------------------------------------------------------ time
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(LOCAL_TZ).date()
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def run(
+        self,
+        ctx: RequestContext,
+        op: Operation | str,
+        handler: Callable[[Call], T],
+        *,
+        subject: RecordRef | str | None = None,
+        record_type: str | None = None,
+        fields: Sequence[str] = (),
+    ) -> T:
+        """Run one operation through the pipeline (see the module docstring).
+
+        :param subject: the customer id, or the :class:`RecordRef` of one record (its owner is found
+            without decrypting anything), for operations about one customer.
+        :raises AccessDenied: the role may not, or a guard refuses (recorded under the operation).
+        :raises NotFound: no such customer or record.
+        """
+        op = self.registry[op] if isinstance(op, str) else op
+        if op.name not in self.registry:
+            raise ValueError(f"operation {op.name!r} is not declared")
+        rt = record_type or (subject.record_type if isinstance(subject, RecordRef) else None)
+        pending = Call(self, ctx, op, None, "")
+        pending.touch(fields, rt)
+        with self._refusals(pending):
+            if op.purpose and not ctx.purpose:
+                raise AccessDenied(f"operation '{op.name}' needs a purpose", "purpose")
+            pending.rule = self._authorise(ctx, op)
+        ref = self._resolve(op, subject)
+        call = Call(self, ctx, op, ref, pending.rule)
+        call.touch(fields, rt)
+        with self._refusals(call):
+            if ref is not None:
+                for guard in self.guards:
+                    if guard.applies(op):
+                        guard.check(ctx, op, ref, fields)
+            result = handler(call)
+        if not call.recorded:
+            if op.writes:
+                raise AuditUnrecorded(f"write operation {op.name!r} returned without its audit entry")
+            self._record(self._event(call))
+        return result
+
+    def permitted(self, call: Call, ref: RecordRef, fields: Sequence[str] = ()) -> bool:
+        """Would every guard let ``call`` reach ``ref``? For operations over many customers (search
+        results, export rows), which answer only with the customers the caller may process."""
+        try:
+            for guard in self.guards:
+                if guard.applies(call.op):
+                    guard.check(call.ctx, call.op, ref, fields)
+        except AccessDenied:
+            return False
+        return True
+
+    def _authorise(self, ctx: RequestContext, op: Operation) -> str:
+        purpose = ctx.purpose or None if op.purpose else None
+        first: AccessDenied | None = None
+        for action in op.actions:
+            try:
+                return self.policy.check_action(ctx.actor.role, action, purpose)
+            except AccessDenied as exc:
+                first = first or exc
+        assert first is not None  # an operation declares at least one action
+        raise first
+
+    def _resolve(self, op: Operation, subject: RecordRef | str | None) -> RecordRef | None:
+        if op.subject != "customer" or subject is None:
+            return None
+        if isinstance(subject, str):
+            if not self.vault.exists(subject):
+                raise NotFound("no such customer (unknown or erased)")
+            return RecordRef(subject, CUSTOMER, subject)
+        if subject.record_type == CUSTOMER:
+            if not self.vault.exists(subject.record_id):
+                raise NotFound("no such customer (unknown or erased)")
+            return RecordRef(subject.record_id, CUSTOMER, subject.record_id)
+        # The owner of a record, without decrypting anything.
+        return self.vault.read(subject.record_type, subject.record_id, []).ref
+
+    @contextmanager
+    def _refusals(self, call: Call) -> Iterator[None]:
+        """Record every refusal raised inside the block (reason and rule, never values), then re-raise."""
+        try:
+            yield
+        except AccessDenied as exc:
+            result = "quota" if isinstance(exc, QuotaExceeded) else exc.code
+            self._record(
+                self._event(
+                    call,
+                    decision="deny",
+                    rule=exc.rule or "",
+                    result=result if result != "forbidden" else "denied",
+                    detail={"reason": exc.reason},
+                )
+            )
+            raise
+
+    # ------------------------------------------------------------------ recording
+
+    def _event(
+        self,
+        call: Call,
+        *,
+        ref: RecordRef | None = None,
+        decision: str = "allow",
+        rule: str | None = None,
+        result: str = "ok",
+        detail: Mapping[str, Any] | None = None,
+    ) -> AccessEvent:
+        ctx = call.ctx
+        ref = ref or call.ref
+        return AccessEvent(
+            time=self.clock.now(),
+            actor_id=ctx.actor.id,
+            role=ctx.actor.role,
+            action=call.op.name,
+            purpose=ctx.purpose,
+            record_type=call.record_type or (ref.record_type if ref else None),
+            customer_id=ref.customer_id if ref else None,
+            record_id=ref.record_id if ref else None,
+            fields=call.fields,
+            decision=decision,
+            rule=call.rule if rule is None else rule,
+            result=result,
+            client=ctx.client,
+            address=ctx.address,
+            session=ctx.session or ctx.actor.session,
+            detail=dict(detail if detail is not None else call.detail),
+        )
+
+    def _record(self, event: AccessEvent, conn: Connection | None = None) -> None:
+        self.recorder.record(event, conn)
+
+    def _record_many(self, events: Sequence[AccessEvent], conn: Connection) -> None:
+        many = getattr(self.recorder, "record_many", None)
+        if many is not None:
+            many(events, conn)  # one append for a whole import batch (group commit)
+        else:
+            for event in events:
+                self.recorder.record(event, conn)
+
+    def record_summary(self, call: Call, op: Operation | str, **detail: Any) -> None:
+        """Record a second, declared operation's entry that summarises ``call`` (an import's
+        totals after its per-record entries)."""
+        summary = self.registry[op] if isinstance(op, str) else op
+        extra = Call(self, call.ctx, summary, call.ref, call.rule)
+        extra.touch(call.fields, call.record_type)
+        extra.note(**detail)
+        self._record(self._event(extra))
+
+    # ------------------------------------------------------------------ the records operations
+    # One-line forwards, so that edges say ``gate.read(...)``; each runs its declared operation.
+
+    def create(
+        self, ctx: RequestContext, record_type: str, values: Mapping[str, object], **kw: Any
+    ) -> RecordRef:
+        return self.records.create(ctx, record_type, values, **kw)
+
+    def read(
+        self, ctx: RequestContext, record_type: str, record_id: str, fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        return self.records.read(ctx, record_type, record_id, fields)
+
+    def update(
+        self, ctx: RequestContext, record_type: str, record_id: str, values: Mapping[str, object]
+    ) -> RecordRef:
+        return self.records.update(ctx, record_type, record_id, values)
+
+    def search(
+        self, ctx: RequestContext, record_type: str, field_name: str, value: object, *, limit: int = 50
+    ) -> list[RecordRef]:
+        return self.records.search(ctx, record_type, field_name, value, limit=limit)
+
+    def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:
+        return self.records.customer_records(ctx, customer_id)
+
+    def export(
+        self, ctx: RequestContext, record_type: str, record_ids: Sequence[str], **kw: Any
+    ) -> list[Any]:
+        return self.records.export(ctx, record_type, record_ids, **kw)
+
+    def import_rows(self, ctx: RequestContext, record_type: str, rows: Iterable[Any], **kw: Any) -> Any:
+        return self.records.import_rows(ctx, record_type, rows, **kw)
+
+    def erase(self, ctx: RequestContext, customer_id: str, *, reason: str) -> int:
+        return self.records.erase(ctx, customer_id, reason=reason)
+
+    def key_status(self, ctx: RequestContext) -> dict[str, Any]:
+        return self.records.key_status(ctx)
+
+    def rotate_keys(
+        self, ctx: RequestContext, progress: Callable[[int], None] | None = None
+    ) -> dict[str, int]:
+        return self.records.rotate_keys(ctx, progress)
+
+    def retire_key(self, ctx: RequestContext, version: int) -> None:
+        self.records.retire_key(ctx, version)
+
+    def decide(self, ctx: RequestContext, ref: RecordRef, fdefs: Mapping[str, Any]) -> dict[str, Any]:
+        """Per-field decisions without reading anything (the console's unmask hints)."""
+        return self.decider.decide(ctx, ref, fdefs)

@@ -1,0 +1,52 @@
+"""The gate's SDK: the one module a capability package imports from piguard's core.
+
+Like HashiCorp Vault's ``sdk/`` (backends compile against it, never against the core), this
+is the whole surface a capability (consent, rights, retention, sharing, incidents,
+compliance) builds on:
+
+- :class:`Operation` to declare what it does, as data;
+- :class:`Call` (what a handler receives: the context, ``call.view`` of the one customer,
+  ``call.transaction()`` for its own tables, in which its audit entry commits, and
+  ``call.note(...)`` for declared detail) and :class:`CustomerView`;
+- :class:`Kernel`, the handle :meth:`Capability.bind` receives, whose ``run`` executes an
+  operation through the pipeline;
+- the plain data the gate speaks (:class:`RequestContext`, :class:`FieldView`,
+  :class:`RecordRef`, :class:`Actor`), id helpers, and the column type and error translation
+  a capability's own tables use.
+
+``tests/test_architecture.py`` fails if a capability package imports anything of piguard's
+core except this module (and the leaves: catalog, errors, clock, calendar, validate).
+"""
+
+from __future__ import annotations
+
+from piguard.gate.context import FieldView, RequestContext
+from piguard.gate.kernel import Call, Capability
+from piguard.gate.kernel import Gate as Kernel
+from piguard.gate.operation import DetailKind, Operation
+from piguard.gate.view import CustomerView
+from piguard.store import Database as Storage
+from piguard.store._engine import translate as translate_storage_error
+from piguard.store.tables import UTCDateTime
+from piguard.vault.ids import check_id, new_customer_id
+from piguard.vault.model import Actor, RecordRef
+from piguard.vault.vault import TxHook
+
+__all__ = [
+    "Actor",
+    "Call",
+    "Capability",
+    "CustomerView",
+    "DetailKind",
+    "FieldView",
+    "Kernel",
+    "Operation",
+    "RecordRef",
+    "RequestContext",
+    "Storage",
+    "TxHook",
+    "UTCDateTime",
+    "check_id",
+    "new_customer_id",
+    "translate_storage_error",
+]

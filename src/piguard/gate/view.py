@@ -1,0 +1,99 @@
+"""The customer view: all a capability's handler can do with one customer's data.
+
+A handler of an operation about one customer gets ``call.view``. Reads are decided per field
+for the call's purpose (the same decisions as a staff read); writes are validated,
+consent-checked and commit with the call's audit entry; destroy crypto-shreds the customer.
+``also`` runs the capability's own table writes inside the same data transaction, so a case
+update and the record change it describes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from piguard.gate.context import FieldView
+from piguard.vault.model import RecordRef
+from piguard.vault.vault import CUSTOMER, TxHook
+
+if TYPE_CHECKING:
+    from piguard.gate.kernel import Call
+
+OwnWrites = Callable[[Connection], None]
+
+
+def _with(hook: TxHook, also: OwnWrites | None) -> TxHook:
+    if also is None:
+        return hook
+
+    def run(conn: Connection, refs: Sequence[RecordRef]) -> None:
+        also(conn)
+        hook(conn, refs)
+
+    return run
+
+
+class CustomerView:
+    """One customer, as one running call may see and change them."""
+
+    def __init__(self, call: Call) -> None:
+        self._call = call
+        self.customer_id = call.customer_id
+
+    def read(
+        self,
+        fields: Sequence[str] | None = None,
+        *,
+        record_type: str = CUSTOMER,
+        record_id: str | None = None,
+    ) -> dict[str, FieldView]:
+        """Fields of the profile (or of one of the customer's records), decided for the call's purpose.
+
+        :raises NotFound: no such record of this customer.
+        """
+        records = self._call.gate.records
+        rid = record_id or self.customer_id
+        ref = RecordRef(self.customer_id, record_type, rid)
+        if record_type != CUSTOMER:
+            owner = records.vault.read(record_type, rid, []).ref
+            if owner.customer_id != self.customer_id:
+                from piguard.errors import NotFound
+
+                raise NotFound("no such record of this customer")
+        return records.decide_and_read(
+            self._call, ref, records.fields_of(record_type, fields), require_one=False
+        )
+
+    def records(self, record_type: str | None = None) -> list[RecordRef]:
+        """The customer's records (references only)."""
+        return self._call.gate.vault.customer_records(self.customer_id, record_type)
+
+    def write(
+        self,
+        record_type: str,
+        values: Mapping[str, object],
+        *,
+        record_id: str | None = None,
+        also: OwnWrites | None = None,
+    ) -> RecordRef:
+        """Create (no ``record_id``) or change a record of this customer: least privilege, validation
+        and consent as for any write; commits with the call's audit entry (and ``also``)."""
+        call = self._call
+        records = call.gate.records
+        call.touch(sorted(values), record_type)
+        hook = _with(records._write_hook(call, record_type, values, self.customer_id), also)
+        if record_id is None:
+            return records.vault.create(
+                record_type, values, purpose=call.ctx.purpose, customer_id=self.customer_id, hook=hook
+            )
+        return records.vault.update(record_type, record_id, values, purpose=call.ctx.purpose, hook=hook)
+
+    def destroy(self, *, also: OwnWrites | None = None) -> int:
+        """Crypto-shred the customer (records deleted, data key destroyed), with the call's entry.
+
+        :returns: the number of records deleted.
+        """
+        call = self._call
+        return call.gate.vault.erase(self.customer_id, hook=_with(call.hook(per_record=False), also))
