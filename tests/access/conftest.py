@@ -14,12 +14,12 @@ from argon2 import PasswordHasher
 from piguard.access import AccessControl, MemoryRecorder
 from piguard.access.credentials import Passwords, totp_now
 from piguard.clock import FixedClock
-from piguard.crypto.keyring import generate_master_secret
-from piguard.installation import Installation, init_home
 from piguard.consent import ConsentKind, shipped_notice
-from piguard.consent.rules import rests_on_consent
 from piguard.consent.capability import Consent
+from piguard.consent.rules import rests_on_consent
+from piguard.crypto.keyring import generate_master_secret
 from piguard.gate import Gate, RequestContext
+from piguard.installation import Installation, init_home
 from piguard.vault.model import Actor
 from tests.pg import fresh_database
 
@@ -148,9 +148,11 @@ def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
             yield env
 
 
-def make_world(tmp_path: Path, environ: dict[str, str], profile: str = "default") -> World:
+def make_world(
+    tmp_path: Path, environ: dict[str, str], profile: str = "default", catalog_file: Path | None = None
+) -> World:
     home = tmp_path / "home"
-    init_home(home, environ=environ, expected_customers=10_000, profile=profile)
+    init_home(home, environ=environ, expected_customers=10_000, profile=profile, catalog_file=catalog_file)
     clock = FixedClock(START)
     recorder = MemoryRecorder()
     # The production wiring: the installation's own gate, accounts and consent layer.

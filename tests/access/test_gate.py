@@ -6,7 +6,6 @@ Each refusal is also checked to be recorded as an access event (issue 3 §8).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 

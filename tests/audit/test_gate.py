@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from piguard.access.credentials import totp_now
+from piguard.access.events import MemoryRecorder
 from piguard.audit import AuditLog, JsonLinesSink, SyslogSink, verify_file
 from piguard.errors import AuditFailure
+from piguard.gate import RequestContext
 from piguard.installation import Installation, init_home
-from piguard.service import MemoryRecorder, RequestContext, Service
 from piguard.vault.model import Actor
 from tests.pg import fresh_database
 
@@ -31,7 +34,8 @@ CANARY = {
     "address": "北京市朝阳区金丝雀路88号",
     "bank_card": "6222021234567890128",
 }
-CTX = RequestContext(Actor("tester", "bootstrap-admin"), "service", client="test", session="sess-canary-1")
+SETUP = Actor("tester", "bootstrap-admin")
+CTX = RequestContext(SETUP, "service", client="test", session="sess-canary-1")
 AUDIT_TABLES = ("audit_entries", "audit_checkpoints", "audit_head", "audit_alerts", "audit_archives")
 
 
@@ -57,12 +61,24 @@ def inst(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Installatio
 
 
 def audited(inst: Installation, **kw: object) -> AuditLog:
+    """The production gate, recording into an audit log with these settings (sinks, checkpoints)."""
     kw.setdefault("rules", ())  # the wall clock would make the off-hours rule flaky here
     audit = AuditLog(inst.db, inst.keyring, tenant=inst.settings.tenant, **kw)  # type: ignore[arg-type]
-    # As in tests/vault: a gate without accounts (its bootstrap role reads all but C3);
-    # accounts and masks are proven in tests/access.
-    inst.service = Service(inst.vault, recorder=audit)
+    inst.gate.recorder = audit
     return audit
+
+
+def reader(inst: Installation) -> RequestContext:
+    """A trained, logged-in officer (masked reads): the bootstrap credential reads nothing."""
+    name = "officer_reader"
+    created = inst.access.add_user(SETUP, name, "officer")
+    today = datetime.now(UTC).date()
+    inst.access.record_training(SETUP, name, kind="agreement", course="NDA", completed_on=today)
+    inst.access.record_training(
+        SETUP, name, kind="course", course="PIPL basics", completed_on=today - timedelta(days=30), score=90
+    )
+    login = inst.access.login(name, created["password"], totp_now(created["totp_secret"], datetime.now(UTC)))
+    return RequestContext(inst.access.authenticate(login.token), "service", client="test", session=CTX.session)
 
 
 def disable_audit_table(inst: Installation) -> None:
@@ -81,10 +97,11 @@ def count_records(inst: Installation) -> int:
 
 
 def test_every_gate_call_is_recorded_with_the_data(inst: Installation) -> None:
+    officer = reader(inst)
     audit = audited(inst)
     ref = inst.service.create(CTX, "customer", CANARY)
-    inst.service.read(CTX, "customer", ref.record_id, ["name", "mobile"])
-    inst.service.search(CTX, "customer", "mobile", CANARY["mobile"])
+    inst.service.read(officer, "customer", ref.record_id, ["name", "mobile"])
+    inst.service.search(officer, "customer", "mobile", CANARY["mobile"])
     actions = [e.action for e in audit.query()]
     assert actions == ["create", "read", "search"]
     assert [e.action for e in audit.query(customer_id=ref.customer_id)] == ["create", "read"]
@@ -102,11 +119,12 @@ def test_fail_closed_create_commits_nothing(inst: Installation) -> None:
 
 
 def test_fail_closed_read_returns_nothing(inst: Installation) -> None:
+    officer = reader(inst)
     audited(inst)
     ref = inst.service.create(CTX, "customer", CANARY)
     disable_audit_table(inst)
     with pytest.raises(AuditFailure):
-        inst.service.read(CTX, "customer", ref.record_id, ["name"])
+        inst.service.read(officer, "customer", ref.record_id, ["name"])
     enable_audit_table(inst)
 
 
@@ -117,21 +135,21 @@ def test_fail_closed_update_rolls_back(inst: Installation) -> None:
     with pytest.raises(AuditFailure):
         inst.service.update(CTX, "customer", ref.record_id, {"mobile": "13700000000"})
     enable_audit_table(inst)
-    views = inst.service.read(CTX, "customer", ref.record_id, ["mobile"])
-    assert views["mobile"].value == CANARY["mobile"]
-    assert [e.action for e in audit.query()] == ["create", "read"]
+    assert inst.vault.read("customer", ref.record_id, ["mobile"]).values["mobile"] == CANARY["mobile"]
+    assert [e.action for e in audit.query()] == ["create"]
     assert audit.verify().ok
 
 
 def test_fail_closed_erase_leaves_the_customer(inst: Installation) -> None:
     # Needs Vault.erase to write the audit entry before destroying the key.
+    officer = reader(inst)
     audited(inst)
     ref = inst.service.create(CTX, "customer", CANARY)
     disable_audit_table(inst)
     with pytest.raises(AuditFailure):
-        inst.service.erase(CTX, ref.customer_id, reason="request")
+        inst.service.erase(officer, ref.customer_id, reason="request")
     enable_audit_table(inst)
-    assert inst.service.read(CTX, "customer", ref.record_id, ["mobile"])["mobile"].value == CANARY["mobile"]
+    assert inst.vault.read("customer", ref.record_id, ["mobile"]).values["mobile"] == CANARY["mobile"]
 
 
 def _forms(values: dict[str, str]) -> list[bytes]:
@@ -151,18 +169,19 @@ def test_canary_values_never_reach_table_exports_or_syslog(inst: Installation, t
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(2)
     jsonl = tmp_path / "sink.jsonl"
+    officer = reader(inst)
     audit = audited(
         inst,
         sinks=[JsonLinesSink(jsonl), SyslogSink("127.0.0.1", receiver.getsockname()[1])],
         checkpoint_every=3,
     )
     ref = inst.service.create(CTX, "customer", CANARY)
-    inst.service.read(CTX, "customer", ref.record_id)
-    inst.service.search(CTX, "customer", "mobile", CANARY["mobile"])
-    inst.service.search(CTX, "customer", "email", CANARY["email"])
+    inst.service.read(officer, "customer", ref.record_id)
+    inst.service.search(officer, "customer", "mobile", CANARY["mobile"])
+    inst.service.search(officer, "customer", "email", CANARY["email"])
     inst.service.update(CTX, "customer", ref.record_id, {"address": "上海市浦东新区金丝雀大道1号"})
-    inst.service.customer_records(CTX, ref.customer_id)
-    inst.service.erase(CTX, ref.customer_id, reason="customer request")
+    inst.service.customer_records(officer, ref.customer_id)
+    inst.service.erase(officer, ref.customer_id, reason="customer request")
     export = tmp_path / "export.jsonl"
     audit.export(export)
     assert verify_file(export, audit.public_key).ok

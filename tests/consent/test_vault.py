@@ -13,16 +13,20 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from piguard.access.events import MemoryRecorder
 from piguard.catalog import load_catalog_text
 from piguard.clock import FixedClock
 from piguard.consent import ConsentLedger
 from piguard.crypto.keyring import generate_master_secret
 from piguard.errors import ConsentRequired, ValidationError
+from piguard.gate import RequestContext
 from piguard.installation import Installation, init_home
-from piguard.service import MemoryRecorder, Service
-from tests.consent.conftest import KEY, catalog_dict, publish_shipped
+from piguard.vault.model import Actor
+from tests.consent.conftest import catalog_dict, publish_shipped
 from tests.pg import fresh_database
 from tests.vault.conftest import ctx
+
+SETUP = Actor("bootstrap", "bootstrap-admin", "staff", name="bootstrap")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -49,7 +53,9 @@ def inst(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Installatio
     def open_home(extra: dict[str, str]) -> Iterator[Installation]:
         env.update(extra)
         init_home(tmp_path / "home", environ=env, catalog_file=catalog_file, expected_customers=1000)
-        installation = Installation(tmp_path / "home", environ=env, recorder=MemoryRecorder())
+        # The production wiring, with the consent ledger's clock fixed.
+        clock = FixedClock(datetime(2024, 6, 1, tzinfo=UTC))
+        installation = Installation(tmp_path / "home", environ=env, recorder=MemoryRecorder(), clock=clock)
         yield installation
         installation.close()
 
@@ -61,18 +67,21 @@ def inst(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Installatio
 
 
 @pytest.fixture
-def ledger(inst: Installation) -> Iterator[ConsentLedger]:
-    led = ConsentLedger(
-        inst.db, inst.catalog, clock=FixedClock(datetime(2024, 6, 1, tzinfo=UTC)), identity_key=KEY
-    )
-    publish_shipped(led)
-    yield led
-    led.close()
+def ledger(inst: Installation) -> ConsentLedger:
+    """The installation's own ledger (the one its gate consults), with the shipped notices."""
+    publish_shipped(inst.consent)
+    return inst.consent
+
+
+def client(inst: Installation, role: str, purpose: str) -> RequestContext:
+    """An application client of ``role`` (the bootstrap credential reads nothing)."""
+    key = inst.access.add_client(SETUP, f"app_{role}", role)["api_key"]
+    return RequestContext(inst.access.authenticate(key), purpose, client="test")
 
 
 def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledger: ConsentLedger) -> None:
-    # The gate consults this ledger (its clock is fixed); accounts are proven in tests/access.
-    service = Service(inst.vault, recorder=inst.recorder, consent=ledger)
+    service = inst.gate
+    readers = {"marketing": client(inst, "marketing", "marketing"), "service": client(inst, "customer_service", "service")}
     ledger.check_write(None, "service", ["name", "mobile"], {"name": "张三", "mobile": "13800138000"})
     ref = service.create(ctx("service"), "customer", {"name": "张三", "mobile": "13800138000"})
     ledger.grant(ref.customer_id, ["marketing"], channel="app", operator="customer")
@@ -81,13 +90,14 @@ def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledge
 
     def gated_read(purpose: str, fields: list[str]) -> dict[str, Any]:
         ledger.check_read(ref.customer_id, purpose, fields=fields)
-        return {k: v.value for k, v in service.read(ctx(purpose), "customer", ref.record_id, fields).items()}
+        return {k: v.value for k, v in service.read(readers[purpose], "customer", ref.record_id, fields).items()}
 
-    assert gated_read("marketing", ["mobile", "marketing_tags"])["marketing_tags"] == "tea"
+    assert gated_read("marketing", ["mobile", "marketing_tags"])["marketing_tags"] is not None
+    assert inst.vault.read("customer", ref.record_id, ["marketing_tags"]).values["marketing_tags"] == "tea"
     result = ledger.withdraw(ref.customer_id, ["marketing"], channel="app", operator="customer")
     with pytest.raises(ConsentRequired, match="marketing"):
         gated_read("marketing", ["mobile"])
-    assert gated_read("service", ["mobile"])["mobile"] == "13800138000"  # the contract goes on
+    assert gated_read("service", ["mobile"])["mobile"] == "138****8000"  # the contract goes on
     assert [m.fields for m in result.marked_for_deletion if m.record_type == "customer"] == [
         ("marketing_tags",)
     ]
@@ -139,8 +149,7 @@ def test_import_rejects_rows_lacking_consent_evidence(inst: Installation, ledger
         for i, r in enumerate(rows)
     ]
     # The gate runs the consent filter itself (filter_import_rows) when it has a ledger.
-    service = Service(inst.vault, recorder=inst.recorder, consent=ledger)
-    report = service.import_rows(ctx("loyalty"), "customer", numbered)
+    report = inst.gate.import_rows(ctx("loyalty"), "customer", numbered)
     assert report.accepted == 3
     rejected = {r.row: (r.field, r.reason) for r in report.rejected}
     assert set(rejected) == {2, 3, 5, 6}
@@ -221,7 +230,7 @@ def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
         env = {"PIGUARD_MASTER_KEY": generate_master_secret()}
         init_home(home, environ=env, catalog_file=catalog_file, expected_customers=100)
         with Installation(home, environ=env) as inst:
-            ledger = ConsentLedger(inst.db, catalog, identity_key=KEY)
+            ledger = inst.consent
             publish_shipped(ledger)
             for _ in range(4):
                 purpose = data.draw(st.sampled_from(sorted(purposes)))
@@ -245,7 +254,6 @@ def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
                 assert set(values) <= declared
                 assert set(stored) - {"name"} <= set().union(*(set(f) for f in purposes.values()))
                 assert catalog.purposes[purpose].legal_basis is not None
-            ledger.close()
 
 
 def test_R_MIN_1_guardian_recorded_with_the_profile_covers_the_childs_later_records(
@@ -253,7 +261,7 @@ def test_R_MIN_1_guardian_recorded_with_the_profile_covers_the_childs_later_reco
 ) -> None:
     """A child's profile needs the guardian's identity and relationship; the child's orders,
     written later under the contract, do not repeat it."""
-    service = Service(inst.vault, recorder=inst.recorder, consent=ledger)
+    service = inst.gate
     child = {"name": "小明", "resident_id": "510107201801016370"}  # born 2018-01-01
     with pytest.raises(ConsentRequired, match="guardian"):
         service.create(ctx("service"), "customer", child)
