@@ -344,4 +344,3 @@ def test_consent_is_checked_on_reads_r_use_5(world: World) -> None:
     world.consent(cid, "marketing")
     views = world.service.read(world.ctx(mk, "marketing"), "customer", cid, ["marketing_tags"])
     assert views["marketing_tags"].level != "deny"
-

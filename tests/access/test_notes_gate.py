@@ -49,7 +49,10 @@ def test_note_original_shown_only_when_role_and_purpose_cover_all_its_pi_r_use_4
         plain = "客户张伟来电，手机13812345678，咨询积分。"
         covered = world.service.create(setup, "service_note", {"text": plain}, customer_id=cid)
         with_id = world.service.create(
-            setup, "service_note", {"text": "客户来电，身份证11010519491231002X，要求改地址。"}, customer_id=cid
+            setup,
+            "service_note",
+            {"text": "客户来电，身份证11010519491231002X，要求改地址。"},
+            customer_id=cid,
         )
         agent = world.user("customer_service")
         ctx = world.ctx(world.step_up(agent), "customer_support")

@@ -78,7 +78,9 @@ def reader(inst: Installation) -> RequestContext:
         SETUP, name, kind="course", course="PIPL basics", completed_on=today - timedelta(days=30), score=90
     )
     login = inst.access.login(name, created["password"], totp_now(created["totp_secret"], datetime.now(UTC)))
-    return RequestContext(inst.access.authenticate(login.token), "service", client="test", session=CTX.session)
+    return RequestContext(
+        inst.access.authenticate(login.token), "service", client="test", session=CTX.session
+    )
 
 
 def disable_audit_table(inst: Installation) -> None:

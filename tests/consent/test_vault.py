@@ -81,7 +81,10 @@ def client(inst: Installation, role: str, purpose: str) -> RequestContext:
 
 def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledger: ConsentLedger) -> None:
     service = inst.gate
-    readers = {"marketing": client(inst, "marketing", "marketing"), "service": client(inst, "customer_service", "service")}
+    readers = {
+        "marketing": client(inst, "marketing", "marketing"),
+        "service": client(inst, "customer_service", "service"),
+    }
     ledger.check_write(None, "service", ["name", "mobile"], {"name": "张三", "mobile": "13800138000"})
     ref = service.create(ctx("service"), "customer", {"name": "张三", "mobile": "13800138000"})
     ledger.grant(ref.customer_id, ["marketing"], channel="app", operator="customer")
@@ -90,7 +93,9 @@ def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledge
 
     def gated_read(purpose: str, fields: list[str]) -> dict[str, Any]:
         ledger.check_read(ref.customer_id, purpose, fields=fields)
-        return {k: v.value for k, v in service.read(readers[purpose], "customer", ref.record_id, fields).items()}
+        return {
+            k: v.value for k, v in service.read(readers[purpose], "customer", ref.record_id, fields).items()
+        }
 
     assert gated_read("marketing", ["mobile", "marketing_tags"])["marketing_tags"] is not None
     assert inst.vault.read("customer", ref.record_id, ["marketing_tags"]).values["marketing_tags"] == "tea"

@@ -26,7 +26,9 @@ ALICE = {
 
 def test_create_read_round_trip_normalises(inst: Installation) -> None:
     ref = inst.service.create(ctx(), "customer", ALICE)
-    values = inst.vault.read("customer", ref.customer_id, ["name", "mobile", "bank_card", "resident_id"]).values
+    values = inst.vault.read(
+        "customer", ref.customer_id, ["name", "mobile", "bank_card", "resident_id"]
+    ).values
     assert values["name"] == "欧阳娜娜"
     assert values["mobile"] == "13800138000"
     assert values["bank_card"] == "6222021234567890128"
