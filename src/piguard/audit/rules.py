@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo
 from piguard.audit.entry import AuditEntry
 from piguard.audit.format import parse_time
 from piguard.calendar import LOCAL_TZ
+from piguard.catalog.vocabulary import DATA_ACTIONS
 
-#: Actions that reveal customer data.
-READ_ACTIONS: Final = frozenset({"read", "search", "list", "export", "unmask"})
+#: Actions that reveal customer data: the catalog's, and ``unmask`` (a clear-access
+#: grant being used), which only the audit trail records.
+READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask"}
 #: Principals whose entries the rules ignore (the monitor's own records).
 SYSTEM_PREFIX: Final = "system:"
 

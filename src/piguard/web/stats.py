@@ -10,9 +10,10 @@ from typing import Any
 
 from piguard.access.events import MemoryRecorder
 from piguard.calendar import local_date
+from piguard.catalog.vocabulary import DATA_ACTIONS
 
 #: Actions that show customer data (or its existence) to someone.
-ACCESS_ACTIONS = frozenset({"read", "search", "list", "export"})
+ACCESS_ACTIONS: frozenset[str] = DATA_ACTIONS
 DAYS = 14
 #: The dashboard looks at this many trail entries at most (newest window), to stay fast.
 MAX_ENTRIES = 200_000
