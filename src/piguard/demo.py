@@ -16,6 +16,7 @@ from typing import Any
 from faker import Faker
 from stdnum import luhn
 
+from piguard.calendar import local_today
 from piguard.catalog import Field
 from piguard.errors import ConsentRequired, ValidationError
 from piguard.service import RequestContext, Service
@@ -81,7 +82,8 @@ class DemoPeople:
         self.rng = random.Random(seed)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
-        self.today = date.today()
+        # Ages are reckoned on the Beijing date, as the gate and the consent layer do.
+        self.today = local_today()
 
     def person(self) -> dict[str, Any]:
         rng = self.rng

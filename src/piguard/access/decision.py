@@ -14,16 +14,20 @@ clear to anyone (R-STO-3).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from piguard.catalog import Catalog, Field
+from piguard.catalog import vocabulary as _vocabulary
+from piguard.catalog.vocabulary import Action, Level
 from piguard.errors import AccessDenied
 
-Level = Literal["deny", "masked", "clear"]
+__all__ = ["ACTIONS", "BOOTSTRAP_ROLE", "BOOTSTRAP_SETUP_ACTIONS", "Decision", "Level", "Policy"]
+
 BOOTSTRAP_ROLE = "bootstrap-admin"
-ACTIONS = frozenset({"read", "write", "search", "list", "export", "erase", "approve", "administer", "audit"})
+#: The catalog's actions (:data:`piguard.catalog.vocabulary.ACTIONS`), as a set to test against.
+ACTIONS: frozenset[Action] = frozenset(_vocabulary.ACTIONS)
 #: What the bootstrap credential may do once staff accounts exist: set up, never look.
-BOOTSTRAP_SETUP_ACTIONS = frozenset({"administer", "write"})
+BOOTSTRAP_SETUP_ACTIONS: frozenset[Action] = frozenset({"administer", "write"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,22 +12,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
 from piguard.access.credentials import new_id
 from piguard.access.tables import training
+from piguard.calendar import LOCAL_TZ, local_today
 from piguard.clock import Clock
 from piguard.errors import ValidationError
 from piguard.store import Database
+
+#: ``LOCAL_TZ`` is re-exported for callers that still import it from here (the gate);
+#: its one definition is :data:`piguard.calendar.LOCAL_TZ`.
+__all__ = ["DEFAULT_VALIDITY", "KINDS", "LOCAL_TZ", "TrainingBook", "TrainingStatus"]
 
 KINDS = frozenset({"course", "agreement"})
 DEFAULT_VALIDITY = timedelta(days=365)
 #: Training status is re-read at least this often (and whenever a record is added here).
 _CACHE_SECONDS = 60.0
-#: Training dates are calendar dates where the staff work.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,8 @@ class TrainingBook:
         self._cache: dict[str, tuple[datetime, TrainingStatus]] = {}
 
     def today(self) -> date:
-        return self.clock.now().astimezone(LOCAL_TZ).date()
+        # Training dates are calendar dates where the staff work: Beijing time.
+        return local_today(self.clock)
 
     def record(
         self,

@@ -21,9 +21,12 @@ from zoneinfo import ZoneInfo
 
 from piguard.audit.entry import AuditEntry
 from piguard.audit.format import parse_time
+from piguard.calendar import LOCAL_TZ
+from piguard.catalog.vocabulary import DATA_ACTIONS
 
-#: Actions that reveal customer data.
-READ_ACTIONS: Final = frozenset({"read", "search", "list", "export", "unmask"})
+#: Actions that reveal customer data: the catalog's, and ``unmask`` (a clear-access
+#: grant being used), which only the audit trail records.
+READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask"}
 #: Principals whose entries the rules ignore (the monitor's own records).
 SYSTEM_PREFIX: Final = "system:"
 
@@ -131,7 +134,9 @@ class OffHours:
     start: time = time(8, 0)
     end: time = time(20, 0)
     days: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday = 0
-    tz: str = "Asia/Shanghai"
+    #: A tz database name; by default Beijing time, where the staff work (ZoneInfo caches
+    #: instances, so the default zone is :data:`piguard.calendar.LOCAL_TZ` itself).
+    tz: str = LOCAL_TZ.key
     actions: frozenset[str] = READ_ACTIONS
     cooldown: timedelta = timedelta(hours=1)
     freeze: bool = False

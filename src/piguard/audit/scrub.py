@@ -14,11 +14,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from piguard.audit.keys import AuditKeys
+from piguard.catalog.vocabulary import LEVELS
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 # Flags carry no digits so that no identifier or number can pass as one.
 _FLAG = re.compile(r"^[a-z_]{1,32}$")
-_LEVELS: Final = frozenset({"clear", "mask", "masked", "partial", "deny", "never", "hidden"})
+#: Words a ``levels`` detail may hold: the catalog's levels, and the few mask and display
+#: words callers record next to them.
+_LEVELS: Final[frozenset[str]] = frozenset({*LEVELS, "mask", "partial", "never", "hidden"})
 
 
 def _is_int(value: Any) -> bool:

@@ -67,6 +67,12 @@ RowScope = Literal["active_stay", "own"]
 CLASS_NAMES: Final[tuple[ClassName, ...]] = get_args(ClassName)
 CATEGORY_NAMES: Final[tuple[CategoryName, ...]] = get_args(CategoryName)
 LEGAL_BASES: Final[tuple[LegalBasis, ...]] = get_args(LegalBasis)
+#: Every action and every level, in declaration order. Code that checks, lists or
+#: labels actions or levels derives from these instead of spelling the words again.
+ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
+LEVELS: Final[tuple[Level, ...]] = get_args(Level)
+#: Actions that show customer data (or its existence) to someone.
+DATA_ACTIONS: Final[frozenset[Action]] = frozenset({"read", "search", "list", "export"})
 
 #: Categories PIPL 28 makes sensitive whatever the catalog says (R-CLS-1).
 #: ``authentication`` is added from GB/T 35273-2020 Annex B (passwords, keys).

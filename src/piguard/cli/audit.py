@@ -20,8 +20,8 @@ import typer
 from rich.table import Table
 
 from piguard.access.decision import ACTIONS
-from piguard.access.training import LOCAL_TZ
 from piguard.audit import AuditLog, VerifyReport, audit_of, verify_file
+from piguard.calendar import LOCAL_TZ
 from piguard.cli import access as access_cli
 from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from

@@ -12,7 +12,7 @@ __all__ = ["words"]
 def words(name: str) -> tuple[str, ...]:
     """Return the whitespace-separated words of a data file, ``#`` comments skipped.
 
-    :param name: file name inside ``piguard/detect/data``, e.g. ``"surnames.txt"``.
+    :param name: file name inside ``piguard/detect/data``, e.g. ``"given_chars.txt"``.
     :returns: the words in file order, without duplicates.
     """
     text = resources.files("piguard.detect").joinpath("data", name).read_text(encoding="utf-8")

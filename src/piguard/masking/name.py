@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from piguard.masking._surnames import COMPOUND_SURNAMES
+from piguard.data.surnames import COMPOUND_SURNAMES
 from piguard.masking._text import MASK, is_han
 from piguard.masking.operator import Operator
+
+_COMPOUND = frozenset(COMPOUND_SURNAMES)
 
 
 class Name(Operator):
@@ -35,7 +37,7 @@ class Name(Operator):
 
     @staticmethod
     def _han(body: str) -> str:
-        keep = 2 if len(body) > 2 and body[:2] in COMPOUND_SURNAMES else 1
+        keep = 2 if len(body) > 2 and body[:2] in _COMPOUND else 1
         if len(body) <= 1:
             keep = 0
         return body[:keep] + "".join(ch if ch.isspace() else MASK for ch in body[keep:])

@@ -20,10 +20,11 @@ It does not check that the birth date is in the past either.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from stdnum.cn import ric
 
+from piguard.calendar import local_today
 from piguard.errors import ValidationError
 from piguard.validate._clean import clean_number, without
 
@@ -36,14 +37,9 @@ _ID15 = re.compile(r"[0-9]{15}")
 #: GB 11643 itself is from 1880.
 MIN_BIRTH_YEAR = 1800
 
-# Mainland China keeps UTC+8 all year (no daylight saving), so a fixed offset
-# is exact and needs no tz database.
-_CHINA = timezone(timedelta(hours=8))
-
-
 def today_in_china() -> date:
-    """Return today's date in mainland China (UTC+8), where births are registered."""
-    return datetime.now(_CHINA).date()
+    """Return today's date in mainland China (Beijing time), where births are registered."""
+    return local_today()
 
 
 def _birth(digits8: str) -> date:

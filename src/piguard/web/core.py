@@ -23,6 +23,7 @@ from piguard import errors
 from piguard.access.decision import BOOTSTRAP_ROLE
 from piguard.access.events import AccessEvent
 from piguard.catalog import Role
+from piguard.catalog.vocabulary import ACTIONS
 from piguard.installation import Installation
 from piguard.service import RequestContext, Service
 from piguard.vault.model import Actor
@@ -32,9 +33,7 @@ from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, ConsoleSes
 HERE = Path(__file__).resolve().parent
 PREFIX = "/console"
 #: Every console action a role may hold; the bootstrap administrator holds them all.
-ALL_ACTIONS = frozenset(
-    {"read", "search", "list", "write", "approve", "audit", "administer", "erase", "export"}
-)
+ALL_ACTIONS: frozenset[str] = frozenset(ACTIONS)
 
 
 class NeedLogin(Exception):

@@ -81,9 +81,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "record.records": ("关联记录", "Records"),
     "record.type": ("记录类型", "Record type"),
     "record.refresh": ("切换", "Switch"),
+    # One label per catalog level (piguard.catalog.vocabulary.LEVELS; a test checks).
     "level.clear": ("明文", "clear"),
     "level.masked": ("已脱敏", "masked"),
     "level.deny": ("不可见", "hidden"),
+    # One label per catalog action (piguard.catalog.vocabulary.ACTIONS; a test checks).
+    "action.read": ("查看", "read"),
+    "action.write": ("录入", "write"),
+    "action.search": ("查询", "search"),
+    "action.list": ("列表", "list"),
+    "action.export": ("导出", "export"),
+    "action.erase": ("删除", "erase"),
+    "action.approve": ("审批", "approve"),
+    "action.administer": ("管理", "administer"),
+    "action.audit": ("审计", "audit"),
     "unmask.title": ("申请查看明文", "Request clear access"),
     "unmask.help": (
         "勾选要查看明文的字段，填写理由；需要时输入新的动态验证码完成二次验证，并提交审批申请。",

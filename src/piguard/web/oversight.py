@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
-from piguard.access.training import LOCAL_TZ
+from piguard.calendar import LOCAL_TZ
 from piguard.web import charts, i18n, stats
 from piguard.web.core import Console, Staff
 

@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from piguard.access.events import MemoryRecorder
-from piguard.access.training import LOCAL_TZ
+from piguard.calendar import local_date
+from piguard.catalog.vocabulary import DATA_ACTIONS
 
 #: Actions that show customer data (or its existence) to someone.
-ACCESS_ACTIONS = frozenset({"read", "search", "list", "export"})
+ACCESS_ACTIONS: frozenset[str] = DATA_ACTIONS
 DAYS = 14
 #: The dashboard looks at this many trail entries at most (newest window), to stay fast.
 MAX_ENTRIES = 200_000
@@ -37,7 +38,7 @@ def _day(when: Any) -> date | None:
         except ValueError:
             return None
     if isinstance(when, datetime):
-        return (when.astimezone(LOCAL_TZ) if when.tzinfo else when).date()
+        return local_date(when)
     return None
 
 
@@ -53,7 +54,7 @@ def figures(inst: Any, now: datetime) -> Figures:
         recorder = inst.service.recorder
         rows = recorder.events[-MAX_ENTRIES:] if isinstance(recorder, MemoryRecorder) else []
         source = "memory"
-    today = now.astimezone(LOCAL_TZ).date()
+    today = local_date(now)
     days = [today - timedelta(days=i) for i in range(DAYS - 1, -1, -1)]
     access: Counter[date] = Counter()
     denied: Counter[date] = Counter()

@@ -1,7 +1,7 @@
 """Personal names: Chinese names found next to cues, and pinyin or English names in Latin text.
 
 No model is used. A Chinese name is a surname from the shipped list
-(``data/surnames.txt``, ``data/compound_surnames.txt``) followed by one or two
+(:mod:`piguard.data.surnames`, the list the name mask keeps) followed by one or two
 characters from the shipped given-name list, 2–4 characters in all, *and* a cue
 next to it: a role before it (``客户``, ``联系人``, ``姓名：``) or a word after it
 (``先生``, ``来电``, ``反映``). A surname+given pair without any cue is not reported:
@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import string
 
+from piguard.data.surnames import COMPOUND_SURNAMES, PINYIN_SURNAMES, SINGLE_SURNAMES
 from piguard.detect.context import CueBook, word_scanner
 from piguard.detect.data import words
 from piguard.detect.finding import Finding
@@ -176,8 +177,8 @@ class PersonRecognizer(ScanRecognizer):
     types = frozenset({"person"})
 
     def __init__(self) -> None:
-        single = "".join(words("surnames.txt"))
-        compound = words("compound_surnames.txt")
+        single = "".join(SINGLE_SURNAMES)
+        compound = COMPOUND_SURNAMES
         self._compound = frozenset(compound)
         given = "".join(words("given_chars.txt"))
         name = f"(?:{_alternation(compound)}|[{single}])[{given}]{{1,2}}"
@@ -194,7 +195,7 @@ class PersonRecognizer(ScanRecognizer):
         self._given = frozenset(given)
         self._given_chars = given
         self._surname_firsts = "".join(sorted(set(single) | {c[0] for c in compound}))
-        self._pinyin_surnames = frozenset(s.lower() for s in words("pinyin_surnames.txt"))
+        self._pinyin_surnames = frozenset(s.lower() for s in PINYIN_SURNAMES)
 
     def triggers(self, cues: CueBook) -> tuple[Trigger, ...]:
         """A role cue and a surname character; a given-name character and a strong
