@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from piguard import validate
+from piguard.calendar import local_date, local_today
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
 from piguard.consent import rules
 from piguard.consent import store as sql
-from piguard.consent.age import AgeBand, AgeInfo
+from piguard.consent.age import AgeBand, AgeInfo, birth_date_from
 from piguard.consent.age import minor_status as _minor_status
 from piguard.consent.cache import CoherentCache
 from piguard.consent.identity import guardian_ref
@@ -50,7 +50,6 @@ from piguard.gate.sdk import Storage as Database
 from piguard.gate.sdk import check_id
 
 #: Mainland China keeps UTC+8 all year; birthdays and "today" are reckoned there.
-CHINA = timezone(timedelta(hours=8))
 #: R-COL-7: after a refusal, do not ask again for this long (MIIT practice: 48 hours).
 DEFAULT_REASK_AFTER = timedelta(hours=48)
 #: Consent given "in the future" by more than this is a clock error or a forgery.
@@ -74,13 +73,6 @@ class AgeSources:
     id_fields: tuple[str, ...] = ("resident_id",)
     birth_fields: tuple[str, ...] = ("birth_date",)
     guardian_fields: tuple[str, ...] = ("guardian_name", "guardian_relation")
-
-
-def _normalized(kind: str, field: str, raw: str) -> str:
-    try:
-        return validate.normalize(kind, raw)
-    except ValidationError as exc:
-        raise exc.for_field(field) from None
 
 
 def _text(value: str, what: str, limit: int = 64) -> str:
@@ -148,11 +140,11 @@ class ConsentLedger:
 
     def today(self) -> date:
         """Today in mainland China, by the ledger's clock."""
-        return self.clock.now().astimezone(CHINA).date()
+        return local_today(self.clock)
 
     def _moment(self) -> rules.Moment:
         now = self._now()
-        return rules.Moment(now, now.astimezone(CHINA).date(), self._material())
+        return rules.Moment(now, local_date(now), self._material())
 
     # ------------------------------------------------------------------ reading state
 
@@ -273,18 +265,9 @@ class ConsentLedger:
         src = self.age_sources
         if record_type != src.record_type:
             return None
-        births: list[date] = []
-        for name in src.id_fields:
-            raw = values.get(name)
-            if isinstance(raw, str) and raw:
-                births.append(validate.resident_id.birth_date(_normalized("resident_id", name, raw)))
-        for name in src.birth_fields:
-            raw = values.get(name)
-            if isinstance(raw, str) and raw:
-                births.append(date.fromisoformat(_normalized("date", name, raw)))
-        if not births:
-            return None
-        return AgeInfo.from_birth(max(births), today)
+        # The one birth-date rule of piguard.consent.age (the gate's minor flag reads its result).
+        birth = birth_date_from(values, id_fields=src.id_fields, birth_fields=src.birth_fields, strict=True)
+        return None if birth is None else AgeInfo.from_birth(birth, today)
 
     def note_age(
         self, conn: Connection, customer_id: str, values: Mapping[str, object], record_type: str = "customer"

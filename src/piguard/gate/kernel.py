@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from piguard.access.control import AccessControl
 from piguard.access.decision import Policy
 from piguard.access.events import AccessEvent, AccessRecorder
-from piguard.access.training import LOCAL_TZ
+from piguard.calendar import local_today
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, NotFound, QuotaExceeded
@@ -212,7 +212,7 @@ class Gate:
     # ------------------------------------------------------------------ time
 
     def today(self) -> date:
-        return self.clock.now().astimezone(LOCAL_TZ).date()
+        return local_today(self.clock)
 
     # ------------------------------------------------------------------ the pipeline
 
