@@ -10,6 +10,10 @@ import pytest
 from piguard.store import Database
 from tests.pg import fresh_database
 
+#: The ``req`` marker's validation and the requirement -> tests map (tests/_req.py); pytester
+#: for the tests of that plugin.
+pytest_plugins = ["tests._req", "pytester"]
+
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:

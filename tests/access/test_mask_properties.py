@@ -6,12 +6,15 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from piguard import masking
 from piguard.demo import bank_card, resident_id
 from tests.access.conftest import ADULT, World
+
+pytestmark = pytest.mark.req("R-USE-4")
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡欧阳司马诸葛"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"

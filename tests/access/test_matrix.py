@@ -21,6 +21,8 @@ from piguard.errors import AccessDenied
 from piguard.service import RequestContext
 from tests.access.conftest import SETUP, TODAY, make_world
 
+pytestmark = pytest.mark.req("R-USE-1", "R-USE-2", "R-USE-5")
+
 PROFILES = available_profiles()
 _SPECIFICITY = {"field": 4, "record": 3, "category": 2, "class": 1, "sensitive": 1, "any": 0}
 _STRICT = {"clear": 0, "masked": 1, "deny": 2}
@@ -93,6 +95,7 @@ def test_action_and_field_matrix_of_shipped_catalog_r_use_1_r_use_5(profile: str
     assert checked > 0
 
 
+@pytest.mark.req("R-STO-3")
 @pytest.mark.parametrize("profile", PROFILES)
 def test_no_role_of_a_shipped_catalog_sees_c3_in_clear_r_sto_3(profile: str) -> None:
     catalog = load_catalog(profile_path(profile))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from piguard.service import RequestContext
 from tests.access.conftest import SETUP, World
 
 NOTE = "客户来电，手机13812345678，要求改地址。"
 
 
+@pytest.mark.req("R-USE-4")
 def test_customer_service_reads_notes_masked_r_use_4(world: World) -> None:
     cid = world.customer()
     note = world.service.create(

@@ -21,6 +21,8 @@ from piguard.service import MemoryRecorder, RequestContext, Service
 from piguard.vault.model import Actor
 from tests.pg import fresh_database
 
+pytestmark = pytest.mark.req("R-AUD-1")
+
 CANARY = {
     "name": "欧阳金丝雀",
     "gender": "F",

@@ -70,6 +70,7 @@ def ledger(inst: Installation) -> Iterator[ConsentLedger]:
     led.close()
 
 
+@pytest.mark.req("R-COL-6")
 def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledger: ConsentLedger) -> None:
     # The gate consults this ledger (its clock is fixed); accounts are proven in tests/access.
     service = Service(inst.vault, recorder=inst.recorder, consent=ledger)
@@ -207,6 +208,7 @@ def catalogs(draw: st.DrawFn) -> tuple[str, dict[str, list[str]]]:
     return yaml.safe_dump(data, allow_unicode=True), purposes
 
 
+@pytest.mark.req("R-COL-3")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=catalogs(), data=st.data())
 def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
@@ -248,6 +250,7 @@ def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
             ledger.close()
 
 
+@pytest.mark.req("R-MIN-1")
 def test_R_MIN_1_guardian_recorded_with_the_profile_covers_the_childs_later_records(
     inst: Installation, ledger: ConsentLedger
 ) -> None:
