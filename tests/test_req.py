@@ -158,3 +158,9 @@ def test_the_map_goes_where_asked(inner: pytest.Pytester) -> None:
     inner.runpytest(f"--req-map={target}").assert_outcomes(passed=1)
     assert json.loads(target.read_text())["requirements"] == {}
     assert not (inner.path / "test-artifacts").exists()
+
+
+def test_suite_configuration_is_strict(pytestconfig: pytest.Config) -> None:
+    """Unknown markers are errors and an xfail that passes fails the run."""
+    assert pytestconfig.getini("xfail_strict") is True
+    assert pytestconfig.option.strict_markers or pytestconfig.getini("strict_markers")
