@@ -10,9 +10,9 @@ import pytest
 from piguard.store import Database
 from tests.pg import fresh_database
 
-#: The ``req`` marker's validation and the requirement -> tests map (tests/_req.py); pytester
-#: for the tests of that plugin.
-pytest_plugins = ["tests._req", "pytester"]
+#: The ``req`` marker's validation and the requirement -> tests map (tests/_req.py), the run's
+#: printed seed (tests/_seed.py), and pytester for the tests of those plugins.
+pytest_plugins = ["tests._req", "tests._seed", "pytester"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -30,10 +30,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _canaries(n: int) -> list[dict[str, str]]:
+def _canaries(n: int, rng: random.Random) -> list[dict[str, str]]:
     from datetime import date
 
-    rng = random.Random(os.getpid() ^ int(time.time()))
     people = []
     for i in range(n):
         tag = f"{rng.randrange(16**6):06x}"
@@ -61,7 +60,7 @@ def _forms(person: dict[str, str]) -> list[bytes]:
 
 
 @pytest.mark.slow
-def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
+def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path, rng: random.Random) -> None:
     home = tmp_path / "home"
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
@@ -78,7 +77,7 @@ def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
     log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen([*piguard, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    people = _canaries(12)
+    people = _canaries(12, rng)
     try:
         for _ in range(100):
             try:
