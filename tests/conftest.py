@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from piguard.store import Database
+from tests.live import LiveServers
 from tests.pg import fresh_database
 
 #: The ``req`` marker's validation and the requirement -> tests map (tests/_req.py), the run's
@@ -32,3 +33,13 @@ def db(db_url: str) -> Iterator[Database]:
     database.migrate()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def live_server() -> Iterator[LiveServers]:
+    """Servers for this test (tests/live.py): ready within a deadline or the test fails, always stopped."""
+    servers = LiveServers()
+    try:
+        yield servers
+    finally:
+        servers.stop_all()
