@@ -208,10 +208,13 @@ def catalogs(draw: st.DrawFn) -> tuple[str, dict[str, list[str]]]:
     return yaml.safe_dump(data, allow_unicode=True), purposes
 
 
-@pytest.mark.req("R-COL-3")
+#: One entry per write the property below saw stored (refused writes check nothing).
+_STORED_WRITES: list[str] = []
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=catalogs(), data=st.data())
-def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
+def _no_write_stores_a_field_outside_its_purpose(
     spec: tuple[str, dict[str, list[str]]], data: st.DataObject
 ) -> None:
     text, purposes = spec
@@ -247,7 +250,16 @@ def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
                 assert set(values) <= declared
                 assert set(stored) - {"name"} <= set().union(*(set(f) for f in purposes.values()))
                 assert catalog.purposes[purpose].legal_basis is not None
+                _STORED_WRITES.append(ref.record_id)
             ledger.close()
+
+
+@pytest.mark.req("R-COL-3")
+def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose() -> None:
+    before = len(_STORED_WRITES)
+    _no_write_stores_a_field_outside_its_purpose()
+    # Not vacuous: some generated writes were accepted and their stored fields checked.
+    assert len(_STORED_WRITES) > before, "no write was stored: the property checked nothing"
 
 
 @pytest.mark.req("R-MIN-1")
