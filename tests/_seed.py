@@ -62,7 +62,18 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(CI_PROFILE if os.environ.get("CI") else DEV_PROFILE)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # -q hides the report header; the seed is shown anyway.
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and session.config.option.verbose < 0:
+        reporter.write_line(_describe(session.config))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
+    return _describe(config)
+
+
+def _describe(config: pytest.Config) -> str:
     seed = seed_of(config)
     hypothesis_seed = config.stash[_HYPOTHESIS_SEED]
     same = hypothesis_seed == str(seed)

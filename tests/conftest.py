@@ -1,4 +1,15 @@
-"""Fixtures shared by the test packages: a migrated data database on SQLite and PostgreSQL."""
+"""Fixtures shared by the test packages: a migrated data database on SQLite and PostgreSQL, live servers.
+
+Conventions for every test:
+
+- a test of a numbered requirement says so with ``@pytest.mark.req("R-USE-4")`` (or a module's
+  ``pytestmark``); IDs are checked against requirements.md and mapped to the tests that check
+  them in ``test-artifacts/requirements-map.json`` (tests/_req.py);
+- randomness comes from the run's printed seed: ``PIGUARD_TEST_SEED`` repeats a run, the ``rng``
+  fixture gives a per-test ``random.Random`` (tests/_seed.py);
+- a server is started only through the ``live_server`` fixture (tests/live.py);
+- an ``xfail`` that passes fails the run; mypy strict covers this directory.
+"""
 
 from __future__ import annotations
 

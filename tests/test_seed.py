@@ -47,12 +47,11 @@ def test_a_run_shows_and_uses_its_seed(pytester: pytest.Pytester, monkeypatch: p
             assert n != n
         """
     )
-    result = pytester.runpytest_subprocess()
-    result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "piguard test seed: 123 (random, hypothesis; repeat with PIGUARD_TEST_SEED=123);"
-            " hypothesis profile 'piguard-dev'",
-            "*piguard test seed was 123: repeat with PIGUARD_TEST_SEED=123",
-        ]
-    )
+    shown = "piguard test seed: 123 (random, hypothesis; repeat with PIGUARD_TEST_SEED=123);"
+    for args in ([], ["-q"]):  # the report header, or a line of its own where -q hides the header
+        result = pytester.runpytest_subprocess(*args)
+        result.assert_outcomes(passed=2, failed=1)
+        result.stdout.fnmatch_lines(
+            [shown + " hypothesis profile 'piguard-dev'", "*piguard test seed was 123: repeat with *=123"]
+        )
+        assert sum(line.startswith(shown) for line in result.stdout.lines) == 1
