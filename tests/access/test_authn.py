@@ -10,6 +10,8 @@ from piguard.access.credentials import totp_now
 from piguard.errors import AccessDenied, AuthenticationFailed, Conflict, NotFound, ValidationError
 from tests.access.conftest import SETUP, World
 
+pytestmark = pytest.mark.req("R-USE-1")
+
 
 def test_login_returns_token_that_authenticates_r_use_1(world: World) -> None:
     staff = world.user("customer_service")

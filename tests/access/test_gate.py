@@ -30,6 +30,7 @@ def _last_denial(world: World) -> str:
     return str(denials[-1].rule)
 
 
+@pytest.mark.req("R-USE-1")
 def test_customer_service_sees_contact_masked_and_no_bank_data_r_use_1(world: World) -> None:
     cid = world.customer()
     cs = world.user("customer_service")
@@ -41,6 +42,7 @@ def test_customer_service_sees_contact_masked_and_no_bank_data_r_use_1(world: Wo
     assert "13800138000" not in blob and "欧阳娜娜" not in blob
 
 
+@pytest.mark.req("R-USE-5")
 def test_wrong_purpose_refused_and_recorded_r_use_5(world: World) -> None:
     cid = world.customer()
     cs = world.user("customer_service")
@@ -51,6 +53,7 @@ def test_wrong_purpose_refused_and_recorded_r_use_5(world: World) -> None:
         world.service.read(world.ctx(cs, "fun"), "customer", cid)
 
 
+@pytest.mark.req("R-USE-5")
 def test_purpose_that_does_not_cover_a_field_hides_it_r_use_5(world: World) -> None:
     cid = world.customer()
     cs = world.user("customer_service")
@@ -90,6 +93,7 @@ def test_finance_sees_transactions_cannot_export(world: World) -> None:
     assert _last_denial(world) == "roles.finance.actions"
 
 
+@pytest.mark.req("R-USE-2")
 def test_sensitive_clear_needs_step_up_and_grant_r_use_2(world: World) -> None:
     cid = world.customer()
     desk = world.user("front_desk")
@@ -189,6 +193,7 @@ def test_grant_cannot_widen_purposes(world: World) -> None:
         )
 
 
+@pytest.mark.req("R-TRN-1")
 def test_training_lapsed_or_unsigned_gives_no_clear_or_sensitive_r_trn_1(world: World) -> None:
     cid = world.customer()
     untrained = world.user("customer_service", trained=False)
@@ -213,6 +218,7 @@ def test_training_lapsed_or_unsigned_gives_no_clear_or_sensitive_r_trn_1(world: 
         world.service.read(world.ctx(trained), "customer", cid, ["resident_id"])
 
 
+@pytest.mark.req("R-USE-2")
 def test_minors_fields_need_a_grant_even_when_not_sensitive_r_use_2(world: World) -> None:
     kid = world.customer(MINOR)
     adult = world.customer({**ADULT, "mobile": "13700137000", "resident_id": "513101198201130014"})
@@ -228,6 +234,7 @@ def test_minors_fields_need_a_grant_even_when_not_sensitive_r_use_2(world: World
     assert reads[-1].detail.get("flags") == ["minor"] and "flags" not in reads[-2].detail
 
 
+@pytest.mark.req("R-USE-3")
 def test_quota_distinct_customers_per_hour_r_use_3(world: World) -> None:
     cs = world.user("customer_service", customers_per_hour=2)
     ids = [
@@ -244,6 +251,7 @@ def test_quota_distinct_customers_per_hour_r_use_3(world: World) -> None:
     world.service.read(world.ctx(world.reauth(cs)), "customer", ids[2], ["mobile"])
 
 
+@pytest.mark.req("R-USE-3")
 def test_search_result_size_limit_r_use_3(world: World) -> None:
     cs = world.user("customer_service", max_results=1)
     for rid in ("110105199003070180", "513101198201130014"):
@@ -272,6 +280,7 @@ def test_front_desk_sees_guest_only_while_stay_is_active(world: World) -> None:
         world.service.read(world.ctx(desk), "customer", cid, ["name"])
 
 
+@pytest.mark.req("R-USE-3")
 def test_export_needs_an_approved_single_use_grant_r_use_3(world: World) -> None:
     cid = world.customer()
     world.consent(cid, "marketing")
@@ -331,6 +340,7 @@ def test_step_up_code_cannot_be_reused(world: World) -> None:
         world.access.step_up(desk.actor, code)
 
 
+@pytest.mark.req("R-USE-5")
 def test_consent_is_checked_on_reads_r_use_5(world: World) -> None:
     """The production gate consults the consent ledger: no consent to marketing, no read."""
     from piguard.errors import ConsentRequired

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from piguard.catalog import profile_path
@@ -14,6 +15,7 @@ from tests.access.conftest import SETUP, World, make_world
 NOTE = "客户来电，手机13812345678，要求改地址。"
 
 
+@pytest.mark.req("R-USE-4")
 def test_customer_service_reads_notes_masked_r_use_4(world: World) -> None:
     cid = world.customer()
     note = world.service.create(
@@ -28,6 +30,7 @@ def test_customer_service_reads_notes_masked_r_use_4(world: World) -> None:
     assert "original shown" not in views["text"].rule
 
 
+@pytest.mark.req("R-USE-4")
 def test_note_original_shown_only_when_role_and_purpose_cover_all_its_pi_r_use_4(tmp_path: Path) -> None:
     """A role that sees names and mobiles in clear for customer_support reads the note as written;
     a note holding a resident ID (which the purpose does not cover) stays masked for it."""

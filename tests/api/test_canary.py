@@ -11,29 +11,21 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
+from tests.live import LiveServers, free_port, http_ok
 
 from piguard.demo import bank_card, resident_id
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _canaries(n: int) -> list[dict[str, str]]:
+def _canaries(n: int, rng: random.Random) -> list[dict[str, str]]:
     from datetime import date
 
-    rng = random.Random(os.getpid() ^ int(time.time()))
     people = []
     for i in range(n):
         tag = f"{rng.randrange(16**6):06x}"
@@ -61,7 +53,9 @@ def _forms(person: dict[str, str]) -> list[bytes]:
 
 
 @pytest.mark.slow
-def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
+def test_no_plaintext_on_disk_after_api_traffic(
+    tmp_path: Path, rng: random.Random, live_server: LiveServers
+) -> None:
     home = tmp_path / "home"
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
@@ -74,62 +68,56 @@ def test_no_plaintext_on_disk_after_api_traffic(tmp_path: Path) -> None:
         [*piguard, "demo", "--customers", "0", "--json"], env=env, capture_output=True, text=True, check=True
     )
     agent = next(p for p in json.loads(demo.stdout)["staff"] if p["role"] == "customer_service")
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen([*piguard, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    people = _canaries(12)
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        headers = {"Authorization": f"Bearer {token}"}
-        ids = []
-        login = httpx.post(
-            f"{base}/v1/auth/login",
-            json={
-                "name": agent["name"],
-                "password": agent["password"],
-                "totp": pyotp.TOTP(agent["totp_secret"]).now(),
-            },
+    live_server.process(
+        [*piguard, "serve", "--port", str(port)],
+        env=env,
+        log=tmp_path / "server.log",
+        ready=http_ok(f"{base}/healthz"),
+    )
+    people = _canaries(12, rng)
+    headers = {"Authorization": f"Bearer {token}"}
+    ids = []
+    login = httpx.post(
+        f"{base}/v1/auth/login",
+        json={
+            "name": agent["name"],
+            "password": agent["password"],
+            "totp": pyotp.TOTP(agent["totp_secret"]).now(),
+        },
+    )
+    assert login.status_code == 200, login.text
+    staff = {"Authorization": f"Bearer {login.json()['token']}"}
+    with httpx.Client(base_url=base, headers=headers) as client:
+        for person in people[:6]:
+            r = client.post("/v1/records/customer", json={"purpose": "service", "values": person})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        body = "\n".join(json.dumps(p, ensure_ascii=False) for p in people[6:]).encode()
+        r = client.post(
+            "/v1/import/customer", params={"purpose": "service", "format": "jsonl"}, content=body
         )
-        assert login.status_code == 200, login.text
-        staff = {"Authorization": f"Bearer {login.json()['token']}"}
-        with httpx.Client(base_url=base, headers=headers) as client:
-            for person in people[:6]:
-                r = client.post("/v1/records/customer", json={"purpose": "service", "values": person})
-                assert r.status_code == 201, r.text
-                ids.append(r.json()["id"])
-            body = "\n".join(json.dumps(p, ensure_ascii=False) for p in people[6:]).encode()
-            r = client.post(
-                "/v1/import/customer", params={"purpose": "service", "format": "jsonl"}, content=body
-            )
-            assert r.status_code == 200 and r.json()["accepted"] == 6, r.text
-            ids.extend(r.json()["ids"])
-            for cid, person in zip(ids, people, strict=True):
-                got = client.get(f"/v1/records/customer/{cid}", params={"purpose": "service"}, headers=staff)
-                assert got.status_code == 200, got.text
-                assert got.json()["fields"]["mobile"] == person["mobile"][:3] + "****" + person["mobile"][-4:]
-                found = client.post(
-                    "/v1/search",
-                    headers=staff,
-                    json={"field": "mobile", "value": person["mobile"], "purpose": "service"},
-                ).json()
-                assert [m["id"] for m in found["matches"]] == [cid]
-            bad = client.post(
-                "/v1/records/customer",
-                json={"purpose": "service", "values": {"resident_id": people[0]["resident_id"][:-1]}},
-            )
-            assert bad.status_code == 422 and bad.headers["content-type"].startswith(
-                "application/problem+json"
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+        assert r.status_code == 200 and r.json()["accepted"] == 6, r.text
+        ids.extend(r.json()["ids"])
+        for cid, person in zip(ids, people, strict=True):
+            got = client.get(f"/v1/records/customer/{cid}", params={"purpose": "service"}, headers=staff)
+            assert got.status_code == 200, got.text
+            assert got.json()["fields"]["mobile"] == person["mobile"][:3] + "****" + person["mobile"][-4:]
+            found = client.post(
+                "/v1/search",
+                headers=staff,
+                json={"field": "mobile", "value": person["mobile"], "purpose": "service"},
+            ).json()
+            assert [m["id"] for m in found["matches"]] == [cid]
+        bad = client.post(
+            "/v1/records/customer",
+            json={"purpose": "service", "values": {"resident_id": people[0]["resident_id"][:-1]}},
+        )
+        assert bad.status_code == 422 and bad.headers["content-type"].startswith(
+            "application/problem+json"
+        )
+    live_server.stop_all()
     files = [p for p in home.rglob("*") if p.is_file()]
     files += [p for p in tmpdir.rglob("*") if p.is_file()]
     files.append(tmp_path / "server.log")

@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
+from schemathesis.core.result import Ok
 
 from piguard.api.app import create_app
 from piguard.api.hardening import Limits
@@ -50,7 +51,11 @@ def _labels() -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         loaded = schemathesis.openapi.from_path(str(ROOT / "openapi.json"))
-        return [result.ok().label for result in loaded.get_all_operations()]
+        labels = []
+        for result in loaded.get_all_operations():
+            assert isinstance(result, Ok), result.err()
+            labels.append(result.ok().label)
+        return labels
 
 
 @pytest.mark.parametrize("label", _labels())

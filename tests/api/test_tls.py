@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
+from tests.live import LiveServers, free_port, http_ok
 
 from piguard.cli.serve import tls_files
 from piguard.errors import ConfigError
@@ -35,7 +34,7 @@ def _trust(cert: Path) -> ssl.SSLContext:
 
 
 @pytest.mark.slow
-def test_serve_tls_end_to_end(tmp_path: Path) -> None:
+def test_serve_tls_end_to_end(tmp_path: Path, live_server: LiveServers) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIGUARD_")}
     env["PIGUARD_HOME"] = str(tmp_path / "home")
     piguard = [sys.executable, "-m", "piguard.cli.main"]
@@ -44,44 +43,32 @@ def test_serve_tls_end_to_end(tmp_path: Path) -> None:
         [*piguard, "demo", "--customers", "0", "--json"], env=env, capture_output=True, text=True, check=True
     )
     auditor = next(p for p in json.loads(demo.stdout)["staff"] if p["role"] == "auditor")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(
-        [*piguard, "serve", "--tls", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
+    port = free_port()
     cert = tmp_path / "home" / "tls" / "dev-cert.pem"
     base = f"https://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if cert.exists() and httpx.get(f"{base}/healthz", verify=_trust(cert)).status_code == 200:
-                    break
-            except (httpx.TransportError, OSError):
-                pass
-            time.sleep(0.1)
-        with httpx.Client(base_url=base, verify=_trust(cert)) as c:
-            r = c.get("/healthz")
-            assert r.headers["strict-transport-security"].startswith("max-age=")
-            page = c.get("/console/login")
-            token = re.search(r'name="prelogin" value="([^"]+)"', page.text)
-            assert token is not None
-            r = c.post(
-                "/console/login",
-                data={
-                    "prelogin": token.group(1),
-                    "name": auditor["name"],
-                    "password": auditor["password"],
-                    "totp": pyotp.TOTP(auditor["totp_secret"]).now(),
-                },
-            )
-            assert r.status_code == 303, r.text
-            cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "pg_session" in v)
-            assert "Secure" in cookie and "HttpOnly" in cookie
-        with pytest.raises(httpx.ConnectError):
-            httpx.get(f"{base}/healthz")  # not trusted without the development certificate
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+    live_server.process(
+        [*piguard, "serve", "--tls", "--port", str(port)],
+        env=env,
+        log=tmp_path / "server.log",
+        ready=http_ok(f"{base}/healthz", verify=lambda: _trust(cert)),
+    )
+    with httpx.Client(base_url=base, verify=_trust(cert)) as c:
+        r = c.get("/healthz")
+        assert r.headers["strict-transport-security"].startswith("max-age=")
+        page = c.get("/console/login")
+        token = re.search(r'name="prelogin" value="([^"]+)"', page.text)
+        assert token is not None
+        r = c.post(
+            "/console/login",
+            data={
+                "prelogin": token.group(1),
+                "name": auditor["name"],
+                "password": auditor["password"],
+                "totp": pyotp.TOTP(auditor["totp_secret"]).now(),
+            },
+        )
+        assert r.status_code == 303, r.text
+        cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "pg_session" in v)
+        assert "Secure" in cookie and "HttpOnly" in cookie
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/healthz")  # not trusted without the development certificate

@@ -14,6 +14,8 @@ from piguard.errors import AuditFailure, ConfigError
 from piguard.store import Database
 from tests.audit.conftest import AuditFactory, event
 
+pytestmark = pytest.mark.req("R-AUD-1", "R-AUD-2")
+
 
 def test_r_aud_1_entries_record_who_what_why_without_ids(make_audit: AuditFactory, clock: FixedClock) -> None:
     audit = make_audit()

@@ -15,6 +15,8 @@ from piguard.clock import FixedClock
 from piguard.errors import ValidationError
 from tests.audit.conftest import AuditFactory, event
 
+pytestmark = pytest.mark.req("R-AUD-2")
+
 
 @pytest.fixture
 def audit(make_audit: AuditFactory, clock: FixedClock) -> AuditLog:

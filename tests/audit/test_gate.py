@@ -24,6 +24,8 @@ from piguard.installation import Installation, init_home
 from piguard.vault.model import Actor
 from tests.pg import fresh_database
 
+pytestmark = pytest.mark.req("R-AUD-1")
+
 CANARY = {
     "name": "欧阳金丝雀",
     "gender": "F",

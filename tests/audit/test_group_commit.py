@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import text
 
 from piguard.audit import AuditLog
 from piguard.clock import FixedClock
 from piguard.errors import AuditFailure
 from tests.audit.conftest import AuditFactory, event
+
+pytestmark = pytest.mark.req("R-AUD-1")
 
 THREADS = 16
 

@@ -10,12 +10,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from piguard.audit import AuditLog
 from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring
 from piguard.store import Database
+
+pytestmark = pytest.mark.req("R-AUD-1", "R-AUD-2")
 
 WRITER = textwrap.dedent("""
     import sys

@@ -15,6 +15,8 @@ from piguard.clock import FixedClock
 from piguard.store import Database
 from tests.audit.conftest import AuditFactory, event
 
+pytestmark = pytest.mark.req("R-AUD-2")
+
 N = 30
 
 

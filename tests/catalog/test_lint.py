@@ -38,6 +38,7 @@ def test_minimal_and_default_catalogs_are_clean(minimal: dict[str, Any]) -> None
     assert [str(f) for f in lint(load_catalog(default_catalog_path()))] == []
 
 
+@pytest.mark.req("R-COL-4")
 def test_sensitive_field_under_consent_needs_separate_consent(minimal: dict[str, Any]) -> None:
     """R-COL-4: sensitive PI on the consent basis needs a separate consent (PIPL 29)."""
     _add_field(minimal, "health_note", category="health", **{"class": "C2"}, type="text")
@@ -50,6 +51,7 @@ def test_sensitive_field_under_consent_needs_separate_consent(minimal: dict[str,
     assert lint(_load(minimal)) == []
 
 
+@pytest.mark.req("R-COL-4")
 def test_marketing_may_not_use_sensitive_fields(minimal: dict[str, Any]) -> None:
     """R-COL-4: a marketing purpose touching sensitive PI without separate consent."""
     _add_field(minimal, "room", category="whereabouts", **{"class": "C2"}, type="text")
@@ -60,6 +62,7 @@ def test_marketing_may_not_use_sensitive_fields(minimal: dict[str, Any]) -> None
     assert finding.path == "purposes.promo.fields"
 
 
+@pytest.mark.req("R-COL-9")
 def test_marketing_on_another_basis_is_warned(minimal: dict[str, Any]) -> None:
     """R-COL-9: marketing normally rests on consent with an opt-out."""
     minimal["purposes"]["service"]["marketing"] = True
@@ -67,6 +70,7 @@ def test_marketing_on_another_basis_is_warned(minimal: dict[str, Any]) -> None:
     assert finding.severity == "warning"
 
 
+@pytest.mark.req("R-COL-1")
 def test_purpose_without_legal_basis(minimal: dict[str, Any]) -> None:
     """R-COL-1: no PI without a legal basis."""
     del minimal["purposes"]["service"]["legal_basis"]
@@ -74,6 +78,7 @@ def test_purpose_without_legal_basis(minimal: dict[str, Any]) -> None:
     assert finding.path == "purposes.service"
 
 
+@pytest.mark.req("R-COL-3")
 def test_field_without_purpose(minimal: dict[str, Any]) -> None:
     """R-COL-3: a field no purpose covers may not be collected."""
     minimal["purposes"]["service"]["fields"] = ["customer.name"]
@@ -81,6 +86,7 @@ def test_field_without_purpose(minimal: dict[str, Any]) -> None:
     assert finding.path == "record_types.customer.fields.mobile"
 
 
+@pytest.mark.req("R-CLS-1")
 def test_pipl_sensitive_category_cannot_be_switched_off(minimal: dict[str, Any]) -> None:
     """R-CLS-1: PIPL 28 categories are sensitive."""
     _add_field(minimal, "faith", category="religion", **{"class": "C2"}, type="text", sensitive=False)
@@ -93,12 +99,14 @@ def test_pipl_sensitive_category_cannot_be_switched_off(minimal: dict[str, Any])
     )
 
 
+@pytest.mark.req("R-STO-1")
 def test_c2_must_be_encrypted(minimal: dict[str, Any]) -> None:
     """R-STO-1: C2/C3 and sensitive PI are encrypted at rest."""
     minimal["classes"] = {"C2": {"encrypt": False}}
     assert _only(_load(minimal), "sensitive-not-encrypted", "R-STO-1").path == "classes.C2.encrypt"
 
 
+@pytest.mark.req("R-STO-1")
 def test_sensitive_field_in_unencrypted_c1(minimal: dict[str, Any]) -> None:
     minimal["classes"] = {"C1": {"encrypt": False}}
     _add_field(minimal, "room", category="whereabouts", **{"class": "C1"}, type="text")
@@ -106,6 +114,7 @@ def test_sensitive_field_in_unencrypted_c1(minimal: dict[str, Any]) -> None:
     assert finding.path == "record_types.customer.fields.room"
 
 
+@pytest.mark.req("R-STO-2")
 def test_biometric_fields_are_templates_kept_apart(minimal: dict[str, Any]) -> None:
     """R-STO-2: keep a template, never the raw sample, and apart from identity data."""
     _add_field(minimal, "face", category="biometric", **{"class": "C3"}, type="text")
@@ -114,6 +123,7 @@ def test_biometric_fields_are_templates_kept_apart(minimal: dict[str, Any]) -> N
     assert all(f.severity == "warning" and f.rule_id == "R-STO-2" for fs in found.values() for f in fs)
 
 
+@pytest.mark.req("R-STO-3")
 def test_c3_field_with_a_revealing_mask(minimal: dict[str, Any]) -> None:
     """R-STO-3: C3 is shown only as 'never' or 'redact'."""
     _add_field(minimal, "pin_hash", category="authentication", **{"class": "C3"}, type="text", mask="keep")
@@ -121,6 +131,7 @@ def test_c3_field_with_a_revealing_mask(minimal: dict[str, Any]) -> None:
     assert finding.path == "record_types.customer.fields.pin_hash.mask"
 
 
+@pytest.mark.req("R-STO-3")
 def test_c3_field_shown_through_a_role_mask(minimal: dict[str, Any]) -> None:
     _add_field(minimal, "pin_hash", category="authentication", **{"class": "C3"}, type="text")
     minimal["roles"]["agent"]["access"].append(
@@ -130,6 +141,7 @@ def test_c3_field_shown_through_a_role_mask(minimal: dict[str, Any]) -> None:
     assert finding.path == "roles.agent.access.1"
 
 
+@pytest.mark.req("R-STO-3", "R-USE-2")
 def test_c3_in_clear_is_reported_on_catalogs_built_in_code(minimal: dict[str, Any]) -> None:
     """R-STO-3 and R-USE-2: the loader refuses these; lint still reports them on models built directly."""
     _add_field(minimal, "pin_hash", category="authentication", **{"class": "C3"}, type="text")
@@ -140,6 +152,7 @@ def test_c3_in_clear_is_reported_on_catalogs_built_in_code(minimal: dict[str, An
     assert found["clear-sensitive-without-totp"][0].path == "roles.agent.requires_totp"
 
 
+@pytest.mark.req("R-STO-5")
 def test_retention_missing(minimal: dict[str, Any]) -> None:
     """R-STO-5: every record has a retention deadline."""
     del minimal["record_types"]["customer"]["retention"]
@@ -148,6 +161,7 @@ def test_retention_missing(minimal: dict[str, Any]) -> None:
     assert finding.path == "record_types.customer.fields.mobile"
 
 
+@pytest.mark.req("R-STO-5")
 def test_retention_below_the_purpose_floor(minimal: dict[str, Any]) -> None:
     """R-STO-5: AML data is kept at least 10 years (AML 34)."""
     minimal["purposes"]["aml_kyc"] = {
@@ -161,12 +175,14 @@ def test_retention_below_the_purpose_floor(minimal: dict[str, Any]) -> None:
     assert lint(_load(minimal)) == []
 
 
+@pytest.mark.req("R-STO-5")
 def test_retention_rule_below_its_own_floor(minimal: dict[str, Any]) -> None:
     minimal["retention_rules"]["keep_3y"]["legal_floor_years"] = 5
     finding = _only(_load(minimal), "retention-below-floor", "R-STO-5")
     assert finding.path == "retention_rules.keep_3y"
 
 
+@pytest.mark.req("R-USE-3")
 def test_export_needs_a_quota(minimal: dict[str, Any]) -> None:
     """R-USE-3: bulk export is limited per role."""
     minimal["roles"]["agent"]["actions"] = ["read", "export"]
@@ -176,11 +192,13 @@ def test_export_needs_a_quota(minimal: dict[str, Any]) -> None:
     assert lint(_load(minimal)) == []
 
 
+@pytest.mark.req("R-USE-2")
 def test_approver_without_approvees(minimal: dict[str, Any]) -> None:
     minimal["roles"]["agent"]["actions"] = ["read", "approve"]
     assert _only(_load(minimal), "approver-without-approvees", "R-USE-2").severity == "warning"
 
 
+@pytest.mark.req("R-USE-1")
 def test_administrator_seeing_clear_data(minimal: dict[str, Any]) -> None:
     """R-USE-1: administration and data access are kept apart (seed: audit DBA operations)."""
     minimal["roles"]["agent"]["actions"] = ["administer"]
@@ -189,6 +207,7 @@ def test_administrator_seeing_clear_data(minimal: dict[str, Any]) -> None:
     assert "customer.name" in finding.message
 
 
+@pytest.mark.req("R-USE-1")
 def test_clear_everything(minimal: dict[str, Any]) -> None:
     """R-USE-1: least privilege."""
     minimal["roles"]["agent"]["access"] = [{"selector": "*", "level": "clear"}]

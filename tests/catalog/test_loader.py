@@ -93,6 +93,7 @@ def test_purpose_referencing_unknown_record_type(minimal: dict[str, Any]) -> Non
     assert "unknown record type 'invoice'" in _error(minimal).reason
 
 
+@pytest.mark.req("R-COL-3")
 def test_purpose_may_not_take_everything(minimal: dict[str, Any]) -> None:
     """R-COL-3: a purpose names fields, record types or categories, never '*'."""
     minimal["purposes"]["service"]["fields"] = ["*"]
@@ -161,6 +162,7 @@ def test_shape_errors_carry_the_line(minimal: dict[str, Any]) -> None:
     assert f"(line {line})" in info.value.reason
 
 
+@pytest.mark.req("R-STO-3")
 def test_c3_with_clear_access_is_refused(minimal: dict[str, Any]) -> None:
     """R-STO-3: no role sees C3 data in clear; a load-time error."""
     minimal["record_types"]["customer"]["fields"]["pin_hash"] = {
@@ -173,6 +175,7 @@ def test_c3_with_clear_access_is_refused(minimal: dict[str, Any]) -> None:
     assert "C3" in error.reason and "pin_hash" in error.reason
 
 
+@pytest.mark.req("R-USE-2")
 def test_clear_sensitive_access_needs_totp(minimal: dict[str, Any]) -> None:
     """R-USE-2 / brief §4: clear access to sensitive data requires the second factor."""
     minimal["record_types"]["customer"]["fields"]["room"] = {
@@ -246,6 +249,7 @@ def test_load_catalog_missing_file(tmp_path: Path) -> None:
     assert info.value.file == str(path)
 
 
+@pytest.mark.req("R-CLS-1")
 def test_sensitivity_defaults_from_category(minimal: dict[str, Any]) -> None:
     """R-CLS-1: a field's sensitive flag comes from its category unless set."""
     fields = minimal["record_types"]["customer"]["fields"]
@@ -261,6 +265,7 @@ def test_sensitivity_defaults_from_category(minimal: dict[str, Any]) -> None:
     assert catalog.field("customer", "id_no").sensitive
 
 
+@pytest.mark.req("R-CLS-1")
 def test_catalog_may_reclassify_a_non_pipl_category(minimal: dict[str, Any]) -> None:
     """R-CLS-1: category settings live in the catalog."""
     minimal["categories"] = {"contact": {"sensitive_by_default": True}}
@@ -270,6 +275,7 @@ def test_catalog_may_reclassify_a_non_pipl_category(minimal: dict[str, Any]) -> 
     assert catalog.categories["whereabouts"].sensitive_by_default  # built-in default kept
 
 
+@pytest.mark.req("R-CLS-3")
 def test_mask_and_retention_come_from_the_class(minimal: dict[str, Any]) -> None:
     """R-CLS-3: masking and retention are looked up from the class, not written per field."""
     minimal["retention_rules"]["c3_1y"] = {"duration_years": 1, "anchor": "collected"}
@@ -297,6 +303,7 @@ def test_retention_defaults_from_record_type(minimal: dict[str, Any]) -> None:
     assert catalog.field("customer", "name").retention == "keep_3y"
 
 
+@pytest.mark.req("R-COL-3", "R-USE-5")
 def test_purposes_are_derived_from_selectors(minimal: dict[str, Any]) -> None:
     """R-COL-3, R-USE-5: a field's purposes are those whose selectors match it."""
     minimal["purposes"]["marketing"] = {

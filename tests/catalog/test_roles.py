@@ -8,6 +8,8 @@ import pytest
 
 from piguard.catalog import Field, Role
 
+pytestmark = pytest.mark.req("R-USE-1")
+
 
 def _field(name: str, category: str, cls: str, sensitive: bool, mask: str, **extra: Any) -> Field:
     spec = {"name": name, "label": name, "category": category, "class": cls, "sensitive": sensitive}

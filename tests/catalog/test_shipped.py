@@ -39,6 +39,7 @@ def test_unknown_profile_is_refused(name: str) -> None:
         profile_path(name)
 
 
+@pytest.mark.req("R-COL-3")
 def test_default_service_purpose_covers_the_contracted_customer_fields() -> None:
     """R-COL-3: the contract purpose covers every customer field the service needs."""
     catalog = load_catalog(default_catalog_path())
@@ -59,6 +60,7 @@ def test_default_marketing_purpose_takes_contact_fields_and_tags_only() -> None:
     assert catalog.fields_for("marketing", "bank_account") == frozenset()
 
 
+@pytest.mark.req("R-MIN-1")
 def test_default_guardian_fields_exist_for_minors() -> None:
     """R-MIN-1: the guardian's identity and relationship can be stored."""
     catalog = load_catalog(default_catalog_path())
@@ -97,6 +99,7 @@ def test_default_customer_service_sees_contact_masked_and_no_bank_data() -> None
         assert cs.level_for(catalog.field("bank_account", name), "bank_account").level == "deny"
 
 
+@pytest.mark.req("R-STO-5")
 def test_default_aml_kyc_has_a_ten_year_floor() -> None:
     """R-STO-5: AML 34 keeps KYC data at least 10 years."""
     catalog = load_catalog(default_catalog_path())
@@ -107,6 +110,7 @@ def test_default_aml_kyc_has_a_ten_year_floor() -> None:
         assert rule is not None and rule.duration_years is not None and rule.duration_years >= 10
 
 
+@pytest.mark.req("R-CLS-2")
 def test_bank_profile_uses_jrt_0171_classes() -> None:
     """R-CLS-2: passwords/PIN C3; ID, phone, account, balance, transactions C2; account opening C1."""
     catalog = load_catalog(profile_path("bank"))
@@ -125,6 +129,7 @@ def test_bank_profile_uses_jrt_0171_classes() -> None:
             assert all(role.level_for(field, rt).level != "clear" for role in catalog.roles.values())
 
 
+@pytest.mark.req("R-CLS-1")
 def test_bank_profile_authentication_data_is_sensitive_by_category() -> None:
     """R-CLS-1: authentication data takes its sensitivity from the category."""
     catalog = load_catalog(profile_path("bank"))
@@ -146,6 +151,7 @@ def test_hotel_front_desk_sees_only_the_active_stay() -> None:
             assert level != "clear", name
 
 
+@pytest.mark.req("R-STO-5")
 def test_ecommerce_orders_keep_the_three_year_floor() -> None:
     """R-STO-5: E-Commerce Law 31 keeps transaction information at least 3 years."""
     catalog = load_catalog(profile_path("ecommerce"))

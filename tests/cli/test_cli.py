@@ -124,6 +124,7 @@ def test_import_jsonl_rejects_broken_lines_and_unknown_fields(home: Path, tmp_pa
     assert [(r["row"], r["field"]) for r in data["rejected"]] == [(2, None), (3, None), (4, "shoe_size")]
 
 
+@pytest.mark.req("R-USE-4")
 def test_get_erase_keys_and_errors(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(
         tmp_path, "one.jsonl", json.dumps({"name": "张三", "mobile": "13800138000"}).encode() + b"\n"

@@ -61,8 +61,8 @@ def catalog() -> Catalog:
 
 def publish_shipped(ledger: ConsentLedger) -> None:
     for kind in ("privacy", "children"):
-        title, zh, en = shipped_notice(kind)  # type: ignore[arg-type]
-        ledger.publish_notice(zh, en, title=title, operator="dpo", kind=kind)  # type: ignore[arg-type]
+        title, zh, en = shipped_notice(kind)
+        ledger.publish_notice(zh, en, title=title, operator="dpo", kind=kind)
 
 
 @pytest.fixture

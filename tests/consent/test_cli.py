@@ -36,7 +36,9 @@ def test_cli_publish_grant_show_withdraw_reevaluate(tmp_path: Path) -> None:
 
     assert run("notices", "publish")["version"] == 1
     assert run("notices", "publish", "--kind", "children")["kind"] == "children"
-    assert [n["version"] for n in run("notices", "list")["notices"]] == [1, 2]  # type: ignore[index]
+    notices = run("notices", "list")["notices"]
+    assert isinstance(notices, list)
+    assert [n["version"] for n in notices] == [1, 2]
     (tmp_path / "gid").write_text("110105199003070180\n")
     out = run(
         "consent",

@@ -36,6 +36,7 @@ def grant(ledger: ConsentLedger, purposes: list[str], **kw: object) -> None:
 # -- R-COL-1 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-1")
 def test_R_COL_1_no_write_without_legal_basis(ledger: ConsentLedger, db: Database, clock: FixedClock) -> None:
     data = catalog_dict()
     del data["purposes"]["analytics"]["legal_basis"]
@@ -60,6 +61,7 @@ def test_R_COL_1_no_write_without_legal_basis(ledger: ConsentLedger, db: Databas
 # -- R-COL-2 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-2")
 def test_R_COL_2_records_are_immutable(ledger: ConsentLedger, db: Database) -> None:
     records = ledger.grant(CID, ["marketing"], channel="app", operator="op1", evidence_ref="form-7")
     record = records[0]
@@ -91,6 +93,7 @@ def test_R_COL_2_records_are_immutable(ledger: ConsentLedger, db: Database) -> N
 # -- R-COL-3 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-3")
 def test_R_COL_3_fields_outside_the_purpose_are_refused(ledger: ConsentLedger) -> None:
     with pytest.raises(ValidationError) as info:
         ledger.check_write(None, "service", ["name", "marketing_tags"], {"name": "张三"})
@@ -100,6 +103,7 @@ def test_R_COL_3_fields_outside_the_purpose_are_refused(ledger: ConsentLedger) -
 # -- R-COL-4 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-4")
 def test_R_COL_4_separate_consents_are_distinct_and_required(ledger: ConsentLedger) -> None:
     grant(ledger, ["loyalty"])
     ledger.check_write(CID, "loyalty", ["name", "mobile"], {})
@@ -130,6 +134,7 @@ def test_R_COL_4_separate_consents_are_distinct_and_required(ledger: ConsentLedg
 # -- R-COL-5 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-5")
 def test_R_COL_5_material_change_needs_fresh_consent(ledger: ConsentLedger, clock: FixedClock) -> None:
     grant(ledger, ["marketing", "analytics"])
     ledger.check_read(CID, "marketing")
@@ -159,6 +164,7 @@ def test_R_COL_5_material_change_needs_fresh_consent(ledger: ConsentLedger, cloc
 # -- R-COL-6 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-6")
 def test_R_COL_6_withdrawal_stops_processing_and_hands_off_deletion(ledger: ConsentLedger) -> None:
     grant(ledger, ["marketing", "analytics"])
     ledger.check_read(CID, "marketing")
@@ -179,6 +185,7 @@ def test_R_COL_6_withdrawal_stops_processing_and_hands_off_deletion(ledger: Cons
     assert ledger.withdraw(CID, ["marketing"], channel="app", operator="customer").records == ()
 
 
+@pytest.mark.req("R-COL-6")
 def test_R_COL_6_withdrawal_seen_by_another_process(
     db: Database, catalog: Catalog, clock: FixedClock
 ) -> None:
@@ -198,6 +205,7 @@ def test_R_COL_6_withdrawal_seen_by_another_process(
 # -- R-COL-7 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-7")
 def test_R_COL_7_refusal_never_blocks_service_and_reasking_is_limited(
     ledger: ConsentLedger, clock: FixedClock
 ) -> None:
@@ -222,6 +230,7 @@ def test_R_COL_7_refusal_never_blocks_service_and_reasking_is_limited(
 # -- R-COL-8 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-8", "R-MIN-2")
 def test_R_COL_8_notices_state_retention_and_rights(ledger: ConsentLedger) -> None:
     title, zh, en = shipped_notice()
     with pytest.raises(ValidationError) as info:
@@ -245,6 +254,7 @@ def test_R_COL_8_notices_state_retention_and_rights(ledger: ConsentLedger) -> No
 # -- R-COL-9 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-COL-9")
 def test_R_COL_9_marketing_opt_out_and_non_personalised(ledger: ConsentLedger) -> None:
     grant(ledger, ["marketing"])
     ledger.check_read(CID, "marketing", fields=["mobile", "marketing_tags"])
@@ -265,6 +275,7 @@ def test_R_COL_9_marketing_opt_out_and_non_personalised(ledger: ConsentLedger) -
 # -- R-MIN-1 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-MIN-1")
 def test_R_MIN_1_minor_status_from_id_and_declared_birth_date(ledger: ConsentLedger) -> None:
     today = date(2024, 6, 1)
     assert minor_status(date(2010, 6, 1), today) == "minor"
@@ -283,6 +294,7 @@ def test_R_MIN_1_minor_status_from_id_and_declared_birth_date(ledger: ConsentLed
     assert ledger.age_from_values({"name": "张三"}, today) is None
 
 
+@pytest.mark.req("R-MIN-1")
 def test_R_MIN_1_under_14_needs_a_guardian(ledger: ConsentLedger, db: Database) -> None:
     child = {"name": "小明", "resident_id": CHILD_ID}
     with pytest.raises(ConsentRequired, match=r"under 14.*guardian.*R-MIN-1"):
@@ -320,6 +332,7 @@ def test_R_MIN_1_under_14_needs_a_guardian(ledger: ConsentLedger, db: Database) 
 # -- R-MIN-4 -------------------------------------------------------------------
 
 
+@pytest.mark.req("R-MIN-4")
 def test_R_MIN_4_a_minor_turning_14_then_18(ledger: ConsentLedger, db: Database, clock: FixedClock) -> None:
     with db.transaction() as conn:
         ledger.note_age(conn, CID, {"resident_id": CHILD_ID})
@@ -358,6 +371,7 @@ def test_guardian_refs_need_an_identity_key(db: Database, catalog: Catalog, cloc
     keyed.close()
 
 
+@pytest.mark.req("R-COL-8")
 def test_grant_needs_a_published_notice(db: Database, catalog: Catalog, clock: FixedClock) -> None:
     fresh = ConsentLedger(db, catalog, clock=clock)
     with pytest.raises(ValidationError, match="R-COL-8"):

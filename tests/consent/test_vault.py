@@ -79,6 +79,7 @@ def client(inst: Installation, role: str, purpose: str) -> RequestContext:
     return RequestContext(inst.access.authenticate(key), purpose, client="test")
 
 
+@pytest.mark.req("R-COL-6")
 def test_R_COL_6_withdrawal_in_the_middle_of_a_session(inst: Installation, ledger: ConsentLedger) -> None:
     service = inst.gate
     readers = {
@@ -221,9 +222,13 @@ def catalogs(draw: st.DrawFn) -> tuple[str, dict[str, list[str]]]:
     return yaml.safe_dump(data, allow_unicode=True), purposes
 
 
+#: One entry per write the property below saw stored (refused writes check nothing).
+_STORED_WRITES: list[str] = []
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=catalogs(), data=st.data())
-def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
+def _no_write_stores_a_field_outside_its_purpose(
     spec: tuple[str, dict[str, list[str]]], data: st.DataObject
 ) -> None:
     text, purposes = spec
@@ -259,8 +264,18 @@ def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose(
                 assert set(values) <= declared
                 assert set(stored) - {"name"} <= set().union(*(set(f) for f in purposes.values()))
                 assert catalog.purposes[purpose].legal_basis is not None
+                _STORED_WRITES.append(ref.record_id)
 
 
+@pytest.mark.req("R-COL-3")
+def test_R_COL_3_property_no_write_stores_a_field_outside_its_purpose() -> None:
+    before = len(_STORED_WRITES)
+    _no_write_stores_a_field_outside_its_purpose()
+    # Not vacuous: some generated writes were accepted and their stored fields checked.
+    assert len(_STORED_WRITES) > before, "no write was stored: the property checked nothing"
+
+
+@pytest.mark.req("R-MIN-1")
 def test_R_MIN_1_guardian_recorded_with_the_profile_covers_the_childs_later_records(
     inst: Installation, ledger: ConsentLedger
 ) -> None:

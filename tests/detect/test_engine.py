@@ -11,6 +11,8 @@ from piguard.detect.recognizers import default_recognizers
 from piguard.detect.registry import RecognizerRegistry
 from piguard.errors import ConfigError, ValidationError
 
+pytestmark = pytest.mark.req("R-USE-4")
+
 NOTE = "客户张伟来电，手机13812345678，身份证11010519491231002X，卡号6222021234567890128"
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from piguard.detect import detect
 
+pytestmark = pytest.mark.req("R-VAL-1")
+
 # (text, expected (type, value) pairs). Values are the exact spans.
 POSITIVES: list[tuple[str, list[tuple[str, str]]]] = [
     # Resident ID: glued to CJK, lowercase x, grouped, with its cue.

@@ -8,6 +8,8 @@ import pytest
 
 from piguard.masking import apply_mask, known_rules
 
+pytestmark = pytest.mark.req("R-USE-4")
+
 # (rule, value, params, expected)
 ROWS: list[tuple[str, str, dict[str, Any], str]] = [
     # clear, redact, never (R-STO-3)

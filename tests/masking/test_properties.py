@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import string
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from piguard.masking import apply_mask
+
+pytestmark = pytest.mark.req("R-USE-4")
 
 DIGITS = st.sampled_from("0123456789")
 SEPARATORS = st.sampled_from([" ", "-", ""])
@@ -106,6 +109,7 @@ def test_mobile_is_idempotent(value: str, keep_last: int) -> None:
 # resident_id --------------------------------------------------------------------------------------
 
 
+@pytest.mark.req("R-MIN-1")
 @given(
     body=st.lists(DIGITS, min_size=17, max_size=17),
     check=st.sampled_from("0123456789X"),
@@ -292,6 +296,7 @@ def test_date_shows_at_most_four_digits(value: str) -> None:
 # redact, never, hash -------------------------------------------------------------------------------
 
 
+@pytest.mark.req("R-STO-3")
 @given(a=ANY_TEXT, b=ANY_TEXT)
 def test_redact_and_never_do_not_depend_on_input_r_sto_3(a: str, b: str) -> None:
     """R-STO-3: C3 data is never displayed; redact does not even reveal the length."""

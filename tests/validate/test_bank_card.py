@@ -10,6 +10,8 @@ from stdnum import luhn
 from piguard.errors import ValidationError
 from piguard.validate import bank_card, normalize
 
+pytestmark = pytest.mark.req("R-VAL-1")
+
 
 def check(raw: str, expected: str, on_bad_checksum: str = "reject") -> None:
     """``expected`` is the canonical form, or ``"error: <reason>"``."""

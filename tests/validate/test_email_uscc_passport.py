@@ -51,6 +51,7 @@ def test_email_table(raw: str, expected: str) -> None:
     check(email.normalize, raw, expected)
 
 
+@pytest.mark.req("R-VAL-1")
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -70,6 +71,7 @@ def test_r_val_1_uscc_table(raw: str, expected: str) -> None:
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
+@pytest.mark.req("R-VAL-1")
 @given(st.text("0123456789", min_size=8, max_size=8), st.text(_USCC_CHARS, min_size=10, max_size=10))
 def test_r_val_1_uscc_agrees_with_stdnum(head: str, tail: str) -> None:
     """R-VAL-1: our verdict equals stdnum.cn.uscc's."""

@@ -70,6 +70,7 @@ def test_non_string_is_rejected(type_name: str) -> None:
 _VALUE_CHARS = st.sampled_from("0123456789０１２３Xx -+@.,/年月日¥元abcZ张·\u3000")
 
 
+@pytest.mark.req("R-VAL-1")
 @given(st.sampled_from(KINDS), st.text(_VALUE_CHARS, min_size=4, max_size=40))
 def test_r_val_1_messages_never_contain_the_value(type_name: str, raw: str) -> None:
     """R-VAL-1 / privacy: a rejection's message never repeats the value (inputs of 4+ chars)."""
@@ -82,6 +83,7 @@ def test_r_val_1_messages_never_contain_the_value(type_name: str, raw: str) -> N
                 assert shown not in error.reason
 
 
+@pytest.mark.req("R-VAL-1")
 @given(st.text("0123456789", min_size=4, max_size=30), st.sampled_from(KINDS))
 def test_r_val_1_messages_never_contain_digit_strings(raw: str, type_name: str) -> None:
     """R-VAL-1 / privacy: the same for pure digit strings, the shape of most PI numbers."""

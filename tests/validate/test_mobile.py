@@ -13,6 +13,8 @@ from phonenumbers import PhoneNumberType
 from piguard.errors import ValidationError
 from piguard.validate import mobile
 
+pytestmark = pytest.mark.req("R-VAL-1")
+
 SECTION_3_4 = r"1(?:610\d|740[0-5])\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8}"
 
 

@@ -13,6 +13,8 @@ from stdnum.cn import ric
 from piguard.errors import ValidationError
 from piguard.validate import resident_id
 
+pytestmark = pytest.mark.req("R-VAL-1")
+
 TODAY = date(2025, 6, 1)
 
 # Written out from requirements §3.1 so the tests do not share code with the module.
@@ -67,6 +69,7 @@ def test_r_val_1_future_birth_date_uses_real_today_by_default() -> None:
         resident_id.normalize(body + reference_check(body))
 
 
+@pytest.mark.req("R-MIN-1")
 def test_r_min_1_birth_date_and_gender() -> None:
     """R-MIN-1: age and gender come from the normalized number."""
     assert resident_id.birth_date("11010519491231002X") == date(1949, 12, 31)

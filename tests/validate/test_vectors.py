@@ -11,6 +11,8 @@ import pytest
 from piguard.errors import ValidationError
 from piguard.validate import bank_card, normalize
 
+pytestmark = pytest.mark.req("R-VAL-1")
+
 _VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "vectors" / "validate.json").read_text(encoding="utf-8")
 )

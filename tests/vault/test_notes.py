@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from tests.vault.conftest import ctx
 
 from piguard.installation import Installation
 from piguard.vault.vault import ORIGINAL_SUFFIX, PI_TYPES_SUFFIX
+
+pytestmark = pytest.mark.req("R-USE-4")
 
 NOTE = "客户来电，手机13812345678，身份证11010519491231002X，要求改地址。"
 

@@ -97,6 +97,7 @@ def test_hostile_but_valid_text_is_stored_verbatim(inst: Installation) -> None:
     assert inst.vault.read("customer", ref.record_id, ["address"]).values["address"] == hostile
 
 
+@pytest.mark.req("R-VAL-1")
 def test_unknown_field_and_bad_values_are_refused_naming_the_field(inst: Installation) -> None:
     """R-VAL-1: invalid values are refused with the field named and the value not echoed."""
     for bad, field in [
@@ -116,6 +117,7 @@ def test_unknown_field_and_bad_values_are_refused_naming_the_field(inst: Install
         assert conn.execute(text("select count(*) from records")).scalar_one() == 0
 
 
+@pytest.mark.req("R-COL-3")
 def test_minimisation_refuses_fields_the_purpose_does_not_need(inst: Installation) -> None:
     """R-COL-3: a field outside the purpose's declared fields is refused."""
     narrow = next(

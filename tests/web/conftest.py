@@ -1,15 +1,12 @@
 """A console over a fresh installation with demo staff and two customers, on a FixedClock.
 
 ``site`` gives the installation in-process (for TestClient tests); ``served`` also runs it
-under uvicorn on a loopback port in a thread, for the browser tests.
+under uvicorn on a loopback port in a thread (the ``live_server`` fixture), for the browser tests.
 """
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +15,6 @@ from typing import Any
 
 import pyotp
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from piguard.api.app import create_app
@@ -29,6 +25,7 @@ from piguard.installation import Installation, init_home
 from piguard.service import RequestContext
 from piguard.vault.model import Actor
 from tests.access.conftest import ADULT, CHEAP
+from tests.live import LiveServers
 
 #: 10:00 in Beijing on a weekday, so no off-hours alert fires by accident.
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -92,28 +89,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
         s.inst.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def served(site: Site) -> Iterator[Site]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    site.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield site
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+def served(site: Site, live_server: LiveServers) -> Site:
+    site.base_url = live_server.app(site.app, log_level="warning")
+    return site
 
 
 def prelogin(html: str) -> str:

@@ -59,7 +59,7 @@ def console_routes(app: Any) -> set[tuple[str, str]]:
     # Included routers are kept lazily in app.routes, so ask the console for its own router.
     out = set()
     for route in app.state.console.router.routes:
-        assert isinstance(route, APIRoute)
+        assert isinstance(route, APIRoute) and route.methods is not None
         out |= {(m, route.path) for m in route.methods}
     assert not any(path.startswith("/console") for path in app.openapi()["paths"])
     return out

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
-import threading
-import time
 import warnings
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -21,6 +17,7 @@ with warnings.catch_warnings():
 from piguard.audit import AlertDraft
 from piguard.web.i18n import MESSAGES
 from tests.access.conftest import ADULT
+from tests.live import LiveServers
 from tests.web.conftest import Site, csrf, prelogin
 from tests.web.test_security import client
 
@@ -102,36 +99,26 @@ def test_alerts_are_listed_and_acknowledged(site: Site) -> None:
     assert c.get("/console/dashboard").status_code == 200
 
 
-def test_access_log_holds_no_pi(site: Site, caplog: pytest.LogCaptureFixture) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(site.app, host="127.0.0.1", port=port, log_config=None, access_log=True)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+def test_access_log_holds_no_pi(
+    site: Site, caplog: pytest.LogCaptureFixture, live_server: LiveServers
+) -> None:
     caplog.set_level(logging.INFO, logger="uvicorn.access")
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True) as c:
-            page = c.get("/console/login")
-            name, password, code = site.creds("finance")
-            c.post(
-                "/console/login",
-                data={"prelogin": prelogin(page.text), "name": name, "password": password, "totp": code},
-            )
-            token = csrf(c.get("/console/search").text)
-            found = c.post(
-                "/console/search",
-                data={"csrf": token, "field": "name", "value": ADULT["name"], "purpose": "service"},
-            )
-            assert site.customer_id in found.text
-            c.get(f"/console/customers/{site.customer_id}?purpose=service")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    base = live_server.app(site.app, log_config=None, access_log=True)
+    with httpx.Client(base_url=base, follow_redirects=True) as c:
+        page = c.get("/console/login")
+        name, password, code = site.creds("finance")
+        c.post(
+            "/console/login",
+            data={"prelogin": prelogin(page.text), "name": name, "password": password, "totp": code},
+        )
+        token = csrf(c.get("/console/search").text)
+        found = c.post(
+            "/console/search",
+            data={"csrf": token, "field": "name", "value": ADULT["name"], "purpose": "service"},
+        )
+        assert site.customer_id in found.text
+        c.get(f"/console/customers/{site.customer_id}?purpose=service")
+    live_server.stop_all()
     lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert any("/console/search" in line for line in lines)
     for value in (*ADULT.values(), password, code):
