@@ -29,6 +29,7 @@ from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError
 from piguard.gate import Gate
+from piguard.gate.trail import Trail
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -258,6 +259,7 @@ class Installation:
             self.vault, recorder=self.recorder, clock=clock, access=self.access, consent=self.consent
         )
         self.gate.mount(Consent(self.consent))
+        self.gate.mount(Trail(self.audit))
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -266,10 +268,7 @@ class Installation:
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""
-        for mounted in self.gate.capabilities.values():
-            if isinstance(mounted, kind):
-                return mounted
-        raise ConfigError(f"no capability {kind.__name__} is mounted")
+        return self.gate.capability(kind)
 
     def close(self) -> None:
         self.consent.close()

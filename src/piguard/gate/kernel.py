@@ -42,6 +42,7 @@ from piguard.vault.model import RecordRef
 from piguard.vault.vault import CUSTOMER, TxHook, Vault
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 #: Detail the kernel itself adds (refusal reasons), declared for every operation.
 KERNEL_DETAIL: Mapping[str, DetailKind] = {"reason": "reason"}
@@ -180,6 +181,16 @@ class Gate:
         self.capabilities: dict[str, Capability] = {}
         self.records = records.Records(self)
         self._declare(self.records)
+
+    def capability(self, kind: type[C]) -> C:
+        """The mounted capability of this class (how the edges reach a capability's operations).
+
+        :raises LookupError: none is mounted.
+        """
+        for mounted in self.capabilities.values():
+            if isinstance(mounted, kind):
+                return mounted
+        raise LookupError(f"no capability {kind.__name__} is mounted")
 
     # ------------------------------------------------------------------ mounting
 
