@@ -86,6 +86,11 @@ class World:
         self.staff[uname] = staff
         return staff
 
+    def staff_of(self, role: str) -> Staff:
+        """The first staff user of ``role`` (created, trained and logged in on first use)."""
+        found = next((s for s in self.staff.values() if s.actor.role == role), None)
+        return found or self.user(role)
+
     def reauth(self, staff: Staff) -> Actor:
         staff.actor = self.access.authenticate(staff.token)
         return staff.actor
@@ -149,14 +154,23 @@ def environ(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
 
 
 def make_world(
-    tmp_path: Path, environ: dict[str, str], profile: str = "default", catalog_file: Path | None = None
+    tmp_path: Path,
+    environ: dict[str, str],
+    profile: str = "default",
+    catalog_file: Path | None = None,
+    *,
+    audited: bool = False,
 ) -> World:
+    """A world over a fresh home. ``audited``: the installation's own audit trail records
+    (``world.recorder`` then stays empty); otherwise an in-memory recorder does."""
     home = tmp_path / "home"
     init_home(home, environ=environ, expected_customers=10_000, profile=profile, catalog_file=catalog_file)
     clock = FixedClock(START)
     recorder = MemoryRecorder()
     # The production wiring: the installation's own gate, accounts and consent layer.
-    inst = Installation(home, environ=environ, recorder=recorder, clock=clock, passwords=CHEAP)
+    inst = Installation(
+        home, environ=environ, recorder=None if audited else recorder, clock=clock, passwords=CHEAP
+    )
     return World(inst, clock, inst.access, inst.gate, recorder)
 
 

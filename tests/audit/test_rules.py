@@ -163,13 +163,15 @@ def test_export_spike_counts_rows_of_one_grant(
         rules=[ExportSpike(threshold=3, max_rows=100)],
         on_freeze=lambda who, why: frozen.append(who),
     )
-    # The gate records one entry per exported record, all naming the grant.
-    log.record_many([event(clock, i, action="export", detail={"grant": "gr_1"}) for i in range(99)])
+    # The gate records one ``export`` entry per export with its rows (and an ``export_row`` entry
+    # per customer, which this rule does not count twice).
+    log.record(event(clock, 1, action="export", detail={"grant": "gr_0", "records": 99}))
+    log.record_many([event(clock, i, action="export_row", detail={"grant": "gr_0"}) for i in range(99)])
     assert frozen == [] and log.alerts() == []
-    log.record(event(clock, 100, action="export", detail={"grant": "gr_1"}))
+    log.record(event(clock, 100, action="export", detail={"grant": "gr_1", "records": 1}))
     assert frozen == ["alice"]
     [alert] = log.alerts()
-    assert alert.detail == {"count": 1, "rows": 100}
+    assert alert.detail == {"count": 2, "rows": 100}
     log.close()
 
 

@@ -161,7 +161,15 @@ def test_the_gate_treats_a_29_february_child_as_under_14_until_1_march(sqlite_wo
     world = sqlite_world
     world.clock.set(datetime(2030, 2, 28, 2, 0, tzinfo=UTC))  # 10:00 in Beijing
     kid = world.customer(
-        {**ADULT, "birth_date": "2016-02-29", "resident_id": _rid(date(2016, 2, 29)), "mobile": "13900139000"}
+        {
+            **ADULT,
+            "birth_date": "2016-02-29",
+            "resident_id": _rid(date(2016, 2, 29)),
+            "mobile": "13900139000",
+            # A child's profile names the guardian (R-MIN-1): the production gate checks consent.
+            "guardian_name": "王芳",
+            "guardian_relation": "mother",
+        }
     )
     cs = world.user("customer_service")
     # The fixture's course dates from 2026; a course taken this month keeps R-TRN-1 out of the way.

@@ -24,9 +24,9 @@ from piguard.audit.format import parse_time
 from piguard.calendar import LOCAL_TZ
 from piguard.catalog.vocabulary import DATA_ACTIONS
 
-#: Actions that reveal customer data: the catalog's, and ``unmask`` (a clear-access
-#: grant being used), which only the audit trail records.
-READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask"}
+#: Actions that reveal customer data: the catalog's, ``export_row`` (one exported customer,
+#: recorded per row by the gate) and ``unmask`` (a clear-access grant being used).
+READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask", "export_row"}
 #: Principals whose entries the rules ignore (the monitor's own records).
 SYSTEM_PREFIX: Final = "system:"
 
@@ -225,9 +225,9 @@ class ExportSpike:
     """Export spike of one principal within ``window``: ``threshold`` export operations or
     ``max_rows`` exported rows (seed 001: an exporting insider is frozen at once).
 
-    The gate records one ``export`` entry per exported record, naming the export grant in
-    ``detail["grant"]``; entries of one grant are one operation. An entry may also carry a
-    row count in ``detail["records"]`` or ``detail["rows"]``.
+    The gate records one ``export`` entry per export operation, naming the export grant in
+    ``detail["grant"]`` and the rows exported in ``detail["records"]`` (each row also has its
+    own ``export_row`` entry); entries of one grant are one operation.
     """
 
     threshold: int = 3

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from piguard.catalog.selectors import Selector, parse_selector
-from piguard.catalog.vocabulary import BUILTIN_CATEGORIES, BUILTIN_CLASSES
+from piguard.catalog.vocabulary import BUILTIN_CATEGORIES, BUILTIN_CLASSES, BUILTIN_ROLES
 
 _NAMED_SECTIONS = ("classes", "categories", "retention_rules", "purposes", "record_types", "roles")
 
@@ -124,6 +124,11 @@ def fill_defaults(raw: Any) -> Any:
     data = copy.deepcopy(raw)
     _merge_builtins(data, "classes", BUILTIN_CLASSES)
     _merge_builtins(data, "categories", BUILTIN_CATEGORIES)
+    roles = data.get("roles")
+    if isinstance(roles, dict):
+        for name, spec in BUILTIN_ROLES.items():
+            # A catalog may narrow a built-in role by defining it; it is never missing.
+            roles.setdefault(name, copy.deepcopy(dict(spec)))
     _name_entries(data)
     selectors = _purpose_selectors(data)
     record_types = data.get("record_types")

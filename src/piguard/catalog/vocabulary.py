@@ -143,3 +143,24 @@ BIOMETRIC_TEMPLATE_TYPES: Final[frozenset[str]] = frozenset({"biometric_template
 
 #: The catalog schema version this piguard reads.
 SCHEMA_VERSION: Final = 1
+
+#: Principals that are not staff get roles of their own, added to every catalog that does not
+#: define them (R-USE-1: deny by default still holds: neither sees a field of its own accord).
+#: ``system``: scheduled jobs (the birthday job; retention, deadline and incident clocks next),
+#: authorised and audited like staff. ``data_subject``: a customer, who sees only their own
+#: data (row scope ``own``), ready for the privacy centre.
+SYSTEM_ROLE: Final = "system"
+DATA_SUBJECT_ROLE: Final = "data_subject"
+BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
+    SYSTEM_ROLE: {
+        "description": "Scheduled jobs (system principals); no customer field.",
+        "actions": ["administer"],
+        "access": [{"selector": "*", "level": "deny"}],
+    },
+    DATA_SUBJECT_ROLE: {
+        "description": "A customer: their own data and access history only.",
+        "actions": ["read"],
+        "scope": "own",
+        "access": [{"selector": "*", "level": "deny"}],
+    },
+}

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from piguard.catalog.vocabulary import ACTIONS
 from piguard.consent.ledger import ConsentLedger
 from piguard.consent.model import (
     ConsentKind,
@@ -92,7 +93,8 @@ NOTICE_PUBLISH = _op(
 )
 NOTICE_LIST = _op(
     "notice_list",
-    ("read", "administer", "audit", "write"),
+    # Public to every staff role (any action at all): notices hold no customer data.
+    tuple(ACTIONS),
     "none",
     "the published privacy notices (no customer data)",
     requirements=("R-COL-8",),

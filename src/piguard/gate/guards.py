@@ -17,6 +17,7 @@ from typing import Protocol
 from piguard.access import scope
 from piguard.access.quotas import QuotaMeter
 from piguard.catalog import Catalog
+from piguard.catalog.vocabulary import DATA_ACTIONS
 from piguard.errors import AccessDenied
 from piguard.gate.context import RequestContext
 from piguard.gate.operation import Operation
@@ -24,7 +25,7 @@ from piguard.vault.model import RecordRef
 from piguard.vault.vault import Vault
 
 #: Actions that look at a customer's data (consent for the purpose and the quota apply).
-LOOKING: frozenset[str] = frozenset({"read", "list", "export", "search"})
+LOOKING: frozenset[str] = DATA_ACTIONS
 
 #: Actions whose customers count towards the hourly distinct-customer quota.
 QUOTA_ACTIONS: frozenset[str] = frozenset({"read", "list"})

@@ -40,6 +40,9 @@ class Operation:
     requirements: tuple[str, ...] = ()
     detail: Mapping[str, DetailKind] = field(default_factory=dict)
     summary: str = ""
+    #: The operation this one is a step of (an export's rows, an import's summary): it runs only
+    #: inside its parent, whose refusals are recorded under the parent's name.
+    part_of: str | None = None
 
     def __post_init__(self) -> None:
         if not self.actions:
@@ -64,6 +67,7 @@ class Operation:
             "requirements": list(self.requirements),
             "detail_keys": dict(sorted(self.detail.items())),
             "summary": self.summary,
+            "part_of": self.part_of,
         }
 
 
@@ -84,6 +88,8 @@ class Registry:
         """
         if op.name in self._ops:
             raise ValueError(f"operation {op.name!r} is declared twice")
+        if op.part_of is not None and op.part_of not in self._ops:
+            raise ValueError(f"operation {op.name!r} is part of undeclared {op.part_of!r}")
         for key, kind in op.detail.items():
             if self._kinds.get(key, kind) != kind:
                 raise ValueError(f"detail key {key!r} is declared as {self._kinds[key]} and as {kind}")

@@ -69,7 +69,7 @@ EXPORT = _op(
     "many",
     "export records under a single-use export grant, masked",
     requirements=("R-USE-3", "R-USE-4"),
-    detail={"grant": "token", "exported": "int", "rows": "int"},
+    detail={"grant": "token", "records": "int", "rows": "int"},
 )
 EXPORT_ROW = _op(
     "export_row",
@@ -78,6 +78,7 @@ EXPORT_ROW = _op(
     "one exported row (recorded per row, refusals included)",
     requirements=("R-USE-4",),
     detail={"grant": "token"},
+    part_of="export",
 )
 IMPORT = _op(
     "import",
@@ -88,7 +89,12 @@ IMPORT = _op(
     requirements=("R-COL-3", "R-COL-4"),
 )
 IMPORT_SUMMARY = _op(
-    "import_summary", "write", "none", "an import's totals", detail={"accepted": "int", "rejected": "int"}
+    "import_summary",
+    "write",
+    "none",
+    "an import's totals",
+    detail={"accepted": "int", "rejected": "int"},
+    part_of="import",
 )
 ERASE = _op(
     "erase",
@@ -474,7 +480,8 @@ class Records:
                     out.append(self._export_row(ctx, record_type, rid, allowed, grant.id))
                 except (AccessDenied, NotFound):
                     continue  # recorded by the row's own operation
-            call.note(grant=grant.id, rows=len(record_ids), exported=len(out))
+            # ``records``: rows exported; ``rows``: rows asked for (the export-spike rule counts these).
+            call.note(grant=grant.id, rows=len(record_ids), records=len(out))
             return out
 
         return self.gate.run(ctx, EXPORT, handler, record_type=record_type, fields=list(fdefs))

@@ -20,17 +20,35 @@ core except this module (and the leaves: catalog, errors, clock, calendar, valid
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from piguard.gate.context import FieldView, RequestContext
-from piguard.gate.kernel import Call, Capability
-from piguard.gate.kernel import Gate as Kernel
 from piguard.gate.operation import DetailKind, Operation
-from piguard.gate.view import CustomerView
 from piguard.store import Database as Storage
 from piguard.store._engine import translate as translate_storage_error
 from piguard.store.tables import UTCDateTime
 from piguard.vault.ids import check_id, new_customer_id
 from piguard.vault.model import Actor, RecordRef
 from piguard.vault.vault import TxHook
+
+if TYPE_CHECKING:
+    from piguard.gate.kernel import Call, Capability
+    from piguard.gate.kernel import Gate as Kernel
+    from piguard.gate.view import CustomerView
+
+# The kernel's own types load on first use: the consent layer's leaf modules import this SDK
+# (ids, column types) while the kernel imports the consent-aware row scope, and an eager import
+# here would close that loop.
+_LAZY = {"Call": "Call", "Capability": "Capability", "Kernel": "Gate", "CustomerView": "CustomerView"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(name)
+    from piguard.gate import kernel
+
+    return getattr(kernel, _LAZY[name])
+
 
 __all__ = [
     "Actor",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from piguard.audit import AuditLog, VerifyReport
 from piguard.audit.alerts import Alert
 from piguard.audit.entry import AuditEntry
+from piguard.errors import AccessDenied
 from piguard.gate.context import RequestContext
 from piguard.gate.operation import DetailKind, Operation
 
@@ -156,6 +157,8 @@ class Trail:
         op = OWN_HISTORY if ctx.actor.kind == "customer" else HISTORY
 
         def handler(call: Call) -> dict[str, Any]:
+            if call.op is OWN_HISTORY and ctx.actor.kind != "customer":
+                raise AccessDenied("only the customer reads their own history this way", "own_access_history")
             rows = self.log.customer_history(customer_id)
             call.note(count=len(rows))
             return {"customer_ref": self.log.customer_ref(customer_id), "history": rows}

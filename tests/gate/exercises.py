@@ -1,0 +1,226 @@
+"""One exercise per declared operation, like HashiCorp Vault's ``ExerciseBackend``: how to run
+the operation with a real staff role (or the built-in system / data-subject principals).
+
+The conformance suite (``test_conformance.py``) iterates the gate's registry and fails for an
+operation without an exercise here, so a new capability cannot mount an operation that the
+suite does not exercise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from piguard.consent import shipped_notice
+from piguard.consent.capability import Consent
+from piguard.gate import RequestContext
+from piguard.gate.principals import customer_actor, system_actor
+from piguard.gate.trail import Trail
+from tests.access.conftest import ADULT, SETUP, World
+
+State = dict[str, Any]
+Run = Callable[[World, RequestContext, State], object]
+
+
+def _none(world: World) -> State:
+    return {}
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """How to run one operation: as ``role`` for ``purpose``, after ``setup``."""
+
+    role: str
+    run: Run
+    purpose: str = ""
+    setup: Callable[[World], State] = field(default=_none)
+
+
+def consent(world: World) -> Consent:
+    return world.inst.capability(Consent)
+
+
+def trail(world: World) -> Trail:
+    return world.inst.capability(Trail)
+
+
+def _setup_ctx(purpose: str = "") -> RequestContext:
+    return RequestContext(SETUP, purpose, client="test")
+
+
+def customer(world: World) -> State:
+    return {"cid": world.customer(dict(ADULT))}
+
+
+def noticed_customer(world: World) -> State:
+    state = customer(world)
+    c = consent(world)
+    if not c.notices(_setup_ctx()):
+        _, zh, en = shipped_notice("privacy")
+        c.publish_notice(_setup_ctx(), zh, en, title="Privacy notice")
+    return state
+
+
+def consented_customer(world: World) -> State:
+    state = noticed_customer(world)
+    consent(world).grant(_setup_ctx(), state["cid"], ["marketing"], channel="app")
+    return state
+
+
+def export_grant(world: World) -> State:
+    state = consented_customer(world)
+    mk = world.staff_of("marketing")
+    grant = world.access.grants.request(
+        mk.actor,
+        kind="export",
+        record_type="customer",
+        purpose="marketing",
+        max_rows=1,
+        reason="campaign",
+        fields=None,
+    )
+    world.access.grants.decide(world.step_up(world.staff_of("officer")), grant.id, approve=True)
+    return {**state, "grant": grant.id}
+
+
+def rotated(world: World) -> State:
+    state = customer(world)
+    world.inst.gate.rotate_keys(_setup_ctx())
+    return state
+
+
+def alert(world: World) -> State:
+    # Failed logins of one account raise an alert (the failed-logins rule).
+    victim = world.staff_of("customer_service")
+    for _ in range(6):
+        try:
+            world.access.login(victim.name, "wrong password", None)
+        except Exception:  # noqa: S112 - the refusals are the point
+            continue
+    found = world.inst.audit.alerts()
+    return {"alert": found[0].id if found else "alert-missing"}
+
+
+def _import_rows() -> list[tuple[int, dict[str, object]]]:
+    return [(1, {"name": "张三", "mobile": "13800138011"})]
+
+
+def _tmp(world: World, name: str) -> Path:
+    return Path(world.inst.settings.home) / name
+
+
+EXERCISES: dict[str, Exercise] = {
+    # records
+    "create": Exercise(
+        "customer_service",
+        lambda w, ctx, s: w.service.create(ctx, "customer", {"name": "李四", "mobile": "13800138022"}),
+        "service",
+    ),
+    "read": Exercise(
+        "customer_service",
+        lambda w, ctx, s: w.service.read(ctx, "customer", s["cid"], ["name"]),
+        "service",
+        customer,
+    ),
+    "update": Exercise(
+        "customer_service",
+        lambda w, ctx, s: w.service.update(ctx, "customer", s["cid"], {"name": "王五"}),
+        "service",
+        customer,
+    ),
+    "search": Exercise(
+        "customer_service",
+        lambda w, ctx, s: w.service.search(ctx, "customer", "mobile", ADULT["mobile"]),
+        "service",
+        customer,
+    ),
+    "list": Exercise(
+        "customer_service", lambda w, ctx, s: w.service.customer_records(ctx, s["cid"]), "service", customer
+    ),
+    "export": Exercise(
+        "marketing",
+        lambda w, ctx, s: w.service.export(ctx, "customer", [s["cid"]], grant_id=s["grant"]),
+        "marketing",
+        export_grant,
+    ),
+    "import": Exercise(
+        "customer_service",
+        lambda w, ctx, s: w.service.import_rows(ctx, "customer", _import_rows()),
+        "service",
+    ),
+    "erase": Exercise(
+        "officer", lambda w, ctx, s: w.service.erase(ctx, s["cid"], reason="request"), "", customer
+    ),
+    "key_status": Exercise("admin", lambda w, ctx, s: w.service.key_status(ctx)),
+    "key_rotate": Exercise("admin", lambda w, ctx, s: w.service.rotate_keys(ctx), "", customer),
+    "key_retire": Exercise("admin", lambda w, ctx, s: w.service.retire_key(ctx, 1), "", rotated),
+    # consent
+    "consent_show": Exercise(
+        "customer_service", lambda w, ctx, s: consent(w).show(ctx, s["cid"]), "", customer
+    ),
+    "consent_grant": Exercise(
+        "customer_service",
+        lambda w, ctx, s: consent(w).grant(ctx, s["cid"], ["marketing"], channel="counter"),
+        "",
+        noticed_customer,
+    ),
+    "consent_withdraw": Exercise(
+        "customer_service",
+        lambda w, ctx, s: consent(w).withdraw(ctx, s["cid"], ["marketing"], channel="counter"),
+        "",
+        consented_customer,
+    ),
+    "consent_refuse": Exercise(
+        "customer_service",
+        lambda w, ctx, s: consent(w).refuse(ctx, s["cid"], ["marketing"], channel="counter"),
+        "",
+        customer,
+    ),
+    "marketing_show": Exercise(
+        "customer_service", lambda w, ctx, s: consent(w).marketing(ctx, s["cid"]), "", customer
+    ),
+    "marketing_set": Exercise(
+        "customer_service",
+        lambda w, ctx, s: consent(w).set_marketing(ctx, s["cid"], True, False, channel="counter"),
+        "",
+        customer,
+    ),
+    "notice_publish": Exercise(
+        "admin",
+        lambda w, ctx, s: consent(w).publish_notice(
+            ctx, *shipped_notice("privacy")[1:], title="Privacy notice"
+        ),
+    ),
+    "notice_list": Exercise("customer_service", lambda w, ctx, s: consent(w).notices(ctx)),
+    "minors_reevaluate": Exercise("system", lambda w, ctx, s: consent(w).reevaluate_birthdays(ctx)),
+    # the audit trail
+    "audit_query": Exercise("auditor", lambda w, ctx, s: trail(w).query(ctx, limit=10)),
+    "audit_verify": Exercise("auditor", lambda w, ctx, s: trail(w).verify(ctx)),
+    "audit_public_key": Exercise("auditor", lambda w, ctx, s: trail(w).public_key(ctx)),
+    "audit_history": Exercise("auditor", lambda w, ctx, s: trail(w).history(ctx, s["cid"]), "", customer),
+    "own_access_history": Exercise(
+        "data_subject", lambda w, ctx, s: trail(w).history(ctx, s["cid"]), "", customer
+    ),
+    "audit_export": Exercise(
+        "auditor", lambda w, ctx, s: trail(w).export(ctx, _tmp(w, "trail.jsonl")), "", customer
+    ),
+    "audit_archive": Exercise(
+        "admin", lambda w, ctx, s: trail(w).archive(ctx, datetime(2020, 1, 1, tzinfo=UTC), _tmp(w, "a.jsonl"))
+    ),
+    "audit_ref": Exercise("auditor", lambda w, ctx, s: trail(w).customer_ref(ctx, s["cid"]), "", customer),
+    "audit_checkpoint": Exercise("auditor", lambda w, ctx, s: trail(w).checkpoint(ctx), "", customer),
+    "alerts_list": Exercise("auditor", lambda w, ctx, s: trail(w).alerts(ctx)),
+    "alert_ack": Exercise("auditor", lambda w, ctx, s: trail(w).ack(ctx, s["alert"], "checked"), "", alert),
+}
+
+
+def principal(world: World, role: str, state: State, purpose: str) -> RequestContext:
+    """A context for ``role``: a trained, stepped-up staff user, or a built-in principal."""
+    if role == "system":
+        return RequestContext(system_actor("conformance"), purpose, client="test")
+    if role == "data_subject":
+        return RequestContext(customer_actor(state["cid"]), purpose, client="test")
+    return RequestContext(world.step_up(world.staff_of(role)), purpose, client="test")
