@@ -52,13 +52,90 @@ def test_core_never_imports_the_edges_or_web_frameworks(path: Path) -> None:
     assert not frameworks and not edges, f"{path.relative_to(SRC)} imports {frameworks | edges}"
 
 
+#: Who may import which module: the rule itself, stated once (no per-test exemptions).
+PERMITTED_IMPORTERS: dict[str, frozenset[str]] = {
+    # Only the vault seals and opens customer data; the installation picks the suite.
+    "piguard.crypto.envelope": frozenset({"vault", "crypto"}),
+    "piguard.crypto.aead": frozenset({"vault", "crypto", "installation"}),
+    # Only the gate (and the wiring) reach the vault.
+    "piguard.vault": frozenset({"vault", "gate", "installation"}),
+    # The edges reach the gate's SDK types through piguard.gate, never the kernel's parts.
+    "piguard.gate.records": frozenset({"gate"}),
+    "piguard.gate.view": frozenset({"gate"}),
+    "piguard.gate.guards": frozenset({"gate"}),
+}
+
+#: Capability packages mounted on the gate (issue 10): they compile against the SDK only.
+CAPABILITIES = ("consent", "rights", "lifecycle", "sharing", "incidents", "compliance")
+#: What a capability may import of piguard besides itself and the SDK: the leaves.
+LEAVES = (
+    "piguard.catalog",
+    "piguard.errors",
+    "piguard.clock",
+    "piguard.calendar",
+    "piguard.validate",
+    "piguard.masking",
+    "piguard.data",
+    "piguard.principal",
+    "piguard.gate.sdk",
+)
+
+
+def _matches(name: str, module: str) -> bool:
+    return name == module or name.startswith(module + ".")
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
-def test_only_the_vault_combines_crypto_and_storage(path: Path) -> None:
-    """Invariant: only piguard.vault opens ciphertexts with data keys from the key store."""
-    if _package(path) in ("vault", "crypto", "store", "installation", "audit", "consent", "access"):
-        return
-    names = _imports(path)
-    assert not ({"piguard.crypto.envelope", "piguard.crypto.aead"} & names), path
+def test_only_permitted_packages_import_the_vault_and_its_crypto(path: Path) -> None:
+    """Invariant: only piguard.vault opens ciphertexts; only the gate and the installation import
+    the vault; the kernel's internals stay inside the gate."""
+    package = _package(path)
+    bad = {
+        name
+        for name in _imports(path)
+        for module, allowed in PERMITTED_IMPORTERS.items()
+        if _matches(name, module) and package not in allowed
+    }
+    assert not bad, f"{path.relative_to(SRC)} imports {bad}"
+
+
+CAPABILITY_MODULES = [p for p in MODULES if _package(p) in CAPABILITIES]
+
+
+@pytest.mark.parametrize("path", CAPABILITY_MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_capability_packages_import_only_the_gate_sdk(path: Path) -> None:
+    """Invariant: a capability imports only the gate's SDK and leaf modules of piguard's core,
+    never the vault, the store, the audit log, the accounts or another capability."""
+    own = f"piguard.{_package(path)}"
+    bad = {
+        name
+        for name in _imports(path)
+        if name.startswith("piguard")
+        and name != "piguard"
+        and not _matches(name, own)
+        and not any(_matches(name, leaf) for leaf in LEAVES)
+    }
+    assert not bad, f"{path.relative_to(SRC)} imports {bad}"
+
+
+def test_the_capability_list_is_not_empty() -> None:
+    """The capability rule above proves something: at least consent is a mounted capability."""
+    assert CAPABILITY_MODULES
+
+
+EDGE_MODULES = [p for p in MODULES if _package(p) in ("api", "cli", "web")]
+FORBIDDEN_AT_EDGES = ("piguard.vault", "piguard.store", "piguard.audit", "piguard.consent.ledger")
+
+
+@pytest.mark.parametrize("path", EDGE_MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_edges_import_no_store_vault_tables_or_queries(path: Path) -> None:
+    """Boundary: the edges reach data through the gate and its capabilities only."""
+    bad = {
+        name
+        for name in _imports(path)
+        if any(_matches(name, m) for m in FORBIDDEN_AT_EDGES) or name.endswith((".tables", ".queries"))
+    }
+    assert not bad, f"{path.relative_to(SRC)} imports {bad}"
 
 
 @pytest.mark.parametrize("path", sorted((SRC / "detect").rglob("*.py")), ids=lambda p: p.name)

@@ -19,8 +19,10 @@ from stdnum import luhn
 from piguard.calendar import local_today
 from piguard.catalog import Field
 from piguard.errors import ConsentRequired, ValidationError
-from piguard.service import RequestContext, Service
-from piguard.vault.vault import CUSTOMER
+from piguard.gate import Gate as Service
+from piguard.gate import RequestContext
+
+CUSTOMER = "customer"
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _MOBILE_PREFIXES = (

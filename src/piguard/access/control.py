@@ -27,8 +27,8 @@ from piguard.catalog import Catalog, Role
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.secretbox import SecretBox
 from piguard.errors import AccessDenied, AuthenticationFailed, Conflict, NotFound, ValidationError
+from piguard.principal import Actor
 from piguard.store import Database
-from piguard.vault.model import Actor
 
 BOOTSTRAP_ID = "bootstrap"
 _GENERIC_LOGIN_FAILURE = "invalid user name, password or TOTP code"

@@ -23,8 +23,8 @@ from piguard.access.tables import grants
 from piguard.catalog import Catalog
 from piguard.clock import Clock
 from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
+from piguard.principal import Actor
 from piguard.store import Database
-from piguard.vault.model import Actor
 
 KINDS = frozenset({"clear", "export"})
 MAX_MINUTES = 8 * 60

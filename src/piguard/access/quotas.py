@@ -18,8 +18,8 @@ from piguard.access.tables import quota_reads
 from piguard.catalog import Catalog
 from piguard.clock import Clock
 from piguard.errors import QuotaExceeded
+from piguard.principal import Actor
 from piguard.store import Database
-from piguard.vault.model import Actor
 
 WINDOW = timedelta(hours=1)
 #: Bound on the in-process memo of (principal, customer) pairs already counted.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from piguard.catalog.vocabulary import DATA_SUBJECT_ROLE, SYSTEM_ROLE
 from piguard.gate.context import RequestContext
 from piguard.gate.guards import CUSTOMER_PRINCIPAL
+from piguard.principal import Actor
 from piguard.vault.ids import check_id
-from piguard.vault.model import Actor
 
 
 def system_actor(job: str) -> Actor:
