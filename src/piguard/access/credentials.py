@@ -1,7 +1,7 @@
 """Credentials: argon2id password hashes, bearer tokens, TOTP codes with replay protection.
 
-Nothing here touches the database; :mod:`piguard.access.control` stores what these
-functions produce.
+Nothing here touches the database; :mod:`piguard.access.authentication` and
+:mod:`piguard.access.principals` store what these functions produce.
 """
 
 from __future__ import annotations

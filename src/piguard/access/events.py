@@ -1,7 +1,7 @@
 """What the gate hands to the audit trail: :class:`AccessEvent` and the recorder protocol.
 
 Defined here (and re-exported by :mod:`piguard.service`) so that both the gate and the
-account administration in :mod:`piguard.access.control` can record without importing
+account administration in :mod:`piguard.access` can record without importing
 each other.
 """
 

@@ -1,4 +1,9 @@
-"""Reading the trail back: segments for verification, queries, checkpoints."""
+"""Reading the trail back: segments for verification, queries, checkpoints.
+
+The functions read within a connection they are given; :class:`AuditReader` is the part
+of :class:`~piguard.audit.AuditLog` that opens the connections: verification of the
+stored chain, queries by customer, actor, action and time, a customer's own history.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
+from piguard.audit.chain import read_head
 from piguard.audit.entry import AuditEntry
 from piguard.audit.format import GENESIS, format_time
 from piguard.audit.signing import Checkpoint
 from piguard.audit.tables import audit_checkpoints, audit_entries
-from piguard.audit.verify import Lookup
+from piguard.audit.trail import Trail
+from piguard.audit.verify import Lookup, Segment, VerifyReport, verify_rows
 
 _E = audit_entries.c
 #: Columns a verification row carries, in :data:`piguard.audit.verify.Row` order.
@@ -147,3 +154,80 @@ def entries_between(
     )
     for r in conn.execution_options(stream_results=True, yield_per=20_000).execute(q):
         yield int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3]), r[4]
+
+
+class AuditReader:
+    """Verification and queries over one trail; writes nothing."""
+
+    def __init__(self, trail: Trail) -> None:
+        self.trail = trail
+
+    def verify(self, *, check_macs: bool = True) -> VerifyReport:
+        """Check the stored chain against its signed checkpoints, its MACs and the head.
+
+        :param check_macs: also check each entry's MAC (needs this installation's keys).
+        :returns: a report naming the first bad entry for each kind of tampering.
+        :raises StorageError: the database could not be read.
+        """
+        trail = self.trail
+        verifier = trail.signer.verifier
+        report = VerifyReport(source=f"database ({trail.tenant})", key_id=trail.signer.key_id)
+        with trail.snapshot() as conn:
+            head = read_head(conn, trail.tenant, lock=False)
+            cps = checkpoints(conn, trail.tenant)
+            valid = {cp.seq for cp in cps if verifier.valid(cp)}
+            start, anchor_hash = anchor(conn, trail.tenant, cps, valid)
+            segment = Segment(
+                start,
+                anchor_hash,
+                cps,
+                verifier,
+                mac_key=trail.keys.mac_key if check_macs else None,
+                head=head,
+            )
+            return verify_rows(segment, rows(conn, trail.tenant, start), lookup(conn, trail.tenant), report)
+
+    def query(
+        self,
+        *,
+        customer_id: str | None = None,
+        customer_ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """Entries matching every given filter, oldest first (``after_seq`` pages on).
+
+        :param customer_id: computed into its reference; or pass ``customer_ref`` directly.
+        :raises StorageError: the database could not be read.
+        """
+        trail = self.trail
+        ref = trail.keys.customer_ref(customer_id) if customer_id is not None else customer_ref
+        flt = Filter(ref, actor, action, since, until, after_seq, limit)
+        with trail.db.read() as conn:
+            # The module's query(), not this method: methods do not shadow module names.
+            return query(conn, trail.tenant, flt)
+
+    def customer_history(self, customer_id: str, *, limit: int = 1000) -> list[dict[str, Any]]:
+        """One customer's own access history, for the privacy centre: staff appear by role
+        and purpose, never by name or id."""
+        out: list[dict[str, Any]] = []
+        for e in self.query(customer_id=customer_id, limit=limit):
+            if e.actor_id.startswith("system:"):
+                continue
+            out.append(
+                {
+                    "time": e.time,
+                    "action": e.action,
+                    "by_role": e.role,
+                    "purpose": e.purpose,
+                    "record_type": e.record_type or None,
+                    "fields": list(e.fields),
+                    "decision": e.decision,
+                    "result": e.result,
+                }
+            )
+        return out

@@ -5,6 +5,11 @@ Models check shapes and closed vocabularies. References *between* sections
 type of :mod:`piguard.validate`) are checked by
 :func:`piguard.catalog.references.check_references`, which knows the file name
 and reports the exact path.
+
+Kept as one module (a little over 400 lines) on purpose: it is the schema of the
+catalog file, read top to bottom in the file's order, and :class:`Catalog` ties the
+sections together; split up, the schema would be spread over modules that import
+each other for their field types.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ Writes are atomic (temporary file, fsync, rename) and the file is created with
 mode 0600. **Not handled:** two processes rotating the same keyring at once,
 and rollback to an older copy of the file (its MAC is still valid).
 
+Kept as one module (a little over 400 lines) on purpose: everything that reads or
+writes the key file (its format, its MAC, the atomic write, unlocking) sits together,
+so the file's protection can be reviewed in one place.
+
 >>> import tempfile, os
 >>> d = tempfile.mkdtemp()
 >>> ring = Keyring.create(os.path.join(d, "k.json"), suite=Suite.AES256_GCM, kind="file",

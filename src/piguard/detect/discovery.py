@@ -2,9 +2,11 @@
 
 :func:`scan_path` streams files line by line (txt, log, csv, json, jsonl) or
 row by row (xlsx, read-only), so files larger than memory work;
-:func:`scan_database` reflects a database with SQLAlchemy and streams a sample
-of each table's rows. Both yield one finding per PI value; :class:`Summary`
-aggregates them into "file or table, column or line, type, count, masked samples".
+:func:`scan_database` (:mod:`piguard.detect.databases`) reflects a database with
+SQLAlchemy and streams a sample of each table's rows. Both yield one finding per PI
+value; :class:`Summary` (:mod:`piguard.detect.inventory`) aggregates them into "file or
+table, column or line, type, count, masked samples". This module is the front door:
+callers import all of discovery from here.
 
 Findings never carry the value; summaries carry masked samples only.
 """
@@ -18,13 +20,22 @@ import json
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
+from piguard.detect.databases import scan_database
 from piguard.detect.engine import Detector, mask_value
-from piguard.errors import NotFound, StorageError, ValidationError
+from piguard.detect.inventory import MAX_SAMPLES as MAX_SAMPLES  # re-exported
+from piguard.detect.inventory import (
+    FileFinding,
+    Progress,
+    Summary,
+    TableFinding,
+    cell_text,
+    detector_or_default,
+    summarize,
+)
+from piguard.errors import NotFound, ValidationError
 
 __all__ = [
     "SUFFIXES",
@@ -42,123 +53,12 @@ SUFFIXES = frozenset({".txt", ".log", ".csv", ".json", ".jsonl", ".xlsx"})
 #: that overlap by :data:`OVERLAP` characters so a value on a cut is still seen.
 MAX_CHUNK = 1 << 20
 OVERLAP = 64
-#: Masked samples kept per summary row.
-MAX_SAMPLES = 3
 #: How many characters of whole lines bulk mode hands the detector at once: its
 #: byte-level prefilter pays off over many lines.
 BATCH_CHARS = 1 << 20
 # A JSON string (raw newlines are not allowed inside one, so a line holds every
 # string it starts) or a JSON integer outside strings.
 _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|(?<![0-9A-Za-z_.])-?[0-9]+(?![0-9A-Za-z_.])')
-
-Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class FileFinding:
-    """One PI value in a file. ``line`` is 1-based; offsets are characters within the line
-    (for xlsx: the row number, and offsets within the cell; for a JSON string
-    written with escapes such as ``\\u5f20``: offsets within the decoded string,
-    and ``column`` is ``decoded@N``, N the string's offset in the line)."""
-
-    path: str
-    line: int
-    start: int
-    end: int
-    type: str
-    score: float
-    column: str | None = None
-    masked: str = field(default="", repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return ``{"path", "line", "start", "end", "type", "score"}`` (plus ``column`` when known)."""
-        out: dict[str, Any] = {
-            "path": self.path,
-            "line": self.line,
-            "start": self.start,
-            "end": self.end,
-            "type": self.type,
-            "score": round(self.score, 3),
-        }
-        if self.column is not None:
-            out["column"] = self.column
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class TableFinding:
-    """One PI value in a database column; ``row`` counts rows in scan order, from 1."""
-
-    table: str
-    column: str
-    row: int
-    start: int
-    end: int
-    type: str
-    score: float
-    masked: str = field(default="", repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the finding as a JSON-ready dict."""
-        return {
-            "table": self.table,
-            "column": self.column,
-            "row": self.row,
-            "start": self.start,
-            "end": self.end,
-            "type": self.type,
-            "score": round(self.score, 3),
-        }
-
-
-@dataclass(slots=True)
-class Summary:
-    """Where one type of PI sits: a file or table, a column (or the lines), a count, samples."""
-
-    source: str
-    column: str | None
-    type: str
-    count: int = 0
-    samples: list[str] = field(default_factory=list)
-    first_lines: list[int] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the summary as a JSON-ready dict."""
-        return {
-            "source": self.source,
-            "column": self.column,
-            "type": self.type,
-            "count": self.count,
-            "samples": list(self.samples),
-            "lines": list(self.first_lines),
-        }
-
-
-def summarize(findings: Iterable[FileFinding | TableFinding]) -> list[Summary]:
-    """Aggregate findings per (file or table, column, type), keeping a few masked samples."""
-    rows: dict[tuple[str, str | None, str], Summary] = {}
-    for f in findings:
-        if isinstance(f, FileFinding):
-            key, line = (f.path, f.column, f.type), f.line
-        else:
-            key, line = (f.table, f.column, f.type), f.row
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = Summary(*key)
-        row.count += 1
-        if len(row.samples) < MAX_SAMPLES and f.masked not in row.samples:
-            row.samples.append(f.masked)
-        if len(row.first_lines) < 10 and line not in row.first_lines:
-            row.first_lines.append(line)
-    return sorted(rows.values(), key=lambda s: (s.source, s.column or "", s.type))
-
-
-def _detector(detector: Detector | None) -> Detector:
-    if detector is not None:
-        return detector
-    from piguard.detect import default_detector
-
-    return default_detector()
 
 
 def scan_path(
@@ -188,7 +88,7 @@ def scan_path(
     root = Path(path)
     if not root.exists():
         raise NotFound(f"{root}: no such file or directory")
-    det = _detector(detector)
+    det = detector_or_default(detector)
     mode = "default" if thorough else "bulk"
     if root.is_dir():
         for file in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
@@ -399,74 +299,6 @@ def _scan_xlsx(file: Path, det: Detector, progress: Progress | None, mode: str) 
                     column = (
                         f"{sheet.title}!{letter} ({title})" if title != letter else f"{sheet.title}!{letter}"
                     )
-                    yield from _findings_in(det, name, number, 0, _cell_text(value), 0, column, mode)
+                    yield from _findings_in(det, name, number, 0, cell_text(value), 0, column, mode)
     finally:
         book.close()
-
-
-def _cell_text(value: object) -> str:
-    # Numbers typed into Excel come back as int/float: 13812345678 must not read
-    # "13812345678.0" or "1.38e10".
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def scan_database(
-    url: str,
-    *,
-    sample_rows: int | None = 10_000,
-    detector: Detector | None = None,
-    progress: Progress | None = None,
-) -> Iterator[TableFinding]:
-    """Yield the PI found in every table of a database, reflecting its schema.
-
-    Rows are streamed (``yield_per``), at most ``sample_rows`` per table (all
-    rows when None). Every column is read as text, so phone numbers stored as
-    integers are found too.
-
-    :param url: a SQLAlchemy URL, e.g. ``sqlite:///crm.db``.
-    :param progress: called with 1 per row read.
-    :raises StorageError: if the database cannot be reached or read (the reason
-        names the driver error type, not the URL, which may hold a password).
-    """
-    import sqlalchemy as sa
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-
-    det = _detector(detector)
-    try:
-        engine = sa.create_engine(url)
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise StorageError(f"cannot use database URL ({type(exc).__name__})") from None
-    try:
-        metadata = sa.MetaData()
-        metadata.reflect(engine)
-        with engine.connect() as conn:
-            for table in metadata.sorted_tables:
-                query = sa.select(*table.columns)
-                if sample_rows is not None:
-                    query = query.limit(sample_rows)
-                names = [c.name for c in table.columns]
-                result = conn.execution_options(yield_per=500).execute(query)
-                for number, row in enumerate(result, start=1):
-                    if progress is not None:
-                        progress(1)
-                    for column, value in zip(names, row, strict=True):
-                        if value is None or isinstance(value, bytes | bool):
-                            continue
-                        text = _cell_text(value)
-                        for f in det.detect(text):
-                            yield TableFinding(
-                                table.name,
-                                column,
-                                number,
-                                f.start,
-                                f.end,
-                                f.type,
-                                f.score,
-                                mask_value(f.type, text[f.start : f.end]),
-                            )
-    except SQLAlchemyError as exc:
-        raise StorageError(f"database scan failed ({type(exc).__name__})") from None
-    finally:
-        engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from piguard.vault.model import Actor
+from piguard.principal import Actor
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,8 @@ from piguard.access.decision import BOOTSTRAP_ROLE, Decision, Policy
 from piguard.access.grants import Grant
 from piguard.catalog import Catalog, Field
 from piguard.gate.context import RequestContext
-from piguard.vault.model import Actor, RecordRef
+from piguard.principal import Actor
+from piguard.vault.model import RecordRef
 
 #: Kinds of PI the detector finds in notes -> catalog value types that hold the same kind.
 #: A role sees a note's original only if it sees fields of all these types in clear.

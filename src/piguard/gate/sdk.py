@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from piguard.gate.context import FieldView, RequestContext
 from piguard.gate.operation import DetailKind, Operation
+from piguard.principal import Actor
 from piguard.store import Database as Storage
 from piguard.store._engine import translate as translate_storage_error
 from piguard.store.tables import UTCDateTime
 from piguard.vault.ids import check_id, new_customer_id
-from piguard.vault.model import Actor, RecordRef
+from piguard.vault.model import RecordRef
 from piguard.vault.vault import TxHook
 
 if TYPE_CHECKING:

@@ -32,6 +32,7 @@ def _op(
     subject: str = "none",
     detail: dict[str, DetailKind] | None = None,
     requirements: tuple[str, ...] = ("R-AUD-1",),
+    writes: bool = False,
 ) -> Operation:
     return Operation(
         name,
@@ -39,6 +40,7 @@ def _op(
         subject,  # type: ignore[arg-type]
         CAPABILITY,
         purpose=False,
+        writes=writes,
         summary=summary,
         detail=detail or {},
         requirements=requirements,
@@ -86,7 +88,7 @@ CHECKPOINT = _op(
     "audit_checkpoint", ("audit", "administer"), "sign a checkpoint now", detail={"through_seq": "int"}
 )
 ALERTS = _op("alerts_list", ("audit",), "monitoring alerts", detail={"count": "int"})
-ACK = _op("alert_ack", ("audit",), "acknowledge an alert", detail={"alert_id": "token"})
+ACK = _op("alert_ack", ("audit",), "acknowledge an alert", detail={"alert_id": "token"}, writes=True)
 
 OPERATIONS: tuple[Operation, ...] = (
     QUERY,
@@ -205,6 +207,8 @@ class Trail:
     def ack(self, ctx: RequestContext, alert_id: str, comment: str) -> Alert:
         def handler(call: Call) -> Alert:
             call.note(alert_id=alert_id)
-            return self.log.ack_alert(alert_id, by=ctx.actor.id, comment=comment)
+            # The acknowledgement and its entry commit together.
+            with call.transaction() as conn:
+                return self.log.ack_alert(alert_id, by=ctx.actor.id, comment=comment, conn=conn)
 
         return self.gate.run(ctx, ACK, handler)

@@ -1,0 +1,65 @@
+"""Approvals: deciding just-in-time grants, and who sees which grants (R-USE-2, R-TRN-1).
+
+:class:`~piguard.access.grants.GrantBook` stores grants and enforces the approval rules
+(no self-approval, ``can_approve``); this part adds what needs the principal's standing
+and the recorder: an approver's training must be current, and every decision or refusal
+is recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piguard.access.context import AccessContext
+from piguard.access.decision import BOOTSTRAP_ROLE
+from piguard.errors import AccessDenied
+from piguard.principal import Actor
+
+
+class Approvals:
+    """Grant decisions and listings, over the context's :class:`GrantBook`."""
+
+    def __init__(self, context: AccessContext) -> None:
+        self.context = context
+
+    def decide_grant(
+        self, approver: Actor, grant_id: str, *, approve: bool = True, minutes: int | None = None
+    ) -> dict[str, Any]:
+        """Approve or reject a grant (R-USE-2). The approver must be trained too (R-TRN-1).
+
+        :raises AccessDenied: self-approval, a role that may not approve the requester's, lapsed training.
+        """
+        ctx = self.context
+        if approve and approver.kind == "staff" and approver.role != BOOTSTRAP_ROLE:
+            status = ctx.training.status(approver.id)
+            if not status.ok:
+                ctx.record(approver, "grant_decide", result="denied", rule="training")
+                raise AccessDenied(f"cannot approve: {status.reason}", "training")
+        try:
+            grant = ctx.grants.decide(approver, grant_id, approve=approve, minutes=minutes)
+        except AccessDenied as exc:
+            ctx.record(
+                approver, "grant_decide", result="denied", rule=exc.rule or "", detail={"grant": grant_id}
+            )
+            raise
+        ctx.record(
+            approver,
+            "grant_approve" if approve else "grant_reject",
+            detail={"grant": grant_id, "requester_id": grant.requester_id},
+        )
+        return grant.as_dict(ctx.clock.now())
+
+    def list_grants(self, actor: Actor, *, status: str | None = None) -> list[dict[str, Any]]:
+        """Grants visible to ``actor``: its own; those it may approve; all for administrators and auditors."""
+        ctx = self.context
+        now = ctx.clock.now()
+        role = ctx.catalog.roles.get(actor.role)
+        sees_all = actor.role == BOOTSTRAP_ROLE or (
+            role is not None and bool({"administer", "audit"} & role.actions)
+        )
+        approvable = role.can_approve if role is not None and "approve" in role.actions else frozenset()
+        return [
+            g.as_dict(now)
+            for g in ctx.grants.list(status=status)
+            if sees_all or g.requester_id == actor.id or g.requester_role in approvable
+        ]

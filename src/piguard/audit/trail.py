@@ -1,0 +1,77 @@
+"""One tenant's trail: where it is stored, its keys, its clock; what every part of the log shares.
+
+:class:`~piguard.audit.AuditLog` is a facade over a writer, a monitor, a reader and
+retention (:mod:`~piguard.audit.writer`, :mod:`~piguard.audit.monitor`,
+:mod:`~piguard.audit.reader`, :mod:`~piguard.audit.retention`). They all address the same
+chain with the same keys, so they hold one :class:`Trail` rather than copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from piguard.access.events import AccessEvent
+from piguard.audit.entry import Prepared, prepare
+from piguard.audit.keys import AuditKeys
+from piguard.audit.signing import Signer
+from piguard.clock import Clock
+from piguard.errors import Error
+from piguard.store import Database
+from piguard.store._engine import translate
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What an :class:`~piguard.errors.AuditFailure` may say about its cause."""
+    # piguard errors and driver summaries carry no values; anything else is named by type only.
+    return str(exc) if isinstance(exc, Error) else type(exc).__name__
+
+
+class Trail:
+    """The database, tenant, clock, reference and MAC keys, and checkpoint signer of one chain.
+
+    :param clock: time of checkpoints, alerts and retention decisions (events carry their own).
+    """
+
+    def __init__(self, db: Database, tenant: str, clock: Clock, keys: AuditKeys, signer: Signer) -> None:
+        self.db = db
+        self.tenant = tenant
+        self.clock = clock
+        self.keys = keys
+        self.signer = signer
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """One consistent view of the trail (REPEATABLE READ on PostgreSQL)."""
+        with translate("audit read"):
+            with self.db.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
+
+    def system_entry(self, now: datetime, action: str, detail: dict[str, Any], actor: str) -> Prepared:
+        """An entry the trail writes about itself (an alert, an acknowledgement, a prune)."""
+        return prepare(
+            AccessEvent(
+                time=now,
+                actor_id=actor,
+                role="system",
+                action=action,
+                purpose="audit",
+                record_type=None,
+                customer_id=None,
+                record_id=None,
+                fields=(),
+                decision="allow",
+                rule="",
+                result="ok",
+                detail=detail,
+            ),
+            self.keys,
+            self.tenant,
+        )

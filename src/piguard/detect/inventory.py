@@ -1,0 +1,136 @@
+"""What discovery reports: findings in files and in tables, and their per-column summaries.
+
+Shared by the file scanners (:mod:`piguard.detect.discovery`) and the database scanner
+(:mod:`piguard.detect.databases`), with the two helpers they both need.
+
+Findings never carry the value; summaries carry masked samples only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from piguard.detect.engine import Detector
+
+#: Masked samples kept per summary row.
+MAX_SAMPLES = 3
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FileFinding:
+    """One PI value in a file. ``line`` is 1-based; offsets are characters within the line
+    (for xlsx: the row number, and offsets within the cell; for a JSON string
+    written with escapes such as ``\\u5f20``: offsets within the decoded string,
+    and ``column`` is ``decoded@N``, N the string's offset in the line)."""
+
+    path: str
+    line: int
+    start: int
+    end: int
+    type: str
+    score: float
+    column: str | None = None
+    masked: str = field(default="", repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return ``{"path", "line", "start", "end", "type", "score"}`` (plus ``column`` when known)."""
+        out: dict[str, Any] = {
+            "path": self.path,
+            "line": self.line,
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "score": round(self.score, 3),
+        }
+        if self.column is not None:
+            out["column"] = self.column
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TableFinding:
+    """One PI value in a database column; ``row`` counts rows in scan order, from 1."""
+
+    table: str
+    column: str
+    row: int
+    start: int
+    end: int
+    type: str
+    score: float
+    masked: str = field(default="", repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the finding as a JSON-ready dict."""
+        return {
+            "table": self.table,
+            "column": self.column,
+            "row": self.row,
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass(slots=True)
+class Summary:
+    """Where one type of PI sits: a file or table, a column (or the lines), a count, samples."""
+
+    source: str
+    column: str | None
+    type: str
+    count: int = 0
+    samples: list[str] = field(default_factory=list)
+    first_lines: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as a JSON-ready dict."""
+        return {
+            "source": self.source,
+            "column": self.column,
+            "type": self.type,
+            "count": self.count,
+            "samples": list(self.samples),
+            "lines": list(self.first_lines),
+        }
+
+
+def summarize(findings: Iterable[FileFinding | TableFinding]) -> list[Summary]:
+    """Aggregate findings per (file or table, column, type), keeping a few masked samples."""
+    rows: dict[tuple[str, str | None, str], Summary] = {}
+    for f in findings:
+        if isinstance(f, FileFinding):
+            key, line = (f.path, f.column, f.type), f.line
+        else:
+            key, line = (f.table, f.column, f.type), f.row
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = Summary(*key)
+        row.count += 1
+        if len(row.samples) < MAX_SAMPLES and f.masked not in row.samples:
+            row.samples.append(f.masked)
+        if len(row.first_lines) < 10 and line not in row.first_lines:
+            row.first_lines.append(line)
+    return sorted(rows.values(), key=lambda s: (s.source, s.column or "", s.type))
+
+
+def detector_or_default(detector: Detector | None) -> Detector:
+    """``detector``, or the shared default one (imported late: the package imports this module)."""
+    if detector is not None:
+        return detector
+    from piguard.detect import default_detector
+
+    return default_detector()
+
+
+def cell_text(value: object) -> str:
+    # Numbers typed into Excel come back as int/float: 13812345678 must not read
+    # "13812345678.0" or "1.38e10".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
