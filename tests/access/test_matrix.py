@@ -74,7 +74,7 @@ def oracle_gate_level(catalog: Catalog, role: str, rt: str, f: Any, purpose: str
 @pytest.mark.parametrize("profile", PROFILES)
 def test_action_and_field_matrix_of_shipped_catalog_r_use_1_r_use_5(profile: str) -> None:
     catalog = load_catalog(profile_path(profile))
-    policy = Policy(catalog, bootstrap_reads=False)
+    policy = Policy(catalog)
     checked = 0
     for role_name, role in catalog.roles.items():
         for action in sorted(ACTIONS):

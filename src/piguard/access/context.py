@@ -59,7 +59,7 @@ class AccessContext:
         self.api_key_ttl = api_key_ttl
         self.step_up_ttl = step_up_ttl
         self.max_failures = max_failures
-        self.policy = Policy(catalog, bootstrap_reads=False)
+        self.policy = Policy(catalog)
         self.training = TrainingBook(db, clock)
         self.grants = GrantBook(db, catalog, clock)
         self.quotas = QuotaMeter(db, catalog, clock)

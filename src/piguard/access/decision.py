@@ -1,14 +1,12 @@
 """Per-field access decisions: clear, masked or denied, and the rule that decided.
 
 Deny by default; an explicit deny wins (``Role.level_for``). These are the *static*
-decisions, from the catalog alone; the gate (:mod:`piguard.service`) then narrows them
+decisions, from the catalog alone; the gate (:mod:`piguard.gate.decide`) then narrows them
 with what only run time knows: training, step-up, grants, minors, row scope.
 
 The bootstrap administrator (the credential ``piguard init`` prints) exists to set
-accounts up. With ``bootstrap_reads=False`` (what the gate uses once accounts exist) it
-may administer and load data but reads no customer field at all; with ``True`` (the
-legacy, account-less mode) it sees every field except C3. C3 data is never shown in
-clear to anyone (R-STO-3).
+accounts up: it may administer and load data but reads no customer field at all. C3 data
+is never shown in clear to anyone (R-STO-3).
 """
 
 from __future__ import annotations
@@ -44,12 +42,10 @@ class Policy:
     """Answers "may this role do this action, for this purpose, on this field, and how shown?".
 
     :param catalog: the installation's catalog.
-    :param bootstrap_reads: whether the bootstrap administrator may read customer fields.
     """
 
-    def __init__(self, catalog: Catalog, *, bootstrap_reads: bool = True) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.bootstrap_reads = bootstrap_reads
         # The catalog is frozen, so decisions can be memoised for the life of the policy.
         self._cache: dict[tuple[str, str, str, str], Decision] = {}
 
@@ -64,7 +60,7 @@ class Policy:
         if purpose is not None and purpose not in self.catalog.purposes:
             raise AccessDenied(f"unknown purpose '{purpose}'", "purpose")
         if role == BOOTSTRAP_ROLE:
-            if not self.bootstrap_reads and action not in BOOTSTRAP_SETUP_ACTIONS:
+            if action not in BOOTSTRAP_SETUP_ACTIONS:
                 raise AccessDenied(
                     f"the bootstrap credential may only set up (administer, load data), not {action}: "
                     "create a staff user with 'piguard users add' and log in",
@@ -96,11 +92,7 @@ class Policy:
         if purpose not in fdef.purposes:
             return Decision("deny", "redact", rule=f"purpose '{purpose}' does not cover this field")
         if role == BOOTSTRAP_ROLE:
-            if not self.bootstrap_reads:
-                return Decision("deny", "redact", rule="bootstrap administrator reads no customer field")
-            if fdef.cls == "C3":
-                return Decision("masked", "never", rule="class C3 is never shown")
-            return Decision("clear", "clear", rule="bootstrap administrator")
+            return Decision("deny", "redact", rule="bootstrap administrator reads no customer field")
         spec = self.catalog.roles.get(role)
         if spec is None:
             return Decision("deny", "redact", rule="default deny")

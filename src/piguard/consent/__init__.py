@@ -5,15 +5,18 @@
   (R-COL-6), refusals with a re-ask limit (R-COL-7), marketing preferences (R-COL-9),
   privacy notices with material changes (R-COL-5, R-COL-8) and minors' age bands with
   the birthday job (R-MIN-1, R-MIN-4).
-- :meth:`ConsentLedger.check_read` / :meth:`ConsentLedger.check_write` are what the gate
-  (:mod:`piguard.service`) calls; the rules themselves live in :mod:`piguard.consent.rules`.
+- :meth:`ConsentLedger.check_read` / :meth:`ConsentLedger.check_write` are what the gate's
+  guards and write path call; the rules themselves live in :mod:`piguard.consent.rules`.
+- :mod:`piguard.consent.capability` mounts consent on the gate: every consent operation is
+  declared, authorised, scoped and recorded, its ledger write committing with its entry.
 - :mod:`piguard.consent.importing` reads consent evidence from import rows.
 
 **Invariant:** nothing here stores customer PI in clear: customers are ids, guardians
 keyed digests, ages a band and a review date.
 
-**Boundary:** imports the catalog, the store's engine helpers, :mod:`piguard.validate`
-and the vault's id helpers; never the vault itself or any crypto.
+**Boundary:** a capability package: imports only :mod:`piguard.gate.sdk` of the core, and
+leaves (catalog, errors, clock, calendar, validate); never the vault, the store, the audit
+log or any crypto (``tests/test_architecture.py``).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from piguard.consent.age import AgeBand, AgeInfo, birth_date_from
 from piguard.consent.age import minor_status as _minor_status
 from piguard.consent.cache import CoherentCache
 from piguard.consent.identity import guardian_ref
+from piguard.consent.importing import filter_import_rows
 from piguard.consent.model import (
     CONSENT_KINDS,
     GUARDIAN_RELATIONS,
@@ -303,8 +304,6 @@ class ConsentLedger:
         operator: str = "import",
     ) -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]:
         """The gate's import hook: :func:`piguard.consent.importing.filter_import_rows` over this ledger."""
-        from piguard.consent.importing import filter_import_rows
-
         return filter_import_rows(rows, self, purpose, record_type=record_type, operator=operator)
 
     def reevaluate_birthdays(self, today: date | None = None, *, batch: int = 1000) -> list[Reevaluation]:

@@ -170,7 +170,7 @@ class Gate:
         self.consent = consent
         self.recorder = recorder
         self.clock: Clock = clock or vault.clock or SystemClock()
-        self.policy = Policy(vault.catalog, bootstrap_reads=False)
+        self.policy = Policy(vault.catalog)
         self.decider = Decider(self.catalog, self.policy, access, consent.is_under_14)
         self.registry = Registry()
         self.guards: list[Guard] = [
