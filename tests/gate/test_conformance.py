@@ -24,7 +24,7 @@ from piguard.errors import AccessDenied, AuditFailure
 from piguard.gate import RequestContext
 from piguard.gate.kernel import KERNEL_DETAIL
 from piguard.gate.operation import Operation
-from piguard.gate.records import OPERATIONS as RECORD_OPERATIONS
+from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
 from piguard.vault.model import Actor
 from tests.access.conftest import World, environ, make_world

@@ -9,8 +9,9 @@
 - :mod:`~piguard.gate.sdk`: the only module capability packages import.
 """
 
+from piguard.gate.call import AuditUnrecorded, Call
 from piguard.gate.context import FieldView, RequestContext
-from piguard.gate.kernel import AuditUnrecorded, Call, Gate
+from piguard.gate.kernel import Gate
 from piguard.gate.operation import Operation, Registry
 
 __all__ = ["AuditUnrecorded", "Call", "FieldView", "Gate", "Operation", "Registry", "RequestContext"]

@@ -19,127 +19,29 @@ from piguard.catalog import Field
 from piguard.errors import AccessDenied, NotFound, QuotaExceeded, ValidationError
 from piguard.gate.context import FieldView, RequestContext
 from piguard.gate.decide import is_bootstrap, masked, show
-from piguard.gate.operation import Operation
-from piguard.vault.model import ImportReport, RecordRef
-from piguard.vault.vault import CUSTOMER, ORIGINAL_SUFFIX, PI_TYPES_SUFFIX, TxHook
-
-if TYPE_CHECKING:
-    from piguard.gate.kernel import Call, Gate
-
-CAPABILITY = "records"
-
-
-def _op(name: str, action: str, subject: str, summary: str, **kw: Any) -> Operation:
-    return Operation(name, (action,), subject, CAPABILITY, summary=summary, **kw)  # type: ignore[arg-type]
-
-
-CREATE = _op(
-    "create", "write", "customer", "store a new record", writes=True, requirements=("R-COL-3", "R-STO-1")
-)
-READ = _op(
-    "read",
-    "read",
-    "customer",
-    "read a record, each field decided and masked as decided",
-    requirements=("R-USE-1", "R-USE-2", "R-USE-4", "R-USE-5"),
-    detail={"levels": "levels", "flags": "flags"},
-)
-UPDATE = _op(
-    "update", "write", "customer", "change fields of a record", writes=True, requirements=("R-COL-3",)
-)
-SEARCH = _op(
-    "search",
-    "search",
-    "many",
-    "exact search by a searchable field; answers only customers the caller may process",
-    requirements=("R-USE-1", "R-USE-3", "R-USE-5"),
-    detail={"matches": "int"},
-)
-LIST = _op(
-    "list",
-    "list",
-    "customer",
-    "list one customer's records",
-    requirements=("R-USE-1",),
-    detail={"records": "int"},
-)
-EXPORT = _op(
-    "export",
-    "export",
-    "many",
-    "export records under a single-use export grant, masked",
-    requirements=("R-USE-3", "R-USE-4"),
-    detail={"grant": "token", "records": "int", "rows": "int"},
-)
-EXPORT_ROW = _op(
-    "export_row",
-    "export",
-    "customer",
-    "one exported row (recorded per row, refusals included)",
-    requirements=("R-USE-4",),
-    detail={"grant": "token"},
-    part_of="export",
-)
-IMPORT = _op(
-    "import",
-    "write",
-    "many",
-    "bulk import; one entry per stored record, in each batch's transaction",
-    writes=True,
-    requirements=("R-COL-3", "R-COL-4"),
-)
-IMPORT_SUMMARY = _op(
-    "import_summary",
-    "write",
-    "none",
-    "an import's totals",
-    detail={"accepted": "int", "rejected": "int"},
-    part_of="import",
-)
-ERASE = _op(
-    "erase",
-    "erase",
-    "customer",
-    "crypto-shred a customer: records deleted, data key destroyed",
-    purpose=False,
-    writes=True,
-    requirements=("R-DST-1", "R-RGT-4"),
-    detail={"reason_given": "bool", "records": "int"},
-)
-KEY_STATUS = _op("key_status", "administer", "none", "key versions and counts", purpose=False)
-KEY_ROTATE = _op(
-    "key_rotate",
-    "administer",
-    "none",
-    "add a KEK version and re-wrap every data key",
-    purpose=False,
-    requirements=("R-STO-1",),
-    detail={"kek_version": "int", "rewrapped": "int"},
-)
-KEY_RETIRE = _op(
-    "key_retire",
-    "administer",
-    "none",
-    "retire an unused KEK version",
-    purpose=False,
-    detail={"kek_version": "int"},
-)
-
-OPERATIONS: tuple[Operation, ...] = (
+from piguard.gate.record_operations import (
+    CAPABILITY,
     CREATE,
-    READ,
-    UPDATE,
-    SEARCH,
-    LIST,
+    ERASE,
     EXPORT,
     EXPORT_ROW,
     IMPORT,
     IMPORT_SUMMARY,
-    ERASE,
-    KEY_STATUS,
-    KEY_ROTATE,
     KEY_RETIRE,
+    KEY_ROTATE,
+    KEY_STATUS,
+    LIST,
+    OPERATIONS,
+    READ,
+    SEARCH,
+    UPDATE,
 )
+from piguard.vault.model import ImportReport, RecordRef
+from piguard.vault.vault import CUSTOMER, ORIGINAL_SUFFIX, PI_TYPES_SUFFIX, TxHook
+
+if TYPE_CHECKING:
+    from piguard.gate.call import Call
+    from piguard.gate.kernel import Gate
 
 
 def both(first: TxHook, second: TxHook) -> TxHook:

@@ -33,22 +33,29 @@ from piguard.vault.model import RecordRef
 from piguard.vault.vault import TxHook
 
 if TYPE_CHECKING:
-    from piguard.gate.kernel import Call, Capability
+    from piguard.gate.call import Call
+    from piguard.gate.kernel import Capability
     from piguard.gate.kernel import Gate as Kernel
     from piguard.gate.view import CustomerView
 
 # The kernel's own types load on first use: the consent layer's leaf modules import this SDK
 # (ids, column types) while the kernel imports the consent-aware row scope, and an eager import
 # here would close that loop.
-_LAZY = {"Call": "Call", "Capability": "Capability", "Kernel": "Gate", "CustomerView": "CustomerView"}
+_LAZY = {
+    "Call": ("piguard.gate.call", "Call"),
+    "Capability": ("piguard.gate.kernel", "Capability"),
+    "Kernel": ("piguard.gate.kernel", "Gate"),
+    "CustomerView": ("piguard.gate.view", "CustomerView"),
+}
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(name)
-    from piguard.gate import kernel
+    import importlib
 
-    return getattr(kernel, _LAZY[name])
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(module), attribute)
 
 
 __all__ = [

@@ -19,7 +19,8 @@ from piguard.gate.context import RequestContext
 from piguard.gate.operation import DetailKind, Operation
 
 if TYPE_CHECKING:
-    from piguard.gate.kernel import Call, Gate
+    from piguard.gate.call import Call
+    from piguard.gate.kernel import Gate
 
 CAPABILITY = "trail"
 

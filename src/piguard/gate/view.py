@@ -19,7 +19,7 @@ from piguard.vault.model import RecordRef
 from piguard.vault.vault import CUSTOMER, TxHook
 
 if TYPE_CHECKING:
-    from piguard.gate.kernel import Call
+    from piguard.gate.call import Call
 
 OwnWrites = Callable[[Connection], None]
 
