@@ -160,3 +160,15 @@ def test_a_customer_principal_sees_only_their_own_history(audited_world: World) 
 def test_setup_actor_is_the_bootstrap_credential() -> None:
     """The fixtures' SETUP principal is the bootstrap credential, which writes but reads nothing."""
     assert SETUP.role == "bootstrap-admin"
+
+
+@pytest.mark.parametrize("role", ["system", "data_subject"])
+def test_built_in_roles_are_never_given_to_accounts(world: World, role: str) -> None:
+    """Every catalog has the system and data-subject roles, and no account can hold them."""
+    from piguard.errors import ValidationError
+
+    assert role in world.inst.catalog.roles
+    with pytest.raises(ValidationError, match="not staff or clients"):
+        world.access.add_user(SETUP, f"x_{role}", role)
+    with pytest.raises(ValidationError, match="not staff or clients"):
+        world.access.add_client(SETUP, f"app_{role}", role)

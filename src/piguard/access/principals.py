@@ -18,6 +18,7 @@ from piguard.access.authentication import bootstrap_actor, role_needs_totp
 from piguard.access.context import AccessContext
 from piguard.access.tables import principals, tokens
 from piguard.catalog import Catalog, Role
+from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.errors import Conflict, ValidationError
 from piguard.principal import Actor
 
@@ -32,6 +33,11 @@ class Principals:
         spec = self.context.catalog.roles.get(role)
         if spec is None:
             raise ValidationError(f"no role '{role}' in the catalog", "role")
+        if role in BUILTIN_ROLES:
+            # System jobs and customers are principals of their own kind, never accounts.
+            raise ValidationError(
+                f"role '{role}' is for system jobs or customers, not staff or clients", "role"
+            )
         return spec
 
     def _insert_principal(self, conn: Connection, **values: Any) -> None:
@@ -253,6 +259,8 @@ class Principals:
         today = self.context.training.today()
         out: list[dict[str, Any]] = []
         for role in cat.roles:
+            if role in BUILTIN_ROLES:
+                continue
             name = f"demo_{role}"
             try:
                 user = self.add_user(setup, name, role)
