@@ -5,7 +5,7 @@
   (fail closed), signed checkpoints, verification, queries, export, archive and prune; a
   facade over :mod:`~piguard.audit.writer`, :mod:`~piguard.audit.monitor`,
   :mod:`~piguard.audit.reader` and :mod:`~piguard.audit.retention`, which share one
-  :class:`~piguard.audit.trail.Trail`.
+  :class:`~piguard.audit.context.TrailContext`.
 - :func:`verify_file` — check an exported segment with only the public key.
 - :mod:`piguard.audit.rules` — monitoring rules raising alerts (and freezing principals).
 - :mod:`piguard.audit.sinks` — JSON Lines and RFC 5424 syslog copies for a SIEM.

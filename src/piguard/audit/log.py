@@ -6,7 +6,7 @@ own, and raises :class:`~piguard.errors.AuditFailure` when it cannot: the gate t
 returns nothing. Entries reach sinks and monitoring rules only once committed, and before
 the request that triggered them returns (see :mod:`piguard.audit.writer`).
 
-:class:`AuditLog` is a facade over parts sharing one :class:`~piguard.audit.trail.Trail`,
+:class:`AuditLog` is a facade over parts sharing one :class:`~piguard.audit.context.TrailContext`,
 each usable on its own:
 
 - :attr:`AuditLog.writer` – appends, group commit, checkpoints of the head;
@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 from piguard.access.events import AccessEvent
 from piguard.audit import alerts as alerts_mod
 from piguard.audit.chain import CheckpointPolicy
+from piguard.audit.context import TrailContext
 from piguard.audit.entry import AuditEntry
 from piguard.audit.keys import AuditKeys
 from piguard.audit.monitor import MONITOR, AuditMonitor, FreezeAction
@@ -36,7 +37,6 @@ from piguard.audit.retention import MIN_RETENTION_DAYS, AuditRetention
 from piguard.audit.rules import AlertDraft, Rule
 from piguard.audit.signing import Signer
 from piguard.audit.sinks import Sink
-from piguard.audit.trail import Trail
 from piguard.audit.verify import VerifyReport
 from piguard.audit.writer import AuditWriter
 from piguard.clock import Clock, SystemClock
@@ -97,7 +97,7 @@ class AuditLog:
             raise ConfigError(f"audit retention must be at least {MIN_RETENTION_DAYS} days (R-AUD-2)")
         if checkpoint_every < 1 or checkpoint_seconds <= 0:
             raise ConfigError("checkpoint interval must be positive")
-        self.trail = Trail(
+        self.trail = TrailContext(
             db,
             tenant,
             clock or SystemClock(),

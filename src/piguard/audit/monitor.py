@@ -16,13 +16,13 @@ from typing import Any, Final
 from sqlalchemy import Connection, update
 
 from piguard.audit import alerts as alerts_mod
+from piguard.audit.context import TrailContext
 from piguard.audit.entry import AuditEntry
 from piguard.audit.format import format_time
 from piguard.audit.rules import AlertDraft, Rule, default_rules, evaluate
 from piguard.audit.signing import Checkpoint
 from piguard.audit.sinks import ALERT, CHECKPOINT, ENTRY, Sink
 from piguard.audit.tables import audit_alerts
-from piguard.audit.trail import Trail
 from piguard.audit.writer import AuditWriter
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class AuditMonitor:
 
     def __init__(
         self,
-        trail: Trail,
+        trail: TrailContext,
         writer: AuditWriter,
         *,
         sinks: Iterable[Sink] = (),

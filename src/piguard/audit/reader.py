@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import Connection, Select, select
 
 from piguard.audit.chain import read_head
+from piguard.audit.context import TrailContext
 from piguard.audit.entry import AuditEntry
 from piguard.audit.format import GENESIS, format_time
 from piguard.audit.signing import Checkpoint
 from piguard.audit.tables import audit_checkpoints, audit_entries
-from piguard.audit.trail import Trail
 from piguard.audit.verify import Lookup, Segment, VerifyReport, verify_rows
 
 _E = audit_entries.c
@@ -159,7 +159,7 @@ def entries_between(
 class AuditReader:
     """Verification and queries over one trail; writes nothing."""
 
-    def __init__(self, trail: Trail) -> None:
+    def __init__(self, trail: TrailContext) -> None:
         self.trail = trail
 
     def verify(self, *, check_macs: bool = True) -> VerifyReport:

@@ -15,10 +15,10 @@ from sqlalchemy import delete, func, insert, select
 
 from piguard.audit import reader
 from piguard.audit.chain import lock_head, read_head, write_checkpoint
+from piguard.audit.context import TrailContext, failure_reason
 from piguard.audit.export import verify_file, write_segment
 from piguard.audit.format import format_time
 from piguard.audit.tables import audit_archives, audit_entries
-from piguard.audit.trail import Trail, failure_reason
 from piguard.audit.writer import AuditWriter
 from piguard.errors import AuditFailure, Error, NotFound, ValidationError
 
@@ -34,7 +34,7 @@ class AuditRetention:
         checked it is at least :data:`MIN_RETENTION_DAYS`.
     """
 
-    def __init__(self, trail: Trail, writer: AuditWriter, retention_days: int) -> None:
+    def __init__(self, trail: TrailContext, writer: AuditWriter, retention_days: int) -> None:
         self.trail = trail
         self.writer = writer
         self.retention_days = retention_days

@@ -22,9 +22,9 @@ from sqlalchemy import Connection, event
 
 from piguard.access.events import AccessEvent
 from piguard.audit.chain import CheckpointPolicy, append, checkpoint_head, read_head
+from piguard.audit.context import TrailContext, failure_reason
 from piguard.audit.entry import AuditEntry, Prepared, prepare
 from piguard.audit.signing import Checkpoint
-from piguard.audit.trail import Trail, failure_reason
 from piguard.errors import AuditFailure
 
 
@@ -68,7 +68,7 @@ class AuditWriter:
     :param policy: when a signed checkpoint is due.
     """
 
-    def __init__(self, trail: Trail, policy: CheckpointPolicy) -> None:
+    def __init__(self, trail: TrailContext, policy: CheckpointPolicy) -> None:
         self.trail = trail
         self.policy = policy
         #: Set by the owner once the monitor exists (the monitor writes through this writer).

@@ -3,7 +3,7 @@
 :class:`~piguard.audit.AuditLog` is a facade over a writer, a monitor, a reader and
 retention (:mod:`~piguard.audit.writer`, :mod:`~piguard.audit.monitor`,
 :mod:`~piguard.audit.reader`, :mod:`~piguard.audit.retention`). They all address the same
-chain with the same keys, so they hold one :class:`Trail` rather than copies.
+chain with the same keys, so they hold one :class:`TrailContext` rather than copies.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def failure_reason(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, Error) else type(exc).__name__
 
 
-class Trail:
+class TrailContext:
     """The database, tenant, clock, reference and MAC keys, and checkpoint signer of one chain.
 
     :param clock: time of checkpoints, alerts and retention decisions (events carry their own).
