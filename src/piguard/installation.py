@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import text
+
 from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
@@ -27,7 +29,7 @@ from piguard.consent import ConsentLedger, identity_key_from
 from piguard.consent.capability import Consent
 from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
-from piguard.errors import ConfigError
+from piguard.errors import ConfigError, StorageError, VaultSealed
 from piguard.gate import Gate
 from piguard.gate.trail import Trail
 from piguard.store import Database, KeyStore, default_urls
@@ -269,6 +271,25 @@ class Installation:
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""
         return self.gate.capability(kind)
+
+    def ready(self) -> dict[str, str]:
+        """Check that the parts a request needs answer: the data database and the keyring
+        (``/readyz``; the edges never touch the database themselves).
+
+        :raises VaultSealed: no keyring loaded. :raises StorageError: the database does not answer.
+        """
+        checks: dict[str, str] = {}
+        try:
+            with self.db.read() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver failure means "not ready", reported without its message
+            raise StorageError("data database unavailable") from exc
+        checks["database"] = "ok"
+        if getattr(self, "keyring", None) is None:
+            raise VaultSealed()
+        checks["keyring"] = "ok"
+        checks["audit"] = "ok" if getattr(self, "audit", None) is not None else "memory"
+        return checks
 
     def close(self) -> None:
         self.consent.close()

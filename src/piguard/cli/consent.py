@@ -18,9 +18,8 @@ from typing import Annotated, TypeVar, cast
 
 import typer
 
-from piguard.cli.access import current_actor
+from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, reporting, stdout
-from piguard.config import home_from
 from piguard.consent import (
     CONSENT_KINDS,
     ConsentKind,
@@ -32,14 +31,9 @@ from piguard.consent.model import NOTICE_KINDS
 from piguard.consent.notices import read_text_file
 from piguard.errors import ValidationError
 from piguard.gate import RequestContext
-from piguard.installation import Installation
 
 T = TypeVar("T")
 
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 ChannelOpt = Annotated[
     str, typer.Option(help="How the customer expressed it: app, web, counter, paper_form, phone.")
 ]
@@ -55,9 +49,8 @@ class _Session:
 
 @contextmanager
 def _ledger(home: Path | None) -> Iterator[_Session]:
-    with Installation(home_from(home)) as inst:
-        actor = current_actor(inst.access)
-        yield _Session(inst.capability(Consent), RequestContext(actor, "", client="cli"))
+    with open_home(home) as inst:
+        yield _Session(inst.capability(Consent), context(inst))
 
 
 def _kinds(values: list[str] | None) -> list[ConsentKind]:
