@@ -21,7 +21,7 @@ from sqlalchemy import text
 from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
-from piguard.audit import AuditLog, Sink, SyslogSink, scrub
+from piguard.audit import AuditLog, Sink, SyslogSink, VerifyReport, scrub, verify_file
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
@@ -190,6 +190,12 @@ def _sinks(settings: Settings, environ: Mapping[str, str]) -> list[Sink]:
     if not host or not port.isdigit():
         raise ConfigError("audit syslog target must be host:port")
     return [SyslogSink(host, int(port))]
+
+
+def verify_export(file: Path, public_key: str) -> VerifyReport:
+    """Verify an exported audit segment against a trusted public key (hex), with no home and no
+    master secret: what an outside auditor runs (``piguard audit verify --file --public-key``)."""
+    return verify_file(file, public_key)
 
 
 class Installation:

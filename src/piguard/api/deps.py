@@ -23,7 +23,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from piguard import errors
 from piguard.gate import RequestContext
-from piguard.vault.model import Actor
+from piguard.gate.sdk import Actor
 
 __all__ = ["Who", "bind", "context", "current_actor"]
 

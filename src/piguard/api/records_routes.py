@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from piguard import errors
 from piguard.api.deps import Who, context
 from piguard.installation import Installation
-from piguard.vault.readers import read_stream
+from piguard.readers import read_stream
 
 MAX_IMPORT_BYTES = 64 << 20
 

@@ -20,8 +20,8 @@ from rich.table import Table
 from piguard.access import AccessControl
 from piguard.cli.options import TOKEN_ENV, HomeOpt, JsonOpt, current_actor, open_home
 from piguard.cli.output import emit, reporting, stdout
+from piguard.gate.sdk import Actor
 from piguard.installation import Installation
-from piguard.vault.model import Actor
 
 __all__ = ["TOKEN_ENV", "access_of", "current_actor", "register"]
 

@@ -21,13 +21,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from piguard.audit import VerifyReport, verify_file
 from piguard.calendar import LOCAL_TZ
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, reporting, stdout
 from piguard.errors import ValidationError
 from piguard.gate import RequestContext
 from piguard.gate.trail import Trail
+from piguard.installation import verify_export
 
 EXIT_TAMPERED = 6
 
@@ -63,7 +63,7 @@ def parse_when(text: str, name: str) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=LOCAL_TZ)
 
 
-def _print_report(report: VerifyReport) -> None:
+def _print_report(report: Any) -> None:
     state = "[green]OK[/green]" if report.ok else "[red]TAMPERED[/red]"
     stdout.print(
         f"{state} {report.source}: {report.entries} entries (seq {report.first_seq}..{report.last_seq}), "
@@ -97,7 +97,7 @@ def verify(
     if file is not None and public_key is not None:
         # An outside verifier needs nothing but the file and the key: no home, no master secret.
         with reporting(as_json):
-            report = verify_file(file, public_key)
+            report = verify_export(file, public_key)
     else:
         with _session(home, as_json) as s:
             report = s.trail.verify(s.ctx, file=file)

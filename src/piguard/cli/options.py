@@ -17,8 +17,8 @@ import typer
 from piguard.access import BOOTSTRAP_ROLE, AccessControl
 from piguard.config import home_from
 from piguard.gate import RequestContext
+from piguard.gate.sdk import Actor
 from piguard.installation import Installation
-from piguard.vault.model import Actor
 
 __all__ = [
     "TOKEN_ENV",

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, TypeOpt, context, open_home
 from piguard.cli.output import emit, reporting, stderr, stdout
-from piguard.vault.readers import count_rows, detect_format, read_rows
+from piguard.readers import count_rows, detect_format, read_rows
 
 __all__ = ["progress", "register"]
 

@@ -20,12 +20,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
 from piguard import errors
-from piguard.access.decision import BOOTSTRAP_ROLE
+from piguard.access import BOOTSTRAP_ROLE
 from piguard.catalog import Role
 from piguard.catalog.vocabulary import ACTIONS
 from piguard.gate import Gate, RequestContext
+from piguard.gate.sdk import Actor
 from piguard.installation import Installation
-from piguard.vault.model import Actor
 from piguard.web import i18n
 from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, ConsoleSession, SessionStore, same
 
