@@ -146,9 +146,7 @@ def build_router(inst: Installation) -> APIRouter:
         return consent.marketing(context(request, who), customer_id).as_dict()
 
     @router.put("/customers/{customer_id}/marketing")
-    def put_marketing(
-        customer_id: str, body: MarketingIn, request: Request, who: Who
-    ) -> dict[str, Any]:
+    def put_marketing(customer_id: str, body: MarketingIn, request: Request, who: Who) -> dict[str, Any]:
         pref = consent.set_marketing(
             context(request, who),
             customer_id,
