@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "piguard"
-EDGES = ("api", "cli", "web", "client")
+EDGES = ("api", "cli", "web", "client", "server")
 
 
 def _imports(path: Path) -> set[str]:

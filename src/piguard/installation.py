@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import text
+
 from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
-from piguard.audit import AuditLog, Sink, SyslogSink, scrub
+from piguard.audit import AuditLog, Sink, SyslogSink, VerifyReport, scrub, verify_file
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
@@ -27,7 +29,7 @@ from piguard.consent import ConsentLedger, identity_key_from
 from piguard.consent.capability import Consent
 from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
-from piguard.errors import ConfigError
+from piguard.errors import ConfigError, StorageError, VaultSealed
 from piguard.gate import Gate
 from piguard.gate.trail import Trail
 from piguard.store import Database, KeyStore, default_urls
@@ -190,6 +192,12 @@ def _sinks(settings: Settings, environ: Mapping[str, str]) -> list[Sink]:
     return [SyslogSink(host, int(port))]
 
 
+def verify_export(file: Path, public_key: str) -> VerifyReport:
+    """Verify an exported audit segment against a trusted public key (hex), with no home and no
+    master secret: what an outside auditor runs (``piguard audit verify --file --public-key``)."""
+    return verify_file(file, public_key)
+
+
 class Installation:
     """An opened home: every part, ready; close it when done."""
 
@@ -269,6 +277,25 @@ class Installation:
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""
         return self.gate.capability(kind)
+
+    def ready(self) -> dict[str, str]:
+        """Check that the parts a request needs answer: the data database and the keyring
+        (``/readyz``; the edges never touch the database themselves).
+
+        :raises VaultSealed: no keyring loaded. :raises StorageError: the database does not answer.
+        """
+        checks: dict[str, str] = {}
+        try:
+            with self.db.read() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver failure means "not ready", reported without its message
+            raise StorageError("data database unavailable") from exc
+        checks["database"] = "ok"
+        if getattr(self, "keyring", None) is None:
+            raise VaultSealed()
+        checks["keyring"] = "ok"
+        checks["audit"] = "ok" if getattr(self, "audit", None) is not None else "memory"
+        return checks
 
     def close(self) -> None:
         self.consent.close()

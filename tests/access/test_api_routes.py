@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from piguard import errors
 from piguard.access.credentials import totp_now
-from piguard.api import problems
+from piguard.api import deps, problems
 from piguard.api.access_routes import build_router
 from tests.access.conftest import SETUP, World
 
@@ -21,6 +21,8 @@ def _client(world: World) -> TestClient:
     app = FastAPI()
     app.add_exception_handler(errors.Error, problems.piguard_error)
     app.include_router(build_router(world.access))
+    # The one authentication dependency of every router, over this world's account service.
+    deps.bind(app, world.access)
     return TestClient(app)
 
 

@@ -22,13 +22,14 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from piguard.access import AccessControl, MemoryRecorder
-from piguard.api import access_routes, consent_routes, routers
+from piguard.api import access_routes, audit_routes, consent_routes, records_routes, routers
 from piguard.api import app as app_module
 from piguard.api.app import create_app
 from piguard.cli import access as cli_access
 from piguard.cli import audit as cli_audit
 from piguard.cli import consent as cli_consent
 from piguard.cli import main as cli_main
+from piguard.cli import records as cli_records
 from piguard.consent import shipped_notice
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
@@ -70,6 +71,7 @@ NON_DATA_COMMANDS = {
     "discover",
     "audit",
     "alerts",
+    "operations",
 }
 DATA_COMMANDS = {"import", "get", "search", "erase", "demo", "consent", "notices", "minors"}
 #: Routes about one customer's consent and preferences: through Service.about_customer, recorded.
@@ -179,7 +181,20 @@ def test_every_cli_command_is_classified() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [cli_main, cli_access, cli_consent, app_module, access_routes, consent_routes, routers]
+    "module",
+    [
+        cli_main,
+        cli_access,
+        cli_audit,
+        cli_consent,
+        cli_records,
+        app_module,
+        access_routes,
+        audit_routes,
+        consent_routes,
+        records_routes,
+        routers,
+    ],
 )
 def test_edges_never_touch_the_vault_directly(module: object) -> None:
     source = inspect.getsource(module)  # type: ignore[arg-type]

@@ -84,7 +84,7 @@ def test_api_key_client_and_errors(site: Site) -> None:
 
 
 def test_rate_limit_becomes_retry_later(site: Site) -> None:
-    app = create_app(site.inst, limits=Limits(rate_per_second=0.01, burst=1), console=False)
+    app = create_app(site.inst, limits=Limits(rate_per_second=0.01, burst=1))
     pg = Client("http://testserver", http=TestClient(app))
     pg.login(*site.creds("auditor"))
     pg.read("customer", site.customer_id, purpose="security_audit")  # the burst of one

@@ -14,10 +14,10 @@ with warnings.catch_warnings():
 
 from tests.access.conftest import ADULT
 
-from piguard.api.app import create_app
 from piguard.api.hardening import Limits, RateLimited, RateLimiter
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
+from piguard.server import create_server
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_token_bucket_refills_and_says_when() -> None:
 
 def test_security_headers_and_no_store(home: tuple[Installation, str]) -> None:
     inst, token = home
-    plain = TestClient(create_app(inst, limits=Limits(rate_per_second=0)))
+    plain = TestClient(create_server(inst, limits=Limits(rate_per_second=0)))
     r = plain.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
     assert r.headers["x-frame-options"] == "DENY"
@@ -57,7 +57,7 @@ def test_security_headers_and_no_store(home: tuple[Installation, str]) -> None:
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["referrer-policy"] == "no-referrer"
     assert "strict-transport-security" not in r.headers
-    tls = TestClient(create_app(inst, limits=Limits(rate_per_second=0)), base_url="https://testserver")
+    tls = TestClient(create_server(inst, limits=Limits(rate_per_second=0)), base_url="https://testserver")
     assert tls.get("/healthz").headers["strict-transport-security"].startswith("max-age=")
     assert plain.get("/console/static/console.css").headers["cache-control"].startswith("private")
 
@@ -65,7 +65,7 @@ def test_security_headers_and_no_store(home: tuple[Installation, str]) -> None:
 def test_body_limits(home: tuple[Installation, str]) -> None:
     inst, token = home
     client = TestClient(
-        create_app(inst, limits=Limits(max_body_bytes=1000, max_import_bytes=5000, rate_per_second=0))
+        create_server(inst, limits=Limits(max_body_bytes=1000, max_import_bytes=5000, rate_per_second=0))
     )
     auth = {"Authorization": f"Bearer {token}"}
     big = {"purpose": "service", "values": {"name": "张" * 2000}}
@@ -83,7 +83,7 @@ def test_body_limits(home: tuple[Installation, str]) -> None:
 
 def test_rate_limit_per_principal_with_retry_after(home: tuple[Installation, str]) -> None:
     inst, token = home
-    client = TestClient(create_app(inst, limits=Limits(rate_per_second=0.01, burst=3)))
+    client = TestClient(create_server(inst, limits=Limits(rate_per_second=0.01, burst=3)))
     auth = {"Authorization": f"Bearer {token}"}
     codes = [client.get("/v1/whoami", headers=auth).status_code for _ in range(4)]
     assert codes[:3] == [200, 200, 200] and codes[3] == 429
@@ -96,7 +96,7 @@ def test_rate_limit_per_principal_with_retry_after(home: tuple[Installation, str
 
 def test_api_key_header_and_bearer_both_authenticate(home: tuple[Installation, str]) -> None:
     inst, token = home
-    client = TestClient(create_app(inst, limits=Limits(rate_per_second=0)))
+    client = TestClient(create_server(inst, limits=Limits(rate_per_second=0)))
     admin = client.post(
         "/v1/clients", json={"name": "crm", "role": "auditor"}, headers={"Authorization": f"Bearer {token}"}
     )
@@ -110,7 +110,7 @@ def test_api_key_header_and_bearer_both_authenticate(home: tuple[Installation, s
 
 def test_readyz_and_metrics_without_pi(home: tuple[Installation, str]) -> None:
     inst, token = home
-    client = TestClient(create_app(inst, limits=Limits(rate_per_second=0)))
+    client = TestClient(create_server(inst, limits=Limits(rate_per_second=0)))
     auth = {"Authorization": f"Bearer {token}"}
     cid = client.post(
         "/v1/records/customer", json={"purpose": "service", "values": ADULT}, headers=auth

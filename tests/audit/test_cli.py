@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from piguard.access import BOOTSTRAP_ROLE
 from piguard.audit import AuditLog, DisabledPrincipal
 from piguard.cli.audit import EXIT_TAMPERED, register
+from piguard.gate import RequestContext
 from piguard.installation import Installation, init_home
 from piguard.vault.model import Actor
 from tests.audit.conftest import event
@@ -39,6 +40,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with Installation(h) as inst:
         admin = Actor("bootstrap", BOOTSTRAP_ROLE, "staff")
         client = inst.access.add_client(admin, "siem", "auditor")
+        # The trail's operations are about customers that exist: C3 is looked up below.
+        inst.gate.create(RequestContext(admin, "service"), "customer", {"name": "张三"}, customer_id="C3")
         audit = AuditLog(inst.db, inst.keyring, rules=[DisabledPrincipal()])
         from piguard.clock import FixedClock
         from tests.audit.conftest import START
@@ -61,22 +64,25 @@ def run(app: typer.Typer, *args: str, code: int = 0) -> dict[str, Any]:
 
 def test_verify_query_ref_history(app: typer.Typer, home: Path) -> None:
     report = run(app, "audit", "verify")
-    # The API client created through the installation (recorded), 6 events and the alert on the last.
-    assert report["ok"] is True and report["entries"] == 8
+    # The API client created through the installation (recorded), the customer created through the
+    # gate, 6 events and the alert on the last.
+    assert report["ok"] is True and report["entries"] == 9
     ref = run(app, "audit", "ref", "C3")["customer_ref"]
     entries = run(app, "audit", "query", "--customer", "C3")["entries"]
     # The officer's own lookup is recorded against the customer too.
     assert isinstance(entries, list) and [(e["action"], e["customer_ref"]) for e in entries] == [
+        ("create", ref),
         ("read", ref),
         ("audit_ref", ref),
     ]
-    assert [e["seq"] for e in run(app, "audit", "query", "--ref", str(ref))["entries"]][:2] == [
+    assert [e["seq"] for e in run(app, "audit", "query", "--ref", str(ref))["entries"]][:3] == [
         e["seq"] for e in entries
     ]
     assert len(run(app, "audit", "query", "--actor", "alice", "--since", "2025-03-03")["entries"]) == 5
     history = run(app, "audit", "history", "C3")["history"]
     assert isinstance(history, list)
-    assert history[0] == {
+    assert (history[0]["action"], history[0]["by_role"]) == ("create", BOOTSTRAP_ROLE)
+    assert history[1] == {
         "time": "2025-03-03T02:00:00.000000Z",
         "action": "read",
         "by_role": "customer_service",
@@ -86,10 +92,8 @@ def test_verify_query_ref_history(app: typer.Typer, home: Path) -> None:
         "decision": "allow",
         "result": "ok",
     }
-    assert {(h["action"], h["by_role"], h["purpose"]) for h in history[1:]} == {
-        ("audit_ref", "auditor", "security_audit"),
-        ("audit_query", "auditor", "security_audit"),
-    }
+    # The trail's look-ups of this customer (audit_ref names one customer; audit_query does not).
+    assert {(h["action"], h["by_role"], h["purpose"]) for h in history[2:]} == {("audit_ref", "auditor", "")}
     assert "cli_" not in json.dumps(history)  # staff by role, never by id
     # The audit commands themselves are in the trail.
     actions = [e["action"] for e in run(app, "audit", "query", "--limit", "1000")["entries"]]

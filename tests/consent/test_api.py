@@ -10,6 +10,7 @@ from fastapi import FastAPI, Header
 from piguard import errors
 from piguard.api import problems
 from piguard.api.consent_routes import build_router
+from piguard.api.deps import current_actor
 from piguard.consent import shipped_notice
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
@@ -34,7 +35,8 @@ def test_api_consent_flow(tmp_path: Path) -> None:
         # Consent is recorded about existing customers only; the gate checks.
         inst.vault.create("customer", {"name": "张三"}, purpose="service", customer_id="C1")
 
-        app.include_router(build_router(inst, actor))
+        app.include_router(build_router(inst))
+        app.dependency_overrides[current_actor] = actor
         with warnings.catch_warnings():
             # starlette's TestClient warns about its httpx backend at import; not our concern here.
             warnings.simplefilter("ignore")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Header, HTTPException
 
+from piguard.api.deps import current_actor
 from piguard.api.detect_routes import MAX_BODY_BYTES, build_router
 
 with warnings.catch_warnings():
@@ -27,7 +28,8 @@ def _stub_auth(authorization: str | None = Header(default=None)) -> Any:
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     app = FastAPI()
-    app.include_router(build_router(None, _stub_auth))
+    app.include_router(build_router(None))
+    app.dependency_overrides[current_actor] = _stub_auth
     return TestClient(app, headers={"Authorization": "Bearer good"})
 
 
@@ -60,7 +62,8 @@ def test_mask_returns_masked_text_and_replacements(client: TestClient) -> None:
 
 def test_authentication_is_required() -> None:
     app = FastAPI()
-    app.include_router(build_router(None, _stub_auth))
+    app.include_router(build_router(None))
+    app.dependency_overrides[current_actor] = _stub_auth
     bare = TestClient(app)
     assert bare.post("/v1/detect", json={"text": NOTE}).status_code == 401
     assert bare.post("/v1/mask", json={"text": NOTE}).status_code == 401

@@ -17,11 +17,11 @@ import pyotp
 import pytest
 from fastapi import FastAPI
 
-from piguard.api.app import create_app
 from piguard.api.hardening import Limits
 from piguard.clock import FixedClock
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
+from piguard.server import create_server
 from piguard.service import RequestContext
 from piguard.vault.model import Actor
 from tests.access.conftest import ADULT, CHEAP
@@ -76,7 +76,7 @@ def build_site(tmp_path: Path, limits: Limits | None = None) -> Site:
         {"text": XSS},
         customer_id=customer,
     ).record_id
-    app = create_app(inst, limits=limits or Limits(rate_per_second=0, burst=1))
+    app = create_server(inst, limits=limits or Limits(rate_per_second=0, burst=1))
     return Site(inst, clock, app, staff, customer, account, note)
 
 

@@ -8,10 +8,13 @@ is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from piguard.access.context import AccessContext
 from piguard.access.decision import BOOTSTRAP_ROLE
+from piguard.access.events import AccessEvent
+from piguard.access.grants import DEFAULT_MINUTES
 from piguard.errors import AccessDenied
 from piguard.principal import Actor
 
@@ -21,6 +24,62 @@ class Approvals:
 
     def __init__(self, context: AccessContext) -> None:
         self.context = context
+
+    def request_grant(
+        self,
+        requester: Actor,
+        *,
+        kind: str,
+        purpose: str,
+        reason: str,
+        customer_id: str | None = None,
+        record_type: str | None = None,
+        fields: Collection[str] | None = None,
+        minutes: int = DEFAULT_MINUTES,
+        max_rows: int | None = None,
+        client: str | None = None,
+    ) -> dict[str, Any]:
+        """File a pending grant request for ``requester`` itself (R-USE-2) and record it
+        (``grant_request``: the customer, record type, field names and purpose; never values).
+
+        :param fields: qualified ``record_type.field`` names (default: every field).
+        :raises ValidationError: see :meth:`GrantBook.request`.
+        :raises AccessDenied: the requester's role may not act for ``purpose``.
+        """
+        ctx = self.context
+        grant = ctx.grants.request(
+            requester,
+            kind=kind,
+            purpose=purpose,
+            reason=reason,
+            customer_id=customer_id,
+            record_type=record_type,
+            fields=fields,
+            minutes=minutes,
+            max_rows=max_rows,
+        )
+        names = tuple(sorted(f.split(".", 1)[-1] for f in fields or ()))
+        types = {f.split(".", 1)[0] for f in fields or () if "." in f}
+        ctx.recorder.record(
+            AccessEvent(
+                time=ctx.clock.now(),
+                actor_id=requester.id,
+                role=requester.role,
+                action="grant_request",
+                purpose=purpose,
+                record_type=record_type or (types.pop() if len(types) == 1 else None),
+                customer_id=customer_id,
+                record_id=None,
+                fields=names,
+                decision="allow",
+                rule="",
+                result="ok",
+                client=client,
+                session=requester.session,
+                detail={"grant": grant.id, "kind": kind},
+            )
+        )
+        return grant.as_dict(ctx.clock.now())
 
     def decide_grant(
         self, approver: Actor, grant_id: str, *, approve: bool = True, minutes: int | None = None

@@ -197,6 +197,10 @@ class AccessControl:
 
     # ------------------------------------------------------------------ grants
 
+    def request_grant(self, requester: Actor, **request: Any) -> dict[str, Any]:
+        """See :meth:`Approvals.request_grant`: a pending request, recorded (R-USE-2)."""
+        return self.approvals.request_grant(requester, **request)
+
     def decide_grant(
         self, approver: Actor, grant_id: str, *, approve: bool = True, minutes: int | None = None
     ) -> dict[str, Any]:

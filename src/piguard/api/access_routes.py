@@ -1,22 +1,21 @@
 """HTTP routes for accounts: login, step-up, whoami, users, clients, grants, training.
 
 None of these returns customer data; they manage who may reach it. Every route except
-``/v1/auth/login`` authenticates the bearer token through
-:meth:`piguard.access.AccessControl.authenticate` on each request.
+``/v1/auth/login`` takes its caller from the one :data:`~piguard.api.deps.Who` (bearer token
+or ``X-API-Key``, rate-charged) of every router; the account service authenticates it on
+each request.
 """
 
-# No ``from __future__ import annotations`` here: FastAPI must see the dependency types that
-# are defined inside build_router as real objects, not as strings it cannot resolve.
+from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from piguard import errors
 from piguard.access import AccessControl
-from piguard.vault.model import Actor
+from piguard.api.deps import Who
 
 
 class _Strict(BaseModel):
@@ -89,13 +88,6 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
     access = inst if isinstance(inst, AccessControl) else inst.access
     router = APIRouter(prefix="/v1", tags=["access"])
 
-    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
-        if not authorization or not authorization.lower().startswith("bearer "):
-            raise errors.AuthenticationFailed("missing bearer token")
-        return access.authenticate(authorization[7:].strip())
-
-    Who = Annotated[Actor, Depends(actor)]
-
     @router.post("/auth/login")
     def login(body: LoginRequest) -> dict[str, Any]:
         return access.login(body.name, body.password, body.totp).as_dict()
@@ -160,7 +152,7 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
 
     @router.post("/grants", status_code=201)
     def request_grant(body: GrantRequest, who: Who) -> dict[str, Any]:
-        grant = access.grants.request(
+        grant = access.request_grant(
             who,
             kind=body.kind,
             purpose=body.purpose,
@@ -170,8 +162,9 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
             fields=body.fields,
             minutes=body.minutes,
             max_rows=body.max_rows,
+            client="api",
         )
-        return grant.as_dict(access.clock.now())
+        return grant
 
     @router.post("/grants/{grant_id}/decide")
     def decide_grant(grant_id: str, body: DecideRequest, who: Who) -> dict[str, Any]:

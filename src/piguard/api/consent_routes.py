@@ -1,24 +1,23 @@
 """HTTP routes of the consent ledger: notices, consent grant/withdraw/show, marketing preferences.
 
-Mounted by :func:`piguard.api.app.create_app` with ``app.include_router(build_router(inst, actor))``.
+Mounted by :mod:`piguard.api.routers`; every route takes its caller from the one
+:data:`~piguard.api.deps.Who` and runs one declared operation of the consent capability.
 Customer ids travel in paths (they are random tokens, not PI); a guardian's ID number only
 ever in a request body, and only its keyed digest is recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from piguard.api.deps import Who, context
 from piguard.consent import Guardian
 from piguard.consent.capability import Consent
-from piguard.gate import RequestContext
 from piguard.installation import Installation
-from piguard.vault.model import Actor
 
 Kind = Literal["general", "sensitive", "provision", "public_disclosure", "cross_border"]
 
@@ -73,18 +72,12 @@ class NoticeIn(_Strict):
     effective_at: datetime | None = None
 
 
-def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> APIRouter:
-    """The consent routes under ``/v1``; every route requires ``auth_dependency`` and runs one
-    declared operation of the consent capability through the gate."""
+def build_router(inst: Installation) -> APIRouter:
+    """The consent routes under ``/v1``; each runs one declared operation of the consent
+    capability through the gate. Consent and preferences are recorded for the relationship,
+    not read for a purpose, so every context has an empty purpose."""
     consent = inst.capability(Consent)
     router = APIRouter(prefix="/v1", tags=["consent"])
-    # A default, not a local Annotated alias: with postponed annotations FastAPI resolves
-    # annotation strings in the module namespace, where a local alias does not exist.
-    auth = Depends(auth_dependency)
-
-    def ctx(who: Actor) -> RequestContext:
-        # Consent and preferences are recorded for the relationship, not read for a purpose.
-        return RequestContext(who, "", client="api")
 
     def guardian(body: GuardianIn | None) -> Guardian | None:
         if body is None:
@@ -94,13 +87,13 @@ def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> API
         return Guardian(body.relationship, body.identity_ref or "")
 
     @router.get("/notices")
-    def list_notices(texts: bool = False, who: Actor = auth) -> dict[str, Any]:
-        return {"notices": [n.as_dict(texts=texts) for n in consent.notices(ctx(who))]}
+    def list_notices(request: Request, who: Who, texts: bool = False) -> dict[str, Any]:
+        return {"notices": [n.as_dict(texts=texts) for n in consent.notices(context(request, who))]}
 
     @router.post("/notices", status_code=201)
-    def publish_notice(body: NoticeIn, who: Actor = auth) -> dict[str, Any]:
+    def publish_notice(body: NoticeIn, request: Request, who: Who) -> dict[str, Any]:
         notice = consent.publish_notice(
-            ctx(who),
+            context(request, who),
             body.text_zh,
             body.text_en,
             title=body.title,
@@ -112,13 +105,13 @@ def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> API
         return notice.as_dict()
 
     @router.get("/customers/{customer_id}/consent")
-    def show(customer_id: str, who: Actor = auth) -> dict[str, Any]:
-        return consent.show(ctx(who), customer_id)
+    def show(customer_id: str, request: Request, who: Who) -> dict[str, Any]:
+        return consent.show(context(request, who), customer_id)
 
     @router.post("/customers/{customer_id}/consent", status_code=201)
-    def grant(customer_id: str, body: GrantIn, who: Actor = auth) -> dict[str, Any]:
+    def grant(customer_id: str, body: GrantIn, request: Request, who: Who) -> dict[str, Any]:
         records = consent.grant(
-            ctx(who),
+            context(request, who),
             customer_id,
             body.purposes,
             channel=body.channel,
@@ -132,9 +125,9 @@ def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> API
         return {"recorded": [r.as_dict() for r in records]}
 
     @router.post("/customers/{customer_id}/consent/withdraw")
-    def withdraw(customer_id: str, body: WithdrawIn, who: Actor = auth) -> dict[str, Any]:
+    def withdraw(customer_id: str, body: WithdrawIn, request: Request, who: Who) -> dict[str, Any]:
         result = consent.withdraw(
-            ctx(who),
+            context(request, who),
             customer_id,
             body.purposes or None,
             kind=body.kind,
@@ -144,17 +137,18 @@ def build_router(inst: Installation, auth_dependency: Callable[..., Any]) -> API
         return result.as_dict()
 
     @router.post("/customers/{customer_id}/consent/refuse", status_code=201)
-    def refuse(customer_id: str, body: RefuseIn, who: Actor = auth) -> dict[str, Any]:
-        return consent.refuse(ctx(who), customer_id, body.purposes, channel=body.channel).as_dict()
+    def refuse(customer_id: str, body: RefuseIn, request: Request, who: Who) -> dict[str, Any]:
+        refused = consent.refuse(context(request, who), customer_id, body.purposes, channel=body.channel)
+        return refused.as_dict()
 
     @router.get("/customers/{customer_id}/marketing")
-    def get_marketing(customer_id: str, who: Actor = auth) -> dict[str, Any]:
-        return consent.marketing(ctx(who), customer_id).as_dict()
+    def get_marketing(customer_id: str, request: Request, who: Who) -> dict[str, Any]:
+        return consent.marketing(context(request, who), customer_id).as_dict()
 
     @router.put("/customers/{customer_id}/marketing")
-    def put_marketing(customer_id: str, body: MarketingIn, who: Actor = auth) -> dict[str, Any]:
+    def put_marketing(customer_id: str, body: MarketingIn, request: Request, who: Who) -> dict[str, Any]:
         pref = consent.set_marketing(
-            ctx(who),
+            context(request, who),
             customer_id,
             body.opt_out,
             body.personalised,

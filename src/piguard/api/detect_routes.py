@@ -1,6 +1,7 @@
 """HTTP routes of the detector (issue 7, point 5): find and mask PI in free text.
 
-Mounted with ``app.include_router(build_router(inst, auth_dependency))``. Both routes
+Mounted by :mod:`piguard.api.routers`; both routes take their caller from the one
+:data:`~piguard.api.deps.Who` of every router. Both routes
 take the text in the request body (never in the URL), bounded to
 :data:`MAX_BODY_BYTES`; the answers carry types, offsets, scores and masked
 replacements, never the raw values found. The detector never reads the vault.
@@ -9,14 +10,14 @@ replacements, never the raw values found. The detector never reads the vault.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
+from piguard.api.deps import Who
 from piguard.detect import ALL_TYPES, default_detector
 from piguard.errors import ValidationError
 
@@ -68,20 +69,18 @@ async def _read_body(request: Request, model: type[DetectIn]) -> Any:
         ) from None
 
 
-def build_router(inst: Any, auth_dependency: Callable[..., Any]) -> APIRouter:
-    """The detector routes under ``/v1``; every route requires ``auth_dependency``.
+def build_router(inst: Any) -> APIRouter:
+    """The detector routes under ``/v1``; every route requires an authenticated caller.
 
     :param inst: the installation; unused today (the detector needs nothing of it
         and must never read the vault), taken for the same shape as the other routers.
-    :param auth_dependency: a FastAPI dependency that authenticates the caller.
     """
     del inst
     router = APIRouter(prefix="/v1", tags=["detect"])
-    auth = Depends(auth_dependency)
     detector = default_detector()
 
     @router.post("/detect")
-    async def detect(request: Request, who: Any = auth) -> dict[str, Any]:
+    async def detect(request: Request, who: Who) -> dict[str, Any]:
         """Find PI in ``text``: ``{"findings": [{"type", "start", "end", "score"}]}``."""
         body = await _read_body(request, DetectIn)
         try:
@@ -92,7 +91,7 @@ def build_router(inst: Any, auth_dependency: Callable[..., Any]) -> APIRouter:
         return {"findings": [f.as_dict() for f in findings]}
 
     @router.post("/mask")
-    async def mask(request: Request, who: Any = auth) -> dict[str, Any]:
+    async def mask(request: Request, who: Who) -> dict[str, Any]:
         """Mask PI in ``text``: ``{"text", "replacements": [{"type", "start", "end", "replacement"}]}``."""
         body = await _read_body(request, MaskIn)
         try:

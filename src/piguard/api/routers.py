@@ -1,25 +1,25 @@
-"""Which routers the API serves besides the records routes in ``app.py``.
+"""The one place that mounts the API's routers: one module per capability.
 
-Each capability ships its own router module (``access_routes``, ``consent_routes``, …);
-this is the one place that mounts them, so adding a capability does not touch ``app.py``.
+Each capability ships its own router module (``records_routes``, ``access_routes``,
+``consent_routes``, ``audit_routes``, ``detect_routes``); every route of every router takes
+its caller from the one :func:`piguard.api.deps.current_actor`. Adding a capability adds a
+line here and does not touch ``app.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import APIRouter
 
-from piguard.api import access_routes, audit_routes, consent_routes, detect_routes
+from piguard.api import access_routes, audit_routes, consent_routes, detect_routes, records_routes
 from piguard.installation import Installation
 
 
-def capability_routers(inst: Installation, auth_dependency: Callable[..., Any]) -> list[APIRouter]:
-    """The routers of every capability, authenticated by ``auth_dependency``."""
+def capability_routers(inst: Installation) -> list[APIRouter]:
+    """The routers of every capability over ``inst``."""
     return [
+        records_routes.build_router(inst),
         access_routes.build_router(inst),
-        consent_routes.build_router(inst, auth_dependency),
-        audit_routes.build_router(inst, auth_dependency),
-        detect_routes.build_router(inst, auth_dependency),
+        consent_routes.build_router(inst),
+        audit_routes.build_router(inst),
+        detect_routes.build_router(inst),
     ]

@@ -1,9 +1,7 @@
 """CLI commands for accounts: ``login``, ``whoami``, ``users``, ``clients``, ``grants``, ``training``.
 
-The acting principal comes from ``PIGUARD_TOKEN`` (a session token from ``piguard login``
-or an API key). Without it the local operator, who holds the master key anyway, acts
-as the bootstrap administrator, which may set accounts up but never reads customer data.
-None of these commands prints customer data.
+The acting principal comes from ``PIGUARD_TOKEN`` (see :mod:`piguard.cli.options`). None of
+these commands prints customer data.
 """
 
 from __future__ import annotations
@@ -19,36 +17,23 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from piguard.access import BOOTSTRAP_ROLE, AccessControl
+from piguard.access import AccessControl
+from piguard.cli.options import TOKEN_ENV, HomeOpt, JsonOpt, current_actor, open_home
 from piguard.cli.output import emit, reporting, stdout
-from piguard.config import home_from
+from piguard.gate.sdk import Actor
 from piguard.installation import Installation
-from piguard.vault.model import Actor
 
-TOKEN_ENV = "PIGUARD_TOKEN"  # noqa: S105 - the name of the variable, not a secret
-
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+__all__ = ["TOKEN_ENV", "access_of", "current_actor", "register"]
 
 
 def access_of(inst: Installation) -> AccessControl:
-    """The installation's access control."""
+    """The installation's account service."""
     return inst.access
-
-
-def current_actor(access: AccessControl) -> Actor:
-    """The principal of ``PIGUARD_TOKEN``, else the local operator as bootstrap administrator."""
-    token = os.environ.get(TOKEN_ENV)
-    if token:
-        return access.authenticate(token)
-    return Actor(f"cli:{getpass.getuser()}", BOOTSTRAP_ROLE, "staff", name="bootstrap")
 
 
 @contextmanager
 def _session(home: Path | None, as_json: bool) -> Iterator[tuple[AccessControl, Actor]]:
-    with reporting(as_json), Installation(home_from(home)) as inst:
+    with reporting(as_json), open_home(home) as inst:
         access = access_of(inst)
         yield access, current_actor(access)
 
@@ -227,7 +212,7 @@ def register(app: typer.Typer) -> None:
         """Ask for time-boxed clear access to one customer, or for an export (R-USE-2, R-USE-3)."""
         with _session(home, as_json) as (access, actor):
             names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-            grant = access.grants.request(
+            data = access.request_grant(
                 actor,
                 kind="export" if export else "clear",
                 purpose=purpose,
@@ -237,12 +222,12 @@ def register(app: typer.Typer) -> None:
                 fields=names,
                 minutes=minutes,
                 max_rows=rows,
+                client="cli",
             )
-            data = grant.as_dict(access.clock.now())
             emit(
                 data,
                 as_json,
-                lambda: stdout.print(f"grant {grant.id} requested; an approver must approve it"),
+                lambda: stdout.print(f"grant {data['id']} requested; an approver must approve it"),
             )
 
     @grants.command("approve")

@@ -1,10 +1,11 @@
 """CLI commands for the audit trail: ``audit verify|query|history|export|archive|ref|checkpoint|public-key``
 and ``alerts list|ack``.
 
-The acting principal comes from ``PIGUARD_TOKEN`` (see :mod:`piguard.cli.access`). Reading
-the trail needs the catalog's ``audit`` action (PI protection officer, auditor);
-``verify`` and ``public-key`` also accept ``administer``; ``archive`` needs ``administer``.
-Every command is itself recorded in the trail. Nothing printed carries customer values:
+Every command runs one declared operation of the :class:`~piguard.gate.trail.Trail` capability:
+the gate authorises it for the acting principal (``PIGUARD_TOKEN``, see
+:mod:`piguard.cli.options`) and records it. Reading the trail needs the catalog's ``audit``
+action (PI protection officer, auditor); ``verify`` and ``public-key`` also accept
+``administer``; ``archive`` needs ``administer``. Nothing printed carries customer values:
 customers appear as keyed references, staff by id.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,67 +21,32 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from piguard.access.decision import ACTIONS
-from piguard.audit import AuditLog, VerifyReport, audit_of, verify_file
 from piguard.calendar import LOCAL_TZ
-from piguard.cli import access as access_cli
+from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, reporting, stdout
-from piguard.config import home_from
-from piguard.errors import AccessDenied, ValidationError
-from piguard.installation import Installation
-from piguard.vault.model import Actor
+from piguard.errors import ValidationError
+from piguard.gate import RequestContext
+from piguard.gate.trail import Trail
+from piguard.installation import verify_export
 
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 EXIT_TAMPERED = 6
 
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail: verify, query, export.")
 alerts_app = typer.Typer(no_args_is_help=True, help="Monitoring alerts: list and acknowledge.")
 
 
+@dataclass(frozen=True)
 class _Session:
-    def __init__(self, inst: Installation, actor: Actor, audit: AuditLog) -> None:
-        self.inst = inst
-        self.actor = actor
-        self.audit = audit
+    """The trail capability (every operation authorised and recorded by the gate) and the caller."""
 
-    def require(self, *actions: str) -> None:
-        """Allow the first of ``actions`` the actor's role has; otherwise record and refuse."""
-        access = access_cli.access_of(self.inst)
-        for action in actions:
-            try:
-                access.policy.check_action(self.actor.role, action, None)
-                return
-            except AccessDenied:
-                continue
-        access.require(self.actor, actions[0])
-        raise AccessDenied(f"role '{self.actor.role}' may not {actions[0]}")  # pragma: no cover
-
-    def note(self, action: str, *, customer_id: str | None = None, **detail: Any) -> None:
-        """Record the audit command itself (who looked at the trail, for what)."""
-        self.audit.note(
-            self.actor.id,
-            self.actor.role,
-            action,
-            customer_id=customer_id,
-            client="cli",
-            session=self.actor.session,
-            **detail,
-        )
+    trail: Trail
+    ctx: RequestContext
 
 
 @contextmanager
 def _session(home: Path | None, as_json: bool) -> Iterator[_Session]:
-    with reporting(as_json), Installation(home_from(home)) as inst:
-        owned = not isinstance(getattr(inst, "audit", None), AuditLog)
-        audit = audit_of(inst)
-        try:
-            yield _Session(inst, access_cli.current_actor(access_cli.access_of(inst)), audit)
-        finally:
-            if owned:
-                audit.close()
+    with reporting(as_json), open_home(home) as inst:
+        yield _Session(inst.capability(Trail), context(inst))
 
 
 def parse_when(text: str, name: str) -> datetime:
@@ -96,7 +63,7 @@ def parse_when(text: str, name: str) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=LOCAL_TZ)
 
 
-def _print_report(report: VerifyReport) -> None:
+def _print_report(report: Any) -> None:
     state = "[green]OK[/green]" if report.ok else "[red]TAMPERED[/red]"
     stdout.print(
         f"{state} {report.source}: {report.entries} entries (seq {report.first_seq}..{report.last_seq}), "
@@ -130,12 +97,10 @@ def verify(
     if file is not None and public_key is not None:
         # An outside verifier needs nothing but the file and the key: no home, no master secret.
         with reporting(as_json):
-            report = verify_file(file, public_key)
+            report = verify_export(file, public_key)
     else:
         with _session(home, as_json) as s:
-            s.require("audit", "administer")
-            report = verify_file(file, s.audit.public_key) if file else s.audit.verify()
-            s.note("audit_verify", entries=report.entries)
+            report = s.trail.verify(s.ctx, file=file)
     emit(report.as_dict(), as_json, lambda: _print_report(report))
     if not report.ok:
         raise typer.Exit(EXIT_TAMPERED)
@@ -162,8 +127,8 @@ def query(
 ) -> None:
     """Who accessed what, when and why: by customer, actor, action and time range."""
     with _session(home, as_json) as s:
-        s.require("audit")
-        entries = s.audit.query(
+        entries = s.trail.query(
+            s.ctx,
             customer_id=customer,
             customer_ref=ref,
             actor=actor,
@@ -173,7 +138,6 @@ def query(
             after_seq=after,
             limit=limit,
         )
-        s.note("audit_query", customer_id=customer, matches=len(entries))
     rows = [e.as_dict() for e in entries]
     emit(
         {"entries": rows},
@@ -188,9 +152,7 @@ def query(
 def history(customer_id: str, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """One customer's access history as the customer sees it: staff by role and purpose."""
     with _session(home, as_json) as s:
-        s.require("audit")
-        rows = s.audit.customer_history(customer_id)
-        s.note("audit_history", customer_id=customer_id, count=len(rows))
+        rows = s.trail.history(s.ctx, customer_id)["history"]
     emit({"history": rows}, as_json, lambda: _table(rows, ["time", "action", "by_role", "purpose", "fields"]))
 
 
@@ -204,9 +166,7 @@ def export(
 ) -> None:
     """Export a segment that verifies on its own (audit verify --file)."""
     with _session(home, as_json) as s:
-        s.require("audit")
-        info = s.audit.export(out, first_seq=first, last_seq=last)
-        s.note("audit_export", entries=info["entries"])
+        info = s.trail.export(s.ctx, out, first=first, last=last)
     emit(
         info,
         as_json,
@@ -224,8 +184,7 @@ def archive(
     """Archive entries older than --before, verify the archive, then prune them (never
     inside the retention period: at least 184 days, R-AUD-2)."""
     with _session(home, as_json) as s:
-        s.require("administer")
-        result = s.audit.archive_and_prune(parse_when(before, "before"), out, actor=s.actor.id)
+        result = s.trail.archive(s.ctx, parse_when(before, "before"), out)
     emit(result, as_json, lambda: stdout.print(f"archived and pruned {result['pruned']} entries to {out}"))
 
 
@@ -233,9 +192,7 @@ def archive(
 def ref(customer_id: str, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """The keyed reference under which the trail knows a customer (to search for it)."""
     with _session(home, as_json) as s:
-        s.require("audit")
-        value = s.audit.customer_ref(customer_id)
-        s.note("audit_ref", customer_id=customer_id)
+        value = s.trail.customer_ref(s.ctx, customer_id)
     emit({"customer_ref": value}, as_json, lambda: stdout.print(value))
 
 
@@ -243,8 +200,7 @@ def ref(customer_id: str, home: HomeOpt = None, as_json: JsonOpt = False) -> Non
 def checkpoint(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Sign a checkpoint at the current head now."""
     with _session(home, as_json) as s:
-        s.require("audit", "administer")
-        seq = s.audit.checkpoint("manual")
+        seq = s.trail.checkpoint(s.ctx)
     emit({"checkpoint_seq": seq}, as_json, lambda: stdout.print(f"checkpoint at seq {seq}"))
 
 
@@ -252,8 +208,7 @@ def checkpoint(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 def public_key(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """The public key that verifies this home's checkpoints (give it to outside auditors)."""
     with _session(home, as_json) as s:
-        s.require("audit", "administer")
-        doc = {"key_id": s.audit.key_id, "public_key": s.audit.public_key.hex(), "algorithm": "Ed25519"}
+        doc = s.trail.public_key(s.ctx)
     emit(doc, as_json, lambda: stdout.print(f"{doc['key_id']} {doc['public_key']}"))
 
 
@@ -266,8 +221,7 @@ def alerts_list(
 ) -> None:
     """Alerts raised by the monitoring rules, newest first."""
     with _session(home, as_json) as s:
-        s.require("audit")
-        rows = [a.as_dict() for a in s.audit.alerts(status=status, limit=limit)]
+        rows = [a.as_dict() for a in s.trail.alerts(s.ctx, status=status, limit=limit)]
     emit(
         {"alerts": rows},
         as_json,
@@ -286,14 +240,12 @@ def alerts_ack(
 ) -> None:
     """Acknowledge an alert with a comment (recorded in the trail)."""
     with _session(home, as_json) as s:
-        s.require("audit")
-        alert = s.audit.ack_alert(alert_id, by=s.actor.id, comment=comment)
+        alert = s.trail.ack(s.ctx, alert_id, comment)
     doc = alert.as_dict()
     emit(doc, as_json, lambda: stdout.print(f"acknowledged {alert_id}"))
 
 
 def register(app: typer.Typer) -> None:
     """Add ``audit`` and ``alerts`` to the main CLI."""
-    assert "audit" in ACTIONS  # the catalog action these commands require
     app.add_typer(audit_app, name="audit")
     app.add_typer(alerts_app, name="alerts")

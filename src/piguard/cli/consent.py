@@ -18,9 +18,8 @@ from typing import Annotated, TypeVar, cast
 
 import typer
 
-from piguard.cli.access import current_actor
+from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, reporting, stdout
-from piguard.config import home_from
 from piguard.consent import (
     CONSENT_KINDS,
     ConsentKind,
@@ -32,14 +31,9 @@ from piguard.consent.model import NOTICE_KINDS
 from piguard.consent.notices import read_text_file
 from piguard.errors import ValidationError
 from piguard.gate import RequestContext
-from piguard.installation import Installation
 
 T = TypeVar("T")
 
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 ChannelOpt = Annotated[
     str, typer.Option(help="How the customer expressed it: app, web, counter, paper_form, phone.")
 ]
@@ -49,15 +43,14 @@ ChannelOpt = Annotated[
 class _Session:
     """The consent capability (every operation authorised and recorded by the gate) and the caller."""
 
-    consent: Consent
+    capability: Consent
     ctx: RequestContext
 
 
 @contextmanager
 def _ledger(home: Path | None) -> Iterator[_Session]:
-    with Installation(home_from(home)) as inst:
-        actor = current_actor(inst.access)
-        yield _Session(inst.capability(Consent), RequestContext(actor, "", client="cli"))
+    with open_home(home) as inst:
+        yield _Session(inst.capability(Consent), context(inst))
 
 
 def _kinds(values: list[str] | None) -> list[ConsentKind]:
@@ -111,8 +104,8 @@ def grant(
 ) -> None:
     """Record a customer's consent; separate consents become distinct records (R-COL-4)."""
     with reporting(as_json), _ledger(home) as session:
-        guardian = _guardian(session.consent, guardian_relationship, guardian_id_file)
-        records = session.consent.grant(
+        guardian = _guardian(session.capability, guardian_relationship, guardian_id_file)
+        records = session.capability.grant(
             session.ctx,
             customer_id,
             purpose,
@@ -144,7 +137,7 @@ def withdraw(
 ) -> None:
     """Withdraw consent in one step; processing stops and orphaned data is marked for deletion (R-COL-6)."""
     with reporting(as_json), _ledger(home) as session:
-        result = session.consent.withdraw(
+        result = session.capability.withdraw(
             session.ctx,
             customer_id,
             purpose or None,
@@ -169,7 +162,7 @@ def show(
 ) -> None:
     """A customer's consents in force, marketing preferences, age band and full history."""
     with reporting(as_json), _ledger(home) as session:
-        doc = session.consent.show(session.ctx, customer_id)
+        doc = session.capability.show(session.ctx, customer_id)
 
         def human() -> None:
             state = cast(dict[str, object], doc["state"])
@@ -209,7 +202,7 @@ def publish(
         text_en = read_text_file(en) if en else shipped_en
         heading = title or (text_en.splitlines()[0].lstrip("# ").strip() if en else shipped_title)
         when = effective_at.astimezone() if effective_at else None
-        notice = session.consent.publish_notice(
+        notice = session.capability.publish_notice(
             session.ctx,
             text_zh,
             text_en,
@@ -234,7 +227,7 @@ def list_(
 ) -> None:
     """Every published notice version."""
     with reporting(as_json), _ledger(home) as session:
-        notices = session.consent.notices(session.ctx)
+        notices = session.capability.notices(session.ctx)
 
         def human() -> None:
             for n in notices:
@@ -258,7 +251,7 @@ def reevaluate(
             day = date.fromisoformat(today) if today else None
         except ValueError:
             raise ValidationError("must be YYYY-MM-DD", "today") from None
-        results = session.consent.reevaluate_birthdays(session.ctx, day)
+        results = session.capability.reevaluate_birthdays(session.ctx, day)
         emit(
             {"reevaluated": [r.as_dict() for r in results]},
             as_json,

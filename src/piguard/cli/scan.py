@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from piguard.cli.options import JsonOpt
 from piguard.cli.output import emit, reporting, stderr, stdout
 from piguard.detect import AUDIENCES, mask_text
 from piguard.detect.discovery import (
@@ -27,8 +28,6 @@ from piguard.detect.discovery import (
 from piguard.errors import ValidationError
 
 __all__ = ["register"]
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def scan(

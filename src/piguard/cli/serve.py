@@ -1,4 +1,8 @@
-"""``piguard serve``: the HTTP API and the staff console in one server process."""
+"""``piguard serve``: the HTTP API and the staff console in one server process.
+
+The app comes from the composition root :mod:`piguard.server`; the CLI imports neither
+:mod:`piguard.api` nor :mod:`piguard.web`.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,11 @@ from typing import Annotated
 
 import typer
 
+from piguard.cli.options import HomeOpt, JsonOpt
 from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from
 from piguard.errors import ConfigError
 from piguard.installation import Installation
-
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def tls_files(
@@ -62,13 +62,13 @@ def register(app: typer.Typer) -> None:
         """Start the HTTP API and the staff console (at /console)."""
         import uvicorn
 
-        from piguard.api.app import create_app
+        from piguard.server import create_server
 
         with reporting(as_json):
             where = home_from(home)
             files = tls_files(where, tls, cert, key, host)
             inst = Installation(where)
-            api = create_app(inst)
+            api = create_server(inst)
             scheme = "https" if files else "http"
             base = f"{scheme}://{host}:{port}"
             info: dict[str, object] = {

@@ -1,8 +1,10 @@
 """The staff console: server-rendered pages (Jinja2, autoescaped), vendored assets, zh/en.
 
-:func:`mount_console` adds it to the API app under ``/console``; none of its routes is
-part of the OpenAPI schema. Every page showing customer data calls the gate
-(:class:`piguard.service.Service`) and nothing below it.
+:func:`mount_console` adds it under ``/console`` to the app the composition root
+(:mod:`piguard.server`) builds; none of its routes is part of the OpenAPI schema. One module
+per capability: ``customers`` (records), ``oversight`` (the audit trail), ``approvals``
+(grants), ``admin`` (accounts), ``auth`` (sign-in). Every page reaches data through the gate
+and its capabilities (:class:`piguard.gate.Gate`) and nothing below it.
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
 """The console's shared machinery: sessions, the signed-in staff member, CSRF checks, rendering.
 
-Every page that shows customer data goes through :attr:`Console.service` (the gate), which
-decides and records; the console itself only adds the events the gate cannot see (grant
-requests, audit queries), through the same recorder.
+Every page reaches data through :attr:`Console.gate` (records operations, per-field
+decisions) and the capabilities mounted on it (:meth:`Console.capability`), which decide and
+record; accounts, sign-in and grant requests go through the account service
+(:attr:`Console.access`), which records its own events. The console records nothing itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -20,15 +20,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
 from piguard import errors
-from piguard.access.decision import BOOTSTRAP_ROLE
-from piguard.access.events import AccessEvent
+from piguard.access import BOOTSTRAP_ROLE
 from piguard.catalog import Role
 from piguard.catalog.vocabulary import ACTIONS
+from piguard.gate import Gate, RequestContext
+from piguard.gate.sdk import Actor
 from piguard.installation import Installation
-from piguard.service import RequestContext, Service
-from piguard.vault.model import Actor
 from piguard.web import i18n
 from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, ConsoleSession, SessionStore, same
+
+C = TypeVar("C")
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/console"
@@ -75,10 +76,12 @@ class Console:
 
     def __init__(self, inst: Installation, *, idle_timeout: timedelta) -> None:
         self.inst = inst
-        self.service: Service = inst.service
+        #: The gate: the records operations and the per-field decisions.
+        self.gate: Gate = inst.gate
+        #: The account service: sign-in, accounts, grants, training.
         self.access = inst.access
         self.catalog = inst.catalog
-        self.clock = inst.service.clock
+        self.clock = inst.gate.clock
         self.sessions = SessionStore(self.clock, idle_timeout)
         #: The console's routes (set by :func:`piguard.web.mount_console`), for route audits.
         self.router: APIRouter | None = None
@@ -147,38 +150,9 @@ class Console:
         address = request.client.host if request.client else None
         return RequestContext(staff.actor, purpose, client="console", address=address)
 
-    def note(
-        self,
-        staff: Staff,
-        action: str,
-        *,
-        customer_id: str | None = None,
-        record_type: str | None = None,
-        fields: tuple[str, ...] = (),
-        purpose: str = "",
-        result: str = "ok",
-        detail: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Record a console action the gate does not see (names and ids only, never values)."""
-        self.service.recorder.record(
-            AccessEvent(
-                time=self.clock.now(),
-                actor_id=staff.actor.id,
-                role=staff.actor.role,
-                action=action,
-                purpose=purpose,
-                record_type=record_type,
-                customer_id=customer_id,
-                record_id=customer_id if record_type == "customer" else None,
-                fields=fields,
-                decision="allow" if result == "ok" else "deny",
-                rule="console",
-                result=result,
-                client="console",
-                session=staff.actor.session,
-                detail=dict(detail or {}),
-            )
-        )
+    def capability(self, kind: type[C]) -> C:
+        """The mounted capability of this class (consent, trail...)."""
+        return self.gate.capability(kind)
 
     # ------------------------------------------------------------------ rendering
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
-from piguard.service import FieldView
+from piguard.gate import FieldView, RequestContext
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
@@ -68,22 +68,23 @@ def register(router: APIRouter, console: Console) -> None:
                 continue
             levels = set()
             for purpose in staff.purposes or ["service"]:
+                ctx = RequestContext(staff.actor, purpose, client="console")
                 try:
-                    levels.add(
-                        console.service.policy.decide(staff.actor.role, "customer", fdef, purpose).level
-                    )
+                    levels.add(console.gate.decider.static(ctx, "customer", fdef).level)
                 except errors.Error:
                     continue
             if levels - {"deny"} or (staff.can("administer") and not staff.purposes):
                 out.append((fname, i18n.label(fdef.label, lang, fname)))
         return out
 
-    def rows_of(staff: Staff, record_type: str, purpose: str, views: dict[str, FieldView]) -> list[Row]:
+    def rows_of(
+        ctx: RequestContext, staff: Staff, record_type: str, views: dict[str, FieldView]
+    ) -> list[Row]:
         rows = []
         for name, view in views.items():
             fdef = catalog.field(record_type, name)
             cls = catalog.classes[fdef.cls]
-            static = console.service.policy.decide(staff.actor.role, record_type, fdef, purpose)
+            static = console.gate.decider.static(ctx, record_type, fdef)
             unmaskable = view.level == "masked" and static.level == "clear"
             rows.append(
                 Row(
@@ -119,14 +120,14 @@ def register(router: APIRouter, console: Console) -> None:
         try:
             if record_type not in catalog.record_types:
                 raise errors.NotFound("no such record type")
-            views = console.service.read(ctx, record_type, record_id)
-            values["rows"] = rows_of(staff, record_type, purpose, views)
+            views = console.gate.read(ctx, record_type, record_id)
+            values["rows"] = rows_of(ctx, staff, record_type, views)
         except errors.Error as exc:
             values["error"] = str(exc)
             status = status_of(exc)
         if record_type == "customer" and status == 200 and staff.can("list"):
             try:
-                refs = console.service.customer_records(ctx, customer_id)
+                refs = console.gate.customer_records(ctx, customer_id)
                 values["records"] = [r for r in refs if r.record_type != "customer"]
             except errors.Error as exc:
                 values["records_error"] = str(exc)
@@ -161,7 +162,7 @@ def register(router: APIRouter, console: Console) -> None:
         error = None
         status = 200
         try:
-            refs = console.service.search(
+            refs = console.gate.search(
                 console.ctx(request, staff, purpose), "customer", field, value, limit=SEARCH_LIMIT
             )
             results = sorted({r.customer_id for r in refs})
@@ -233,7 +234,8 @@ def register(router: APIRouter, console: Console) -> None:
                 minutes = (
                     int(str(form.get("minutes") or "60")) if str(form.get("minutes") or "").isdigit() else 60
                 )
-                grant = console.access.grants.request(
+                # The account service files the request and records it (grant_request).
+                console.access.request_grant(
                     actor,
                     kind="clear",
                     purpose=purpose,
@@ -241,15 +243,7 @@ def register(router: APIRouter, console: Console) -> None:
                     customer_id=customer_id,
                     fields=needs_grant,
                     minutes=max(1, min(minutes, 480)),
-                )
-                console.note(
-                    staff,
-                    "grant_request",
-                    customer_id=customer_id,
-                    record_type=record_type,
-                    fields=tuple(n.split(".", 1)[1] for n in needs_grant),
-                    purpose=purpose,
-                    detail={"grant": grant.id, "kind": "clear"},
+                    client="console",
                 )
                 session.flash("ok", t("unmask.requested"))
         except errors.Error as exc:

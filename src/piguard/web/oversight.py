@@ -1,4 +1,8 @@
-"""Oversight pages: the home page, the dashboard, the audit viewer and the alerts list."""
+"""Oversight pages: the home page, the dashboard, the audit viewer and the alerts list.
+
+The trail is read through the :class:`~piguard.gate.trail.Trail` capability only, so every
+look at it is authorised and recorded by the gate like a look at data.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
 from piguard.calendar import LOCAL_TZ
+from piguard.gate.trail import Trail
 from piguard.web import charts, i18n, stats
 from piguard.web.core import Console, Staff
 
@@ -32,10 +37,7 @@ def _date(value: str | None, *, end: bool = False) -> datetime | None:
 def register(router: APIRouter, console: Console) -> None:
     """Add the oversight routes."""
     staff_dep = Depends(console.staff)
-    inst = console.inst
-
-    def audit_log() -> Any:
-        return getattr(inst, "audit", None)
+    trail = console.capability(Trail)
 
     @router.get("/")
     def home(request: Request, staff: Staff = staff_dep) -> HTMLResponse:
@@ -53,7 +55,7 @@ def register(router: APIRouter, console: Console) -> None:
     def dashboard(request: Request, staff: Staff = staff_dep) -> HTMLResponse:
         console.require(staff, "audit", "administer")
         t = i18n.translator(staff.lang)
-        figs = stats.figures(inst, console.clock.now())
+        figs = stats.figures(trail, console.ctx(request, staff, ""), console.clock.now())
         return console.render(
             request,
             "dashboard.html",
@@ -78,7 +80,6 @@ def register(router: APIRouter, console: Console) -> None:
         staff: Staff = staff_dep,
     ) -> HTMLResponse:
         console.require(staff, "audit")
-        log = audit_log()
         filters = {
             "customer_id": (customer_id or "")[:128],
             "actor": (actor or "")[:64],
@@ -89,42 +90,35 @@ def register(router: APIRouter, console: Console) -> None:
         entries: list[Any] = []
         error = None
         status = 200
-        if log is not None:
-            try:
-                actor_id = filters["actor"] or None
-                if actor_id:
-                    try:
-                        actor_id = str(console.access.principal(actor_id)["id"])
-                    except errors.NotFound:
-                        pass
-                entries = log.query(
-                    customer_id=filters["customer_id"] or None,
-                    actor=actor_id,
-                    action=filters["action"] or None,
-                    since=_date(filters["since"]),
-                    until=_date(filters["until"], end=True),
-                    after_seq=after,
-                    limit=PAGE,
-                )
-                log.note(
-                    staff.actor.id,
-                    staff.actor.role,
-                    "audit_query",
-                    customer_id=filters["customer_id"] or None,
-                    client="console",
-                    address=request.client.host if request.client else None,
-                    session=staff.actor.session,
-                    matches=len(entries),
-                )
-            except errors.Error as exc:
-                error, status = str(exc), 422
+        try:
+            actor_id = filters["actor"] or None
+            if actor_id:
+                try:
+                    actor_id = str(console.access.principal(actor_id)["id"])
+                except errors.NotFound:
+                    pass
+            # The trail records this query itself (audit_query, with its match count).
+            entries = trail.query(
+                console.ctx(request, staff, ""),
+                customer_id=filters["customer_id"] or None,
+                actor=actor_id,
+                action=filters["action"] or None,
+                since=_date(filters["since"]),
+                until=_date(filters["until"], end=True),
+                after_seq=after,
+                limit=PAGE,
+            )
+        except errors.AccessDenied:
+            raise
+        except errors.Error as exc:
+            error, status = str(exc), 422
         return console.render(
             request,
             "audit.html",
             title="audit.title",
             staff=staff,
             status=status,
-            enabled=log is not None,
+            enabled=True,
             entries=entries,
             filters=filters,
             error=error,
@@ -134,15 +128,14 @@ def register(router: APIRouter, console: Console) -> None:
     @router.get("/alerts")
     def alerts(request: Request, status: str | None = None, staff: Staff = staff_dep) -> HTMLResponse:
         console.require(staff, "audit")
-        log = audit_log()
         chosen = status if status in ("open", "acknowledged") else None
-        rows = log.alerts(status=chosen, limit=500) if log is not None else []
+        rows = trail.alerts(console.ctx(request, staff, ""), status=chosen, limit=500)
         return console.render(
             request,
             "alerts.html",
             title="alerts.title",
             staff=staff,
-            enabled=log is not None,
+            enabled=True,
             alerts=rows,
             chosen=chosen or "",
         )
@@ -155,12 +148,9 @@ def register(router: APIRouter, console: Console) -> None:
     def ack_now(request: Request, alert_id: str, comment: str) -> Response:
         staff = console.staff(request)
         console.require(staff, "audit")
-        log = audit_log()
         t = i18n.translator(staff.lang)
         try:
-            if log is None:
-                raise errors.NotFound("no such alert")
-            log.ack_alert(alert_id[:64], by=staff.actor.id, comment=comment)
+            trail.ack(console.ctx(request, staff, ""), alert_id[:64], comment)
             staff.session.flash("ok", t("alerts.acked"))
         except errors.Error as exc:
             staff.session.flash("error", str(exc))

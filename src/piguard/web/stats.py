@@ -1,4 +1,5 @@
-"""Figures for the dashboard, from the audit trail when there is one, else from in-memory events."""
+"""Figures for the dashboard, from the audit trail (read through the trail capability, so the
+dashboard's own look at the trail is authorised and recorded)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from piguard.access.events import MemoryRecorder
 from piguard.calendar import local_date
 from piguard.catalog.vocabulary import DATA_ACTIONS
+from piguard.gate import RequestContext
+from piguard.gate.trail import Trail
 
 #: Actions that show customer data (or its existence) to someone.
 ACCESS_ACTIONS: frozenset[str] = DATA_ACTIONS
@@ -42,18 +44,14 @@ def _day(when: Any) -> date | None:
     return None
 
 
-def figures(inst: Any, now: datetime) -> Figures:
-    """Accesses per day and by role, denials per day, alerts by severity, over the last :data:`DAYS`."""
-    audit = getattr(inst, "audit", None)
+def figures(trail: Trail, ctx: RequestContext, now: datetime) -> Figures:
+    """Accesses per day and by role, denials per day, alerts by severity, over the last :data:`DAYS`.
+
+    :raises AccessDenied: ``ctx``'s role may not read the trail.
+    """
     since = now - timedelta(days=DAYS)
-    rows: Iterable[Any]
-    if audit is not None:
-        rows = audit.query(since=since, limit=MAX_ENTRIES)
-        source = "audit"
-    else:
-        recorder = inst.service.recorder
-        rows = recorder.events[-MAX_ENTRIES:] if isinstance(recorder, MemoryRecorder) else []
-        source = "memory"
+    rows: Iterable[Any] = trail.query(ctx, since=since, limit=MAX_ENTRIES)
+    source = "audit"
     today = local_date(now)
     days = [today - timedelta(days=i) for i in range(DAYS - 1, -1, -1)]
     access: Counter[date] = Counter()
@@ -74,10 +72,9 @@ def figures(inst: Any, now: datetime) -> Figures:
     out.by_role = roles.most_common(12)
     out.total_accesses = sum(access.values())
     out.total_denied = sum(denied.values())
-    if audit is not None:
-        severities: Counter[str] = Counter()
-        for alert in audit.alerts(limit=10_000):
-            severities[f"{alert.severity} / {alert.status}"] += 1
-            out.open_alerts += alert.status == "open"
-        out.alerts = sorted(severities.items())
+    severities: Counter[str] = Counter()
+    for alert in trail.alerts(ctx, limit=10_000):
+        severities[f"{alert.severity} / {alert.status}"] += 1
+        out.open_alerts += alert.status == "open"
+    out.alerts = sorted(severities.items())
     return out

@@ -1,0 +1,189 @@
+"""HTTP routes of the records capability: create, read, update, search, list, erase, import, keys.
+
+Every route runs one declared operation of the gate (``inst.gate``); the caller is the one
+:data:`~piguard.api.deps.Who` of every router. Search values travel in request bodies, never
+in URLs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from piguard import errors
+from piguard.api.deps import Who, context
+from piguard.installation import Installation
+from piguard.readers import read_stream
+
+MAX_IMPORT_BYTES = 64 << 20
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateRequest(Strict):
+    purpose: str = Field(min_length=1, max_length=64)
+    values: dict[str, str | int | float | None]
+    customer_id: str | None = Field(default=None, max_length=64)
+
+
+class UpdateRequest(Strict):
+    purpose: str = Field(min_length=1, max_length=64)
+    values: dict[str, str | int | float | None]
+
+
+class SearchRequest(Strict):
+    record_type: str = "customer"
+    field: str = Field(min_length=1, max_length=64)
+    value: str = Field(max_length=1000)
+    purpose: str = Field(min_length=1, max_length=64)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class EraseRequest(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+    purpose: str = Field(default="service", min_length=1, max_length=64)
+
+
+class RecordRefOut(BaseModel):
+    id: str
+    customer_id: str
+    type: str
+
+
+class RecordOut(BaseModel):
+    id: str
+    type: str
+    fields: dict[str, str | None]
+    levels: dict[str, str]
+
+
+class SearchOut(BaseModel):
+    matches: list[RecordRefOut]
+
+
+class Rejected(BaseModel):
+    row: int
+    field: str | None
+    reason: str
+
+
+class ImportOut(BaseModel):
+    accepted: int
+    rejected: list[Rejected]
+    ids: list[str]
+
+
+class EraseOut(BaseModel):
+    erased: str
+    records_deleted: int
+    key_destroyed: bool
+
+
+def build_router(inst: Installation) -> APIRouter:
+    """The records and keys routes under ``/v1``, over the installation's gate."""
+    gate = inst.gate
+    router = APIRouter(prefix="/v1")
+
+    @router.post("/records/{record_type}", status_code=201, response_model=RecordRefOut, tags=["records"])
+    def create_record(record_type: str, body: CreateRequest, request: Request, who: Who) -> RecordRefOut:
+        ref = gate.create(
+            context(request, who, body.purpose), record_type, body.values, customer_id=body.customer_id
+        )
+        return RecordRefOut(id=ref.record_id, customer_id=ref.customer_id, type=ref.record_type)
+
+    @router.get("/records/{record_type}/{record_id}", response_model=RecordOut, tags=["records"])
+    def read_record(
+        record_type: str,
+        record_id: str,
+        request: Request,
+        who: Who,
+        purpose: Annotated[str, Query(min_length=1, max_length=64)],
+        fields: Annotated[str | None, Query(max_length=2000)] = None,
+    ) -> RecordOut:
+        names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+        views = gate.read(context(request, who, purpose), record_type, record_id, names)
+        return RecordOut(
+            id=record_id,
+            type=record_type,
+            fields={k: v.value for k, v in views.items()},
+            levels={k: v.level for k, v in views.items()},
+        )
+
+    @router.patch("/records/{record_type}/{record_id}", response_model=RecordRefOut, tags=["records"])
+    def update_record(
+        record_type: str, record_id: str, body: UpdateRequest, request: Request, who: Who
+    ) -> RecordRefOut:
+        ref = gate.update(context(request, who, body.purpose), record_type, record_id, body.values)
+        return RecordRefOut(id=ref.record_id, customer_id=ref.customer_id, type=ref.record_type)
+
+    @router.post("/search", response_model=SearchOut, tags=["records"])
+    def search(body: SearchRequest, request: Request, who: Who) -> SearchOut:
+        # Search values travel in the body, never in the URL, so they stay out of access logs.
+        refs = gate.search(
+            context(request, who, body.purpose), body.record_type, body.field, body.value, limit=body.limit
+        )
+        return SearchOut(
+            matches=[
+                RecordRefOut(id=r.record_id, customer_id=r.customer_id, type=r.record_type) for r in refs
+            ]
+        )
+
+    @router.get("/customers/{customer_id}/records", response_model=list[RecordRefOut], tags=["records"])
+    def customer_records(
+        customer_id: str,
+        request: Request,
+        who: Who,
+        purpose: Annotated[str, Query(min_length=1, max_length=64)],
+    ) -> list[RecordRefOut]:
+        refs = gate.customer_records(context(request, who, purpose), customer_id)
+        return [RecordRefOut(id=r.record_id, customer_id=r.customer_id, type=r.record_type) for r in refs]
+
+    @router.post("/customers/{customer_id}/erase", response_model=EraseOut, tags=["records"])
+    def erase(customer_id: str, body: EraseRequest, request: Request, who: Who) -> EraseOut:
+        count = gate.erase(context(request, who, body.purpose), customer_id, reason=body.reason)
+        return EraseOut(erased=customer_id, records_deleted=count, key_destroyed=True)
+
+    @router.post("/import/{record_type}", response_model=ImportOut, tags=["records"])
+    async def import_rows(
+        record_type: str,
+        request: Request,
+        who: Who,
+        purpose: Annotated[str, Query(min_length=1, max_length=64)],
+        format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "jsonl",
+    ) -> ImportOut:
+        # The body is spooled to an anonymous temporary file that is already unlinked, so imported
+        # plaintext never lingers on disk under a name, and is gone when the handle closes.
+        size = 0
+        with tempfile.TemporaryFile() as spool:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_IMPORT_BYTES:
+                    raise errors.ValidationError("import body larger than 64 MiB", "body")
+                spool.write(chunk)
+            spool.seek(0)
+            report = gate.import_rows(context(request, who, purpose), record_type, read_stream(spool, format))
+        return ImportOut(
+            accepted=report.accepted,
+            rejected=[Rejected(row=r.row, field=r.field, reason=r.reason) for r in report.rejected],
+            ids=report.ids,
+        )
+
+    @router.get("/keys/status", tags=["keys"])
+    def key_status(request: Request, who: Who) -> dict[str, Any]:
+        return gate.key_status(context(request, who))
+
+    @router.post("/keys/rotate", tags=["keys"])
+    def rotate(request: Request, who: Who) -> dict[str, int]:
+        return gate.rotate_keys(context(request, who))
+
+    @router.post("/keys/{version}/retire", tags=["keys"])
+    def retire(version: int, request: Request, who: Who) -> dict[str, int]:
+        gate.retire_key(context(request, who), version)
+        return {"retired": version}
+
+    return router

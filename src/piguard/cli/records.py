@@ -1,0 +1,188 @@
+"""The records capability from the shell: ``import``, ``get``, ``search``, ``erase`` and
+``keys status|rotate|retire``.
+
+Every command runs one declared operation of the gate (``inst.gate``) for the acting principal
+(``PIGUARD_TOKEN``, see :mod:`piguard.cli.options`) and prints one JSON document with ``--json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, TypeOpt, context, open_home
+from piguard.cli.output import emit, reporting, stderr, stdout
+from piguard.readers import count_rows, detect_format, read_rows
+
+__all__ = ["progress", "register"]
+
+#: The records commands (``register`` adds them to the main app).
+records_app = typer.Typer()
+keys_app = typer.Typer(no_args_is_help=True, help="Key-encryption keys: status, rotation, retirement.")
+
+
+def progress() -> Progress:
+    """A transient progress bar on stderr (stdout stays one JSON document)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    )
+
+
+@records_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV (with header) or JSON Lines file.")],
+    record_type: TypeOpt = "customer",
+    purpose: PurposeOpt = "service",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: from the file name).")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bulk import; each row is stored whole or rejected with its row number, field and reason."""
+    with reporting(as_json), open_home(home) as inst:
+        kind = detect_format(file, fmt)
+        total = count_rows(file, kind)
+        with progress() as bar:
+            task = bar.add_task("importing", total=total)
+            report = inst.gate.import_rows(
+                context(inst, purpose),
+                record_type,
+                read_rows(file, kind),
+                progress=lambda n: bar.advance(task, n),
+            )
+        data = {
+            "accepted": report.accepted,
+            "rejected": [r.as_dict() for r in report.rejected],
+            "ids": report.ids,
+        }
+
+        def human() -> None:
+            stdout.print(f"accepted {report.accepted}, rejected {len(report.rejected)}")
+            for r in report.rejected[:50]:
+                stdout.print(f"  row {r.row}: {r.field or '-'}: {r.reason}")
+
+        emit(data, as_json, human)
+
+
+@records_app.command()
+def get(
+    record_id: Annotated[str, typer.Argument(help="Customer id (or record id with --type).")],
+    purpose: PurposeOpt,
+    fields: Annotated[str | None, typer.Option(help="Comma-separated field names (default: all).")] = None,
+    record_type: TypeOpt = "customer",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read one record through the gate (masked or denied per field)."""
+    with reporting(as_json), open_home(home) as inst:
+        names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+        views = inst.gate.read(context(inst, purpose), record_type, record_id, names)
+        data = {
+            "id": record_id,
+            "type": record_type,
+            "fields": {k: v.value for k, v in views.items()},
+            "levels": {k: v.level for k, v in views.items()},
+        }
+
+        def human() -> None:
+            table = Table("field", "value", "shown as")
+            for k, v in views.items():
+                table.add_row(k, v.value if v.value is not None else "", v.level)
+            stdout.print(table)
+
+        emit(data, as_json, human)
+
+
+@records_app.command()
+def search(
+    field: Annotated[str, typer.Argument(help="A searchable field, e.g. mobile.")],
+    value: Annotated[str, typer.Argument(help="The exact value (normalised like on import).")],
+    purpose: PurposeOpt,
+    record_type: TypeOpt = "customer",
+    limit: Annotated[int, typer.Option(help="Most matches returned.")] = 50,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Exact search through the blind index."""
+    with reporting(as_json), open_home(home) as inst:
+        refs = inst.gate.search(context(inst, purpose), record_type, field, value, limit=limit)
+        data = [{"id": r.record_id, "customer_id": r.customer_id, "type": r.record_type} for r in refs]
+
+        def human() -> None:
+            stdout.print(f"{len(data)} match(es)")
+            for d in data:
+                stdout.print(f"  {d['id']}")
+
+        emit(data, as_json, human)
+
+
+@records_app.command()
+def erase(
+    customer_id: Annotated[str, typer.Argument(help="Customer id.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded).")],
+    purpose: PurposeOpt = "service",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Crypto-shred a customer: destroy their data key, then their records and index entries."""
+    with reporting(as_json), open_home(home) as inst:
+        count = inst.gate.erase(context(inst, purpose), customer_id, reason=reason)
+        emit(
+            {"erased": customer_id, "records_deleted": count, "key_destroyed": True},
+            as_json,
+            lambda: stdout.print(f"erased {customer_id}: {count} record(s), data key destroyed"),
+        )
+
+
+@keys_app.command("status")
+def keys_status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """KEK versions and how many data keys each wraps."""
+    with reporting(as_json), open_home(home) as inst:
+        data = inst.gate.key_status(context(inst, ""))
+        emit(data, as_json, lambda: stdout.print_json(data=data))
+
+
+@keys_app.command("rotate")
+def keys_rotate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Add a KEK version and re-wrap every data key under it, online."""
+    with reporting(as_json), open_home(home) as inst:
+        ctx = context(inst)
+        # The gate's key status counts the data keys each KEK version wraps: the bar's total.
+        status = inst.gate.key_status(ctx)
+        total = sum(int(n) for n in status.get("data_keys_by_kek_version", {}).values())
+        with progress() as bar:
+            task = bar.add_task("re-wrapping", total=total or None)
+            data = inst.gate.rotate_keys(ctx, progress=lambda n: bar.advance(task, n))
+        emit(
+            data,
+            as_json,
+            lambda: stdout.print(f"KEK version {data['kek_version']}: {data['rewrapped']} re-wrapped"),
+        )
+
+
+@keys_app.command("retire")
+def keys_retire(
+    version: Annotated[int, typer.Argument(help="KEK version no longer used by any data key.")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retire an old KEK version (refused while data keys still use it)."""
+    with reporting(as_json), open_home(home) as inst:
+        inst.gate.retire_key(context(inst, ""), version)
+        emit({"retired": version}, as_json, lambda: stdout.print(f"KEK version {version} retired"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the records commands and ``keys`` to the main CLI."""
+    app.registered_commands.extend(records_app.registered_commands)
+    app.add_typer(keys_app, name="keys")

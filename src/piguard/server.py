@@ -1,0 +1,36 @@
+"""The composition root of ``piguard serve``: the HTTP API and the staff console in one app.
+
+The API (:mod:`piguard.api`) and the console (:mod:`piguard.web`) are edges that know
+nothing of each other; this module builds the API and mounts the console beside it, and the
+CLI's ``serve`` command runs what it returns. So ``cli`` imports neither ``api`` nor ``web``,
+and ``api`` does not import ``web``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from piguard.api.app import create_app
+from piguard.api.hardening import Limits
+from piguard.installation import Installation
+from piguard.web import mount_console
+
+__all__ = ["create_server"]
+
+
+def create_server(inst: Installation, *, limits: Limits | None = None, console: bool = True) -> FastAPI:
+    """The API over an opened installation and, unless ``console`` is false, the staff console
+    under ``/console`` (``/`` then redirects there).
+
+    :param limits: body and rate limits (default: :meth:`Limits.from_env`).
+    """
+    app = create_app(inst, limits=limits)
+    if console:
+        mount_console(app, inst)
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/console/", status_code=303)
+
+    return app
