@@ -44,6 +44,13 @@ class SearchRequest(Strict):
     limit: int = Field(default=50, ge=1, le=500)
 
 
+class ExportRequest(Strict):
+    purpose: str = Field(min_length=1, max_length=64)
+    grant_id: str = Field(min_length=1, max_length=64)
+    record_ids: list[str] = Field(min_length=1, max_length=10_000)
+    fields: list[str] | None = Field(default=None, max_length=200)
+
+
 class EraseRequest(Strict):
     reason: str = Field(min_length=1, max_length=500)
     purpose: str = Field(default="service", min_length=1, max_length=64)
@@ -60,6 +67,10 @@ class RecordOut(BaseModel):
     type: str
     fields: dict[str, str | None]
     levels: dict[str, str]
+
+
+class ExportOut(BaseModel):
+    rows: list[RecordOut]
 
 
 class SearchOut(BaseModel):
@@ -142,6 +153,29 @@ def build_router(inst: Installation) -> APIRouter:
     ) -> list[RecordRefOut]:
         refs = gate.customer_records(context(request, who, purpose), customer_id)
         return [RecordRefOut(id=r.record_id, customer_id=r.customer_id, type=r.record_type) for r in refs]
+
+    @router.post("/export/{record_type}", response_model=ExportOut, tags=["records"])
+    def export(record_type: str, body: ExportRequest, request: Request, who: Who) -> ExportOut:
+        """Export records under an approved, single-use export grant (R-USE-3); values masked (R-USE-4).
+        Rows the caller may not process (scope, consent) are refused and recorded, not returned."""
+        rows = inst.gate.records.export_pairs(
+            context(request, who, body.purpose),
+            record_type,
+            body.record_ids,
+            grant_id=body.grant_id,
+            fields=body.fields,
+        )
+        return ExportOut(
+            rows=[
+                RecordOut(
+                    id=rid,
+                    type=record_type,
+                    fields={k: v.value for k, v in row.items()},
+                    levels={k: v.level for k, v in row.items()},
+                )
+                for rid, row in rows
+            ]
+        )
 
     @router.post("/customers/{customer_id}/erase", response_model=EraseOut, tags=["records"])
     def erase(customer_id: str, body: EraseRequest, request: Request, who: Who) -> EraseOut:

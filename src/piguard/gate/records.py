@@ -331,6 +331,21 @@ class Records:
         grant_id: str,
         fields: Sequence[str] | None = None,
     ) -> list[dict[str, FieldView]]:
+        """:meth:`export_pairs` without the record ids."""
+        return [
+            row
+            for _, row in self.export_pairs(ctx, record_type, record_ids, grant_id=grant_id, fields=fields)
+        ]
+
+    def export_pairs(
+        self,
+        ctx: RequestContext,
+        record_type: str,
+        record_ids: Sequence[str],
+        *,
+        grant_id: str,
+        fields: Sequence[str] | None = None,
+    ) -> list[tuple[str, dict[str, FieldView]]]:
         """Export records under an approved, unused export grant (R-USE-3); values masked (R-USE-4).
 
         The grant names the record type, purpose, fields and most rows; it is used up by this call.
@@ -345,7 +360,7 @@ class Records:
         fdefs = self.fields_of(record_type, fields)
         grants = self.gate.access.grants
 
-        def handler(call: Call) -> list[dict[str, FieldView]]:
+        def handler(call: Call) -> list[tuple[str, dict[str, FieldView]]]:
             actor = ctx.actor
             try:
                 grant = grants.get(grant_id)
@@ -376,10 +391,10 @@ class Records:
             with self.gate.db.transaction() as conn:
                 if not grants.mark_used(grant.id, conn):
                     raise AccessDenied("the export grant was already used", "export")
-            out: list[dict[str, FieldView]] = []
+            out: list[tuple[str, dict[str, FieldView]]] = []
             for rid in record_ids:
                 try:
-                    out.append(self._export_row(ctx, record_type, rid, allowed, grant.id))
+                    out.append((rid, self._export_row(ctx, record_type, rid, allowed, grant.id)))
                 except (AccessDenied, NotFound):
                     continue  # recorded by the row's own operation
             # ``records``: rows exported; ``rows``: rows asked for (the export-spike rule counts these).
