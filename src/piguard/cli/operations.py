@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from piguard.cli.options import HomeOpt, JsonOpt, open_home
 from piguard.cli.output import emit, reporting, stdout
@@ -19,18 +18,20 @@ __all__ = ["register"]
 
 
 def _print(ops: list[dict[str, Any]]) -> None:
-    table = Table("operation", "capability", "actions", "subject", "purpose", "writes", "requirements")
+    # Plain lines, not a table: a narrow terminal must never cut an operation's name.
+    width = max((len(op["name"]) for op in ops), default=0)
     for op in ops:
-        table.add_row(
-            op["name"],
-            op["capability"],
-            ", ".join(op["actions"]),
+        flags = [
             op["subject"],
-            "yes" if op["purpose_required"] else "",
-            "yes" if op["writes"] else "",
-            ", ".join(op["requirements"]),
+            "purpose" if op["purpose_required"] else "no purpose",
+            *(["writes"] if op["writes"] else []),
+        ]
+        stdout.print(
+            f"{op['name']:<{width}}  {op['capability']:<8} actions: {', '.join(op['actions'])}; "
+            f"{'; '.join(flags)}; {', '.join(op['requirements']) or '-'}",
+            soft_wrap=True,
+            highlight=False,
         )
-    stdout.print(table)
     stdout.print(f"{len(ops)} operation(s)")
 
 
