@@ -169,3 +169,31 @@ class AgeInfo:
         if band == "minor" and self.next_review is not None:
             return AgeInfo("minor", add_years(self.next_review, ADULT_AGE - CHILD_AGE))
         return AgeInfo(band, None)
+
+
+@dataclass(frozen=True, slots=True)
+class AgeSources:
+    """Which customer fields carry the birth date and the guardian (R-MIN-1).
+
+    ``id_fields`` hold a resident ID (birth date = digits 7-14); ``birth_fields`` a
+    declared date of birth. ``guardian_fields`` must all be given when a child under 14
+    is recorded under a purpose that does not rest on consent.
+    """
+
+    record_type: str = "customer"
+    id_fields: tuple[str, ...] = ("resident_id",)
+    birth_fields: tuple[str, ...] = ("birth_date",)
+    guardian_fields: tuple[str, ...] = ("guardian_name", "guardian_relation")
+
+
+def age_from_values(
+    sources: AgeSources, values: Mapping[str, object], today: date, record_type: str = "customer"
+) -> AgeInfo | None:
+    """The age state a write's values give for a record of ``record_type`` (``None``: none given,
+    or not the record type that carries birth dates): :func:`birth_date_from` over ``sources``."""
+    if record_type != sources.record_type:
+        return None
+    birth = birth_date_from(
+        values, id_fields=sources.id_fields, birth_fields=sources.birth_fields, strict=True
+    )
+    return None if birth is None else AgeInfo.from_birth(birth, today)

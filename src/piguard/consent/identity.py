@@ -13,7 +13,8 @@ import hashlib
 import hmac
 
 from piguard import validate
-from piguard.errors import ConfigError
+from piguard.consent.model import GUARDIAN_RELATIONS, Guardian
+from piguard.errors import ConfigError, ValidationError
 
 _LABEL = b"piguard/consent/guardian-identity/v1"
 PREFIX = "gid1:"
@@ -36,3 +37,19 @@ def guardian_ref(key: bytes | None, id_type: str, id_number: str) -> str:
     normalized = validate.normalize(id_type, id_number)
     mac = hmac.new(key, f"{id_type}\x00{normalized}".encode(), hashlib.sha256).hexdigest()
     return PREFIX + mac[:40]
+
+
+def guardian(key: bytes | None, relationship: str, id_number: str, id_type: str = "resident_id") -> Guardian:
+    """A guardian from the guardian's ID number: the relationship checked, the number turned
+    into a reference under ``key`` (:func:`guardian_ref`) and not kept.
+
+    :raises ValidationError: unknown relationship or invalid ID number, naming the field.
+    :raises ConfigError: no identity key was configured.
+    """
+    if relationship not in GUARDIAN_RELATIONS:
+        raise ValidationError(f"must be one of {', '.join(GUARDIAN_RELATIONS)}", "guardian_relationship")
+    try:
+        ref = guardian_ref(key, id_type, id_number)
+    except ValidationError as exc:
+        raise exc.for_field("guardian_id_number") from None
+    return Guardian(relationship, ref)

@@ -6,33 +6,37 @@ before every write; the edges call :meth:`~ConsentLedger.grant`,
 :meth:`~ConsentLedger.withdraw`, :meth:`~ConsentLedger.publish_notice` and
 :meth:`~ConsentLedger.set_marketing`; a scheduler calls
 :meth:`~ConsentLedger.reevaluate_birthdays` daily.
+
+It is a facade: the work is done by its parts, which share one
+:class:`~piguard.consent.context.LedgerContext` (settings, the coherent cache, time):
+
+- :attr:`ConsentLedger.notice_board` – privacy and children's notices (:mod:`~piguard.consent.notices`);
+- :attr:`ConsentLedger.states` – consent states, the gate's checks, refusals' re-ask limit and
+  the deletion hand-off (:mod:`~piguard.consent.states`);
+- :attr:`ConsentLedger.records` – grants, refusals, withdrawals (:mod:`~piguard.consent.records`);
+- :attr:`ConsentLedger.minors` – recorded age bands and the birthday job (:mod:`~piguard.consent.minors`);
+- :attr:`ConsentLedger.marketing` – marketing preferences (:mod:`~piguard.consent.marketing`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from piguard.calendar import local_date, local_today
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
-from piguard.consent import rules
-from piguard.consent import store as sql
-from piguard.consent.age import AgeBand, AgeInfo, birth_date_from
+from piguard.consent import identity, rules
+from piguard.consent.age import AgeBand, AgeInfo, AgeSources, age_from_values
 from piguard.consent.age import minor_status as _minor_status
 from piguard.consent.cache import CoherentCache
-from piguard.consent.identity import guardian_ref
+from piguard.consent.context import DEFAULT_REASK_AFTER, LedgerContext, Shared
 from piguard.consent.importing import filter_import_rows
+from piguard.consent.marketing import MarketingPreferences
+from piguard.consent.minors import Minors, TxHook
 from piguard.consent.model import (
-    CONSENT_KINDS,
-    GUARDIAN_RELATIONS,
-    ActiveConsent,
-    ConsentAction,
     ConsentKind,
     ConsentRecord,
     ConsentState,
@@ -45,41 +49,11 @@ from piguard.consent.model import (
     Reevaluation,
     WithdrawResult,
 )
-from piguard.consent.notices import check_notice, content_hash
-from piguard.errors import NotFound, ValidationError
+from piguard.consent.notices import NoticeBoard
+from piguard.consent.records import ConsentRecords
+from piguard.consent.states import ConsentStates, fold
+from piguard.errors import ValidationError
 from piguard.gate.sdk import Storage as Database
-from piguard.gate.sdk import check_id
-
-#: Mainland China keeps UTC+8 all year; birthdays and "today" are reckoned there.
-#: R-COL-7: after a refusal, do not ask again for this long (MIIT practice: 48 hours).
-DEFAULT_REASK_AFTER = timedelta(hours=48)
-#: Consent given "in the future" by more than this is a clock error or a forgery.
-_CLOCK_SKEW = timedelta(minutes=5)
-#: Kinds that name who receives the data (PIPL 23, 39).
-_NEEDS_RECIPIENT: frozenset[ConsentKind] = frozenset({"provision", "cross_border"})
-
-TxHook = Callable[[Connection, Sequence[Any]], None]
-
-
-@dataclass(frozen=True, slots=True)
-class AgeSources:
-    """Which customer fields carry the birth date and the guardian (R-MIN-1).
-
-    ``id_fields`` hold a resident ID (birth date = digits 7-14); ``birth_fields`` a
-    declared date of birth. ``guardian_fields`` must all be given when a child under 14
-    is recorded under a purpose that does not rest on consent.
-    """
-
-    record_type: str = "customer"
-    id_fields: tuple[str, ...] = ("resident_id",)
-    birth_fields: tuple[str, ...] = ("birth_date",)
-    guardian_fields: tuple[str, ...] = ("guardian_name", "guardian_relation")
-
-
-def _text(value: str, what: str, limit: int = 64) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > limit or not value.isprintable():
-        raise ValidationError(f"must be 1-{limit} printable characters", what)
-    return value.strip()
 
 
 class ConsentLedger:
@@ -95,6 +69,14 @@ class ConsentLedger:
     :param revalidate_interval: see :mod:`piguard.consent.cache`; 0 = exact across processes.
     """
 
+    # Settings live on the shared context; reading or assigning them here reaches every part.
+    db = Shared[Database]()
+    catalog = Shared[Catalog]()
+    clock = Shared[Clock]()
+    tenant = Shared[str]()
+    reask_after = Shared[timedelta]()
+    age_sources = Shared[AgeSources]()
+
     def __init__(
         self,
         db: Database,
@@ -107,76 +89,46 @@ class ConsentLedger:
         revalidate_interval: float = 0.0,
         age_sources: AgeSources | None = None,
     ) -> None:
-        self.db = db
-        self.catalog = catalog
-        self.clock: Clock = clock or SystemClock()
-        self.tenant = tenant
-        self.reask_after = reask_after
-        self.age_sources = age_sources or AgeSources()
-        self._identity_key = identity_key
-        self._cache: CoherentCache[ConsentState] = CoherentCache(
-            db.engine, tenant, revalidate_interval=revalidate_interval
+        self.context = LedgerContext(
+            db,
+            catalog,
+            clock=clock or SystemClock(),
+            tenant=tenant,
+            reask_after=reask_after,
+            revalidate_interval=revalidate_interval,
+            age_sources=age_sources or AgeSources(),
         )
+        self._identity_key = identity_key
+        self._cache: CoherentCache[ConsentState] = self.context.cache
+        self.notice_board = NoticeBoard(self.context)
+        self.states = ConsentStates(self.context, self.notice_board)
+        self.records = ConsentRecords(self.context, self.notice_board, self.states)
+        self.minors = Minors(self.context, self.states)
+        self.marketing = MarketingPreferences(self.context)
 
     def close(self) -> None:
         """Release the held watermark connection (call before disposing the database)."""
         self._cache.close()
 
-    # ------------------------------------------------------------------ transactions
-
-    @contextmanager
-    def _writing(self, conn: Connection | None) -> Iterator[Connection]:
-        """The caller's transaction when it passes one (the gate's, in which the operation's audit
-        entry commits with the change), else a transaction of the ledger's own."""
-        if conn is not None:
-            yield conn
-            return
-        with self.db.transaction() as own:
-            yield own
-
-    # ------------------------------------------------------------------ time
-
-    def _now(self) -> datetime:
-        return self.clock.now().astimezone(UTC)
-
     def today(self) -> date:
         """Today in mainland China, by the ledger's clock."""
-        return local_today(self.clock)
+        return self.context.today()
 
     def _moment(self) -> rules.Moment:
-        now = self._now()
-        return rules.Moment(now, local_date(now), self._material())
-
-    # ------------------------------------------------------------------ reading state
+        # The import filter judges rows at the same moment as the gate's checks.
+        return self.states.moment()
 
     def state(self, customer_id: str) -> ConsentState:
-        """The customer's consents, refusals, marketing preferences and age band.
-
-        :raises StorageError: the database failed (callers must then refuse, not allow).
-        """
-        self._cache.sync()
-        cached = self._cache.get(customer_id)
-        if cached is not None:
-            return cached
-        generation = self._cache.generation
-        state = self.load_state(customer_id)
-        self._cache.put(customer_id, state, generation)
-        return state
+        """The customer's consents, refusals, marketing preferences and age band."""
+        return self.states.state(customer_id)
 
     def load_state(self, customer_id: str) -> ConsentState:
         """:meth:`state` straight from the database, bypassing the cache."""
-        with self.db.read() as conn:
-            records = sql.customer_records(conn, self.tenant, customer_id)
-            pref = sql.latest_marketing(conn, self.tenant, customer_id)
-            age = sql.age_of(conn, self.tenant, customer_id)
-        return fold(customer_id, records, pref, age)
+        return self.states.load_state(customer_id)
 
     def history(self, customer_id: str) -> list[ConsentRecord]:
         """Every ledger record of the customer, oldest first."""
-        with self.db.read() as conn:
-            return sql.customer_records(conn, self.tenant, customer_id)
-
-    # ------------------------------------------------------------------ the gate
+        return self.states.history(customer_id)
 
     def check_read(
         self,
@@ -186,21 +138,8 @@ class ConsentLedger:
         record_type: str = "customer",
         fields: Collection[str] | None = None,
     ) -> None:
-        """Refuse a read for ``purpose`` that has no live basis for this customer.
-
-        Pass ``fields`` to also check sensitive fields and the non-personalised option.
-
-        :raises ConsentRequired: naming the purpose (and field) and the missing basis.
-        :raises ValidationError: unknown purpose, record type or field.
-        """
-        rules.check_read(
-            self.catalog,
-            self.state(customer_id),
-            purpose,
-            self._moment(),
-            record_type=record_type,
-            fields=fields,
-        )
+        """Refuse a read for ``purpose`` that has no live basis for this customer."""
+        self.states.check_read(customer_id, purpose, record_type=record_type, fields=fields)
 
     def check_write(
         self,
@@ -211,45 +150,12 @@ class ConsentLedger:
         *,
         record_type: str = "customer",
     ) -> None:
-        """Refuse a write the purpose and the customer's consents do not cover.
-
-        :param customer_id: ``None`` for a customer being created.
-        :param values: the (normalised) values; only the birth-date and guardian fields
-            are looked at, to tell a child's record (R-MIN-1). Nothing is stored here:
-            pass :meth:`age_hook` to the vault write to record the age band.
-        :raises ValidationError: a field the purpose does not need (R-COL-3), naming it.
-        :raises ConsentRequired: a missing basis, naming the purpose, the field and the requirement.
-        """
-        moment = self._moment()
-        state = self.state(customer_id) if customer_id else ConsentState("")
-        derived = self.age_from_values(values, moment.today, record_type)
-        band: AgeBand | None = derived.band if derived else rules.band_of(state, moment.today)
-        record_fields = self._record_fields(record_type)
-        rules.check_write(
-            self.catalog,
-            state,
-            purpose,
-            record_type,
-            fields,
-            moment,
-            band=band,
-            guardian_in_values=rules.guardian_given(values, self.age_sources.guardian_fields, record_fields),
-            new_customer=customer_id is None,
-            guardian_recorded_here=any(f in record_fields for f in self.age_sources.guardian_fields),
-        )
-
-    def _record_fields(self, record_type: str) -> Collection[str]:
-        record = self.catalog.record_types.get(record_type)
-        return record.fields.keys() if record is not None else ()
-
-    # ------------------------------------------------------------------ minors
+        """Refuse a write the purpose and the customer's consents do not cover."""
+        self.states.check_write(customer_id, purpose, fields, values, record_type=record_type)
 
     def is_under_14(self, customer_id: str) -> bool:
-        """The one "under 14" rule of the installation (R-MIN-1): the age band the ledger recorded
-        when the customer's birth date or resident ID was written, on today's date in China.
-        Every process reads the same recorded band (the cache is coherent across processes), so
-        the gate, the audit flags and the consent checks cannot disagree."""
-        return rules.band_of(self.state(customer_id), self.today()) == "under14"
+        """The one "under 14" rule of the installation (R-MIN-1): the recorded age band, today in China."""
+        return self.minors.is_under_14(customer_id)
 
     @staticmethod
     def minor_status(birth_date: date, today: date) -> AgeBand:
@@ -263,37 +169,18 @@ class ConsentLedger:
         the declared birth date. When both are given and disagree, the later date wins:
         treating someone as younger only adds protection.
         """
-        src = self.age_sources
-        if record_type != src.record_type:
-            return None
-        # The one birth-date rule of piguard.consent.age (the gate's minor flag reads its result).
-        birth = birth_date_from(values, id_fields=src.id_fields, birth_fields=src.birth_fields, strict=True)
-        return None if birth is None else AgeInfo.from_birth(birth, today)
+        # Reads nothing but ``self.age_sources``: tests call it on a stand-in without a database.
+        return age_from_values(self.age_sources, values, today, record_type)
 
     def note_age(
         self, conn: Connection, customer_id: str, values: Mapping[str, object], record_type: str = "customer"
     ) -> None:
         """Store the age band derived from ``values`` inside the caller's transaction (no birth date)."""
-        info = self.age_from_values(values, self.today(), record_type)
-        if info is None:
-            return
-        sql.put_age(conn, self.tenant, customer_id, info, self._now())
-        value = sql.bump_watermark(conn, self.tenant)
-        # The commit is the caller's; dropping the entry now (and again is harmless) keeps
-        # this process from serving the previous band once it has committed.
-        self._cache.changed([customer_id], value)
+        self.minors.note_age(conn, customer_id, values, record_type)
 
     def age_hook(self, values: Mapping[str, object], record_type: str = "customer") -> TxHook:
-        """A vault transaction hook that records the age band of the customers written.
-
-        Compose it with the audit hook: ``vault.create(..., hook=both(audit, ledger.age_hook(values)))``.
-        """
-
-        def hook(conn: Connection, refs: Sequence[Any]) -> None:
-            for ref in refs:
-                self.note_age(conn, ref.customer_id, values, record_type)
-
-        return hook
+        """A vault transaction hook that records the age band of the customers written."""
+        return self.minors.age_hook(values, record_type)
 
     def filter_import(
         self,
@@ -307,106 +194,26 @@ class ConsentLedger:
         return filter_import_rows(rows, self, purpose, record_type=record_type, operator=operator)
 
     def reevaluate_birthdays(self, today: date | None = None, *, batch: int = 1000) -> list[Reevaluation]:
-        """The daily job (R-MIN-4): move customers whose 14th or 18th birthday has come.
-
-        At 14 a guardian's consents stop counting for consent-based purposes (the
-        result lists them: ask the customer); at 18 the rules for minors stop applying.
-        Idempotent: running it twice on the same day finds nothing the second time.
-        """
-        day = today or self.today()
-        results: list[Reevaluation] = []
-        while True:
-            with self.db.transaction() as conn:
-                due = sql.due_reviews(conn, self.tenant, day, batch)
-                for customer_id, info in due:
-                    new = info.advanced(day)
-                    sql.put_age(conn, self.tenant, customer_id, new, self._now())
-                    orphaned: tuple[str, ...] = ()
-                    if info.band == "under14" and new.band != "under14":
-                        records = sql.customer_records(conn, self.tenant, customer_id)
-                        state = fold(customer_id, records, Marketing(), None)
-                        orphaned = (
-                            tuple(
-                                sorted(
-                                    p
-                                    for (k, p), g in state.active.items()
-                                    if k == "general"
-                                    and g.by_guardian
-                                    and rules.rests_on_consent(self.catalog.purposes[p])
-                                )
-                            )
-                            if records
-                            else ()
-                        )
-                    results.append(
-                        Reevaluation(
-                            customer_id,
-                            info.band,
-                            new.band,
-                            info.next_review or day,
-                            new.next_review,
-                            orphaned,
-                        )
-                    )
-                if due:
-                    value = sql.bump_watermark(conn, self.tenant)
-            if due:
-                self._cache.changed(None, value)
-            if len(due) < batch:
-                return results
-
-    # ------------------------------------------------------------------ guardians
+        """The daily job (R-MIN-4): move customers whose 14th or 18th birthday has come."""
+        return self.minors.reevaluate_birthdays(today, batch=batch)
 
     def guardian(self, relationship: str, id_number: str, id_type: str = "resident_id") -> Guardian:
         """A guardian reference from the guardian's ID number (keyed digest; the number is not kept).
 
         :raises ValidationError: unknown relationship or invalid ID number.
         """
-        if relationship not in GUARDIAN_RELATIONS:
-            raise ValidationError(f"must be one of {', '.join(GUARDIAN_RELATIONS)}", "guardian_relationship")
-        try:
-            ref = guardian_ref(self._identity_key, id_type, id_number)
-        except ValidationError as exc:
-            raise exc.for_field("guardian_id_number") from None
-        return Guardian(relationship, ref)
-
-    # ------------------------------------------------------------------ notices
+        return identity.guardian(self._identity_key, relationship, id_number, id_type)
 
     def notices(self, kind: NoticeKind | None = None) -> list[Notice]:
         """Every published version, oldest first."""
-        self._cache.sync()
-        return [n for n in self._all_notices() if kind is None or n.kind == kind]
-
-    def _all_notices(self) -> list[Notice]:
-        """The notices, from the cache when it holds them (callers have synced already)."""
-        generation = self._cache.generation
-        cached: list[Notice] | None = self._cache.shared("notices")
-        if cached is None:
-            with self.db.read() as conn:
-                cached = sql.all_notices(conn, self.tenant)
-            self._cache.put_shared("notices", cached, generation)
-        return cached
+        return self.notice_board.notices(kind)
 
     def notice(self, version: int | None = None, kind: NoticeKind = "privacy") -> Notice:
         """One version, or the latest of ``kind``.
 
         :raises NotFound: no such version, or none published yet.
         """
-        found = [
-            n for n in self.notices() if (n.version == version if version is not None else n.kind == kind)
-        ]
-        if not found:
-            raise NotFound(
-                f"no {kind} notice published" if version is None else f"no notice version {version}"
-            )
-        return found[-1]
-
-    def _material(self) -> tuple[rules.MaterialChange, ...]:
-        return tuple(
-            rules.MaterialChange(n.version, n.effective_at, frozenset(n.purposes_changed))
-            for n in self._all_notices()
-            if n.material
-        )
+        return self.notice_board.notice(version, kind)
 
     def publish_notice(
         self,
@@ -421,57 +228,18 @@ class ConsentLedger:
         effective_at: datetime | None = None,
         conn: Connection | None = None,
     ) -> Notice:
-        """Publish a new notice version (R-COL-8). Versions number 1, 2, ... per tenant.
-
-        A *material* version makes consents to ``purposes_changed`` given against earlier
-        versions stale from ``effective_at`` (default: now): reads and writes for those
-        purposes are refused until the customer consents again (R-COL-5).
-
-        :raises ValidationError: a text is missing what a notice must state, or a purpose is unknown.
-        """
-        changed = tuple(sorted(set(purposes_changed)))
-        check_notice(
-            self.catalog,
-            kind=kind,
+        """Publish a new notice version (R-COL-8). Versions number 1, 2, ... per tenant."""
+        return self.notice_board.publish(
+            text_zh,
+            text_en,
             title=title,
-            text_zh=text_zh,
-            text_en=text_en,
+            operator=operator,
+            kind=kind,
             material=material,
-            purposes_changed=changed,
+            purposes_changed=purposes_changed,
+            effective_at=effective_at,
+            conn=conn,
         )
-        now = self._now()
-        effective = effective_at.astimezone(UTC) if effective_at is not None else now
-        if effective < now - _CLOCK_SKEW:
-            raise ValidationError("a notice cannot take effect in the past", "effective_at")
-        with self._writing(conn) as tx:
-            version = sql.next_notice_version(tx, self.tenant)
-            notice = Notice(
-                version,
-                kind,
-                title.strip(),
-                text_zh,
-                text_en,
-                content_hash(title.strip(), text_zh, text_en),
-                material,
-                changed,
-                now,
-                effective,
-                _text(operator, "operator", 128),
-            )
-            sql.insert_notice(tx, self.tenant, notice)
-            value = sql.bump_watermark(tx, self.tenant)
-        self._cache.changed(None, value)
-        return notice
-
-    # ------------------------------------------------------------------ recording
-
-    def _purposes(self, purposes: Iterable[str]) -> tuple[str, ...]:
-        names = tuple(sorted(set(purposes)))
-        if not names:
-            raise ValidationError("name at least one purpose", "purposes")
-        for name in names:
-            rules.purpose_of(self.catalog, name)
-        return names
 
     def grant(
         self,
@@ -529,71 +297,20 @@ class ConsentLedger:
         given_at: datetime | None = None,
         band: AgeBand | None,
     ) -> list[dict[str, Any]]:
-        """Validate a grant and return the ledger rows it would append (see :meth:`grant`).
-
-        :param band: the customer's age band if known from elsewhere (an import row);
-            ``None`` looks it up in the ledger.
-        """
-        check_id(customer_id, "customer_id")
-        names = self._purposes(purposes)
-        wanted = tuple(dict.fromkeys(kinds))
-        if not wanted or any(k not in CONSENT_KINDS for k in wanted):
-            raise ValidationError(f"kinds must be among {', '.join(CONSENT_KINDS)}", "kinds")
-        if _NEEDS_RECIPIENT & set(wanted) and not (recipient and recipient.strip()):
-            raise ValidationError(
-                "provision and cross-border consent name the recipient (PIPL 23, 39)", "recipient"
-            )
-        now = self._now()
-        when = given_at.astimezone(UTC) if given_at is not None else now
-        if when > now + _CLOCK_SKEW:
-            raise ValidationError("consent cannot be given in the future", "given_at")
-        notice = self._notice_for_grant(notice_version)
-        if band is None:
-            band = rules.band_of(self.state(customer_id), self.today())
-        if guardian is not None:
-            if guardian.relationship not in GUARDIAN_RELATIONS or not guardian.identity_ref.strip():
-                raise ValidationError("a guardian needs a relationship and an identity reference", "guardian")
-            if band in ("minor", "adult"):
-                raise ValidationError("the customer is 14 or older and consents personally", "guardian")
-            self.notice(kind="children")  # R-MIN-2: the children's rules must be published first
-        elif band == "under14":
-            raise ValidationError("the customer is under 14: a guardian must consent (PIPL 31)", "guardian")
-        common = {
-            "customer_id": customer_id,
-            "purposes": names,
-            "categories": rules.covered_categories(self.catalog, names),
-            "retention": rules.covered_retention(self.catalog, names),
-            "notice_version": notice.version,
-            "notice_hash": notice.content_hash,
-            "channel": _text(channel, "channel"),
-            "operator": _text(operator, "operator", 128),
-            "given_at": when,
-            "recorded_at": now,
-            "evidence_ref": _text(evidence_ref, "evidence_ref", 200) if evidence_ref else None,
-            "guardian_ref": guardian.identity_ref if guardian else None,
-            "guardian_relationship": guardian.relationship if guardian else None,
-        }
-        rows = [
-            {
-                **common,
-                "action": "grant",
-                "kind": kind,
-                "recipient": recipient.strip() if recipient and kind in _NEEDS_RECIPIENT else None,
-            }
-            for kind in wanted
-        ]
-        return rows
-
-    def _notice_for_grant(self, version: int | None) -> Notice:
-        try:
-            notice = self.notice(version) if version is not None else self.notice(kind="privacy")
-        except NotFound:
-            raise ValidationError(
-                "no such privacy notice: publish one before recording consent (R-COL-8)", "notice_version"
-            ) from None
-        if notice.kind != "privacy":
-            raise ValidationError("consent refers to a privacy notice", "notice_version")
-        return notice
+        """Validate a grant and return the ledger rows it would append (see :meth:`grant`)."""
+        return self.records.grant_rows(
+            customer_id,
+            purposes,
+            channel=channel,
+            operator=operator,
+            kinds=kinds,
+            notice_version=notice_version,
+            evidence_ref=evidence_ref,
+            guardian=guardian,
+            recipient=recipient,
+            given_at=given_at,
+            band=band,
+        )
 
     def _append(
         self,
@@ -603,12 +320,7 @@ class ConsentLedger:
         conn: Connection | None = None,
     ) -> list[ConsentRecord]:
         """Append rows (and age states) in one transaction (``conn``'s, when given)."""
-        with self._writing(conn) as tx:
-            ids = [sql.insert_record(tx, self.tenant, row) for row in rows]
-            sql.put_ages(tx, self.tenant, ages or {}, self._now())
-            value = sql.bump_watermark(tx, self.tenant)
-        self._cache.changed(customer_ids, value)
-        return [_record(i, row) for i, row in zip(ids, rows, strict=True)]
+        return self.records.append(customer_ids, rows, ages, conn)
 
     def refuse(
         self,
@@ -619,42 +331,16 @@ class ConsentLedger:
         operator: str,
         conn: Connection | None = None,
     ) -> ConsentRecord:
-        """Record that the customer declined when asked (R-COL-7): the service goes on, and
-        :meth:`may_ask` says no for :attr:`reask_after`."""
-        check_id(customer_id, "customer_id")
-        names = self._purposes(purposes)
-        now = self._now()
-        row = {
-            "customer_id": customer_id,
-            "action": "refuse",
-            "kind": "general",
-            "purposes": names,
-            "categories": (),
-            "retention": (),
-            "notice_version": None,
-            "notice_hash": None,
-            "channel": _text(channel, "channel"),
-            "operator": _text(operator, "operator", 128),
-            "given_at": now,
-            "recorded_at": now,
-            "evidence_ref": None,
-            "guardian_ref": None,
-            "guardian_relationship": None,
-            "recipient": None,
-        }
-        return self._append([customer_id], [row], conn=conn)[0]
+        """Record that the customer declined when asked (R-COL-7); :meth:`may_ask` then says no."""
+        return self.records.refuse(customer_id, purposes, channel=channel, operator=operator, conn=conn)
 
     def may_ask(self, customer_id: str, purpose: str) -> bool:
         """Whether the customer may be asked for consent to ``purpose`` now (R-COL-7)."""
-        return self.next_ask(customer_id, purpose) is None
+        return self.states.may_ask(customer_id, purpose)
 
     def next_ask(self, customer_id: str, purpose: str) -> datetime | None:
         """When the customer may next be asked, or ``None`` if now."""
-        refused = self.state(customer_id).refused.get(purpose)
-        if refused is None:
-            return None
-        allowed = refused + self.reask_after
-        return allowed if self._now() < allowed else None
+        return self.states.next_ask(customer_id, purpose)
 
     def withdraw(
         self,
@@ -667,68 +353,16 @@ class ConsentLedger:
         evidence_ref: str | None = None,
         conn: Connection | None = None,
     ) -> WithdrawResult:
-        """Withdraw consent in one call (R-COL-6): to ``purposes`` (all kinds), to one ``kind``
-        (all purposes), to both narrowed together, or to everything when neither is given.
-
-        Processing on that basis stops from the next check on; fields left with no basis at
-        all are marked for deletion in the same transaction (the retention job deletes them).
-        Withdrawing what was not granted records nothing and marks nothing.
-        """
-        check_id(customer_id, "customer_id")
-        names = self._purposes(purposes) if purposes else None
-        if kind is not None and kind not in CONSENT_KINDS:
-            raise ValidationError(f"must be one of {', '.join(CONSENT_KINDS)}", "kind")
-        before = self.state(customer_id)
-        targets = [
-            (k, p)
-            for (k, p) in before.active
-            if (names is None or p in names) and (kind is None or k == kind)
-        ]
-        if not targets:
-            return WithdrawResult(customer_id, (), (), ())
-        now = self._now()
-        by_kind: dict[ConsentKind, list[str]] = {}
-        for k, p in sorted(targets):
-            by_kind.setdefault(k, []).append(p)
-        rows = [
-            {
-                "customer_id": customer_id,
-                "action": "withdraw",
-                "kind": k,
-                "purposes": tuple(ps),
-                "categories": rules.covered_categories(self.catalog, ps),
-                "retention": rules.covered_retention(self.catalog, ps),
-                "notice_version": None,
-                "notice_hash": None,
-                "channel": _text(channel, "channel"),
-                "operator": _text(operator, "operator", 128),
-                "given_at": now,
-                "recorded_at": now,
-                "evidence_ref": _text(evidence_ref, "evidence_ref", 200) if evidence_ref else None,
-                "guardian_ref": None,
-                "guardian_relationship": None,
-                "recipient": None,
-            }
-            for k, ps in by_kind.items()
-        ]
-        after = replace(
-            before, active={key: g for key, g in before.active.items() if key not in set(targets)}
+        """Withdraw consent in one call (R-COL-6), handing fields left with no basis to deletion."""
+        return self.records.withdraw(
+            customer_id,
+            purposes,
+            kind=kind,
+            channel=channel,
+            operator=operator,
+            evidence_ref=evidence_ref,
+            conn=conn,
         )
-        stopped = tuple(sorted({p for _, p in targets}))
-        orphaned = rules.orphaned_fields(self.catalog, after, stopped, self._moment())
-        reason = f"consent withdrawn: {', '.join(stopped)} (R-COL-6)"
-        with self._writing(conn) as tx:
-            ids = [sql.insert_record(tx, self.tenant, row) for row in rows]
-            marks = [
-                sql.insert_deletion(tx, self.tenant, customer_id, rt, fields, reason, ids[0], now)
-                for rt, fields in sorted(orphaned.items())
-            ]
-            value = sql.bump_watermark(tx, self.tenant)
-        self._cache.changed([customer_id], value)
-        records = tuple(_record(i, row) for i, row in zip(ids, rows, strict=True))
-        return WithdrawResult(customer_id, records, stopped, tuple(marks))
-
-    # ------------------------------------------------------------------ marketing
 
     def set_marketing(
         self,
@@ -741,107 +375,23 @@ class ConsentLedger:
         delete_tags: bool = False,
         conn: Connection | None = None,
     ) -> Marketing:
-        """Record marketing preferences (R-COL-9): opt out, or keep marketing but not personalised.
-
-        :param delete_tags: also hand the customer's profile tags (``preference`` fields of
-            marketing purposes) to deletion.
-        """
-        check_id(customer_id, "customer_id")
-        now = self._now()
-        pref = Marketing(bool(opt_out), bool(personalised), now)
-        with self._writing(conn) as tx:
-            sql.insert_marketing(
-                tx,
-                self.tenant,
-                customer_id,
-                pref,
-                _text(channel, "channel"),
-                _text(operator, "operator", 128),
-            )
-            if delete_tags:
-                for rt, fields in sorted(self._tag_fields().items()):
-                    sql.insert_deletion(
-                        tx,
-                        self.tenant,
-                        customer_id,
-                        rt,
-                        fields,
-                        "customer deleted profile tags (R-COL-9)",
-                        None,
-                        now,
-                    )
-            value = sql.bump_watermark(tx, self.tenant)
-        self._cache.changed([customer_id], value)
-        return pref
-
-    def _tag_fields(self) -> dict[str, tuple[str, ...]]:
-        marketing = {n for n, p in self.catalog.purposes.items() if p.marketing}
-        out: dict[str, tuple[str, ...]] = {}
-        for rt, record in self.catalog.record_types.items():
-            tags = tuple(
-                n for n, f in record.fields.items() if f.category == "preference" and f.purposes & marketing
-            )
-            if tags:
-                out[rt] = tags
-        return out
-
-    # ------------------------------------------------------------------ hand-off
+        """Record marketing preferences (R-COL-9): opt out, or keep marketing but not personalised."""
+        return self.marketing.set(
+            customer_id,
+            opt_out,
+            personalised,
+            channel=channel,
+            operator=operator,
+            delete_tags=delete_tags,
+            conn=conn,
+        )
 
     def deletion_queue(
         self, customer_id: str | None = None, status: str | None = "marked"
     ) -> list[DeletionMark]:
         """Fields marked for deletion (the retention job's input), oldest first."""
-        with self.db.read() as conn:
-            return sql.deletions(conn, self.tenant, customer_id, status)
+        return self.states.deletion_queue(customer_id, status)
 
 
-def _record(record_id: int, row: Mapping[str, Any]) -> ConsentRecord:
-    guardian = (
-        Guardian(row["guardian_relationship"], row["guardian_ref"]) if row.get("guardian_ref") else None
-    )
-    return ConsentRecord(
-        id=record_id,
-        customer_id=row["customer_id"],
-        action=row["action"],
-        kind=row["kind"],
-        purposes=tuple(sorted(row["purposes"])),
-        categories=tuple(row["categories"]),
-        retention=tuple(row["retention"]),
-        notice_version=row["notice_version"],
-        notice_hash=row["notice_hash"],
-        channel=row["channel"],
-        operator=row["operator"],
-        given_at=row["given_at"],
-        recorded_at=row["recorded_at"],
-        evidence_ref=row["evidence_ref"],
-        guardian=guardian,
-        recipient=row.get("recipient"),
-    )
-
-
-def fold(
-    customer_id: str, records: Iterable[ConsentRecord], pref: Marketing, age: AgeInfo | None
-) -> ConsentState:
-    """Replay a customer's ledger into the consents in force: a later record for the same
-    ``(kind, purpose)`` replaces an earlier one; a withdrawal removes it."""
-    active: dict[tuple[ConsentKind, str], ActiveConsent] = {}
-    refused: dict[str, datetime] = {}
-    has_guardian = False
-    for record in records:
-        action: ConsentAction = record.action
-        for purpose in record.purposes:
-            key = (record.kind, purpose)
-            if action == "grant":
-                active[key] = ActiveConsent(
-                    record.id, record.notice_version, record.given_at, record.guardian is not None
-                )
-                refused.pop(purpose, None)
-                has_guardian = has_guardian or record.guardian is not None
-            elif action == "withdraw":
-                active.pop(key, None)
-            else:
-                refused[purpose] = record.recorded_at
-    return ConsentState(customer_id, active, refused, pref, age, has_guardian)
-
-
-__all__ = ["AgeSources", "ConsentLedger", "GuardianRelation", "fold"]
+# Re-exported: callers import these from here (fold and AgeSources lived in this module).
+__all__ = ["DEFAULT_REASK_AFTER", "AgeSources", "ConsentLedger", "GuardianRelation", "TxHook", "fold"]

@@ -4,18 +4,27 @@ A notice is published in Chinese and English together; its hash covers both text
 the title, so a consent record naming ``(version, hash)`` pins exactly what the customer
 was shown. Publishing a version marked *material* for some purposes makes every
 existing consent to those purposes stale (R-COL-5): see :mod:`piguard.consent.rules`.
+
+:class:`NoticeBoard` is the ledger's part that publishes versions and lists them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from piguard.catalog import Catalog
-from piguard.consent.model import NOTICE_KINDS, NoticeKind
-from piguard.errors import ValidationError
+from piguard.consent import rules
+from piguard.consent import store as sql
+from piguard.consent.context import CLOCK_SKEW, LedgerContext, checked_text
+from piguard.consent.model import NOTICE_KINDS, Notice, NoticeKind
+from piguard.errors import NotFound, ValidationError
 
 #: What every notice must say, per language (R-COL-8; R-MIN-2 for the children's rules):
 #: the retention periods and the channels through which rights are exercised. A text
@@ -90,3 +99,104 @@ def shipped_notice(kind: NoticeKind = "privacy") -> tuple[str, str, str]:
 def read_text_file(path: Path) -> str:
     """Read a notice text file (UTF-8, BOM tolerated)."""
     return path.read_text(encoding="utf-8-sig")
+
+
+class NoticeBoard:
+    """The published notices of one tenant (R-COL-5, R-COL-8), read through the ledger's cache."""
+
+    def __init__(self, context: LedgerContext) -> None:
+        self.context = context
+
+    def notices(self, kind: NoticeKind | None = None) -> list[Notice]:
+        """Every published version, oldest first."""
+        self.context.cache.sync()
+        return [n for n in self._all() if kind is None or n.kind == kind]
+
+    def _all(self) -> list[Notice]:
+        """The notices, from the cache when it holds them (callers have synced already)."""
+        cache = self.context.cache
+        generation = cache.generation
+        cached: list[Notice] | None = cache.shared("notices")
+        if cached is None:
+            with self.context.db.read() as conn:
+                cached = sql.all_notices(conn, self.context.tenant)
+            cache.put_shared("notices", cached, generation)
+        return cached
+
+    def notice(self, version: int | None = None, kind: NoticeKind = "privacy") -> Notice:
+        """One version, or the latest of ``kind``.
+
+        :raises NotFound: no such version, or none published yet.
+        """
+        found = [
+            n for n in self.notices() if (n.version == version if version is not None else n.kind == kind)
+        ]
+        if not found:
+            raise NotFound(
+                f"no {kind} notice published" if version is None else f"no notice version {version}"
+            )
+        return found[-1]
+
+    def material(self) -> tuple[rules.MaterialChange, ...]:
+        """The material changes published so far, as the rules weigh them (callers have synced)."""
+        return tuple(
+            rules.MaterialChange(n.version, n.effective_at, frozenset(n.purposes_changed))
+            for n in self._all()
+            if n.material
+        )
+
+    def publish(
+        self,
+        text_zh: str,
+        text_en: str,
+        *,
+        title: str,
+        operator: str,
+        kind: NoticeKind = "privacy",
+        material: bool = False,
+        purposes_changed: Sequence[str] = (),
+        effective_at: datetime | None = None,
+        conn: Connection | None = None,
+    ) -> Notice:
+        """Publish a new notice version (R-COL-8). Versions number 1, 2, ... per tenant.
+
+        A *material* version makes consents to ``purposes_changed`` given against earlier
+        versions stale from ``effective_at`` (default: now): reads and writes for those
+        purposes are refused until the customer consents again (R-COL-5).
+
+        :raises ValidationError: a text is missing what a notice must state, or a purpose is unknown.
+        """
+        ctx = self.context
+        changed = tuple(sorted(set(purposes_changed)))
+        check_notice(
+            ctx.catalog,
+            kind=kind,
+            title=title,
+            text_zh=text_zh,
+            text_en=text_en,
+            material=material,
+            purposes_changed=changed,
+        )
+        now = ctx.now()
+        effective = effective_at.astimezone(UTC) if effective_at is not None else now
+        if effective < now - CLOCK_SKEW:
+            raise ValidationError("a notice cannot take effect in the past", "effective_at")
+        with ctx.writing(conn) as tx:
+            version = sql.next_notice_version(tx, ctx.tenant)
+            notice = Notice(
+                version,
+                kind,
+                title.strip(),
+                text_zh,
+                text_en,
+                content_hash(title.strip(), text_zh, text_en),
+                material,
+                changed,
+                now,
+                effective,
+                checked_text(operator, "operator", 128),
+            )
+            sql.insert_notice(tx, ctx.tenant, notice)
+            value = sql.bump_watermark(tx, ctx.tenant)
+        ctx.cache.changed(None, value)
+        return notice

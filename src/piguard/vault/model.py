@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
 
 from piguard.principal import Actor
 
-__all__ = ["Actor", "ImportReport", "Record", "RecordRef", "Rejection"]
+__all__ = ["Actor", "ImportReport", "Record", "RecordRef", "Rejection", "TxHook"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +46,8 @@ class Record:
     ref: RecordRef
     values: dict[str, str]
     status: str = "active"
+
+
+#: A hook run inside the data transaction before it commits (the audit log writes here,
+#: so a data change and its audit entry commit together or not at all).
+TxHook = Callable[[Connection, Sequence[RecordRef]], None]
