@@ -212,6 +212,9 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "audit_ref": Exercise("auditor", lambda w, ctx, s: trail(w).customer_ref(ctx, s["cid"]), "", customer),
     "audit_checkpoint": Exercise("auditor", lambda w, ctx, s: trail(w).checkpoint(ctx), "", customer),
+    "audit_dashboard": Exercise(
+        "admin", lambda w, ctx, s: trail(w).dashboard(ctx, since=datetime(2020, 1, 1, tzinfo=UTC), limit=100)
+    ),
     "alerts_list": Exercise("auditor", lambda w, ctx, s: trail(w).alerts(ctx)),
     "alert_ack": Exercise("auditor", lambda w, ctx, s: trail(w).ack(ctx, s["alert"], "checked"), "", alert),
 }

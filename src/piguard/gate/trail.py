@@ -88,6 +88,12 @@ REF = _op(
 CHECKPOINT = _op(
     "audit_checkpoint", ("audit", "administer"), "sign a checkpoint now", detail={"through_seq": "int"}
 )
+DASHBOARD = _op(
+    "audit_dashboard",
+    ("audit", "administer"),
+    "recent entries and alerts for the dashboard's counts (keyed references only)",
+    detail={"entries": "int", "count": "int"},
+)
 ALERTS = _op("alerts_list", ("audit",), "monitoring alerts", detail={"count": "int"})
 ACK = _op("alert_ack", ("audit",), "acknowledge an alert", detail={"alert_id": "token"}, writes=True)
 
@@ -101,6 +107,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ARCHIVE,
     REF,
     CHECKPOINT,
+    DASHBOARD,
     ALERTS,
     ACK,
 )
@@ -196,6 +203,20 @@ class Trail:
             return seq
 
         return self.gate.run(ctx, CHECKPOINT, handler)
+
+    def dashboard(
+        self, ctx: RequestContext, *, since: datetime, limit: int
+    ) -> tuple[list[AuditEntry], list[Alert]]:
+        """Entries since ``since`` (at most ``limit``) and the alerts, for the dashboard's figures: for
+        auditors and administrators (who run the system and see its activity, never customer values)."""
+
+        def handler(call: Call) -> tuple[list[AuditEntry], list[Alert]]:
+            entries = self.log.query(since=since, limit=limit)
+            alerts = self.log.alerts(limit=10_000)
+            call.note(entries=len(entries), count=len(alerts))
+            return entries, alerts
+
+        return self.gate.run(ctx, DASHBOARD, handler)
 
     def alerts(self, ctx: RequestContext, *, status: str | None = None, limit: int = 100) -> list[Alert]:
         def handler(call: Call) -> list[Alert]:

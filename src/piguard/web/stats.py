@@ -50,7 +50,8 @@ def figures(trail: Trail, ctx: RequestContext, now: datetime) -> Figures:
     :raises AccessDenied: ``ctx``'s role may not read the trail.
     """
     since = now - timedelta(days=DAYS)
-    rows: Iterable[Any] = trail.query(ctx, since=since, limit=MAX_ENTRIES)
+    entries, alerts = trail.dashboard(ctx, since=since, limit=MAX_ENTRIES)
+    rows: Iterable[Any] = entries
     source = "audit"
     today = local_date(now)
     days = [today - timedelta(days=i) for i in range(DAYS - 1, -1, -1)]
@@ -73,7 +74,7 @@ def figures(trail: Trail, ctx: RequestContext, now: datetime) -> Figures:
     out.total_accesses = sum(access.values())
     out.total_denied = sum(denied.values())
     severities: Counter[str] = Counter()
-    for alert in trail.alerts(ctx, limit=10_000):
+    for alert in alerts:
         severities[f"{alert.severity} / {alert.status}"] += 1
         out.open_alerts += alert.status == "open"
     out.alerts = sorted(severities.items())
