@@ -158,7 +158,7 @@ def build_router(inst: Installation) -> APIRouter:
     def export(record_type: str, body: ExportRequest, request: Request, who: Who) -> ExportOut:
         """Export records under an approved, single-use export grant (R-USE-3); values masked (R-USE-4).
         Rows the caller may not process (scope, consent) are refused and recorded, not returned."""
-        rows = inst.gate.records.export_pairs(
+        rows = inst.gate.records.exports.export_pairs(
             context(request, who, body.purpose),
             record_type,
             body.record_ids,

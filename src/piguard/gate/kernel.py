@@ -335,7 +335,7 @@ class Gate:
     def export(
         self, ctx: RequestContext, record_type: str, record_ids: Sequence[str], **kw: Any
     ) -> list[Any]:
-        return self.records.export(ctx, record_type, record_ids, **kw)
+        return self.records.exports.export(ctx, record_type, record_ids, **kw)
 
     def import_rows(self, ctx: RequestContext, record_type: str, rows: Iterable[Any], **kw: Any) -> Any:
         return self.records.import_rows(ctx, record_type, rows, **kw)

@@ -322,30 +322,6 @@ class Records:
 
         return self.gate.run(ctx, LIST, handler, subject=customer_id)
 
-    def export(
-        self,
-        ctx: RequestContext,
-        record_type: str,
-        record_ids: Sequence[str],
-        *,
-        grant_id: str,
-        fields: Sequence[str] | None = None,
-    ) -> list[dict[str, FieldView]]:
-        """See :meth:`Exports.export`."""
-        return self.exports.export(ctx, record_type, record_ids, grant_id=grant_id, fields=fields)
-
-    def export_pairs(
-        self,
-        ctx: RequestContext,
-        record_type: str,
-        record_ids: Sequence[str],
-        *,
-        grant_id: str,
-        fields: Sequence[str] | None = None,
-    ) -> list[tuple[str, dict[str, FieldView]]]:
-        """See :meth:`Exports.export_pairs`."""
-        return self.exports.export_pairs(ctx, record_type, record_ids, grant_id=grant_id, fields=fields)
-
     # ------------------------------------------------------------------ keys
 
     def key_status(self, ctx: RequestContext) -> dict[str, Any]:
