@@ -95,7 +95,8 @@ def main() -> None:
         }
         print(
             f"{backend}: vault p50 {raw['p50_us']} µs p99 {raw['p99_us']} µs; gate p50 {gated['p50_us']} µs "
-            f"p99 {gated['p99_us']} µs; overhead p50 {gated['p50_us'] - raw['p50_us']:.1f} µs; "
+            f"p99 {gated['p99_us']} µs; overhead p50 {gated['p50_us'] - raw['p50_us']:.1f} µs "
+            f"(x{gated['p50_us'] / raw['p50_us']:.2f} p50, x{gated['p99_us'] / raw['p99_us']:.2f} p99); "
             f"authenticate p50 {auth['p50_us']} µs"
         )
     finish(figures)
