@@ -144,19 +144,21 @@ def main() -> None:
             for ctx, cid in dict.fromkeys(picks):
                 checked.read(ctx, "customer", cid, FIELDS)
                 unchecked.read(ctx, "customer", cid, FIELDS)
-            plain, gated, check = [], [], []
+            plain: list[float] = []
+            gated: list[float] = []
+            check: list[float] = []
             for k, (ctx, cid) in enumerate(picks):  # interleaved, order alternating
                 first, second = (unchecked, checked) if k % 2 else (checked, unchecked)
-                a = time.perf_counter()
+                t0 = time.perf_counter()
                 first.read(ctx, "customer", cid, FIELDS)
-                b = time.perf_counter()
+                t1 = time.perf_counter()
                 second.read(ctx, "customer", cid, FIELDS)
-                c = time.perf_counter()
+                t2 = time.perf_counter()
                 ledger.check_read(cid, "marketing")
-                d = time.perf_counter()
-                (plain if first is unchecked else gated).append(b - a)
-                (plain if second is unchecked else gated).append(c - b)
-                check.append(d - c)
+                t3 = time.perf_counter()
+                (plain if first is unchecked else gated).append(t1 - t0)
+                (plain if second is unchecked else gated).append(t2 - t1)
+                check.append(t3 - t2)
             db_lookup = []
             for _, cid in picks:
                 a = time.perf_counter()
