@@ -1,4 +1,10 @@
-"""Shared pieces of the benchmarks: synthetic rows, fresh homes, percentiles, output."""
+"""Shared pieces of the benchmarks: synthetic rows, fresh homes, staff contexts, percentiles, output.
+
+Installations are opened as installed (the real gate, access control, consent ledger and audit
+trail), only with cheap argon2 parameters so that creating bench users is fast. Writes (imports,
+key rotation) use the bootstrap credential, which may only write and administer; every read and
+search goes through a real staff user from :func:`staff_context`.
+"""
 
 from __future__ import annotations
 
@@ -18,16 +24,27 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from argon2 import PasswordHasher
+
+from piguard.access import AccessControl
+from piguard.access.credentials import Passwords, totp_now
+from piguard.access.decision import BOOTSTRAP_ROLE
 from piguard.demo import bank_card, resident_id
+from piguard.gate import RequestContext
 from piguard.installation import Installation, init_home
-from piguard.service import RequestContext, Service
 from piguard.vault.model import Actor
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 )
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌宇浩然子涵一诺欣怡"
-CTX = RequestContext(Actor("bench", "bootstrap-admin"), "service", client="bench")
+#: The bootstrap credential: writes (imports) and administration only; it reads nothing.
+BOOT = Actor("bench", BOOTSTRAP_ROLE)
+CTX = RequestContext(BOOT, "service", client="bench")
+#: Cheap argon2id parameters (time 1, 8 KiB, 1 lane): bench users are created in milliseconds.
+CHEAP_PASSWORDS = Passwords(PasswordHasher(1, 8, 1))
+#: Step-up lasts the whole run (the default 10 minutes could lapse during a full run).
+STEP_UP_TTL = timedelta(days=1)
 
 
 def synthetic_rows(n: int, seed: int = 7) -> list[dict[str, str]]:
@@ -90,6 +107,7 @@ def backends(choice: str) -> list[str]:
 
 @contextmanager
 def fresh_installation(backend: str, expected: int) -> Iterator[Installation]:
+    """A new home on ``backend``, opened as installed (cheap password hashing only)."""
     with tempfile.TemporaryDirectory(prefix="piguard-bench-") as tmp:
         env = dict(os.environ)
         for k in (
@@ -99,35 +117,70 @@ def fresh_installation(backend: str, expected: int) -> Iterator[Installation]:
             "PIGUARD_MASTER_KEY_FILE",
         ):
             env.pop(k, None)
+        home = Path(tmp) / "home"
         if backend == "postgres":
             sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
             from tests.pg import fresh_database
 
             with fresh_database() as url:
                 env["PIGUARD_DATABASE_URL"] = url
-                home = Path(tmp) / "home"
-                init_home(home, environ=env, expected_customers=expected)
-                inst = Installation(home, environ=env)
-                _without_accounts(inst)
-                try:
-                    yield inst
-                finally:
-                    inst.close()
+                yield from _opened(home, env, expected)
         else:
-            home = Path(tmp) / "home"
-            init_home(home, environ=env, expected_customers=expected)
-            inst = Installation(home, environ=env)
-            _without_accounts(inst)
-            try:
-                yield inst
-            finally:
-                inst.close()
+            yield from _opened(home, env, expected)
 
 
-def _without_accounts(inst: Installation) -> None:
-    """The gate as installed (consent checks, the audit trail) but without accounts, whose costs
-    bench/gate.py measures on its own."""
-    inst.service = Service(inst.vault, recorder=inst.audit, consent=inst.consent)
+def _opened(home: Path, env: dict[str, str], expected: int) -> Iterator[Installation]:
+    init_home(home, environ=env, expected_customers=expected)
+    inst = Installation(home, environ=env, passwords=CHEAP_PASSWORDS)
+    try:
+        yield inst
+    finally:
+        inst.close()
+
+
+def staff_session(
+    inst: Installation,
+    role: str,
+    purpose: str,
+    *,
+    name: str | None = None,
+    access: AccessControl | None = None,
+    client: str = "bench",
+) -> tuple[RequestContext, str]:
+    """A request context of a real staff user of catalog ``role`` asking for ``purpose``, and
+    the user's session token.
+
+    The user is created by the bootstrap administrator, trained (NDA agreement and PIPL
+    course, today), logged in with password and TOTP (so stepped up, for
+    :data:`STEP_UP_TTL`) and authenticated from the session token, as the API's edge does.
+
+    :param name: the user name (default ``bench_<role>``); one user per name.
+    :param access: the access control to create the user in (default: the installation's).
+    """
+    ac = access or inst.access
+    ac.step_up_ttl = STEP_UP_TTL
+    name = name or f"bench_{role}"
+    user = ac.add_user(BOOT, name, role)
+    today = ac.training.today()
+    ac.record_training(BOOT, name, kind="agreement", course="NDA", completed_on=today)
+    ac.record_training(BOOT, name, kind="course", course="PIPL", completed_on=today, score=100)
+    login = ac.login(name, user["password"], totp_now(user["totp_secret"], ac.clock.now()))
+    actor = ac.authenticate(login.token)
+    assert ac.stepped_up(actor), f"{name} is not stepped up"
+    return RequestContext(actor, purpose, client=client), login.token
+
+
+def staff_context(
+    inst: Installation,
+    role: str,
+    purpose: str,
+    *,
+    name: str | None = None,
+    access: AccessControl | None = None,
+    client: str = "bench",
+) -> RequestContext:
+    """See :func:`staff_session`; the context only."""
+    return staff_session(inst, role, purpose, name=name, access=access, client=client)[0]
 
 
 def machine() -> str:

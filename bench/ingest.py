@@ -52,7 +52,7 @@ def main() -> None:
     for backend in backends(args.backend):
         with fresh_installation(backend, expected=n) as inst:
             start = time.perf_counter()
-            report = inst.service.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
+            report = inst.gate.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
             protected = time.perf_counter() - start
             assert report.accepted == n, report.rejected[:3]
             base = baseline(inst.db.engine.url.render_as_string(hide_password=False), rows, 2000)

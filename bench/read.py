@@ -1,5 +1,9 @@
 """Single-customer read (decrypt five fields) and exact search, vs the same row read in plaintext.
 
+Measured: :meth:`piguard.vault.Vault.read` (decrypt five fields) and :meth:`~piguard.vault.Vault.search`
+(blind-index exact match), below the gate; the gate's own per-read cost is bench/gate.py's. The
+customers are imported through the installed gate (``inst.gate.import_rows``) with the bootstrap
+credential, which may write.
 Baseline: a plain SELECT of the same five plaintext columns by primary key from the same backend.
 """
 
@@ -24,10 +28,10 @@ def main() -> None:
     rng = random.Random(3)
     for backend in backends(args.backend):
         with fresh_installation(backend, expected=n) as inst:
-            report = inst.service.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
+            report = inst.gate.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
             ids = report.ids
             picks = [rng.randrange(n) for _ in range(ops)]
-            # Warm up, then measure the vault read (decrypt five fields) and the gated read.
+            # Warm up, then measure the vault read (decrypt five fields) and the vault search.
             for i in picks[:200]:
                 inst.vault.read("customer", ids[i], FIELDS)
             vault_lat = []

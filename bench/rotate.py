@@ -19,9 +19,9 @@ def main() -> None:
     figures: dict[str, Any] = {"bench": "rotate", "customers": n}
     for backend in backends(args.backend):
         with fresh_installation(backend, expected=n) as inst:
-            inst.service.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
+            inst.gate.import_rows(CTX, "customer", ((i + 1, r) for i, r in enumerate(rows)))
             start = time.perf_counter()
-            result = inst.service.rotate_keys(CTX)
+            result = inst.gate.rotate_keys(CTX)
             rotate_s = time.perf_counter() - start
             assert result["rewrapped"] == n
             engine = inst.keys.engine
