@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
@@ -25,6 +27,10 @@ from piguard.errors import StorageError
 V = TypeVar("V")
 
 _SQL = "SELECT value FROM consent_watermark WHERE tenant = {p}"
+
+
+#: Caches already synced in the running gate operation (see :meth:`CoherentCache.operation`).
+_SYNCED: ContextVar[set[int] | None] = ContextVar("piguard_consent_synced", default=None)
 
 
 class CoherentCache(Generic[V]):
@@ -70,11 +76,28 @@ class CoherentCache(Generic[V]):
                 raise StorageError(f"consent watermark read failed ({type(exc).__name__})") from None
         return int(row[0]) if row else 0
 
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """One consistent look per gate operation: inside the block the watermark is read once
+        (at the first :meth:`sync`), so the operation's consent check, minor flag and decisions
+        see one snapshot, and cost one round trip instead of one per look. The next operation,
+        in any process, reads it again: exactness across processes is per operation."""
+        token = _SYNCED.set(set())
+        try:
+            yield
+        finally:
+            _SYNCED.reset(token)
+
     def sync(self) -> None:
         """Drop everything if another process changed the ledger since the last look."""
+        synced = _SYNCED.get()
+        if synced is not None and id(self) in synced:
+            return
         if self._interval > 0 and time.monotonic() - self._checked < self._interval:
             return
         value = self._read_watermark()
+        if synced is not None:
+            synced.add(id(self))
         with self._lock:
             self._checked = time.monotonic()
             if value != self._seen:

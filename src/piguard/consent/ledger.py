@@ -21,6 +21,7 @@ It is a facade: the work is done by its parts, which share one
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -152,6 +153,10 @@ class ConsentLedger:
     ) -> None:
         """Refuse a write the purpose and the customer's consents do not cover."""
         self.states.check_write(customer_id, purpose, fields, values, record_type=record_type)
+
+    def operation(self) -> AbstractContextManager[None]:
+        """See :meth:`piguard.consent.cache.CoherentCache.operation`: one snapshot per gate operation."""
+        return self.context.cache.operation()
 
     def is_under_14(self, customer_id: str) -> bool:
         """The one "under 14" rule of the installation (R-MIN-1): the recorded age band, today in China."""

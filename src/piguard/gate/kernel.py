@@ -19,7 +19,7 @@ No public method of the gate assembles checks of its own: the records operations
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -61,6 +61,8 @@ class ConsentLayer(Protocol):
     ) -> None: ...
 
     def is_under_14(self, customer_id: str) -> bool: ...
+
+    def operation(self) -> AbstractContextManager[None]: ...
 
 
 class Capability(Protocol):
@@ -177,6 +179,20 @@ class Gate:
         op = self.registry[op] if isinstance(op, str) else op
         if op.name not in self.registry:
             raise ValueError(f"operation {op.name!r} is not declared")
+        # One snapshot per operation of what other processes may change: the consent watermark
+        # and the customer's key row are read once, however many steps look at them.
+        with self.consent.operation(), self.vault.keys.operation():
+            return self._run(ctx, op, handler, subject, record_type, fields)
+
+    def _run(
+        self,
+        ctx: RequestContext,
+        op: Operation,
+        handler: Callable[[Call], T],
+        subject: RecordRef | str | None,
+        record_type: str | None,
+        fields: Sequence[str],
+    ) -> T:
         rt = record_type or (subject.record_type if isinstance(subject, RecordRef) else None)
         pending = Call(self, ctx, op, None, "")
         pending.touch(fields, rt)

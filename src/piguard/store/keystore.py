@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
@@ -50,6 +52,12 @@ _log = logging.getLogger(__name__)
 
 def _key(row: Row[Any]) -> WrappedKeyRow:
     return WrappedKeyRow(**dict(zip(_NAMES, row, strict=True)))
+
+
+#: Key rows already read in the running gate operation (see :meth:`KeyStore.operation`).
+_MEMO: ContextVar[dict[tuple[int, str, str], WrappedKeyRow | None] | None] = ContextVar(
+    "piguard_key_memo", default=None
+)
 
 
 class KeyStore:
@@ -130,15 +138,38 @@ class KeyStore:
 
     # -- reads -------------------------------------------------------------------
 
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """One look per customer per gate operation: inside the block :meth:`get` asks the
+        database once per customer (the gate's existence check and the read's unwrap share it);
+        every write of a key drops its entry. Outside a block every :meth:`get` asks again."""
+        token = _MEMO.set({})
+        try:
+            yield
+        finally:
+            _MEMO.reset(token)
+
+    def _forget(self, tenant: str, customer_id: str) -> None:
+        memo = _MEMO.get()
+        if memo is not None:
+            memo.pop((id(self), tenant, customer_id), None)
+
     def get(self, tenant: str, customer_id: str) -> WrappedKeyRow | None:
         """A customer's wrapped key, or ``None`` (never created, or destroyed).
 
         :raises StorageError: the database failed.
         """
+        memo = _MEMO.get()
+        key = (id(self), tenant, customer_id)
+        if memo is not None and key in memo:
+            return memo[key]
         # One statement, no explicit transaction: this runs on every read of customer data.
         with translate("get key"), self.engine.connect() as conn:
             found = conn.execute(_GET, {"t": tenant, "c": customer_id}).first()
-        return None if found is None else _key(found)
+        row = None if found is None else _key(found)
+        if memo is not None:
+            memo[key] = row
+        return row
 
     def get_many(self, tenant: str, customer_ids: Iterable[str]) -> dict[str, WrappedKeyRow]:
         """The wrapped keys of several customers of one tenant, by customer id.
@@ -208,6 +239,8 @@ class KeyStore:
         :raises Conflict: a customer already has a key (nothing is stored).
         :raises StorageError: the database failed.
         """
+        for row in rows:
+            self._forget(row.tenant, row.customer_id)
         if not rows:
             return
         with (
@@ -228,6 +261,8 @@ class KeyStore:
         :returns: how many keys were replaced.
         :raises StorageError: the database failed.
         """
+        for tenant, customer_id, *_ in rows:
+            self._forget(tenant, customer_id)
         if not rows:
             return 0
         now = self._clock.now()
@@ -254,6 +289,7 @@ class KeyStore:
         :returns: whether there was a key to destroy.
         :raises StorageError: the database failed.
         """
+        self._forget(tenant, customer_id)
         query = delete(data_keys).where(data_keys.c.tenant == tenant, data_keys.c.customer_id == customer_id)
         with write_transaction(self.engine) as conn, translate("destroy key"):
             existed = conn.execute(query).rowcount > 0
