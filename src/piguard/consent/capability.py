@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from piguard.catalog.vocabulary import ACTIONS
+from piguard.catalog.vocabulary import ACTIONS, Action
 from piguard.consent.ledger import ConsentLedger
 from piguard.consent.model import (
     ConsentKind,
@@ -27,13 +27,13 @@ from piguard.consent.model import (
     Reevaluation,
     WithdrawResult,
 )
-from piguard.gate.sdk import Call, Kernel, Operation, RequestContext
+from piguard.gate.sdk import Call, Kernel, Operation, RequestContext, Subject
 
 NAME = "consent"
 
 
-def _op(name: str, actions: tuple[str, ...], subject: str, summary: str, **kw: Any) -> Operation:
-    return Operation(name, actions, subject, NAME, purpose=False, summary=summary, **kw)  # type: ignore[arg-type]
+def _op(name: str, actions: tuple[Action, ...], subject: Subject, summary: str, **kw: Any) -> Operation:
+    return Operation(name, actions, subject, NAME, purpose=False, summary=summary, **kw)
 
 
 SHOW = _op(

@@ -18,7 +18,7 @@ No public method of the gate assembles checks of its own: the records operations
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from typing import Any, Protocol, TypeVar
@@ -31,7 +31,7 @@ from piguard.access.events import AccessEvent, AccessRecorder
 from piguard.calendar import local_today
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
-from piguard.errors import AccessDenied, NotFound, QuotaExceeded
+from piguard.errors import AccessDenied, NotFound, QuotaExceeded, ValidationError
 from piguard.gate.call import AuditUnrecorded, Call
 from piguard.gate.context import RequestContext
 from piguard.gate.decide import Decider
@@ -39,7 +39,7 @@ from piguard.gate.guards import CustomerQuota, Guard, PurposeConsent, RowScope
 from piguard.gate.operation import DetailKind, Operation, Registry
 from piguard.store import Database
 from piguard.vault.model import RecordRef
-from piguard.vault.vault import CUSTOMER, Vault
+from piguard.vault.vault import CUSTOMER, TxHook, Vault
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -59,6 +59,27 @@ class ConsentLayer(Protocol):
         record_type: str = "customer",
         fields: Any = None,
     ) -> None: ...
+
+    def check_write(
+        self,
+        customer_id: str | None,
+        purpose: str,
+        fields: Collection[str],
+        values: Mapping[str, str],
+        *,
+        record_type: str = "customer",
+    ) -> None: ...
+
+    def age_hook(self, values: Mapping[str, object], record_type: str = "customer") -> TxHook: ...
+
+    def filter_import(
+        self,
+        rows: Iterable[tuple[int, Mapping[str, object] | ValidationError]],
+        purpose: str,
+        *,
+        record_type: str = "customer",
+        operator: str = "import",
+    ) -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]: ...
 
     def is_under_14(self, customer_id: str) -> bool: ...
 

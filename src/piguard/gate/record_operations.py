@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from piguard.gate.operation import Operation
+from piguard.catalog.vocabulary import Action
+from piguard.gate.operation import Operation, Subject
 
 CAPABILITY = "records"
 
 
-def _op(name: str, action: str, subject: str, summary: str, **kw: Any) -> Operation:
-    return Operation(name, (action,), subject, CAPABILITY, summary=summary, **kw)  # type: ignore[arg-type]
+def _op(name: str, action: Action, subject: Subject, summary: str, **kw: Any) -> Operation:
+    return Operation(name, (action,), subject, CAPABILITY, summary=summary, **kw)
 
 
 CREATE = _op(

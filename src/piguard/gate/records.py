@@ -102,8 +102,8 @@ class Records:
         self.check_writable(ctx, record_type, values)
         normalized = self._normalized(record_type, values)
         consent = self.gate.consent
-        consent.check_write(customer_id, ctx.purpose, sorted(values), normalized, record_type=record_type)  # type: ignore[attr-defined]
-        return both(call.hook(), consent.age_hook(normalized, record_type))  # type: ignore[attr-defined]
+        consent.check_write(customer_id, ctx.purpose, sorted(values), normalized, record_type=record_type)
+        return both(call.hook(), consent.age_hook(normalized, record_type))
 
     def decide_and_read(
         self, call: Call, ref: RecordRef, fdefs: Mapping[str, Field], *, require_one: bool = True
@@ -215,7 +215,7 @@ class Records:
 
             # Rows lacking the consent evidence their purpose needs are rejected with the reason;
             # the others' consent and age band are recorded before the vault stores them.
-            stream = self.gate.consent.filter_import(  # type: ignore[attr-defined]
+            stream = self.gate.consent.filter_import(
                 checked(), ctx.purpose, record_type=record_type, operator=ctx.actor.id
             )
             # One entry per stored record, written in the batch's own transaction: no imported row

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from piguard.gate.context import FieldView, RequestContext
-from piguard.gate.operation import DetailKind, Operation
+from piguard.gate.operation import DetailKind, Operation, Subject
 from piguard.principal import Actor
 from piguard.store import Database as Storage
 from piguard.store._engine import translate as translate_storage_error
@@ -70,6 +70,7 @@ __all__ = [
     "RecordRef",
     "RequestContext",
     "Storage",
+    "Subject",
     "TxHook",
     "UTCDateTime",
     "check_id",

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from piguard.audit import AuditLog, VerifyReport
 from piguard.audit.alerts import Alert
 from piguard.audit.entry import AuditEntry
+from piguard.catalog.vocabulary import Action
 from piguard.errors import AccessDenied
 from piguard.gate.context import RequestContext
-from piguard.gate.operation import DetailKind, Operation
+from piguard.gate.operation import DetailKind, Operation, Subject
 
 if TYPE_CHECKING:
     from piguard.gate.call import Call
@@ -27,18 +28,18 @@ CAPABILITY = "trail"
 
 def _op(
     name: str,
-    actions: tuple[str, ...],
+    actions: tuple[Action, ...],
     summary: str,
     *,
-    subject: str = "none",
+    subject: Subject = "none",
     detail: dict[str, DetailKind] | None = None,
     requirements: tuple[str, ...] = ("R-AUD-1",),
     writes: bool = False,
 ) -> Operation:
     return Operation(
         name,
-        actions,  # type: ignore[arg-type]
-        subject,  # type: ignore[arg-type]
+        actions,
+        subject,
         CAPABILITY,
         purpose=False,
         writes=writes,
