@@ -77,6 +77,7 @@ LEAVES = (
     "piguard.masking",
     "piguard.data",
     "piguard.principal",
+    "piguard.facade",
     "piguard.gate.sdk",
 )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Generic, TypeVar, cast, overload
 
 from sqlalchemy import Connection
 
@@ -30,9 +29,6 @@ DEFAULT_REASK_AFTER = timedelta(hours=48)
 #: clock error or a forgery.
 CLOCK_SKEW = timedelta(minutes=5)
 
-T = TypeVar("T")
-#: Where :class:`Shared` finds the settings on the ledger.
-_PART = "context"
 
 
 def checked_text(value: str, what: str, limit: int = 64) -> str:
@@ -87,34 +83,3 @@ class LedgerContext:
     def today(self) -> date:
         """Today in mainland China, by the ledger's clock."""
         return local_today(self.clock)
-
-
-class Shared(Generic[T]):
-    """A data descriptor reading and writing the attribute of the same name on ``obj.context``.
-
-    The consent package's copy of :class:`piguard.facade.Forward`: a capability package may
-    import only the gate's SDK and the leaves of piguard's core (``tests/test_architecture.py``),
-    and the facade helper is neither.
-    """
-
-    __slots__ = ("_name",)
-
-    def __init__(self) -> None:
-        self._name = ""
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self._name = name
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> Shared[T]: ...
-
-    @overload
-    def __get__(self, obj: object, owner: type[Any] | None = None) -> T: ...
-
-    def __get__(self, obj: object | None, owner: type[Any] | None = None) -> Shared[T] | T:
-        if obj is None:
-            return self
-        return cast(T, getattr(getattr(obj, _PART), self._name))
-
-    def __set__(self, obj: object, value: T) -> None:
-        setattr(getattr(obj, _PART), self._name, value)

@@ -33,7 +33,7 @@ from piguard.consent import identity, rules
 from piguard.consent.age import AgeBand, AgeInfo, AgeSources, age_from_values
 from piguard.consent.age import minor_status as _minor_status
 from piguard.consent.cache import CoherentCache
-from piguard.consent.context import DEFAULT_REASK_AFTER, LedgerContext, Shared
+from piguard.consent.context import DEFAULT_REASK_AFTER, LedgerContext
 from piguard.consent.importing import filter_import_rows
 from piguard.consent.marketing import MarketingPreferences
 from piguard.consent.minors import Minors, TxHook
@@ -54,6 +54,7 @@ from piguard.consent.notices import NoticeBoard
 from piguard.consent.records import ConsentRecords
 from piguard.consent.states import ConsentStates, fold
 from piguard.errors import ValidationError
+from piguard.facade import Forward
 from piguard.gate.sdk import Storage as Database
 
 
@@ -71,12 +72,12 @@ class ConsentLedger:
     """
 
     # Settings live on the shared context; reading or assigning them here reaches every part.
-    db = Shared[Database]()
-    catalog = Shared[Catalog]()
-    clock = Shared[Clock]()
-    tenant = Shared[str]()
-    reask_after = Shared[timedelta]()
-    age_sources = Shared[AgeSources]()
+    db = Forward[Database]("context")
+    catalog = Forward[Catalog]("context")
+    clock = Forward[Clock]("context")
+    tenant = Forward[str]("context")
+    reask_after = Forward[timedelta]("context")
+    age_sources = Forward[AgeSources]("context")
 
     def __init__(
         self,
