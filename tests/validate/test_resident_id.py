@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
@@ -105,6 +105,7 @@ def test_r_val_1_check_character_matches_standard_and_stdnum(body: str) -> None:
 
 
 @given(st.text("0123456789", min_size=17, max_size=17), st.sampled_from("0123456789Xx"))
+@example("46806884080723474", "0")
 def test_r_val_1_agrees_with_stdnum_cn_ric(body: str, last: str) -> None:
     """R-VAL-1: ours and stdnum.cn.ric agree except where stdnum checks the birth place.
 
@@ -116,7 +117,9 @@ def test_r_val_1_agrees_with_stdnum_cn_ric(body: str, last: str) -> None:
     try:
         ric.validate(number)
         theirs: str = "valid"
-    except stdnum_errors.InvalidComponent:
+    except (stdnum_errors.InvalidComponent, KeyError):
+        # KeyError: python-stdnum's own place lookup fails for codes it lists without a county
+        # (e.g. 468068, found by a CI seed): it could not check the birth place.
         theirs = "component"
     except stdnum_errors.ValidationError:
         theirs = "invalid"
