@@ -49,7 +49,7 @@ class Call:
     @property
     def customer_id(self) -> str:
         if self.ref is None:
-            raise AuditUnrecorded(f"operation {self.op.name!r} has no customer subject")
+            raise RuntimeError(f"operation {self.op.name!r} has no customer subject")
         return self.ref.customer_id
 
     def note(self, **detail: Any) -> None:

@@ -215,20 +215,19 @@ class Gate:
         fields: Sequence[str],
     ) -> T:
         rt = record_type or (subject.record_type if isinstance(subject, RecordRef) else None)
-        pending = Call(self, ctx, op, None, "")
-        pending.touch(fields, rt)
-        with self._refusals(pending):
-            if op.purpose and not ctx.purpose:
-                raise AccessDenied(f"operation '{op.name}' needs a purpose", "purpose")
-            pending.rule = self._authorise(ctx, op)
-        ref = self._resolve(op, subject)
-        call = Call(self, ctx, op, ref, pending.rule)
+        call = Call(self, ctx, op, None, "")
         call.touch(fields, rt)
         with self._refusals(call):
+            if op.purpose and not ctx.purpose:
+                raise AccessDenied(f"operation '{op.name}' needs a purpose", "purpose")
+            call.rule = self._authorise(ctx, op)
+        # The subject only once the caller may act at all: a refused role learns nothing of it.
+        call.ref = ref = self._resolve(op, subject)
+        if ref is not None and rt is None:
+            call.record_type = ref.record_type
+        with self._refusals(call):
             if ref is not None:
-                for guard in self.guards:
-                    if guard.applies(op):
-                        guard.check(ctx, op, ref, fields)
+                self._guard(ctx, op, ref, fields)
             result = handler(call)
         if not call.recorded:
             if op.writes:
@@ -236,13 +235,27 @@ class Gate:
             self._record(self._event(call))
         return result
 
-    def permitted(self, call: Call, ref: RecordRef, fields: Sequence[str] = ()) -> bool:
-        """Would every guard let ``call`` reach ``ref``? For operations over many customers (search
-        results, export rows), which answer only with the customers the caller may process."""
+    def _guard(
+        self,
+        ctx: RequestContext,
+        op: Operation,
+        ref: RecordRef,
+        fields: Sequence[str],
+        skip: Collection[str] = (),
+    ) -> None:
+        """Run every guard that applies to ``op`` (bar those named in ``skip``).
+
+        :raises AccessDenied: the first guard that refuses.
+        """
+        for guard in self.guards:
+            if guard.name not in skip and guard.applies(op):
+                guard.check(ctx, op, ref, fields)
+
+    def permitted(self, call: Call, ref: RecordRef, *, skip: Collection[str] = ()) -> bool:
+        """Would the guards let ``call`` reach ``ref``? For operations over many customers (search
+        results), which answer only with the customers the caller may process."""
         try:
-            for guard in self.guards:
-                if guard.applies(call.op):
-                    guard.check(call.ctx, call.op, ref, fields)
+            self._guard(call.ctx, call.op, ref, (), skip)
         except AccessDenied:
             return False
         return True

@@ -288,8 +288,8 @@ class Records:
             cap = quotas.max_results(actor)
             effective = limit if cap is None else min(limit, cap)
             found = self.vault.search(record_type, field_name, value, limit=effective + 1)
-            # Scope and consent per match; the quota is charged below for the matches returned.
-            refs = [r for r in found if self._may_process(call, r)]
+            # Row scope and consent per match; the quota is charged once below, for all matches.
+            refs = [r for r in found if self.gate.permitted(call, r, skip=("quota",))]
             if cap is not None and len(refs) > cap:
                 raise QuotaExceeded(
                     f"the search matched more than {cap} records, the most role '{actor.role}' may see "
@@ -302,16 +302,6 @@ class Records:
             return refs
 
         return self.gate.run(ctx, SEARCH, handler, record_type=record_type, fields=[field_name])
-
-    def _may_process(self, call: Call, ref: RecordRef) -> bool:
-        """Row scope and consent (not the quota, which is charged once for all matches)."""
-        try:
-            for guard in self.gate.guards:
-                if guard.name != "quota" and guard.applies(call.op):
-                    guard.check(call.ctx, call.op, ref, ())
-        except AccessDenied:
-            return False
-        return True
 
     def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:
         def handler(call: Call) -> list[RecordRef]:
