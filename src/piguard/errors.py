@@ -122,15 +122,28 @@ class VaultSealed(Error):
 class AccessDenied(Error):
     """The gate refused an operation.
 
-    :param reason: why, in words a user can act on.
+    :param reason: why, in words a user can act on (English; logs, API problems).
     :param rule: the rule that decided, when one did.
+    :param key: a message code, so that an edge can say the refusal in its user's language
+        without parsing ``reason`` (the console's ``error.<key>`` texts in ``piguard.web.i18n``).
+    :param params: the values the message names (role, action, purpose...: identifiers,
+        never customer values).
     """
 
     code = "forbidden"
 
-    def __init__(self, reason: str, rule: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        rule: str | None = None,
+        *,
+        key: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
         self.reason = reason
         self.rule = rule
+        self.key = key
+        self.params = dict(params or {})
         super().__init__(reason)
 
 

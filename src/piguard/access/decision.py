@@ -56,9 +56,11 @@ class Policy:
             purpose not allowed for the role.
         """
         if action not in ACTIONS:
-            raise AccessDenied(f"unknown action '{action}'")
+            raise AccessDenied(f"unknown action '{action}'", key="unknown_action", params={"action": action})
         if purpose is not None and purpose not in self.catalog.purposes:
-            raise AccessDenied(f"unknown purpose '{purpose}'", "purpose")
+            raise AccessDenied(
+                f"unknown purpose '{purpose}'", "purpose", key="unknown_purpose", params={"purpose": purpose}
+            )
         if role == BOOTSTRAP_ROLE:
             if action not in BOOTSTRAP_SETUP_ACTIONS:
                 raise AccessDenied(
@@ -69,11 +71,26 @@ class Policy:
             return "bootstrap administrator"
         spec = self.catalog.roles.get(role)
         if spec is None:
-            raise AccessDenied(f"role '{role}' is not in the catalog", "default deny")
+            raise AccessDenied(
+                f"role '{role}' is not in the catalog",
+                "default deny",
+                key="unknown_role",
+                params={"role": role},
+            )
         if action not in spec.actions:
-            raise AccessDenied(f"role '{role}' may not {action}", f"roles.{role}.actions")
+            raise AccessDenied(
+                f"role '{role}' may not {action}",
+                f"roles.{role}.actions",
+                key="role_action",
+                params={"role": role, "action": action},
+            )
         if purpose is not None and purpose not in spec.purposes:
-            raise AccessDenied(f"role '{role}' may not act for purpose '{purpose}'", f"roles.{role}.purposes")
+            raise AccessDenied(
+                f"role '{role}' may not act for purpose '{purpose}'",
+                f"roles.{role}.purposes",
+                key="role_purpose",
+                params={"role": role, "purpose": purpose},
+            )
         return f"roles.{role}.actions"
 
     def decide(self, role: str, record_type: str, fdef: Field, purpose: str) -> Decision:

@@ -80,12 +80,18 @@ class RowScope:
             return
         if role.scope == "own":
             if ctx.actor.kind != "customer" or ctx.actor.id != CUSTOMER_PRINCIPAL + ref.customer_id:
-                raise AccessDenied(f"role '{role.name}' sees its own data only", f"roles.{role.name}.scope")
+                raise AccessDenied(
+                    f"role '{role.name}' sees its own data only",
+                    f"roles.{role.name}.scope",
+                    key="own_scope",
+                    params={"role": role.name},
+                )
             return
         if not self._stay_active(ref):
             raise AccessDenied(
                 f"role '{role.name}' sees a guest only while the guest's stay is active",
                 f"roles.{role.name}.scope",
+                key="out_of_scope",
             )
 
     def _stay_active(self, ref: RecordRef) -> bool:

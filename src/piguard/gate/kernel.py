@@ -219,7 +219,7 @@ class Gate:
         call.touch(fields, rt)
         with self._refusals(call):
             if op.purpose and not ctx.purpose:
-                raise AccessDenied(f"operation '{op.name}' needs a purpose", "purpose")
+                raise AccessDenied(f"operation '{op.name}' needs a purpose", "purpose", key="needs_purpose")
             call.rule = self._authorise(ctx, op)
         # The subject only once the caller may act at all: a refused role learns nothing of it.
         call.ref = ref = self._resolve(op, subject)

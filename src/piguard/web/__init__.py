@@ -65,7 +65,11 @@ def _page_errors(app: FastAPI, console: Console) -> None:
             from piguard.web.customers import status_of
 
             return console.render(
-                request, "error.html", title="common.error", message=str(exc), status=status_of(exc)
+                request,
+                "error.html",
+                title="common.error",
+                message=console.say(console.lang(request), exc),
+                status=status_of(exc),
             )
         assert previous is not None
         result = previous(request, exc)

@@ -72,7 +72,7 @@ def register(router: APIRouter, console: Console) -> None:
                 totp=form.get("totp") == "on",
             )
         except errors.Error as exc:
-            return users_page(request, staff, error=str(exc))
+            return users_page(request, staff, error=console.say(staff, exc))
         return users_page(request, staff, created=created)
 
     @router.post("/admin/users/{name}/{op}")
@@ -95,7 +95,7 @@ def register(router: APIRouter, console: Console) -> None:
                 raise errors.NotFound("no such operation")
             staff.session.flash("ok", t("users.done"))
         except errors.Error as exc:
-            staff.session.flash("error", str(exc))
+            staff.session.flash("error", console.say(staff, exc))
         return console.redirect("/admin/users")
 
     @router.get("/admin/roles")
@@ -145,7 +145,7 @@ def register(router: APIRouter, console: Console) -> None:
                 days=int(raw) if raw.isdigit() else None,
             )
         except errors.Error as exc:
-            return clients_page(request, staff, error=str(exc))
+            return clients_page(request, staff, error=console.say(staff, exc))
         return clients_page(request, staff, created=created)
 
     @router.post("/admin/clients/{name}/revoke")
@@ -159,7 +159,7 @@ def register(router: APIRouter, console: Console) -> None:
             access.revoke_client(staff.actor, name[:64])
             staff.session.flash("ok", i18n.translator(staff.lang)("users.done"))
         except errors.Error as exc:
-            staff.session.flash("error", str(exc))
+            staff.session.flash("error", console.say(staff, exc))
         return console.redirect("/admin/clients")
 
     def training_page(request: Request, staff: Staff, *, error: str | None = None) -> HTMLResponse:
@@ -208,6 +208,6 @@ def register(router: APIRouter, console: Console) -> None:
                 valid_until=_day(form.get("valid_until"), "valid_until"),
             )
         except errors.Error as exc:
-            return training_page(request, staff, error=str(exc))
+            return training_page(request, staff, error=console.say(staff, exc))
         staff.session.flash("ok", i18n.translator(staff.lang)("training.recorded"))
         return console.redirect("/admin/training")

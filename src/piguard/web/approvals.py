@@ -63,5 +63,5 @@ def register(router: APIRouter, console: Console) -> None:
             )
             staff.session.flash("ok", t("approvals.approved" if approve else "approvals.denied"))
         except errors.Error as exc:
-            staff.session.flash("error", str(exc))
+            staff.session.flash("error", console.say(staff, exc))
         return console.redirect("/approvals")

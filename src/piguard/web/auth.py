@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
 from piguard.web.core import Console, CsrfRefused, safe_next
-from piguard.web.i18n import LANGS
+from piguard.web.i18n import LANGS, translator
 from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, same
 
 #: Messages the login page may show, chosen by a fixed code in its URL (never free text).
@@ -53,7 +53,11 @@ def register(router: APIRouter, console: Console) -> None:
                 console.access.login, name[:64], password, totp.strip()[:16] or None
             )
         except errors.AuthenticationFailed as exc:
-            return login_page(request, error=str(exc), status=401)
+            # One message for every failure (wrong name, password, code, locked account), in
+            # the page's language; English keeps the service's own words.
+            lang = console.lang(request)
+            text = str(exc) if lang == "en" else translator(lang)("login.failed")
+            return login_page(request, error=text, status=401)
         value, _ = console.sessions.create(login.token, login.actor.id)
         response = RedirectResponse(console.prefix_path("/"), status_code=303)
         console.set_session_cookie(response, request, value)

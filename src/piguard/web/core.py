@@ -120,7 +120,11 @@ class Console:
     def require(self, staff: Staff, *actions: str) -> None:
         """:raises AccessDenied: the role holds none of ``actions`` (the page is not for it)."""
         if not any(staff.can(a) for a in actions):
-            raise errors.AccessDenied(f"role '{staff.actor.role}' may not open this page")
+            raise errors.AccessDenied(
+                f"role '{staff.actor.role}' may not open this page",
+                key="page_forbidden",
+                params={"role": staff.actor.role},
+            )
 
     async def posted(self, request: Request) -> FormData:
         """The form of a POST, after checking its origin and this session's CSRF token.
@@ -145,6 +149,12 @@ class Console:
             host = request.headers.get("host", "")
             if urlsplit(origin).netloc != host:
                 raise CsrfRefused()
+
+    def say(self, staff: Staff | str, exc: BaseException) -> str:
+        """``exc`` told in the staff member's (or the given) language: never an English
+        sentence on a Chinese page (see :func:`piguard.web.i18n.error_text`)."""
+        lang = staff if isinstance(staff, str) else staff.lang
+        return i18n.error_text(exc, lang, self.catalog)
 
     def ctx(self, request: Request, staff: Staff, purpose: str) -> RequestContext:
         address = request.client.host if request.client else None
@@ -174,6 +184,9 @@ class Console:
             lang=lang,
             other_lang="en" if lang == "zh" else "zh",
             title=t(title),
+            term=lambda kind, name: i18n.term(kind, name, lang, self.catalog),
+            when=lambda value, seconds=False: i18n.when(value, lang, seconds=seconds),
+            EMPTY=t("value.empty"),
             staff=staff,
             csrf=staff.session.csrf if staff is not None else "",
             flashes=staff.session.take_flashes() if staff is not None else [],

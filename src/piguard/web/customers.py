@@ -123,14 +123,14 @@ def register(router: APIRouter, console: Console) -> None:
             views = console.gate.read(ctx, record_type, record_id)
             values["rows"] = rows_of(ctx, staff, record_type, views)
         except errors.Error as exc:
-            values["error"] = str(exc)
+            values["error"] = console.say(staff, exc)
             status = status_of(exc)
         if record_type == "customer" and status == 200 and staff.can("list"):
             try:
                 refs = console.gate.customer_records(ctx, customer_id)
                 values["records"] = [r for r in refs if r.record_type != "customer"]
             except errors.Error as exc:
-                values["records_error"] = str(exc)
+                values["records_error"] = console.say(staff, exc)
         title = "customer.title" if record_type == "customer" else "record.title"
         return console.render(request, "record.html", title=title, staff=staff, status=status, **values)
 
@@ -167,7 +167,7 @@ def register(router: APIRouter, console: Console) -> None:
             )
             results = sorted({r.customer_id for r in refs})
         except errors.Error as exc:
-            error = str(exc)
+            error = console.say(staff, exc)
             status = status_of(exc)
         # The value typed is deliberately not echoed back: the page holds ids, not what was sought.
         return console.render(
@@ -247,7 +247,7 @@ def register(router: APIRouter, console: Console) -> None:
                 )
                 session.flash("ok", t("unmask.requested"))
         except errors.Error as exc:
-            session.flash("error", str(exc))
+            session.flash("error", console.say(staff, exc))
         return console.redirect(back)
 
 

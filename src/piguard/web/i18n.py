@@ -2,11 +2,24 @@
 
 Keys missing from the table show as the key itself, which a test catches (every key used
 by a template must exist in both languages).
+
+Beyond fixed texts the module names the catalog's and the system's vocabulary in the console
+language (:func:`term`: roles, purposes, record types, statuses, audit actions, alert rules),
+formats instants in Beijing time with the zone (:func:`when`), explains refusals from their
+message code (:func:`error_text`, fed by :attr:`piguard.errors.AccessDenied.key`) and alert
+summaries from their rule and detail (:func:`alert_summary`). Pages use these, never English
+strings built elsewhere; ``tests/web/test_language.py`` reads every zh page in Chromium and
+flags any English word outside data values (``<code>`` and ``data-value`` elements).
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from piguard.calendar import LOCAL_TZ
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -191,6 +204,228 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "training.valid_until": ("有效期至", "Valid until"),
     "training.record": ("登记", "Record"),
     "training.recorded": ("培训记录已登记。", "Training recorded."),
+    "training.course_kind": ("课程", "course"),
+    "training.agreement_kind": ("保密协议", "agreement"),
+    # Marks for values a page cannot show: nothing there, or withheld from this reader.
+    "value.empty": ("—", "—"),
+    "value.hidden": ("［已隐藏］", "[hidden]"),
+    "value.hidden_title": ("此值对您不可见或被拒绝显示", "withheld from you (masked or refused)"),
+    "time.zone": ("北京时间", "UTC+8"),
+    "common.yes": ("是", "yes"),
+    "common.ok": ("正常", "OK"),
+    "common.all": ("全部", "all"),
+    "common.back_home": ("返回首页", "Back to the home page"),
+    "common.not_found": ("页面不存在。", "There is no such page."),
+    "common.customer": ("客户", "Customer"),
+    "audit.outcome": ("结果", "Outcome"),
+    "audit.outcome_allow": ("允许", "allowed"),
+    "audit.outcome_deny": ("拒绝", "refused"),
+    "audit.export": ("导出", "Export"),
+    "audit.export_csv": ("导出 CSV", "Export CSV"),
+    "audit.export_jsonl": ("导出 JSON Lines", "Export JSON Lines"),
+    "audit.evidence": ("证据", "Evidence"),
+    "audit.from_seq": ("起始序号", "From seq"),
+    "audit.to_seq": ("截止序号", "To seq"),
+    "audit.newest_first": ("最新的在前。", "Newest first."),
+    "audit.older": ("更早的记录", "Older entries"),
+    "audit.system": ("系统", "system"),
+    "audit.anonymous": ("匿名", "anonymous"),
+    "alerts.evidence": ("查看证据", "See the evidence"),
+    "alerts.by": ("处理人", "Handled by"),
+    "clients.expires": ("密钥到期", "Key expires"),
+    "clients.no_expiry": ("永不过期", "never"),
+    "users.reset_password": ("重置密码", "Reset password"),
+    "users.reset_totp": ("重置 TOTP", "Reset TOTP"),
+    "users.reset_done": (
+        "已重置。以下一次性凭据只显示这一次；该用户下次登录时必须设置新的凭据：",
+        "Reset. The one-time credential below is shown this once; the user must set a new one at next login:",
+    ),
+    "users.must_reset": ("待重设凭据", "must set new credentials"),
+    "reset.title": ("设置新凭据", "Set new credentials"),
+    "reset.help": (
+        "管理员已重置您的凭据。请设置新密码（至少 12 个字符）；如重置了 TOTP，请用新的密钥完成绑定。",
+        "An administrator reset your credentials. Choose a new password (at least 12 characters); "
+        "if your TOTP was reset, enrol the new secret.",
+    ),
+    "reset.new_password": ("新密码", "New password"),
+    "reset.repeat": ("再次输入新密码", "Repeat the new password"),
+    "reset.totp_secret": ("新的 TOTP 密钥", "New TOTP secret"),
+    "reset.totp_code": ("新密钥生成的动态码", "A code from the new secret"),
+    "reset.submit": ("保存", "Save"),
+    "reset.mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
+    "reset.done": ("新凭据已保存，请重新登录。", "New credentials saved: sign in again."),
+    # Refusals by message code (AccessDenied.key); {placeholders} are filled from its params,
+    # role/purpose/action/record_type/field params in the console language.
+    "error.forbidden": ("操作被拒绝：您的角色无权执行此操作。", "Refused: your role may not do this."),
+    "error.unauthenticated": ("身份验证失败。", "Authentication failed."),
+    "error.quota": ("已超出访问限额，请稍后再试。", "Quota exceeded: try again later."),
+    "error.consent": (
+        "缺少客户的同意，无法为此目的处理。",
+        "The customer's consent for this purpose is missing.",
+    ),
+    "error.validation": ("输入无效：{field}", "Invalid input: {field}"),
+    "error.validation_plain": ("输入无效。", "Invalid input."),
+    "error.not_found": ("未找到所请求的对象。", "Not found."),
+    "error.conflict": ("对象已存在或已被修改。", "It already exists or changed meanwhile."),
+    "error.error": ("操作失败。", "The operation failed."),
+    "error.page_forbidden": ("角色「{role}」无权打开此页面。", "Role '{role}' may not open this page."),
+    "error.unknown_action": ("未知的动作「{action}」。", "Unknown action '{action}'."),
+    "error.unknown_purpose": ("未知的处理目的「{purpose}」。", "Unknown purpose '{purpose}'."),
+    "error.unknown_role": ("角色「{role}」不在目录中。", "Role '{role}' is not in the catalog."),
+    "error.role_action": ("角色「{role}」无权执行「{action}」。", "Role '{role}' may not {action}."),
+    "error.role_purpose": (
+        "角色「{role}」不能为「{purpose}」这一目的处理个人信息。",
+        "Role '{role}' may not act for purpose '{purpose}'.",
+    ),
+    "error.needs_purpose": ("此操作必须说明处理目的。", "This operation needs a purpose."),
+    "error.own_scope": ("角色「{role}」只能查看本人的数据。", "Role '{role}' sees its own data only."),
+    "error.out_of_scope": ("此客户不在您的服务范围内。", "This customer is outside your scope."),
+    "error.login_failed": ("用户名、密码或动态验证码错误。", "Invalid user name, password or TOTP code."),
+    "error.step_up_failed": ("动态验证码错误或已被使用。", "Wrong or already used TOTP code."),
+    "error.self_reset": (
+        "不能用此方式重置自己的凭据，请另一位管理员操作。",
+        "You cannot reset your own credentials this way: ask another administrator.",
+    ),
+}
+
+#: Names of the system's own vocabulary, per kind, when the catalog declares no label:
+#: roles and record types of the shipped catalogs, statuses, outcomes, severities, alert rules
+#: and audit actions. ``term(kind, name)`` looks here after the catalog.
+TERMS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {
+        "bootstrap-admin": ("初始管理员", "bootstrap administrator"),
+        "admin": ("系统管理员", "administrator"),
+        "officer": ("个人信息保护负责人", "PI protection officer"),
+        "customer_service": ("客服", "customer service"),
+        "finance": ("财务", "finance"),
+        "marketing": ("市场营销", "marketing"),
+        "front_desk": ("前台", "front desk"),
+        "it_dba": ("数据库管理员", "database administrator"),
+        "auditor": ("审计员", "auditor"),
+        "account_manager": ("客户经理", "account manager"),
+        "agent": ("坐席", "agent"),
+        "aml_analyst": ("反洗钱分析员", "AML analyst"),
+        "duty_manager": ("值班经理", "duty manager"),
+        "housekeeping": ("客房服务", "housekeeping"),
+        "outbound_marketing": ("外呼营销", "outbound marketing"),
+        "quality_inspector": ("质检员", "quality inspector"),
+        "supervisor": ("班组长", "supervisor"),
+        "teller": ("柜员", "teller"),
+        "warehouse": ("仓储", "warehouse"),
+    },
+    "record_type": {
+        "customer": ("客户资料", "customer profile"),
+        "order": ("订单", "order"),
+        "service_note": ("服务备注", "service note"),
+        "hotel_stay": ("住宿登记", "hotel stay"),
+        "bank_account": ("银行账户", "bank account"),
+        "bank_card": ("银行卡", "bank card"),
+        "bank_transaction": ("银行交易", "bank transaction"),
+        "ticket": ("工单", "ticket"),
+    },
+    "status": {
+        "active": ("正常", "active"),
+        "disabled": ("已停用", "disabled"),
+        "frozen": ("已冻结", "frozen"),
+        "revoked": ("已吊销", "revoked"),
+        "pending": ("待审批", "pending"),
+        "approved": ("已批准", "approved"),
+        "rejected": ("已拒绝", "rejected"),
+        "used": ("已使用", "used"),
+        "expired": ("已过期", "expired"),
+        "open": ("未处理", "open"),
+        "acknowledged": ("已确认", "acknowledged"),
+    },
+    "outcome": {
+        "allow": ("允许", "allow"),
+        "deny": ("拒绝", "deny"),
+        "ok": ("成功", "ok"),
+        "denied": ("被拒绝", "denied"),
+        "failed": ("失败", "failed"),
+        "error": ("出错", "error"),
+        "not_found": ("未找到", "not found"),
+        "partial": ("部分完成", "partial"),
+    },
+    "severity": {
+        "low": ("低", "low"),
+        "medium": ("中", "medium"),
+        "high": ("高", "high"),
+        "critical": ("严重", "critical"),
+    },
+    "alert_rule": {
+        "mass_access": ("大量访问客户", "mass access"),
+        "off_hours": ("非工作时间操作", "off-hours activity"),
+        "failed_logins": ("多次登录失败", "failed logins"),
+        "export_spike": ("导出量激增", "export spike"),
+        "sensitive_subject": ("访问受关注客户", "flagged customer accessed"),
+        "disabled_principal": ("已停用账号的操作", "disabled account active"),
+    },
+    "audit_action": {
+        "read": ("查看", "read"),
+        "search": ("查询", "search"),
+        "list": ("列表", "list"),
+        "create": ("录入", "create"),
+        "update": ("修改", "update"),
+        "erase": ("删除", "erase"),
+        "export": ("导出", "export"),
+        "export_row": ("导出一行", "export row"),
+        "import": ("导入", "import"),
+        "import_summary": ("导入汇总", "import summary"),
+        "login": ("登录", "login"),
+        "logout": ("退出登录", "logout"),
+        "step_up": ("二次验证", "step-up"),
+        "grant_request": ("申请查看明文", "grant request"),
+        "grant_decide": ("审批决定", "grant decision"),
+        "grant_revoke": ("撤销授权", "grant revoke"),
+        "user_add": ("新增用户", "user added"),
+        "user_unlock": ("解锁用户", "user unlocked"),
+        "user_reset": ("重置用户凭据", "user credentials reset"),
+        "credentials_set": ("设置新凭据", "new credentials set"),
+        "principal_disable": ("停用账号", "account disabled"),
+        "principal_enable": ("启用账号", "account enabled"),
+        "client_add": ("新增客户端", "client added"),
+        "client_revoke": ("吊销客户端", "client revoked"),
+        "training_record": ("登记培训", "training recorded"),
+        "administer_check": ("管理权限检查", "administer check"),
+        "audit_query": ("查询审计日志", "audit query"),
+        "audit_verify": ("校验审计日志", "audit verify"),
+        "audit_export": ("导出审计日志", "audit export"),
+        "audit_archive": ("归档审计日志", "audit archive"),
+        "audit_history": ("客户访问记录", "customer access history"),
+        "own_access_history": ("本人访问记录", "own access history"),
+        "audit_ref": ("客户审计引用", "customer audit reference"),
+        "audit_checkpoint": ("签署检查点", "checkpoint signed"),
+        "audit_public_key": ("查看签名公钥", "signing key read"),
+        "audit_dashboard": ("仪表盘统计", "dashboard figures"),
+        "alerts_list": ("查看告警", "alerts listed"),
+        "alert_ack": ("确认告警", "alert acknowledged"),
+        "checkpoint": ("检查点", "checkpoint"),
+        "consent_grant": ("记录同意", "consent given"),
+        "consent_refuse": ("记录拒绝", "consent refused"),
+        "consent_withdraw": ("撤回同意", "consent withdrawn"),
+        "consent_show": ("查看同意", "consent shown"),
+        "marketing_set": ("设置营销偏好", "marketing preference set"),
+        "marketing_show": ("查看营销偏好", "marketing preference shown"),
+        "minors_reevaluate": ("重新评估未成年人", "minors re-evaluated"),
+        "notice_list": ("查看隐私告知", "notices listed"),
+        "notice_publish": ("发布隐私告知", "notice published"),
+        "key_rotate": ("轮换密钥", "key rotated"),
+        "key_retire": ("停用旧密钥", "key retired"),
+        "key_status": ("查看密钥状态", "key status"),
+    },
+}
+
+#: Alert summaries per rule, filled from the alert's ``detail``; unknown rules get a generic one.
+ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
+    "mass_access": ("短时间内访问了 {customers} 位不同客户", "{customers} distinct customers accessed"),
+    "off_hours": (
+        "非工作时间的操作（北京时间 {local_time}）",
+        "activity outside working hours ({local_time})",
+    ),
+    "failed_logins": ("短时间内 {count} 次登录失败", "{count} failed logins"),
+    "export_spike": ("短时间内 {count} 次导出，共 {rows} 行", "{count} exports, {rows} rows"),
+    "sensitive_subject": ("访问了带有关注标记的客户", "a flagged customer was accessed"),
+    "disabled_principal": ("已停用的账号尝试操作", "an attempt by a disabled account"),
 }
 
 
@@ -203,6 +438,116 @@ def translator(lang: str) -> Callable[[str], str]:
         return pair[index] if pair else key
 
     return t
+
+
+def term(kind: str, name: str | None, lang: str, catalog: Any | None = None) -> str:
+    """The name of ``name`` (a role, purpose, record type, status, outcome, severity, alert rule or
+    audit action) in ``lang``: the catalog's label first, then :data:`TERMS`, else ``name``.
+
+    Purposes are named by their catalog description; roles and record types by an optional
+    ``label`` the catalog may declare (``roles.<name>.label``), else the table here.
+    """
+    if not name:
+        return ""
+    if catalog is not None:
+        found: Any = None
+        if kind == "purpose":
+            found = getattr(catalog, "purposes", {}).get(name)
+            labels = getattr(found, "description", None)
+        elif kind == "role":
+            found = getattr(catalog, "roles", {}).get(name)
+            labels = getattr(found, "label", None)
+        elif kind == "record_type":
+            found = getattr(catalog, "record_types", {}).get(name)
+            labels = getattr(found, "label", None)
+        else:
+            labels = None
+        if labels is not None:
+            return label(labels, lang, name)
+    if kind == "action":
+        pair = MESSAGES.get(f"action.{name}")
+    else:
+        pair = TERMS.get(kind, {}).get(name)
+    if pair is None:
+        return name
+    return pair[1 if lang == "en" else 0]
+
+
+def has_term(kind: str, name: str) -> bool:
+    """Whether :func:`term` names ``name`` from the table (not by echoing it)."""
+    return name in TERMS.get(kind, {}) or (kind == "action" and f"action.{name}" in MESSAGES)
+
+
+def when(value: datetime | str | None, lang: str, *, seconds: bool = False) -> str:
+    """An instant in Beijing time with the zone: ``2026-12-02 21:40 (UTC+8)`` / ``… 北京时间``.
+
+    Accepts a timezone-aware datetime or an ISO 8601 text (the trail's ``…Z`` included); an
+    empty value is ``—``. A naive datetime is taken as UTC (the stores keep UTC).
+    """
+    if value is None or value == "":
+        return MESSAGES["value.empty"][0]
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    else:
+        moment = value
+    if moment.tzinfo is None:
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(LOCAL_TZ)
+    text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{text} 北京时间" if lang == "zh" else f"{text} (UTC+8)"
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    """``template`` with its ``{name}`` fields from ``params`` (missing ones left empty)."""
+    names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    return template.format(**{n: str(params.get(n, "")) for n in names})
+
+
+#: Parameters whose values are vocabulary, shown in the console language.
+_TERM_PARAMS = {"role": "role", "purpose": "purpose", "action": "action", "record_type": "record_type"}
+
+
+def error_text(exc: BaseException, lang: str, catalog: Any | None = None) -> str:
+    """What to tell the user about ``exc`` in ``lang``.
+
+    A refusal carrying a message code (``exc.key``, with ``exc.params``) is said from
+    ``error.<key>``; any other error by its class (``exc.code``), with the field named for a
+    validation error. English keeps the original message, which says more; Chinese never shows
+    an English sentence.
+    """
+    key = getattr(exc, "key", None)
+    params: dict[str, Any] = dict(getattr(exc, "params", None) or {})
+    index = 1 if lang == "en" else 0
+    if isinstance(key, str) and f"error.{key}" in MESSAGES:
+        for name, kind in _TERM_PARAMS.items():
+            if name in params:
+                params[name] = term(kind, str(params[name]), lang, catalog)
+        return _fill(MESSAGES[f"error.{key}"][index], params)
+    if lang == "en":
+        return str(exc)
+    code = str(getattr(exc, "code", "error"))
+    if code == "validation":
+        field = getattr(exc, "field", None)
+        if field:
+            return _fill(MESSAGES["error.validation"][0], {"field": field})
+        return MESSAGES["error.validation_plain"][0]
+    pair = MESSAGES.get(f"error.{code}") or MESSAGES["error.error"]
+    return pair[0]
+
+
+def alert_summary(rule: str, detail: Mapping[str, Any], summary: str, lang: str) -> str:
+    """An alert's summary in ``lang``, from its rule and detail (the stored text is English)."""
+    pair = ALERT_SUMMARIES.get(rule)
+    if pair is None:
+        if lang == "en":
+            return summary
+        return f"规则「{term('alert_rule', rule, lang)}」触发告警"
+    return _fill(pair[1 if lang == "en" else 0], detail)
 
 
 def pick_lang(cookie: str | None, accept_language: str | None) -> str:

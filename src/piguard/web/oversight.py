@@ -111,7 +111,7 @@ def register(router: APIRouter, console: Console) -> None:
         except errors.AccessDenied:
             raise
         except errors.Error as exc:
-            error, status = str(exc), 422
+            error, status = console.say(staff, exc), 422
         return console.render(
             request,
             "audit.html",
@@ -153,5 +153,5 @@ def register(router: APIRouter, console: Console) -> None:
             trail.ack(console.ctx(request, staff, ""), alert_id[:64], comment)
             staff.session.flash("ok", t("alerts.acked"))
         except errors.Error as exc:
-            staff.session.flash("error", str(exc))
+            staff.session.flash("error", console.say(staff, exc))
         return console.redirect("/alerts")
