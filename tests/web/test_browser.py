@@ -119,8 +119,9 @@ def test_search_mask_unmask_approve_audit_and_language(browser: Any, served: Sit
     officer.fill('input[name="customer_id"]', site.customer_id)
     officer.click("#filter")
     officer.wait_for_selector("#entries")
-    actions = officer.locator("#entries td.action").all_inner_texts()
+    actions = [c.get_attribute("data-code") for c in officer.locator("#entries td.action").all()]
     assert "grant_request" in actions and "read" in actions
+    assert "申请查看明文" in officer.locator("#entries").inner_text()
     shot(officer, "08-audit-viewer")
 
     # Language switch: the same page in English, and back.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from piguard.access.authentication import Authentication
 from piguard.access.context import AccessContext
 from piguard.access.decision import BOOTSTRAP_ROLE
-from piguard.access.tables import principals
+from piguard.access.tables import principals, tokens
 from piguard.errors import AccessDenied
 from piguard.principal import Actor
 
@@ -53,7 +53,24 @@ class Directory:
             query = query.where(principals.c.kind == kind)
         with self.context.db.read() as conn:
             rows = list(conn.execute(query))
-        return [_describe(r) for r in rows]
+            expiry = self._key_expiry(conn)
+        out = [_describe(r) for r in rows]
+        for item in out:
+            if item["kind"] == "client":
+                # When the client's newest live API key stops working (None: no live key).
+                item["key_expires_at"] = expiry.get(item["id"])
+        return out
+
+    def _key_expiry(self, conn: Any) -> dict[str, str | None]:
+        query = select(tokens.c.principal_id, tokens.c.expires_at).where(
+            tokens.c.kind == "api_key", tokens.c.revoked_at.is_(None)
+        )
+        found: dict[str, str | None] = {}
+        for pid, expires in conn.execute(query):
+            text = expires.isoformat() if expires is not None else None
+            if pid not in found or (text or "9") > (found[pid] or "9"):
+                found[pid] = text
+        return found
 
     def principal(self, name_or_id: str) -> dict[str, Any]:
         with self.context.db.read() as conn:

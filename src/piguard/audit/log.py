@@ -219,8 +219,11 @@ class AuditLog:
         until: datetime | None = None,
         after_seq: int | None = None,
         limit: int = 100,
+        through_seq: int | None = None,
+        newest_first: bool = False,
+        decision: str | None = None,
     ) -> list[AuditEntry]:
-        """See :meth:`AuditReader.query`: entries matching every filter, oldest first."""
+        """See :meth:`AuditReader.query`: entries matching every filter, oldest first (or newest)."""
         return self.reader.query(
             customer_id=customer_id,
             customer_ref=customer_ref,
@@ -230,6 +233,9 @@ class AuditLog:
             until=until,
             after_seq=after_seq,
             limit=limit,
+            through_seq=through_seq,
+            newest_first=newest_first,
+            decision=decision,
         )
 
     def customer_history(self, customer_id: str, *, limit: int = 1000) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ stored chain, queries by customer, actor, action and time, a customer's own hist
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -119,6 +119,10 @@ class Filter:
     until: datetime | None = None
     after_seq: int | None = None
     limit: int = 100
+    #: Entries at or before this sequence number (an evidence range's end, a newest-first page).
+    through_seq: int | None = None
+    #: Newest first (the console's viewer) instead of chain order.
+    newest_first: bool = False
 
     def select(self, tenant: str) -> Select[Any]:
         query = select(_E.seq, _E.body, _E.prev_hash, _E.entry_hash).where(_E.tenant == tenant)
@@ -134,7 +138,10 @@ class Filter:
             query = query.where(_E.time < format_time(self.until))
         if self.after_seq is not None:
             query = query.where(_E.seq > self.after_seq)
-        return query.order_by(_E.seq).limit(max(1, min(self.limit, 100_000)))
+        if self.through_seq is not None:
+            query = query.where(_E.seq <= self.through_seq)
+        order = _E.seq.desc() if self.newest_first else _E.seq
+        return query.order_by(order).limit(max(1, min(self.limit, 100_000)))
 
 
 def query(conn: Connection, tenant: str, flt: Filter) -> list[AuditEntry]:
@@ -198,18 +205,35 @@ class AuditReader:
         until: datetime | None = None,
         after_seq: int | None = None,
         limit: int = 100,
+        through_seq: int | None = None,
+        newest_first: bool = False,
+        decision: str | None = None,
     ) -> list[AuditEntry]:
-        """Entries matching every given filter, oldest first (``after_seq`` pages on).
+        """Entries matching every given filter, oldest first (``after_seq`` pages on), or newest
+        first (``through_seq`` pages back).
 
         :param customer_id: computed into its reference; or pass ``customer_ref`` directly.
+        :param decision: ``allow`` or ``deny`` only. The decision lives in the hashed body, not
+            in an indexed column, so it is matched on decoded entries, page by page.
         :raises StorageError: the database could not be read.
         """
         trail = self.trail
         ref = trail.keys.customer_ref(customer_id) if customer_id is not None else customer_ref
-        flt = Filter(ref, actor, action, since, until, after_seq, limit)
+        flt = Filter(ref, actor, action, since, until, after_seq, limit, through_seq, newest_first)
         with trail.db.read() as conn:
             # The module's query(), not this method: methods do not shadow module names.
-            return query(conn, trail.tenant, flt)
+            if decision is None:
+                return query(conn, trail.tenant, flt)
+            out: list[AuditEntry] = []
+            page = replace(flt, limit=max(limit, 500))
+            while len(out) < limit:
+                batch = query(conn, trail.tenant, page)
+                out.extend(e for e in batch if e.decision == decision)
+                if len(batch) < page.limit:
+                    break
+                last = batch[-1].seq
+                page = replace(page, through_seq=last - 1) if newest_first else replace(page, after_seq=last)
+            return out[:limit]
 
     def customer_history(self, customer_id: str, *, limit: int = 1000) -> list[dict[str, Any]]:
         """One customer's own access history, for the privacy centre: staff appear by role

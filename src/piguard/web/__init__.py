@@ -15,6 +15,7 @@ from datetime import timedelta
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from piguard import errors
 from piguard.installation import Installation
@@ -77,3 +78,25 @@ def _page_errors(app: FastAPI, console: Console) -> None:
         return response
 
     app.add_exception_handler(errors.Error, handler)
+
+    previous_http = app.exception_handlers.get(StarletteHTTPException)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # A console address that matches no route (or a method it lacks) is a page in the
+        # user's language, like every other console answer; the API keeps its problem JSON.
+        assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith(PREFIX + "/") or request.url.path == PREFIX:
+            key = "common.not_found" if exc.status_code == 404 else "common.error"
+            t = translator(console.lang(request))
+            return console.render(
+                request, "error.html", title="common.error", message=t(key), status=exc.status_code
+            )
+        if previous_http is None:
+            from fastapi.exception_handlers import http_exception_handler
+
+            return await http_exception_handler(request, exc)
+        result = previous_http(request, exc)
+        response: Response = await result if hasattr(result, "__await__") else result
+        return response
+
+    app.add_exception_handler(StarletteHTTPException, http_error)

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
+from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
@@ -35,7 +36,8 @@ def register(router: APIRouter, console: Console) -> None:
     """Add the administration routes."""
     staff_dep = Depends(console.staff)
     access = console.access
-    roles = sorted(console.catalog.roles)
+    roles = sorted(r for r in console.catalog.roles if r not in BUILTIN_ROLES)
+    least_role = console.least_privileged_role(roles)
 
     def users_page(
         request: Request, staff: Staff, *, created: dict[str, Any] | None = None, error: str | None = None
@@ -48,6 +50,7 @@ def register(router: APIRouter, console: Console) -> None:
             staff=staff,
             users=access.list_principals(staff.actor, "staff"),
             roles=roles,
+            least_role=least_role,
             created=created,
             error=error,
             status=422 if error else 200,
@@ -120,6 +123,7 @@ def register(router: APIRouter, console: Console) -> None:
             staff=staff,
             clients=access.list_principals(staff.actor, "client"),
             roles=roles,
+            least_role=least_role,
             created=created,
             error=error,
             status=422 if error else 200,

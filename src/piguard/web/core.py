@@ -150,6 +150,42 @@ class Console:
             if urlsplit(origin).netloc != host:
                 raise CsrfRefused()
 
+    def field_names(self, fields: object, lang: str) -> str:
+        """Qualified field names (``record_type.field``, a list or ``*``) by their catalog labels."""
+        items = [fields] if isinstance(fields, str) else list(fields or [])  # type: ignore[call-overload]
+        out = []
+        for item in items:
+            text = str(item)
+            if text == "*":
+                out.append("*")
+                continue
+            record_type, _, name = text.partition(".")
+            try:
+                out.append(i18n.label(self.catalog.field(record_type, name).label, lang, text))
+            except (KeyError, errors.Error):
+                out.append(text)
+        return "、".join(out) if lang == "zh" else ", ".join(out)
+
+    def least_privileged_role(self, roles: list[str]) -> str:
+        """The role a new account gets unless the administrator picks another: the one that can
+        do least (no approving, administering or auditing; fewest actions and clear fields)."""
+        powerful = {"administer", "approve", "audit", "erase", "export"}
+
+        fields = [(rt.name, f) for rt in self.catalog.record_types.values() for f in rt.fields.values()]
+
+        def weight(name: str) -> tuple[int, int, int, int, str]:
+            role = self.catalog.roles[name]
+            levels = [role.level_for(f, rt).level for rt, f in fields]
+            return (
+                len(role.actions & powerful),
+                levels.count("clear"),
+                levels.count("masked"),
+                len(role.actions),
+                name,
+            )
+
+        return min(roles, key=weight) if roles else ""
+
     def say(self, staff: Staff | str, exc: BaseException) -> str:
         """``exc`` told in the staff member's (or the given) language: never an English
         sentence on a Chinese page (see :func:`piguard.web.i18n.error_text`)."""
@@ -187,6 +223,7 @@ class Console:
             term=lambda kind, name: i18n.term(kind, name, lang, self.catalog),
             when=lambda value, seconds=False: i18n.when(value, lang, seconds=seconds),
             EMPTY=t("value.empty"),
+            field_names=lambda fields: self.field_names(fields, lang),
             staff=staff,
             csrf=staff.session.csrf if staff is not None else "",
             flashes=staff.session.take_flashes() if staff is not None else [],

@@ -35,6 +35,8 @@ class Row:
     unmaskable: bool
     needs_grant: bool
     needs_step_up: bool
+    #: Why it shows as it does, in the page's language (``rule`` is the catalog's own text).
+    explain: str = ""
 
 
 def status_of(exc: errors.Error) -> int:
@@ -81,11 +83,17 @@ def register(router: APIRouter, console: Console) -> None:
         ctx: RequestContext, staff: Staff, record_type: str, views: dict[str, FieldView]
     ) -> list[Row]:
         rows = []
+        t = i18n.translator(staff.lang)
+        trained = console.gate.decider.training_reason(ctx.actor) is None
         for name, view in views.items():
             fdef = catalog.field(record_type, name)
             cls = catalog.classes[fdef.cls]
             static = console.gate.decider.static(ctx, record_type, fdef)
             unmaskable = view.level == "masked" and static.level == "clear"
+            needs_grant = unmaskable and (
+                cls.clear_requires_approval or fdef.sensitive or "grant" in view.rule
+            )
+            needs_step_up = unmaskable and "step-up" in view.rule
             rows.append(
                 Row(
                     name=name,
@@ -94,9 +102,18 @@ def register(router: APIRouter, console: Console) -> None:
                     level=view.level,
                     rule=view.rule,
                     unmaskable=unmaskable,
-                    needs_grant=unmaskable
-                    and (cls.clear_requires_approval or fdef.sensitive or "grant" in view.rule),
-                    needs_step_up=unmaskable and "step-up" in view.rule,
+                    needs_grant=needs_grant,
+                    needs_step_up=needs_step_up,
+                    explain=t(
+                        _explain(
+                            "granted" if "; grant " in view.rule else view.level,
+                            static.level,
+                            static.mask,
+                            unmaskable,
+                            needs_step_up,
+                            trained,
+                        )
+                    ),
                 )
             )
         return rows
@@ -249,6 +266,23 @@ def register(router: APIRouter, console: Console) -> None:
         except errors.Error as exc:
             session.flash("error", console.say(staff, exc))
         return console.redirect(back)
+
+
+def _explain(level: str, static: str, mask: str, unmaskable: bool, step_up: bool, trained: bool) -> str:
+    """The message key saying why a field shows at ``level`` (from the decision's facts, not its text)."""
+    if level == "granted":
+        return "rule.clear_grant"
+    if level == "clear":
+        return "rule.clear"
+    if level == "deny":
+        return "rule.deny"
+    if mask == "never":
+        return "rule.never"
+    if not trained and static == "clear":
+        return "rule.masked_training"
+    if unmaskable:
+        return "rule.masked_step_up" if step_up else "rule.masked_grant"
+    return "rule.masked_role"
 
 
 def _needs_grant(console: Console, qualified: str) -> bool:

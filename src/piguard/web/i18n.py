@@ -74,6 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.training": ("培训状态", "Training"),
     "home.stepped_up": ("已完成二次验证", "Step-up verified"),
     "home.not_stepped_up": ("未完成二次验证", "No recent step-up"),
+    "home.training_missing": ("培训或保密协议缺失或已过期", "training or agreement missing or expired"),
     "search.title": ("客户查询", "Customer search"),
     "search.field": ("查询字段", "Field"),
     "search.value": ("查询值", "Value"),
@@ -108,6 +109,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.approve": ("审批", "approve"),
     "action.administer": ("管理", "administer"),
     "action.audit": ("审计", "audit"),
+    # Why a field shows as it does (the rule's own text stays in the cell's tooltip).
+    "rule.clear": ("角色规则允许查看明文", "clear under the role's rule"),
+    "rule.clear_grant": ("已获批准的授权允许查看明文", "clear under an approved grant"),
+    "rule.masked_role": ("角色规则只允许查看脱敏值", "the role's rule shows it masked"),
+    "rule.masked_step_up": ("完成二次验证后可查看明文", "clear after a step-up"),
+    "rule.masked_grant": ("经审批后可查看明文", "clear after an approved grant"),
+    "rule.masked_training": ("培训未完成，只显示脱敏值", "masked: training not current"),
+    "rule.never": ("此类信息从不显示明文", "this class is never shown in clear"),
+    "rule.deny": ("此角色或此目的不可查看", "not visible to this role or purpose"),
     "unmask.title": ("申请查看明文", "Request clear access"),
     "unmask.help": (
         "勾选要查看明文的字段，填写理由；需要时输入新的动态验证码完成二次验证，并提交审批申请。",

@@ -6,8 +6,12 @@ look at it is authorised and recorded by the gate like a look at data.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,6 +24,50 @@ from piguard.web import charts, i18n, stats
 from piguard.web.core import Console, Staff
 
 PAGE = 100
+#: Most entries one export of a filtered view holds (a segment export has no such bound).
+EXPORT_LIMIT = 10_000
+#: Outcomes the viewer filters by (the entry's decision).
+OUTCOMES = ("allow", "deny")
+EXPORT_COLUMNS = [
+    "seq",
+    "time",
+    "actor_id",
+    "actor_name",
+    "role",
+    "action",
+    "purpose",
+    "customer_ref",
+    "record_type",
+    "fields",
+    "decision",
+    "rule",
+    "result",
+    "client",
+]
+
+
+def _digits(value: str | None) -> str:
+    text = (value or "").strip()[:12]
+    return text if text.isdigit() else ""
+
+
+def _export_row(e: Any, who: dict[str, str]) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "time": e.time,
+        "actor_id": e.actor_id,
+        "actor_name": who.get(e.actor_id, ""),
+        "role": e.role,
+        "action": e.action,
+        "purpose": e.purpose,
+        "customer_ref": e.customer_ref,
+        "record_type": e.record_type,
+        "fields": " ".join(e.fields),
+        "decision": e.decision,
+        "rule": e.rule,
+        "result": e.result,
+        "client": e.client,
+    }
 
 
 def _date(value: str | None, *, end: bool = False) -> datetime | None:
@@ -68,50 +116,77 @@ def register(router: APIRouter, console: Console) -> None:
             chart_alerts=charts.hbars(figs.alerts, title=t("dash.alerts"), colour="#c08a1e"),
         )
 
-    @router.get("/audit")
-    def audit(
-        request: Request,
-        customer_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        after: int | None = None,
-        staff: Staff = staff_dep,
-    ) -> HTMLResponse:
-        console.require(staff, "audit")
-        filters = {
-            "customer_id": (customer_id or "")[:128],
-            "actor": (actor or "")[:64],
-            "action": (action or "")[:64],
-            "since": (since or "")[:10],
-            "until": (until or "")[:10],
+    def names(ids: set[str]) -> dict[str, str]:
+        """Staff names for principal ids (system jobs and unknown ids keep their id)."""
+        out: dict[str, str] = {}
+        for pid in ids:
+            if not pid or pid.startswith(("system", "name:", "anonymous")):
+                continue
+            try:
+                out[pid] = str(console.access.principal(pid)["name"])
+            except errors.Error:
+                continue
+        return out
+
+    def audit_filters(request: Request) -> dict[str, str]:
+        q = request.query_params
+        return {
+            "customer_id": (q.get("customer_id") or "")[:128],
+            "actor": (q.get("actor") or "")[:64],
+            "action": (q.get("action") or "")[:64],
+            "outcome": q.get("outcome") if q.get("outcome") in OUTCOMES else "",
+            "since": (q.get("since") or "")[:10],
+            "until": (q.get("until") or "")[:10],
+            "from_seq": _digits(q.get("from_seq")),
+            "to_seq": _digits(q.get("to_seq")),
         }
+
+    def query_args(filters: dict[str, str]) -> dict[str, Any]:
+        """The trail query of a filtered view (newest first).
+
+        :raises ValidationError: a malformed date.
+        """
+        actor_id = filters["actor"] or None
+        if actor_id:
+            try:
+                actor_id = str(console.access.principal(actor_id)["id"])
+            except errors.NotFound:
+                pass
+        return {
+            "customer_id": filters["customer_id"] or None,
+            "actor": actor_id,
+            "action": filters["action"] or None,
+            "decision": filters["outcome"] or None,
+            "since": _date(filters["since"]),
+            "until": _date(filters["until"], end=True),
+            "after_seq": int(filters["from_seq"]) - 1 if filters["from_seq"] else None,
+            "through_seq": int(filters["to_seq"]) if filters["to_seq"] else None,
+            "newest_first": True,
+        }
+
+    @router.get("/audit")
+    def audit(request: Request, before: int | None = None, staff: Staff = staff_dep) -> HTMLResponse:
+        console.require(staff, "audit")
+        filters = audit_filters(request)
         entries: list[Any] = []
         error = None
         status = 200
+        ctx = console.ctx(request, staff, "")
         try:
-            actor_id = filters["actor"] or None
-            if actor_id:
-                try:
-                    actor_id = str(console.access.principal(actor_id)["id"])
-                except errors.NotFound:
-                    pass
+            args = query_args(filters)
+            if before is not None:
+                args["through_seq"] = min(before - 1, args["through_seq"] or before - 1)
             # The trail records this query itself (audit_query, with its match count).
-            entries = trail.query(
-                console.ctx(request, staff, ""),
-                customer_id=filters["customer_id"] or None,
-                actor=actor_id,
-                action=filters["action"] or None,
-                since=_date(filters["since"]),
-                until=_date(filters["until"], end=True),
-                after_seq=after,
-                limit=PAGE,
-            )
+            entries = trail.query(ctx, limit=PAGE, **args)
         except errors.AccessDenied:
             raise
         except errors.Error as exc:
             error, status = console.say(staff, exc), 422
+        customers: dict[str, str] = {}
+        if filters["customer_id"] and entries:
+            # The trail holds keyed references only; the one customer asked for is named back.
+            customers[trail.customer_ref(ctx, filters["customer_id"])] = filters["customer_id"]
+        query = urlencode({k: v for k, v in filters.items() if v})
         return console.render(
             request,
             "audit.html",
@@ -121,8 +196,43 @@ def register(router: APIRouter, console: Console) -> None:
             enabled=True,
             entries=entries,
             filters=filters,
+            actions=sorted(
+                {*i18n.TERMS["audit_action"], *(str(op["name"]) for op in console.gate.operations())}
+            ),
+            who=names({e.actor_id for e in entries}),
+            customers=customers,
             error=error,
-            next_after=entries[-1].seq if len(entries) == PAGE else None,
+            query=query,
+            older=entries[-1].seq if len(entries) == PAGE else None,
+        )
+
+    @router.get("/audit/export")
+    def audit_export(request: Request, format: str = "csv", staff: Staff = staff_dep) -> Response:
+        console.require(staff, "audit")
+        filters = audit_filters(request)
+        try:
+            args = query_args(filters)
+        except errors.Error as exc:
+            raise errors.ValidationError(console.say("en", exc), "date") from None
+        # Through the gate's audit_export operation: authorised, and recorded with its count.
+        entries = trail.export_view(console.ctx(request, staff, ""), limit=EXPORT_LIMIT, **args)
+        who = names({e.actor_id for e in entries})
+        rows = [_export_row(e, who) for e in entries]
+        stamp = console.clock.now().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
+        if format == "jsonl":
+            body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            media, name = "application/x-ndjson", f"audit-{stamp}.jsonl"
+        else:
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+            # A BOM so that Excel on Chinese Windows opens it as UTF-8.
+            body, media, name = "\ufeff" + out.getvalue(), "text/csv; charset=utf-8", f"audit-{stamp}.csv"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
         )
 
     @router.get("/alerts")
@@ -138,6 +248,8 @@ def register(router: APIRouter, console: Console) -> None:
             enabled=True,
             alerts=rows,
             chosen=chosen or "",
+            who=names({a.principal_id for a in rows} | {a.acked_by or "" for a in rows}),
+            summary=lambda a: i18n.alert_summary(a.rule, a.detail, a.summary, staff.lang),
         )
 
     @router.post("/alerts/{alert_id}/ack")
