@@ -39,6 +39,7 @@ OTHER_ROUTES = {
     ("GET", "/console/"),
     ("GET", "/console/dashboard"),
     ("GET", "/console/audit"),
+    ("GET", "/console/audit/export"),
     ("GET", "/console/alerts"),
     ("POST", "/console/alerts/{alert_id}/ack"),
     ("GET", "/console/approvals"),

@@ -304,6 +304,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 TERMS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {
         "bootstrap-admin": ("初始管理员", "bootstrap administrator"),
+        "system": ("系统", "system"),
+        "data_subject": ("客户本人", "the customer"),
         "admin": ("系统管理员", "administrator"),
         "officer": ("个人信息保护负责人", "PI protection officer"),
         "customer_service": ("客服", "customer service"),
@@ -333,6 +335,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "bank_transaction": ("银行交易", "bank transaction"),
         "ticket": ("工单", "ticket"),
     },
+    # Purposes the system itself acts for (catalog purposes are named by the catalog).
+    "purpose": {"audit": ("审计", "audit")},
     "status": {
         "active": ("正常", "active"),
         "disabled": ("已停用", "disabled"),
@@ -374,6 +378,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "read": ("查看", "read"),
         "search": ("查询", "search"),
         "list": ("列表", "list"),
+        "alert": ("触发告警", "alert raised"),
+        "audit_prune": ("清理过期审计记录", "audit entries pruned"),
         "create": ("录入", "create"),
         "update": ("修改", "update"),
         "erase": ("删除", "erase"),

@@ -46,6 +46,12 @@ EXPORT_COLUMNS = [
 ]
 
 
+def _severity_status(label: str, lang: str) -> str:
+    """A dashboard alert bucket (``"high / open"``) in ``lang``."""
+    severity, _, status = label.partition(" / ")
+    return f"{i18n.term('severity', severity, lang)} / {i18n.term('status', status, lang)}"
+
+
 def _digits(value: str | None) -> str:
     text = (value or "").strip()[:12]
     return text if text.isdigit() else ""
@@ -111,9 +117,16 @@ def register(router: APIRouter, console: Console) -> None:
             staff=staff,
             figs=figs,
             chart_days=charts.bars(figs.per_day, title=t("dash.per_day")),
-            chart_roles=charts.hbars(figs.by_role, title=t("dash.by_role")),
+            chart_roles=charts.hbars(
+                [(i18n.term("role", r, staff.lang, console.catalog), n) for r, n in figs.by_role],
+                title=t("dash.by_role"),
+            ),
             chart_denied=charts.bars(figs.denied_per_day, title=t("dash.denied"), colour="#b0412f"),
-            chart_alerts=charts.hbars(figs.alerts, title=t("dash.alerts"), colour="#c08a1e"),
+            chart_alerts=charts.hbars(
+                [(_severity_status(k, staff.lang), n) for k, n in figs.alerts],
+                title=t("dash.alerts"),
+                colour="#c08a1e",
+            ),
         )
 
     def names(ids: set[str]) -> dict[str, str]:
