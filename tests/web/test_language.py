@@ -110,6 +110,7 @@ def _walk(site: Site) -> Any:
     return c
 
 
+@pytest.mark.req("R-AUD-1")
 def test_audit_viewer_lists_newest_first_with_customer_and_staff_names(site: Site) -> None:
     c = _walk(site)
     page = c.get(f"/console/audit?customer_id={site.customer_id}")
@@ -124,6 +125,7 @@ def test_audit_viewer_lists_newest_first_with_customer_and_staff_names(site: Sit
     assert site.inst.access.principal(officer["name"])["id"] not in re.sub(r'href="[^"]*"', "", page.text)
 
 
+@pytest.mark.req("R-AUD-1")
 def test_audit_viewer_filters_by_outcome_and_action(site: Site) -> None:
     c = _walk(site)
     refused = c.get("/console/audit?outcome=deny")
@@ -135,6 +137,7 @@ def test_audit_viewer_filters_by_outcome_and_action(site: Site) -> None:
     assert actions == {"read"}
 
 
+@pytest.mark.req("R-AUD-1")
 def test_audit_export_is_the_filtered_view_through_audit_export_and_is_audited(site: Site) -> None:
     c = _walk(site)
     log = site.inst.audit
@@ -160,7 +163,13 @@ def test_alert_links_to_its_evidence_in_the_audit_viewer(site: Site) -> None:
     first, last = entries[1].seq, entries[3].seq
     site.inst.audit._raise_alert(  # the monitoring rules' own entry point; a synthetic alert
         AlertDraft(
-            "mass_access", "high", site.inst.access.principal(site.staff["officer"]["name"])["id"], "x", first, last, detail={"customers": 7}
+            "mass_access",
+            "high",
+            site.inst.access.principal(site.staff["officer"]["name"])["id"],
+            "x",
+            first,
+            last,
+            detail={"customers": 7},
         )
     )
     page = c.get("/console/alerts")
@@ -199,6 +208,7 @@ def test_api_key_expiry_is_shown(site: Site) -> None:
     assert "2026-04-01" in row  # START (2026-03-02) + 30 days, Beijing time
 
 
+@pytest.mark.req("R-USE-4")
 def test_empty_and_hidden_values_have_distinct_marks(site: Site) -> None:
     # Finance reads the customer under aml_kyc: some fields are refused (hidden), none shown as "—".
     c = client(site, "finance")

@@ -147,7 +147,7 @@ def register(router: APIRouter, console: Console) -> None:
             "customer_id": (q.get("customer_id") or "")[:128],
             "actor": (q.get("actor") or "")[:64],
             "action": (q.get("action") or "")[:64],
-            "outcome": q.get("outcome") if q.get("outcome") in OUTCOMES else "",
+            "outcome": str(q.get("outcome")) if q.get("outcome") in OUTCOMES else "",
             "since": (q.get("since") or "")[:10],
             "until": (q.get("until") or "")[:10],
             "from_seq": _digits(q.get("from_seq")),
