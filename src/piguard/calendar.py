@@ -100,7 +100,8 @@ class WorkingCalendar:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"calendar file {path}: cannot read it as JSON ({type(exc).__name__})") from None
+            reason = type(exc).__name__
+            raise ConfigError(f"calendar file {path}: cannot read it as JSON ({reason})") from None
         return cls(parse_overrides(data, source=str(path)))
 
     def known_years(self) -> frozenset[int]:
