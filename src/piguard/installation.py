@@ -13,6 +13,7 @@ import secrets
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
 from piguard.audit import AuditLog, Sink, SyslogSink, VerifyReport, scrub, verify_file
+from piguard.calendar import local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
@@ -31,7 +33,9 @@ from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError, StorageError, VaultSealed
 from piguard.gate import Gate
+from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
+from piguard.jobs import Job, JobRunner
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -273,6 +277,18 @@ class Installation:
         self.service = self.gate
         # A monitoring rule that fires may freeze the principal at once (seed 001).
         self.audit.on_freeze = self.access.freeze_principal
+        #: Scheduled work, leased in the database: any number of nodes, one run per due job.
+        self.jobs = JobRunner(self.db, self.settings.tenant, clock=clock)
+        self._register_jobs()
+
+    def _register_jobs(self) -> None:
+        consent = self.capability(Consent)
+
+        def birthdays(now: datetime) -> int:
+            # As system:birthdays, through the gate: audited like any other caller (R-MIN-4).
+            return len(consent.reevaluate_birthdays(system_context("birthdays"), local_date(now)))
+
+        self.jobs.register(Job("birthdays", every=timedelta(hours=1), run=birthdays))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

@@ -17,6 +17,7 @@ from rich.table import Table
 from piguard.cli import access as access_cli
 from piguard.cli import audit as audit_cli
 from piguard.cli import consent as consent_cli
+from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
 from piguard.cli import records as records_cli
 from piguard.cli import scan
@@ -143,6 +144,7 @@ audit_cli.register(app)
 serve_cli.register(app)
 scan.register(app)
 operations_cli.register(app)
+jobs_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
