@@ -55,7 +55,7 @@ NON_DATA_COMMANDS = {
     "alerts",
     "operations",
 }
-DATA_COMMANDS = {"import", "get", "search", "erase", "demo", "consent", "notices", "minors"}
+DATA_COMMANDS = {"import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs"}
 
 def _routes(app: object) -> set[tuple[str, str]]:
     """Every (method, path) the app serves, from its OpenAPI document.
