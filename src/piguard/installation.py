@@ -36,6 +36,7 @@ from piguard.gate import Gate
 from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
 from piguard.jobs import Job, JobRunner
+from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -196,6 +197,30 @@ def _sinks(settings: Settings, environ: Mapping[str, str]) -> list[Sink]:
     return [SyslogSink(host, int(port))]
 
 
+def _channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Channel]:
+    """The outbox's channels by kind of address: the configured SMTP server and SMS gateway, or
+    files under ``<home>/outbox`` for what is not configured."""
+    files = settings.home / "outbox"
+    email: Channel = FileChannel(files, "email")
+    if settings.smtp:
+        host, _, port = settings.smtp.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"smtp must be host:port, got {settings.smtp!r}")
+        email = SmtpChannel(
+            host,
+            int(port),
+            settings.smtp_sender,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=environ.get("PIGUARD_SMTP_PASSWORD"),
+        )
+    sms: Channel = FileChannel(files, "sms")
+    if settings.sms_webhook:
+        secret = environ.get("PIGUARD_SMS_WEBHOOK_SECRET")
+        sms = WebhookChannel(settings.sms_webhook, secret=secret.encode() if secret else None)
+    return {"email": email, "sms": sms}
+
+
 def verify_export(file: Path, public_key: str) -> VerifyReport:
     """Verify an exported audit segment against a trusted public key (hex), with no home and no
     master secret: what an outside auditor runs (``piguard audit verify --file --public-key``)."""
@@ -272,6 +297,16 @@ class Installation:
         )
         self.gate.mount(Consent(self.consent))
         self.gate.mount(Trail(self.audit))
+        self.gate.mount(
+            Outbox(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                self.keyring.secret_box("outbox"),
+                _channels(self.settings, env),
+                clock=clock,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -289,6 +324,8 @@ class Installation:
             return len(consent.reevaluate_birthdays(system_context("birthdays"), local_date(now)))
 
         self.jobs.register(Job("birthdays", every=timedelta(hours=1), run=birthdays))
+        outbox = self.capability(Outbox)
+        self.jobs.register(Job("outbox", every=timedelta(seconds=30), run=outbox.deliver_due))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""
