@@ -58,6 +58,15 @@ class Settings:
     audit_retention_days: int = 184
     #: ``host:port`` of a syslog collector (RFC 5424 over UDP) that receives every audit entry.
     audit_syslog: str | None = None
+    #: The outbox's email channel: ``host:port`` of an SMTP server (password in
+    #: ``PIGUARD_SMTP_PASSWORD``). Without it, email goes to files in ``<home>/outbox`` (the demo).
+    smtp: str | None = None
+    smtp_sender: str = "privacy@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    #: The outbox's SMS channel: an SMS gateway's URL (JSON POST, signed with
+    #: ``PIGUARD_SMS_WEBHOOK_SECRET``). Without it, SMS go to files in ``<home>/outbox``.
+    sms_webhook: str | None = None
 
     @property
     def settings_path(self) -> Path:

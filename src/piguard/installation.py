@@ -13,6 +13,7 @@ import secrets
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
 from piguard.audit import AuditLog, Sink, SyslogSink, VerifyReport, scrub, verify_file
+from piguard.calendar import local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
@@ -31,7 +33,10 @@ from piguard.crypto.aead import Suite
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError, StorageError, VaultSealed
 from piguard.gate import Gate
+from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
+from piguard.jobs import Job, JobRunner
+from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -192,6 +197,30 @@ def _sinks(settings: Settings, environ: Mapping[str, str]) -> list[Sink]:
     return [SyslogSink(host, int(port))]
 
 
+def _channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Channel]:
+    """The outbox's channels by kind of address: the configured SMTP server and SMS gateway, or
+    files under ``<home>/outbox`` for what is not configured."""
+    files = settings.home / "outbox"
+    email: Channel = FileChannel(files, "email")
+    if settings.smtp:
+        host, _, port = settings.smtp.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"smtp must be host:port, got {settings.smtp!r}")
+        email = SmtpChannel(
+            host,
+            int(port),
+            settings.smtp_sender,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=environ.get("PIGUARD_SMTP_PASSWORD"),
+        )
+    sms: Channel = FileChannel(files, "sms")
+    if settings.sms_webhook:
+        secret = environ.get("PIGUARD_SMS_WEBHOOK_SECRET")
+        sms = WebhookChannel(settings.sms_webhook, secret=secret.encode() if secret else None)
+    return {"email": email, "sms": sms}
+
+
 def verify_export(file: Path, public_key: str) -> VerifyReport:
     """Verify an exported audit segment against a trusted public key (hex), with no home and no
     master secret: what an outside auditor runs (``piguard audit verify --file --public-key``)."""
@@ -268,11 +297,35 @@ class Installation:
         )
         self.gate.mount(Consent(self.consent))
         self.gate.mount(Trail(self.audit))
+        self.gate.mount(
+            Outbox(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                self.keyring.secret_box("outbox"),
+                _channels(self.settings, env),
+                clock=clock,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
         # A monitoring rule that fires may freeze the principal at once (seed 001).
         self.audit.on_freeze = self.access.freeze_principal
+        #: Scheduled work, leased in the database: any number of nodes, one run per due job.
+        self.jobs = JobRunner(self.db, self.settings.tenant, clock=clock)
+        self._register_jobs()
+
+    def _register_jobs(self) -> None:
+        consent = self.capability(Consent)
+
+        def birthdays(now: datetime) -> int:
+            # As system:birthdays, through the gate: audited like any other caller (R-MIN-4).
+            return len(consent.reevaluate_birthdays(system_context("birthdays"), local_date(now)))
+
+        self.jobs.register(Job("birthdays", every=timedelta(hours=1), run=birthdays))
+        outbox = self.capability(Outbox)
+        self.jobs.register(Job("outbox", every=timedelta(seconds=30), run=outbox.deliver_due))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

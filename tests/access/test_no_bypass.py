@@ -55,7 +55,7 @@ NON_DATA_COMMANDS = {
     "alerts",
     "operations",
 }
-DATA_COMMANDS = {"import", "get", "search", "erase", "demo", "consent", "notices", "minors"}
+DATA_COMMANDS = {"import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox"}
 
 def _routes(app: object) -> set[tuple[str, str]]:
     """Every (method, path) the app serves, from its OpenAPI document.
@@ -77,6 +77,7 @@ NOT_ON_THE_API = {
     "audit_checkpoint",
     "own_access_history",
     "audit_dashboard",  # the console's dashboard (tests/web)
+    "outbox_deliver",  # the outbox job, as system:outbox (tests/outbox)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, and
 #: PII detection over text the caller sends (it never reads the vault).
@@ -229,6 +230,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             "/v1/audit/customers/{customer_id}/history",
             f"/v1/audit/customers/{cid}/history",
         )
+        call("admin", "GET", "/v1/outbox", "/v1/outbox")
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
         assert alerts, "the failed logins raised no alert"
         call(

@@ -314,7 +314,9 @@ def test_purposes_are_derived_from_selectors(minimal: dict[str, Any]) -> None:
         "legal_basis": "legal_obligation", "description": "KYC", "fields": ["customer.name"],
     }  # fmt: skip
     catalog = _load(minimal)
-    assert catalog.purposes_for("customer", "mobile") == {"service", "marketing"}
+    # ``notification`` is built in (ancillary: it addresses customers by their contact details).
+    assert catalog.purposes_for("customer", "mobile") == {"service", "marketing", "notification"}
+    assert catalog.purposes["notification"].ancillary
     assert catalog.purposes_for("customer", "name") == {"service", "kyc"}
     assert catalog.fields_for("marketing", "customer") == {"mobile"}
     assert catalog.fields_for("kyc", "customer") == {"name"}
@@ -335,3 +337,20 @@ def test_models_are_frozen(minimal: dict[str, Any]) -> None:
     catalog = _load(minimal)
     with pytest.raises(Exception, match="frozen"):
         catalog.field("customer", "name").mask = "clear"
+
+
+@pytest.mark.req("R-COL-3")
+def test_an_ancillary_purpose_is_no_reason_to_collect_a_field(minimal: dict[str, Any]) -> None:
+    """A contact field only the built-in ``notification`` purpose covers is still reported as
+    collected for no purpose (notification uses what other purposes collected)."""
+    from piguard.catalog import lint
+
+    minimal["purposes"]["service"]["fields"] = ["customer.name", "customer.mobile"]
+    minimal["record_types"]["customer"]["fields"]["email"] = {
+        "label": {"zh": "邮箱", "en": "Email"}, "category": "contact", "class": "C2", "type": "email",
+        "mask": "email",
+    }  # fmt: skip
+    catalog = _load(minimal)
+    assert catalog.purposes_for("customer", "email") == {"notification"}
+    found = [f for f in lint(catalog) if f.check == "field-without-purpose"]
+    assert [f.path for f in found] == ["record_types.customer.fields.email"]

@@ -19,6 +19,7 @@ from piguard.consent.capability import Consent
 from piguard.gate import RequestContext
 from piguard.gate.principals import customer_actor, system_actor
 from piguard.gate.trail import Trail
+from piguard.outbox import Outbox
 from tests.access.conftest import ADULT, SETUP, World
 
 State = dict[str, Any]
@@ -45,6 +46,19 @@ def consent(world: World) -> Consent:
 
 def trail(world: World) -> Trail:
     return world.inst.capability(Trail)
+
+
+def outbox(world: World) -> Outbox:
+    return world.inst.capability(Outbox)
+
+
+def queued_message(world: World) -> State:
+    state = customer(world)
+    with world.inst.db.transaction() as conn:
+        state["message"] = outbox(world).enqueue(
+            conn, state["cid"], "verification_code", {"code": "123456", "minutes": "10"}, channel="email"
+        )
+    return state
 
 
 def _setup_ctx(purpose: str = "") -> RequestContext:
@@ -217,13 +231,18 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "alerts_list": Exercise("auditor", lambda w, ctx, s: trail(w).alerts(ctx)),
     "alert_ack": Exercise("auditor", lambda w, ctx, s: trail(w).ack(ctx, s["alert"], "checked"), "", alert),
+    # the outbox (its default channel writes files into the home)
+    "outbox_deliver": Exercise(
+        "notifier", lambda w, ctx, s: outbox(w).deliver(ctx, s["message"]), "notification", queued_message
+    ),
+    "outbox_list": Exercise("admin", lambda w, ctx, s: outbox(w).list(ctx)),
 }
 
 
 def principal(world: World, role: str, state: State, purpose: str) -> RequestContext:
     """A context for ``role``: a trained, stepped-up staff user, or a built-in principal."""
-    if role == "system":
-        return RequestContext(system_actor("conformance"), purpose, client="test")
+    if role in ("system", "notifier"):
+        return RequestContext(system_actor("conformance", role), purpose, client="test")
     if role == "data_subject":
         return RequestContext(customer_actor(state["cid"]), purpose, client="test")
     return RequestContext(world.step_up(world.staff_of(role)), purpose, client="test")

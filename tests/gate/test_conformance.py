@@ -26,13 +26,19 @@ from piguard.gate.kernel import KERNEL_DETAIL
 from piguard.gate.operation import Operation
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
+from piguard.outbox import Outbox
 from piguard.vault.model import Actor
 from tests.access.conftest import World, environ, make_world
 from tests.gate.exercises import EXERCISES, principal
 
 __all__ = ["environ"]  # the SQLite / PostgreSQL fixture
 
-DECLARED: tuple[Operation, ...] = (*RECORD_OPERATIONS, *CONSENT_OPERATIONS, *TRAIL_OPERATIONS)
+DECLARED: tuple[Operation, ...] = (
+    *RECORD_OPERATIONS,
+    *CONSENT_OPERATIONS,
+    *TRAIL_OPERATIONS,
+    *Outbox.operations,
+)
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]
 WRITES = [op for op in DECLARED if op.writes and op.part_of is None]
 

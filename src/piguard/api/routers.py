@@ -1,7 +1,7 @@
 """The one place that mounts the API's routers: one module per capability.
 
 Each capability ships its own router module (``records_routes``, ``access_routes``,
-``consent_routes``, ``audit_routes``, ``detect_routes``); every route of every router takes
+``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``); every route of every router takes
 its caller from the one :func:`piguard.api.deps.current_actor`. Adding a capability adds a
 line here and does not touch ``app.py``.
 """
@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from piguard.api import access_routes, audit_routes, consent_routes, detect_routes, records_routes
+from piguard.api import (
+    access_routes,
+    audit_routes,
+    consent_routes,
+    detect_routes,
+    outbox_routes,
+    records_routes,
+)
 from piguard.installation import Installation
 
 
@@ -22,4 +29,5 @@ def capability_routers(inst: Installation) -> list[APIRouter]:
         consent_routes.build_router(inst),
         audit_routes.build_router(inst),
         detect_routes.build_router(inst),
+        outbox_routes.build_router(inst),
     ]

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from piguard.access.events import AccessEvent
 from piguard.audit.entry import Prepared, prepare
 from piguard.audit.keys import AuditKeys
+from piguard.audit.rules import TRAIL_PURPOSE
 from piguard.audit.signing import Signer
 from piguard.clock import Clock
 from piguard.errors import Error
@@ -62,7 +63,7 @@ class TrailContext:
                 actor_id=actor,
                 role="system",
                 action=action,
-                purpose="audit",
+                purpose=TRAIL_PURPOSE,
                 record_type=None,
                 customer_id=None,
                 record_id=None,

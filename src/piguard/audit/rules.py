@@ -28,7 +28,8 @@ from piguard.catalog.vocabulary import DATA_ACTIONS
 #: recorded per row by the gate) and ``unmask`` (a clear-access grant being used).
 READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask", "export_row"}
 #: Principals whose entries the rules ignore (the monitor's own records).
-SYSTEM_PREFIX: Final = "system:"
+#: The purpose of the entries the trail writes about itself (``TrailContext.system_entry``).
+TRAIL_PURPOSE: Final = "audit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,16 +323,51 @@ class DisabledPrincipal:
         )
 
 
+@dataclass
+class UndeliveredMessage:
+    """A message to a customer was given up (the outbox's last attempt failed): someone must
+    reach the customer another way (a code, an answer or a breach notice may be owed by law)."""
+
+    action: str = "outbox_deliver"
+    name: str = "undelivered_message"
+    freeze: bool = False
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action != self.action or entry.detail.get("outcome") != "failed":
+            return None
+        return AlertDraft(
+            self.name,
+            "medium",
+            entry.actor_id,
+            f"a {entry.detail.get('template', 'message')} message could not be delivered "
+            f"by {entry.detail.get('channel', '?')} after {entry.detail.get('attempt', '?')} attempt(s)",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            {"customer_ref": entry.customer_ref},
+        )
+
+
 def default_rules() -> list[Rule]:
     """The shipped rule set; pass your own list to :class:`~piguard.audit.AuditLog` to tune it."""
-    return [MassAccess(), OffHours(), FailedLogins(), ExportSpike(), SensitiveSubject(), DisabledPrincipal()]
+    return [
+        MassAccess(),
+        OffHours(),
+        FailedLogins(),
+        ExportSpike(),
+        SensitiveSubject(),
+        DisabledPrincipal(),
+        UndeliveredMessage(),
+    ]
 
 
 def evaluate(rules: Iterable[Rule], entries: Iterable[AuditEntry]) -> list[AlertDraft]:
-    """Run every rule over ``entries`` in order (system entries skipped)."""
+    """Run every rule over ``entries`` in order, bar the trail's entries about itself (alerts,
+    acknowledgements, prunes: watching them would loop). Jobs acting through the gate as
+    ``system:<job>`` are watched like anyone else (the outbox's undelivered messages, say)."""
     drafts: list[AlertDraft] = []
     for entry in entries:
-        if entry.actor_id.startswith(SYSTEM_PREFIX):
+        if entry.role == "system" and entry.purpose == TRAIL_PURPOSE:
             continue
         when = parse_time(entry.time)
         for rule in rules:

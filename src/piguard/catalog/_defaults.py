@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from piguard.catalog.selectors import Selector, parse_selector
-from piguard.catalog.vocabulary import BUILTIN_CATEGORIES, BUILTIN_CLASSES, BUILTIN_ROLES
+from piguard.catalog.vocabulary import BUILTIN_CATEGORIES, BUILTIN_CLASSES, BUILTIN_PURPOSES, BUILTIN_ROLES
 
 _NAMED_SECTIONS = ("classes", "categories", "retention_rules", "purposes", "record_types", "roles")
 
@@ -129,6 +129,10 @@ def fill_defaults(raw: Any) -> Any:
         for name, spec in BUILTIN_ROLES.items():
             # A catalog may narrow a built-in role by defining it; it is never missing.
             roles.setdefault(name, copy.deepcopy(dict(spec)))
+    purposes = data.get("purposes")
+    if isinstance(purposes, dict):
+        for name, spec in BUILTIN_PURPOSES.items():
+            purposes.setdefault(name, copy.deepcopy(dict(spec)))
     _name_entries(data)
     selectors = _purpose_selectors(data)
     record_types = data.get("record_types")

@@ -132,8 +132,9 @@ def _legal_basis(catalog: Catalog) -> Iterator[Finding]:
 
 
 def _uncovered(catalog: Catalog) -> Iterator[Finding]:
+    ancillary = {name for name, p in catalog.purposes.items() if p.ancillary}
     for rt, field in catalog.iter_fields():
-        if not field.purposes:
+        if not field.purposes - ancillary:
             yield Finding(
                 "error",
                 _field_path(rt, field),

@@ -138,6 +138,10 @@ class Purpose(_Model):
     separate_consent_for: frozenset[SeparateConsent] = frozenset()
     marketing: bool = False
     automated_decision: bool = False
+    #: Uses only what other purposes collected (e.g. ``notification`` addresses a customer): no
+    #: write may be made under it, and it is no basis to collect or to keep a field (lint,
+    #: consent withdrawal).
+    ancillary: bool = False
     #: A legal minimum retention for every field this purpose covers (AML 34: 10).
     retention_floor_years: int | None = PField(default=None, ge=1)
 

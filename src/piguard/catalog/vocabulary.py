@@ -145,22 +145,50 @@ BIOMETRIC_TEMPLATE_TYPES: Final[frozenset[str]] = frozenset({"biometric_template
 SCHEMA_VERSION: Final = 1
 
 #: Principals that are not staff get roles of their own, added to every catalog that does not
-#: define them (R-USE-1: deny by default still holds: neither sees a field of its own accord).
+#: define them (R-USE-1: deny by default still holds: none sees a field of its own accord).
 #: ``system``: scheduled jobs (the birthday job; retention, deadline and incident clocks next),
-#: authorised and audited like staff. ``data_subject``: a customer, who sees only their own
-#: data (row scope ``own``), ready for the privacy centre.
+#: authorised and audited like staff. ``notifier``: the outbox's sender, which reads contact
+#: details (never sensitive ones) in clear for :data:`NOTIFICATION_PURPOSE` only, to address a
+#: message the moment it is sent, so the outbox keeps no address. ``data_subject``: a customer,
+#: who sees only their own data (row scope ``own``), ready for the privacy centre.
 SYSTEM_ROLE: Final = "system"
+NOTIFIER_ROLE: Final = "notifier"
 DATA_SUBJECT_ROLE: Final = "data_subject"
+NOTIFICATION_PURPOSE: Final = "notification"
 BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
     SYSTEM_ROLE: {
         "description": "Scheduled jobs (system principals); no customer field.",
         "actions": ["administer"],
         "access": [{"selector": "*", "level": "deny"}],
     },
+    NOTIFIER_ROLE: {
+        "description": "The outbox's sender (a system principal): contact details, to send notices only.",
+        "actions": ["read"],
+        "purposes": [NOTIFICATION_PURPOSE],
+        "access": [
+            {"selector": "category:contact", "level": "clear"},
+            {"selector": "sensitive", "level": "deny"},
+        ],
+    },
     DATA_SUBJECT_ROLE: {
         "description": "A customer: their own data and access history only.",
         "actions": ["read"],
         "scope": "own",
         "access": [{"selector": "*", "level": "deny"}],
+    },
+}
+#: Purposes every catalog has unless it defines them. ``notification``: telling customers what
+#: their own requests or the law require (answers to rights requests, one-time codes, breach
+#: notices; PIPL 50, 57). It is *ancillary*: it uses contact details other purposes collected and
+#: is no reason to collect or keep any (lint and consent withdrawal ignore it).
+BUILTIN_PURPOSES: Final[Mapping[str, Mapping[str, Any]]] = {
+    NOTIFICATION_PURPOSE: {
+        "legal_basis": "legal_obligation",
+        "ancillary": True,
+        "description": {
+            "zh": "向个人告知其请求的处理结果及法律要求的通知",
+            "en": "Telling customers about their own requests and notices the law requires",
+        },
+        "fields": ["category:contact"],
     },
 }

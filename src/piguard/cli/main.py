@@ -17,7 +17,9 @@ from rich.table import Table
 from piguard.cli import access as access_cli
 from piguard.cli import audit as audit_cli
 from piguard.cli import consent as consent_cli
+from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
+from piguard.cli import outbox as outbox_cli
 from piguard.cli import records as records_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
@@ -143,6 +145,8 @@ audit_cli.register(app)
 serve_cli.register(app)
 scan.register(app)
 operations_cli.register(app)
+jobs_cli.register(app)
+outbox_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

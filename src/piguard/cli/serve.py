@@ -17,6 +17,7 @@ from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from
 from piguard.errors import ConfigError
 from piguard.installation import Installation
+from piguard.jobs.ticker import JobTicker
 
 
 def tls_files(
@@ -83,14 +84,21 @@ def register(app: typer.Typer) -> None:
                 as_json,
                 lambda: stdout.print(f"serving on {base} (console at /console/, schema at /openapi.json)"),
             )
+            # Scheduled jobs tick on every node; database leases keep each run to one node.
+            interval = float(os.environ.get("PIGUARD_JOB_INTERVAL", "30"))
+            ticker = JobTicker(inst.jobs, interval).start() if interval > 0 else None
             # Access logs show method and path only; paths never carry customer values (ids only),
             # and search values travel in bodies.
-            uvicorn.run(
-                api,
-                host=host,
-                port=port,
-                log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"),
-                ssl_certfile=str(files[0]) if files else None,
-                ssl_keyfile=str(files[1]) if files else None,
-                server_header=False,
-            )
+            try:
+                uvicorn.run(
+                    api,
+                    host=host,
+                    port=port,
+                    log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"),
+                    ssl_certfile=str(files[0]) if files else None,
+                    ssl_keyfile=str(files[1]) if files else None,
+                    server_header=False,
+                )
+            finally:
+                if ticker is not None:
+                    ticker.stop()

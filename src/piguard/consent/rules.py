@@ -271,7 +271,7 @@ def _keeps_basis(
     moment: Moment,
 ) -> bool:
     purpose = catalog.purposes[purpose_name]
-    if purpose.legal_basis is None:
+    if purpose.legal_basis is None or purpose.ancillary:
         return False
     if rests_on_consent(purpose) and why_not(state, "general", purpose_name, band, moment) is not None:
         return False

@@ -120,7 +120,11 @@ class Decider:
                 if fdef.sensitive
                 else fdef.cls
             )
-            if (cls.clear_requires_step_up or sensitive) and not self.access.stepped_up(actor):
+            # Step-up is a person's second factor at the keyboard; a system principal (a job of this
+            # installation, e.g. the outbox addressing a message) has no session to step up, and its
+            # role is the catalog's built-in one. Approvals below still apply to it.
+            needs_step_up = (cls.clear_requires_step_up or sensitive) and actor.kind != "system"
+            if needs_step_up and not self.access.stepped_up(actor):
                 out[name] = masked(fdef, f"clear ({why}) needs step-up: a fresh TOTP code (R-USE-2)")
                 continue
             if cls.clear_requires_approval or sensitive:

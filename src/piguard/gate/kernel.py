@@ -220,6 +220,10 @@ class Gate:
         with self._refusals(call):
             if op.purpose and not ctx.purpose:
                 raise AccessDenied(f"operation '{op.name}' needs a purpose", "purpose", key="needs_purpose")
+            if op.purposes and ctx.purpose not in op.purposes:
+                raise AccessDenied(
+                    f"operation '{op.name}' runs only for purpose {', '.join(op.purposes)}", "purpose"
+                )
             call.rule = self._authorise(ctx, op)
         # The subject only once the caller may act at all: a refused role learns nothing of it.
         call.ref = ref = self._resolve(op, subject)

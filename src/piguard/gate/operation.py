@@ -40,6 +40,9 @@ class Operation:
     requirements: tuple[str, ...] = ()
     detail: Mapping[str, DetailKind] = field(default_factory=dict)
     summary: str = ""
+    #: The only purposes it runs for (empty: any purpose the role may act for). The outbox's
+    #: sending runs for ``notification`` alone, so no staff role can send (or spoil) a message.
+    purposes: tuple[str, ...] = ()
     #: The operation this one is a step of (an export's rows, an import's summary): it runs only
     #: inside its parent, whose refusals are recorded under the parent's name.
     part_of: str | None = None
@@ -47,6 +50,8 @@ class Operation:
     def __post_init__(self) -> None:
         if not self.actions:
             raise ValueError(f"operation {self.name!r} declares no catalog action")
+        if self.purposes and not self.purpose:
+            raise ValueError(f"operation {self.name!r} names purposes but needs none")
         for key, kind in self.detail.items():
             if kind not in DETAIL_KINDS:
                 raise ValueError(f"operation {self.name!r}: detail key {key!r} has unknown kind {kind!r}")
@@ -63,6 +68,7 @@ class Operation:
             "actions": list(self.actions),
             "subject": self.subject,
             "purpose_required": self.purpose,
+            "purposes": list(self.purposes),
             "writes": self.writes,
             "requirements": list(self.requirements),
             "detail_keys": dict(sorted(self.detail.items())),

@@ -15,9 +15,9 @@ from piguard.principal import Actor
 from piguard.vault.ids import check_id
 
 
-def system_actor(job: str) -> Actor:
-    """The principal of scheduled job ``job`` (e.g. ``birthdays``)."""
-    return Actor(f"system:{check_id(job, 'job')}", SYSTEM_ROLE, kind="system", name=job)
+def system_actor(job: str, role: str = SYSTEM_ROLE) -> Actor:
+    """The principal of scheduled job ``job`` (e.g. ``birthdays``), with a built-in system role."""
+    return Actor(f"system:{check_id(job, 'job')}", role, kind="system", name=job)
 
 
 def customer_actor(customer_id: str) -> Actor:
@@ -27,5 +27,6 @@ def customer_actor(customer_id: str) -> Actor:
     )
 
 
-def system_context(job: str) -> RequestContext:
-    return RequestContext(system_actor(job), "", client="job")
+def system_context(job: str, role: str = SYSTEM_ROLE, purpose: str = "") -> RequestContext:
+    """The gate context of job ``job`` acting with ``role`` for ``purpose``."""
+    return RequestContext(system_actor(job, role), purpose, client="job")

@@ -12,7 +12,8 @@ compliance) builds on:
   operation through the pipeline;
 - the plain data the gate speaks (:class:`RequestContext`, :class:`FieldView`,
   :class:`RecordRef`, :class:`Actor`), id helpers, and the column type and error translation
-  a capability's own tables use.
+  a capability's own tables use, a :class:`SecretBox` for the small secrets a capability keeps
+  (sealed, bound to their row), and :func:`system_context` for the jobs it runs.
 
 ``tests/test_architecture.py`` fails if a capability package imports anything of piguard's
 core except this module (and the leaves: catalog, errors, clock, calendar, validate).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from piguard.crypto.secretbox import SecretBox
 from piguard.gate.context import FieldView, RequestContext
 from piguard.gate.operation import DetailKind, Operation, Subject
 from piguard.principal import Actor
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from piguard.gate.call import Call
     from piguard.gate.kernel import Capability
     from piguard.gate.kernel import Gate as Kernel
+    from piguard.gate.principals import system_context
     from piguard.gate.view import CustomerView
 
 # The kernel's own types load on first use: the consent layer's leaf modules import this SDK
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Call": ("piguard.gate.call", "Call"),
     "Capability": ("piguard.gate.kernel", "Capability"),
+    "system_context": ("piguard.gate.principals", "system_context"),
     "Kernel": ("piguard.gate.kernel", "Gate"),
     "CustomerView": ("piguard.gate.view", "CustomerView"),
 }
@@ -69,11 +73,13 @@ __all__ = [
     "Operation",
     "RecordRef",
     "RequestContext",
+    "SecretBox",
     "Storage",
     "Subject",
     "TxHook",
     "UTCDateTime",
     "check_id",
     "new_customer_id",
+    "system_context",
     "translate_storage_error",
 ]

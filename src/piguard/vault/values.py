@@ -106,6 +106,8 @@ class RecordValues:
         catalog = self.context.catalog
         if purpose not in catalog.purposes:
             raise ValidationError(f"unknown purpose '{purpose}'", "purpose")
+        if catalog.purposes[purpose].ancillary:
+            raise ValidationError(f"purpose '{purpose}' only uses what other purposes collected", "purpose")
         allowed = self._allowed.get((purpose, record_type))
         if allowed is None:
             allowed = self._allowed[(purpose, record_type)] = catalog.fields_for(purpose, record_type)

@@ -1,0 +1,26 @@
+"""The one outbox for messages to customers: codes, receipts, notices, outcomes.
+
+Capabilities queue a message inside their own operation's transaction (``Outbox.enqueue``),
+so a receipt exists exactly when the request it acknowledges does. The outbox's job
+(``outbox``, run by :mod:`piguard.jobs`) addresses each message from the vault through the gate
+at the moment it is sent (the outbox keeps no address), renders it from a zh/en template,
+sends it through a channel (SMTP email, an SMS gateway's webhook, or files for the demo),
+retries with back-off and records every attempt in the audit trail without its contents.
+"""
+
+from piguard.outbox.capability import DELIVER, LIST, Outbox
+from piguard.outbox.channels import Channel, DeliveryError, FileChannel, SmtpChannel, WebhookChannel
+from piguard.outbox.templates import TEMPLATES, render
+
+__all__ = [
+    "DELIVER",
+    "LIST",
+    "TEMPLATES",
+    "Channel",
+    "DeliveryError",
+    "FileChannel",
+    "Outbox",
+    "SmtpChannel",
+    "WebhookChannel",
+    "render",
+]

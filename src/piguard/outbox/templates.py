@@ -1,0 +1,105 @@
+"""Message templates, in Chinese and English, and the one renderer.
+
+Templates are data: a name, and per locale a subject and a body with ``${name}`` placeholders
+(:class:`string.Template`, which cannot run code or reach attributes, unlike a format string).
+Every placeholder must be given and nothing else may be: a message that would go out with a
+blank where the code should be is refused when it is queued, not discovered by the customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from string import Template
+from typing import Final
+
+from piguard.errors import ValidationError
+
+__all__ = ["LOCALES", "TEMPLATES", "MessageTemplate", "render"]
+
+LOCALES: Final = ("zh", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageTemplate:
+    subject: str
+    body: str
+
+    def placeholders(self) -> frozenset[str]:
+        names: set[str] = set()
+        for text in (self.subject, self.body):
+            for match in Template.pattern.finditer(text):
+                name = match.group("named") or match.group("braced")
+                if name:
+                    names.add(name)
+        return frozenset(names)
+
+
+def _t(zh: tuple[str, str], en: tuple[str, str]) -> dict[str, MessageTemplate]:
+    return {"zh": MessageTemplate(*zh), "en": MessageTemplate(*en)}
+
+
+TEMPLATES: Final[Mapping[str, Mapping[str, MessageTemplate]]] = {
+    "verification_code": _t(
+        (
+            "身份验证码",
+            "您的验证码为 ${code}，${minutes} 分钟内有效，仅可使用一次。如非本人操作，请忽略本消息。",
+        ),
+        (
+            "Your verification code",
+            "Your verification code is ${code}. It is valid for ${minutes} minutes and can be used once. "
+            "If you did not ask for it, ignore this message.",
+        ),
+    ),
+    "request_received": _t(
+        ("我们已收到您的请求", "您的${kind}请求（编号 ${reference}）已受理，我们将在 ${due} 前答复。"),
+        (
+            "We have received your request",
+            "Your ${kind} request (reference ${reference}) has been received; we will answer by ${due}.",
+        ),
+    ),
+    "request_extended": _t(
+        ("您的请求处理期限已延长", "您的请求（编号 ${reference}）处理期限延长至 ${due}，原因：${reason}。"),
+        (
+            "The deadline of your request was extended",
+            "The deadline of your request (reference ${reference}) is now ${due}. Reason: ${reason}.",
+        ),
+    ),
+    "request_outcome": _t(
+        ("您的请求已处理", "您的请求（编号 ${reference}）已处理：${outcome}"),
+        (
+            "Your request has been handled",
+            "Your request (reference ${reference}) has been handled: ${outcome}",
+        ),
+    ),
+}
+
+
+def check(template: str, locale: str, params: Mapping[str, str]) -> MessageTemplate:
+    """The template for ``locale``, once ``params`` fit it exactly.
+
+    :raises ValidationError: unknown template or locale, a missing or an unexpected parameter
+        (named; values are never repeated).
+    """
+    versions = TEMPLATES.get(template)
+    if versions is None:
+        raise ValidationError(f"no message template {template!r}", "template")
+    chosen = versions.get(locale)
+    if chosen is None:
+        raise ValidationError(f"template {template!r} has no locale {locale!r} (have {', '.join(versions)})")
+    wanted = chosen.placeholders()
+    missing, extra = wanted - params.keys(), params.keys() - wanted
+    if missing:
+        raise ValidationError(f"template {template!r} needs {', '.join(sorted(missing))}", "params")
+    if extra:
+        raise ValidationError(f"template {template!r} takes no {', '.join(sorted(extra))}", "params")
+    return chosen
+
+
+def render(template: str, locale: str, params: Mapping[str, str]) -> tuple[str, str]:
+    """The subject and body of a message.
+
+    :raises ValidationError: see :func:`check`.
+    """
+    chosen = check(template, locale, params)
+    return Template(chosen.subject).substitute(params), Template(chosen.body).substitute(params)
