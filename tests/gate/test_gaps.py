@@ -162,9 +162,9 @@ def test_setup_actor_is_the_bootstrap_credential() -> None:
     assert SETUP.role == "bootstrap-admin"
 
 
-@pytest.mark.parametrize("role", ["system", "data_subject"])
+@pytest.mark.parametrize("role", ["system", "notifier", "data_subject"])
 def test_built_in_roles_are_never_given_to_accounts(world: World, role: str) -> None:
-    """Every catalog has the system and data-subject roles, and no account can hold them."""
+    """Every catalog has the built-in system, notifier and data-subject roles; no account can hold them."""
     from piguard.errors import ValidationError
 
     assert role in world.inst.catalog.roles

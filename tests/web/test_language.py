@@ -22,6 +22,7 @@ import pytest
 from piguard.audit import AlertDraft
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
+from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.web import i18n
 from tests.web.conftest import BOOT, Site, csrf
 from tests.web.test_browser import ARGS, CHROMIUM
@@ -184,7 +185,7 @@ def test_alert_links_to_its_evidence_in_the_audit_viewer(site: Site) -> None:
 def test_add_user_and_add_client_forms_default_to_the_least_privileged_role(site: Site) -> None:
     c = client(site, "admin")
     least = site.app.state.console.least_privileged_role(
-        sorted(r for r in site.inst.catalog.roles if r not in {"system", "data_subject"})
+        sorted(r for r in site.inst.catalog.roles if r not in BUILTIN_ROLES)
     )
     role = site.inst.catalog.roles[least]
     assert not role.actions & {"administer", "approve", "audit", "export", "erase"}
