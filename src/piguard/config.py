@@ -67,6 +67,8 @@ class Settings:
     #: The outbox's SMS channel: an SMS gateway's URL (JSON POST, signed with
     #: ``PIGUARD_SMS_WEBHOOK_SECRET``). Without it, SMS go to files in ``<home>/outbox``.
     sms_webhook: str | None = None
+    #: Deadlines of rights requests: ``cn`` (15 working days, +15) or ``gdpr`` (1 month, +2).
+    rights_profile: Literal["cn", "gdpr"] = "cn"
 
     @property
     def settings_path(self) -> Path:

@@ -23,13 +23,14 @@ from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
 from piguard.audit import AuditLog, Sink, SyslogSink, VerifyReport, scrub, verify_file
-from piguard.calendar import local_date
+from piguard.calendar import WorkingCalendar, local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
 from piguard.consent import ConsentLedger, identity_key_from
 from piguard.consent.capability import Consent
 from piguard.crypto.aead import Suite
+from piguard.crypto.kdf import hkdf
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import ConfigError, StorageError, VaultSealed
 from piguard.gate import Gate
@@ -37,6 +38,7 @@ from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
 from piguard.jobs import Job, JobRunner
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
+from piguard.rights import Rights
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -197,6 +199,12 @@ def _sinks(settings: Settings, environ: Mapping[str, str]) -> list[Sink]:
     return [SyslogSink(host, int(port))]
 
 
+def _calendar(settings: Settings) -> WorkingCalendar:
+    """The working-day calendar: the package's, plus the operator's ``<home>/calendar.json``."""
+    path = settings.home / "calendar.json"
+    return WorkingCalendar.from_file(path) if path.exists() else WorkingCalendar()
+
+
 def _channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Channel]:
     """The outbox's channels by kind of address: the configured SMTP server and SMS gateway, or
     files under ``<home>/outbox`` for what is not configured."""
@@ -297,13 +305,31 @@ class Installation:
         )
         self.gate.mount(Consent(self.consent))
         self.gate.mount(Trail(self.audit))
+        outbox = Outbox(
+            self.db,
+            self.catalog,
+            self.settings.tenant,
+            self.keyring.secret_box("outbox"),
+            _channels(self.settings, env),
+            clock=clock,
+        )
+        self.gate.mount(outbox)
         self.gate.mount(
-            Outbox(
+            Rights(
                 self.db,
                 self.catalog,
                 self.settings.tenant,
-                self.keyring.secret_box("outbox"),
-                _channels(self.settings, env),
+                box=self.keyring.secret_box("rights"),
+                code_key=hkdf(
+                    self.keyring.suite,
+                    self.keyring.secret("index_root"),
+                    salt=b"piguard/rights",
+                    info=b"one-time codes",
+                    length=32,
+                ),
+                messenger=outbox,
+                profile=self.settings.rights_profile,
+                calendar=_calendar(self.settings),
                 clock=clock,
             )
         )
@@ -326,6 +352,14 @@ class Installation:
         self.jobs.register(Job("birthdays", every=timedelta(hours=1), run=birthdays))
         outbox = self.capability(Outbox)
         self.jobs.register(Job("outbox", every=timedelta(seconds=30), run=outbox.deliver_due))
+        rights = self.capability(Rights)
+
+        def rights_clock(now: datetime) -> int:
+            counts = rights.tick(system_context("rights_clock", purpose=""))
+            return counts["overdue"] + counts["nearly_due"]
+
+        # Daily: due dates are days, and an overdue case raises one alert a day until it is handled.
+        self.jobs.register(Job("rights_clock", every=timedelta(days=1), run=rights_clock))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

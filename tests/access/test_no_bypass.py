@@ -55,7 +55,10 @@ NON_DATA_COMMANDS = {
     "alerts",
     "operations",
 }
-DATA_COMMANDS = {"import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox"}
+DATA_COMMANDS = {
+    "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
+    "complaints",
+}  # fmt: skip
 
 def _routes(app: object) -> set[tuple[str, str]]:
     """Every (method, path) the app serves, from its OpenAPI document.
@@ -78,6 +81,7 @@ NOT_ON_THE_API = {
     "own_access_history",
     "audit_dashboard",  # the console's dashboard (tests/web)
     "outbox_deliver",  # the outbox job, as system:outbox (tests/outbox)
+    "rights_clock",  # the rights_clock job (tests/rights)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, and
 #: PII detection over text the caller sends (it never reads the vault).
@@ -231,6 +235,32 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/audit/customers/{cid}/history",
         )
         call("admin", "GET", "/v1/outbox", "/v1/outbox")
+        # Rights requests and complaints: intake by customer service, decisions by the officer.
+        def case(kind: str, body: dict[str, Any]) -> str:
+            return str(call(cs, "POST", f"/v1/{kind}", f"/v1/{kind}", json=body)["id"])
+
+        rq = "/v1/requests/{case_id}"
+        first = case("requests", {"customer_id": cid, "type": "correction", "channel": "email"})
+        call(cs, "POST", rq + "/send-code", f"/v1/requests/{first}/send-code")
+        call(cs, "POST", rq + "/verify", f"/v1/requests/{first}/verify", json={"in_person": True})
+        call("officer", "POST", rq + "/pause", f"/v1/requests/{first}/pause", json={"reason": "waiting"})
+        call("officer", "POST", rq + "/resume", f"/v1/requests/{first}/resume", json={"reason": "answered"})
+        call("officer", "POST", rq + "/extend", f"/v1/requests/{first}/extend", json={"reason": "archive"})
+        call("officer", "GET", rq, f"/v1/requests/{first}")
+        call("officer", "GET", "/v1/requests", "/v1/requests")
+        call("officer", "POST", rq + "/complete", f"/v1/requests/{first}/complete", json={"note": "done"})
+        second = case("requests", {"customer_id": cid, "type": "portability", "channel": "letter"})
+        call("officer", "POST", rq + "/refuse", f"/v1/requests/{second}/refuse", json={"reason": "not ours"})
+        complaint = case("complaints", {"customer_id": cid, "channel": "phone"})
+        call("officer", "GET", "/v1/complaints", "/v1/complaints")
+        call("officer", "GET", "/v1/complaints/{case_id}", f"/v1/complaints/{complaint}")
+        call(
+            "officer",
+            "POST",
+            "/v1/complaints/{case_id}/close",
+            f"/v1/complaints/{complaint}/close",
+            json={"outcome": "apologised"},
+        )
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
         assert alerts, "the failed logins raised no alert"
         call(

@@ -20,6 +20,7 @@ from piguard.gate import RequestContext
 from piguard.gate.principals import customer_actor, system_actor
 from piguard.gate.trail import Trail
 from piguard.outbox import Outbox
+from piguard.rights import Rights
 from tests.access.conftest import ADULT, SETUP, World
 
 State = dict[str, Any]
@@ -50,6 +51,33 @@ def trail(world: World) -> Trail:
 
 def outbox(world: World) -> Outbox:
     return world.inst.capability(Outbox)
+
+
+def rights(world: World) -> Rights:
+    return world.inst.capability(Rights)
+
+
+def rights_case(world: World, type_: str = "correction", *, verified: bool = False) -> State:
+    state = customer(world)
+    intake = RequestContext(world.step_up(world.staff_of("customer_service")), "", client="test")
+    state["case"] = rights(world).open(intake, state["cid"], type_, channel="email").id
+    if verified:
+        rights(world).verify(intake, state["case"], in_person=True)
+    return state
+
+
+def paused_case(world: World) -> State:
+    state = rights_case(world)
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
+    rights(world).pause(officer, state["case"], reason="waiting")
+    return state
+
+
+def coded_case(world: World) -> State:
+    state = rights_case(world)
+    intake = RequestContext(world.step_up(world.staff_of("customer_service")), "", client="test")
+    rights(world).send_code(intake, state["case"])
+    return state
 
 
 def queued_message(world: World) -> State:
@@ -236,6 +264,40 @@ EXERCISES: dict[str, Exercise] = {
         "notifier", lambda w, ctx, s: outbox(w).deliver(ctx, s["message"]), "notification", queued_message
     ),
     "outbox_list": Exercise("admin", lambda w, ctx, s: outbox(w).list(ctx)),
+    # data-subject requests and complaints
+    "rights_open": Exercise(
+        "customer_service",
+        lambda w, ctx, s: rights(w).open(ctx, s["cid"], "access", channel="web"),
+        "",
+        customer,
+    ),
+    "rights_show": Exercise("officer", lambda w, ctx, s: rights(w).show(ctx, s["case"]), "", rights_case),
+    "rights_list": Exercise("officer", lambda w, ctx, s: rights(w).find(ctx), "", rights_case),
+    "rights_send_code": Exercise(
+        "customer_service", lambda w, ctx, s: rights(w).send_code(ctx, s["case"]), "", rights_case
+    ),
+    "rights_verify": Exercise(
+        "customer_service", lambda w, ctx, s: rights(w).verify(ctx, s["case"], in_person=True), "", coded_case
+    ),
+    "rights_pause": Exercise(
+        "officer", lambda w, ctx, s: rights(w).pause(ctx, s["case"], reason="waiting"), "", rights_case
+    ),
+    "rights_resume": Exercise(
+        "officer", lambda w, ctx, s: rights(w).resume(ctx, s["case"], reason="answered"), "", paused_case
+    ),
+    "rights_extend": Exercise(
+        "officer", lambda w, ctx, s: rights(w).extend(ctx, s["case"], reason="archive"), "", rights_case
+    ),
+    "rights_refuse": Exercise(
+        "officer", lambda w, ctx, s: rights(w).refuse(ctx, s["case"], reason="not ours"), "", rights_case
+    ),
+    "rights_complete": Exercise(
+        "officer",
+        lambda w, ctx, s: rights(w).complete(ctx, s["case"], note="corrected the address"),
+        "",
+        lambda w: rights_case(w, verified=True),
+    ),
+    "rights_clock": Exercise("system", lambda w, ctx, s: rights(w).tick(ctx), "", rights_case),
 }
 
 

@@ -27,6 +27,7 @@ from piguard.gate.operation import Operation
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
 from piguard.outbox import Outbox
+from piguard.rights import OPERATIONS as RIGHTS_OPERATIONS
 from piguard.vault.model import Actor
 from tests.access.conftest import World, environ, make_world
 from tests.gate.exercises import EXERCISES, principal
@@ -38,6 +39,7 @@ DECLARED: tuple[Operation, ...] = (
     *CONSENT_OPERATIONS,
     *TRAIL_OPERATIONS,
     *Outbox.operations,
+    *RIGHTS_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]
 WRITES = [op for op in DECLARED if op.writes and op.part_of is None]

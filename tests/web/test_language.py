@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from piguard.audit import AlertDraft
+from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
-from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.web import i18n
 from tests.web.conftest import BOOT, Site, csrf
 from tests.web.test_browser import ARGS, CHROMIUM

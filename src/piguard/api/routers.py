@@ -17,6 +17,7 @@ from piguard.api import (
     detect_routes,
     outbox_routes,
     records_routes,
+    rights_routes,
 )
 from piguard.installation import Installation
 
@@ -30,4 +31,5 @@ def capability_routers(inst: Installation) -> list[APIRouter]:
         audit_routes.build_router(inst),
         detect_routes.build_router(inst),
         outbox_routes.build_router(inst),
+        rights_routes.build_router(inst),
     ]

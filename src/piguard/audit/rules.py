@@ -348,6 +348,34 @@ class UndeliveredMessage:
         )
 
 
+@dataclass
+class RightsDeadline:
+    """The rights clock found requests overdue, nearly due, or due on a provisional date (a year
+    the working-day calendar does not know yet): the PI officer must act (R-RGT-3)."""
+
+    action: str = "rights_clock"
+    name: str = "rights_deadline"
+    freeze: bool = False
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action != self.action:
+            return None
+        counts = {k: int(entry.detail.get(k, 0) or 0) for k in ("overdue", "nearly_due", "provisional_cases")}
+        if not any(counts.values()):
+            return None
+        return AlertDraft(
+            self.name,
+            "high" if counts["overdue"] else "medium",
+            entry.actor_id,
+            f"{counts['overdue']} rights requests overdue, {counts['nearly_due']} nearly due, "
+            f"{counts['provisional_cases']} on a provisional date",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            counts,
+        )
+
+
 def default_rules() -> list[Rule]:
     """The shipped rule set; pass your own list to :class:`~piguard.audit.AuditLog` to tune it."""
     return [
@@ -358,6 +386,7 @@ def default_rules() -> list[Rule]:
         SensitiveSubject(),
         DisabledPrincipal(),
         UndeliveredMessage(),
+        RightsDeadline(),
     ]
 
 

@@ -71,6 +71,8 @@ LEGAL_BASES: Final[tuple[LegalBasis, ...]] = get_args(LegalBasis)
 #: labels actions or levels derives from these instead of spelling the words again.
 ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
 LEVELS: Final[tuple[Level, ...]] = get_args(Level)
+#: Actions that decide, administer, oversee or move data out: a new account gets none by default.
+POWERFUL_ACTIONS: Final[frozenset[Action]] = frozenset({"administer", "approve", "audit", "erase", "export"})
 #: Actions that show customer data (or its existence) to someone.
 DATA_ACTIONS: Final[frozenset[Action]] = frozenset({"read", "search", "list", "export"})
 

@@ -21,6 +21,7 @@ from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
 from piguard.cli import outbox as outbox_cli
 from piguard.cli import records as records_cli
+from piguard.cli import rights as rights_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
@@ -147,6 +148,7 @@ scan.register(app)
 operations_cli.register(app)
 jobs_cli.register(app)
 outbox_cli.register(app)
+rights_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -21,7 +21,10 @@ core except this module (and the leaves: catalog, errors, clock, calendar, valid
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import Connection
 
 from piguard.crypto.secretbox import SecretBox
 from piguard.gate.context import FieldView, RequestContext
@@ -40,6 +43,27 @@ if TYPE_CHECKING:
     from piguard.gate.kernel import Gate as Kernel
     from piguard.gate.principals import system_context
     from piguard.gate.view import CustomerView
+
+
+
+class Messenger(Protocol):
+    """The outbox as another capability sees it: queue a message to a customer inside one's own
+    transaction (capabilities never import each other; the installation hands this in)."""
+
+    def has_channel(self, channel: str) -> bool: ...
+
+    def enqueue(
+        self,
+        conn: Connection,
+        customer_id: str,
+        template: str,
+        params: Mapping[str, str],
+        *,
+        channel: str,
+        locale: str = "zh",
+        reference: str | None = None,
+    ) -> str: ...
+
 
 # The kernel's own types load on first use: the consent layer's leaf modules import this SDK
 # (ids, column types) while the kernel imports the consent-aware row scope, and an eager import
@@ -70,6 +94,7 @@ __all__ = [
     "DetailKind",
     "FieldView",
     "Kernel",
+    "Messenger",
     "Operation",
     "RecordRef",
     "RequestContext",

@@ -103,6 +103,9 @@ class Outbox:
 
     # ------------------------------------------------------------------ queueing
 
+    def has_channel(self, channel: str) -> bool:
+        return channel in self.channels
+
     def enqueue(
         self,
         conn: Connection,

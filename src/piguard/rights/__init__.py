@@ -1,5 +1,9 @@
 """Data-subject rights: requests and complaints as tracked cases with a deadline clock (PIPL 44-50).
 
-Built so far: the deadline clock (:mod:`piguard.rights.deadline`). The cases, identity
-verification and fulfilment mount on the gate kernel next (issue 13).
+:class:`~piguard.rights.capability.Rights` is the capability mounted on the gate;
+:mod:`piguard.rights.deadline` is the clock; :mod:`piguard.rights.model` the case.
 """
+
+from piguard.rights.capability import OPERATIONS, Rights
+
+__all__ = ["OPERATIONS", "Rights"]

@@ -373,6 +373,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "export_spike": ("导出量激增", "export spike"),
         "sensitive_subject": ("访问受关注客户", "flagged customer accessed"),
         "disabled_principal": ("已停用账号的操作", "disabled account active"),
+        "undelivered_message": ("消息未能送达", "message not delivered"),
+        "rights_deadline": ("个人权利请求临近或超过期限", "rights requests due or overdue"),
     },
     "audit_action": {
         "read": ("查看", "read"),
@@ -423,6 +425,19 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "marketing_set": ("设置营销偏好", "marketing preference set"),
         "marketing_show": ("查看营销偏好", "marketing preference shown"),
         "minors_reevaluate": ("重新评估未成年人", "minors re-evaluated"),
+        "outbox_deliver": ("发送客户消息", "message to a customer sent"),
+        "outbox_list": ("查看消息发送状态", "outbox listed"),
+        "rights_open": ("受理个人权利请求", "rights request taken in"),
+        "rights_show": ("查看权利请求", "rights request shown"),
+        "rights_list": ("查看权利请求列表", "rights requests listed"),
+        "rights_send_code": ("发送身份验证码", "verification code sent"),
+        "rights_verify": ("核验请求人身份", "requester verified"),
+        "rights_pause": ("暂停请求计时", "request clock paused"),
+        "rights_resume": ("恢复请求计时", "request clock resumed"),
+        "rights_extend": ("延长请求期限", "request deadline extended"),
+        "rights_refuse": ("拒绝权利请求", "rights request refused"),
+        "rights_complete": ("办结权利请求", "rights request completed"),
+        "rights_clock": ("计算请求期限", "request deadlines computed"),
         "notice_list": ("查看隐私告知", "notices listed"),
         "notice_publish": ("发布隐私告知", "notice published"),
         "key_rotate": ("轮换密钥", "key rotated"),
@@ -442,6 +457,14 @@ ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
     "export_spike": ("短时间内 {count} 次导出，共 {rows} 行", "{count} exports, {rows} rows"),
     "sensitive_subject": ("访问了带有关注标记的客户", "a flagged customer was accessed"),
     "disabled_principal": ("已停用的账号尝试操作", "an attempt by a disabled account"),
+    "undelivered_message": (
+        "一条客户消息多次发送失败，请通过其他方式联系客户",
+        "a message to a customer could not be delivered",
+    ),
+    "rights_deadline": (
+        "{overdue} 件请求已超期，{nearly_due} 件即将到期，{provisional_cases} 件期限为暂定",
+        "{overdue} requests overdue, {nearly_due} nearly due, {provisional_cases} with a provisional date",
+    ),
 }
 
 

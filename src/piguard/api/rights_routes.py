@@ -1,0 +1,160 @@
+"""HTTP routes of data-subject requests and complaints: ``/v1/requests``, ``/v1/complaints``.
+
+Each route runs one declared operation of the :class:`~piguard.rights.Rights` capability, so
+the gate authorises it for the caller's role and records it; cases carry no PI (the customer
+is an id; contact details are read by the outbox when it sends).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from piguard.api.deps import Who, context
+from piguard.installation import Installation
+from piguard.rights import Rights
+
+RequestTypeIn = Literal[
+    "access", "portability", "correction", "deletion", "explanation", "restriction", "withdrawal",
+    "marketing_optout", "account_closure",
+]  # fmt: skip
+ChannelIn = Literal["web", "phone", "counter", "letter", "email"]
+StatusIn = Literal["received", "verified", "paused", "completed", "refused"]
+
+
+class OpenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: str = Field(min_length=1, max_length=128)
+    type: RequestTypeIn
+    channel: ChannelIn
+    received: datetime | None = None
+    requester_relation: Literal["self", "guardian", "relative"] = "self"
+    source: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class ComplaintIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: str = Field(min_length=1, max_length=128)
+    channel: ChannelIn
+    received: datetime | None = None
+
+
+class VerifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = Field(default=None, min_length=1, max_length=12)
+    in_person: bool = False
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CompleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(min_length=1, max_length=2000)
+
+
+def build_router(inst: Installation) -> APIRouter:
+    """The rights routes under ``/v1``."""
+    rights = inst.capability(Rights)
+    router = APIRouter(prefix="/v1", tags=["rights"])
+
+    def listing(request: Request, who: Who, kind: str, **filters: Any) -> dict[str, Any]:
+        found = rights.find(context(request, who), **filters)
+        return {"cases": [c.as_dict() for c in found if c.kind == kind]}
+
+    @router.post("/requests", status_code=201)
+    def open_request(body: OpenIn, request: Request, who: Who) -> dict[str, Any]:
+        """Take a data-subject request in; the answer carries its due date (a Beijing date)."""
+        return rights.open(
+            context(request, who), body.customer_id, body.type, channel=body.channel, received=body.received,
+            relation=body.requester_relation, source=body.source,
+        ).as_dict()  # fmt: skip
+
+    @router.get("/requests")
+    def list_requests(
+        request: Request,
+        who: Who,
+        status: StatusIn | None = None,
+        type: RequestTypeIn | None = None,
+        customer_id: str | None = Query(default=None, max_length=128),
+        overdue: bool = False,
+        due_before: date | None = None,
+        limit: int = Query(default=200, ge=1, le=1000),
+    ) -> dict[str, Any]:
+        """Requests, overdue and soonest due first."""
+        return listing(
+            request, who, "request", status=status, type=type, customer_id=customer_id, overdue=overdue,
+            due_before=due_before, limit=limit,
+        )  # fmt: skip
+
+    @router.get("/requests/{case_id}")
+    def show_request(case_id: str, request: Request, who: Who) -> dict[str, Any]:
+        return rights.show(context(request, who), case_id).as_dict()
+
+    @router.post("/requests/{case_id}/send-code")
+    def send_code(case_id: str, request: Request, who: Who) -> dict[str, Any]:
+        """Send the requester a one-time code at the contact on record."""
+        return rights.send_code(context(request, who), case_id).as_dict()
+
+    @router.post("/requests/{case_id}/verify")
+    def verify(case_id: str, body: VerifyIn, request: Request, who: Who) -> dict[str, Any]:
+        """Verify the requester: the one-time code, or in person at the counter."""
+        return rights.verify(
+            context(request, who), case_id, code=body.code, in_person=body.in_person
+        ).as_dict()
+
+    @router.post("/requests/{case_id}/pause")
+    def pause(case_id: str, body: ReasonIn, request: Request, who: Who) -> dict[str, Any]:
+        return rights.pause(context(request, who), case_id, reason=body.reason).as_dict()
+
+    @router.post("/requests/{case_id}/resume")
+    def resume(case_id: str, body: ReasonIn, request: Request, who: Who) -> dict[str, Any]:
+        return rights.resume(context(request, who), case_id, reason=body.reason).as_dict()
+
+    @router.post("/requests/{case_id}/extend")
+    def extend(case_id: str, body: ReasonIn, request: Request, who: Who) -> dict[str, Any]:
+        return rights.extend(context(request, who), case_id, reason=body.reason).as_dict()
+
+    @router.post("/requests/{case_id}/refuse")
+    def refuse(case_id: str, body: ReasonIn, request: Request, who: Who) -> dict[str, Any]:
+        """Refuse with the reason; the requester is told it and the remedy."""
+        return rights.refuse(context(request, who), case_id, reason=body.reason).as_dict()
+
+    @router.post("/requests/{case_id}/complete")
+    def complete(case_id: str, body: CompleteIn, request: Request, who: Who) -> dict[str, Any]:
+        """Fulfil the request; the answer says what was produced or erased."""
+        return rights.complete(context(request, who), case_id, note=body.note)
+
+    @router.post("/complaints", status_code=201)
+    def open_complaint(body: ComplaintIn, request: Request, who: Who) -> dict[str, Any]:
+        """Take a complaint in (15 working days; routed to the PI officer)."""
+        return rights.open(
+            context(request, who), body.customer_id, "complaint", channel=body.channel, received=body.received
+        ).as_dict()
+
+    @router.get("/complaints")
+    def list_complaints(
+        request: Request, who: Who, status: StatusIn | None = None, overdue: bool = False
+    ) -> dict[str, Any]:
+        return listing(request, who, "complaint", status=status, type="complaint", overdue=overdue)
+
+    @router.get("/complaints/{case_id}")
+    def show_complaint(case_id: str, request: Request, who: Who) -> dict[str, Any]:
+        return rights.show(context(request, who), case_id).as_dict()
+
+    @router.post("/complaints/{case_id}/close")
+    def close_complaint(case_id: str, body: CloseIn, request: Request, who: Who) -> dict[str, Any]:
+        """Close a complaint with its outcome."""
+        return rights.complete(context(request, who), case_id, note=body.outcome)
+
+    return router

@@ -1,0 +1,822 @@
+"""Data-subject requests and complaints as cases on the gate (R-RGT-1..4, R-RGT-7).
+
+Every step is a declared operation about the case's customer, authorised for the caller's role
+(``write`` to take a request in and verify the requester, ``approve`` to decide: pause, extend,
+refuse, complete; ``read`` to look), and every change to a case commits in the same
+transaction as its audit entry (and, for a deletion, as the crypto-shred itself). Messages to
+the requester (receipt, code, extension, outcome) are queued in that transaction too, through
+the one outbox. The clock is :mod:`piguard.rights.deadline`, recomputed from the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from piguard.calendar import DEFAULT_CALENDAR, WorkingCalendar, local_date
+from piguard.catalog import Catalog
+from piguard.clock import Clock, SystemClock
+from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
+from piguard.gate.sdk import Call, Kernel, Messenger, Operation, RequestContext, SecretBox, Storage, Subject
+from piguard.rights.deadline import Deadline, Pause, compute_due, policy_for
+from piguard.rights.model import (
+    CHANNELS,
+    MESSAGE_CHANNEL,
+    RELATIONS,
+    REQUEST_TYPES,
+    STATUSES,
+    TERMINAL,
+    TYPE_LABELS,
+    Case,
+    Event,
+)
+from piguard.rights.tables import cases, codes, events
+
+__all__ = ["OPERATIONS", "Rights"]
+
+NAME = "rights"
+
+
+def _op(name: str, actions: tuple[Any, ...], subject: Subject, summary: str, **kw: Any) -> Operation:
+    return Operation(name, actions, subject, NAME, purpose=False, summary=summary, **kw)
+
+
+OPEN = _op(
+    "rights_open",
+    ("write", "approve"),
+    "customer",
+    "take in a rights request or complaint and start its clock",
+    writes=True,
+    requirements=("R-RGT-1", "R-RGT-3", "R-RGT-7", "R-MIN-3"),
+    detail={"type": "token", "channel": "token", "relation": "token", "provisional": "bool"},
+)
+SHOW = _op(
+    "rights_show",
+    ("read", "audit"),
+    "customer",
+    "a case and its timeline",
+    requirements=("R-RGT-1",),
+)
+LIST = _op(
+    "rights_list",
+    ("read", "audit"),
+    "none",
+    "cases by status, type, customer and due date (overdue first)",
+    requirements=("R-RGT-3",),
+    detail={"count": "int"},
+)
+SEND_CODE = _op(
+    "rights_send_code",
+    ("write", "approve"),
+    "customer",
+    "send the requester a one-time code at the contact on record",
+    writes=True,
+    requirements=("R-RGT-2",),
+    detail={"channel": "token"},
+)
+VERIFY = _op(
+    "rights_verify",
+    ("write", "approve"),
+    "customer",
+    "verify the requester's identity: one-time code, or in person at the counter",
+    writes=True,
+    requirements=("R-RGT-2",),
+    detail={"method": "token", "outcome": "token"},
+)
+PAUSE = _op(
+    "rights_pause", ("approve",), "customer", "stop the clock while waiting for the requester",
+    writes=True, requirements=("R-RGT-3",),
+)  # fmt: skip
+RESUME = _op(
+    "rights_resume", ("approve",), "customer", "restart the clock", writes=True, requirements=("R-RGT-3",)
+)
+EXTEND = _op(
+    "rights_extend",
+    ("approve",),
+    "customer",
+    "extend the deadline (with a reason, told to the requester)",
+    writes=True,
+    requirements=("R-RGT-3",),
+    detail={"extension": "int"},
+)
+REFUSE = _op(
+    "rights_refuse",
+    ("approve",),
+    "customer",
+    "refuse a request, with its reason and the remedy",
+    writes=True,
+    requirements=("R-RGT-4",),
+    detail={"type": "token"},
+)
+COMPLETE = _op(
+    "rights_complete",
+    ("approve",),
+    "customer",
+    "fulfil a request (deletion crypto-shreds; explanation is generated) or close a complaint",
+    writes=True,
+    requirements=("R-RGT-1", "R-RGT-7", "R-DST-1"),
+    detail={"type": "token", "outcome": "token", "records": "int"},
+)
+CLOCK = _op(
+    "rights_clock",
+    ("administer",),
+    "none",
+    "recompute due dates (calendar data may have changed); count overdue and nearly due cases",
+    requirements=("R-RGT-3",),
+    detail={"overdue": "int", "nearly_due": "int", "provisional_cases": "int", "recomputed": "int"},
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    OPEN,
+    SHOW,
+    LIST,
+    SEND_CODE,
+    VERIFY,
+    PAUSE,
+    RESUME,
+    EXTEND,
+    REFUSE,
+    COMPLETE,
+    CLOCK,
+)
+
+#: The remedy a refusal names (PIPL 50: a refused individual may sue).
+REMEDY = {
+    "zh": "如对处理结果有异议，您可以向履行个人信息保护职责的部门投诉、举报，或依法向人民法院提起诉讼。",
+    "en": "If you disagree, you may complain to the personal information protection authority or sue in a "
+    "people's court (PIPL 50).",
+}
+CODE_TTL = timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+CODE_SENDS_PER_HOUR = 3
+#: A case is "nearly due" this many working days before its due date.
+NEARLY_DUE = 2
+
+
+class Rights:
+    """The rights capability over the data database (its own tables) and the outbox."""
+
+    name = NAME
+    operations = OPERATIONS
+
+    def __init__(
+        self,
+        db: Storage,
+        catalog: Catalog,
+        tenant: str,
+        *,
+        box: SecretBox,
+        code_key: bytes,
+        messenger: Messenger,
+        profile: str = "cn",
+        calendar: WorkingCalendar = DEFAULT_CALENDAR,
+        clock: Clock | None = None,
+    ) -> None:
+        """:param box: seals staff-typed reasons, bound to their case and step.
+        :param code_key: keys the digest of one-time codes (a code is six digits: unkeyed, its
+            digest would fall to a million guesses).
+        :param profile: the deadline profile (``cn``: 15 working days; ``gdpr``: one month).
+        """
+        policy_for(profile, "access")  # an unknown profile fails at start, not on the first case
+        self._db, self._catalog, self._tenant = db, catalog, tenant
+        self._box, self._code_key, self._messenger = box, code_key, messenger
+        self.profile, self.calendar = profile, calendar
+        self._clock = clock or SystemClock()
+        self._kernel: Kernel | None = None
+
+    def bind(self, kernel: Kernel) -> None:
+        self._kernel = kernel
+
+    @property
+    def kernel(self) -> Kernel:
+        if self._kernel is None:
+            raise RuntimeError("the rights capability is not mounted on a gate")
+        return self._kernel
+
+    # ------------------------------------------------------------------ intake
+
+    def open(
+        self,
+        ctx: RequestContext,
+        customer_id: str,
+        type: str,
+        *,
+        channel: str,
+        received: datetime | None = None,
+        relation: str = "self",
+        source: str | None = None,
+    ) -> Case:
+        """Take a request (or, with ``type="complaint"``, a complaint) in; the clock starts at
+        ``received`` (default now; a letter that arrived earlier gives its date, never a future one).
+
+        :raises ValidationError: unknown type, channel or relation, a naive or future ``received``.
+        """
+        if type not in REQUEST_TYPES:
+            raise ValidationError(f"type must be one of {', '.join(REQUEST_TYPES)}", "type")
+        if channel not in CHANNELS:
+            raise ValidationError(f"channel must be one of {', '.join(CHANNELS)}", "channel")
+        if relation not in RELATIONS:
+            raise ValidationError(f"requester relation must be one of {', '.join(RELATIONS)}", "relation")
+        now = self._clock.now()
+        when = received or now
+        if when.tzinfo is None:
+            raise ValidationError("give the time the request was received with its time zone", "received")
+        if when > now + timedelta(minutes=5):  # a little clock skew between machines, no more
+            raise ValidationError("the time received cannot be in the future", "received")
+        if source is not None and not 0 < len(source) <= 64:
+            raise ValidationError("source must be 1-64 characters", "source")
+        case_id = "req_" + secrets.token_hex(10)
+        deadline = compute_due(when, policy_for(self.profile, type), calendar=self.calendar)
+
+        def handler(call: Call) -> Case:
+            call.note(type=type, channel=channel, relation=relation, provisional=deadline.provisional)
+            with call.transaction() as conn:
+                conn.execute(
+                    insert(cases).values(
+                        id=case_id,
+                        tenant=self._tenant,
+                        type=type,
+                        customer_id=customer_id,
+                        channel=channel,
+                        relation=relation,
+                        source=source,
+                        intake_by=ctx.actor.id,
+                        status="received",
+                        received_at=when,
+                        due=deadline.due,
+                        provisional=deadline.provisional,
+                        calendar_version=deadline.calendar_version,
+                        extension=0,
+                    )
+                )
+                self._event(conn, case_id, "opened", ctx, None, {"type": type, "channel": channel})
+                self._tell(
+                    conn, case_id, customer_id, channel, "request_received", due=deadline.due, type=type
+                )
+            return self._case(case_id)
+
+        return self.kernel.run(ctx, OPEN, handler, subject=customer_id)
+
+    # ------------------------------------------------------------------ looking
+
+    def show(self, ctx: RequestContext, case_id: str) -> Case:
+        """:raises NotFound: no such case."""
+        return self.kernel.run(ctx, SHOW, lambda call: self._case(case_id), subject=self._owner(case_id))
+
+    def find(
+        self,
+        ctx: RequestContext,
+        *,
+        status: str | None = None,
+        type: str | None = None,
+        customer_id: str | None = None,
+        overdue: bool = False,
+        due_before: date | None = None,
+        limit: int = 200,
+    ) -> list[Case]:
+        """Cases, overdue and soonest due first (closed ones last).
+
+        :raises ValidationError: an unknown status or type, or a limit outside 1-1000.
+        """
+        if status is not None and status not in STATUSES:
+            raise ValidationError(f"status must be one of {', '.join(STATUSES)}", "status")
+        if type is not None and type not in REQUEST_TYPES:
+            raise ValidationError(f"type must be one of {', '.join(REQUEST_TYPES)}", "type")
+        if not 1 <= limit <= 1000:
+            raise ValidationError("limit must be between 1 and 1000", "limit")
+        today = local_date(self._clock.now())
+
+        def handler(call: Call) -> list[Case]:
+            t = cases.c
+            query = select(t.id).where(t.tenant == self._tenant)
+            if status is not None:
+                query = query.where(t.status == status)
+            if type is not None:
+                query = query.where(t.type == type)
+            if customer_id is not None:
+                query = query.where(t.customer_id == customer_id)
+            if overdue:
+                query = query.where(t.due < today, t.status.not_in(TERMINAL))
+            if due_before is not None:
+                query = query.where(t.due <= due_before)
+            with self._db.read() as conn:
+                ids = conn.execute(query.order_by(t.due, t.received_at).limit(limit)).scalars().all()
+            found = [self._case(i, timeline=False) for i in ids]
+            found.sort(key=lambda c: (c.status in TERMINAL, c.due, c.received_at))
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, LIST, handler)
+
+    # ------------------------------------------------------------------ identity (R-RGT-2)
+
+    def send_code(self, ctx: RequestContext, case_id: str, *, channel: str | None = None) -> Case:
+        """Send the requester a one-time code at the contact on record (the outbox reads it).
+
+        :raises ValidationError: no channel to send by (counter and letter requests are verified in
+            person), the case is closed, or too many codes were sent within the hour.
+        """
+        row = self._row(case_id)
+        via = channel or MESSAGE_CHANNEL.get(row["channel"])
+        if via is None or not self._messenger.has_channel(via):
+            raise ValidationError(
+                "no message channel for this request: verify the requester in person", "channel"
+            )
+        now = self._clock.now()
+
+        def handler(call: Call) -> Case:
+            self._open_only(row)
+            code = f"{secrets.randbelow(10**6):06d}"
+            call.note(channel=via)
+            with call.transaction() as conn:
+                previous = conn.execute(select(codes).where(codes.c.case_id == case_id)).mappings().first()
+                sends = 1
+                if previous is not None:
+                    recent = previous["sent_at"] > now - timedelta(hours=1)
+                    sends = previous["sends"] + 1 if recent else 1
+                    if sends > CODE_SENDS_PER_HOUR:
+                        raise ValidationError(
+                            "too many codes sent for this request within the hour; wait", "code"
+                        )
+                    conn.execute(codes.delete().where(codes.c.case_id == case_id))
+                conn.execute(
+                    insert(codes).values(
+                        case_id=case_id,
+                        tenant=self._tenant,
+                        digest=self._digest(case_id, code),
+                        expires_at=now + CODE_TTL,
+                        attempts=0,
+                        sent_at=now,
+                        sends=sends,
+                    )
+                )
+                self._messenger.enqueue(
+                    conn,
+                    row["customer_id"],
+                    "verification_code",
+                    {"code": code, "minutes": str(int(CODE_TTL.total_seconds() // 60))},
+                    channel=via,
+                    reference=case_id,
+                )
+                self._event(conn, case_id, "code_sent", ctx, None, {"channel": via})
+            return self._case(case_id)
+
+        return self.kernel.run(ctx, SEND_CODE, handler, subject=row["customer_id"])
+
+    def verify(
+        self, ctx: RequestContext, case_id: str, *, code: str | None = None, in_person: bool = False
+    ) -> Case:
+        """Verify the requester by the code sent (``code``) or in person (``in_person``, recording
+        who checked the ID document at the counter). A wrong, expired or used code is refused and
+        recorded; five wrong codes void it.
+
+        :raises ValidationError: neither or both ways given.
+        :raises AccessDenied: the code is wrong, expired, used or voided (after it was recorded).
+        """
+        if (code is None) == (not in_person):
+            raise ValidationError("give either the code or --in-person", "code")
+        row = self._row(case_id)
+        now = self._clock.now()
+        outcome: list[str] = []
+
+        def handler(call: Call) -> Case:
+            self._open_only(row)
+            method = "in_person" if in_person else "code"
+            with call.transaction() as conn:
+                result = "verified" if in_person else self._check_code(conn, case_id, code or "", now)
+                outcome.append(result)
+                call.note(method=method, outcome=result)
+                if result == "verified":
+                    values: dict[str, Any] = {"verified": method, "verified_by": ctx.actor.id}
+                    if row["status"] == "received":
+                        values["status"] = "verified"
+                    conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+                    self._event(conn, case_id, "verified", ctx, None, {"method": method})
+                else:
+                    self._event(conn, case_id, "verify_failed", ctx, None, {"method": method, "why": result})
+            return self._case(case_id)
+
+        case = self.kernel.run(ctx, VERIFY, handler, subject=row["customer_id"])
+        if outcome != ["verified"]:
+            raise AccessDenied(f"identity not verified: {outcome[0].replace('_', ' ')}", "rights.verify")
+        return case
+
+    def _check_code(self, conn: Connection, case_id: str, code: str, now: datetime) -> str:
+        stored = conn.execute(select(codes).where(codes.c.case_id == case_id)).mappings().first()
+        if stored is None:
+            return "no_code_sent"
+        if stored["used_at"] is not None:
+            return "code_used"
+        if stored["attempts"] >= CODE_ATTEMPTS:
+            return "too_many_attempts"
+        if stored["expires_at"] <= now:
+            return "code_expired"
+        if not hmac.compare_digest(stored["digest"], self._digest(case_id, code.strip())):
+            conn.execute(
+                update(codes).where(codes.c.case_id == case_id).values(attempts=stored["attempts"] + 1)
+            )
+            return "wrong_code"
+        conn.execute(update(codes).where(codes.c.case_id == case_id).values(used_at=now))
+        return "verified"
+
+    def _digest(self, case_id: str, code: str) -> str:
+        return hmac.new(
+            self._code_key, f"{self._tenant}:{case_id}:{code}".encode(), hashlib.sha256
+        ).hexdigest()
+
+    # ------------------------------------------------------------------ the clock
+
+    def pause(self, ctx: RequestContext, case_id: str, *, reason: str) -> Case:
+        """Stop the clock (waiting for the requester: a missing document, an answer).
+
+        :raises ValidationError: no reason, or the case is closed or paused already.
+        """
+        return self._step(ctx, PAUSE, case_id, reason, "paused")
+
+    def resume(self, ctx: RequestContext, case_id: str, *, reason: str) -> Case:
+        """Restart the clock; the paused working days are added to the due date."""
+        return self._step(ctx, RESUME, case_id, reason, "resumed")
+
+    def extend(self, ctx: RequestContext, case_id: str, *, reason: str) -> Case:
+        """Extend the deadline by the profile's extension (once, with a reason the requester is told).
+
+        :raises ValidationError: no reason, the case is closed, or extended already.
+        """
+        return self._step(ctx, EXTEND, case_id, reason, "extended")
+
+    def _step(self, ctx: RequestContext, op: Operation, case_id: str, reason: str, event: str) -> Case:
+        text = _reason(reason)
+        row = self._row(case_id)
+        now = self._clock.now()
+
+        def handler(call: Call) -> Case:
+            self._open_only(row)
+            values: dict[str, Any] = {}
+            if event == "paused":
+                if row["status"] == "paused":
+                    raise ValidationError("the case is paused already", "status")
+                values = {"status": "paused", "status_before_pause": row["status"]}
+            elif event == "resumed":
+                if row["status"] != "paused":
+                    raise ValidationError("the case is not paused", "status")
+                values = {"status": row["status_before_pause"] or "received", "status_before_pause": None}
+            else:
+                if row["extension"]:
+                    raise ValidationError("the deadline was extended already", "extension")
+                values = {"extension": policy_for(self.profile, row["type"]).max_extension}
+                call.note(extension=values["extension"])
+            with call.transaction() as conn:
+                conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+                self._event(conn, case_id, event, ctx, text, {})
+                deadline = self._recompute(conn, case_id, now)
+                if event == "extended":
+                    self._tell(
+                        conn, case_id, row["customer_id"], row["channel"], "request_extended",
+                        due=deadline.due, reason=text,
+                    )  # fmt: skip
+            return self._case(case_id)
+
+        return self.kernel.run(ctx, op, handler, subject=row["customer_id"])
+
+    def tick(self, ctx: RequestContext) -> dict[str, int]:
+        """The deadline job: recompute every open case's due date (the calendar data may have
+        changed since), and count the overdue, nearly due and provisional ones (an audit rule
+        raises the alert from this entry's detail)."""
+        now = self._clock.now()
+        today = local_date(now)
+
+        def handler(call: Call) -> dict[str, int]:
+            counts = {"overdue": 0, "nearly_due": 0, "provisional_cases": 0, "recomputed": 0}
+            with self._db.read() as conn:
+                open_ids = (
+                    conn.execute(
+                        select(cases.c.id).where(
+                            cases.c.tenant == self._tenant, cases.c.status.not_in(TERMINAL)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+            for case_id in open_ids:
+                with self._db.transaction() as conn:
+                    before = self._row(case_id, conn)
+                    deadline = self._recompute(conn, case_id, now)
+                counts["recomputed"] += before["calendar_version"] != deadline.calendar_version
+                counts["provisional_cases"] += deadline.provisional
+                if deadline.due < today:
+                    counts["overdue"] += 1
+                elif self._working_days(today, deadline.due) <= NEARLY_DUE:
+                    counts["nearly_due"] += 1
+            call.note(**counts)
+            return counts
+
+        return self.kernel.run(ctx, CLOCK, handler)
+
+    def _working_days(self, a: date, b: date) -> int:
+        try:
+            return self.calendar.working_days_between(a, b)
+        except Exception:  # a year without data: calendar days, never more than the truth
+            return (b - a).days
+
+    # ------------------------------------------------------------------ deciding
+
+    def refuse(self, ctx: RequestContext, case_id: str, *, reason: str) -> Case:
+        """Refuse with a reason; the requester is told the reason and the remedy (PIPL 50). For a
+        minor's request the refusal is also kept as a written document (``outcome`` names it).
+
+        :raises ValidationError: no reason (a refusal without one is impossible), or closed already.
+        """
+        text = _reason(reason)
+        row = self._row(case_id)
+        now = self._clock.now()
+
+        def handler(call: Call) -> Case:
+            self._open_only(row)
+            call.note(type=row["type"])
+            with call.transaction() as conn:
+                self._close(conn, case_id, "refused", "refused", now)
+                self._event(conn, case_id, "refused", ctx, text, {"remedy": "court"})
+                self._tell(
+                    conn, case_id, row["customer_id"], row["channel"], "request_outcome",
+                    outcome=f"{text} {REMEDY['zh']}",
+                )  # fmt: skip
+            return self._case(case_id)
+
+        return self.kernel.run(ctx, REFUSE, handler, subject=row["customer_id"])
+
+    def complete(self, ctx: RequestContext, case_id: str, *, note: str | None = None) -> dict[str, Any]:
+        """Fulfil the request and close the case; returns the case and what was produced or erased.
+
+        - ``deletion``: the customer is crypto-shredded in the same transaction as the case closes;
+          refused while a legal retention floor covers data the customer has (the storage-only
+          state of R-DST-2 comes with the retention issue).
+        - ``explanation``: generated from the catalog: each purpose, its legal basis, the fields of
+          the customer's record types it covers, and their retention.
+        - other types and complaints: ``note`` (what was done) is required and recorded.
+
+        Requests need a verified requester first (R-RGT-2); complaints do not.
+
+        :raises ValidationError: not verified, no note where one is needed, a legal floor applies.
+        """
+        row = self._row(case_id)
+        now = self._clock.now()
+        kind = row["type"]
+        if kind not in ("deletion", "explanation"):
+            note = _reason(note or "", what="a note of what was done")
+
+        def handler(call: Call) -> dict[str, Any]:
+            self._open_only(row)
+            if kind != "complaint" and row["verified"] is None:
+                raise ValidationError("verify the requester's identity first (R-RGT-2)", "verified")
+            produced: dict[str, Any] = {}
+            records = 0
+            if kind == "deletion":
+                self.kernel.policy.check_action(ctx.actor.role, "erase", None)
+                floors = self._floors(call)
+                if floors:
+                    raise ValidationError(
+                        "a legal retention floor covers this customer's data ("
+                        + ", ".join(floors)
+                        + "): refuse the deletion citing it; the storage-only state is not built yet",
+                        "type",
+                    )
+                call.note(type=kind, outcome="erased", records=0)
+                records = call.view.destroy(
+                    also=lambda conn: self._finish(conn, row, ctx, "erased", None, now)
+                )
+                produced = {"erased_records": records, "kept": []}
+                return {"case": self._case(case_id).as_dict(), "produced": produced}
+            if kind == "explanation":
+                produced = {"explanation": self._explain(call)}
+            outcome = "explained" if kind == "explanation" else "handled"
+            call.note(type=kind, outcome=outcome, records=records)
+            with call.transaction() as conn:
+                self._finish(conn, row, ctx, outcome, note, now)
+            return {"case": self._case(case_id).as_dict(), "produced": produced}
+
+        return self.kernel.run(ctx, COMPLETE, handler, subject=row["customer_id"])
+
+    def _finish(
+        self,
+        conn: Connection,
+        row: Mapping[str, Any],
+        ctx: RequestContext,
+        outcome: str,
+        note: str | None,
+        now: datetime,
+    ) -> None:
+        self._close(conn, row["id"], "completed", outcome, now)
+        self._event(conn, row["id"], "completed", ctx, note, {"outcome": outcome})
+        if outcome != "erased":  # nobody left to tell after a crypto-shred
+            label = TYPE_LABELS[row["type"]][0]
+            self._tell(
+                conn,
+                row["id"],
+                row["customer_id"],
+                row["channel"],
+                "request_outcome",
+                outcome=f"{label}已办结",
+            )
+
+    def _floors(self, call: Call) -> list[str]:
+        # A legal floor binds the records kept because of that obligation: a record type (other than
+        # the profile every customer has) a floor purpose covers, of which the customer has a record
+        # (a bank account under AML's 10 years). Profile fields shared with such purposes are kept
+        # only when such a record exists; the retention issue replaces this with the record's own
+        # retention clock.
+        kinds = {ref.record_type for ref in call.view.records()} - {"customer"}
+        out = set()
+        for name, purpose in self._catalog.purposes.items():
+            if purpose.retention_floor_years is None:
+                continue
+            if any(self._catalog.fields_for(name, rt) for rt in kinds):
+                out.add(f"{name}: {purpose.retention_floor_years} years")
+        return sorted(out)
+
+    def _explain(self, call: Call) -> list[dict[str, Any]]:
+        kinds = sorted({ref.record_type for ref in call.view.records()})
+        out = []
+        for name, purpose in sorted(self._catalog.purposes.items()):
+            fields = {rt: sorted(self._catalog.fields_for(name, rt)) for rt in kinds}
+            fields = {rt: names for rt, names in fields.items() if names}
+            if not fields:
+                continue
+            retention = sorted(
+                {
+                    str(self._catalog.field(rt, f).retention)
+                    for rt, names in fields.items()
+                    for f in names
+                    if self._catalog.field(rt, f).retention
+                }
+            )
+            out.append(
+                {
+                    "purpose": name,
+                    "legal_basis": purpose.legal_basis,
+                    "description": {"zh": purpose.description.zh, "en": purpose.description.en},
+                    "fields": fields,
+                    "retention": retention,
+                    "automated_decision": purpose.automated_decision,
+                    "marketing": purpose.marketing,
+                }
+            )
+        return out
+
+    # ------------------------------------------------------------------ rows, events, messages
+
+    def _owner(self, case_id: str) -> str:
+        return str(self._row(case_id)["customer_id"])
+
+    def _row(self, case_id: str, conn: Connection | None = None) -> dict[str, Any]:
+        query = select(cases).where(cases.c.tenant == self._tenant, cases.c.id == case_id)
+        if conn is not None:
+            found = conn.execute(query).mappings().first()
+        else:
+            with self._db.read() as reader:
+                found = reader.execute(query).mappings().first()
+        if found is None:
+            raise NotFound("no such case")
+        return dict(found)
+
+    @staticmethod
+    def _open_only(row: Mapping[str, Any]) -> None:
+        if row["status"] in TERMINAL:
+            raise Conflict(f"the case is {row['status']} already")
+
+    def _close(self, conn: Connection, case_id: str, status: str, outcome: str, now: datetime) -> None:
+        changed = conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id, cases.c.status.not_in(TERMINAL))
+            .values(status=status, outcome=outcome, closed_at=now, status_before_pause=None)
+        ).rowcount
+        if changed != 1:  # closed meanwhile by someone else
+            raise Conflict("the case was closed meanwhile")
+
+    def _event(
+        self,
+        conn: Connection,
+        case_id: str,
+        event: str,
+        ctx: RequestContext,
+        reason: str | None,
+        detail: dict[str, Any],
+    ) -> None:
+        sealed = None
+        if reason is not None:
+            sealed = self._box.seal(reason, f"rights:{self._tenant}:{case_id}:{event}")
+        conn.execute(
+            insert(events).values(
+                tenant=self._tenant,
+                case_id=case_id,
+                at=self._clock.now(),
+                event=event,
+                actor=ctx.actor.id,
+                reason=sealed,
+                detail=json.dumps(detail, sort_keys=True),
+            )
+        )
+
+    def _tell(
+        self, conn: Connection, case_id: str, customer_id: str, channel: str, template: str, **params: Any
+    ) -> None:
+        via = MESSAGE_CHANNEL.get(channel)
+        if via is None or not self._messenger.has_channel(via):
+            return  # counter and letter: answered in person or on paper
+        values = {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in params.items()}
+        if "type" in values:
+            values["kind"] = TYPE_LABELS[values.pop("type")][0]
+        if "reference" not in values:
+            values["reference"] = case_id
+        self._messenger.enqueue(conn, customer_id, template, values, channel=via, reference=case_id)
+
+    def _timeline(self, conn: Connection, case_id: str) -> list[Event]:
+        rows = (
+            conn.execute(select(events).where(events.c.case_id == case_id).order_by(events.c.id))
+            .mappings()
+            .all()
+        )
+        return [
+            Event(
+                r["at"],
+                r["event"],
+                r["actor"],
+                self._box.open(r["reason"], f"rights:{self._tenant}:{case_id}:{r['event']}")
+                if r["reason"]
+                else None,
+                json.loads(r["detail"]),
+            )
+            for r in rows
+        ]
+
+    def _deadline(self, row: Mapping[str, Any], timeline: Sequence[Event], now: datetime) -> Deadline:
+        pauses: list[Pause] = []
+        began: datetime | None = None
+        for e in timeline:
+            if e.event == "paused":
+                began = e.at
+            elif e.event == "resumed" and began is not None:
+                pauses.append(Pause(began, e.at))
+                began = None
+        if began is not None:
+            pauses.append(Pause(began))
+        return compute_due(
+            row["received_at"],
+            policy_for(self.profile, row["type"]),
+            pauses=pauses,
+            extension=row["extension"],
+            today=local_date(now),
+            calendar=self.calendar,
+        )
+
+    def _recompute(self, conn: Connection, case_id: str, now: datetime) -> Deadline:
+        row = self._row(case_id, conn)
+        deadline = self._deadline(row, self._timeline(conn, case_id), now)
+        conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id)
+            .values(
+                due=deadline.due, provisional=deadline.provisional, calendar_version=deadline.calendar_version
+            )
+        )
+        return deadline
+
+    def _case(self, case_id: str, *, timeline: bool = True) -> Case:
+        with self._db.read() as conn:
+            row = self._row(case_id, conn)
+            steps = self._timeline(conn, case_id)
+        deadline = self._deadline(row, steps, self._clock.now())
+        return Case(
+            id=row["id"],
+            type=row["type"],
+            customer_id=row["customer_id"],
+            channel=row["channel"],
+            relation=row["relation"],
+            source=row["source"],
+            intake_by=row["intake_by"],
+            status=row["status"],
+            received_at=row["received_at"],
+            due=deadline.due,
+            provisional=deadline.provisional,
+            paused=deadline.paused,
+            extension=row["extension"],
+            verified=row["verified"],
+            closed_at=row["closed_at"],
+            outcome=row["outcome"],
+            timeline=tuple(steps) if timeline else (),
+        )
+
+
+def _reason(text: str, *, what: str = "a reason") -> str:
+    clean = text.strip()
+    if not clean:
+        raise ValidationError(f"{what} is required", "reason")
+    if len(clean) > 2000:
+        raise ValidationError(f"{what} must be at most 2000 characters", "reason")
+    return clean
