@@ -21,8 +21,11 @@ import pytest
 
 from piguard.audit import AlertDraft
 from piguard.catalog.vocabulary import BUILTIN_ROLES
+from piguard.consent.capability import OPERATIONS as CONSENT_OPERATIONS
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
+from piguard.outbox import Outbox
+from piguard.rights import OPERATIONS as RIGHTS
 from piguard.web import i18n
 from tests.web.conftest import BOOT, Site, csrf
 from tests.web.test_browser import ARGS, CHROMIUM
@@ -63,7 +66,7 @@ def test_every_gate_operation_has_a_chinese_name() -> None:
     # The audit viewer names each entry's action; an operation without a name shows its code.
     missing = [
         op.name
-        for op in (*RECORD_OPERATIONS, *TRAIL_OPERATIONS)
+        for op in (*RECORD_OPERATIONS, *TRAIL_OPERATIONS, *CONSENT_OPERATIONS, *Outbox.operations, *RIGHTS)
         if not i18n.has_term("audit_action", op.name)
     ]
     assert missing == []

@@ -1,0 +1,56 @@
+"""The rights desk in headless Chromium: intake on a caller's behalf, in-person verification,
+extension with a reason, completion; the queue and case pages in Chinese (R-RGT-1, R-RGT-3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from piguard.rights import Rights
+from tests.web.conftest import Site
+from tests.web.test_browser import CHROMIUM
+from tests.web.test_browser import login as browser_login
+from tests.web.test_language import VISIBLE_TEXT, browser, english_words
+
+__all__ = ["browser"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+@pytest.mark.req("R-RGT-1", "R-RGT-3")
+def test_a_request_is_taken_in_verified_extended_and_completed(browser: Any, served: Site) -> None:
+    site = served
+    agent = browser_login(browser, site, "customer_service")
+    agent.goto(site.base_url + "/console/requests")
+    assert english_words(agent.evaluate(VISIBLE_TEXT)) == []
+    agent.fill("#intake input[name=customer_id]", site.customer_id)
+    agent.select_option("#intake select[name=type]", "correction")
+    agent.select_option("#intake select[name=channel]", "counter")
+    agent.click("#intake button[type=submit]")
+    agent.wait_for_selector("#case")
+    case_id = agent.url.rsplit("/", 1)[1]
+    assert case_id.startswith("req_")
+    assert agent.locator("#case [data-status]").inner_text() == "已受理"
+    agent.click("#verify-in-person")
+    agent.wait_for_selector("#verified:has-text('当面核验')")
+    assert agent.locator("#pause").count() == 0  # deciding is the officer's
+    agent.context.close()
+
+    officer = browser_login(browser, site, "officer")
+    officer.goto(f"{site.base_url}/console/requests/{case_id}")
+    before = officer.locator("#due").inner_text()
+    officer.fill("#reason", "需要调取档案")
+    officer.click("#extend")
+    officer.wait_for_selector("tr[data-event=extended]")
+    assert officer.locator("#due").inner_text() > before
+    assert english_words(officer.evaluate(VISIBLE_TEXT)) == []
+    officer.fill("#reason", "已按客户提供的新地址更正")
+    officer.click("#complete")
+    officer.wait_for_selector("#case [data-status=completed]")
+    officer.goto(site.base_url + "/console/requests")
+    assert officer.locator(f"tr[data-case={case_id}] [data-status]").inner_text() == "已办结"
+    officer.context.close()
+    timeline = [e.event for e in site.inst.capability(Rights)._case(case_id).timeline]
+    assert timeline == ["opened", "verified", "extended", "completed"]
