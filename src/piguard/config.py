@@ -69,6 +69,8 @@ class Settings:
     sms_webhook: str | None = None
     #: Deadlines of rights requests: ``cn`` (15 working days, +15) or ``gdpr`` (1 month, +2).
     rights_profile: Literal["cn", "gdpr"] = "cn"
+    #: Where customers reach this installation (the one-time links to their copies point here).
+    public_url: str = "http://127.0.0.1:8700"
 
     @property
     def settings_path(self) -> Path:

@@ -175,7 +175,9 @@ def _best_purpose(service: Service, record_type: str, preferred: str) -> tuple[s
         fields = catalog.fields_for(preferred, record_type)
         if fields:
             return preferred, fields
-    ranked = sorted(catalog.purposes, key=lambda p: (-len(catalog.fields_for(p, record_type)), p))
+    # Built-in ancillary purposes collect nothing (they only use what others collected).
+    collecting = [p for p, spec in catalog.purposes.items() if not spec.ancillary]
+    ranked = sorted(collecting, key=lambda p: (-len(catalog.fields_for(p, record_type)), p))
     best = ranked[0]
     return best, catalog.fields_for(best, record_type)
 

@@ -331,6 +331,12 @@ class Installation:
                 profile=self.settings.rights_profile,
                 calendar=_calendar(self.settings),
                 clock=clock,
+                # A copy holds the customer's consents and access history too, each read as the customer.
+                extras={
+                    "consents": lambda ctx, cid: self.capability(Consent).show(ctx, cid),
+                    "access_history": lambda ctx, cid: self.capability(Trail).history(ctx, cid),
+                },
+                public_url=self.settings.public_url,
             )
         )
         scrub.declare(self.gate.detail_kinds())

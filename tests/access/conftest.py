@@ -127,7 +127,8 @@ class World:
         purpose = next(
             p
             for p in sorted(catalog.purposes)
-            if {"room_no", "check_in", "check_out"} <= catalog.fields_for(p, "hotel_stay")
+            if not catalog.purposes[p].ancillary  # built-in purposes that collect nothing
+            and {"room_no", "check_in", "check_out"} <= catalog.fields_for(p, "hotel_stay")
         )
         ref = self.service.create(
             RequestContext(SETUP, purpose),

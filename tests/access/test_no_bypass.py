@@ -82,11 +82,15 @@ NOT_ON_THE_API = {
     "audit_dashboard",  # the console's dashboard (tests/web)
     "outbox_deliver",  # the outbox job, as system:outbox (tests/outbox)
     "rights_clock",  # the rights_clock job (tests/rights)
+    "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, and
 #: PII detection over text the caller sends (it never reads the vault).
 ACCOUNT_PREFIXES = ("/v1/auth", "/v1/whoami", "/v1/users", "/v1/clients", "/v1/grants", "/v1/training")
 NO_OPERATION_ROUTES = {("GET", "/healthz"), ("POST", "/v1/detect"), ("POST", "/v1/mask")}
+#: Routes a customer reaches by a one-time link (the link is the credential), not a staff role;
+#: they run a declared operation as the customer (tests/rights/test_cases.py).
+LINK_ROUTES = {("GET", "/v1/packages/{token}")}
 
 
 def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_path: Path) -> None:
@@ -281,7 +285,9 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         assert top_level - NOT_ON_THE_API <= reached, top_level - NOT_ON_THE_API - reached
         assert NOT_ON_THE_API <= top_level  # the exceptions name real operations
         routes = {
-            r for r in _routes(app) if not r[1].startswith(ACCOUNT_PREFIXES) and r not in NO_OPERATION_ROUTES
+            r
+            for r in _routes(app)
+            if not r[1].startswith(ACCOUNT_PREFIXES) and r not in NO_OPERATION_ROUTES | LINK_ROUTES
         }
         assert routes <= called, routes - called
         # Account routes refuse without a token and never carry customer values.

@@ -315,9 +315,10 @@ def test_purposes_are_derived_from_selectors(minimal: dict[str, Any]) -> None:
     }  # fmt: skip
     catalog = _load(minimal)
     # ``notification`` is built in (ancillary: it addresses customers by their contact details).
-    assert catalog.purposes_for("customer", "mobile") == {"service", "marketing", "notification"}
+    builtin = {"notification", "data_subject_rights"}  # ancillary, built in
+    assert catalog.purposes_for("customer", "mobile") == {"service", "marketing"} | builtin
     assert catalog.purposes["notification"].ancillary
-    assert catalog.purposes_for("customer", "name") == {"service", "kyc"}
+    assert catalog.purposes_for("customer", "name") == {"service", "kyc", "data_subject_rights"}
     assert catalog.fields_for("marketing", "customer") == {"mobile"}
     assert catalog.fields_for("kyc", "customer") == {"name"}
     with pytest.raises(KeyError):
@@ -351,6 +352,6 @@ def test_an_ancillary_purpose_is_no_reason_to_collect_a_field(minimal: dict[str,
         "mask": "email",
     }  # fmt: skip
     catalog = _load(minimal)
-    assert catalog.purposes_for("customer", "email") == {"notification"}
+    assert catalog.purposes_for("customer", "email") == {"notification", "data_subject_rights"}
     found = [f for f in lint(catalog) if f.check == "field-without-purpose"]
     assert [f.path for f in found] == ["record_types.customer.fields.email"]

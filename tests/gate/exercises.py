@@ -66,6 +66,27 @@ def rights_case(world: World, type_: str = "correction", *, verified: bool = Fal
     return state
 
 
+def copy_ready(world: World) -> State:
+    """An access request completed: its copy waits behind a one-time link (the token, from the
+    sealed message the outbox would send)."""
+    import json
+
+    from sqlalchemy import select
+
+    from piguard.outbox.tables import messages
+
+    state = rights_case(world, "access", verified=True)
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
+    rights(world).complete(officer, state["case"])
+    box = outbox(world)
+    with world.inst.db.read() as conn:
+        mid, params = conn.execute(
+            select(messages.c.id, messages.c.params).where(messages.c.template == "package_ready")
+        ).one()
+    state["token"] = json.loads(box._box.open(params, box._context(mid)))["link"].rsplit("/", 1)[1]
+    return state
+
+
 def paused_case(world: World) -> State:
     state = rights_case(world)
     officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
@@ -293,9 +314,12 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "rights_complete": Exercise(
         "officer",
-        lambda w, ctx, s: rights(w).complete(ctx, s["case"], note="corrected the address"),
+        lambda w, ctx, s: rights(w).complete(ctx, s["case"]),
         "",
-        lambda w: rights_case(w, verified=True),
+        lambda w: rights_case(w, "access", verified=True),
+    ),
+    "rights_package_download": Exercise(
+        "data_subject", lambda w, ctx, s: rights(w).download(s["token"], ctx), "", copy_ready
     ),
     "rights_clock": Exercise("system", lambda w, ctx, s: rights(w).tick(ctx), "", rights_case),
 }

@@ -108,7 +108,9 @@ def test_success_records_exactly_one_entry_with_declared_detail_only(world: Worl
     found = entries(world, op.name)
     assert len(found) == before + 1, f"{op.name}: {len(found) - before} entries"
     entry = found[-1]
-    assert (entry.decision, entry.actor_id) == ("allow", ctx.actor.id)
+    # An operation declared to run as its customer records that customer, not the caller.
+    expected = f"customer:{state['cid']}" if op.as_customer else ctx.actor.id
+    assert (entry.decision, entry.actor_id) == ("allow", expected)
     assert set(entry.detail) <= set(op.detail) | set(KERNEL_DETAIL), entry.detail
 
 

@@ -280,3 +280,90 @@ def test_cases_hold_no_pi_and_reasons_are_sealed(world: World, api: Api, tmp_pat
     ctx = RequestContext(world.step_up(world.staff_of("officer")), "")
     shown = world.inst.capability(Rights).show(ctx, case["id"])
     assert shown.timeline[1].reason == "call back on 13712349876 about 司马相如"
+
+
+def _link_token(world: World, case_id: str) -> str:
+    box = world.inst.capability(Outbox)
+    with world.inst.db.read() as conn:
+        mid, params = conn.execute(
+            select(messages.c.id, messages.c.params).where(
+                messages.c.reference == case_id, messages.c.template == "package_ready"
+            )
+        ).one()
+    link = json.loads(box._box.open(params, box._context(mid)))["link"]
+    assert link.startswith("http://127.0.0.1:8700/v1/packages/")
+    return str(link.rsplit("/", 1)[1])
+
+
+@pytest.mark.req("R-RGT-1")
+def test_an_access_copy_reaches_only_the_customer_by_a_one_time_link(world: World, api: Api) -> None:
+    """The copy holds every record, consent and access of the customer and nothing of another
+    (canary values); the officer who completes the request never sees it; the link works once."""
+    cid = world.customer()
+    world.consent(cid, "marketing")
+    account = {"account_no": "6222020200112233445", "balance": "88.50"}
+    world.service.create(RequestContext(SETUP, "service"), "bank_account", account, customer_id=cid)
+    other = world.customer(dict(ADULT, name="诸葛孔明", mobile="13911112222", email="kongming@example.com"))
+    case = opened(api, cid, "access")
+    url = f"/v1/requests/{case['id']}"
+    api("customer_service", "POST", f"{url}/verify", json={"in_person": True})
+    done = api("officer", "POST", f"{url}/complete", json={})
+    assert done["case"]["outcome"] == "sent"
+    assert ADULT["mobile"] not in json.dumps(done) and ADULT["name"] not in json.dumps(done)
+    token = _link_token(world, case["id"])
+    response = api.client.get(f"/v1/packages/{token}")
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    copy = response.json()
+    assert copy["schema"] == "piguard.access-package/1" and copy["customer_id"] == cid
+    kinds = {r["record_type"]: r["fields"] for r in copy["records"]}
+    assert kinds["customer"]["name"] == ADULT["name"]
+    assert kinds["customer"]["resident_id"] == ADULT["resident_id"]
+    assert kinds["bank_account"]["account_no"] == "6222020200112233445"
+    assert [r["purposes"] for r in copy["consents"]["history"]] == [["marketing"]]
+    assert copy["access_history"]["history"]  # who looked at the customer's data, and why
+    text = json.dumps(copy, ensure_ascii=False)
+    for canary in ("诸葛孔明", "13911112222", "kongming@example.com", other):
+        assert canary not in text
+    assert copy["content_hash"].startswith("sha256:")
+    assert api.client.get(f"/v1/packages/{token}").status_code == 404  # once only
+    [entry] = world.inst.audit.query(action="rights_package", limit=5)
+    assert (entry.actor_id, entry.detail["kind"]) == (f"customer:{cid}", "access")
+    assert world.inst.audit.query(action="rights_package_download", limit=5)
+
+
+@pytest.mark.req("R-RGT-5")
+def test_portability_copies_only_what_came_by_consent_or_contract_and_links_expire(
+    world: World, api: Api
+) -> None:
+    cid = world.customer()
+    case = opened(api, cid, "portability")
+    url = f"/v1/requests/{case['id']}"
+    api("customer_service", "POST", f"{url}/verify", json={"in_person": True})
+    api("officer", "POST", f"{url}/complete", json={})
+    token = _link_token(world, case["id"])
+    second = opened(api, cid, "portability")
+    api("customer_service", "POST", f"/v1/requests/{second['id']}/verify", json={"in_person": True})
+    api("officer", "POST", f"/v1/requests/{second['id']}/complete", json={})
+    copy = api.client.get(f"/v1/packages/{_link_token(world, second['id'])}").json()
+    assert copy["schema"] == "piguard.portability/1" and copy["records"]
+    catalog = world.inst.catalog
+    for record in copy["records"]:
+        for name in record["fields"]:
+            purposes = catalog.field(record["record_type"], name).purposes
+            bases = {catalog.purposes[p].legal_basis for p in purposes}
+            assert bases & {"consent", "contract"}, name
+    world.clock.advance(timedelta(days=8))
+    assert api.client.get(f"/v1/packages/{token}").status_code == 404  # expired
+    assert api.client.get("/v1/packages/not-a-token").status_code == 404
+
+
+@pytest.mark.req("R-RGT-5")
+def test_portability_copy_schema_and_the_readable_page(world: World, api: Api) -> None:
+    cid = world.customer(dict(ADULT, address="<b>北京</b>市朝阳区建国路88号"))
+    case = opened(api, cid, "portability")
+    url = f"/v1/requests/{case['id']}"
+    api("customer_service", "POST", f"{url}/verify", json={"in_person": True})
+    api("officer", "POST", f"{url}/complete", json={})
+    page = api.client.get(f"/v1/packages/{_link_token(world, case['id'])}?format=html")
+    assert page.status_code == 200 and "您的个人信息副本" in page.text
+    assert "&lt;b&gt;北京" in page.text and "<b>北京" not in page.text

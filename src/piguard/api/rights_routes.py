@@ -7,10 +7,12 @@ is an id; contact details are read by the outbox when it sends).
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from piguard.api.deps import Who, context
@@ -157,4 +159,45 @@ def build_router(inst: Installation) -> APIRouter:
         """Close a complaint with its outcome."""
         return rights.complete(context(request, who), case_id, note=body.outcome)
 
+    @router.get("/packages/{token}", response_model=None)
+    def package(
+        token: str, format: Literal["json", "html"] = "json", lang: Literal["zh", "en"] = "zh"
+    ) -> Response:
+        """A customer's copy behind its one-time link (no sign-in: the link is the credential; it
+        works once, until it expires). ``format=html`` gives a readable page, in ``lang``."""
+        doc = rights.download(token[:128])
+        if format == "json":
+            return JSONResponse(doc, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(_page(doc, lang), headers={"Cache-Control": "no-store"})
+
     return router
+
+
+_WORDS = {
+    "zh": ("您的个人信息副本", "生成时间", "记录", "字段", "值", "未提供（安全原因）", "内容摘要"),
+    "en": ("Your copy of your personal information", "Generated", "Record", "Field", "Value",
+           "Withheld (security)", "Content hash"),
+}  # fmt: skip
+
+
+def _page(doc: dict[str, Any], lang: str) -> str:
+    """The readable form of a copy: every value escaped (a copy holds what the customer typed)."""
+    title, generated, record, field, value, withheld, content_hash = _WORDS[lang]
+    e = html.escape
+    parts = [
+        f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><meta charset="utf-8">',
+        f"<title>{e(title)}</title><h1>{e(title)}</h1>",
+        f"<p>{e(generated)}: {e(str(doc.get('generated_at', '')))}</p>",
+    ]
+    for rec in doc.get("records", []):
+        parts.append(
+            f"<h2>{e(record)}: {e(str(rec['record_type']))} <code>{e(str(rec['record_id']))}</code></h2>"
+        )
+        parts.append(f"<table><tr><th>{e(field)}</th><th>{e(value)}</th></tr>")
+        for name, val in rec["fields"].items():
+            parts.append(f"<tr><td>{e(str(name))}</td><td>{e(str(val))}</td></tr>")
+        parts.append("</table>")
+    if doc.get("withheld"):
+        parts.append(f"<p>{e(withheld)}: {e(', '.join(doc['withheld']))}</p>")
+    parts.append(f"<p>{e(content_hash)}: <code>{e(str(doc.get('content_hash', '')))}</code></p>")
+    return "".join(parts)

@@ -25,7 +25,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from piguard.catalog.selectors import Selector, parse_selector
-from piguard.catalog.vocabulary import BUILTIN_CATEGORIES, BUILTIN_CLASSES, BUILTIN_PURPOSES, BUILTIN_ROLES
+from piguard.catalog.vocabulary import (
+    BUILTIN_CATEGORIES,
+    BUILTIN_CLASSES,
+    BUILTIN_PURPOSES,
+    BUILTIN_ROLES,
+    EVERY_RECORD_TYPE,
+)
 
 _NAMED_SECTIONS = ("classes", "categories", "retention_rules", "purposes", "record_types", "roles")
 
@@ -131,8 +137,13 @@ def fill_defaults(raw: Any) -> Any:
             roles.setdefault(name, copy.deepcopy(dict(spec)))
     purposes = data.get("purposes")
     if isinstance(purposes, dict):
+        record_types = data.get("record_types")
+        every = [f"{rt}.*" for rt in record_types] if isinstance(record_types, dict) else []
         for name, spec in BUILTIN_PURPOSES.items():
-            purposes.setdefault(name, copy.deepcopy(dict(spec)))
+            filled = copy.deepcopy(dict(spec))
+            if filled.get("fields") == EVERY_RECORD_TYPE:
+                filled["fields"] = every
+            purposes.setdefault(name, filled)
     _name_entries(data)
     selectors = _purpose_selectors(data)
     record_types = data.get("record_types")

@@ -35,7 +35,12 @@ from typing import Literal
 
 from piguard.catalog.models import Catalog, Field
 from piguard.catalog.selectors import parse_selector
-from piguard.catalog.vocabulary import BIOMETRIC_TEMPLATE_TYPES, C3_MASKS, PIPL_SENSITIVE_CATEGORIES
+from piguard.catalog.vocabulary import (
+    BIOMETRIC_TEMPLATE_TYPES,
+    C3_MASKS,
+    DATA_SUBJECT_ROLE,
+    PIPL_SENSITIVE_CATEGORIES,
+)
 
 Severity = Literal["error", "warning"]
 
@@ -333,6 +338,8 @@ def _administrators(catalog: Catalog) -> Iterator[Finding]:
 
 def _clear_everything(catalog: Catalog) -> Iterator[Finding]:
     for name, role in catalog.roles.items():
+        if name == DATA_SUBJECT_ROLE:
+            continue  # a customer's own copy is everything of theirs (PIPL 45); staff get least privilege
         for index, rule in enumerate(role.access):
             if parse_selector(rule.selector).kind == "any" and rule.level == "clear":
                 yield Finding(

@@ -148,6 +148,9 @@ SCHEMA_VERSION: Final = 1
 
 #: Principals that are not staff get roles of their own, added to every catalog that does not
 #: define them (R-USE-1: deny by default still holds: none sees a field of its own accord).
+#: ``data_subject`` sees everything of their own in clear for :data:`DATA_SUBJECT_RIGHTS_PURPOSE` (C3
+#: stays masked), the copy PIPL 45 entitles them to, with no step-up or approval (those protect
+#: customers from staff, not from themselves).
 #: ``system``: scheduled jobs (the birthday job; retention, deadline and incident clocks next),
 #: authorised and audited like staff. ``notifier``: the outbox's sender, which reads contact
 #: details (never sensitive ones) in clear for :data:`NOTIFICATION_PURPOSE` only, to address a
@@ -157,6 +160,9 @@ SYSTEM_ROLE: Final = "system"
 NOTIFIER_ROLE: Final = "notifier"
 DATA_SUBJECT_ROLE: Final = "data_subject"
 NOTIFICATION_PURPOSE: Final = "notification"
+DATA_SUBJECT_RIGHTS_PURPOSE: Final = "data_subject_rights"
+#: In a built-in purpose, ``fields`` given as this word means every record type (``<type>.*``).
+EVERY_RECORD_TYPE: Final = "every_record_type"
 BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
     SYSTEM_ROLE: {
         "description": "Scheduled jobs (system principals); no customer field.",
@@ -173,10 +179,14 @@ BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
         ],
     },
     DATA_SUBJECT_ROLE: {
-        "description": "A customer: their own data and access history only.",
+        "description": "A customer: their own data (a copy, PIPL 45) and access history only.",
         "actions": ["read"],
         "scope": "own",
-        "access": [{"selector": "*", "level": "deny"}],
+        "purposes": [DATA_SUBJECT_RIGHTS_PURPOSE],
+        # A second factor always: the rights case's one-time code or in-person check, and the
+        # privacy centre's sign-in code.
+        "requires_totp": True,
+        "access": [{"selector": "*", "level": "clear"}, {"selector": "class:C3", "level": "deny"}],
     },
 }
 #: Purposes every catalog has unless it defines them. ``notification``: telling customers what
@@ -192,5 +202,14 @@ BUILTIN_PURPOSES: Final[Mapping[str, Mapping[str, Any]]] = {
             "en": "Telling customers about their own requests and notices the law requires",
         },
         "fields": ["category:contact"],
+    },
+    DATA_SUBJECT_RIGHTS_PURPOSE: {
+        "legal_basis": "legal_obligation",
+        "ancillary": True,
+        "description": {
+            "zh": "响应个人查阅、复制、转移其个人信息的请求",
+            "en": "Answering a customer's request to access, copy or port their own data",
+        },
+        "fields": EVERY_RECORD_TYPE,
     },
 }

@@ -89,6 +89,11 @@ class Decider:
         static = {n: self.static(ctx, ref.record_type, f) for n, f in fdefs.items()}
         if is_bootstrap(actor):
             return static
+        if actor.kind == "customer":
+            # A customer reading their own data (row scope ``own`` confines them to it): step-up,
+            # approvals and training protect customers from staff, not from themselves (PIPL 45).
+            # The catalog's decision stands, C3 masked included.
+            return static
         training_reason = self.training_reason(actor)
         minor: bool | None = None
         grants: list[Grant] | None = None

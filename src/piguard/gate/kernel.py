@@ -220,6 +220,8 @@ class Gate:
         with self._refusals(call):
             if op.purpose and not ctx.purpose:
                 raise AccessDenied(f"operation '{op.name}' needs a purpose", "purpose", key="needs_purpose")
+            if op.as_customer and ctx.actor.kind != "customer":
+                raise AccessDenied(f"operation '{op.name}' runs only as its customer", "principal")
             if op.purposes and ctx.purpose not in op.purposes:
                 raise AccessDenied(
                     f"operation '{op.name}' runs only for purpose {', '.join(op.purposes)}", "purpose"

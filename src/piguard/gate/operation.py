@@ -43,6 +43,9 @@ class Operation:
     #: The only purposes it runs for (empty: any purpose the role may act for). The outbox's
     #: sending runs for ``notification`` alone, so no staff role can send (or spoil) a message.
     purposes: tuple[str, ...] = ()
+    #: Runs as the customer it is about, whoever started its parent (a data subject's own copy,
+    #: read with the customer's rights so the officer completing the request never sees it).
+    as_customer: bool = False
     #: The operation this one is a step of (an export's rows, an import's summary): it runs only
     #: inside its parent, whose refusals are recorded under the parent's name.
     part_of: str | None = None
@@ -69,6 +72,7 @@ class Operation:
             "subject": self.subject,
             "purpose_required": self.purpose,
             "purposes": list(self.purposes),
+            "as_customer": self.as_customer,
             "writes": self.writes,
             "requirements": list(self.requirements),
             "detail_keys": dict(sorted(self.detail.items())),

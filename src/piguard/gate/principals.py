@@ -30,3 +30,9 @@ def customer_actor(customer_id: str) -> Actor:
 def system_context(job: str, role: str = SYSTEM_ROLE, purpose: str = "") -> RequestContext:
     """The gate context of job ``job`` acting with ``role`` for ``purpose``."""
     return RequestContext(system_actor(job, role), purpose, client="job")
+
+
+def customer_context(customer_id: str, purpose: str = "", *, client: str = "rights") -> RequestContext:
+    """The gate context of a customer acting on their own data (a verified rights request, the
+    privacy centre)."""
+    return RequestContext(customer_actor(customer_id), purpose, client=client)

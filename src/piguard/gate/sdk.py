@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from piguard.gate.call import Call
     from piguard.gate.kernel import Capability
     from piguard.gate.kernel import Gate as Kernel
-    from piguard.gate.principals import system_context
+    from piguard.gate.principals import customer_context, system_context
     from piguard.gate.view import CustomerView
 
 
@@ -72,6 +72,7 @@ _LAZY = {
     "Call": ("piguard.gate.call", "Call"),
     "Capability": ("piguard.gate.kernel", "Capability"),
     "system_context": ("piguard.gate.principals", "system_context"),
+    "customer_context": ("piguard.gate.principals", "customer_context"),
     "Kernel": ("piguard.gate.kernel", "Gate"),
     "CustomerView": ("piguard.gate.view", "CustomerView"),
 }
@@ -104,6 +105,7 @@ __all__ = [
     "TxHook",
     "UTCDateTime",
     "check_id",
+    "customer_context",
     "new_customer_id",
     "system_context",
     "translate_storage_error",

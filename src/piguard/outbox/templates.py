@@ -65,6 +65,17 @@ TEMPLATES: Final[Mapping[str, Mapping[str, MessageTemplate]]] = {
             "The deadline of your request (reference ${reference}) is now ${due}. Reason: ${reason}.",
         ),
     ),
+    "package_ready": _t(
+        (
+            "您的个人信息副本已准备好",
+            "您请求的个人信息副本（编号 ${reference}）可在 ${expires} 前通过以下一次性链接下载：${link}",
+        ),
+        (
+            "Your copy of your personal information is ready",
+            "The copy you asked for (reference ${reference}) can be downloaded once, "
+            "until ${expires}: ${link}",
+        ),
+    ),
     "request_outcome": _t(
         ("您的请求已处理", "您的请求（编号 ${reference}）已处理：${outcome}"),
         (

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,9 +22,20 @@ from sqlalchemy import Connection, insert, select, update
 
 from piguard.calendar import DEFAULT_CALENDAR, WorkingCalendar, local_date
 from piguard.catalog import Catalog
+from piguard.catalog.vocabulary import DATA_SUBJECT_RIGHTS_PURPOSE
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
-from piguard.gate.sdk import Call, Kernel, Messenger, Operation, RequestContext, SecretBox, Storage, Subject
+from piguard.gate.sdk import (
+    Call,
+    Kernel,
+    Messenger,
+    Operation,
+    RequestContext,
+    SecretBox,
+    Storage,
+    Subject,
+    customer_context,
+)
 from piguard.rights.deadline import Deadline, Pause, compute_due, policy_for
 from piguard.rights.model import (
     CHANNELS,
@@ -37,7 +48,7 @@ from piguard.rights.model import (
     Case,
     Event,
 )
-from piguard.rights.tables import cases, codes, events
+from piguard.rights.tables import cases, codes, events, packages
 
 __all__ = ["OPERATIONS", "Rights"]
 
@@ -133,19 +144,39 @@ CLOCK = _op(
     detail={"overdue": "int", "nearly_due": "int", "provisional_cases": "int", "recomputed": "int"},
 )
 
-OPERATIONS: tuple[Operation, ...] = (
-    OPEN,
-    SHOW,
-    LIST,
-    SEND_CODE,
-    VERIFY,
-    PAUSE,
-    RESUME,
-    EXTEND,
-    REFUSE,
-    COMPLETE,
-    CLOCK,
+PACKAGE = Operation(
+    "rights_package",
+    ("read",),
+    "customer",
+    NAME,
+    purposes=(DATA_SUBJECT_RIGHTS_PURPOSE,),
+    summary="the customer's own copy (PIPL 45), read as the customer for an access or portability request",
+    requirements=("R-RGT-1", "R-RGT-5"),
+    detail={"records": "int", "content_hash": "token", "kind": "token"},
+    as_customer=True,
+    part_of="rights_complete",
 )
+DOWNLOAD = Operation(
+    "rights_package_download",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="the one-time download of a copy by its link (then blanked)",
+    requirements=("R-RGT-1",),
+    detail={"format": "token", "content_hash": "token"},
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    OPEN, SHOW, LIST, SEND_CODE, VERIFY, PAUSE, RESUME, EXTEND, REFUSE, COMPLETE, CLOCK, PACKAGE, DOWNLOAD,
+)  # fmt: skip
+#: The versioned shapes of the copies (documented in docs/rights.md).
+ACCESS_SCHEMA = "piguard.access-package/1"
+PORTABILITY_SCHEMA = "piguard.portability/1"
+#: The legal bases under which data "came via consent or contract" (NDSMR 25's portability condition).
+PORTABLE_BASES = frozenset({"consent", "contract"})
+Extra = Callable[[RequestContext, str], Any]
 
 #: The remedy a refusal names (PIPL 50: a refused individual may sue).
 REMEDY = {
@@ -178,17 +209,25 @@ class Rights:
         profile: str = "cn",
         calendar: WorkingCalendar = DEFAULT_CALENDAR,
         clock: Clock | None = None,
+        extras: Mapping[str, Extra] | None = None,
+        public_url: str = "http://127.0.0.1:8700",
+        package_ttl: timedelta = timedelta(days=7),
     ) -> None:
         """:param box: seals staff-typed reasons, bound to their case and step.
         :param code_key: keys the digest of one-time codes (a code is six digits: unkeyed, its
             digest would fall to a million guesses).
         :param profile: the deadline profile (``cn``: 15 working days; ``gdpr``: one month).
+        :param extras: what else a copy holds, each read as the customer (``consents``,
+            ``access_history``: other capabilities' operations, wired by the installation).
+        :param public_url: where customers reach ``/v1/packages/<token>`` (the one-time link).
         """
         policy_for(profile, "access")  # an unknown profile fails at start, not on the first case
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._box, self._code_key, self._messenger = box, code_key, messenger
         self.profile, self.calendar = profile, calendar
         self._clock = clock or SystemClock()
+        self._extras = dict(extras or {})
+        self._public_url, self._package_ttl = public_url.rstrip("/"), package_ttl
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -568,7 +607,7 @@ class Rights:
         row = self._row(case_id)
         now = self._clock.now()
         kind = row["type"]
-        if kind not in ("deletion", "explanation"):
+        if kind not in ("deletion", "explanation", "access", "portability"):
             note = _reason(note or "", what="a note of what was done")
 
         def handler(call: Call) -> dict[str, Any]:
@@ -592,6 +631,13 @@ class Rights:
                     also=lambda conn: self._finish(conn, row, ctx, "erased", None, now)
                 )
                 produced = {"erased_records": records, "kept": []}
+                return {"case": self._case(case_id).as_dict(), "produced": produced}
+            if kind in ("access", "portability"):
+                copy, records = self._copy(row, now)
+                call.note(type=kind, outcome="sent", records=records)
+                with call.transaction() as conn:
+                    produced = {"package": self._store_package(conn, row, kind, copy, now)}
+                    self._finish(conn, row, ctx, "sent", note, now)
                 return {"case": self._case(case_id).as_dict(), "produced": produced}
             if kind == "explanation":
                 produced = {"explanation": self._explain(call)}
@@ -624,6 +670,140 @@ class Rights:
                 "request_outcome",
                 outcome=f"{label}已办结",
             )
+
+    # ------------------------------------------------------------------ copies (PIPL 45, NDSMR 25)
+
+    def _copy(self, row: Mapping[str, Any], now: datetime) -> tuple[dict[str, Any], int]:
+        """The customer's copy, read through the gate *as the customer* (who may see all of their own
+        data but C3), so the officer who completes the request never sees it."""
+        kind = row["type"]
+        me = customer_context(row["customer_id"], DATA_SUBJECT_RIGHTS_PURPOSE)
+
+        def handler(call: Call) -> tuple[dict[str, Any], int]:
+            records: list[dict[str, Any]] = []
+            withheld: set[str] = set()
+            for ref in call.view.records():
+                views = call.view.read(record_type=ref.record_type, record_id=ref.record_id)
+                values: dict[str, Any] = {}
+                for name, view in views.items():
+                    portable = self._portable(ref.record_type, name)
+                    if kind == "portability" and not portable:
+                        continue
+                    if view.level == "clear":
+                        values[name] = view.value
+                    else:
+                        withheld.add(f"{ref.record_type}.{name}")
+                if values:
+                    records.append(
+                        {"record_type": ref.record_type, "record_id": ref.record_id, "fields": values}
+                    )
+            if kind == "portability" and not records:
+                raise ValidationError(
+                    "nothing of this customer was provided on consent or contract: refuse citing NDSMR 25",
+                    "type",
+                )
+            doc: dict[str, Any] = {
+                "schema": ACCESS_SCHEMA if kind == "access" else PORTABILITY_SCHEMA,
+                "case": row["id"],
+                "customer_id": row["customer_id"],
+                "generated_at": now.isoformat(),
+                "records": records,
+                # C3 secrets (password and PIN hashes) are never copied out, named here instead.
+                "withheld": sorted(withheld),
+            }
+            if kind == "access":
+                for name, extra in self._extras.items():
+                    doc[name] = extra(customer_context(row["customer_id"]), row["customer_id"])
+            body = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
+            digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+            call.note(records=len(records), content_hash=f"sha256_{digest[:48]}", kind=kind)
+            return json.loads(body), len(records)
+
+        return self.kernel.run(me, PACKAGE, handler, subject=row["customer_id"])
+
+    def _portable(self, record_type: str, field: str) -> bool:
+        purposes = self._catalog.field(record_type, field).purposes
+        return any(self._catalog.purposes[p].legal_basis in PORTABLE_BASES for p in purposes)
+
+    def _store_package(
+        self, conn: Connection, row: Mapping[str, Any], kind: str, copy: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        token = secrets.token_urlsafe(32)
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        body = json.dumps(copy, ensure_ascii=False, sort_keys=True)
+        content_hash = "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+        expires = now + self._package_ttl
+        conn.execute(
+            insert(packages).values(
+                token_digest=digest,
+                tenant=self._tenant,
+                case_id=row["id"],
+                customer_id=row["customer_id"],
+                kind=kind,
+                content=self._box.seal(body, self._package_context(digest)),
+                content_hash=content_hash,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        # The link goes to the contact on record, whatever the request's channel: the copy is the
+        # customer's, never the officer's to read.
+        via = MESSAGE_CHANNEL.get(row["channel"]) or "email"
+        if not self._messenger.has_channel(via):
+            raise ValidationError(f"no {via} channel is configured to send the copy's link", "channel")
+        self._messenger.enqueue(
+            conn,
+            row["customer_id"],
+            "package_ready",
+            {
+                "reference": row["id"],
+                "link": f"{self._public_url}/v1/packages/{token}",
+                "expires": local_date(expires).isoformat(),
+            },
+            channel=via,
+            reference=row["id"],
+        )
+        return {"content_hash": content_hash, "expires_at": expires.isoformat(), "sent_by": via}
+
+    def _package_context(self, digest: str) -> str:
+        return f"rights-package:{self._tenant}:{digest}"
+
+    def download(self, token: str, ctx: RequestContext | None = None) -> dict[str, Any]:
+        """The copy behind a one-time link, once, before it expires; then blanked. The link is the
+        credential: it runs as the customer it belongs to (or as ``ctx``, e.g. the customer signed
+        in to the privacy centre; the row scope holds it to their own copy).
+
+        :raises NotFound: an unknown, used or expired link (one answer for all three).
+        """
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = self._clock.now()
+        t = packages.c
+        with self._db.read() as conn:
+            found = conn.execute(
+                select(t.customer_id, t.content, t.expires_at, t.downloaded_at, t.content_hash).where(
+                    t.tenant == self._tenant, t.token_digest == digest
+                )
+            ).first()
+        if found is None or found.downloaded_at is not None or found.expires_at <= now or not found.content:
+            raise NotFound("no such copy, or it was downloaded already or has expired")
+
+        def handler(call: Call) -> dict[str, Any]:
+            body = self._box.open(found.content, self._package_context(digest))
+            call.note(format="json", content_hash=f"sha256_{found.content_hash[7:55]}")
+            with call.transaction() as conn:
+                taken = conn.execute(
+                    update(packages)
+                    .where(t.token_digest == digest, t.downloaded_at.is_(None))
+                    .values(downloaded_at=now, content="")
+                ).rowcount
+                if taken != 1:  # a second download raced this one
+                    raise NotFound("no such copy, or it was downloaded already or has expired")
+            doc: dict[str, Any] = json.loads(body)
+            doc["content_hash"] = found.content_hash
+            return doc
+
+        who = ctx or customer_context(found.customer_id)
+        return self.kernel.run(who, DOWNLOAD, handler, subject=found.customer_id)
 
     def _floors(self, call: Call) -> list[str]:
         # A legal floor binds the records kept because of that obligation: a record type (other than

@@ -6,6 +6,8 @@
 - ``rights_events``: the timeline; staff-typed reasons are sealed (bound to the case and step).
 - ``rights_codes``: the one-time code of a case's identity check, as a keyed digest, with its
   expiry and attempt count.
+- ``rights_packages``: an access or portability package waiting for its one-time download:
+  sealed, bound to the link's token digest, blanked once downloaded.
 
 No column holds customer PI in clear.
 """
@@ -72,4 +74,21 @@ codes = Table(
     Column("used_at", UTCDateTime, nullable=True),
     Column("sent_at", UTCDateTime, nullable=False),
     Column("sends", Integer, nullable=False),
+)
+
+packages = Table(
+    "rights_packages",
+    rights_metadata,
+    # The one-time link's token is never stored: only its SHA-256.
+    Column("token_digest", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("customer_id", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),  # access | portability
+    Column("content", Text, nullable=False),  # sealed; blanked once downloaded or expired
+    Column("content_hash", String(71), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("downloaded_at", UTCDateTime, nullable=True),
+    Index("ix_rights_packages_case_id", "case_id"),
 )

@@ -1,4 +1,4 @@
-"""Data database: rights cases, their timelines and one-time codes (owned by piguard.rights).
+"""Data database: rights cases, their timelines, one-time codes and packages (owned by piguard.rights).
 
 ``piguard.rights.tables`` describes the same. No column holds customer PI in clear: customers
 are random ids, reasons are sealed, codes are keyed digests.
@@ -73,9 +73,25 @@ def upgrade() -> None:
         sa.Column("sends", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("case_id", name="pk_rights_codes"),
     )
+    op.create_table(
+        "rights_packages",
+        sa.Column("token_digest", sa.String(64), nullable=False),
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("case_id", sa.String(40), nullable=False),
+        sa.Column("customer_id", sa.String(128), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("content_hash", sa.String(71), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("expires_at", UTCDateTime, nullable=False),
+        sa.Column("downloaded_at", UTCDateTime, nullable=True),
+        sa.PrimaryKeyConstraint("token_digest", name="pk_rights_packages"),
+    )
+    op.create_index("ix_rights_packages_case_id", "rights_packages", ["case_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("rights_packages")
     op.drop_table("rights_codes")
     op.drop_table("rights_events")
     op.drop_table("rights_cases")
