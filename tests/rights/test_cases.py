@@ -17,6 +17,7 @@ from sqlalchemy import select
 from piguard.access.credentials import totp_now
 from piguard.api.app import create_app
 from piguard.crypto.keyring import generate_master_secret
+from piguard.errors import AccessDenied
 from piguard.gate import RequestContext
 from piguard.gate.principals import system_context
 from piguard.outbox import Outbox
@@ -367,3 +368,31 @@ def test_portability_copy_schema_and_the_readable_page(world: World, api: Api) -
     page = api.client.get(f"/v1/packages/{_link_token(world, case['id'])}?format=html")
     assert page.status_code == 200 and "您的个人信息副本" in page.text
     assert "&lt;b&gt;北京" in page.text and "<b>北京" not in page.text
+
+
+@pytest.mark.req("R-RGT-1")
+def test_a_restriction_is_enforced_by_the_gate_on_every_later_access(world: World, api: Api) -> None:
+    """PIPL 44: once a customer restricts a purpose, every operation for it is refused, for every
+    role and capability; other purposes go on; a purpose the law requires cannot be restricted."""
+    cid = world.customer()
+    world.consent(cid, "marketing")
+    marketer = RequestContext(world.step_up(world.staff_of("marketing")), "marketing")
+    assert world.service.read(marketer, "customer", cid, ["marketing_tags", "mobile"])
+    case = opened(api, cid, "restriction")
+    url = f"/v1/requests/{case['id']}"
+    api("customer_service", "POST", f"{url}/verify", json={"in_person": True})
+    problem = api("officer", "POST", f"{url}/complete", expect=422, json={"purposes": ["aml_kyc"]})
+    assert "required by law" in problem["detail"]
+    api("officer", "POST", f"{url}/complete", expect=422, json={})
+    done = api("officer", "POST", f"{url}/complete", json={"purposes": ["marketing"]})
+    assert done["produced"]["restricted"] == ["marketing"]
+    marketer = RequestContext(world.step_up(world.staff_of("marketing")), "marketing")
+    with pytest.raises(AccessDenied, match="restricted processing for purpose 'marketing'"):
+        world.service.read(marketer, "customer", cid, ["marketing_tags"])
+    last = world.inst.audit.query(action="read", limit=100)[-1]
+    assert (last.decision, last.actor_id) == ("deny", marketer.actor.id)
+    # The restriction binds writes too, and search answers without the customer.
+    with pytest.raises(AccessDenied):
+        world.service.update(marketer, "customer", cid, {"marketing_tags": "vip"})
+    agent = RequestContext(world.step_up(world.staff_of("customer_service")), "service")
+    assert world.service.read(agent, "customer", cid, ["membership_level"])  # other purposes go on

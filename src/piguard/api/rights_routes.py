@@ -58,6 +58,8 @@ class ReasonIn(BaseModel):
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, min_length=1, max_length=2000)
+    #: For a restriction request: the purposes the customer restricts or objects to.
+    purposes: list[str] | None = Field(default=None, max_length=50)
 
 
 class CloseIn(BaseModel):
@@ -135,7 +137,7 @@ def build_router(inst: Installation) -> APIRouter:
     @router.post("/requests/{case_id}/complete")
     def complete(case_id: str, body: CompleteIn, request: Request, who: Who) -> dict[str, Any]:
         """Fulfil the request; the answer says what was produced or erased."""
-        return rights.complete(context(request, who), case_id, note=body.note)
+        return rights.complete(context(request, who), case_id, note=body.note, purposes=body.purposes)
 
     @router.post("/complaints", status_code=201)
     def open_complaint(body: ComplaintIn, request: Request, who: Who) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from piguard.gate.sdk import (
     customer_context,
 )
 from piguard.rights.deadline import Deadline, Pause, compute_due, policy_for
+from piguard.rights.guards import Restriction
 from piguard.rights.model import (
     CHANNELS,
     MESSAGE_CHANNEL,
@@ -48,7 +49,7 @@ from piguard.rights.model import (
     Case,
     Event,
 )
-from piguard.rights.tables import cases, codes, events, packages
+from piguard.rights.tables import cases, codes, events, packages, restrictions
 
 __all__ = ["OPERATIONS", "Rights"]
 
@@ -232,6 +233,7 @@ class Rights:
 
     def bind(self, kernel: Kernel) -> None:
         self._kernel = kernel
+        kernel.add_guard(Restriction(self._db, self._tenant))
 
     @property
     def kernel(self) -> Kernel:
@@ -590,7 +592,14 @@ class Rights:
 
         return self.kernel.run(ctx, REFUSE, handler, subject=row["customer_id"])
 
-    def complete(self, ctx: RequestContext, case_id: str, *, note: str | None = None) -> dict[str, Any]:
+    def complete(
+        self,
+        ctx: RequestContext,
+        case_id: str,
+        *,
+        note: str | None = None,
+        purposes: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
         """Fulfil the request and close the case; returns the case and what was produced or erased.
 
         - ``deletion``: the customer is crypto-shredded in the same transaction as the case closes;
@@ -598,6 +607,9 @@ class Rights:
           state of R-DST-2 comes with the retention issue).
         - ``explanation``: generated from the catalog: each purpose, its legal basis, the fields of
           the customer's record types it covers, and their retention.
+        - ``restriction``: ``purposes`` the customer restricted or objected to; from then on the gate
+          refuses every operation for them on this customer (a purpose the law requires, or a
+          built-in one, cannot be restricted: PIPL 44 "unless laws provide otherwise").
         - other types and complaints: ``note`` (what was done) is required and recorded.
 
         Requests need a verified requester first (R-RGT-2); complaints do not.
@@ -607,7 +619,9 @@ class Rights:
         row = self._row(case_id)
         now = self._clock.now()
         kind = row["type"]
-        if kind not in ("deletion", "explanation", "access", "portability"):
+        if kind == "restriction":
+            chosen = self._restrictable(purposes or ())
+        elif kind not in ("deletion", "explanation", "access", "portability"):
             note = _reason(note or "", what="a note of what was done")
 
         def handler(call: Call) -> dict[str, Any]:
@@ -639,6 +653,26 @@ class Rights:
                     produced = {"package": self._store_package(conn, row, kind, copy, now)}
                     self._finish(conn, row, ctx, "sent", note, now)
                 return {"case": self._case(case_id).as_dict(), "produced": produced}
+            if kind == "restriction":
+                call.note(type=kind, outcome="restricted", records=0)
+                with call.transaction() as conn:
+                    for purpose in chosen:
+                        found = conn.execute(
+                            select(restrictions.c.purpose).where(
+                                restrictions.c.tenant == self._tenant,
+                                restrictions.c.customer_id == row["customer_id"],
+                                restrictions.c.purpose == purpose,
+                            )
+                        ).first()
+                        if found is None:
+                            conn.execute(
+                                insert(restrictions).values(
+                                    tenant=self._tenant, customer_id=row["customer_id"], purpose=purpose,
+                                    case_id=case_id, since=now,
+                                )
+                            )  # fmt: skip
+                    self._finish(conn, row, ctx, "restricted", note, now)
+                return {"case": self._case(case_id).as_dict(), "produced": {"restricted": chosen}}
             if kind == "explanation":
                 produced = {"explanation": self._explain(call)}
             outcome = "explained" if kind == "explanation" else "handled"
@@ -804,6 +838,21 @@ class Rights:
 
         who = ctx or customer_context(found.customer_id)
         return self.kernel.run(who, DOWNLOAD, handler, subject=found.customer_id)
+
+    def _restrictable(self, purposes: Sequence[str]) -> list[str]:
+        chosen = sorted(set(purposes))
+        if not chosen:
+            raise ValidationError("name the purposes the customer restricts", "purposes")
+        for name in chosen:
+            purpose = self._catalog.purposes.get(name)
+            if purpose is None:
+                raise ValidationError(f"unknown purpose '{name}'", "purposes")
+            if purpose.ancillary or purpose.legal_basis == "legal_obligation":
+                raise ValidationError(
+                    f"purpose '{name}' is required by law and cannot be restricted (PIPL 44)",
+                    "purposes",
+                )
+        return chosen
 
     def _floors(self, call: Call) -> list[str]:
         # A legal floor binds the records kept because of that obligation: a record type (other than

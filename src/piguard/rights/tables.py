@@ -8,6 +8,7 @@
   expiry and attempt count.
 - ``rights_packages``: an access or portability package waiting for its one-time download:
   sealed, bound to the link's token digest, blanked once downloaded.
+- ``rights_restrictions``: purposes a customer restricted (PIPL 44), enforced by a gate guard.
 
 No column holds customer PI in clear.
 """
@@ -91,4 +92,16 @@ packages = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("downloaded_at", UTCDateTime, nullable=True),
     Index("ix_rights_packages_case_id", "case_id"),
+)
+
+restrictions = Table(
+    "rights_restrictions",
+    rights_metadata,
+    # A customer restricted (or objected to) processing for a purpose (PIPL 44); the gate's
+    # restriction guard refuses every later operation for that purpose on that customer.
+    Column("tenant", String(64), primary_key=True),
+    Column("customer_id", String(128), primary_key=True),
+    Column("purpose", String(64), primary_key=True),
+    Column("case_id", String(40), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
 )

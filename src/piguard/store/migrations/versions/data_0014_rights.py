@@ -88,9 +88,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_digest", name="pk_rights_packages"),
     )
     op.create_index("ix_rights_packages_case_id", "rights_packages", ["case_id"])
+    op.create_table(
+        "rights_restrictions",
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("customer_id", sa.String(128), nullable=False),
+        sa.Column("purpose", sa.String(64), nullable=False),
+        sa.Column("case_id", sa.String(40), nullable=False),
+        sa.Column("since", UTCDateTime, nullable=False),
+        sa.PrimaryKeyConstraint("tenant", "customer_id", "purpose", name="pk_rights_restrictions"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("rights_restrictions")
     op.drop_table("rights_packages")
     op.drop_table("rights_codes")
     op.drop_table("rights_events")
