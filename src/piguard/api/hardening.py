@@ -199,16 +199,7 @@ def credential_key(scope: Scope) -> str:
     return "a:" + (str(client[0]) if client else "unknown")
 
 
-def _problem_bytes(status: int, title: str, detail: str, code: str) -> bytes:
-    return json.dumps(
-        {
-            "type": f"{problems.TYPE_BASE}{code}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "code": code,
-        }
-    ).encode()
+_problem_bytes = problems.problem_bytes
 
 
 class Hardening:
@@ -234,9 +225,11 @@ class Hardening:
         tls = scope.get("scheme") == "https"
         static = path.startswith("/console/static/")
         status_holder = [500]
+        started_reply = [False]
 
         async def send_hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
+                started_reply[0] = True
                 status_holder[0] = int(message["status"])
                 headers = list(message.get("headers", ()))
                 present = {k.lower() for k, _ in headers}
@@ -258,7 +251,18 @@ class Hardening:
                 await self._reply(send_hardened, status, body, extra)
                 return
             limit = self.limits.max_import_bytes if path.startswith(BULK) else self.limits.max_body_bytes
-            await self.app(scope, _counting(receive, limit), send_hardened)
+            try:
+                await self.app(scope, _counting(receive, limit), send_hardened)
+            except Exception as exc:
+                # The last resort: whatever failed, and whatever the input held, the client gets
+                # a problem document, never the server's plain-text 500. Only the exception's
+                # type is logged, as its text may quote input (a codec error quotes the byte).
+                if started_reply[0]:
+                    raise
+                problems.log.error(
+                    "unhandled %s on %s %s", type(exc).__name__, method, route_template(scope)
+                )
+                await self._reply(send_hardened, 500, problems.internal_problem(), [])
         finally:
             route = route_template(scope)
             label = method if method in METHODS else "OTHER"
