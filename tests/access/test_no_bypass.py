@@ -38,6 +38,7 @@ from tests.access.conftest import ADULT, make_world
 
 NON_DATA_COMMANDS = {
     "init",
+    "import-template",  # catalog labels only
     "keys",
     "catalog",
     "serve",
@@ -78,10 +79,16 @@ NOT_ON_THE_API = {
     "own_access_history",
     "audit_dashboard",  # the console's dashboard (tests/web)
 }
-#: Routes that run no gate operation: accounts (recorded by the account service), health, and
+#: Routes that run no gate operation: accounts (recorded by the account service), health, import
+#: templates (catalog labels), and
 #: PII detection over text the caller sends (it never reads the vault).
 ACCOUNT_PREFIXES = ("/v1/auth", "/v1/whoami", "/v1/users", "/v1/clients", "/v1/grants", "/v1/training")
-NO_OPERATION_ROUTES = {("GET", "/healthz"), ("POST", "/v1/detect"), ("POST", "/v1/mask")}
+NO_OPERATION_ROUTES = {
+    ("GET", "/healthz"),
+    ("POST", "/v1/detect"),
+    ("POST", "/v1/mask"),
+    ("GET", "/v1/import/{record_type}/template"),  # the catalog's labels, no customer data
+}
 
 
 def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_path: Path) -> None:
