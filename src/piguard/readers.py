@@ -508,6 +508,9 @@ def write_rejects(
     return written
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _printable(cells: Sequence[str]) -> list[str]:
     # Undecodable bytes came in as lone surrogates; the output must be writable text.
-    return [c.encode("utf-8", "replace").decode("utf-8") for c in cells]
+    return [_SURROGATE.sub("\ufffd", c) for c in cells]

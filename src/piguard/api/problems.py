@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from typing import Any
 
 from fastapi import Request
@@ -74,13 +75,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 log = logging.getLogger("piguard.api")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _safe(value: object) -> object:
     """``value`` with every string made encodable: a lone surrogate (what an undecodable byte
     becomes under ``surrogateescape``) is replaced by U+FFFD, so the writer cannot fail on it."""
     if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8") if not value.isascii() else value
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {str(_safe(k)): _safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
