@@ -57,6 +57,7 @@ ID_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("record_id", "记录编号", "Record ID"),
 )
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Integers a spreadsheet stores exactly; a longer number (an ID or a card typed as a
 #: number) has already lost digits in the workbook.
 _EXACT_FLOAT = 2**53
@@ -141,6 +142,15 @@ def _decodes(sample: bytes, encoding: str) -> str | None:
         return None
 
 
+def _mostly_utf8(sample: bytes) -> bool:
+    """Whether nearly every non-ASCII byte of ``sample`` is part of a valid UTF-8 character: a
+    UTF-8 file with a broken row or two (read on, rejecting those rows), not a GBK file, whose
+    byte pairs almost never form UTF-8."""
+    wide = sum(1 for b in sample if b >= 0x80)
+    bad = len(_SURROGATE.findall(sample.decode("utf-8", errors="surrogateescape")))
+    return wide > 0 and bad * 10 <= wide
+
+
 def _mostly_hanzi(text: str) -> bool:
     wide = [c for c in text if ord(c) > 0x7F]
     if not wide:
@@ -164,7 +174,7 @@ def detect_encoding(sample: bytes, explicit: str | None = None) -> str:
         return "utf-8-sig" if codec == "utf-8" else codec
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ValidationError("the file is UTF-16 text; save it as CSV UTF-8 (or GB18030)", "encoding")
-    if _decodes(sample, "utf-8") is not None:
+    if _decodes(sample, "utf-8") is not None or _mostly_utf8(sample):
         return "utf-8-sig"  # utf-8-sig drops a BOM and reads plain UTF-8 alike
     import charset_normalizer  # imported here: only non-UTF-8 files pay for it
 
@@ -506,9 +516,6 @@ def write_rejects(
             writer.writerow([number, "; ".join(reasons[number]), *_printable(values)])
             written += 1
     return written
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _printable(cells: Sequence[str]) -> list[str]:
