@@ -513,6 +513,8 @@ def write_rejects(
     for number, cells in rows:
         if number in reasons:
             values = list(cells) if not isinstance(cells, ValidationError) else []
+            if not any(v.strip() for v in values[len(head) :]):
+                values = values[: len(head)]  # the trailing empty column, as in the header
             writer.writerow([number, "; ".join(reasons[number]), *_printable(values)])
             written += 1
     return written
