@@ -327,7 +327,9 @@ def _table(cells: Iterator[Sequence[str] | ValidationError]) -> Iterator[RawRow]
         yield number, row
 
 
-def _mapped(header: Sequence[str] | ValidationError, rows: Iterator[RawRow], columns: Columns) -> Iterator[Row]:
+def _mapped(
+    header: Sequence[str] | ValidationError, rows: Iterator[RawRow], columns: Columns
+) -> Iterator[Row]:
     if isinstance(header, ValidationError):
         raise ValidationError(f"header unreadable: {header.reason}", "header")
     names = _header(header, columns)
@@ -345,7 +347,9 @@ def _mapped(header: Sequence[str] | ValidationError, rows: Iterator[RawRow], col
             yield number, {n: cells[i] for i, n in enumerate(names) if n is not None}
 
 
-def _split(cells: Iterator[Sequence[str] | ValidationError]) -> tuple[Sequence[str] | ValidationError, Iterator[RawRow]] | None:
+def _split(
+    cells: Iterator[Sequence[str] | ValidationError],
+) -> tuple[Sequence[str] | ValidationError, Iterator[RawRow]] | None:
     for first in cells:
         if isinstance(first, ValidationError) or any(c.strip() for c in first):
             return first, _table(cells)

@@ -16,14 +16,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from tests.access.conftest import SETUP, World, make_world
-from tests.consent.conftest import publish_shipped
 
 from piguard.catalog import profile_path
 from piguard.errors import ValidationError
 from piguard.gate import RequestContext
 from piguard.readers import Columns, read_rows, template_csv, write_rejects
 from piguard.vault.model import ImportReport
+from tests.access.conftest import SETUP, World, make_world
+from tests.consent.conftest import publish_shipped
 
 RID = "110105199003070180"
 
@@ -148,9 +148,7 @@ def test_template_per_record_type_lists_the_labels_and_imports_back(world: World
 
 
 @pytest.mark.req("R-AUD-1")
-def test_dry_run_checks_every_row_writes_nothing_and_is_audited_r_aud_1(
-    world: World, tmp_path: Path
-) -> None:
+def test_dry_run_checks_every_row_writes_nothing_and_is_audited_r_aud_1(world: World, tmp_path: Path) -> None:
     publish_shipped(world.inst.consent)
     existing = world.customer()
     fresh = "C00000000000000aa"
@@ -204,7 +202,9 @@ def test_rejected_rows_file_holds_the_rows_and_reasons_to_fix_and_reimport(
 ) -> None:
     path = tmp_path / "mixed.csv"
     path.write_bytes(
-        "姓名,手机号码,电子邮箱,\r\n张三,13800138000,a@example.com,\r\n李<四,12012345678,bad@@x,\r\n".encode("gbk")
+        "姓名,手机号码,电子邮箱,\r\n张三,13800138000,a@example.com,\r\n李<四,12012345678,bad@@x,\r\n".encode(
+            "gbk"
+        )
     )
     report = _import(world, path)
     assert report.accepted == 1 and [r.row for r in report.rejected] == [2]
@@ -217,7 +217,13 @@ def test_rejected_rows_file_holds_the_rows_and_reasons_to_fix_and_reimport(
     text = out.getvalue()
     assert text.startswith("\ufeff行号,错误原因,姓名,手机号码,电子邮箱\r\n")
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
-    assert rows[1] == ["2", "name: contains '<' at position 2, not allowed in a name", "李<四", "12012345678", "bad@@x"]
+    assert rows[1] == [
+        "2",
+        "name: contains '<' at position 2, not allowed in a name",
+        "李<四",
+        "12012345678",
+        "bad@@x",
+    ]
     # Fixed by the user and uploaded again: the row and reason columns are dropped first.
     fixed = tmp_path / "fixed.csv"
     out = io.StringIO()
@@ -228,7 +234,9 @@ def test_rejected_rows_file_holds_the_rows_and_reasons_to_fix_and_reimport(
 
 
 @pytest.mark.req("R-VAL-1")
-def test_name_allow_list_is_a_catalog_setting_per_field_r_val_1(tmp_path: Path, environ: dict[str, str]) -> None:
+def test_name_allow_list_is_a_catalog_setting_per_field_r_val_1(
+    tmp_path: Path, environ: dict[str, str]
+) -> None:
     """``Robert'); DROP TABLE customers;--``: refused by the default allow-list (naming the first
     character outside it), accepted where the catalog sets ``allow_symbols`` for the field."""
     hostile = "Robert'); DROP TABLE customers;--"

@@ -101,13 +101,19 @@ def test_rejected_rows_file_is_returned_and_kept_nowhere(served: tuple[httpx.Cli
     report = r.json()
     rows = list(csv.reader(io.StringIO(report["rejected_file"].removeprefix("\ufeff"))))
     assert rows[0] == ["行号", "错误原因", "name", "mobile"]
-    assert rows[1] == ["2", "name: contains '<' at position 2, not allowed in a name", CANARY_NAME, CANARY_MOBILE]
+    assert rows[1] == [
+        "2",
+        "name: contains '<' at position 2, not allowed in a name",
+        CANARY_NAME,
+        CANARY_MOBILE,
+    ]
     # The report itself names no value; the file is only in the response.
     assert CANARY_MOBILE not in str(report["rejected"])
     client.close()
     leaks = [
         p
         for p in home.rglob("*")
-        if p.is_file() and (CANARY_MOBILE.encode() in p.read_bytes() or CANARY_NAME.encode() in p.read_bytes())
+        if p.is_file()
+        and (CANARY_MOBILE.encode() in p.read_bytes() or CANARY_NAME.encode() in p.read_bytes())
     ]
     assert leaks == []

@@ -47,7 +47,8 @@ def test_cli_dry_run_writes_nothing_and_rejects_file_is_where_asked(home: Path, 
     code, dry = run("import", str(source), "--dry-run", "--json")
     assert code == 0 and dry["dry_run"] is True and dry["accepted"] == 1 and dry["ids"] == []
     code, status = run("keys", "status", "--json")
-    assert code == 0 and not any(status["data_keys_by_kek_version"].values())  # type: ignore[union-attr]
+    keys = status["data_keys_by_kek_version"]
+    assert code == 0 and isinstance(keys, dict) and not any(keys.values())
     rejects = tmp_path / "rejected.csv"
     code, real = run("import", str(source), "--rejects", str(rejects), "--json")
     assert code == 0 and real["accepted"] == 1 and real["rejects_file"] == str(rejects)

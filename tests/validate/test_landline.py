@@ -75,7 +75,10 @@ def test_phone_accepts_either_kind(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("12345", "not a valid mobile or landline number"), ("138\x0000138000", "contains a NUL character at position 4")],
+    [
+        ("12345", "not a valid mobile or landline number"),
+        ("138\x0000138000", "contains a NUL character at position 4"),
+    ],
 )
 def test_phone_reasons(raw: str, reason: str) -> None:
     with pytest.raises(ValidationError) as caught:

@@ -9,7 +9,6 @@ status only, so no customer id, query string or value ever reaches ``/metrics``.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import threading

@@ -54,7 +54,7 @@ def import_(
     ] = False,
     rejects: Annotated[
         Path | None,
-        typer.Option(help="Write the rejected rows with their reasons to this CSV file, to fix and re-import."),
+        typer.Option(help="Write the rejected rows and why to this CSV file, to fix and import again."),
     ] = None,
     lang: Annotated[str, typer.Option(help="Language of the rejects file's own columns: zh or en.")] = "en",
     home: HomeOpt = None,
