@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from tests.live import LiveServers
 
 from piguard.api.hardening import Limits
-from piguard.api.problems import MEDIA_TYPE, problem_bytes
+from piguard.api import problems
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
 from piguard.server import create_server
@@ -50,7 +50,7 @@ def _import(client: httpx.Client, body: bytes, fmt: str, **params: Any) -> httpx
 
 def _is_problem(r: httpx.Response, status: int) -> dict[str, Any]:
     assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(MEDIA_TYPE), r.headers["content-type"]
+    assert r.headers["content-type"].startswith(problems.MEDIA_TYPE), r.headers["content-type"]
     doc = r.json()
     assert doc["status"] == status and doc["type"].startswith("https://") and doc["title"]
     return dict(doc)
@@ -165,6 +165,6 @@ def test_unexpected_failure_is_a_problem_naming_nothing(tmp_path: Path, live_ser
 
 
 def test_problem_writer_never_fails_on_lone_surrogates() -> None:
-    body = problem_bytes(422, "Invalid input", "x\udcff: bad", "validation", field="\ud800")
+    body = problems.problem_bytes(422, "Invalid input", "x\udcff: bad", "validation", field="\ud800")
     doc = json.loads(body)
     assert doc["detail"] == "x\ufffd: bad" and doc["field"] == "\ufffd"
