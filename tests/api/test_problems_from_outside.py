@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 from tests.live import LiveServers
 
-from piguard.api.hardening import Limits
 from piguard.api import problems
+from piguard.api.hardening import Limits
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
 from piguard.server import create_server

@@ -52,6 +52,7 @@ OTHER_ROUTES = {
     ("POST", "/console/admin/clients/{name}/revoke"),
     ("GET", "/console/admin/training"),
     ("POST", "/console/admin/training"),
+    ("GET", "/console/import-template/{record_type}"),  # catalog labels only
 }
 
 
