@@ -61,7 +61,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.training": ("培训状态", "Training"),
     "home.stepped_up": ("已完成二次验证", "Step-up verified"),
     "home.not_stepped_up": ("未完成二次验证", "No recent step-up"),
-    "home.import_templates": ("导入模板（CSV，表头为字段名称）", "Import templates (CSV, headers are field labels)"),
+    "home.import_templates": ("导入模板（CSV）", "Import templates (CSV)"),
     "search.title": ("客户查询", "Customer search"),
     "search.field": ("查询字段", "Field"),
     "search.value": ("查询值", "Value"),
