@@ -14,6 +14,7 @@ import pytest
 from tests.live import LiveServers
 
 from piguard.api.hardening import Limits
+from piguard.client import Client
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
 from piguard.server import create_server
@@ -67,6 +68,11 @@ def test_dry_run_over_http_reports_and_stores_nothing(served: tuple[httpx.Client
     assert dry["dry_run"] is True and dry["accepted"] == 1 and dry["ids"] == []
     assert [r["row"] for r in dry["rejected"]] == [2]
     assert data_keys() == before  # no customer (each has its own data key) was stored
+    # The SDK's dry run is the same call.
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    with Client(str(client.base_url).rstrip("/"), token) as sdk:
+        checked = sdk.import_rows("customer", body, purpose="service", format="csv", dry_run=True)
+    assert checked.accepted == 1 and checked.ids == [] and data_keys() == before
     real = client.post("/v1/import/customer", params=params, content=body).json()
     assert real["dry_run"] is False and real["accepted"] == 1 and len(real["ids"]) == 1
     assert data_keys() == before + 1
