@@ -41,6 +41,8 @@ RawRow = tuple[int, Sequence[str] | ValidationError]
 MAX_LINE_BYTES = 1 << 20
 #: Bytes looked at to tell the file's encoding.
 SAMPLE_BYTES = 64 << 10
+#: How far a file that starts in plain ASCII is read ahead to tell its encoding.
+MAX_ASCII_LOOKAHEAD = 16 << 20
 #: How many header problems one refusal lists.
 MAX_HEADER_PROBLEMS = 10
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -192,6 +194,15 @@ def detect_encoding(sample: bytes, explicit: str | None = None) -> str:
 def _lines(fh: IO[bytes], encoding: str | None) -> tuple[str, Iterator[str]]:
     """The stream's encoding and its lines, decoded; the sample read to tell is not lost."""
     head = fh.read(SAMPLE_BYTES)
+    if encoding is None:
+        # ASCII says nothing about the encoding: a GBK file may start with English headers and
+        # pages of digits. Read on (within a bound) until the first non-ASCII byte, and a little
+        # more so that a character is not cut.
+        while head.isascii() and len(head) < MAX_ASCII_LOOKAHEAD:
+            more = fh.read(SAMPLE_BYTES)
+            if not more:
+                break
+            head += more
     codec = detect_encoding(head, encoding)
 
     def raw() -> Iterator[bytes]:

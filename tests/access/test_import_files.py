@@ -259,3 +259,18 @@ def test_name_allow_list_is_a_catalog_setting_per_field_r_val_1(
         assert report.rejected == [] and _names(relaxed, report.ids) == [hostile]
     finally:
         relaxed.inst.close()
+
+
+def test_gbk_file_starting_with_pages_of_ascii_is_still_read_as_gbk(world: World, tmp_path: Path) -> None:
+    """English headers and many ASCII-only rows first: the encoding is told from the first
+    non-ASCII bytes, however far in (within 16 MiB), not from an all-ASCII sample."""
+    letters = "abcdefghij"
+    rows = "".join(
+        f"Li {''.join(letters[int(d)] for d in f'{n:04d}')},1380013{n:04d}\r\n" for n in range(6000)
+    )
+    path = tmp_path / "late-gbk.csv"
+    path.write_bytes(("name,mobile\r\n" + rows + "张三,13900000000\r\n").encode("gbk"))
+    assert path.stat().st_size > 64 << 10
+    report = _import(world, path)
+    assert report.rejected == [] and report.accepted == 6001
+    assert _names(world, report.ids[-1:]) == ["张三"]
