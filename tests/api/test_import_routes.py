@@ -49,6 +49,8 @@ def test_import_template_per_record_type_in_zh_and_en(served: tuple[httpx.Client
     header = r.content.decode("utf-8").removeprefix("\ufeff").strip().split(",")
     assert header[:2] == ["Customer ID", "Order number"] and "Consent channel" in header
     assert client.get("/v1/import/nope/template").status_code == 422
+    unknown = client.post("/v1/import/nope", params={"purpose": "service", "format": "csv"}, content=b"x\n")
+    assert unknown.status_code == 422 and unknown.json()["field"] == "record_type"
     anonymous = str(client.base_url).rstrip("/") + "/v1/import/customer/template"
     assert httpx.get(anonymous).status_code == 401
 

@@ -231,11 +231,9 @@ def build_router(inst: Installation) -> APIRouter:
         returns the rejected rows as CSV with their reasons."""
         # The body is spooled to an anonymous temporary file that is already unlinked, so imported
         # plaintext never lingers on disk under a name, and is gone when the handle closes.
-        columns = (
-            Columns.for_record_type(inst.catalog, record_type)
-            if record_type in inst.catalog.record_types
-            else Columns({})
-        )
+        # The headers each column may have (raises for a record type the catalog lacks: the catalog's
+        # names are no secret, its templates are served to every caller).
+        columns = Columns.for_record_type(inst.catalog, record_type)
         size = 0
         with tempfile.TemporaryFile() as spool:
             async for chunk in request.stream():
