@@ -198,9 +198,6 @@ def credential_key(scope: Scope) -> str:
     return "a:" + (str(client[0]) if client else "unknown")
 
 
-_problem_bytes = problems.problem_bytes
-
-
 class Hardening:
     """The ASGI middleware: metrics, security headers, body limits and per-credential rate limits.
 
@@ -276,7 +273,7 @@ class Hardening:
                 try:
                     declared = int(value)
                 except ValueError:
-                    return 400, _problem_bytes(400, "Bad request", "bad content-length", "http"), []
+                    return 400, problems.problem_bytes(400, "Bad request", "bad content-length", "http"), []
                 if declared > limit:
                     self.metrics.too_large.inc()
                     return 413, _too_large_body(limit), []
@@ -287,7 +284,7 @@ class Hardening:
                 self.metrics.limited.inc()
                 return (
                     429,
-                    _problem_bytes(
+                    problems.problem_bytes(
                         429, "Too many requests", "rate limit exceeded: slow down", "rate_limited"
                     ),
                     [(b"retry-after", str(max(1, math.ceil(exc.retry_after))).encode())],
@@ -306,7 +303,8 @@ class Hardening:
 
 
 def _too_large_body(limit: int) -> bytes:
-    return _problem_bytes(413, "Request too large", f"request body larger than {limit} bytes", "too_large")
+    detail = f"request body larger than {limit} bytes"
+    return problems.problem_bytes(413, "Request too large", detail, "too_large")
 
 
 def _counting(receive: Receive, limit: int) -> Receive:

@@ -229,11 +229,11 @@ def build_router(inst: Installation) -> APIRouter:
         """Import a CSV (UTF-8 or GB18030, detected), .xlsx or JSON Lines body; headers are field
         names or their zh/en labels. ``dry_run`` checks every row and writes nothing; ``rejects``
         returns the rejected rows as CSV with their reasons."""
-        # The body is spooled to an anonymous temporary file that is already unlinked, so imported
-        # plaintext never lingers on disk under a name, and is gone when the handle closes.
         # The headers each column may have (raises for a record type the catalog lacks: the catalog's
         # names are no secret, its templates are served to every caller).
         columns = Columns.for_record_type(inst.catalog, record_type)
+        # The body is spooled to an anonymous temporary file that is already unlinked, so imported
+        # plaintext never lingers on disk under a name, and is gone when the handle closes.
         size = 0
         with tempfile.TemporaryFile() as spool:
             async for chunk in request.stream():
