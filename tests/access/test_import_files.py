@@ -187,12 +187,15 @@ def test_validation_message_names_the_offending_character_not_the_value_r_val_1(
     world: World, tmp_path: Path
 ) -> None:
     path = tmp_path / "chars.csv"
-    path.write_text("name,mobile\n欧阳<娜娜,13800138000\n张\x07三,13800138001\n", encoding="utf-8")
+    path.write_text(
+        "name,mobile\n欧阳<娜娜,13800138000\n张\x07三,13800138001\n李四,138 0013 800O\n", encoding="utf-8"
+    )
     report = _import(world, path)
     reasons = [(r.row, r.field, r.reason) for r in report.rejected]
     assert reasons == [
         (1, "name", "contains '<' at position 3, not allowed in a name"),
         (2, "name", "contains control characters (U+0007 at position 2)"),
+        (3, "mobile", "contains 'O' at position 13, not a digit"),
     ]
     assert not any("欧阳" in r or "娜娜" in r for _, _, r in reasons)
 

@@ -54,7 +54,7 @@ def check(raw: str, expected: str) -> None:
         ("+86 138 0013 8000", "error: not a valid mainland fixed-line number"),
         ("0010-12345678", "error: not a valid mainland fixed-line number"),
         ("010-123", "error: wrong length"),
-        ("010-1234567a", "error: contains characters other than digits"),
+        ("010-1234567a", "error: contains 'a' at position 12, not a digit"),
     ],
 )
 def test_landline_table(raw: str, expected: str) -> None:

@@ -85,6 +85,18 @@ def clean_number(raw: object) -> str:
     return value
 
 
+def not_digits(raw: str, allowed: str = "") -> str:
+    """The reason a number-like value is refused for holding something other than digits, naming
+    the first such character as typed and its position (full-width digits and ``allowed``
+    separators are fine); the generic reason when only an allowed character is misplaced."""
+    lead = len(raw) - len(raw.lstrip(_EDGE_SPACE))
+    text = raw.strip(_EDGE_SPACE).translate(_FULLWIDTH)
+    for index, char in enumerate(text):
+        if not ("0" <= char <= "9" or char in allowed):
+            return f"contains {offending(raw[lead + index], lead + index + 1)}, not a digit"
+    return "contains characters other than digits"
+
+
 def without(value: str, separators: str) -> str:
     """Return ``value`` without any of the characters in ``separators``."""
     for sep in separators:
