@@ -4,7 +4,7 @@ Files as people make them: CSV in UTF-8 (with or without the BOM Excel writes) o
 GB18030/GBK (what Excel on Chinese Windows writes), CRLF line ends, a trailing empty column,
 ``.xlsx`` workbooks (the first sheet, read with python-calamine), and JSON Lines. Headers may
 be a field's name or its zh or en label in the catalog (``姓名``, ``Name``, ``name``), matched
-through :class:`Columns`.
+through :class:`Columns` (and the field's ``aliases``: ``手机`` for ``手机号码``).
 
 Row numbers count from 1 for the first data row (after the header). A row that cannot be
 read (broken JSON, nested too deep, not an object, a broken CSV line) is yielded as a
@@ -97,7 +97,7 @@ class Columns:
             for text in (name, zh, en):
                 names.setdefault(_fold(text), name)
         for name, fdef in catalog.record_types[record_type].fields.items():
-            for text in (name, fdef.label.zh, fdef.label.en):
+            for text in (name, fdef.label.zh, fdef.label.en, *fdef.aliases):
                 names.setdefault(_fold(text), name)
         return cls(names)
 

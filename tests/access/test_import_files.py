@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 import yaml
 
-from piguard.catalog import profile_path
-from piguard.errors import ValidationError
+from piguard.catalog import load_catalog_text, profile_path
+from piguard.errors import CatalogError, ValidationError
 from piguard.gate import RequestContext
 from piguard.readers import Columns, read_rows, template_csv, write_rejects
 from piguard.vault.model import ImportReport
@@ -277,3 +277,21 @@ def test_gbk_file_starting_with_pages_of_ascii_is_still_read_as_gbk(world: World
     report = _import(world, path)
     assert report.rejected == [] and report.accepted == 6001
     assert _names(world, report.ids[-1:]) == ["张三"]
+
+
+def test_headers_people_type_map_through_the_fields_aliases(world: World, tmp_path: Path) -> None:
+    """手机 and 身份证号 are what people write, not the labels 手机号码 and 居民身份证号码."""
+    path = tmp_path / "aliases.csv"
+    path.write_bytes(f"姓名,手机,身份证号,邮箱\r\n张三,13800138000,{RID},z@example.com\r\n".encode("gbk"))
+    report = _import(world, path)
+    assert report.rejected == []
+    record = world.inst.vault.read("customer", report.ids[0]).values
+    assert record["mobile"] == "13800138000" and record["resident_id"] == RID
+
+
+def test_an_alias_naming_two_fields_is_refused_when_the_catalog_loads(tmp_path: Path) -> None:
+    doc = yaml.safe_load(profile_path("default").read_text(encoding="utf-8"))
+    doc["record_types"]["customer"]["fields"]["email"]["aliases"] = ["手机"]
+    with pytest.raises(CatalogError) as caught:
+        load_catalog_text(yaml.safe_dump(doc, allow_unicode=True))
+    assert "header '手机' would name both" in str(caught.value)
