@@ -38,6 +38,7 @@ from tests.access.conftest import ADULT, make_world
 
 NON_DATA_COMMANDS = {
     "init",
+    "import-template",  # catalog labels only
     "keys",
     "catalog",
     "serve",
@@ -84,10 +85,16 @@ NOT_ON_THE_API = {
     "rights_clock",  # the rights_clock job (tests/rights)
     "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
 }
-#: Routes that run no gate operation: accounts (recorded by the account service), health, and
+#: Routes that run no gate operation: accounts (recorded by the account service), health, import
+#: templates (catalog labels), and
 #: PII detection over text the caller sends (it never reads the vault).
 ACCOUNT_PREFIXES = ("/v1/auth", "/v1/whoami", "/v1/users", "/v1/clients", "/v1/grants", "/v1/training")
-NO_OPERATION_ROUTES = {("GET", "/healthz"), ("POST", "/v1/detect"), ("POST", "/v1/mask")}
+NO_OPERATION_ROUTES = {
+    ("GET", "/healthz"),
+    ("POST", "/v1/detect"),
+    ("POST", "/v1/mask"),
+    ("GET", "/v1/import/{record_type}/template"),  # the catalog's labels, no customer data
+}
 #: Routes a customer reaches by a one-time link (the link is the credential), not a staff role;
 #: they run a declared operation as the customer (tests/rights/test_cases.py).
 LINK_ROUTES = {("GET", "/v1/packages/{token}")}

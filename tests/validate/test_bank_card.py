@@ -31,8 +31,8 @@ def check(raw: str, expected: str, on_bad_checksum: str = "reject") -> None:
         ("６２２２０２１２３４５６７８９４", "6222021234567894"),
         ("622202123456789", "error: wrong length"),
         ("62220212345678901280", "error: wrong length"),
-        ("6222.0212.3456.7894", "error: contains characters other than digits"),
-        ("٦٢٢٢٠٢١٢٣٤٥٦٧٨٩٤", "error: contains characters other than digits"),
+        ("6222.0212.3456.7894", "error: contains '.' at position 5, not a digit"),
+        ("٦٢٢٢٠٢١٢٣٤٥٦٧٨٩٤", "error: contains '٦' at position 1, not a digit"),
         ("6222021234567890123", "error: checksum does not match"),
     ],
 )

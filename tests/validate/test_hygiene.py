@@ -25,16 +25,16 @@ def check(type_name: str, raw: str, reason: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("1380\x000138000", "contains a NUL character"),
-        ("1380\ud8000138000", "contains invalid unicode (a lone surrogate)"),
-        ("1380\udfff", "contains invalid unicode (a lone surrogate)"),
-        ("1380\x01", "contains control characters"),
-        ("1380\x1b[31m", "contains control characters"),
-        ("13\x7f80", "contains control characters"),
-        ("13\x8580", "contains control characters"),
-        ("\x1f1380", "contains control characters"),
-        ("1380\x0b0138000", "contains control characters"),
-        ("1380\r0138000", "contains control characters"),
+        ("1380\x000138000", "contains a NUL character at position 5"),
+        ("1380\ud8000138000", "contains invalid unicode (a lone surrogate) at position 5"),
+        ("1380\udfff", "contains invalid unicode (a lone surrogate) at position 5"),
+        ("1380\x01", "contains control characters (U+0001 at position 5)"),
+        ("1380\x1b[31m", "contains control characters (U+001B at position 5)"),
+        ("13\x7f80", "contains control characters (U+007F at position 3)"),
+        ("13\x8580", "contains control characters (U+0085 at position 3)"),
+        ("\x1f1380", "contains control characters (U+001F at position 1)"),
+        ("1380\x0b0138000", "contains control characters (U+000B at position 5)"),
+        ("1380\r0138000", "contains control characters (U+000D at position 5)"),
         ("1" * 100_000, "too long"),
     ],
 )
@@ -44,13 +44,13 @@ def test_every_kind_rejects_bad_characters_and_oversize(type_name: str, raw: str
 
 @pytest.mark.parametrize("type_name", [kind for kind in KINDS if kind != "text"])
 def test_single_line_kinds_reject_newline_and_tab_inside(type_name: str) -> None:
-    check(type_name, "1380\n0138000", "contains control characters")
-    check(type_name, "1380\t0138000", "contains control characters")
+    check(type_name, "1380\n0138000", "contains control characters (U+000A at position 5)")
+    check(type_name, "1380\t0138000", "contains control characters (U+0009 at position 5)")
 
 
 def test_text_allows_newline_and_tab_only_when_multiline() -> None:
     assert normalize("text", "a\n\tb") == "a\n\tb"
-    check("text", "a\x0bb", "contains control characters")
+    check("text", "a\x0bb", "contains control characters (U+000B at position 2)")
     with pytest.raises(ValidationError, match="control characters"):
         normalize("text", "a\nb", multiline=False)
 

@@ -54,7 +54,7 @@ def check(raw: str, expected: str) -> None:
         ("+86 138 0013 8000", "error: not a valid mainland fixed-line number"),
         ("0010-12345678", "error: not a valid mainland fixed-line number"),
         ("010-123", "error: wrong length"),
-        ("010-1234567a", "error: contains characters other than digits"),
+        ("010-1234567a", "error: contains 'a' at position 12, not a digit"),
     ],
 )
 def test_landline_table(raw: str, expected: str) -> None:
@@ -75,7 +75,10 @@ def test_phone_accepts_either_kind(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("12345", "not a valid mobile or landline number"), ("138\x0000138000", "contains a NUL character")],
+    [
+        ("12345", "not a valid mobile or landline number"),
+        ("138\x0000138000", "contains a NUL character at position 4"),
+    ],
 )
 def test_phone_reasons(raw: str, reason: str) -> None:
     with pytest.raises(ValidationError) as caught:

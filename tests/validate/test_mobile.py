@@ -51,8 +51,8 @@ def check(raw: str, expected: str) -> None:
         ("17406123456", "error: not a mainland mobile number range"),
         ("1380013800", "error: wrong length"),
         ("+85291234567", "error: contains characters other than digits"),
-        ("138 0013 800O", "error: contains characters other than digits"),
-        ("(138)00138000", "error: contains characters other than digits"),
+        ("138 0013 800O", "error: contains 'O' at position 13, not a digit"),
+        ("(138)00138000", "error: contains '(' at position 1, not a digit"),
     ],
 )
 def test_r_val_1_mobile_table(raw: str, expected: str) -> None:

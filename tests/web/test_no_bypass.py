@@ -58,6 +58,7 @@ OTHER_ROUTES = {
     ("POST", "/console/requests"),
     ("GET", "/console/requests/{case_id}"),
     ("POST", "/console/requests/{case_id}/{step}"),
+    ("GET", "/console/import-template/{record_type}"),  # catalog labels only
 }
 
 

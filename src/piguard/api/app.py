@@ -48,6 +48,8 @@ def create_app(inst: Installation, *, limits: Limits | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, problems.http_error)
     app.add_exception_handler(RateLimited, problems.rate_limited)
     app.add_exception_handler(BodyTooLarge, problems.body_too_large)
+    # The last resort for whatever escapes the hardening middleware's own (see hardening.py).
+    app.add_exception_handler(Exception, problems.internal_error)
     limits = limits or Limits.from_env()
     app.state.inst = inst
     app.state.limits = limits

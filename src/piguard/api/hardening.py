@@ -9,7 +9,6 @@ status only, so no customer id, query string or value ever reaches ``/metrics``.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import threading
@@ -199,18 +198,6 @@ def credential_key(scope: Scope) -> str:
     return "a:" + (str(client[0]) if client else "unknown")
 
 
-def _problem_bytes(status: int, title: str, detail: str, code: str) -> bytes:
-    return json.dumps(
-        {
-            "type": f"{problems.TYPE_BASE}{code}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "code": code,
-        }
-    ).encode()
-
-
 class Hardening:
     """The ASGI middleware: metrics, security headers, body limits and per-credential rate limits.
 
@@ -234,9 +221,11 @@ class Hardening:
         tls = scope.get("scheme") == "https"
         static = path.startswith("/console/static/")
         status_holder = [500]
+        started_reply = [False]
 
         async def send_hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
+                started_reply[0] = True
                 status_holder[0] = int(message["status"])
                 headers = list(message.get("headers", ()))
                 present = {k.lower() for k, _ in headers}
@@ -258,7 +247,18 @@ class Hardening:
                 await self._reply(send_hardened, status, body, extra)
                 return
             limit = self.limits.max_import_bytes if path.startswith(BULK) else self.limits.max_body_bytes
-            await self.app(scope, _counting(receive, limit), send_hardened)
+            try:
+                await self.app(scope, _counting(receive, limit), send_hardened)
+            except Exception as exc:
+                # The last resort: whatever failed, and whatever the input held, the client gets
+                # a problem document, never the server's plain-text 500. Only the exception's
+                # type is logged, as its text may quote input (a codec error quotes the byte).
+                if started_reply[0]:
+                    raise
+                problems.log.error(
+                    "unhandled %s on %s %s", type(exc).__name__, method, route_template(scope)
+                )
+                await self._reply(send_hardened, 500, problems.internal_problem(), [])
         finally:
             route = route_template(scope)
             label = method if method in METHODS else "OTHER"
@@ -273,7 +273,7 @@ class Hardening:
                 try:
                     declared = int(value)
                 except ValueError:
-                    return 400, _problem_bytes(400, "Bad request", "bad content-length", "http"), []
+                    return 400, problems.problem_bytes(400, "Bad request", "bad content-length", "http"), []
                 if declared > limit:
                     self.metrics.too_large.inc()
                     return 413, _too_large_body(limit), []
@@ -284,7 +284,7 @@ class Hardening:
                 self.metrics.limited.inc()
                 return (
                     429,
-                    _problem_bytes(
+                    problems.problem_bytes(
                         429, "Too many requests", "rate limit exceeded: slow down", "rate_limited"
                     ),
                     [(b"retry-after", str(max(1, math.ceil(exc.retry_after))).encode())],
@@ -303,7 +303,8 @@ class Hardening:
 
 
 def _too_large_body(limit: int) -> bytes:
-    return _problem_bytes(413, "Request too large", f"request body larger than {limit} bytes", "too_large")
+    detail = f"request body larger than {limit} bytes"
+    return problems.problem_bytes(413, "Request too large", detail, "too_large")
 
 
 def _counting(receive: Receive, limit: int) -> Receive:

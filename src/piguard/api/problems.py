@@ -1,8 +1,17 @@
-"""RFC 7807 problem responses. The only place errors become HTTP status codes."""
+"""RFC 9457 (formerly 7807) problem responses. The only place errors become HTTP status codes.
+
+Every error the API gives is a problem document, whatever the input that caused it: the
+writer (:func:`problem_bytes`) never fails on odd text (a lone surrogate from an undecodable
+upload, say), and :func:`internal_error` is the last resort for anything unforeseen; it says
+only that something failed, never what the input was.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import math
+import re
 from typing import Any
 
 from fastapi import Request
@@ -65,6 +74,46 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+log = logging.getLogger("piguard.api")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _safe(value: object) -> object:
+    """``value`` with every string made encodable: a lone surrogate (what an undecodable byte
+    becomes under ``surrogateescape``) is replaced by U+FFFD, so the writer cannot fail on it."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {str(_safe(k)): _safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _safe(str(value))
+
+
+def problem_bytes(status: int, title: str, detail: str, code: str, **extra: object) -> bytes:
+    """The JSON body of a problem document; never raises, whatever the strings hold."""
+    body: dict[str, object] = {
+        "type": f"{TYPE_BASE}{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    body.update(extra)
+    return json.dumps(_safe(body), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+class ProblemResponse(JSONResponse):
+    """A JSON response that renders through :func:`problem_bytes`'s safe encoding."""
+
+    media_type = MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(_safe(content), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
 def problem(
     status: int, title: str, detail: str, code: str, *, headers: dict[str, str] | None = None, **extra: object
 ) -> JSONResponse:
@@ -79,7 +128,23 @@ def problem(
     out = dict(headers or {})
     if status == 401:
         out["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=out or None)
+    return ProblemResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=out or None)
+
+
+def internal_problem() -> bytes:
+    """The body of the last-resort 500: it names no input, no exception text, no value."""
+    return problem_bytes(500, "Internal error", "internal error", "internal")
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Last resort for an exception no other handler maps: a 500 problem.
+
+    Only the exception's type and the route template are logged: an exception's text may
+    quote input (a codec error quotes the character it choked on).
+    """
+    route = getattr(request.scope.get("route"), "path", "<unmatched>")
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, route)
+    return problem(500, "Internal error", "internal error", "internal")
 
 
 async def piguard_error(request: Request, exc: Exception) -> JSONResponse:

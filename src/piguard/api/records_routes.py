@@ -7,16 +7,19 @@ in URLs.
 
 from __future__ import annotations
 
+import io
 import tempfile
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from piguard import errors
 from piguard.api.deps import Who, context
+from piguard.consent.importing import COLUMNS as CONSENT_COLUMNS
 from piguard.installation import Installation
-from piguard.readers import read_stream
+from piguard.readers import Columns, read_stream, template_csv, write_rejects
 
 MAX_IMPORT_BYTES = 64 << 20
 
@@ -87,6 +90,14 @@ class ImportOut(BaseModel):
     accepted: int
     rejected: list[Rejected]
     ids: list[str]
+    dry_run: bool = False
+    #: Only with ``rejects=true``. It holds the values the caller sent, so it is built in memory
+    #: for this response and kept nowhere.
+    rejected_file: str | None = Field(
+        default=None,
+        description="With rejects=true: the rejected rows as CSV (the caller's own values, with "
+        "row number and reasons) to fix and upload again; not stored anywhere.",
+    )
 
 
 class EraseOut(BaseModel):
@@ -182,14 +193,45 @@ def build_router(inst: Installation) -> APIRouter:
         count = gate.erase(context(request, who, body.purpose), customer_id, reason=body.reason)
         return EraseOut(erased=customer_id, records_deleted=count, key_destroyed=True)
 
+    @router.get(
+        "/import/{record_type}/template",
+        tags=["records"],
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}, "description": "An empty import file (CSV)"}},
+    )
+    def import_template(
+        record_type: str,
+        who: Who,
+        lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+        consent: bool = False,
+    ) -> Response:
+        """An import file with only the header row: each column's zh or en label (with ``consent``,
+        the consent evidence columns too). Catalog labels only: no customer data."""
+        text = template_csv(inst.catalog, record_type, lang, CONSENT_COLUMNS if consent else ())
+        return Response(
+            text.encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{record_type}-{lang}.csv"'},
+        )
+
     @router.post("/import/{record_type}", response_model=ImportOut, tags=["records"])
     async def import_rows(
         record_type: str,
         request: Request,
         who: Who,
         purpose: Annotated[str, Query(min_length=1, max_length=64)],
-        format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "jsonl",
+        format: Annotated[str, Query(pattern="^(csv|jsonl|xlsx)$")] = "jsonl",
+        encoding: Annotated[str | None, Query(max_length=16, pattern="^[A-Za-z0-9_-]+$")] = None,
+        dry_run: bool = False,
+        rejects: bool = False,
+        lang: Annotated[str, Query(pattern="^(zh|en)$")] = "en",
     ) -> ImportOut:
+        """Import a CSV (UTF-8 or GB18030, detected), .xlsx or JSON Lines body; headers are field
+        names or their zh/en labels. ``dry_run`` checks every row and writes nothing; ``rejects``
+        returns the rejected rows as CSV with their reasons."""
+        # The headers each column may have (raises for a record type the catalog lacks: the catalog's
+        # names are no secret, its templates are served to every caller).
+        columns = Columns.for_record_type(inst.catalog, record_type)
         # The body is spooled to an anonymous temporary file that is already unlinked, so imported
         # plaintext never lingers on disk under a name, and is gone when the handle closes.
         size = 0
@@ -200,11 +242,27 @@ def build_router(inst: Installation) -> APIRouter:
                     raise errors.ValidationError("import body larger than 64 MiB", "body")
                 spool.write(chunk)
             spool.seek(0)
-            report = gate.import_rows(context(request, who, purpose), record_type, read_stream(spool, format))
+            report = gate.import_rows(
+                context(request, who, purpose),
+                record_type,
+                read_stream(spool, format, columns, encoding=encoding),
+                dry_run=dry_run,
+            )
+            rejected_file = None
+            if rejects:
+                reasons: dict[int, list[str]] = {}
+                for r in report.rejected:
+                    reasons.setdefault(r.row, []).append(f"{r.field}: {r.reason}" if r.field else r.reason)
+                spool.seek(0)
+                out = io.StringIO()
+                write_rejects(spool, format, reasons, out, encoding=encoding, lang=lang)
+                rejected_file = out.getvalue()
         return ImportOut(
             accepted=report.accepted,
             rejected=[Rejected(row=r.row, field=r.field, reason=r.reason) for r in report.rejected],
             ids=report.ids,
+            dry_run=dry_run,
+            rejected_file=rejected_file,
         )
 
     @router.get("/keys/status", tags=["keys"])

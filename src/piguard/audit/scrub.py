@@ -101,6 +101,7 @@ ALLOWED: Final[Mapping[str, Callable[[Any], Any]]] = {
         )
     },
     "reason_given": _bool,
+    "dry_run": _bool,
     "locked": _bool,
     "reason": _reason,
     "principal_id": _principal,

@@ -185,6 +185,9 @@ class Field(_Model):
     keep_original: bool = False
     #: Entropy of the value domain in bits, to size the blind index.
     index_domain_bits: float | None = PField(default=None, gt=0)
+    #: Other header texts an import file may give this field besides its name and labels (手机 for
+    #: 手机号码): what people type in the spreadsheets they bring.
+    aliases: tuple[Annotated[str, StringConstraints(min_length=1, max_length=64)], ...] = ()
 
     @model_validator(mode="after")
     def _index_needs_search(self) -> Field:
@@ -204,6 +207,17 @@ class RecordType(_Model):
     #: Default retention rule for fields that name none.
     retention: str | None = None
     fields: dict[Identifier, Field] = PField(min_length=1)
+
+    @model_validator(mode="after")
+    def _headers_name_one_field(self) -> RecordType:
+        # An import header is matched by name, label or alias; each must pick exactly one field.
+        owner: dict[str, str] = {}
+        for name, fdef in self.fields.items():
+            for text in {name, fdef.label.zh, fdef.label.en, *fdef.aliases}:
+                key = "".join(text.split()).casefold()
+                if owner.setdefault(key, name) != name:
+                    raise ValueError(f"header '{text}' would name both '{owner[key]}' and '{name}'")
+        return self
 
     @field_validator("owner")
     @classmethod

@@ -1,5 +1,5 @@
-"""The records capability from the shell: ``import``, ``get``, ``search``, ``erase`` and
-``keys status|rotate|retire``.
+"""The records capability from the shell: ``import``, ``import-template``, ``get``, ``search``,
+``erase`` and ``keys status|rotate|retire``.
 
 Every command runs one declared operation of the gate (``inst.gate``) for the acting principal
 (``PIGUARD_TOKEN``, see :mod:`piguard.cli.options`) and prints one JSON document with ``--json``.
@@ -16,7 +16,8 @@ from rich.table import Table
 
 from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, TypeOpt, context, open_home
 from piguard.cli.output import emit, reporting, stderr, stdout
-from piguard.readers import count_rows, detect_format, read_rows
+from piguard.consent.importing import COLUMNS as CONSENT_COLUMNS
+from piguard.readers import Columns, count_rows, detect_format, read_rows, template_csv, write_rejects
 
 __all__ = ["progress", "register"]
 
@@ -39,39 +40,93 @@ def progress() -> Progress:
 
 @records_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV (with header) or JSON Lines file.")],
+    file: Annotated[Path, typer.Argument(help="CSV (with header), .xlsx or JSON Lines file.")],
     record_type: TypeOpt = "customer",
     purpose: PurposeOpt = "service",
     fmt: Annotated[
-        str | None, typer.Option("--format", help="csv or jsonl (default: from the file name).")
+        str | None, typer.Option("--format", help="csv, xlsx or jsonl (default: from the file name).")
     ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Of a CSV file: utf-8 or gb18030 (default: detected).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write the rejected rows and why to this CSV file, to fix and import again."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the rejects file's own columns: zh or en.")] = "en",
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Bulk import; each row is stored whole or rejected with its row number, field and reason."""
+    """Bulk import; each row is stored whole or rejected with its row number, field and reason.
+
+    Headers may be field names or their zh/en labels (see ``piguard import-template``).
+    """
     with reporting(as_json), open_home(home) as inst:
         kind = detect_format(file, fmt)
         total = count_rows(file, kind)
+        columns = Columns.for_record_type(inst.catalog, record_type)
         with progress() as bar:
-            task = bar.add_task("importing", total=total)
+            task = bar.add_task("checking" if dry_run else "importing", total=total)
             report = inst.gate.import_rows(
                 context(inst, purpose),
                 record_type,
-                read_rows(file, kind),
+                read_rows(file, kind, columns, encoding=encoding),
                 progress=lambda n: bar.advance(task, n),
+                dry_run=dry_run,
             )
+        written = None
+        if rejects is not None:
+            reasons: dict[int, list[str]] = {}
+            for r in report.rejected:
+                reasons.setdefault(r.row, []).append(f"{r.field}: {r.reason}" if r.field else r.reason)
+            # The file holds the values the user supplied: it goes only where they asked.
+            with file.open("rb") as src, rejects.open("w", encoding="utf-8", newline="") as out:
+                written = write_rejects(src, kind, reasons, out, encoding=encoding, lang=lang)
         data = {
             "accepted": report.accepted,
             "rejected": [r.as_dict() for r in report.rejected],
             "ids": report.ids,
+            "dry_run": dry_run,
+            "rejects_file": str(rejects) if rejects is not None else None,
         }
 
         def human() -> None:
-            stdout.print(f"accepted {report.accepted}, rejected {len(report.rejected)}")
+            verb = "would accept" if dry_run else "accepted"
+            stdout.print(f"{verb} {report.accepted}, rejected {len(report.rejected)}")
             for r in report.rejected[:50]:
                 stdout.print(f"  row {r.row}: {r.field or '-'}: {r.reason}")
+            if written is not None:
+                stdout.print(f"{written} rejected row(s) written to {rejects}")
 
         emit(data, as_json, human)
+
+
+@records_app.command("import-template")
+def import_template(
+    record_type: TypeOpt = "customer",
+    lang: Annotated[str, typer.Option(help="Header language: zh or en.")] = "zh",
+    consent: Annotated[bool, typer.Option("--consent", help="Add the consent evidence columns.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: standard output).")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """An empty import file for a record type: the header row of its columns' labels (CSV)."""
+    with reporting(as_json), open_home(home) as inst:
+        text = template_csv(inst.catalog, record_type, lang, CONSENT_COLUMNS if consent else ())
+        if output is not None:
+            output.write_text(text, encoding="utf-8", newline="")
+        data = {"record_type": record_type, "lang": lang, "file": str(output) if output else None}
+        if output is None and not as_json:
+            typer.echo(text.removeprefix("\ufeff"), nl=False)
+            return
+        if output is None:
+            data["csv"] = text
+        emit(data, as_json, lambda: stdout.print(f"template written to {output}"))
 
 
 @records_app.command()

@@ -151,12 +151,17 @@ class Client:
         data: bytes | IO[bytes] | Iterable[bytes],
         *,
         purpose: str,
-        format: Literal["jsonl", "csv"] = "jsonl",
+        format: Literal["jsonl", "csv", "xlsx"] = "jsonl",
+        dry_run: bool = False,
     ) -> ImportResult:
-        """Bulk import (a file object or an iterator of chunks streams without loading it all)."""
-        out = self._call(
-            "POST", f"/v1/import/{record_type}", params={"purpose": purpose, "format": format}, content=data
-        )
+        """Bulk import (a file object or an iterator of chunks streams without loading it all).
+
+        :param dry_run: check every row and report what would happen; nothing is stored.
+        """
+        params: dict[str, Any] = {"purpose": purpose, "format": format}
+        if dry_run:
+            params["dry_run"] = "true"
+        out = self._call("POST", f"/v1/import/{record_type}", params=params, content=data)
         return ImportResult(int(out["accepted"]), list(out["ids"]), list(out["rejected"]))
 
     def erase(self, customer_id: str, *, reason: str, purpose: str = "service") -> dict[str, Any]:

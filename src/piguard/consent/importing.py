@@ -50,6 +50,20 @@ if TYPE_CHECKING:
     from piguard.consent.ledger import ConsentLedger
 
 PREFIX = "consent_"
+#: The consent evidence columns an import file may carry: (name, zh label, en label). Import
+#: headers may use either label (:class:`piguard.readers.Columns`), and templates offer them.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("consent_channel", "同意渠道", "Consent channel"),
+    ("consent_evidence_ref", "同意凭证编号", "Consent evidence reference"),
+    ("consent_notice_version", "告知书版本", "Notice version"),
+    ("consent_given_at", "同意时间", "Consent given at"),
+    ("consent_purposes", "同意目的", "Consent purposes"),
+    ("consent_kinds", "同意类型", "Consent kinds"),
+    ("consent_recipient", "接收方", "Recipient"),
+    ("consent_guardian_relationship", "监护关系", "Guardian relationship"),
+    ("consent_guardian_id_number", "监护人身份证号", "Guardian ID number"),
+    ("consent_guardian_ref", "监护人标识", "Guardian reference"),
+)
 Row = Mapping[str, object]
 NumberedRow = tuple[int, Row | ValidationError]
 
@@ -234,6 +248,7 @@ def filter_import_rows(
     record_type: str = "customer",
     operator: str = "import",
     batch_size: int = 500,
+    dry_run: bool = False,
 ) -> Iterator[NumberedRow]:
     """Wrap the numbered rows :meth:`piguard.vault.vault.Vault.import_rows` takes.
 
@@ -241,6 +256,7 @@ def filter_import_rows(
     entries (the vault reports them as rejected, with the reason); the others come out
     without their ``consent_*`` columns, with a customer id assigned when a new customer
     needs one, after their consent and age band were recorded in one transaction per batch.
+    With ``dry_run`` the rows are checked the same way and nothing is recorded.
     """
     pending: list[tuple[int, Row | ValidationError]] = []
     grants: list[dict[str, Any]] = []
@@ -248,7 +264,7 @@ def filter_import_rows(
     touched: list[str] = []
 
     def flush() -> Iterator[NumberedRow]:
-        if grants or ages:
+        if (grants or ages) and not dry_run:
             ledger._append(touched, grants, ages)
         yield from pending
         pending.clear()

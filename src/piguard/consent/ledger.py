@@ -195,9 +195,12 @@ class ConsentLedger:
         *,
         record_type: str = "customer",
         operator: str = "import",
+        dry_run: bool = False,
     ) -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]:
         """The gate's import hook: :func:`piguard.consent.importing.filter_import_rows` over this ledger."""
-        return filter_import_rows(rows, self, purpose, record_type=record_type, operator=operator)
+        return filter_import_rows(
+            rows, self, purpose, record_type=record_type, operator=operator, dry_run=dry_run
+        )
 
     def reevaluate_birthdays(self, today: date | None = None, *, batch: int = 1000) -> list[Reevaluation]:
         """The daily job (R-MIN-4): move customers whose 14th or 18th birthday has come."""

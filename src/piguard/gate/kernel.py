@@ -79,6 +79,7 @@ class ConsentLayer(Protocol):
         *,
         record_type: str = "customer",
         operator: str = "import",
+        dry_run: bool = False,
     ) -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]: ...
 
     def is_under_14(self, customer_id: str) -> bool: ...

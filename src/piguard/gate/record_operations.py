@@ -74,8 +74,8 @@ IMPORT_SUMMARY = _op(
     "import_summary",
     "write",
     "none",
-    "an import's totals",
-    detail={"accepted": "int", "rejected": "int"},
+    "an import's totals (``dry_run`` when nothing was written)",
+    detail={"accepted": "int", "rejected": "int", "dry_run": "bool"},
     part_of="import",
 )
 ERASE = _op(

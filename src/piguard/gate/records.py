@@ -192,8 +192,14 @@ class Records:
         rows: Iterable[tuple[int, Mapping[str, object] | ValidationError]],
         *,
         progress: Callable[[int], None] | None = None,
+        dry_run: bool = False,
     ) -> ImportReport:
-        """Bulk import; rows with fields the role may not write, or lacking consent, are rejected whole."""
+        """Bulk import; rows with fields the role may not write, or lacking consent, are rejected whole.
+
+        With ``dry_run`` every row is checked as for real and nothing is written (no record, key
+        or consent); the report says what would be accepted and rejected, and the summary
+        entry records that it was a dry run.
+        """
 
         def handler(call: Call) -> ImportReport:
             def checked() -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]:
@@ -216,16 +222,22 @@ class Records:
             # Rows lacking the consent evidence their purpose needs are rejected with the reason;
             # the others' consent and age band are recorded before the vault stores them.
             stream = self.gate.consent.filter_import(
-                checked(), ctx.purpose, record_type=record_type, operator=ctx.actor.id
+                checked(), ctx.purpose, record_type=record_type, operator=ctx.actor.id, dry_run=dry_run
             )
             # One entry per stored record, written in the batch's own transaction: no imported row
             # exists without its audit entry (fail closed), and the import summary follows.
             report = self.vault.import_rows(
-                record_type, stream, purpose=ctx.purpose, progress=progress, hook=call.hook()
+                record_type,
+                stream,
+                purpose=ctx.purpose,
+                progress=progress,
+                hook=None if dry_run else call.hook(),
+                dry_run=dry_run,
             )
             call.recorded = True  # an import storing nothing has only its summary
+            extra = {"dry_run": True} if dry_run else {}
             self.gate.record_summary(
-                call, IMPORT_SUMMARY, accepted=report.accepted, rejected=len(report.rejected)
+                call, IMPORT_SUMMARY, accepted=report.accepted, rejected=len(report.rejected), **extra
             )
             return report
 

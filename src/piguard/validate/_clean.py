@@ -30,12 +30,22 @@ _BAD_MULTI = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _EDGE_SPACE = " \t\n\r\x0b\x0c\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 
 
-def _reason_for(char: str) -> str:
+def _reason_for(char: str, position: int) -> str:
+    # The position (from 1) and the code point tell the user what to fix; the character itself
+    # is not printed, as it would not show (and a terminal may act on it).
+    at = f" at position {position}"
     if char == "\x00":
-        return "contains a NUL character"
+        return "contains a NUL character" + at
     if "\ud800" <= char <= "\udfff":
-        return "contains invalid unicode (a lone surrogate)"
-    return "contains control characters"
+        return "contains invalid unicode (a lone surrogate)" + at
+    return f"contains control characters (U+{ord(char):04X}{at})"
+
+
+def offending(char: str, position: int) -> str:
+    """How a message names one character the user must fix: the character itself if it prints
+    (``'<'``), else its code point; with its position counted from 1. Never the whole value."""
+    shown = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+    return f"{shown} at position {position}"
 
 
 def clean(raw: object, *, max_length: int, multiline: bool = False) -> str:
@@ -51,6 +61,7 @@ def clean(raw: object, *, max_length: int, multiline: bool = False) -> str:
     if not isinstance(raw, str):
         raise ValidationError("value must be a string")
     value = raw.strip(_EDGE_SPACE)
+    lead = len(raw) - len(raw.lstrip(_EDGE_SPACE))  # positions count in the value as given
     if multiline:
         # Browsers submit textarea content with CRLF line breaks.
         value = value.replace("\r\n", "\n")
@@ -59,7 +70,7 @@ def clean(raw: object, *, max_length: int, multiline: bool = False) -> str:
         raise ValidationError("too long")
     bad = (_BAD_MULTI if multiline else _BAD_SINGLE).search(value)
     if bad is not None:
-        raise ValidationError(_reason_for(bad.group()))
+        raise ValidationError(_reason_for(bad.group(), lead + bad.start() + 1))
     return value
 
 
@@ -72,6 +83,18 @@ def clean_number(raw: object) -> str:
     if not value:
         raise ValidationError("value is empty")
     return value
+
+
+def not_digits(raw: str, allowed: str = "") -> str:
+    """The reason a number-like value is refused for holding something other than digits, naming
+    the first such character as typed and its position (full-width digits and ``allowed``
+    separators are fine); the generic reason when only an allowed character is misplaced."""
+    lead = len(raw) - len(raw.lstrip(_EDGE_SPACE))
+    text = raw.strip(_EDGE_SPACE).translate(_FULLWIDTH)
+    for index, char in enumerate(text):
+        if not ("0" <= char <= "9" or char in allowed):
+            return f"contains {offending(raw[lead + index], lead + index + 1)}, not a digit"
+    return "contains characters other than digits"
 
 
 def without(value: str, separators: str) -> str:

@@ -53,6 +53,14 @@ def string_list(value: Any) -> str | None:
     return None
 
 
+def printable_chars(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be a string of characters"
+    if not value.isprintable() or len(value) > 100:
+        return "must be at most 100 printable characters"
+    return None
+
+
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
 

@@ -47,7 +47,14 @@ def _min_le_max(options: Mapping[str, Any]) -> str | None:
 
 KINDS: Mapping[str, Kind] = {
     "text": Kind(scalars.normalize_text, {"max_length": _options.length, "multiline": _options.is_bool}),
-    "name": Kind(scalars.normalize_name, {"max_length": _options.length}),
+    "name": Kind(
+        scalars.normalize_name,
+        {
+            "max_length": _options.length,
+            "extra_chars": _options.printable_chars,
+            "allow_symbols": _options.is_bool,
+        },
+    ),
     "gender": Kind(scalars.normalize_gender),
     "date": Kind(scalars.normalize_date, {"not_future": _options.is_bool, "min_year": _options.year}),
     "resident_id": Kind(resident_id.normalize),

@@ -18,7 +18,7 @@ import re
 from stdnum import luhn
 
 from piguard.errors import ValidationError
-from piguard.validate._clean import clean_number, without
+from piguard.validate._clean import clean_number, not_digits, without
 
 __all__ = ["BAD_CHECKSUM", "ON_BAD_CHECKSUM", "check", "is_valid", "luhn_ok", "normalize"]
 
@@ -42,7 +42,7 @@ def check(raw: str, on_bad_checksum: str = "reject") -> tuple[str, list[str]]:
     :param on_bad_checksum: ``"reject"`` raises on a failed Luhn check; ``"warn"``
         returns the digits with the warning ``"checksum does not match"``.
     :returns: the digits and the list of warnings (empty when all checks pass).
-    :raises ValidationError: ``"contains characters other than digits"``,
+    :raises ValidationError: ``"contains 'a' at position 4, not a digit"``,
         ``"wrong length"``, ``"checksum does not match"`` (reject mode only),
         or if ``on_bad_checksum`` is not one of :data:`ON_BAD_CHECKSUM`.
     """
@@ -50,7 +50,7 @@ def check(raw: str, on_bad_checksum: str = "reject") -> tuple[str, list[str]]:
         raise ValidationError("option on_bad_checksum must be 'reject' or 'warn'")
     digits = without(clean_number(raw), " -")
     if not _DIGITS.fullmatch(digits):
-        raise ValidationError("contains characters other than digits")
+        raise ValidationError(not_digits(raw, " -"))
     if not 16 <= len(digits) <= 19:
         raise ValidationError("wrong length")
     if luhn_ok(digits):

@@ -28,7 +28,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from piguard.errors import ValidationError
-from piguard.validate._clean import clean_number, without
+from piguard.validate._clean import clean_number, not_digits, without
 
 __all__ = ["is_valid", "normalize"]
 
@@ -54,7 +54,7 @@ def normalize(raw: str) -> str:
 
     :param raw: the number as typed.
     :returns: the canonical form.
-    :raises ValidationError: ``"contains characters other than digits"``,
+    :raises ValidationError: ``"contains 'a' at position 4, not a digit"``,
         ``"missing area code"``, ``"wrong length"`` or
         ``"not a valid mainland fixed-line number"``.
     """
@@ -68,7 +68,7 @@ def normalize(raw: str) -> str:
         if not value.startswith("0"):
             raise ValidationError("missing area code")
     if not _DIGITS.fullmatch(value):
-        raise ValidationError("contains characters other than digits")
+        raise ValidationError(not_digits(raw, " -()+"))
     if not value.startswith("0"):
         value = "0" + value  # "+86 10 ..." drops the trunk prefix.
     if not 10 <= len(value) <= 12:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from piguard.errors import ValidationError
-from piguard.validate._clean import clean_number, without
+from piguard.validate._clean import clean_number, not_digits, without
 
 __all__ = ["PATTERN", "is_valid", "normalize"]
 
@@ -36,7 +36,7 @@ def normalize(raw: str) -> str:
 
     :param raw: the number as typed, e.g. ``+86 138 0013 8000``.
     :returns: the 11 digits.
-    :raises ValidationError: ``"contains characters other than digits"``,
+    :raises ValidationError: ``"contains 'a' at position 4, not a digit"``,
         ``"wrong length"`` or ``"not a mainland mobile number range"``.
     """
     value = without(clean_number(raw), " -")
@@ -45,7 +45,7 @@ def normalize(raw: str) -> str:
     elif value.startswith("0086"):
         value = value[4:]
     if not _DIGITS.fullmatch(value):
-        raise ValidationError("contains characters other than digits")
+        raise ValidationError(not_digits(raw, " -+"))
     if len(value) != 11:
         raise ValidationError("wrong length")
     if not _MOBILE.fullmatch(value):

@@ -26,7 +26,7 @@ from stdnum.cn import ric
 
 from piguard.calendar import local_today
 from piguard.errors import ValidationError
-from piguard.validate._clean import clean_number, without
+from piguard.validate._clean import clean_number, not_digits, without
 
 __all__ = ["birth_date", "convert_15", "gender", "is_valid", "normalize", "today_in_china"]
 
@@ -59,14 +59,14 @@ def convert_15(raw15: str) -> str:
 
     :param raw15: the 15-digit number (surrounding whitespace and full-width digits allowed).
     :returns: the 18-digit number.
-    :raises ValidationError: ``"wrong length"``, ``"contains characters other than digits"``
+    :raises ValidationError: ``"wrong length"``, ``"contains 'a' at position 4, not a digit"``
         or ``"invalid birth date"``.
     """
     value = without(clean_number(raw15), " ")
     if len(value) != 15:
         raise ValidationError("wrong length")
     if not _ID15.fullmatch(value):
-        raise ValidationError("contains characters other than digits")
+        raise ValidationError(not_digits(raw15, " "))
     body = value[:6] + "19" + value[6:]
     _birth(body[6:14])
     # calc_check_digit ignores the last character it is given (it expects a
@@ -84,7 +84,7 @@ def normalize(raw: str, *, today: date | None = None) -> str:
     :param today: the date births are compared with; defaults to today in China.
     :returns: the 18-character number.
     :raises ValidationError: with reason ``"wrong length"``,
-        ``"contains characters other than digits"``, ``"checksum does not match"``,
+        ``"contains 'a' at position 4, not a digit"``, ``"checksum does not match"``,
         ``"invalid birth date"`` or ``"birth date is in the future"``.
     """
     value = without(clean_number(raw), " ").upper()
@@ -93,7 +93,7 @@ def normalize(raw: str, *, today: date | None = None) -> str:
     elif len(value) != 18:
         raise ValidationError("wrong length")
     elif not _ID18.fullmatch(value):
-        raise ValidationError("contains characters other than digits")
+        raise ValidationError(not_digits(raw, " Xx"))
     elif ric.calc_check_digit(value) != value[17]:
         raise ValidationError("checksum does not match")
     born = _birth(value[6:14])

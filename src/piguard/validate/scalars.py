@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from piguard.errors import ValidationError
-from piguard.validate._clean import clean, clean_number, without
+from piguard.validate._clean import clean, clean_number, offending, without
 from piguard.validate.resident_id import today_in_china
 
 __all__ = [
@@ -66,16 +66,29 @@ def normalize_text(raw: str, *, max_length: int = 1000, multiline: bool = True) 
     return value
 
 
-def normalize_name(raw: str, *, max_length: int = 64) -> str:
+def normalize_name(
+    raw: str, *, max_length: int = 64, extra_chars: str = "", allow_symbols: bool = False
+) -> str:
     """Return a person's name: NFC, inner whitespace runs collapsed to one space.
 
+    By default a name holds letters and marks of any script and the separators of
+    ``_NAME_PUNCT`` (space, middle dots, period, apostrophes, hyphen). That allow-list is a
+    policy, set per field in the catalog's ``type_options``:
+
+    :param extra_chars: further characters allowed, e.g. ``"()"`` for names with a bracketed
+        alias, or digits for names with a generation number.
+    :param allow_symbols: allow every printable character (only control characters, NUL and
+        lone surrogates stay refused): a name such as ``Robert'); DROP TABLE customers;--``
+        is then stored as given, which is safe, since values never reach SQL as text.
     :raises ValidationError: ``"value is empty"``, ``"too long"`` or
-        ``"contains characters not allowed in a name"``.
+        ``"contains '<' at position 3, not allowed in a name"``.
     """
     value = _nonempty(_SPACES.sub(" ", _nfc(clean(raw, max_length=max_length))))
-    for char in value:
-        if char not in _NAME_PUNCT and unicodedata.category(char)[0] not in "LM":
-            raise ValidationError("contains characters not allowed in a name")
+    if allow_symbols:
+        return value
+    for position, char in enumerate(value, 1):
+        if char not in _NAME_PUNCT and char not in extra_chars and unicodedata.category(char)[0] not in "LM":
+            raise ValidationError(f"contains {offending(char, position)}, not allowed in a name")
     return value
 
 

@@ -8,6 +8,7 @@ where the catalog says so (issue 7), and the record's identity settled.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,13 @@ from piguard.vault.context import VaultContext
 from piguard.vault.ids import check_id, new_customer_id, new_record_id
 
 CUSTOMER = "customer"
+#: What a field name looks like (the catalog's identifiers); anything else a caller names as a
+#: field is not echoed in errors, since it may be a value in the wrong place.
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _named(name: str) -> str | None:
+    return name if _FIELD_NAME.fullmatch(name) else None
 #: Companion slots of a free-text field in the payload: the unmasked original (only with
 #: ``keep_original``) and the kinds of PI found in it. Not catalog fields; never indexed.
 ORIGINAL_SUFFIX = "#original"
@@ -52,12 +60,14 @@ class RecordValues:
         try:
             return self.context.catalog.record_types[name]
         except KeyError:
-            raise ValidationError(f"unknown record type '{name}'", "record_type") from None
+            raise ValidationError(
+                f"unknown record type '{name}'" if _named(name) else "unknown record type", "record_type"
+            ) from None
 
     def field(self, record_type: str, name: str) -> Field:
         fields = self.record_type(record_type).fields
         if name not in fields:
-            raise ValidationError(f"unknown field for record type '{record_type}'", name)
+            raise ValidationError(f"unknown field for record type '{record_type}'", _named(name))
         result: Field = fields[name]
         return result
 
@@ -116,7 +126,7 @@ class RecordValues:
         for name, raw in values.items():
             fdef = fields.get(name)
             if fdef is None:
-                raise ValidationError(f"unknown field for record type '{record_type}'", name)
+                raise ValidationError(f"unknown field for record type '{record_type}'", _named(name))
             if raw is None or raw == "":
                 continue
             if name not in allowed:

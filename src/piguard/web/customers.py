@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
 from piguard.gate import FieldView, RequestContext
+from piguard.readers import template_csv
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
@@ -198,6 +199,20 @@ def register(router: APIRouter, console: Console) -> None:
             results=results,
             error=error,
             status=status,
+        )
+
+    @router.get("/import-template/{record_type}")
+    def import_template(record_type: str, staff: Staff = staff_dep) -> Response:
+        """The empty import file of a record type, headers in the staff member's language (the
+        catalog's labels only: no customer data, so nothing to record)."""
+        console.require(staff, "write")
+        if record_type not in console.catalog.record_types:
+            raise errors.NotFound("no such record type")
+        text = template_csv(console.catalog, record_type, "zh" if staff.lang == "zh" else "en")
+        return Response(
+            text.encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{record_type}-{staff.lang}.csv"'},
         )
 
     @router.get("/customers/{customer_id}")

@@ -76,6 +76,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.stepped_up": ("已完成二次验证", "Step-up verified"),
     "home.not_stepped_up": ("未完成二次验证", "No recent step-up"),
     "home.training_missing": ("培训或保密协议缺失或已过期", "training or agreement missing or expired"),
+    "home.import_templates": ("导入模板（CSV）", "Import templates (CSV)"),
     "search.title": ("客户查询", "Customer search"),
     "search.field": ("查询字段", "Field"),
     "search.value": ("查询值", "Value"),

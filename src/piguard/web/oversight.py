@@ -103,7 +103,11 @@ def register(router: APIRouter, console: Console) -> None:
                 for g in console.access.list_grants(staff.actor, status="pending")
                 if g["requester_id"] != staff.actor.id and g["requester_role"] in staff.role.can_approve
             )
-        return console.render(request, "home.html", title="home.title", staff=staff, me=me, pending=pending)
+        # Templates for staff who write records: the catalog's record types, by name.
+        templates = sorted(console.catalog.record_types) if staff.can("write") else []
+        return console.render(
+            request, "home.html", title="home.title", staff=staff, me=me, pending=pending, templates=templates
+        )
 
     @router.get("/dashboard")
     def dashboard(request: Request, staff: Staff = staff_dep) -> HTMLResponse:
