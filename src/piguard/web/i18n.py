@@ -285,7 +285,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "此次重置已过期或已完成，请联系管理员重新获取一次性密码。",
         "This reset expired or was used: ask an administrator for a new one-time password.",
     ),
-    "reset.bad_code": ("动态码错误，请输入新密钥显示的动态码。", "Wrong code: enter a code the new secret shows."),
+    "reset.bad_code": (
+        "动态码错误，请输入新密钥显示的动态码。",
+        "Wrong code: enter a code the new secret shows.",
+    ),
     # Refusals by message code (AccessDenied.key); {placeholders} are filled from its params,
     # role/purpose/action/record_type/field params in the console language.
     "error.forbidden": ("操作被拒绝：您的角色无权执行此操作。", "Refused: your role may not do this."),
