@@ -39,7 +39,7 @@ principals = Table(
     Column("totp_secret", String(255), nullable=True),
     # The last TOTP time step accepted: a code of that step or earlier is a replay.
     Column("totp_last_step", Integer, nullable=True),
-    Column("status", String(16), nullable=False),  # active | disabled | frozen
+    Column("status", String(16), nullable=False),  # active | disabled | frozen | reset
     Column("status_reason", Text, nullable=True),
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_at", UTCDateTime, nullable=True),

@@ -285,6 +285,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "此次重置已过期或已完成，请联系管理员重新获取一次性密码。",
         "This reset expired or was used: ask an administrator for a new one-time password.",
     ),
+    "reset.weak": ("新密码至少需要 12 个字符。", "The new password needs at least 12 characters."),
     "reset.bad_code": (
         "动态码错误，请输入新密钥显示的动态码。",
         "Wrong code: enter a code the new secret shows.",
