@@ -244,8 +244,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alerts.by": ("处理人", "Handled by"),
     "clients.expires": ("密钥到期", "Key expires"),
     "clients.no_expiry": ("永不过期", "never"),
-    "users.reset_password": ("重置密码", "Reset password"),
-    "users.reset_totp": ("重置 TOTP", "Reset TOTP"),
     "users.reset_done": (
         "已重置。以下一次性凭据只显示这一次；该用户下次登录时必须设置新的凭据：",
         "Reset. The one-time credential below is shown this once; the user must set a new one at next login:",
