@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
 from fastapi import FastAPI
 
 from piguard import errors
@@ -79,3 +80,29 @@ def test_grant_flow_over_http(sqlite_world: World) -> None:
         headers={"Authorization": f"Bearer {officer.token}"},
     )
     assert ok.json()["status"] == "approved"
+
+
+@pytest.mark.req("R-USE-1")
+def test_admin_resets_a_user_over_http_and_the_old_token_stops_at_once_r_use_1(sqlite_world: World) -> None:
+    world = sqlite_world
+    admin = world.user("admin", name="alice")
+    bob = world.user("customer_service", name="bob")
+    client = _client(world)
+    as_admin = {"Authorization": f"Bearer {admin.token}"}
+    as_bob = {"Authorization": f"Bearer {bob.token}"}
+    assert client.post("/v1/users/alice/reset", headers=as_bob).status_code == 403  # not an administrator
+    own = client.post("/v1/users/alice/reset", headers=as_admin)
+    assert own.status_code == 403 and "your own credentials" in own.json()["detail"]
+    r = client.post("/v1/users/bob/reset", headers=as_admin)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "reset" and body["one_time_password"]
+    assert client.get("/v1/whoami", headers=as_bob).status_code == 401
+    # The one-time password is no bearer token and no login password.
+    assert (
+        client.get("/v1/whoami", headers={"Authorization": f"Bearer {body['one_time_password']}"}).status_code
+        == 401
+    )
+    login = client.post("/v1/auth/login", json={"name": "bob", "password": body["one_time_password"]})
+    assert login.status_code == 401
+    assert client.post("/v1/users/nobody/reset", headers=as_admin).status_code == 404

@@ -91,3 +91,19 @@ def test_rate_limit_becomes_retry_later(site: Site) -> None:
     with pytest.raises(RetryLater) as caught:
         pg.read("customer", site.customer_id, purpose="security_audit")
     assert caught.value.retry_after >= 1 and isinstance(caught.value, errors.QuotaExceeded)
+
+
+@pytest.mark.req("R-USE-1")
+def test_sdk_reset_user_ends_the_users_session_and_refuses_self_reset_r_use_1(site: Site) -> None:
+    admin = Client("http://testserver", http=TestClient(site.app))
+    admin.login(*site.creds("admin"))
+    finance = Client("http://testserver", http=TestClient(site.app))
+    finance.login(*site.creds("finance"))
+    with pytest.raises(errors.AccessDenied):
+        finance.reset_user(site.staff["admin"]["name"])
+    with pytest.raises(errors.AccessDenied, match="your own credentials"):
+        admin.reset_user(site.staff["admin"]["name"])
+    out = admin.reset_user(site.staff["finance"]["name"])
+    assert out["status"] == "reset" and out["one_time_password"]
+    with pytest.raises(errors.AuthenticationFailed, match="account reset"):
+        finance.whoami()

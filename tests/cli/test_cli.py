@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyotp
@@ -196,3 +197,28 @@ def test_demo_loads_through_the_installed_gate_without_rejections(home: Path) ->
     created = data["created"]
     assert created["customer"] == 60 and created.get("order", 0) > 0 and created.get("service_note", 0) > 0
     assert {p["role"] for p in data["staff"]} >= {"customer_service", "officer", "admin"}
+
+
+@pytest.mark.req("R-USE-1")
+def test_users_reset_prints_the_one_time_password_once_and_ends_the_session_r_use_1(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login_as(home, "customer_service", monkeypatch)
+    victim = next(p for p in _STAFF[home] if p["role"] == "customer_service")
+    victim_token = os.environ["PIGUARD_TOKEN"]
+    code, _, err = run("users", "reset", victim["name"], "--json")
+    assert code != 0 and "administer" in err  # a non-administrator may not reset
+    login_as(home, "admin", monkeypatch)
+    admin = next(p for p in _STAFF[home] if p["role"] == "admin")
+    code, _, err = run("users", "reset", admin["name"], "--json")
+    assert code != 0 and "your own credentials" in err
+    code, out, err = run("users", "reset", victim["name"], "--json")
+    assert code == 0, err
+    assert isinstance(out, dict) and out["status"] == "reset" and len(out["one_time_password"]) >= 20
+    code, listed, _ = run("users", "list", "--json")
+    assert isinstance(listed, list)
+    assert next(u for u in listed if u["name"] == victim["name"])["status"] == "reset"
+    assert out["one_time_password"] not in json.dumps(listed)
+    monkeypatch.setenv("PIGUARD_TOKEN", victim_token)
+    code, _, err = run("whoami", "--json")
+    assert code != 0 and "account reset" in err

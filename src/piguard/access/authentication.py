@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from piguard.access import credentials as cred
 from piguard.access.context import AccessContext
 from piguard.access.decision import BOOTSTRAP_ROLE
-from piguard.access.tables import principals, tokens
+from piguard.access.tables import BEARER_KINDS, principals, tokens
 from piguard.catalog import Catalog, Role
 from piguard.errors import AuthenticationFailed
 from piguard.principal import Actor
@@ -44,7 +44,8 @@ _TOKEN_LOOKUP = (
         principals.c.max_results,
     )
     .join(principals, principals.c.id == tokens.c.principal_id)
-    .where(tokens.c.token_hash == bindparam("digest"))
+    # Only bearer kinds: a one-time reset password or an enrolment ticket is never a session.
+    .where(tokens.c.token_hash == bindparam("digest"), tokens.c.kind.in_(BEARER_KINDS))
 )
 
 

@@ -11,6 +11,7 @@ It is a facade: the work is done by its parts, which share one
 
 - :attr:`AccessControl.authentication` – tokens, login, lockout, step-up, logout;
 - :attr:`AccessControl.principals` – users and clients created, disabled, unlocked, frozen;
+- :attr:`AccessControl.resets` – credential resets by an administrator and the user's re-enrolment;
 - :attr:`AccessControl.approvals` – grant decisions and listings;
 - :attr:`AccessControl.directory` – read-only lookups: principals, ``whoami``, training.
 """
@@ -30,6 +31,7 @@ from piguard.access.events import AccessRecorder, MemoryRecorder
 from piguard.access.grants import GrantBook
 from piguard.access.principals import Principals
 from piguard.access.quotas import QuotaMeter
+from piguard.access.resets import Enrolment, Resets
 from piguard.access.training import TrainingBook
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
@@ -101,6 +103,7 @@ class AccessControl:
         )
         self.authentication = Authentication(self.context)
         self.principals = Principals(self.context)
+        self.resets = Resets(self.context)
         self.approvals = Approvals(self.context)
         self.directory = Directory(self.context, self.authentication)
 
@@ -178,6 +181,18 @@ class AccessControl:
     def unlock(self, admin: Actor, name_or_id: str) -> dict[str, Any]:
         """See :meth:`Principals.unlock`."""
         return self.principals.unlock(admin, name_or_id)
+
+    def reset_credentials(self, admin: Actor, name_or_id: str) -> dict[str, Any]:
+        """See :meth:`Resets.reset`: password and TOTP wiped, tokens revoked, a one-time password once."""
+        return self.resets.reset(admin, name_or_id)
+
+    def begin_reset(self, name: str, one_time_password: str) -> Enrolment:
+        """See :meth:`Resets.begin`: the one-time password used, a new TOTP secret shown once."""
+        return self.resets.begin(name, one_time_password)
+
+    def complete_reset(self, ticket: str, new_password: str, totp_code: str) -> dict[str, Any]:
+        """See :meth:`Resets.complete`: the new password set and the new TOTP proved."""
+        return self.resets.complete(ticket, new_password, totp_code)
 
     def freeze_principal(self, principal_id: str, reason: str) -> None:
         """See :meth:`Principals.freeze_principal`: the monitoring rules' freeze."""

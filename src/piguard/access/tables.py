@@ -39,7 +39,7 @@ principals = Table(
     Column("totp_secret", String(255), nullable=True),
     # The last TOTP time step accepted: a code of that step or earlier is a replay.
     Column("totp_last_step", Integer, nullable=True),
-    Column("status", String(16), nullable=False),  # active | disabled | frozen
+    Column("status", String(16), nullable=False),  # active | disabled | frozen | reset
     Column("status_reason", Text, nullable=True),
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_at", UTCDateTime, nullable=True),
@@ -58,12 +58,16 @@ tokens = Table(
     Column("id", String(_ID), primary_key=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("principal_id", String(_ID), nullable=False, index=True),
-    Column("kind", String(16), nullable=False),  # session | api_key
+    Column("kind", String(16), nullable=False),  # session | api_key | reset | enrolment
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
     Column("step_up_at", UTCDateTime, nullable=True),
 )
+
+#: The token kinds that authenticate a request. The others (``reset``: a one-time password,
+#: ``enrolment``: its ticket, see :mod:`piguard.access.resets`) only open their own step.
+BEARER_KINDS = ("session", "api_key")
 
 #: Just-in-time grants (clear access to one customer) and export approvals.
 grants = Table(

@@ -130,6 +130,15 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
     def enable_user(name: str, who: Who) -> dict[str, Any]:
         return access.enable(who, name)
 
+    @router.post("/users/{name}/reset")
+    def reset_user(name: str, who: Who) -> dict[str, Any]:
+        """Reset a staff user's password and TOTP (administrators; not oneself).
+
+        Every session of the user ends at once; the answer holds a one-time password, shown this
+        once, with which the user sets new credentials on the console's ``/console/reset`` page.
+        """
+        return access.reset_credentials(who, name)
+
     @router.post("/users/{name}/unlock")
     def unlock_user(name: str, who: Who) -> dict[str, Any]:
         return access.unlock(who, name)

@@ -71,10 +71,13 @@ LEGAL_BASES: Final[tuple[LegalBasis, ...]] = get_args(LegalBasis)
 #: labels actions or levels derives from these instead of spelling the words again.
 ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
 LEVELS: Final[tuple[Level, ...]] = get_args(Level)
-#: Actions that decide, administer, oversee or move data out: a new account gets none by default.
-POWERFUL_ACTIONS: Final[frozenset[Action]] = frozenset({"administer", "approve", "audit", "erase", "export"})
 #: Actions that show customer data (or its existence) to someone.
 DATA_ACTIONS: Final[frozenset[Action]] = frozenset({"read", "search", "list", "export"})
+#: Actions beyond handling one customer at a time: running accounts, approving, auditing,
+#: erasing, bulk export. The least-privileged role holds as few of them as possible.
+PRIVILEGED_ACTIONS: Final[frozenset[Action]] = frozenset(
+    {"administer", "approve", "audit", "erase", "export"}
+)
 
 #: Categories PIPL 28 makes sensitive whatever the catalog says (R-CLS-1).
 #: ``authentication`` is added from GB/T 35273-2020 Annex B (passwords, keys).

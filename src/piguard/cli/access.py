@@ -47,7 +47,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the account commands to ``app``."""
-    users = typer.Typer(no_args_is_help=True, help="Staff users: add, disable, enable, unlock, list.")
+    users = typer.Typer(no_args_is_help=True, help="Staff users: add, disable, enable, unlock, reset, list.")
     clients = typer.Typer(no_args_is_help=True, help="API clients (scoped keys): add, revoke, list.")
     grants = typer.Typer(no_args_is_help=True, help="Just-in-time grants: request, approve, list.")
     training = typer.Typer(no_args_is_help=True, help="Training and confidentiality records (R-TRN-1).")
@@ -153,6 +153,25 @@ def register(app: typer.Typer) -> None:
         with _session(home, as_json) as (access, actor):
             data = access.unlock(actor, name)
             emit(data, as_json, lambda: stdout.print(f"{name} unlocked"))
+
+    @users.command("reset")
+    def users_reset(
+        name: Annotated[str, typer.Argument(help="User name or id.")],
+        home: HomeOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Reset a user's password and TOTP: sessions end; prints a one-time password once."""
+        with _session(home, as_json) as (access, actor):
+            data = access.reset_credentials(actor, name)
+            emit(
+                data,
+                as_json,
+                lambda: stdout.print(
+                    f"{name}: credentials reset, every session ended\n"
+                    f"  one-time password: {data['one_time_password']} (valid until {data['expires_at']})\n"
+                    "  the user sets a new password and TOTP at /console/reset"
+                ),
+            )
 
     @users.command("list")
     def users_list(home: HomeOpt = None, as_json: JsonOpt = False) -> None:

@@ -283,6 +283,11 @@ class Client:
         out: dict[str, Any] = self._call("POST", f"/v1/users/{name}/unlock")
         return out
 
+    def reset_user(self, name: str) -> dict[str, Any]:
+        """Reset a user's password and TOTP; the answer's ``one_time_password`` is shown this once."""
+        out: dict[str, Any] = self._call("POST", f"/v1/users/{name}/reset")
+        return out
+
     def clients(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/v1/clients"))
 

@@ -19,7 +19,7 @@ from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
-USER_OPS = ("disable", "enable", "unlock")
+USER_OPS = ("disable", "enable", "unlock", "reset")
 
 
 def _day(value: Any, name: str) -> date | None:
@@ -40,7 +40,12 @@ def register(router: APIRouter, console: Console) -> None:
     least_role = console.least_privileged_role(roles)
 
     def users_page(
-        request: Request, staff: Staff, *, created: dict[str, Any] | None = None, error: str | None = None
+        request: Request,
+        staff: Staff,
+        *,
+        created: dict[str, Any] | None = None,
+        reset: dict[str, Any] | None = None,
+        error: str | None = None,
     ) -> HTMLResponse:
         console.require(staff, "administer")
         return console.render(
@@ -52,6 +57,7 @@ def register(router: APIRouter, console: Console) -> None:
             roles=roles,
             least_role=least_role,
             created=created,
+            reset=reset,
             error=error,
             status=422 if error else 200,
         )
@@ -86,6 +92,13 @@ def register(router: APIRouter, console: Console) -> None:
     def user_op_now(request: Request, name: str, op: str, form: dict[str, Any]) -> Response:
         staff = console.staff(request)
         t = i18n.translator(staff.lang)
+        if op == "reset":
+            # The one-time password goes in this response only (never a flash, a URL or a log).
+            try:
+                out = access.reset_credentials(staff.actor, name[:64])
+            except errors.Error as exc:
+                return users_page(request, staff, error=console.say(staff, exc))
+            return users_page(request, staff, reset=out)
         try:
             if op == "disable":
                 reason = str(form.get("reason") or "disabled by an administrator")[:500]

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from piguard import errors
 from piguard.access import BOOTSTRAP_ROLE
 from piguard.catalog import Role
-from piguard.catalog.vocabulary import ACTIONS, POWERFUL_ACTIONS
+from piguard.catalog.vocabulary import ACTIONS, PRIVILEGED_ACTIONS
 from piguard.gate import Gate, RequestContext
 from piguard.gate.sdk import Actor
 from piguard.installation import Installation
@@ -169,15 +169,13 @@ class Console:
     def least_privileged_role(self, roles: list[str]) -> str:
         """The role a new account gets unless the administrator picks another: the one that can
         do least (no approving, administering or auditing; fewest actions and clear fields)."""
-        powerful = POWERFUL_ACTIONS
-
         fields = [(rt.name, f) for rt in self.catalog.record_types.values() for f in rt.fields.values()]
 
         def weight(name: str) -> tuple[int, int, int, int, str]:
             role = self.catalog.roles[name]
             levels = [role.level_for(f, rt).level for rt, f in fields]
             return (
-                len(role.actions & powerful),
+                len(role.actions & PRIVILEGED_ACTIONS),
                 levels.count("clear"),
                 levels.count("masked"),
                 len(role.actions),

@@ -286,13 +286,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alerts.by": ("处理人", "Handled by"),
     "clients.expires": ("密钥到期", "Key expires"),
     "clients.no_expiry": ("永不过期", "never"),
-    "users.reset_password": ("重置密码", "Reset password"),
-    "users.reset_totp": ("重置 TOTP", "Reset TOTP"),
     "users.reset_done": (
         "已重置。以下一次性凭据只显示这一次；该用户下次登录时必须设置新的凭据：",
         "Reset. The one-time credential below is shown this once; the user must set a new one at next login:",
     ),
     "users.must_reset": ("待重设凭据", "must set new credentials"),
+    "users.reset": ("重置凭据", "Reset credentials"),
+    "users.one_time_password": ("一次性密码", "One-time password"),
+    "users.one_time_expires": ("有效期至", "Valid until"),
+    "users.reset_where": ("请让该用户打开此页面完成设置：", "The user completes it on this page:"),
     "reset.title": ("设置新凭据", "Set new credentials"),
     "reset.help": (
         "管理员已重置您的凭据。请设置新密码（至少 12 个字符）；如重置了 TOTP，请用新的密钥完成绑定。",
@@ -306,6 +308,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reset.submit": ("保存", "Save"),
     "reset.mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
     "reset.done": ("新凭据已保存，请重新登录。", "New credentials saved: sign in again."),
+    "reset.one_time": ("管理员提供的一次性密码", "One-time password from your administrator"),
+    "reset.continue": ("继续", "Continue"),
+    "reset.enrol_help": (
+        "请在身份验证器应用中添加以下密钥（或扫描二维码），然后输入它显示的动态码。此密钥只显示这一次。",
+        "Add this secret to your authenticator app (or scan the QR code), then enter the code it shows. "
+        "The secret is shown this once.",
+    ),
+    "reset.expires": ("请在此时间前完成：", "Finish before:"),
+    "reset.link": ("管理员重置了凭据？设置新凭据", "Credentials reset by an administrator? Set new ones"),
+    "reset.failed": (
+        "用户名或一次性密码错误，或一次性密码已过期或已使用。",
+        "Invalid user name or one-time password, or it expired or was used.",
+    ),
+    "reset.expired": (
+        "此次重置已过期或已完成，请联系管理员重新获取一次性密码。",
+        "This reset expired or was used: ask an administrator for a new one-time password.",
+    ),
+    "reset.weak": ("新密码至少需要 12 个字符。", "The new password needs at least 12 characters."),
+    "reset.bad_code": (
+        "动态码错误，请输入新密钥显示的动态码。",
+        "Wrong code: enter a code the new secret shows.",
+    ),
     # Refusals by message code (AccessDenied.key); {placeholders} are filled from its params,
     # role/purpose/action/record_type/field params in the console language.
     "error.forbidden": ("操作被拒绝：您的角色无权执行此操作。", "Refused: your role may not do this."),
@@ -337,6 +361,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.self_reset": (
         "不能用此方式重置自己的凭据，请另一位管理员操作。",
         "You cannot reset your own credentials this way: ask another administrator.",
+    ),
+    "error.reset_bootstrap": (
+        "初始管理员凭据既不能重置他人，也不能被重置，请由具名管理员操作。",
+        "The bootstrap credential neither resets nor is reset: a named administrator must do it.",
+    ),
+    "error.reset_oversight": (
+        "角色「{role}」负责审批或审计，您的角色无权重置其凭据。",
+        "Role '{role}' approves or audits, which your role may not: you cannot reset its credentials.",
     ),
 }
 
@@ -383,6 +415,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "active": ("正常", "active"),
         "disabled": ("已停用", "disabled"),
         "frozen": ("已冻结", "frozen"),
+        "reset": ("待重设凭据", "must set new credentials"),
         "revoked": ("已吊销", "revoked"),
         "pending": ("待审批", "pending"),
         "approved": ("已批准", "approved"),
@@ -490,6 +523,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "user_unlock": ("解锁用户", "user unlocked"),
         "user_reset": ("重置用户凭据", "user credentials reset"),
         "credentials_set": ("设置新凭据", "new credentials set"),
+        "reset_begin": ("使用一次性密码", "one-time password used"),
         "principal_disable": ("停用账号", "account disabled"),
         "principal_enable": ("启用账号", "account enabled"),
         "client_add": ("新增客户端", "client added"),
