@@ -58,6 +58,12 @@ class Settings:
     audit_retention_days: int = 184
     #: ``host:port`` of a syslog collector (RFC 5424 over UDP) that receives every audit entry.
     audit_syslog: str | None = None
+    #: A JSON Lines file that receives every audit entry, checkpoint and alert (read back by
+    #: ``audit verify`` as an anchor).
+    audit_jsonl: str | None = None
+    #: A witness file (ideally on another host or an append-only mount) that receives every
+    #: signed audit checkpoint; ``audit verify`` checks the chain still holds its newest.
+    audit_witness: str | None = None
 
     @property
     def settings_path(self) -> Path:
