@@ -19,6 +19,7 @@ from piguard.consent import rules
 from piguard.consent import store as sql
 from piguard.consent.age import AgeBand, AgeInfo
 from piguard.consent.context import CLOCK_SKEW, LedgerContext, checked_text
+from piguard.detect import mask_free_text
 from piguard.consent.model import (
     CONSENT_KINDS,
     GUARDIAN_RELATIONS,
@@ -35,6 +36,14 @@ from piguard.gate.sdk import check_id
 
 #: Kinds that name who receives the data (PIPL 23, 39).
 _NEEDS_RECIPIENT: frozenset[ConsentKind] = frozenset({"provision", "cross_border"})
+
+
+def _evidence(evidence_ref: str | None) -> str | None:
+    """Where the proof is kept, checked and with any PI in it masked: consent records are
+    immutable, so a mobile typed into it ("call with 139...") could never be erased."""
+    if not evidence_ref:
+        return None
+    return mask_free_text(checked_text(evidence_ref, "evidence_ref", 200))
 
 
 class ConsentRecords:
@@ -114,7 +123,7 @@ class ConsentRecords:
             "operator": checked_text(operator, "operator", 128),
             "given_at": when,
             "recorded_at": now,
-            "evidence_ref": checked_text(evidence_ref, "evidence_ref", 200) if evidence_ref else None,
+            "evidence_ref": _evidence(evidence_ref),
             "guardian_ref": guardian.identity_ref if guardian else None,
             "guardian_relationship": guardian.relationship if guardian else None,
         }
@@ -243,7 +252,7 @@ class ConsentRecords:
                 "operator": checked_text(operator, "operator", 128),
                 "given_at": now,
                 "recorded_at": now,
-                "evidence_ref": checked_text(evidence_ref, "evidence_ref", 200) if evidence_ref else None,
+                "evidence_ref": _evidence(evidence_ref),
                 "guardian_ref": None,
                 "guardian_relationship": None,
                 "recipient": None,
