@@ -170,7 +170,11 @@ class Principals:
             conn.execute(
                 update(principals)
                 .where(principals.c.id == row.id)
-                .values(status=status, status_reason=mask_free_text(reason[:500]) if reason else None, updated_at=now)
+                .values(
+                    status=status,
+                    status_reason=mask_free_text(reason[:500]) if reason else None,
+                    updated_at=now,
+                )
             )
             if status != "active":
                 # Belt and braces: authenticate() already refuses inactive principals.
