@@ -16,12 +16,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.access.conftest import World, make_world
 
 from piguard.audit.rules import AlertDraft
 from piguard.crypto.keyring import generate_master_secret
 from piguard.demo import resident_id
 from piguard.server import create_server
-from tests.access.conftest import World, make_world
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

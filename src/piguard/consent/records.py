@@ -19,7 +19,6 @@ from piguard.consent import rules
 from piguard.consent import store as sql
 from piguard.consent.age import AgeBand, AgeInfo
 from piguard.consent.context import CLOCK_SKEW, LedgerContext, checked_text
-from piguard.detect import mask_free_text
 from piguard.consent.model import (
     CONSENT_KINDS,
     GUARDIAN_RELATIONS,
@@ -31,6 +30,7 @@ from piguard.consent.model import (
 )
 from piguard.consent.notices import NoticeBoard
 from piguard.consent.states import ConsentStates
+from piguard.detect import mask_free_text
 from piguard.errors import NotFound, ValidationError
 from piguard.gate.sdk import check_id
 
