@@ -30,9 +30,8 @@ from piguard.consent.model import (
 )
 from piguard.consent.notices import NoticeBoard
 from piguard.consent.states import ConsentStates
-from piguard.detect import mask_free_text
 from piguard.errors import NotFound, ValidationError
-from piguard.gate.sdk import check_id
+from piguard.gate.sdk import check_id, mask_free_text
 
 #: Kinds that name who receives the data (PIPL 23, 39).
 _NEEDS_RECIPIENT: frozenset[ConsentKind] = frozenset({"provision", "cross_border"})
@@ -161,7 +160,7 @@ class ConsentRecords:
         ctx = self.context
         with ctx.writing(conn) as tx:
             ids = [sql.insert_record(tx, ctx.tenant, row) for row in rows]
-            sql.put_ages(tx, ctx.tenant, ages or {}, ctx.now())
+            sql.put_ages(tx, ctx.tenant, ages or {}, ctx.now(), ctx.review_key)
             value = sql.bump_watermark(tx, ctx.tenant)
         ctx.cache.changed(customer_ids, value)
         return [to_record(i, row) for i, row in zip(ids, rows, strict=True)]

@@ -11,8 +11,9 @@ compliance) builds on:
 - :class:`Kernel`, the handle :meth:`Capability.bind` receives, whose ``run`` executes an
   operation through the pipeline;
 - the plain data the gate speaks (:class:`RequestContext`, :class:`FieldView`,
-  :class:`RecordRef`, :class:`Actor`), id helpers, and the column type and error translation
-  a capability's own tables use.
+  :class:`RecordRef`, :class:`Actor`), id helpers, the column type and error translation
+  a capability's own tables use, and :func:`mask_free_text` (the detector's masking of free text
+  a capability stores where it cannot be erased, as notes are masked).
 
 ``tests/test_architecture.py`` fails if a capability package imports anything of piguard's
 core except this module (and the leaves: catalog, errors, clock, calendar, validate).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from piguard.detect import mask_free_text
 from piguard.gate.context import FieldView, RequestContext
 from piguard.gate.operation import DetailKind, Operation, Subject
 from piguard.principal import Actor
@@ -74,6 +76,7 @@ __all__ = [
     "TxHook",
     "UTCDateTime",
     "check_id",
+    "mask_free_text",
     "new_customer_id",
     "translate_storage_error",
 ]
