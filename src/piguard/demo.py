@@ -216,6 +216,10 @@ def load_demo(
                 p, allowed_rt = purposes[rt_name]
                 vals = {n: people.value(f, person) for n, f in rt.fields.items() if n in allowed_rt}
                 vals = {k: v for k, v in vals.items() if v is not None}
+                for earlier, later in rt.date_order:
+                    # Dates are drawn independently; keep the record's declared order (ISO sorts).
+                    if earlier in vals and later in vals and vals[later] < vals[earlier]:
+                        vals[earlier], vals[later] = vals[later], vals[earlier]
                 if not vals:
                     continue
                 try:
