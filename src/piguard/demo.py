@@ -217,9 +217,10 @@ def load_demo(
                 vals = {n: people.value(f, person) for n, f in rt.fields.items() if n in allowed_rt}
                 vals = {k: v for k, v in vals.items() if v is not None}
                 for earlier, later in rt.date_order:
+                    first, then = vals.get(earlier), vals.get(later)
                     # Dates are drawn independently; keep the record's declared order (ISO sorts).
-                    if earlier in vals and later in vals and vals[later] < vals[earlier]:
-                        vals[earlier], vals[later] = vals[later], vals[earlier]
+                    if first is not None and then is not None and then < first:
+                        vals[earlier], vals[later] = then, first
                 if not vals:
                     continue
                 try:
