@@ -71,6 +71,12 @@ class Settings:
     rights_profile: Literal["cn", "gdpr"] = "cn"
     #: Where customers reach this installation (the one-time links to their copies point here).
     public_url: str = "http://127.0.0.1:8700"
+    #: A JSON Lines file that receives every audit entry, checkpoint and alert (read back by
+    #: ``audit verify`` as an anchor).
+    audit_jsonl: str | None = None
+    #: A witness file (ideally on another host or an append-only mount) that receives every
+    #: signed audit checkpoint; ``audit verify`` checks the chain still holds its newest.
+    audit_witness: str | None = None
 
     @property
     def settings_path(self) -> Path:

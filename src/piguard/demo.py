@@ -218,6 +218,11 @@ def load_demo(
                 p, allowed_rt = purposes[rt_name]
                 vals = {n: people.value(f, person) for n, f in rt.fields.items() if n in allowed_rt}
                 vals = {k: v for k, v in vals.items() if v is not None}
+                for earlier, later in rt.date_order:
+                    first, then = vals.get(earlier), vals.get(later)
+                    # Dates are drawn independently; keep the record's declared order (ISO sorts).
+                    if first is not None and then is not None and then < first:
+                        vals[earlier], vals[later] = then, first
                 if not vals:
                     continue
                 try:

@@ -22,7 +22,8 @@ from sqlalchemy import text
 from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
-from piguard.audit import AuditLog, Sink, SyslogSink, VerifyReport, scrub, verify_file
+from piguard.audit import AuditLog, JsonLinesSink, Sink, SyslogSink, VerifyReport, scrub, verify_file
+from piguard.audit.anchors import Anchor, FileWitness, KeyStoreAnchor
 from piguard.calendar import WorkingCalendar, local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
@@ -189,14 +190,29 @@ def init_home(
 
 
 def _sinks(settings: Settings, environ: Mapping[str, str]) -> list[Sink]:
-    """Audit sinks from the settings or ``PIGUARD_AUDIT_SYSLOG`` (``host:port``)."""
+    """Audit sinks from the settings, ``PIGUARD_AUDIT_SYSLOG`` (``host:port``) or
+    ``PIGUARD_AUDIT_JSONL`` (a file path)."""
+    sinks: list[Sink] = []
+    jsonl = environ.get("PIGUARD_AUDIT_JSONL") or settings.audit_jsonl
+    if jsonl:
+        sinks.append(JsonLinesSink(jsonl))
     target = environ.get("PIGUARD_AUDIT_SYSLOG") or settings.audit_syslog
     if not target:
-        return []
+        return sinks
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError("audit syslog target must be host:port")
-    return [SyslogSink(host, int(port))]
+    return [*sinks, SyslogSink(host, int(port))]
+
+
+def _anchors(settings: Settings, environ: Mapping[str, str], keys: KeyStore) -> list[Anchor]:
+    """Where signed audit checkpoints are anchored outside the data database: always the key
+    store; also the witness file of the settings or ``PIGUARD_AUDIT_WITNESS``."""
+    anchors: list[Anchor] = [KeyStoreAnchor(keys)]
+    witness = environ.get("PIGUARD_AUDIT_WITNESS") or settings.audit_witness
+    if witness:
+        anchors.append(FileWitness(witness))
+    return anchors
 
 
 def _calendar(settings: Settings) -> WorkingCalendar:
@@ -280,6 +296,7 @@ class Installation:
             clock=clock,
             tenant=self.settings.tenant,
             sinks=_sinks(self.settings, env),
+            anchors=_anchors(self.settings, env, self.keys),
             retention_days=self.settings.audit_retention_days,
         )
         self.recorder: AccessRecorder = recorder or self.audit

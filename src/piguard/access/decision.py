@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from piguard import masking
 from piguard.catalog import Catalog, Field
 from piguard.catalog import vocabulary as _vocabulary
 from piguard.catalog.vocabulary import Action, Level
@@ -121,4 +122,9 @@ class Policy:
             return Decision("masked", "never", rule=f"{access.rule}; class C3 is never shown")
         if access.level == "clear":
             return Decision("clear", "clear", rule=access.rule)
+        if access.mask in masking.IDENTITY:
+            # "masked" with a mask that shows the value (a C1 field's ``clear``) would be a
+            # masked badge over the clear value: hide it for real (the catalog lint flags it).
+            why = f"{access.rule}; mask {access.mask!r} shows the value"
+            return Decision("masked", masking.FALLBACK, {}, why)
         return Decision("masked", access.mask, dict(access.mask_options), access.rule)

@@ -22,6 +22,7 @@ from piguard.access.credentials import new_id
 from piguard.access.tables import grants
 from piguard.catalog import Catalog
 from piguard.clock import Clock
+from piguard.detect import mask_free_text
 from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
 from piguard.principal import Actor
 from piguard.store import Database
@@ -157,7 +158,7 @@ class GrantBook:
             "record_type": record_type,
             "purpose": purpose,
             "fields": "*" if names is None else json.dumps(sorted(names)),
-            "reason": reason.strip()[:500],
+            "reason": mask_free_text(reason.strip()[:500]),  # stored for years: no PI in it
             "minutes": minutes,
             "max_rows": max_rows,
             "status": "pending",

@@ -19,6 +19,7 @@ from piguard.access.context import AccessContext
 from piguard.access.tables import principals, tokens
 from piguard.catalog import Catalog, Role
 from piguard.catalog.vocabulary import BUILTIN_ROLES
+from piguard.detect import mask_free_text
 from piguard.errors import Conflict, ValidationError
 from piguard.principal import Actor
 
@@ -169,7 +170,11 @@ class Principals:
             conn.execute(
                 update(principals)
                 .where(principals.c.id == row.id)
-                .values(status=status, status_reason=reason, updated_at=now)
+                .values(
+                    status=status,
+                    status_reason=mask_free_text(reason[:500]) if reason else None,
+                    updated_at=now,
+                )
             )
             if status != "active":
                 # Belt and braces: authenticate() already refuses inactive principals.

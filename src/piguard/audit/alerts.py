@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 from piguard.audit.format import dump_json
 from piguard.audit.rules import AlertDraft
 from piguard.audit.tables import audit_alerts
+from piguard.detect import mask_free_text
 from piguard.errors import Conflict, NotFound, ValidationError
 
 STATUSES: Final = ("open", "acknowledged")
@@ -121,7 +122,12 @@ def acknowledge(conn: Connection, tenant: str, alert_id: str, *, by: str, commen
     conn.execute(
         update(audit_alerts)
         .where(_A.id == alert_id)
-        .values(status="acknowledged", acked_by=by, acked_at=now, ack_comment=comment.strip()[:2000])
+        .values(
+            status="acknowledged",
+            acked_by=by,
+            acked_at=now,
+            ack_comment=mask_free_text(comment.strip()[:2000]),
+        )
     )
     updated = conn.execute(select(audit_alerts).where(_A.id == alert_id)).one()
     return _alert(updated)

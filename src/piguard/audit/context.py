@@ -8,7 +8,8 @@ chain with the same keys, so they hold one :class:`TrailContext` rather than cop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -16,14 +17,17 @@ from typing import Any
 from sqlalchemy import Connection
 
 from piguard.access.events import AccessEvent
+from piguard.audit.anchors import Anchor
 from piguard.audit.entry import Prepared, prepare
 from piguard.audit.keys import AuditKeys
 from piguard.audit.rules import TRAIL_PURPOSE
-from piguard.audit.signing import Signer
+from piguard.audit.signing import Checkpoint, Signer
 from piguard.clock import Clock
 from piguard.errors import Error
 from piguard.store import Database
 from piguard.store._engine import translate
+
+log = logging.getLogger(__name__)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -33,17 +37,37 @@ def failure_reason(exc: BaseException) -> str:
 
 
 class TrailContext:
-    """The database, tenant, clock, reference and MAC keys, and checkpoint signer of one chain.
+    """The database, tenant, clock, reference and MAC keys, checkpoint signer and anchors of one chain.
 
     :param clock: time of checkpoints, alerts and retention decisions (events carry their own).
+    :param anchors: where committed checkpoints are published outside the data database.
     """
 
-    def __init__(self, db: Database, tenant: str, clock: Clock, keys: AuditKeys, signer: Signer) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tenant: str,
+        clock: Clock,
+        keys: AuditKeys,
+        signer: Signer,
+        anchors: Iterable[Anchor] = (),
+    ) -> None:
         self.db = db
         self.tenant = tenant
         self.clock = clock
         self.keys = keys
         self.signer = signer
+        self.anchors: list[Anchor] = list(anchors)
+
+    def publish(self, cps: Iterable[Checkpoint]) -> None:
+        """Publish committed checkpoints to every anchor; a failing anchor is logged, never raised
+        (the checkpoint is already durable in the database, and the request must not fail)."""
+        for cp in cps:
+            for anchor in self.anchors:
+                try:
+                    anchor.publish(cp)
+                except Exception as exc:
+                    log.warning("audit anchor %s failed: %s", anchor.name, type(exc).__name__)
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from piguard.access.events import AccessEvent
 from piguard.audit.format import LIMITS, clean, dump_json, format_time, make_body, split_body
 from piguard.audit.keys import AuditKeys
 from piguard.audit.scrub import scrub
+from piguard.detect import mask_free_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,18 @@ class Prepared:
     values: dict[str, str]
     fields: tuple[str, ...]
     detail: dict[str, Any]
+
+
+#: What a declared purpose looks like (catalog names). Anything else is whatever a caller typed.
+_PURPOSE_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def clean_purpose(purpose: str | None) -> str:
+    """The purpose as stored: a catalog name as is; anything else (a refused request's raw
+    purpose, which may carry a mobile or a name) masked with the detector, since the trail is
+    immutable and exported."""
+    text = clean(purpose)
+    return text if not text or _PURPOSE_NAME.fullmatch(text) else mask_free_text(text)
 
 
 def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
@@ -42,7 +56,7 @@ def prepare(event: AccessEvent, keys: AuditKeys, tenant: str) -> Prepared:
         "action": clean(event.action, LIMITS["action"]),
         "customer_ref": keys.customer_ref(event.customer_id) if event.customer_id else "",
         "role": clean(event.role),
-        "purpose": clean(event.purpose),
+        "purpose": clean_purpose(event.purpose),
         "record_type": clean(event.record_type),
         "record_ref": keys.opaque_ref("record", event.record_type or "", event.record_id)
         if event.record_id

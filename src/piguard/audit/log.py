@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 
 from piguard.access.events import AccessEvent
 from piguard.audit import alerts as alerts_mod
+from piguard.audit.anchors import Anchor, AnchorSource
 from piguard.audit.chain import CheckpointPolicy
 from piguard.audit.context import TrailContext
 from piguard.audit.entry import AuditEntry
@@ -59,6 +60,9 @@ class AuditLog:
     :param clock: time of checkpoints, alerts and retention decisions (events carry their own).
     :param tenant: the chain's tenant; one chain per tenant.
     :param sinks: copies of committed entries, checkpoints and alerts (JSON Lines, syslog).
+    :param anchors: where every committed checkpoint is also published, outside the data
+        database (the key store, a witness file); :meth:`verify` checks the chain still holds
+        their newest checkpoint (:mod:`piguard.audit.anchors`).
     :param rules: monitoring rules; ``None`` uses :func:`~piguard.audit.rules.default_rules`,
         an empty sequence disables monitoring.
     :param on_freeze: called as ``on_freeze(principal_id, reason)`` when a rule freezes.
@@ -86,6 +90,7 @@ class AuditLog:
         clock: Clock | None = None,
         tenant: str = "default",
         sinks: Iterable[Sink] = (),
+        anchors: Iterable[Anchor] = (),
         rules: Sequence[Rule] | None = None,
         on_freeze: FreezeAction | None = None,
         retention_days: int = MIN_RETENTION_DAYS,
@@ -103,6 +108,7 @@ class AuditLog:
             clock or SystemClock(),
             AuditKeys(keyring.secret("audit_hmac"), tenant),
             Signer(keyring.audit_signing_key()),
+            anchors,
         )
         self.writer = AuditWriter(self.trail, CheckpointPolicy(checkpoint_every, checkpoint_seconds))
         self.monitor = AuditMonitor(self.trail, self.writer, sinks=sinks, rules=rules, on_freeze=on_freeze)
@@ -201,12 +207,14 @@ class AuditLog:
 
     # -- verification and queries -----------------------------------------------------------
 
-    def verify(self, *, check_macs: bool = True) -> VerifyReport:
-        """See :meth:`AuditReader.verify`: the stored chain checked.
+    def verify(self, *, check_macs: bool = True, witnesses: Iterable[AnchorSource] = ()) -> VerifyReport:
+        """See :meth:`AuditReader.verify`: the stored chain checked, against the anchors, the
+        sinks that can be read back (JSON Lines) and any further ``witnesses``.
 
         :raises StorageError: the database could not be read.
         """
-        return self.reader.verify(check_macs=check_macs)
+        readable = [s for s in self.sinks if isinstance(s, AnchorSource)]
+        return self.reader.verify(check_macs=check_macs, sources=[*readable, *witnesses])
 
     def query(
         self,

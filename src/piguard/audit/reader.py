@@ -7,13 +7,14 @@ stored chain, queries by customer, actor, action and time, a customer's own hist
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
+from piguard.audit.anchors import AnchorSource
 from piguard.audit.chain import read_head
 from piguard.audit.context import TrailContext
 from piguard.audit.entry import AuditEntry
@@ -169,16 +170,31 @@ class AuditReader:
     def __init__(self, trail: TrailContext) -> None:
         self.trail = trail
 
-    def verify(self, *, check_macs: bool = True) -> VerifyReport:
-        """Check the stored chain against its signed checkpoints, its MACs and the head.
+    def verify(self, *, check_macs: bool = True, sources: Iterable[AnchorSource] = ()) -> VerifyReport:
+        """Check the stored chain against its signed checkpoints, its MACs, the head and the anchors.
 
         :param check_macs: also check each entry's MAC (needs this installation's keys).
+        :param sources: anchors outside the database besides the trail's own (a witness file,
+            the JSON Lines sink); their newest checkpoints must be in the chain (see
+            :mod:`piguard.audit.anchors`).
         :returns: a report naming the first bad entry for each kind of tampering.
         :raises StorageError: the database could not be read.
         """
         trail = self.trail
         verifier = trail.signer.verifier
         report = VerifyReport(source=f"database ({trail.tenant})", key_id=trail.signer.key_id)
+        # Read the anchors first: a checkpoint committed while the chain is read is then
+        # already in the snapshot, never newer than it.
+        anchored: list[tuple[str, Checkpoint]] = []
+        for source in [*trail.anchors, *sources]:
+            try:
+                cp = source.latest(trail.tenant, verifier)
+            except Exception as exc:  # an unreadable anchor is reported, not fatal
+                report.anchors.append({"source": source.name, "error": type(exc).__name__})
+                continue
+            report.anchors.append({"source": source.name, "seq": cp.seq if cp else None})
+            if cp is not None:
+                anchored.append((source.name, cp))
         with trail.snapshot() as conn:
             head = read_head(conn, trail.tenant, lock=False)
             cps = checkpoints(conn, trail.tenant)
@@ -191,6 +207,7 @@ class AuditReader:
                 verifier,
                 mac_key=trail.keys.mac_key if check_macs else None,
                 head=head,
+                anchors=anchored,
             )
             return verify_rows(segment, rows(conn, trail.tenant, start), lookup(conn, trail.tenant), report)
 

@@ -74,12 +74,16 @@ class AuditRetention:
                 if len(row) != (1 if first == last else 2):
                     raise NotFound("the range's first or last entry is missing")
                 anchor_hash, last_hash = bytes(row[0][0]), bytes(row[-1][1])
+                written = None
                 if not any(cp.seq == last and cp.kind == kind for cp in cps):
-                    write_checkpoint(conn, signer.sign(trail.tenant, last, kind, format_time(now), last_hash))
+                    written = signer.sign(trail.tenant, last, kind, format_time(now), last_hash)
+                    write_checkpoint(conn, written)
         except Error:
             raise
         except Exception as exc:
             raise AuditFailure(f"export checkpoint could not be written: {failure_reason(exc)}") from None
+        if written is not None:
+            trail.publish([written])
         with trail.snapshot() as conn:
             in_range = reader.checkpoints(conn, trail.tenant, first, last)
             count, digest = write_segment(
@@ -145,9 +149,8 @@ class AuditRetention:
                     audit_entries.c.tenant == trail.tenant, audit_entries.c.seq == through
                 )
             ).scalar_one()
-            write_checkpoint(
-                conn, signer.sign(trail.tenant, through, "prune", format_time(now), bytes(last_hash))
-            )
+            pruned = signer.sign(trail.tenant, through, "prune", format_time(now), bytes(last_hash))
+            write_checkpoint(conn, pruned)
             conn.execute(
                 insert(audit_archives).values(
                     tenant=trail.tenant,
@@ -173,6 +176,7 @@ class AuditRetention:
                 ],
                 stash=True,
             )
+        trail.publish([pruned])
         return {
             "pruned": info["entries"],
             "through_seq": through,

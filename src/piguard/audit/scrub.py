@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from piguard.audit.keys import AuditKeys
 from piguard.catalog.vocabulary import LEVELS
+from piguard.detect import mask_free_text
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 # Flags carry no digits so that no identifier or number can pass as one.
@@ -76,9 +77,11 @@ _SUSPECT = re.compile(r"\d{5,}|@|\d{3}[- ]\d{3,}")
 
 
 def _reason(value: Any) -> Any:
-    if isinstance(value, str) and len(value) <= 300 and not _SUSPECT.search(value):
-        return value
-    return None
+    # A refusal may quote what the caller typed (an unknown purpose): PI in it is masked first.
+    if not isinstance(value, str) or len(value) > 300:
+        return None
+    masked = mask_free_text(value)
+    return None if _SUSPECT.search(masked) else masked
 
 
 #: detail key -> validator returning the value to keep, or None to hash it instead.

@@ -2,7 +2,8 @@
 
 The database is the record of truth and the fail-closed device; sinks are best-effort
 copies for a SIEM (a failing sink is logged, never fails a request). They also keep an
-outside anchor: every signed checkpoint is sent too, so a wiped database is noticed.
+outside anchor: every signed checkpoint is sent too, and verification reads the JSON Lines
+file back (:mod:`piguard.audit.anchors`), so a rolled-back or wiped database is noticed.
 Sinks only ever receive what the trail stores: references and names, no customer values.
 """
 
@@ -16,6 +17,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
+
+from piguard.audit.anchors import latest_in_lines
+from piguard.audit.signing import Checkpoint, Verifier
 
 #: Kinds of document a sink receives.
 ENTRY: Final = "entry"
@@ -53,6 +57,14 @@ class JsonLinesSink:
     def close(self) -> None:
         with self._lock:
             self._fh.close()
+
+    @property
+    def name(self) -> str:
+        return f"JSON Lines sink {self.path}"
+
+    def latest(self, tenant: str, verifier: Verifier) -> Checkpoint | None:
+        """The newest checkpoint this sink received (it is an anchor source too)."""
+        return latest_in_lines(self.path, tenant, verifier)
 
 
 _SEVERITY: Final = {ENTRY: 6, CHECKPOINT: 6, ALERT: 4}  # informational, warning

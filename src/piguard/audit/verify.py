@@ -12,11 +12,16 @@ classified afterwards (a second scan, only when links are broken, finds where a 
 - **reordering** — a row links to a predecessor stored elsewhere in the sequence;
 - **truncation** — a signed checkpoint (or the head) vouches for entries that are gone;
 - **checkpoint** — a checkpoint with a bad signature, or a chain that does not match one;
-- **unsigned** — (exported files only) entries after the last checkpoint.
+- **unsigned** — (exported files only) entries after the last checkpoint;
+- **rollback** — the newest checkpoint an anchor outside the database holds
+  (:mod:`piguard.audit.anchors`: the key store, a witness file, the JSON Lines sink) is gone
+  from the database, or the chain no longer extends it: the tail was deleted together with
+  its checkpoints and the head was pointed back.
 
-**Limit:** entries appended after the last checkpoint and then deleted *together with* the
-head row's record of them cannot be detected from the database alone: ship checkpoints
-to a sink (syslog) to keep an outside anchor.
+**Limit:** entries appended after the newest *anchored* checkpoint and then deleted together
+with the head row's record of them cannot be detected; a checkpoint is written every
+``checkpoint_every`` entries or ``checkpoint_seconds`` seconds and on every clean shutdown,
+which bounds that window.
 """
 
 from __future__ import annotations
@@ -31,7 +36,16 @@ from piguard.audit.chain import Head
 from piguard.audit.format import SEP, SEPARATORS, VERSION
 from piguard.audit.signing import Checkpoint, Verifier
 
-KINDS: Final = ("modification", "deletion", "insertion", "reordering", "truncation", "checkpoint", "unsigned")
+KINDS: Final = (
+    "modification",
+    "deletion",
+    "insertion",
+    "reordering",
+    "truncation",
+    "checkpoint",
+    "unsigned",
+    "rollback",
+)
 #: Anomalies classified in detail; beyond this only counts are kept (a wholesale rewrite
 #: should not exhaust memory).
 _MAX_ANOMALIES: Final = 10_000
@@ -69,6 +83,9 @@ class VerifyReport:
     seconds: float = 0.0
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    #: The anchors consulted: ``{"source", "seq"}`` (``seq`` None: it holds no checkpoint yet),
+    #: or ``{"source", "error"}`` when it could not be read.
+    anchors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -96,6 +113,7 @@ class VerifyReport:
             "seconds": round(self.seconds, 3),
             "findings": [f.as_dict() for f in self.findings],
             "counts": dict(self.counts),
+            "anchors": list(self.anchors),
         }
 
 
@@ -124,6 +142,8 @@ class Segment:
     head: Head | None = None
     expected_last: int | None = None
     strict: bool = False  # files: every entry must be covered by a checkpoint
+    #: The newest checkpoint each anchor outside the database holds: (source name, checkpoint).
+    anchors: list[tuple[str, Checkpoint]] = field(default_factory=list)
 
 
 def verify_rows(segment: Segment, rows: Iterable[Row], lookup: Lookup, report: VerifyReport) -> VerifyReport:
@@ -139,13 +159,18 @@ def verify_rows(segment: Segment, rows: Iterable[Row], lookup: Lookup, report: V
             report.add(
                 "checkpoint", cp.seq, f"checkpoint at seq {cp.seq} ({cp.kind}) has a bad signature or key"
             )
-    anomalies, seen, last_seq, count = _scan(segment, rows, valid)
+    # The scan remembers the hash at every signed seq: the database's and the anchors'.
+    watch = dict(valid)
+    for _, cp in segment.anchors:
+        watch.setdefault(cp.seq, cp.entry_hash)
+    anomalies, seen, last_seq, count = _scan(segment, rows, watch)
     report.entries = count
     report.first_seq = segment.start_seq if count else None
     report.last_seq = last_seq if count else None
     last = last_seq if count else segment.start_seq - 1
     _classify(segment, anomalies, lookup, report)
     _check_checkpoints(segment, valid, seen, last, report)
+    _check_anchors(segment, seen, last, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -188,6 +213,28 @@ def _scan(
         last_seq = seq
         count += 1
     return anomalies, seen, last_seq, count
+
+
+def _check_anchors(segment: Segment, seen: dict[int, bytes], last: int, report: VerifyReport) -> None:
+    """The newest anchored checkpoints must still be in the database, and the chain must extend them."""
+    stored = {(cp.seq, cp.kind, cp.entry_hash) for cp in segment.checkpoints}
+    for name, cp in sorted(segment.anchors, key=lambda a: -a[1].seq):
+        at = f"the checkpoint at seq {cp.seq} ({cp.kind}, {cp.time}) anchored in the {name}"
+        if cp.seq >= segment.start_seq and cp.seq > last:
+            report.add(
+                "rollback",
+                last + 1,
+                f"the trail was rolled back: {at} is missing from the database; "
+                f"at least {cp.seq - last} entries after seq {last} are gone",
+            )
+        elif cp.seq >= segment.start_seq and seen.get(cp.seq) != cp.entry_hash:
+            report.add(
+                "rollback",
+                cp.seq,
+                f"the trail was rewritten: the chain no longer extends {at}",
+            )
+        elif (cp.seq, cp.kind, cp.entry_hash) not in stored:
+            report.add("rollback", cp.seq, f"{at} was deleted from the database")
 
 
 def _classify(segment: Segment, anomalies: list[_Anomaly], lookup: Lookup, report: VerifyReport) -> None:

@@ -196,7 +196,7 @@ class AuditWriter:
         for w in batch:
             seq += len(w.prepared)
             w.last_seq, w.done = seq, True
-        self.listener.deliver(entries, cps)
+        self._committed_out(entries, cps)
 
     def append(
         self, conn: Connection, prepared: list[Prepared], *, stash: bool
@@ -242,7 +242,7 @@ class AuditWriter:
         except Exception as exc:
             raise AuditFailure(f"checkpoint could not be written: {failure_reason(exc)}") from None
         if cp is not None:
-            self.listener.deliver([], [cp])
+            self._committed_out([], [cp])
         return head.seq if head else 0
 
     # -- delivery after commit -------------------------------------------------------------
@@ -259,7 +259,13 @@ class AuditWriter:
     def _on_checkin(self, dbapi_connection: Any, record: Any) -> None:
         items = record.info.pop(self._committed, None)
         for entries, cps in items or ():
-            self.listener.deliver(entries, cps)
+            self._committed_out(entries, cps)
+
+    def _committed_out(self, entries: list[AuditEntry], cps: list[Checkpoint]) -> None:
+        # Anchors first: a checkpoint is worth what its publication is worth (audit.anchors).
+        if cps:
+            self.trail.publish(cps)
+        self.listener.deliver(entries, cps)
 
     def close(self) -> None:
         """Refuse further writes and stop listening on the database. Idempotent."""

@@ -24,15 +24,17 @@ approver-without-approvees                R-USE-2    warning
 export-without-quota                      R-USE-3    error
 administrator-sees-clear                  R-USE-1    warning
 clear-everything                          R-USE-1    warning
+mask-reveals-value                        R-USE-1    error
 ========================================  =========  =======
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from piguard import masking
 from piguard.catalog.models import Catalog, Field
 from piguard.catalog.selectors import parse_selector
 from piguard.catalog.vocabulary import (
@@ -41,6 +43,7 @@ from piguard.catalog.vocabulary import (
     DATA_SUBJECT_ROLE,
     PIPL_SENSITIVE_CATEGORIES,
 )
+from piguard.errors import ValidationError
 
 Severity = Literal["error", "warning"]
 
@@ -351,6 +354,57 @@ def _clear_everything(catalog: Catalog) -> Iterator[Finding]:
                 )
 
 
+#: Dates a date-like field's mask is tried with: a mask that shows them unchanged hides nothing.
+_DATE_SAMPLES = ("2024-05-17", "2024-05-17T09:30:00+08:00")
+
+
+def _reveals(field: Field, rule: str, params: Mapping[str, Any]) -> bool:
+    """Whether masking ``field`` with ``rule`` still tells the value.
+
+    An enum has few values: a mask reveals one when its output is unique among the values'
+    outputs (``keep`` keeps the length, so ``****`` is gold and ``******`` silver). A date is
+    revealed when the mask returns it unchanged. ``clear`` reveals everything.
+
+    :raises ValidationError: a rule that needs run-time parameters (``hash``).
+    """
+    if rule in masking.IDENTITY:
+        return True
+    if field.type == "enum":
+        values = [str(v) for v in field.type_options.get("values", ())]
+        outs = [masking.apply_mask(rule, v, **params) for v in values]
+        if len(values) == 1:
+            return outs[0] == values[0]
+        return any(outs.count(o) == 1 for o in outs)
+    if "date" in field.type:
+        return any(masking.apply_mask(rule, d, **params) == d for d in _DATE_SAMPLES)
+    return False
+
+
+def _mask_reveals(catalog: Catalog) -> Iterator[Finding]:
+    # A "masked" level whose mask still tells the value (``clear``; ``keep`` on an enum, whose
+    # lengths differ) is a masked badge over the clear value. The gate redacts values a mask
+    # would return unchanged, but the catalog must say what it means.
+    for role in catalog.roles.values():
+        for rt, field in catalog.iter_fields():
+            access = role.level_for(field, rt)
+            if access.level != "masked" or field.cls == "C3":
+                continue
+            try:
+                shows = _reveals(field, access.mask, access.mask_options)
+            except ValidationError:  # a rule needing run-time parameters (hash): not judged here
+                continue
+            if shows:
+                yield Finding(
+                    "error",
+                    access.rule.split(" ", 1)[0],
+                    "R-USE-1",
+                    f"role {role.name!r} sees {rt}.{field.name} 'masked' with mask {access.mask!r}, "
+                    "which still tells the value; use a mask that hides it (redact, date ...) "
+                    "or say level: clear",
+                    "mask-reveals-value",
+                )
+
+
 CHECKS: tuple[_Check, ...] = (
     _sensitive_consent,
     _marketing_sensitive,
@@ -368,6 +422,7 @@ CHECKS: tuple[_Check, ...] = (
     _export_quota,
     _administrators,
     _clear_everything,
+    _mask_reveals,
 )
 
 

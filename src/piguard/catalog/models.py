@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 from pydantic import Field as PField
@@ -188,9 +188,33 @@ class Field(_Model):
     #: Other header texts an import file may give this field besides its name and labels (手机 for
     #: 手机号码): what people type in the spreadsheets they bring.
     aliases: tuple[Annotated[str, StringConstraints(min_length=1, max_length=64)], ...] = ()
+    #: Date fields: whether a date after today (Beijing time) is accepted. ``refused`` for what
+    #: has happened (birth, order, opening dates), ``allowed`` for what is planned (check-out,
+    #: contract end, appointment). Unset on a date field it is ``refused``; it applies to date
+    #: fields only. (The value kind's ``not_future`` option is the same rule, spelt the old way.)
+    future: Literal["allowed", "refused"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _future_rule(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("type") != "date":
+            return data
+        options = dict(data.get("type_options") or {})
+        legacy = options.pop("not_future", None)
+        future = data.get("future")
+        if isinstance(legacy, bool):
+            spelt = "refused" if legacy else "allowed"
+            if future is not None and future != spelt:
+                raise ValueError(f"type_options.not_future: {legacy} contradicts future: {future}")
+            future = spelt
+        elif legacy is not None:
+            options["not_future"] = legacy  # left for the type check to name
+        return {**data, "type_options": options, "future": future or "refused"}
 
     @model_validator(mode="after")
     def _index_needs_search(self) -> Field:
+        if self.future is not None and self.type != "date":
+            raise ValueError("future applies to date fields only")
         if self.index_domain_bits is not None and not self.searchable:
             raise ValueError("index_domain_bits is only meaningful with searchable: true")
         if self.keep_original and not self.free_text:
@@ -207,6 +231,17 @@ class RecordType(_Model):
     #: Default retention rule for fields that name none.
     retention: str | None = None
     fields: dict[Identifier, Field] = PField(min_length=1)
+    #: Pairs of date fields ``[earlier, later]``: when a record gives both, ``later`` may not be
+    #: before ``earlier`` (a check-out before the check-in is refused).
+    date_order: list[tuple[Identifier, Identifier]] = PField(default_factory=list)
+
+    @model_validator(mode="after")
+    def _date_order_names_dates(self) -> RecordType:
+        for earlier, later in self.date_order:
+            for name in (earlier, later):
+                if name not in self.fields or self.fields[name].type != "date":
+                    raise ValueError(f"date_order names {name!r}, not a date field of this record type")
+        return self
 
     @model_validator(mode="after")
     def _headers_name_one_field(self) -> RecordType:

@@ -71,6 +71,11 @@ def _print_report(report: Any) -> None:
     )
     if report.unanchored:
         stdout.print(f"  {report.unanchored} entries after the last checkpoint (protected by their MACs)")
+    for anchor in report.anchors:
+        held = anchor.get("error") or (
+            "no checkpoint yet" if anchor["seq"] is None else f"seq {anchor['seq']}"
+        )
+        stdout.print(f"  anchor {anchor['source']}: {held}")
     for finding in report.findings:
         count = report.counts.get(finding.kind, 1)
         stdout.print(f"  [red]{finding.kind}[/red] at seq {finding.seq}: {finding.message} ({count} in all)")
@@ -90,17 +95,26 @@ def verify(
         str | None,
         typer.Option("--public-key", help="Trusted public key (hex) for --file; default: this home's."),
     ] = None,
+    witness: Annotated[
+        Path | None,
+        typer.Option(
+            "--witness",
+            help="A JSON Lines file of signed checkpoints kept elsewhere (e.g. the syslog collector's "
+            "copy); its newest checkpoint must still be in the chain.",
+        ),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check the chain against its signed checkpoints; name the first bad entry of each kind."""
+    """Check the chain against its signed checkpoints and their anchors outside the database
+    (key store, witness, JSON Lines sink); name the first bad entry of each kind."""
     if file is not None and public_key is not None:
         # An outside verifier needs nothing but the file and the key: no home, no master secret.
         with reporting(as_json):
             report = verify_export(file, public_key)
     else:
         with _session(home, as_json) as s:
-            report = s.trail.verify(s.ctx, file=file)
+            report = s.trail.verify(s.ctx, file=file, witness=witness)
     emit(report.as_dict(), as_json, lambda: _print_report(report))
     if not report.ok:
         raise typer.Exit(EXIT_TAMPERED)

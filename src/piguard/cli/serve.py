@@ -69,7 +69,9 @@ def register(app: typer.Typer) -> None:
             where = home_from(home)
             files = tls_files(where, tls, cert, key, host)
             inst = Installation(where)
-            api = create_server(inst)
+            # The server owns the installation: a clean stop (SIGTERM, SIGINT) closes it, which
+            # signs a shutdown checkpoint over every entry and anchors it outside the database.
+            api = create_server(inst, owns=True)
             scheme = "https" if files else "http"
             base = f"{scheme}://{host}:{port}"
             info: dict[str, object] = {

@@ -30,7 +30,6 @@ DEFAULT_REASK_AFTER = timedelta(hours=48)
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-
 def checked_text(value: str, what: str, limit: int = 64) -> str:
     """``value`` stripped, refused unless it is 1-``limit`` printable characters (channels, operators)."""
     if not isinstance(value, str) or not value.strip() or len(value) > limit or not value.isprintable():
@@ -54,8 +53,11 @@ class LedgerContext:
         reask_after: timedelta,
         revalidate_interval: float,
         age_sources: AgeSources,
+        review_key: bytes | None = None,
     ) -> None:
         self.db = db
+        #: Keys the day of minors' review dates (``consent.store``); None keeps them exact.
+        self.review_key = review_key
         self.catalog = catalog
         self.clock = clock
         self.tenant = tenant

@@ -53,6 +53,7 @@ from piguard.consent.model import (
 from piguard.consent.notices import NoticeBoard
 from piguard.consent.records import ConsentRecords
 from piguard.consent.states import ConsentStates, fold
+from piguard.consent.store import review_key_from
 from piguard.errors import ValidationError
 from piguard.facade import Forward
 from piguard.gate.sdk import Storage as Database
@@ -99,6 +100,8 @@ class ConsentLedger:
             reask_after=reask_after,
             revalidate_interval=revalidate_interval,
             age_sources=age_sources or AgeSources(),
+            # The 14th birthday gives the birth date: with a key only its month is stored in clear.
+            review_key=review_key_from(identity_key) if identity_key else None,
         )
         self._identity_key = identity_key
         self._cache: CoherentCache[ConsentState] = self.context.cache

@@ -3,7 +3,8 @@
 The band comes from :mod:`piguard.consent.age` (the one age rule); :class:`Minors` stores it
 inside the caller's transaction when a birth date or resident ID is written (R-MIN-1),
 answers "under 14" from what was stored, and runs the daily job that moves customers whose
-14th or 18th birthday has come (R-MIN-4). Only the band and its review date are stored.
+14th or 18th birthday has come (R-MIN-4). Only the band and its review month are stored in clear
+(the day is a keyed tag: the 14th birthday would give the birth date).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Minors:
         info = age_from_values(ctx.age_sources, values, ctx.today(), record_type)
         if info is None:
             return
-        sql.put_age(conn, ctx.tenant, customer_id, info, ctx.now())
+        sql.put_age(conn, ctx.tenant, customer_id, info, ctx.now(), ctx.review_key)
         value = sql.bump_watermark(conn, ctx.tenant)
         # The commit is the caller's; dropping the entry now (and again is harmless) keeps
         # this process from serving the previous band once it has committed.
@@ -75,12 +76,13 @@ class Minors:
         ctx = self.context
         day = today or ctx.today()
         results: list[Reevaluation] = []
+        after = None
         while True:
             with ctx.db.transaction() as conn:
-                due = sql.due_reviews(conn, ctx.tenant, day, batch)
+                due, after = sql.due_reviews(conn, ctx.tenant, day, batch, ctx.review_key, after)
                 for customer_id, info in due:
                     new = info.advanced(day)
-                    sql.put_age(conn, ctx.tenant, customer_id, new, ctx.now())
+                    sql.put_age(conn, ctx.tenant, customer_id, new, ctx.now(), ctx.review_key)
                     orphaned = (
                         self._orphaned(conn, customer_id)
                         if info.band == "under14" and new.band != "under14"
@@ -100,7 +102,7 @@ class Minors:
                     value = sql.bump_watermark(conn, ctx.tenant)
             if due:
                 ctx.cache.changed(None, value)
-            if len(due) < batch:
+            if after is None:
                 return results
 
     def _orphaned(self, conn: Connection, customer_id: str) -> tuple[str, ...]:

@@ -31,10 +31,18 @@ from piguard.consent.model import (
 from piguard.consent.notices import NoticeBoard
 from piguard.consent.states import ConsentStates
 from piguard.errors import NotFound, ValidationError
-from piguard.gate.sdk import check_id
+from piguard.gate.sdk import check_id, mask_free_text
 
 #: Kinds that name who receives the data (PIPL 23, 39).
 _NEEDS_RECIPIENT: frozenset[ConsentKind] = frozenset({"provision", "cross_border"})
+
+
+def _evidence(evidence_ref: str | None) -> str | None:
+    """Where the proof is kept, checked and with any PI in it masked: consent records are
+    immutable, so a mobile typed into it ("call with 139...") could never be erased."""
+    if not evidence_ref:
+        return None
+    return mask_free_text(checked_text(evidence_ref, "evidence_ref", 200))
 
 
 class ConsentRecords:
@@ -114,7 +122,7 @@ class ConsentRecords:
             "operator": checked_text(operator, "operator", 128),
             "given_at": when,
             "recorded_at": now,
-            "evidence_ref": checked_text(evidence_ref, "evidence_ref", 200) if evidence_ref else None,
+            "evidence_ref": _evidence(evidence_ref),
             "guardian_ref": guardian.identity_ref if guardian else None,
             "guardian_relationship": guardian.relationship if guardian else None,
         }
@@ -152,7 +160,7 @@ class ConsentRecords:
         ctx = self.context
         with ctx.writing(conn) as tx:
             ids = [sql.insert_record(tx, ctx.tenant, row) for row in rows]
-            sql.put_ages(tx, ctx.tenant, ages or {}, ctx.now())
+            sql.put_ages(tx, ctx.tenant, ages or {}, ctx.now(), ctx.review_key)
             value = sql.bump_watermark(tx, ctx.tenant)
         ctx.cache.changed(customer_ids, value)
         return [to_record(i, row) for i, row in zip(ids, rows, strict=True)]
@@ -243,7 +251,7 @@ class ConsentRecords:
                 "operator": checked_text(operator, "operator", 128),
                 "given_at": now,
                 "recorded_at": now,
-                "evidence_ref": checked_text(evidence_ref, "evidence_ref", 200) if evidence_ref else None,
+                "evidence_ref": _evidence(evidence_ref),
                 "guardian_ref": None,
                 "guardian_relationship": None,
                 "recipient": None,

@@ -58,7 +58,7 @@ class ConsentStates:
         with ctx.db.read() as conn:
             records = sql.customer_records(conn, ctx.tenant, customer_id)
             pref = sql.latest_marketing(conn, ctx.tenant, customer_id)
-            age = sql.age_of(conn, ctx.tenant, customer_id)
+            age = sql.age_of(conn, ctx.tenant, customer_id, ctx.review_key)
         return fold(customer_id, records, pref, age)
 
     def history(self, customer_id: str) -> list[ConsentRecord]:

@@ -8,12 +8,13 @@ migration ``data_0004`` refuse such statements from anywhere else too.
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard.consent import tables as t
@@ -29,6 +30,7 @@ from piguard.consent.model import (
     Notice,
     NoticeKind,
 )
+from piguard.errors import StorageError
 from piguard.gate.sdk import translate_storage_error as translate
 
 
@@ -116,18 +118,62 @@ def insert_marketing(
         )
 
 
-def age_of(conn: Connection, tenant: str, customer_id: str) -> AgeInfo | None:
-    query = select(t.minors.c.band, t.minors.c.next_review).where(
+_REVIEW_LABEL = b"piguard/consent/review-day/v1"
+
+
+def review_key_from(identity_key: bytes) -> bytes:
+    """The key of minors' review-day tags, derived from the guardian identity key."""
+    return hmac.digest(identity_key, _REVIEW_LABEL, "sha256")
+
+
+def _day_tag(key: bytes, tenant: str, customer_id: str, day: int) -> str:
+    message = b"\x1f".join((tenant.encode(), customer_id.encode(), str(day).encode()))
+    return hmac.digest(key, message, "sha256").hex()[:32]
+
+
+def _stored_review(key: bytes | None, tenant: str, customer_id: str, review: date | None) -> dict[str, Any]:
+    """What is stored of a review date: with a key, its month and a keyed tag of its day (the
+    14th birthday would give the birth date); without one (tests, tools) the date itself."""
+    if review is None or key is None:
+        return {"next_review": review, "review_day": None}
+    return {
+        "next_review": review.replace(day=1),
+        "review_day": _day_tag(key, tenant, customer_id, review.day),
+    }
+
+
+def _review(
+    key: bytes | None, tenant: str, customer_id: str, month: date | None, tag: str | None
+) -> date | None:
+    """The review date back from its month and day tag (at most 31 tries)."""
+    if month is None or tag is None or key is None:
+        return month
+    for day in range(1, 32):
+        if _day_tag(key, tenant, customer_id, day) == tag:
+            return month.replace(day=day)
+    raise StorageError("a minor's review date does not match its key")
+
+
+def age_of(conn: Connection, tenant: str, customer_id: str, key: bytes | None = None) -> AgeInfo | None:
+    query = select(t.minors.c.band, t.minors.c.next_review, t.minors.c.review_day).where(
         t.minors.c.tenant == tenant, t.minors.c.customer_id == customer_id
     )
     with translate("read age state"):
         row = conn.execute(query).first()
-    return None if row is None else AgeInfo(cast(AgeBand, row[0]), row[1])
+    if row is None:
+        return None
+    return AgeInfo(cast(AgeBand, row[0]), _review(key, tenant, customer_id, row[1], row[2]))
 
 
-def put_age(conn: Connection, tenant: str, customer_id: str, info: AgeInfo, now: datetime) -> None:
+def put_age(
+    conn: Connection, tenant: str, customer_id: str, info: AgeInfo, now: datetime, key: bytes | None = None
+) -> None:
     """Insert or replace a customer's age state."""
-    values = {"band": info.band, "next_review": info.next_review, "updated_at": now}
+    values = {
+        "band": info.band,
+        **_stored_review(key, tenant, customer_id, info.next_review),
+        "updated_at": now,
+    }
     stmt: Any
     if conn.dialect.name == "postgresql":
         stmt = postgresql.insert(t.minors)
@@ -140,7 +186,9 @@ def put_age(conn: Connection, tenant: str, customer_id: str, info: AgeInfo, now:
         conn.execute(stmt)
 
 
-def put_ages(conn: Connection, tenant: str, ages: Mapping[str, AgeInfo], now: datetime) -> None:
+def put_ages(
+    conn: Connection, tenant: str, ages: Mapping[str, AgeInfo], now: datetime, key: bytes | None = None
+) -> None:
     """Insert or replace many customers' age states with one statement (bulk import).
 
     One compiled upsert run with executemany: building a statement per row cost more than
@@ -155,6 +203,7 @@ def put_ages(conn: Connection, tenant: str, ages: Mapping[str, AgeInfo], now: da
         set_={
             "band": stmt.excluded.band,
             "next_review": stmt.excluded.next_review,
+            "review_day": stmt.excluded.review_day,
             "updated_at": stmt.excluded.updated_at,
         },
     )
@@ -163,7 +212,7 @@ def put_ages(conn: Connection, tenant: str, ages: Mapping[str, AgeInfo], now: da
             "tenant": tenant,
             "customer_id": cid,
             "band": info.band,
-            "next_review": info.next_review,
+            **_stored_review(key, tenant, cid, info.next_review),
             "updated_at": now,
         }
         for cid, info in ages.items()
@@ -172,15 +221,35 @@ def put_ages(conn: Connection, tenant: str, ages: Mapping[str, AgeInfo], now: da
         conn.execute(stmt, params)
 
 
-def due_reviews(conn: Connection, tenant: str, today: date, limit: int) -> list[tuple[str, AgeInfo]]:
-    query = (
-        select(t.minors.c.customer_id, t.minors.c.band, t.minors.c.next_review)
-        .where(t.minors.c.tenant == tenant, t.minors.c.next_review <= today)
-        .order_by(t.minors.c.next_review, t.minors.c.customer_id)
-        .limit(limit)
+def due_reviews(
+    conn: Connection,
+    tenant: str,
+    today: date,
+    limit: int,
+    key: bytes | None = None,
+    after: tuple[date, str] | None = None,
+) -> tuple[list[tuple[str, AgeInfo]], tuple[date, str] | None]:
+    """Customers whose review date has come, from the candidates whose review month has come.
+
+    :returns: the due ones and where the next page starts (``None``: no more candidates).
+        A candidate later this month is skipped, so pages follow (month, customer), not counts.
+    """
+    c = t.minors.c
+    query = select(c.customer_id, c.band, c.next_review, c.review_day).where(
+        c.tenant == tenant, c.next_review <= today
     )
+    if after is not None:
+        query = query.where(tuple_(c.next_review, c.customer_id) > tuple_(*after))
+    query = query.order_by(c.next_review, c.customer_id).limit(limit)
     with translate("read due reviews"):
-        return [(r[0], AgeInfo(cast(AgeBand, r[1]), r[2])) for r in conn.execute(query)]
+        rows = conn.execute(query).all()
+    due = []
+    for cid, band, month, tag in rows:
+        review = _review(key, tenant, cid, month, tag)
+        if review is not None and review <= today:
+            due.append((cid, AgeInfo(cast(AgeBand, band), review)))
+    last = (rows[-1][2], rows[-1][0]) if len(rows) == limit else None
+    return due, last
 
 
 def notice_from_row(row: Row[Any]) -> Notice:

@@ -8,7 +8,7 @@ They live in the DATA database, in their own :class:`~sqlalchemy.MetaData`, and
   DELETE so that even SQL typed by hand cannot rewrite history (R-COL-2).
 - ``consent_marketing``: marketing preference changes, append-only, latest wins.
 - ``consent_deletions``: fields left without a legal basis, handed to the retention job.
-- ``consent_minors``: age band and next review date per customer (no birth date).
+- ``consent_minors``: age band and next review month per customer, its day as a keyed tag (no birth date).
 - ``consent_watermark``: one counter per tenant, bumped by every change, so that each
   process can tell cheaply whether its cached consent states are still current.
 
@@ -114,7 +114,10 @@ minors = Table(
     Column("tenant", String(_NAME), primary_key=True),
     Column("customer_id", String(_ID), primary_key=True),
     Column("band", String(16), nullable=False),
+    # The first day of the month of the next review (14th or 18th birthday): the birthday job's
+    # index. The day itself is ``review_day``, a keyed tag, so the table never gives a birth date.
     Column("next_review", Date, nullable=True),
+    Column("review_day", String(32), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     # The birthday job's query: everyone whose review date has come.
     Index("ix_consent_minors_tenant_next_review", "tenant", "next_review"),

@@ -29,6 +29,7 @@ __all__ = [
     "Replacement",
     "default_detector",
     "detect",
+    "mask_free_text",
     "mask_text",
     "mask_value",
 ]
@@ -48,3 +49,14 @@ def detect(text: str, *, types: Iterable[str] | None = None, mode: str = "defaul
 def mask_text(text: str, *, audience: str = "staff") -> MaskResult:
     """Return ``text`` masked for ``audience``; see :meth:`Detector.mask_text`."""
     return default_detector().mask_text(text, audience=audience)
+
+
+def mask_free_text(text: str) -> str:
+    """``text`` with every PI finding masked for staff: the one way free text is stored where it
+    cannot be erased or lives long (consent evidence, refused purposes in the audit trail, grant
+    reasons, alert acknowledgements, disable reasons), as record notes are masked on write.
+
+    >>> mask_free_text("回电 13812345678")
+    '回电 138****5678'
+    """
+    return default_detector().mask_text(text).text

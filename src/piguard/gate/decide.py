@@ -42,20 +42,21 @@ def is_bootstrap(actor: Actor) -> bool:
 
 
 def masked(fdef: Field, rule: str) -> Decision:
-    """A masked decision for ``fdef``; a field whose own mask is ``clear`` (C1) is redacted instead:
-    the point is to hide it."""
-    mask = fdef.mask if fdef.mask != "clear" else "redact"
+    """A masked decision for ``fdef``; a field whose own mask shows the value (``clear``) is
+    redacted instead: the point is to hide it."""
+    mask = fdef.mask if fdef.mask not in masking.IDENTITY else masking.FALLBACK
     options = dict(fdef.mask_options) if mask == fdef.mask else {}
     return Decision("masked", mask, options, rule)
 
 
 def show(decision: Decision, value: str | None) -> str | None:
-    """The value as ``decision`` lets it out."""
+    """The value as ``decision`` lets it out: a masked value never equals the clear one
+    (:func:`piguard.masking.hide`), so the level reported beside it is true."""
     if value is None or decision.level == "deny":
         return None
     if decision.level == "clear":
         return value
-    return masking.apply_mask(decision.mask, value, **decision.mask_options)
+    return masking.hide(decision.mask, value, **decision.mask_options)
 
 
 class Decider:
@@ -109,7 +110,7 @@ class Decider:
             if training_reason is not None:
                 if sensitive:
                     out[name] = Decision("deny", "redact", rule=training_reason)
-                elif decision.level == "clear" or decision.mask == "clear":
+                elif decision.level == "clear" or decision.mask in masking.IDENTITY:
                     out[name] = masked(fdef, training_reason)
                 else:
                     out[name] = decision

@@ -11,9 +11,11 @@ compliance) builds on:
 - :class:`Kernel`, the handle :meth:`Capability.bind` receives, whose ``run`` executes an
   operation through the pipeline;
 - the plain data the gate speaks (:class:`RequestContext`, :class:`FieldView`,
-  :class:`RecordRef`, :class:`Actor`), id helpers, and the column type and error translation
+  :class:`RecordRef`, :class:`Actor`), id helpers, the column type and error translation
   a capability's own tables use, a :class:`SecretBox` for the small secrets a capability keeps
-  (sealed, bound to their row), and :func:`system_context` for the jobs it runs.
+  (sealed, bound to their row), :func:`system_context` for the jobs it runs, and
+  :func:`mask_free_text` (the detector's masking of free text a capability stores where it cannot
+  be erased, as notes are masked).
 
 ``tests/test_architecture.py`` fails if a capability package imports anything of piguard's
 core except this module (and the leaves: catalog, errors, clock, calendar, validate).
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import Connection
 
 from piguard.crypto.secretbox import SecretBox
+from piguard.detect import mask_free_text
 from piguard.gate.context import FieldView, RequestContext
 from piguard.gate.operation import DetailKind, Operation, Subject
 from piguard.principal import Actor
@@ -106,6 +109,7 @@ __all__ = [
     "UTCDateTime",
     "check_id",
     "customer_context",
+    "mask_free_text",
     "new_customer_id",
     "system_context",
     "translate_storage_error",

@@ -141,11 +141,19 @@ class Trail:
 
         return self.gate.run(ctx, QUERY, handler)
 
-    def verify(self, ctx: RequestContext, *, file: Path | None = None) -> VerifyReport:
+    def verify(
+        self, ctx: RequestContext, *, file: Path | None = None, witness: Path | None = None
+    ) -> VerifyReport:
+        """:param witness: a JSON Lines file of signed checkpoints kept elsewhere (a witness,
+        a syslog collector's copy) whose newest checkpoint the stored chain must still hold."""
         from piguard.audit import verify_file
+        from piguard.audit.anchors import FileWitness
 
         def handler(call: Call) -> VerifyReport:
-            report = verify_file(file, self.log.public_key) if file else self.log.verify()
+            if file:
+                report = verify_file(file, self.log.public_key)
+            else:
+                report = self.log.verify(witnesses=[FileWitness(witness)] if witness else ())
             call.note(entries=report.entries)
             return report
 

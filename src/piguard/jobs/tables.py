@@ -1,4 +1,4 @@
-"""The job lease table, in SQLAlchemy Core; migration ``data_0012_jobs_outbox`` creates it.
+"""The job lease table, in SQLAlchemy Core; migration ``data_0005_jobs`` creates it.
 
 ``job_leases``: one row per job and tenant: when it is next due, who holds it (the node and
 until when), and how its last run ended. No customer data.

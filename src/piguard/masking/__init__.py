@@ -17,12 +17,22 @@ non-ASCII, oddly formatted). No error message contains the value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from piguard.masking import registry
 from piguard.masking.operator import Operator
 
-__all__ = ["Operator", "apply_mask", "check_params", "get_operator", "known_rules", "register"]
+__all__ = [
+    "FALLBACK",
+    "IDENTITY",
+    "Operator",
+    "apply_mask",
+    "check_params",
+    "get_operator",
+    "hide",
+    "known_rules",
+    "register",
+]
 
 register = registry.register
 
@@ -65,3 +75,27 @@ def apply_mask(rule: str, value: str, **params: Any) -> str:
     op = get_operator(rule)
     op.validate(params)
     return op.operate(value, params)
+
+
+#: Rules that show the value as it is: never a mask of a value whose level is "masked".
+IDENTITY: Final = frozenset({"clear"})
+#: What a masked value falls back to when its rule would show it unchanged.
+FALLBACK: Final = "redact"
+
+
+def hide(rule: str, value: str, **params: Any) -> str:
+    """:func:`apply_mask`, but the result never equals a non-empty ``value``: "masked" must be true.
+
+    A rule can return its input: ``clear`` always, and a rule made for another kind of value
+    on some values (a ``mobile`` mask on an enum, ``keep`` on a one-character code). Then the
+    value is redacted (:data:`FALLBACK`), so a value reported as masked is never the clear one.
+
+    >>> hide("clear", "silver")
+    '******'
+    >>> hide("mobile", "13800138000")
+    '138****8000'
+    """
+    if rule in IDENTITY:
+        rule, params = FALLBACK, {}
+    out = apply_mask(rule, value, **params)
+    return out if out != value or not value else apply_mask(FALLBACK, value)

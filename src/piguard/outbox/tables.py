@@ -1,4 +1,4 @@
-"""The outbox table, in SQLAlchemy Core; migration ``data_0013_outbox`` creates it.
+"""The outbox table, in SQLAlchemy Core; migration ``data_0006_outbox`` creates it.
 
 ``outbox_messages``: one row per message. It names the customer (a random id), the channel, the
 template and what the message is about; the template's parameters (a one-time code, a due date)

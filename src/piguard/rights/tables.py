@@ -1,4 +1,4 @@
-"""The rights tables, in SQLAlchemy Core; migration ``data_0014_rights`` creates them.
+"""The rights tables, in SQLAlchemy Core; migration ``data_0007_rights`` creates them.
 
 - ``rights_cases``: one row per request or complaint: type, customer (a random id), channel,
   relation of the requester, who took it in, status, times, the due date and the calendar data it

@@ -22,7 +22,7 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, delete, func, select, tuple_
+from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, tuple_, update
 
 from piguard.clock import Clock, SystemClock
 from piguard.errors import ConfigError
@@ -30,7 +30,7 @@ from piguard.store import _migrate
 from piguard.store._bulk import bulk_insert, bulk_update
 from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
 from piguard.store.rows import WrappedKeyRow
-from piguard.store.tables import data_keys, key_metadata
+from piguard.store.tables import audit_anchors, data_keys, key_metadata
 
 #: The PostgreSQL schema of the key store unless told otherwise.
 DEFAULT_SCHEMA = "piguard_keys"
@@ -230,6 +230,53 @@ class KeyStore:
         query = select(data_keys.c.kek_version, func.count()).group_by(data_keys.c.kek_version)
         with read_transaction(self.engine) as conn, translate("count keys"):
             return {int(version): int(count) for version, count in conn.execute(query)}
+
+    # -- audit anchor ------------------------------------------------------------
+
+    def put_audit_anchor(self, tenant: str, document: dict[str, Any]) -> None:
+        """Keep a signed audit checkpoint as ``tenant``'s newest anchor, unless a newer one is kept.
+
+        The anchor only moves forward (compare on ``seq``), so checkpoints published out of
+        order by several threads or processes never move it back.
+
+        :param document: :meth:`~piguard.audit.signing.Checkpoint.as_dict`.
+        :raises StorageError: the database failed.
+        """
+        values = {
+            "seq": int(document["seq"]),
+            "kind": str(document["kind"]),
+            "time": str(document["time"]),
+            "entry_hash": bytes.fromhex(document["entry_hash"]),
+            "key_id": str(document["key_id"]),
+            "signature": bytes.fromhex(document["signature"]),
+        }
+        c = audit_anchors.c
+        with write_transaction(self.engine) as conn, translate("put audit anchor"):
+            moved = conn.execute(
+                update(audit_anchors).where(c.tenant == tenant, c.seq <= values["seq"]).values(values)
+            ).rowcount
+            if not moved and conn.execute(select(c.seq).where(c.tenant == tenant)).first() is None:
+                conn.execute(insert(audit_anchors).values(tenant=tenant, **values))
+
+    def audit_anchor(self, tenant: str) -> dict[str, Any] | None:
+        """``tenant``'s newest anchored checkpoint, as a document, or ``None``.
+
+        :raises StorageError: the database failed.
+        """
+        c = audit_anchors.c
+        query = select(c.seq, c.kind, c.time, c.entry_hash, c.key_id, c.signature).where(c.tenant == tenant)
+        with read_transaction(self.engine) as conn, translate("get audit anchor"):
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return {
+            "seq": int(row[0]),
+            "kind": row[1],
+            "time": row[2],
+            "entry_hash": bytes(row[3]).hex(),
+            "key_id": row[4],
+            "signature": bytes(row[5]).hex(),
+        }
 
     # -- writes ------------------------------------------------------------------
 

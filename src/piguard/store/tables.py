@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -143,4 +144,19 @@ data_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("rotated_at", UTCDateTime, nullable=True),
     Index("ix_data_keys_kek_version", "kek_version"),
+)
+
+#: The newest signed audit checkpoint per tenant, kept apart from the data database so that
+#: rolling the trail back there is noticed (:mod:`piguard.audit.anchors`). Public data: a
+#: signature over a chain hash, no key material and no customer values.
+audit_anchors = Table(
+    "audit_anchors",
+    key_metadata,
+    Column("tenant", String(_NAME), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("time", String(32), nullable=False),
+    Column("entry_hash", LargeBinary, nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
 )

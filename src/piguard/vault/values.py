@@ -77,6 +77,9 @@ class RecordValues:
         if bound is None:
             fdef = self.field(record_type, name)
             options = dict(fdef.type_options)
+            if fdef.future is not None:
+                # The field's own rule (catalog ``future``), not the value kind's default.
+                options["not_future"] = fdef.future == "refused"
             if fdef.type == "bank_card":
                 options.setdefault("on_bad_checksum", self._bank_card_checksum)
             bound = self._normalizers[key] = validate.normalizer(fdef.type, **options)
@@ -140,6 +143,10 @@ class RecordValues:
         for name in self._required[record_type]:
             if name not in clean:
                 raise ValidationError("required field is missing", name)
+        for earlier, later in rt.date_order:
+            # Normalised dates are ISO (YYYY-MM-DD): string order is date order.
+            if earlier in clean and later in clean and clean[later] < clean[earlier]:
+                raise ValidationError(f"must not be before {earlier}", later)
         if not clean:
             raise ValidationError("no field values given", None)
         if record_type == CUSTOMER:

@@ -3,7 +3,7 @@
 One row per scheduled job and tenant: next due time, the node holding it and until when, the
 last outcome. ``piguard.jobs.tables`` describes the same. No customer data.
 
-Revision ID: data_0012
+Revision ID: data_0005
 Revises: data_0004
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 from piguard.store.tables import UTCDateTime
 
-revision = "data_0012"
+revision = "data_0005"
 down_revision: str | None = "data_0004"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None

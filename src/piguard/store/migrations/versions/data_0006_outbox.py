@@ -4,8 +4,8 @@ One row per message to a customer: customer id, channel, template, sealed parame
 once sent or given up), status, attempts, next attempt. No address and no message text.
 ``piguard.outbox.tables`` describes the same.
 
-Revision ID: data_0013
-Revises: data_0012
+Revision ID: data_0006
+Revises: data_0005
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 from piguard.store.tables import UTCDateTime
 
-revision = "data_0013"
-down_revision: str | None = "data_0012"
+revision = "data_0006"
+down_revision: str | None = "data_0005"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 

@@ -3,8 +3,8 @@
 ``piguard.rights.tables`` describes the same. No column holds customer PI in clear: customers
 are random ids, reasons are sealed, codes are keyed digests.
 
-Revision ID: data_0014
-Revises: data_0013
+Revision ID: data_0007
+Revises: data_0006
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 from piguard.store.tables import UTCDateTime
 
-revision = "data_0014"
-down_revision: str | None = "data_0013"
+revision = "data_0007"
+down_revision: str | None = "data_0006"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
