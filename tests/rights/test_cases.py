@@ -396,3 +396,27 @@ def test_a_restriction_is_enforced_by_the_gate_on_every_later_access(world: Worl
         world.service.update(marketer, "customer", cid, {"marketing_tags": "vip"})
     agent = RequestContext(world.step_up(world.staff_of("customer_service")), "service")
     assert world.service.read(agent, "customer", cid, ["membership_level"])  # other purposes go on
+
+
+@pytest.mark.req("R-COL-6", "R-COL-9", "R-RGT-1")
+def test_withdrawal_and_marketing_opt_out_requests_are_carried_out_by_the_consent_ledger(
+    world: World, api: Api
+) -> None:
+    cid = world.customer()
+    world.consent(cid, "marketing", "analytics")
+    case = opened(api, cid, "withdrawal", channel="phone")
+    url = f"/v1/requests/{case['id']}"
+    api("customer_service", "POST", f"{url}/verify", json={"in_person": True})
+    done = api("officer", "POST", f"{url}/complete", json={"purposes": ["analytics"]})
+    assert done["case"]["outcome"] == "withdrawn"
+    [entry] = world.inst.audit.query(action="consent_withdraw", limit=5)
+    assert (entry.actor_id, entry.detail["consent_purposes"]) == (f"customer:{cid}", ["analytics"])
+    marketer = RequestContext(world.step_up(world.staff_of("marketing")), "analytics")
+    with pytest.raises(AccessDenied):
+        world.service.read(marketer, "customer", cid, ["membership_level"])
+
+    optout = opened(api, cid, "marketing_optout", channel="phone")
+    api("customer_service", "POST", f"/v1/requests/{optout['id']}/verify", json={"in_person": True})
+    done = api("officer", "POST", f"/v1/requests/{optout['id']}/complete", json={})
+    assert done["case"]["outcome"] == "opted_out"
+    assert done["produced"]["marketing_optout"]["opt_out"] is True

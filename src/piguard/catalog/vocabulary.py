@@ -182,8 +182,10 @@ BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
         ],
     },
     DATA_SUBJECT_ROLE: {
-        "description": "A customer: their own data (a copy, PIPL 45) and access history only.",
-        "actions": ["read"],
+        "description": "A customer: their own data (a copy, PIPL 45), consents and access history only.",
+        # ``write``: their own consents and marketing choices (PIPL 15, 24); no record can be written
+        # under their only purpose, which is ancillary.
+        "actions": ["read", "write"],
         "scope": "own",
         "purposes": [DATA_SUBJECT_RIGHTS_PURPOSE],
         # A second factor always: the rights case's one-time code or in-person check, and the

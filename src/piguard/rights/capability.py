@@ -178,6 +178,10 @@ PORTABILITY_SCHEMA = "piguard.portability/1"
 #: The legal bases under which data "came via consent or contract" (NDSMR 25's portability condition).
 PORTABLE_BASES = frozenset({"consent", "contract"})
 Extra = Callable[[RequestContext, str], Any]
+#: A fulfilment another capability performs, run as the customer: ``(ctx, customer_id, params)``.
+Fulfilment = Callable[[RequestContext, str, Mapping[str, Any]], Any]
+#: What each such fulfilment's outcome is called.
+FULFILLED = {"withdrawal": "withdrawn", "marketing_optout": "opted_out"}
 
 #: The remedy a refusal names (PIPL 50: a refused individual may sue).
 REMEDY = {
@@ -211,6 +215,7 @@ class Rights:
         calendar: WorkingCalendar = DEFAULT_CALENDAR,
         clock: Clock | None = None,
         extras: Mapping[str, Extra] | None = None,
+        fulfilments: Mapping[str, Fulfilment] | None = None,
         public_url: str = "http://127.0.0.1:8700",
         package_ttl: timedelta = timedelta(days=7),
     ) -> None:
@@ -220,6 +225,8 @@ class Rights:
         :param profile: the deadline profile (``cn``: 15 working days; ``gdpr``: one month).
         :param extras: what else a copy holds, each read as the customer (``consents``,
             ``access_history``: other capabilities' operations, wired by the installation).
+        :param fulfilments: request types another capability carries out (``withdrawal``,
+            ``marketing_optout``: the consent ledger's operations), run as the customer.
         :param public_url: where customers reach ``/v1/packages/<token>`` (the one-time link).
         """
         policy_for(profile, "access")  # an unknown profile fails at start, not on the first case
@@ -228,6 +235,7 @@ class Rights:
         self.profile, self.calendar = profile, calendar
         self._clock = clock or SystemClock()
         self._extras = dict(extras or {})
+        self._fulfilments = dict(fulfilments or {})
         self._public_url, self._package_ttl = public_url.rstrip("/"), package_ttl
         self._kernel: Kernel | None = None
 
@@ -610,6 +618,8 @@ class Rights:
         - ``restriction``: ``purposes`` the customer restricted or objected to; from then on the gate
           refuses every operation for them on this customer (a purpose the law requires, or a
           built-in one, cannot be restricted: PIPL 44 "unless laws provide otherwise").
+        - ``withdrawal`` (``purposes``, or all) and ``marketing_optout``: carried out by the consent
+          ledger as the customer (orphaned fields handed to deletion; tags deleted).
         - other types and complaints: ``note`` (what was done) is required and recorded.
 
         Requests need a verified requester first (R-RGT-2); complaints do not.
@@ -621,7 +631,7 @@ class Rights:
         kind = row["type"]
         if kind == "restriction":
             chosen = self._restrictable(purposes or ())
-        elif kind not in ("deletion", "explanation", "access", "portability"):
+        elif kind not in ("deletion", "explanation", "access", "portability", *self._fulfilments):
             note = _reason(note or "", what="a note of what was done")
 
         def handler(call: Call) -> dict[str, Any]:
@@ -673,6 +683,18 @@ class Rights:
                             )  # fmt: skip
                     self._finish(conn, row, ctx, "restricted", note, now)
                 return {"case": self._case(case_id).as_dict(), "produced": {"restricted": chosen}}
+            if kind in self._fulfilments:
+                # The customer's own act, recorded by the consent ledger under its own operation.
+                done = self._fulfilments[kind](
+                    customer_context(row["customer_id"]),
+                    row["customer_id"],
+                    {"purposes": list(purposes or ())},
+                )
+                outcome = FULFILLED.get(kind, "handled")
+                call.note(type=kind, outcome=outcome, records=0)
+                with call.transaction() as conn:
+                    self._finish(conn, row, ctx, outcome, note, now)
+                return {"case": self._case(case_id).as_dict(), "produced": {kind: done}}
             if kind == "explanation":
                 produced = {"explanation": self._explain(call)}
             outcome = "explained" if kind == "explanation" else "handled"

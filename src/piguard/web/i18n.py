@@ -462,6 +462,10 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "explained": ("已解释说明", "explained"),
         "handled": ("已处理", "handled"),
         "refused": ("已拒绝", "refused"),
+        "sent": ("副本已发送", "copy sent"),
+        "restricted": ("已限制处理", "restricted"),
+        "withdrawn": ("已撤回同意", "consent withdrawn"),
+        "opted_out": ("已退出营销", "opted out"),
     },
     "case_event": {
         "opened": ("受理", "opened"),
