@@ -567,6 +567,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "rights_refuse": ("拒绝权利请求", "rights request refused"),
         "rights_complete": ("办结权利请求", "rights request completed"),
         "rights_clock": ("计算请求期限", "request deadlines computed"),
+        "rights_package": ("生成个人信息副本", "copy of own data prepared"),
+        "rights_package_download": ("下载个人信息副本", "copy of own data downloaded"),
         "notice_list": ("查看隐私告知", "notices listed"),
         "notice_publish": ("发布隐私告知", "notice published"),
         "key_rotate": ("轮换密钥", "key rotated"),
