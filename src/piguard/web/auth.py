@@ -47,12 +47,18 @@ def register(router: APIRouter, console: Console) -> None:
         if not cookie or not isinstance(sent, str) or not same(sent, cookie):
             raise CsrfRefused()
         name, password, totp = (str(form.get(k) or "")[:1024] for k in ("name", "password", "totp"))
+        address = request.client.host if request.client else None
         try:
             # argon2id is deliberately slow: keep it off the event loop.
             login = await run_in_threadpool(
-                console.access.login, name[:64], password, totp.strip()[:16] or None
+                lambda: console.access.login(name[:64], password, totp.strip()[:16] or None, address=address)
             )
         except errors.AuthenticationFailed as exc:
+            try:
+                # A failed sign-in counts against the address, as a failed API login does.
+                await run_in_threadpool(console.access.charge_unauthenticated, address)
+            except errors.TooManyAttempts as limited:
+                return login_page(request, error=str(limited), status=429)
             return login_page(request, error=str(exc), status=401)
         value, _ = console.sessions.create(login.token, login.actor.id)
         response = RedirectResponse(console.prefix_path("/"), status_code=303)
