@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NoReturn
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -343,9 +343,7 @@ class Authentication:
 
     def stepped_up(self, actor: Actor) -> bool:
         """Whether ``actor`` proved a TOTP code recently enough for step-up fields (R-USE-2)."""
-        if actor.step_up_at is None:
-            return False
-        return timedelta(0) <= self.context.clock.now() - actor.step_up_at <= self.context.step_up_ttl
+        return self.context.stepped_up(actor)
 
     def logout(self, actor: Actor) -> None:
         """Revoke the session token ``actor`` authenticated with."""

@@ -113,6 +113,12 @@ class AccessContext:
             conn,
         )
 
+    def stepped_up(self, actor: Actor) -> bool:
+        """Whether ``actor`` proved a TOTP code within the last ``step_up_ttl`` (R-USE-2)."""
+        if actor.step_up_at is None:
+            return False
+        return timedelta(0) <= self.clock.now() - actor.step_up_at <= self.step_up_ttl
+
     def require(self, actor: Actor, action: str = "administer") -> str:
         """Return the rule allowing ``actor`` to ``action``; record and raise otherwise.
 

@@ -7,7 +7,6 @@ audit log, commit their writes together or not at all.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple, fields
@@ -20,7 +19,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from piguard.errors import Conflict, NotFound
 from piguard.store import _migrate
 from piguard.store._bulk import bulk_insert
-from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
+from piguard.store._engine import (
+    WriteFlag,
+    make_engine,
+    parse_url,
+    read_transaction,
+    translate,
+    write_transaction,
+)
 from piguard.store.rows import RECORD_STATUSES, IndexRow, RecordRow
 from piguard.store.tables import MAX_DIGEST_BYTES, blind_index, data_metadata, meta, records
 
@@ -123,7 +129,7 @@ class Database:
         )
         # Which threads hold a write transaction (see holds_write): on SQLite a second one from the
         # same thread can only wait for itself, and on PostgreSQL it would split one change in two.
-        self._writer = threading.local()
+        self._writer = WriteFlag()
 
     def __repr__(self) -> str:
         # repr(URL) masks the password.
@@ -161,16 +167,12 @@ class Database:
         """
         if self.holds_write():
             raise RuntimeError(NESTED_WRITE)
-        self._writer.held = True
-        try:
-            with write_transaction(self.engine) as connection:
-                yield connection
-        finally:
-            self._writer.held = False
+        with write_transaction(self.engine, self._writer) as connection:
+            yield connection
 
     def holds_write(self) -> bool:
         """Whether the calling thread is inside :meth:`transaction` on this database."""
-        return bool(getattr(self._writer, "held", False))
+        return self._writer.held
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
