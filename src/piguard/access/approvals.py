@@ -38,13 +38,13 @@ def require_human_decider(ctx: AccessContext, actor: Actor) -> None:
         )
     if actor.session is None:
         raise AccessDenied(
-            "approving needs a staff login session (piguard login), not an API key", "approve.session"
+            "approving needs a staff login session (piguard login <name>), not an API key", "approve.session"
         )
     if not ctx.stepped_up(actor):
         minutes = int(ctx.step_up_ttl.total_seconds() // 60)
         raise AccessDenied(
             f"approving needs a step-up within the last {minutes} minutes: enter a fresh TOTP code "
-            "(POST /v1/auth/step-up, piguard login --step-up, or the code field on the console)",
+            "(POST /v1/auth/step-up, piguard login <name> --step-up, or the code field on the console)",
             "approve.step_up",
         )
     status = ctx.training.status(actor.id)
