@@ -8,7 +8,14 @@ import pytest
 
 from piguard.access.authentication import LOGIN_FAILURE, STEP_UP_FAILURE
 from piguard.access.credentials import totp_now
-from piguard.errors import AccessDenied, AuthenticationFailed, Conflict, NotFound, ValidationError
+from piguard.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    TooManyAttempts,
+    ValidationError,
+)
 from tests.access.conftest import SETUP, World
 
 pytestmark = pytest.mark.req("R-USE-1")
@@ -256,3 +263,15 @@ def test_wrong_step_up_code_is_audited_and_counts_towards_the_login_back_off_r_a
     # From another address the right code still works, and clears only that address.
     world.access.step_up(staff.actor, code, address="198.51.100.20")
     assert world.reauth(staff).step_up_at == world.clock.now()
+
+
+def test_random_tokens_budget_is_counted_per_address_and_minute_in_the_database(world: World) -> None:
+    """Issue 11 item 10(a), on SQLite and PostgreSQL: the counter behind the per-address 429."""
+    for _ in range(3):
+        world.access.charge_unauthenticated("203.0.113.30", 3)
+    with pytest.raises(TooManyAttempts) as limited:
+        world.access.charge_unauthenticated("203.0.113.30", 3)
+    assert 1 <= limited.value.retry_after <= 60
+    world.access.charge_unauthenticated("203.0.113.31", 3)  # another address has its own budget
+    world.clock.advance(timedelta(minutes=1))
+    world.access.charge_unauthenticated("203.0.113.30", 3)  # a new minute, a new budget

@@ -215,6 +215,21 @@ class AuthThrottle:
         now = self.settings.clock.now()
         start = _start(now, _MINUTE)
         key = _key(UNAUTHENTICATED, None, address)
+        retry = max(1.0, math.ceil(start + _MINUTE - now.timestamp()))
+        refusal = TooManyAttempts(
+            "too many unauthenticated or failed requests from this address: wait and try again", retry
+        )
+        with self.settings.db.read() as conn:
+            seen = conn.execute(
+                select(auth_counters.c.count).where(
+                    auth_counters.c.scope == UNAUTHENTICATED,
+                    auth_counters.c.key == key,
+                    auth_counters.c.window_start == start,
+                )
+            ).scalar()
+        if seen is not None and seen >= per_minute:
+            # Already over: refused without a write, so a flood does not queue on the write lock.
+            raise refusal
         with self.settings.db.transaction() as conn:
             count = self._bump(conn, UNAUTHENTICATED, key, start, now, None)
             if count == 1:
@@ -226,7 +241,4 @@ class AuthThrottle:
                     )
                 )
         if count > per_minute:
-            retry = max(1.0, math.ceil(start + _MINUTE - now.timestamp()))
-            raise TooManyAttempts(
-                "too many unauthenticated or failed requests from this address: wait and try again", retry
-            )
+            raise refusal
