@@ -275,3 +275,18 @@ def test_random_tokens_budget_is_counted_per_address_and_minute_in_the_database(
     world.access.charge_unauthenticated("203.0.113.31", 3)  # another address has its own budget
     world.clock.advance(timedelta(minutes=1))
     world.access.charge_unauthenticated("203.0.113.30", 3)  # a new minute, a new budget
+
+
+def test_failure_counters_of_names_tried_once_do_not_pile_up(world: World) -> None:
+    """A guesser trying many names leaves one row each; windows no rule reads are pruned."""
+    from sqlalchemy import func, select
+
+    from piguard.access.tables import auth_counters
+
+    _fail_logins(world, "guessed-once", 1, "203.0.113.40")
+    world.clock.advance(timedelta(hours=49))  # past this and the previous 24 h window
+    _fail_logins(world, "guessed-later", 1, "203.0.113.41")
+    with world.inst.db.read() as conn:
+        accounts = set(conn.execute(select(auth_counters.c.account)).scalars())
+        rows = conn.execute(select(func.count()).select_from(auth_counters)).scalar_one()
+    assert accounts == {"guessed-later"} and rows == 1

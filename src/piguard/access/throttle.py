@@ -158,14 +158,14 @@ class AuthThrottle:
         window = self._failure_window()
         start = _start(now, window)
         key = _key(FAILURES, account, address)
-        self._bump(conn, FAILURES, key, start, now, account[:64])
-        conn.execute(
-            delete(auth_counters).where(
-                auth_counters.c.scope == FAILURES,
-                auth_counters.c.key == key,
-                auth_counters.c.window_start < start - window,
+        if self._bump(conn, FAILURES, key, start, now, account[:64]) == 1:
+            # A new window for this pair: windows no rule reads any more go, for every pair (names
+            # tried once by a guesser would stay forever otherwise); once per pair and window.
+            conn.execute(
+                delete(auth_counters).where(
+                    auth_counters.c.scope == FAILURES, auth_counters.c.window_start < start - window
+                )
             )
-        )
         return self.failures(account, address, conn)
 
     def clear(self, conn: Connection, account: str, address: str | None) -> None:
