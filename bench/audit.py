@@ -51,24 +51,11 @@ class _Drop:
 def _events(n: int) -> list[AccessEvent]:
     now = datetime.now(UTC)
     return [
-        AccessEvent(
-            time=now,
-            actor_id=f"staff{i % 50}",
-            role="customer_service",
-            action="read",
-            purpose="service",
-            record_type="customer",
-            customer_id=f"C{i % 100_000:08d}",
-            record_id=f"R{i:09d}",
-            fields=("name", "mobile"),
-            decision="allow",
-            rule="name: clear; mobile: masked",
-            result="ok",
-            client="api",
-            address="10.0.0.7",
-            session="sess-1",
-            detail={"levels": {"name": "clear", "mobile": "masked"}},
-        )
+        AccessEvent(time=now, actor_id=f"staff{i % 50}", role="customer_service", action="read",
+                    purpose="service", record_type="customer", customer_id=f"C{i % 100_000:08d}",
+                    record_id=f"R{i:09d}", fields=("name", "mobile"), decision="allow",
+                    rule="name: clear; mobile: masked", result="ok", client="api", address="10.0.0.7",
+                    session="sess-1", detail={"levels": {"name": "clear", "mobile": "masked"}})
         for i in range(n)
     ]
 
@@ -85,7 +72,7 @@ def _append(inst: Installation, quick: bool) -> dict[str, Any]:
         grouped = _events(50_000 if quick else 200_000)
         t = time.perf_counter()
         for i in range(0, len(grouped), 1000):
-            audit.record_many(grouped[i : i + 1000])
+            audit.record_many(grouped[i:i + 1000])
         out[f"group_commit_per_s_{label}"] = round(len(grouped) / (time.perf_counter() - t))
         audit.close()
     return out
@@ -127,7 +114,8 @@ def _gated_read(inst: Installation, quick: bool) -> dict[str, Any]:
     audited = Gate(inst.vault, recorder=audit, access=inst.access, consent=inst.consent)
     bare = Gate(inst.vault, recorder=_Drop(), access=inst.access, consent=inst.consent)
     agents = [
-        staff_context(inst, "customer_service", "service", name=f"bench_cs{a}") for a in range(n // PER_AGENT)
+        staff_context(inst, "customer_service", "service", name=f"bench_cs{a}")
+        for a in range(n // PER_AGENT)
     ]
     rng = random.Random(5)
     picks: list[tuple[RequestContext, str]] = []
@@ -149,11 +137,8 @@ def _gated_read(inst: Installation, quick: bool) -> dict[str, Any]:
     audit.close()
     a, b = summary(with_audit), summary(without)
     return {
-        "ops": ops,
-        "with_audit": a,
-        "without_audit": b,
-        "ratio_p50": round(a["p50_us"] / b["p50_us"], 2),
-        "ratio_p99": round(a["p99_us"] / b["p99_us"], 2),
+        "ops": ops, "with_audit": a, "without_audit": b,
+        "ratio_p50": round(a["p50_us"] / b["p50_us"], 2), "ratio_p99": round(a["p99_us"] / b["p99_us"], 2),
     }
 
 

@@ -95,7 +95,9 @@ def test_no_plaintext_on_disk_after_api_traffic(
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
         body = "\n".join(json.dumps(p, ensure_ascii=False) for p in people[6:]).encode()
-        r = client.post("/v1/import/customer", params={"purpose": "service", "format": "jsonl"}, content=body)
+        r = client.post(
+            "/v1/import/customer", params={"purpose": "service", "format": "jsonl"}, content=body
+        )
         assert r.status_code == 200 and r.json()["accepted"] == 6, r.text
         ids.extend(r.json()["ids"])
         for cid, person in zip(ids, people, strict=True):
@@ -112,7 +114,9 @@ def test_no_plaintext_on_disk_after_api_traffic(
             "/v1/records/customer",
             json={"purpose": "service", "values": {"resident_id": people[0]["resident_id"][:-1]}},
         )
-        assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+        assert bad.status_code == 422 and bad.headers["content-type"].startswith(
+            "application/problem+json"
+        )
     live_server.stop_all()
     files = [p for p in home.rglob("*") if p.is_file()]
     files += [p for p in tmpdir.rglob("*") if p.is_file()]

@@ -30,6 +30,7 @@ DEFAULT_REASK_AFTER = timedelta(hours=48)
 CLOCK_SKEW = timedelta(minutes=5)
 
 
+
 def checked_text(value: str, what: str, limit: int = 64) -> str:
     """``value`` stripped, refused unless it is 1-``limit`` printable characters (channels, operators)."""
     if not isinstance(value, str) or not value.strip() or len(value) > limit or not value.isprintable():

@@ -37,7 +37,6 @@ _ID15 = re.compile(r"[0-9]{15}")
 #: GB 11643 itself is from 1880.
 MIN_BIRTH_YEAR = 1800
 
-
 def today_in_china() -> date:
     """Return today's date in mainland China (Beijing time), where births are registered."""
     return local_today()
