@@ -22,6 +22,7 @@ Mapping errors to HTTP status codes happens in ``piguard.api`` alone.
     ├── AccessDenied             the gate refused (reason, rule)
     │   ├── AuthenticationFailed
     │   ├── QuotaExceeded
+    │   ├── TooManyAttempts      an address over its unauthenticated budget (retry_after)
     │   └── ConsentRequired
     └── AuditFailure             the audit entry could not be written (fail closed)
 """
@@ -153,6 +154,19 @@ class AuthenticationFailed(AccessDenied):
 
 class QuotaExceeded(AccessDenied):
     code = "quota"
+
+
+class TooManyAttempts(AccessDenied):
+    """Too many unauthenticated or failed requests from one address (the API answers 429).
+
+    :param retry_after: seconds until the address's window ends.
+    """
+
+    code = "rate_limited"
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason, "auth.unauthenticated_per_minute")
+        self.retry_after = retry_after
 
 
 class ConsentRequired(AccessDenied):

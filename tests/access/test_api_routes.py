@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from piguard import errors
+from piguard.access.authentication import LOGIN_FAILURE
 from piguard.access.credentials import totp_now
 from piguard.api import deps, problems
 from piguard.api.access_routes import build_router
@@ -47,15 +48,18 @@ def test_login_whoami_step_up_logout(sqlite_world: World) -> None:
     assert client.get("/v1/whoami", headers=auth).status_code == 401
 
 
-def test_lockout_over_http(sqlite_world: World) -> None:
+def test_back_off_over_http_names_no_account(sqlite_world: World) -> None:
+    """Five bad logins: the sixth answer is the same 401 as for a name that does not exist."""
     world = sqlite_world
     world.access.add_user(SETUP, "bob", "customer_service")
     client = _client(world)
-    for _ in range(5):
-        r = client.post(
-            "/v1/auth/login", json={"name": "bob", "password": "wrong password", "totp": "123456"}
-        )
-    assert r.status_code == 401 and "locked" in r.json()["detail"]
+    answers = [
+        client.post("/v1/auth/login", json={"name": name, "password": "wrong password", "totp": "123456"})
+        for name in ("bob",) * 6 + ("nobody",) * 6
+    ]
+    assert {r.status_code for r in answers} == {401}
+    assert {r.json()["detail"] for r in answers} == {LOGIN_FAILURE}
+    assert world.access.principal("bob")["locked"] is True
 
 
 def test_grant_flow_over_http(sqlite_world: World) -> None:

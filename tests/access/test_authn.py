@@ -6,8 +6,16 @@ from datetime import timedelta
 
 import pytest
 
+from piguard.access.authentication import LOGIN_FAILURE, STEP_UP_FAILURE
 from piguard.access.credentials import totp_now
-from piguard.errors import AccessDenied, AuthenticationFailed, Conflict, NotFound, ValidationError
+from piguard.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    TooManyAttempts,
+    ValidationError,
+)
 from tests.access.conftest import SETUP, World
 
 pytestmark = pytest.mark.req("R-USE-1")
@@ -41,7 +49,7 @@ def test_wrong_password_and_unknown_user_get_one_message(world: World) -> None:
         world.access.login(staff.name, "not the password at all", code)
     with pytest.raises(AuthenticationFailed) as unknown:
         world.access.login("nobody", "not the password at all", code)
-    assert str(wrong.value) == str(unknown.value) == "invalid user name, password or TOTP code"
+    assert str(wrong.value) == str(unknown.value) == LOGIN_FAILURE
 
 
 def test_totp_replay_is_refused_r_use_1(world: World) -> None:
@@ -60,21 +68,75 @@ def test_totp_is_required_when_enrolled(world: World) -> None:
         world.access.login(staff.name, staff.password, None)
 
 
-def test_lockout_after_five_failures_and_admin_unlock(world: World) -> None:
+def _fail_logins(world: World, name: str, times: int, address: str | None) -> list[str]:
+    messages = []
+    for _ in range(times):
+        with pytest.raises(AuthenticationFailed) as refused:
+            world.access.login(name, "wrong password!!", "000000", address=address)
+        messages.append(str(refused.value))
+    return messages
+
+
+def test_five_bad_logins_back_off_only_their_address_and_admin_unlock(world: World) -> None:
+    """Five bad logins from one address make that address wait; the owner elsewhere logs in."""
     staff = world.user("customer_service")
-    for _ in range(4):
-        with pytest.raises(AuthenticationFailed, match="invalid"):
-            world.access.login(staff.name, "wrong password!!", "000000")
-    with pytest.raises(AuthenticationFailed, match=r"locked after 5 failed logins.*piguard users unlock"):
-        world.access.login(staff.name, "wrong password!!", "000000")
-    world.clock.advance(timedelta(minutes=1))
+    world.access.backoff_base = timedelta(minutes=5)
+    _fail_logins(world, staff.name, 5, "203.0.113.9")
+    world.clock.advance(timedelta(seconds=31))
     good = totp_now(staff.totp_secret, world.clock.now())
-    with pytest.raises(AuthenticationFailed, match="locked"):
-        world.access.login(staff.name, staff.password, good)
+    with pytest.raises(AuthenticationFailed, match="invalid user name"):
+        # Even the right password is not checked while the pair backs off.
+        world.access.login(staff.name, staff.password, good, address="203.0.113.9")
     assert world.access.principal(staff.name)["locked"] is True
+    # The attacker's address does not lock the owner out.
+    assert world.access.login(staff.name, staff.password, good, address="198.51.100.7").token
     admin = world.user("admin")
     world.access.unlock(admin.actor, staff.name)
-    assert world.access.login(staff.name, staff.password, good).token
+    assert world.access.principal(staff.name)["locked"] is False
+    world.clock.advance(timedelta(seconds=31))
+    again = totp_now(staff.totp_secret, world.clock.now())
+    assert world.access.login(staff.name, staff.password, again, address="203.0.113.9").token
+
+
+def test_back_off_grows_exponentially_and_expires(world: World) -> None:
+    staff = world.user("customer_service")
+    where = "203.0.113.10"
+    _fail_logins(world, staff.name, 5, where)
+    # 30 s after the fifth failure, then 60 s after the sixth, 120 s after the seventh.
+    for wait in (30, 60, 120):
+        world.clock.advance(timedelta(seconds=wait - 1))
+        assert world.access.authentication.context.throttle.failures(staff.name, where).blocked
+        world.clock.advance(timedelta(seconds=1))
+        assert not world.access.authentication.context.throttle.failures(staff.name, where).blocked
+        _fail_logins(world, staff.name, 1, where)
+    world.clock.advance(timedelta(seconds=240))
+    code = totp_now(staff.totp_secret, world.clock.now())
+    assert world.access.login(staff.name, staff.password, code, address=where).token
+
+
+def test_locked_unknown_and_wrong_password_get_one_message(world: World) -> None:
+    """No account enumeration: an unknown name, a wrong password and a backed-off pair all read alike."""
+    staff = world.user("customer_service")
+    where = "203.0.113.11"
+    known = _fail_logins(world, staff.name, 6, where)
+    unknown = _fail_logins(world, "nobody-here", 6, where)
+    assert set(known) == set(unknown) == {LOGIN_FAILURE}
+    assert staff.name not in LOGIN_FAILURE
+    # The unknown name backs off exactly like the known one.
+    throttle = world.access.authentication.context.throttle
+    assert throttle.failures("nobody-here", where).blocked and throttle.failures(staff.name, where).blocked
+
+
+@pytest.mark.req("R-AUD-1")
+def test_failed_logins_are_audited_without_the_password_r_aud_1(world: World) -> None:
+    staff = world.user("customer_service")
+    with pytest.raises(AuthenticationFailed):
+        world.access.login(staff.name, "Secret-Guess-42", "654321", address="203.0.113.12")
+    denied = [e for e in world.recorder.events if e.action == "login" and e.result == "denied"]
+    assert denied and denied[-1].actor_id == staff.actor.id and denied[-1].address == "203.0.113.12"
+    assert denied[-1].detail["failures"] == 1
+    text = repr(denied[-1])
+    assert "Secret-Guess-42" not in text and "654321" not in text
 
 
 def test_only_administrators_unlock(world: World) -> None:
@@ -174,3 +236,57 @@ def test_totp_seeds_are_sealed_in_the_database(world: World) -> None:
             text("select totp_secret from access_principals where name = :n"), {"n": staff.name}
         ).scalar_one()
     assert staff.totp_secret not in stored and stored.startswith("sb1:")
+
+
+@pytest.mark.req("R-AUD-1")
+def test_wrong_step_up_code_is_audited_and_counts_towards_the_login_back_off_r_aud_1(
+    world: World,
+) -> None:
+    staff = world.user("customer_service")
+    world.access.backoff_base = timedelta(minutes=5)
+    where = "203.0.113.20"
+    for n in range(1, 6):
+        with pytest.raises(AuthenticationFailed) as wrong:
+            world.access.step_up(staff.actor, "000000", address=where)
+        assert str(wrong.value) == STEP_UP_FAILURE
+        entry = [e for e in world.recorder.events if e.action == "step_up"][-1]
+        assert entry.result == "denied" and entry.detail["failures"] == n and entry.address == where
+        assert "000000" not in repr(entry)
+    # Failed step-ups and failed logins share one back-off per (login name, address).
+    world.clock.advance(timedelta(seconds=31))
+    code = totp_now(staff.totp_secret, world.clock.now())
+    with pytest.raises(AuthenticationFailed, match="invalid user name"):
+        world.access.login(staff.name, staff.password, code, address=where)
+    with pytest.raises(AuthenticationFailed, match="wrong or already used"):
+        world.access.step_up(staff.actor, code, address=where)
+    assert world.access.principal(staff.name)["locked"] is True
+    # From another address the right code still works, and clears only that address.
+    world.access.step_up(staff.actor, code, address="198.51.100.20")
+    assert world.reauth(staff).step_up_at == world.clock.now()
+
+
+def test_random_tokens_budget_is_counted_per_address_and_minute_in_the_database(world: World) -> None:
+    """Issue 11 item 10(a), on SQLite and PostgreSQL: the counter behind the per-address 429."""
+    for _ in range(3):
+        world.access.charge_unauthenticated("203.0.113.30", 3)
+    with pytest.raises(TooManyAttempts) as limited:
+        world.access.charge_unauthenticated("203.0.113.30", 3)
+    assert 1 <= limited.value.retry_after <= 60
+    world.access.charge_unauthenticated("203.0.113.31", 3)  # another address has its own budget
+    world.clock.advance(timedelta(minutes=1))
+    world.access.charge_unauthenticated("203.0.113.30", 3)  # a new minute, a new budget
+
+
+def test_failure_counters_of_names_tried_once_do_not_pile_up(world: World) -> None:
+    """A guesser trying many names leaves one row each; windows no rule reads are pruned."""
+    from sqlalchemy import func, select
+
+    from piguard.access.tables import auth_counters
+
+    _fail_logins(world, "guessed-once", 1, "203.0.113.40")
+    world.clock.advance(timedelta(hours=49))  # past this and the previous 24 h window
+    _fail_logins(world, "guessed-later", 1, "203.0.113.41")
+    with world.inst.db.read() as conn:
+        accounts = set(conn.execute(select(auth_counters.c.account)).scalars())
+        rows = conn.execute(select(func.count()).select_from(auth_counters)).scalar_one()
+    assert accounts == {"guessed-later"} and rows == 1

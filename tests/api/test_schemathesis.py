@@ -37,8 +37,9 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     env = {"PIGUARD_MASTER_KEY_FILE": str(tmp / "master.key")}
     TOKEN["bootstrap"] = init_home(tmp / "home", environ=env, expected_customers=1000).bootstrap_token
     inst = Installation(tmp / "home", environ=env)
-    # Rate limiting off: the generator sends bursts, and 429s would hide the code under test.
-    app = create_app(inst, limits=Limits(rate_per_second=0))
+    # Rate limiting off (per principal and, for its unauthenticated probes, per address): the
+    # generator sends bursts, and 429s would hide the code under test.
+    app = create_app(inst, limits=Limits(rate_per_second=0, unauthenticated_per_minute=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from piguard.audit import AuditLog
 from piguard.clock import FixedClock
 from piguard.errors import AuditFailure
+from piguard.store import Database
 from tests.audit.conftest import AuditFactory, event
 
 pytestmark = pytest.mark.req("R-AUD-1")
@@ -66,3 +68,20 @@ def test_a_failed_group_fails_every_caller_in_it(make_audit: AuditFactory, clock
         conn.execute(text("ALTER TABLE audit_entries_off RENAME TO audit_entries"))
     assert len(audit.query(limit=10)) == 1  # only the entry written before the failure
     assert audit.verify().ok
+
+
+def test_wrong_step_up_pattern_an_entry_on_a_second_connection_inside_a_write_is_refused_at_once(
+    make_audit: AuditFactory, sqlite_db: Database, clock: FixedClock
+) -> None:
+    """Issue 11 item 1: an entry written on its own connection while this thread holds a write
+    transaction would wait for that lock (busy_timeout, 5 s), stalling every writer, then fail.
+    It is refused at once instead, and the writer stays usable."""
+    audit = make_audit(database=sqlite_db)
+    started = time.monotonic()
+    with sqlite_db.transaction() as conn:
+        with pytest.raises(RuntimeError, match="already holds a write transaction"):
+            audit.record(event(clock, 1))
+        # The right way: the entry joins the open transaction.
+        audit.record(event(clock, 2), conn)
+    assert time.monotonic() - started < 1.0
+    assert audit.record_many([event(clock, 3)]) == 2

@@ -118,6 +118,27 @@ def test_failed_logins_burst(monitored: tuple[AuditLog, list[str]], clock: Fixed
     assert rules_fired(log) == [("failed_logins", "mallory")]
 
 
+def test_wrong_step_up_codes_count_as_failed_logins(
+    monitored: tuple[AuditLog, list[str]], clock: FixedClock
+) -> None:
+    """Issue 11 item 1: a guess at the second factor is watched like a guess at the password."""
+    log, _ = monitored
+    for action in ("step_up", "login", "step_up"):
+        log.record(
+            event(
+                clock,
+                action=action,
+                result="denied",
+                customer_id=None,
+                record_id=None,
+                record_type=None,
+                fields=(),
+                actor_id="mallory",
+            )
+        )
+    assert rules_fired(log) == [("failed_logins", "mallory")]
+
+
 def test_export_spike_freezes_and_the_next_request_is_refused(
     monitored: tuple[AuditLog, list[str]], clock: FixedClock
 ) -> None:

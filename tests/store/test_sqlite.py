@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,3 +134,25 @@ def test_concurrent_read_modify_write_transactions_queue(data: Database) -> None
     assert errors == []
     with data.read() as conn:
         assert data.get_meta(conn, "counter") == "120"
+
+
+def test_a_second_write_transaction_in_the_same_thread_is_refused_at_once(data: Database) -> None:
+    """Issue 11 item 1: on SQLite it could only wait for itself (busy_timeout), holding every other
+    writer up meanwhile; it is a programming error and fails at once, naming the fix."""
+    started = time.monotonic()
+    with data.transaction():
+        assert data.holds_write()
+        with pytest.raises(RuntimeError, match="pass the open connection"):
+            with data.transaction():
+                pass
+    assert time.monotonic() - started < 1.0
+    assert not data.holds_write()
+    # Other threads are not affected by this thread's transaction, nor this one after it ends.
+    seen: list[bool] = []
+    with data.transaction():
+        worker = threading.Thread(target=lambda: seen.append(data.holds_write()))
+        worker.start()
+        worker.join()
+    with data.transaction():
+        pass
+    assert seen == [False]

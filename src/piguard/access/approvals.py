@@ -19,6 +19,39 @@ from piguard.errors import AccessDenied
 from piguard.principal import Actor
 
 
+def require_human_decider(ctx: AccessContext, actor: Actor) -> None:
+    """Refuse anyone but a person who just proved their second factor and is trained (R-USE-2, R-TRN-1).
+
+    Deciding a grant (approving or rejecting) is a human decision, so the decider must be a
+    staff user (never an API client, a system job or the bootstrap token) signed in with a login
+    session, with a step-up (a TOTP code at login or ``step-up``) younger than ``step_up_ttl``
+    and a current training record and confidentiality agreement. Every caller (API, CLI,
+    console) reaches decisions through :meth:`Approvals.decide_grant`, which calls this first.
+
+    :raises AccessDenied: naming what is missing and how to get it; ``rule`` says which check.
+    """
+    if actor.kind != "staff" or actor.role == BOOTSTRAP_ROLE:
+        raise AccessDenied(
+            f"approving is a human decision: a {actor.kind} credential cannot decide grants; "
+            "a trained staff member must sign in and step up",
+            "approve.human",
+        )
+    if actor.session is None:
+        raise AccessDenied(
+            "approving needs a staff login session (piguard login <name>), not an API key", "approve.session"
+        )
+    if not ctx.stepped_up(actor):
+        minutes = int(ctx.step_up_ttl.total_seconds() // 60)
+        raise AccessDenied(
+            f"approving needs a step-up within the last {minutes} minutes: enter a fresh TOTP code "
+            "(POST /v1/auth/step-up, piguard login <name> --step-up, or the code field on the console)",
+            "approve.step_up",
+        )
+    status = ctx.training.status(actor.id)
+    if not status.ok:
+        raise AccessDenied(f"cannot approve: {status.reason}", "training")
+
+
 class Approvals:
     """Grant decisions and listings, over the context's :class:`GrantBook`."""
 
@@ -84,17 +117,14 @@ class Approvals:
     def decide_grant(
         self, approver: Actor, grant_id: str, *, approve: bool = True, minutes: int | None = None
     ) -> dict[str, Any]:
-        """Approve or reject a grant (R-USE-2). The approver must be trained too (R-TRN-1).
+        """Approve or reject a grant (R-USE-2): a human decision, see :func:`require_human_decider`.
 
-        :raises AccessDenied: self-approval, a role that may not approve the requester's, lapsed training.
+        :raises AccessDenied: not a human decider (an API client, no login session, no fresh
+            step-up, lapsed training), self-approval, a role that may not approve the requester's.
         """
         ctx = self.context
-        if approve and approver.kind == "staff" and approver.role != BOOTSTRAP_ROLE:
-            status = ctx.training.status(approver.id)
-            if not status.ok:
-                ctx.record(approver, "grant_decide", result="denied", rule="training")
-                raise AccessDenied(f"cannot approve: {status.reason}", "training")
         try:
+            require_human_decider(ctx, approver)
             grant = ctx.grants.decide(approver, grant_id, approve=approve, minutes=minutes)
         except AccessDenied as exc:
             ctx.record(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
@@ -19,12 +19,21 @@ from piguard.access import credentials as cred
 from piguard.access.context import AccessContext
 from piguard.access.decision import BOOTSTRAP_ROLE
 from piguard.access.tables import BEARER_KINDS, principals, tokens
+from piguard.access.throttle import Failures
 from piguard.catalog import Catalog, Role
 from piguard.errors import AuthenticationFailed
 from piguard.principal import Actor
 
 BOOTSTRAP_ID = "bootstrap"
-_GENERIC_LOGIN_FAILURE = "invalid user name, password or TOTP code"
+#: The one answer to every failed login: unknown name, wrong password or TOTP, replayed code, or a
+#: name and address backing off after repeated failures. One message, so it tells no account apart.
+LOGIN_FAILURE = (
+    "invalid user name, password or TOTP code; after repeated failures wait a few minutes before trying again"
+)
+#: The one answer to a wrong, replayed or backed-off step-up code.
+STEP_UP_FAILURE = (
+    "wrong or already used TOTP code; after repeated failures wait a few minutes before trying again"
+)
 
 
 # Built once: authenticate runs on every request, and building the joined select each time
@@ -150,27 +159,45 @@ class Authentication:
         )
         return token, token_id
 
-    def login(self, name: str, password: str, totp_code: str | None = None) -> Login:
+    def login(
+        self, name: str, password: str, totp_code: str | None = None, *, address: str | None = None
+    ) -> Login:
         """Check password and TOTP; open a session. A TOTP code given here counts as a step-up.
 
-        :raises AuthenticationFailed: wrong credentials (one message for all, so nothing is
-            revealed), a locked account (after ``max_failures`` failures, until an administrator
-            unlocks it), a disabled account, or a replayed TOTP code.
+        Every failure (unknown name, wrong password or TOTP, replayed code, or a name and address
+        still backing off after repeated failures) gets the one message :data:`LOGIN_FAILURE`, so
+        the answer tells no account apart; each is audited (never with the password or code) in
+        the same transaction that counts it (:mod:`piguard.access.throttle`).
+
+        :param address: the caller's network address; failures are counted per (name, address).
+        :raises AuthenticationFailed: wrong credentials or backing off (:data:`LOGIN_FAILURE`),
+            a disabled account, a role needing TOTP without it enrolled.
         """
         ctx = self.context
         with ctx.db.read() as conn:
             row = conn.execute(
                 select(principals).where(principals.c.name == name, principals.c.kind == "staff")
             ).first()
+        actor = Actor(row.id, row.role, "staff", name=row.name) if row is not None else None
+        # Unknown names are recorded under the name tried, so the failed-logins rule still counts them.
+        tried = None if row is not None else f"name:{name[:64]}"
+        backoff = ctx.throttle.failures(name, address)
+        if backoff.blocked:
+            # Not even checked: the pair waits out its back-off whatever it sends now.
+            ctx.record(
+                actor,
+                "login",
+                result="denied",
+                rule="backing off after repeated failures",
+                detail={"failures": backoff.count, "backoff": True},
+                actor_id=tried,
+                address=address,
+            )
+            raise AuthenticationFailed(LOGIN_FAILURE)
         # The hash is verified even for unknown names, so timing does not tell them apart.
         password_ok = ctx.passwords.verify(row.password_hash if row else None, password)
-        if row is None:
-            ctx.record(None, "login", result="denied", rule="unknown user", actor_id=f"name:{name[:64]}")
-            raise AuthenticationFailed(_GENERIC_LOGIN_FAILURE)
-        actor = Actor(row.id, row.role, "staff", name=row.name)
-        if row.locked_at is not None:
-            ctx.record(actor, "login", result="denied", rule="locked")
-            raise AuthenticationFailed(self._locked_message(row.name))
+        if row is None or actor is None:
+            self._fail(None, name, address, "unknown user", tried)
         now = ctx.clock.now()
         step: int | None = None
         totp_ok = True
@@ -179,28 +206,36 @@ class Authentication:
             totp_ok = step is not None
         if not (password_ok and totp_ok):
             self._fail(
-                actor, row.failed_logins + 1, "bad password" if not password_ok else "bad or replayed TOTP"
+                actor, name, address, "bad password" if not password_ok else "bad or replayed TOTP", tried
             )
         if row.status != "active":
-            ctx.record(actor, "login", result="denied", rule=f"account {row.status}")
+            ctx.record(actor, "login", result="denied", rule=f"account {row.status}", address=address)
             raise AuthenticationFailed(f"account {row.status}: ask an administrator")
         role = ctx.catalog.roles.get(row.role)
         if role is not None and role_needs_totp(role, ctx.catalog) and not row.totp_secret:
+            ctx.record(actor, "login", result="denied", rule="role requires TOTP", address=address)
             raise AuthenticationFailed("this role requires TOTP: an administrator must enrol it first")
         with ctx.db.transaction() as conn:
             if step is not None and not self._claim_step(conn, row.id, step):
-                raise AuthenticationFailed("TOTP code already used: wait for the next one")
-            conn.execute(update(principals).where(principals.c.id == row.id).values(failed_logins=0))
-            token, session = self._new_session(conn, row.id, now, step_up=step is not None)
-        actor = Actor(
-            row.id,
-            row.role,
-            "staff",
-            session=session,
-            step_up_at=now if step is not None else None,
-            name=row.name,
-        )
-        ctx.record(actor, "login")
+                replayed = True
+            else:
+                replayed = False
+                conn.execute(update(principals).where(principals.c.id == row.id).values(failed_logins=0))
+                ctx.throttle.clear(conn, name, address)
+                token, session = self._new_session(conn, row.id, now, step_up=step is not None)
+                actor = Actor(
+                    row.id,
+                    row.role,
+                    "staff",
+                    session=session,
+                    step_up_at=now if step is not None else None,
+                    name=row.name,
+                )
+                # In this transaction: the session exists exactly when its login entry does.
+                ctx.record(actor, "login", address=address, conn=conn)
+        if replayed:
+            # A concurrent login took this code's time step first: a failure like any other.
+            self._fail(actor, name, address, "bad or replayed TOTP", tried)
         return Login(token, now + ctx.session_ttl, actor)
 
     def _claim_step(self, conn: Connection, principal_id: str, step: int) -> bool:
@@ -215,51 +250,101 @@ class Authentication:
         )
         return result.rowcount == 1
 
-    def _locked_message(self, name: str) -> str:
-        return (
-            f"account locked after {self.context.max_failures} failed logins: "
-            f"an administrator must unlock it (piguard users unlock {name})"
-        )
+    def _count_failure(
+        self, conn: Connection, actor: Actor | None, account: str, address: str | None
+    ) -> Failures:
+        """Count a failed login or step-up towards the (account, address) back-off, in ``conn``."""
+        if actor is not None:
+            conn.execute(
+                update(principals)
+                .where(principals.c.id == actor.id)
+                .values(failed_logins=principals.c.failed_logins + 1)
+            )
+        return self.context.throttle.note_failure(conn, account, address)
 
-    def _fail(self, actor: Actor, failures: int, why: str) -> None:
+    def _fail(
+        self, actor: Actor | None, account: str, address: str | None, why: str, tried: str | None
+    ) -> NoReturn:
+        """Count and audit a failed login in one transaction, then refuse with the one message."""
         ctx = self.context
-        locked = failures >= ctx.max_failures
         with ctx.db.transaction() as conn:
-            values: dict[str, Any] = {"failed_logins": principals.c.failed_logins + 1}
-            if locked:
-                values["locked_at"] = ctx.clock.now()
-            conn.execute(update(principals).where(principals.c.id == actor.id).values(**values))
-        ctx.record(actor, "login", result="denied", rule=why, detail={"failures": failures, "locked": locked})
-        if locked:
-            raise AuthenticationFailed(self._locked_message(actor.name or actor.id))
-        raise AuthenticationFailed(_GENERIC_LOGIN_FAILURE)
+            failures = self._count_failure(conn, actor, account, address)
+            ctx.record(
+                actor,
+                "login",
+                result="denied",
+                rule=why,
+                detail={"failures": failures.count, "backoff": failures.blocked},
+                actor_id=tried,
+                address=address,
+                conn=conn,
+            )
+        raise AuthenticationFailed(LOGIN_FAILURE)
 
-    def step_up(self, actor: Actor, totp_code: str) -> datetime:
+    def step_up(self, actor: Actor, totp_code: str, *, address: str | None = None) -> datetime:
         """Prove a fresh TOTP code within a session; clear access to step-up fields opens for ``step_up_ttl``.
 
-        :raises AuthenticationFailed: no session, no TOTP enrolled, wrong or replayed code.
+        A wrong or replayed code is audited and counts towards the same (login name, address)
+        back-off as failed logins, in one transaction that commits before the refusal is raised.
+
+        :param address: the caller's network address.
+        :raises AuthenticationFailed: no session, no TOTP enrolled, wrong or replayed code, or
+            the name and address backing off after repeated failures.
         """
         ctx = self.context
         if actor.kind != "staff" or actor.session is None:
             raise AuthenticationFailed("step-up needs a staff login session")
+        account = actor.name or actor.id
         now = ctx.clock.now()
+        backoff = ctx.throttle.failures(account, address)
+        if backoff.blocked:
+            ctx.record(
+                actor,
+                "step_up",
+                result="denied",
+                rule="backing off after repeated failures",
+                detail={"failures": backoff.count, "backoff": True},
+                address=address,
+            )
+            raise AuthenticationFailed(STEP_UP_FAILURE)
+        refusal: AuthenticationFailed | None = None
+        # Everything (the check, the counter, the entry) in one transaction, and the refusal raised
+        # only after it committed: raising inside would roll the entry and the count back.
         with ctx.db.transaction() as conn:
             row = ctx.find_principal(conn, actor.id, "staff")
+            step = (
+                cred.totp_step(self._totp_seed(row), totp_code, now, row.totp_last_step)
+                if row.totp_secret
+                else None
+            )
             if not row.totp_secret:
-                raise AuthenticationFailed("no TOTP enrolled for this user")
-            step = cred.totp_step(self._totp_seed(row), totp_code, now, row.totp_last_step)
-            if step is None or not self._claim_step(conn, actor.id, step):
-                ctx.record(actor, "step_up", result="denied", rule="bad or replayed TOTP")
-                raise AuthenticationFailed("wrong or already used TOTP code")
-            conn.execute(update(tokens).where(tokens.c.id == actor.session).values(step_up_at=now))
-        ctx.record(actor, "step_up")
+                ctx.record(
+                    actor, "step_up", result="denied", rule="no TOTP enrolled", address=address, conn=conn
+                )
+                refusal = AuthenticationFailed("no TOTP enrolled for this user")
+            elif step is None or not self._claim_step(conn, actor.id, step):
+                failures = self._count_failure(conn, actor, account, address)
+                ctx.record(
+                    actor,
+                    "step_up",
+                    result="denied",
+                    rule="bad or replayed TOTP",
+                    detail={"failures": failures.count, "backoff": failures.blocked},
+                    address=address,
+                    conn=conn,
+                )
+                refusal = AuthenticationFailed(STEP_UP_FAILURE)
+            else:
+                conn.execute(update(tokens).where(tokens.c.id == actor.session).values(step_up_at=now))
+                ctx.throttle.clear(conn, account, address)
+                ctx.record(actor, "step_up", address=address, conn=conn)
+        if refusal is not None:
+            raise refusal
         return now
 
     def stepped_up(self, actor: Actor) -> bool:
         """Whether ``actor`` proved a TOTP code recently enough for step-up fields (R-USE-2)."""
-        if actor.step_up_at is None:
-            return False
-        return timedelta(0) <= self.context.clock.now() - actor.step_up_at <= self.context.step_up_ttl
+        return self.context.stepped_up(actor)
 
     def logout(self, actor: Actor) -> None:
         """Revoke the session token ``actor`` authenticated with."""
@@ -273,4 +358,4 @@ class Authentication:
                 )
                 .values(revoked_at=self.context.clock.now())
             )
-        self.context.record(actor, "logout")
+            self.context.record(actor, "logout", conn=conn)

@@ -18,6 +18,7 @@ from piguard.access.events import AccessEvent, AccessRecorder
 from piguard.access.grants import GrantBook
 from piguard.access.quotas import QuotaMeter
 from piguard.access.tables import principals
+from piguard.access.throttle import AuthThrottle
 from piguard.access.training import TrainingBook
 from piguard.catalog import Catalog
 from piguard.clock import Clock
@@ -47,6 +48,10 @@ class AccessContext:
         api_key_ttl: timedelta,
         step_up_ttl: timedelta,
         max_failures: int,
+        backoff_base: timedelta = timedelta(seconds=30),
+        backoff_cap: timedelta = timedelta(hours=1),
+        failure_window: timedelta = timedelta(hours=24),
+        unauthenticated_per_minute: int = 60,
     ) -> None:
         self.db = db
         self.catalog = catalog
@@ -59,10 +64,15 @@ class AccessContext:
         self.api_key_ttl = api_key_ttl
         self.step_up_ttl = step_up_ttl
         self.max_failures = max_failures
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.failure_window = failure_window
+        self.unauthenticated_per_minute = unauthenticated_per_minute
         self.policy = Policy(catalog)
         self.training = TrainingBook(db, clock)
         self.grants = GrantBook(db, catalog, clock)
         self.quotas = QuotaMeter(db, catalog, clock)
+        self.throttle = AuthThrottle(self)
 
     def record(
         self,
@@ -73,8 +83,15 @@ class AccessContext:
         rule: str = "",
         detail: dict[str, Any] | None = None,
         actor_id: str | None = None,
+        address: str | None = None,
+        conn: Connection | None = None,
     ) -> None:
-        """Hand an administrative or login event to the recorder (no customer, no fields)."""
+        """Hand an administrative or login event to the recorder (no customer, no fields).
+
+        :param conn: the open write transaction the event belongs to, if any: the entry then
+            commits (or rolls back) with it. Never record without it while such a transaction
+            is open: a second connection would wait for the first (the database refuses that).
+        """
         self.recorder.record(
             AccessEvent(
                 time=self.clock.now(),
@@ -89,10 +106,18 @@ class AccessContext:
                 decision="allow" if result == "ok" else "deny",
                 rule=rule,
                 result=result,
+                address=address,
                 session=actor.session if actor else None,
                 detail=detail or {},
-            )
+            ),
+            conn,
         )
+
+    def stepped_up(self, actor: Actor) -> bool:
+        """Whether ``actor`` proved a TOTP code within the last ``step_up_ttl`` (R-USE-2)."""
+        if actor.step_up_at is None:
+            return False
+        return timedelta(0) <= self.clock.now() - actor.step_up_at <= self.step_up_ttl
 
     def require(self, actor: Actor, action: str = "administer") -> str:
         """Return the rule allowing ``actor`` to ``action``; record and raise otherwise.

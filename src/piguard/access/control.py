@@ -32,6 +32,7 @@ from piguard.access.grants import GrantBook
 from piguard.access.principals import Principals
 from piguard.access.quotas import QuotaMeter
 from piguard.access.resets import Enrolment, Resets
+from piguard.access.throttle import AuthThrottle
 from piguard.access.training import TrainingBook
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
@@ -54,6 +55,12 @@ class AccessControl:
     :param bootstrap_token_hash: SHA-256 hex of the ``piguard init`` bootstrap token, if still valid.
     :param passwords: argon2id parameters (tests pass cheap ones).
     :param recorder: where administrative and login events go.
+    :param max_failures: failed logins and step-ups of one name from one address before it
+        backs off (:mod:`piguard.access.throttle`) ...
+    :param backoff_base: ... for this long, doubling with each further failure ...
+    :param backoff_cap: ... up to this; failures are counted over ``failure_window``.
+    :param unauthenticated_per_minute: unauthenticated or failed requests one address may
+        make per minute before it is refused (:class:`~piguard.errors.TooManyAttempts`).
     """
 
     # Settings and books live on the shared context; reading or assigning them here reaches every part.
@@ -68,10 +75,15 @@ class AccessControl:
     api_key_ttl = Forward[timedelta]("context")
     step_up_ttl = Forward[timedelta]("context")
     max_failures = Forward[int]("context")
+    backoff_base = Forward[timedelta]("context")
+    backoff_cap = Forward[timedelta]("context")
+    failure_window = Forward[timedelta]("context")
+    unauthenticated_per_minute = Forward[int]("context")
     policy = Forward[Policy]("context")
     training = Forward[TrainingBook]("context")
     grants = Forward[GrantBook]("context")
     quotas = Forward[QuotaMeter]("context")
+    throttle = Forward[AuthThrottle]("context")
 
     def __init__(
         self,
@@ -87,6 +99,10 @@ class AccessControl:
         api_key_ttl: timedelta = timedelta(days=90),
         step_up_ttl: timedelta = timedelta(minutes=10),
         max_failures: int = 5,
+        backoff_base: timedelta = timedelta(seconds=30),
+        backoff_cap: timedelta = timedelta(hours=1),
+        failure_window: timedelta = timedelta(hours=24),
+        unauthenticated_per_minute: int = 60,
     ) -> None:
         self.context = AccessContext(
             db,
@@ -100,6 +116,10 @@ class AccessControl:
             api_key_ttl=api_key_ttl,
             step_up_ttl=step_up_ttl,
             max_failures=max_failures,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            failure_window=failure_window,
+            unauthenticated_per_minute=unauthenticated_per_minute,
         )
         self.authentication = Authentication(self.context)
         self.principals = Principals(self.context)
@@ -120,13 +140,22 @@ class AccessControl:
         """See :meth:`Authentication.authenticate`: a bearer token to its actor, on every request."""
         return self.authentication.authenticate(token)
 
-    def login(self, name: str, password: str, totp_code: str | None = None) -> Login:
+    def login(
+        self, name: str, password: str, totp_code: str | None = None, *, address: str | None = None
+    ) -> Login:
         """See :meth:`Authentication.login`: password and TOTP checked, a session opened."""
-        return self.authentication.login(name, password, totp_code)
+        return self.authentication.login(name, password, totp_code, address=address)
 
-    def step_up(self, actor: Actor, totp_code: str) -> datetime:
+    def step_up(self, actor: Actor, totp_code: str, *, address: str | None = None) -> datetime:
         """See :meth:`Authentication.step_up`: a fresh TOTP code opens step-up fields."""
-        return self.authentication.step_up(actor, totp_code)
+        return self.authentication.step_up(actor, totp_code, address=address)
+
+    def charge_unauthenticated(self, address: str | None, limit: int | None = None) -> None:
+        """See :meth:`AuthThrottle.charge_unauthenticated`: one refused request counted per address.
+
+        :raises TooManyAttempts: the address is over its budget for this minute.
+        """
+        self.context.throttle.charge_unauthenticated(address, limit)
 
     def stepped_up(self, actor: Actor) -> bool:
         """See :meth:`Authentication.stepped_up`."""

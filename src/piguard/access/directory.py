@@ -18,7 +18,7 @@ from piguard.errors import AccessDenied
 from piguard.principal import Actor
 
 
-def _describe(row: Any) -> dict[str, Any]:
+def _describe(row: Any, locked: bool) -> dict[str, Any]:
     return {
         "id": row.id,
         "kind": row.kind,
@@ -26,7 +26,8 @@ def _describe(row: Any) -> dict[str, Any]:
         "role": row.role,
         "status": row.status,
         "status_reason": row.status_reason,
-        "locked": row.locked_at is not None,
+        # Whether some address is backing off after failed logins (there is no account-wide lock).
+        "locked": locked,
         "failed_logins": row.failed_logins,
         "totp": row.totp_secret is not None,
         "customers_per_hour": row.customers_per_hour,
@@ -54,12 +55,15 @@ class Directory:
         with self.context.db.read() as conn:
             rows = list(conn.execute(query))
             expiry = self._key_expiry(conn)
-        out = [_describe(r) for r in rows]
+        out = [_describe(r, self._locked(r)) for r in rows]
         for item in out:
             if item["kind"] == "client":
                 # When the client's newest live API key stops working (None: no live key).
                 item["key_expires_at"] = expiry.get(item["id"])
         return out
+
+    def _locked(self, row: Any) -> bool:
+        return row.kind == "staff" and self.context.throttle.backed_off(row.name)
 
     def _key_expiry(self, conn: Any) -> dict[str, str | None]:
         query = select(tokens.c.principal_id, tokens.c.expires_at).where(
@@ -74,7 +78,8 @@ class Directory:
 
     def principal(self, name_or_id: str) -> dict[str, Any]:
         with self.context.db.read() as conn:
-            return _describe(self.context.find_principal(conn, name_or_id))
+            row = self.context.find_principal(conn, name_or_id)
+        return _describe(row, self._locked(row))
 
     def whoami(self, actor: Actor) -> dict[str, Any]:
         """Who the actor is, what its role allows, and whether training and step-up are current."""

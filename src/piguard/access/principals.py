@@ -201,7 +201,7 @@ class Principals:
         return self._set_status(admin, name_or_id, "client", "disabled", "revoked", "client_revoke")
 
     def unlock(self, admin: Actor, name_or_id: str) -> dict[str, Any]:
-        """Clear a lockout after failed logins."""
+        """Clear the back-off after failed logins and step-ups, from every address."""
         ctx = self.context
         ctx.require(admin)
         with ctx.db.transaction() as conn:
@@ -211,7 +211,8 @@ class Principals:
                 .where(principals.c.id == row.id)
                 .values(locked_at=None, failed_logins=0, updated_at=ctx.clock.now())
             )
-        ctx.record(admin, "user_unlock", detail={"principal_id": row.id})
+            ctx.throttle.clear_account(conn, row.name)
+            ctx.record(admin, "user_unlock", detail={"principal_id": row.id}, conn=conn)
         return {"id": row.id, "name": row.name, "locked": False}
 
     def freeze_principal(self, principal_id: str, reason: str) -> None:

@@ -11,7 +11,7 @@ stored usable (the server recomputes codes); they are staff credentials, never c
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from piguard.store.tables import UTCDateTime
 
@@ -116,4 +116,20 @@ quota_reads = Table(
     Column("read_at", UTCDateTime, primary_key=True),
     Column("role", String(_NAME), nullable=False),
     Index("ix_access_quota_reads_window", "principal_id", "read_at"),
+)
+
+#: Counters of authentication attempts, in fixed windows (issue 11, item 10): failed logins and
+#: step-ups per (account, address), unauthenticated requests per address. In the database, not
+#: in one process's memory, so every API worker and console shares one count. ``key`` is a digest
+#: (never a raw address or token); ``account`` is the login name as typed, kept so that an
+#: administrator's unlock clears every address's back-off for that name.
+auth_counters = Table(
+    "access_auth_counters",
+    access_metadata,
+    Column("scope", String(32), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("account", String(_NAME), nullable=True, index=True),
 )

@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from piguard import errors
 from piguard.access import AccessControl
+from piguard.api import deps
 from piguard.api.deps import Who
 
 
@@ -89,8 +91,12 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["access"])
 
     @router.post("/auth/login")
-    def login(body: LoginRequest) -> dict[str, Any]:
-        return access.login(body.name, body.password, body.totp).as_dict()
+    def login(body: LoginRequest, request: Request) -> dict[str, Any]:
+        try:
+            return access.login(body.name, body.password, body.totp, address=deps.address(request)).as_dict()
+        except errors.AuthenticationFailed as exc:
+            # A failed login is an unauthenticated request too: it counts against the address.
+            deps.refused(request, exc)
 
     @router.post("/auth/logout")
     def logout(who: Who) -> dict[str, Any]:
@@ -98,8 +104,8 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
         return {"logged_out": True}
 
     @router.post("/auth/step-up")
-    def step_up(body: StepUpRequest, who: Who) -> dict[str, Any]:
-        at = access.step_up(who, body.totp)
+    def step_up(body: StepUpRequest, who: Who, request: Request) -> dict[str, Any]:
+        at = access.step_up(who, body.totp, address=deps.address(request))
         return {"stepped_up_at": at.isoformat(), "valid_seconds": int(access.step_up_ttl.total_seconds())}
 
     @router.get("/whoami")

@@ -59,17 +59,22 @@ class Limits:
     :param max_import_bytes: largest body on bulk import routes.
     :param rate_per_second: sustained requests per second per principal (0 disables rate limiting).
     :param burst: bucket size: how many requests a principal may send at once after a pause.
+    :param unauthenticated_per_minute: requests without a valid credential (none, an unknown
+        token, a failed login) one address may send per minute before it gets 429; counted in
+        the database by the account service, so it holds across workers (0 disables it).
     """
 
     max_body_bytes: int = 2 << 20
     max_import_bytes: int = 64 << 20
     rate_per_second: float = 50.0
     burst: int = 100
+    unauthenticated_per_minute: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """Read ``PIGUARD_MAX_BODY_BYTES``, ``PIGUARD_MAX_IMPORT_BYTES``, ``PIGUARD_RATE_LIMIT`` and
-        ``PIGUARD_RATE_BURST``; unset ones keep their defaults."""
+        ``PIGUARD_RATE_BURST`` and ``PIGUARD_UNAUTHENTICATED_PER_MINUTE``; unset ones keep their
+        defaults."""
         env = os.environ if environ is None else environ
         base = cls()
         return cls(
@@ -77,6 +82,9 @@ class Limits:
             max_import_bytes=int(env.get("PIGUARD_MAX_IMPORT_BYTES", base.max_import_bytes)),
             rate_per_second=float(env.get("PIGUARD_RATE_LIMIT", base.rate_per_second)),
             burst=int(env.get("PIGUARD_RATE_BURST", base.burst)),
+            unauthenticated_per_minute=int(
+                env.get("PIGUARD_UNAUTHENTICATED_PER_MINUTE", base.unauthenticated_per_minute)
+            ),
         )
 
 

@@ -25,6 +25,7 @@ from piguard import errors
 STATUS: list[tuple[type[errors.Error], int, str]] = [
     (errors.AuthenticationFailed, 401, "Authentication required"),
     (errors.QuotaExceeded, 429, "Quota exceeded"),
+    (errors.TooManyAttempts, 429, "Too many requests"),
     (errors.ConsentRequired, 403, "Consent required"),
     (errors.AccessDenied, 403, "Access denied"),
     (errors.ValidationError, 422, "Invalid input"),
@@ -153,6 +154,9 @@ async def piguard_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, kind):
             if isinstance(exc, errors.ValidationError) and exc.field:
                 return problem(status, title, str(exc), exc.code, field=exc.field)
+            if isinstance(exc, errors.TooManyAttempts):
+                retry = str(max(1, math.ceil(exc.retry_after)))
+                return problem(status, title, str(exc), exc.code, headers={"Retry-After": retry})
             return problem(status, title, str(exc), exc.code)
     return problem(500, "Internal error", "internal error", exc.code)
 

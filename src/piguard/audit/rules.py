@@ -210,12 +210,13 @@ class _Counting:
 
 @dataclass
 class FailedLogins(_Counting):
-    """``threshold`` failed or denied logins of one principal within ``window``."""
+    """``threshold`` failed or denied logins or step-ups of one principal within ``window``
+    (a wrong step-up code is a guess at the second factor, like a wrong login)."""
 
     name: str = "failed_logins"
 
     def matches(self, entry: AuditEntry) -> int:
-        return 1 if entry.action == "login" and entry.result in ("denied", "failed") else 0
+        return 1 if entry.action in ("login", "step_up") and entry.result in ("denied", "failed") else 0
 
     def summary(self, total: int) -> str:
         return f"{total} failed logins within {self.window}"

@@ -26,6 +26,7 @@ from piguard.audit.context import TrailContext, failure_reason
 from piguard.audit.entry import AuditEntry, Prepared, prepare
 from piguard.audit.signing import Checkpoint
 from piguard.errors import AuditFailure
+from piguard.store.database import NESTED_WRITE
 
 
 class CommitListener(Protocol):
@@ -144,6 +145,10 @@ class AuditWriter:
         except (ValueError, TypeError) as exc:
             raise AuditFailure(f"audit entry could not be built: {exc}") from None
         if conn is None:
+            if self.trail.db.holds_write():
+                # The group's leader (this thread or another) would wait for this thread's own
+                # write lock until busy_timeout, stalling every other writer meanwhile.
+                raise RuntimeError(NESTED_WRITE)
             return self._append_grouped(prepared)
         try:
             last_seq, _, _ = self.append(conn, prepared, stash=True)

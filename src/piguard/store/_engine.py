@@ -9,6 +9,7 @@ DETAIL line carries key values, so the original exception is deliberately not ch
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -82,8 +83,14 @@ def _install_sqlite_hooks(engine: Engine, pragmas: dict[str, str]) -> None:
         raw.execute(f"BEGIN {mode}")
 
 
+class WriteFlag(threading.local):
+    """Per thread: whether it is inside a write transaction (see :func:`write_transaction`)."""
+
+    held = False
+
+
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
+def write_transaction(engine: Engine, flag: WriteFlag | None = None) -> Iterator[Connection]:
     """Yield a connection inside a transaction that is meant to write.
 
     On SQLite the transaction begins IMMEDIATE: it takes the write lock up front
@@ -93,14 +100,23 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     Database errors escaping the block (say, from the caller's own statements) are
     translated as well; store methods translate theirs first, more precisely.
 
+    :param flag: set while the transaction is open, and cleared once it has ended but before
+        its connection goes back to the pool (where committed audit entries are delivered, and
+        delivery may write).
     :raises Conflict: a unique key was violated.
     :raises StorageError: the database failed, including at commit.
     """
     with translate("transaction", conflict="a row with this key already exists"):
         with engine.connect() as connection:
             connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-            with connection.begin():
-                yield connection
+            if flag is not None:
+                flag.held = True
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                if flag is not None:
+                    flag.held = False
 
 
 @contextmanager

@@ -19,9 +19,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from piguard.errors import Conflict, NotFound
 from piguard.store import _migrate
 from piguard.store._bulk import bulk_insert
-from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
+from piguard.store._engine import (
+    WriteFlag,
+    make_engine,
+    parse_url,
+    read_transaction,
+    translate,
+    write_transaction,
+)
 from piguard.store.rows import RECORD_STATUSES, IndexRow, RecordRow
 from piguard.store.tables import MAX_DIGEST_BYTES, blind_index, data_metadata, meta, records
+
+#: Why a thread may not open a second write transaction while it holds one.
+NESTED_WRITE = (
+    "this thread already holds a write transaction on this database: a second one (say, an audit "
+    "entry written on its own connection) would wait for the first, which waits for it; pass the "
+    "open connection instead, or finish the first transaction"
+)
 
 _RECORD_NAMES = [f.name for f in fields(RecordRow)]
 _RECORD_COLUMNS = [records.c[name] for name in _RECORD_NAMES]
@@ -113,6 +127,9 @@ class Database:
                 "cache_size": "-65536",
             },
         )
+        # Which threads hold a write transaction (see holds_write): on SQLite a second one from the
+        # same thread can only wait for itself, and on PostgreSQL it would split one change in two.
+        self._writer = WriteFlag()
 
     def __repr__(self) -> str:
         # repr(URL) masks the password.
@@ -144,9 +161,18 @@ class Database:
         concurrent writers queue instead of failing half-way.
 
         :raises StorageError: the database failed, including at commit.
+        :raises RuntimeError: this thread already holds a write transaction on this database
+            (:data:`NESTED_WRITE`): refused at once instead of stalling every writer for
+            ``busy_timeout`` and then failing.
         """
-        with write_transaction(self.engine) as connection:
+        if self.holds_write():
+            raise RuntimeError(NESTED_WRITE)
+        with write_transaction(self.engine, self._writer) as connection:
             yield connection
+
+    def holds_write(self) -> bool:
+        """Whether the calling thread is inside :meth:`transaction` on this database."""
+        return self._writer.held
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -44,7 +44,15 @@ def register(router: APIRouter, console: Console) -> None:
         mine.reverse()
         who = names({g["requester_id"] for g in inbox + mine})
         return console.render(
-            request, "approvals.html", title="approvals.title", staff=staff, inbox=inbox, mine=mine, who=who
+            request,
+            "approvals.html",
+            title="approvals.title",
+            staff=staff,
+            inbox=inbox,
+            mine=mine,
+            who=who,
+            # Deciding needs a fresh step-up: without one, each decision form asks for a TOTP code.
+            stepped_up=access.stepped_up(staff.actor),
         )
 
     @router.post("/approvals/{grant_id}")
@@ -57,9 +65,15 @@ def register(router: APIRouter, console: Console) -> None:
         t = i18n.translator(staff.lang)
         approve = form.get("decision") == "approve"
         raw = str(form.get("minutes") or "")
+        totp = str(form.get("totp") or "").strip()[:16]
         try:
+            actor = staff.actor
+            if totp:
+                access.step_up(actor, totp, address=request.client.host if request.client else None)
+                # Re-read the session so the decision sees the step-up just proved.
+                actor = access.authenticate(staff.session.token)
             access.decide_grant(
-                staff.actor, grant_id[:64], approve=approve, minutes=int(raw) if raw.isdigit() else None
+                actor, grant_id[:64], approve=approve, minutes=int(raw) if raw.isdigit() else None
             )
             staff.session.flash("ok", t("approvals.approved" if approve else "approvals.denied"))
         except errors.Error as exc:

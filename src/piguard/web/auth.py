@@ -136,14 +136,20 @@ def register(router: APIRouter, console: Console) -> None:
         form = await request.form()
         prelogin_checked(request, form)
         name, password, totp = (str(form.get(k) or "")[:1024] for k in ("name", "password", "totp"))
+        address = request.client.host if request.client else None
         try:
             # argon2id is deliberately slow: keep it off the event loop.
             login = await run_in_threadpool(
-                console.access.login, name[:64], password, totp.strip()[:16] or None
+                lambda: console.access.login(name[:64], password, totp.strip()[:16] or None, address=address)
             )
         except errors.AuthenticationFailed as exc:
-            # One message for every failure (wrong name, password, code, locked account), in
-            # the page's language; English keeps the service's own words.
+            try:
+                # A failed sign-in counts against the address, as a failed API login does.
+                await run_in_threadpool(console.access.charge_unauthenticated, address)
+            except errors.TooManyAttempts as limited:
+                return login_page(request, error=console.say(console.lang(request), limited), status=429)
+            # One message for every failure (wrong name, password, code, backing off), in the page's
+            # language; English keeps the service's own words.
             lang = console.lang(request)
             text = str(exc) if lang == "en" else translator(lang)("login.failed")
             return login_page(request, error=text, status=401)

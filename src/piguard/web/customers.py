@@ -258,7 +258,7 @@ def register(router: APIRouter, console: Console) -> None:
         actor = staff.actor
         try:
             if totp:
-                console.access.step_up(actor, totp)
+                console.access.step_up(actor, totp, address=request.client.host if request.client else None)
                 session.flash("ok", t("unmask.stepped_up"))
             grant_hinted = set(str(f) for f in form.get("grant_fields", "").split(",") if f)
             needs_grant = [n for n in names if n in grant_hinted or _needs_grant(console, n)]

@@ -148,6 +148,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "approvals.approved": ("已批准。", "Approved."),
     "approvals.denied": ("已拒绝。", "Denied."),
     "approvals.expires": ("到期时间", "Expires"),
+    "approvals.totp": ("审批需二次验证，请输入动态码", "Deciding needs a step-up: TOTP code"),
     "audit.title": ("审计日志", "Audit log"),
     "audit.customer": ("客户编号", "Customer id"),
     "audit.actor": ("操作人", "Actor"),
