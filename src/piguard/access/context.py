@@ -61,7 +61,7 @@ class AccessContext:
         self.max_failures = max_failures
         self.policy = Policy(catalog)
         self.training = TrainingBook(db, clock)
-        self.grants = GrantBook(db, catalog, clock)
+        self.grants = GrantBook(db, catalog, clock, self.policy)
         self.quotas = QuotaMeter(db, catalog, clock)
 
     def record(

@@ -35,6 +35,10 @@ class Row:
     unmaskable: bool
     needs_grant: bool
     needs_step_up: bool
+    #: Shown masked and no grant can change that for this role: the roles that see it in clear
+    #: (whom to ask), or "" when none does.
+    never_clear: bool = False
+    ask: str = ""
 
 
 def status_of(exc: errors.Error) -> int:
@@ -86,6 +90,10 @@ def register(router: APIRouter, console: Console) -> None:
             cls = catalog.classes[fdef.cls]
             static = console.gate.decider.static(ctx, record_type, fdef)
             unmaskable = view.level == "masked" and static.level == "clear"
+            # Say so when a grant could never help, and who does see it (issue 11.14).
+            never = view.level == "masked" and static.level != "clear"
+            policy = console.gate.decider.policy
+            ask = [r for r in policy.clear_roles(record_type, fdef) if r != staff.actor.role] if never else []
             rows.append(
                 Row(
                     name=name,
@@ -97,6 +105,8 @@ def register(router: APIRouter, console: Console) -> None:
                     needs_grant=unmaskable
                     and (cls.clear_requires_approval or fdef.sensitive or "grant" in view.rule),
                     needs_step_up=unmaskable and "step-up" in view.rule,
+                    never_clear=never,
+                    ask="、".join(ask) if staff.lang == "zh" else ", ".join(ask),
                 )
             )
         return rows
