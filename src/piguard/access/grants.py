@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from piguard.access import duties
 from piguard.access.credentials import new_id
 from piguard.access.decision import Policy
 from piguard.access.tables import grants
@@ -196,11 +197,22 @@ class GrantBook:
 
         :raises AccessDenied: with the reason and the roles that do see the field in clear.
         """
+        if names is None:
+            # Every field of every record type: some field must be one a grant can unmask.
+            if all(
+                self.policy.never_clear(role, rt, f, purpose) is not None
+                for rt, spec in self.catalog.record_types.items()
+                for f in spec.fields.values()
+            ):
+                raise AccessDenied(
+                    f"role '{role}' sees no field in clear for purpose '{purpose}': "
+                    "a grant cannot unmask any of them",
+                    f"roles.{role}: no clear access",
+                )
+            return
         wanted: list[tuple[str, str]] = []
         wildcards: list[str] = []
-        if names is None:
-            wildcards = sorted(self.catalog.record_types)
-        for name in sorted(names or ()):
+        for name in sorted(names):
             rt, _, fname = name.partition(".")
             if fname == "*":
                 wildcards.append(rt)
@@ -263,6 +275,8 @@ class GrantBook:
         with self.db.transaction() as conn:
             grant = self.get(grant_id, conn)
             self.check_approver(approver, grant)
+            # Separate from the role rules above: who created whose account (issue 11.3).
+            duties.check_separation(conn, approver.id, grant.requester_id)
             if grant.state(now) != "pending":
                 raise Conflict(f"grant is {grant.state(now)}, not pending")
             length = grant.minutes if minutes is None else minutes
