@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
 from fastapi import FastAPI
 
 from piguard import errors
@@ -79,3 +80,22 @@ def test_grant_flow_over_http(sqlite_world: World) -> None:
         headers={"Authorization": f"Bearer {officer.token}"},
     )
     assert ok.json()["status"] == "approved"
+
+
+@pytest.mark.req("R-USE-2")
+def test_officer_created_over_http_is_pending_until_a_second_admin_approves_r_use_2(
+    sqlite_world: World,
+) -> None:
+    world = sqlite_world
+    first, second = world.user("admin"), world.user("admin")
+    client = _client(world)
+    made = client.post(
+        "/v1/users",
+        json={"name": "new.officer", "role": "officer"},
+        headers={"Authorization": f"Bearer {first.token}"},
+    )
+    assert made.status_code == 201 and made.json()["status"] == "pending"
+    own = client.post("/v1/users/new.officer/approve", headers={"Authorization": f"Bearer {first.token}"})
+    assert own.status_code == 403 and "separation of duties" in own.json()["detail"]
+    ok = client.post("/v1/users/new.officer/approve", headers={"Authorization": f"Bearer {second.token}"})
+    assert ok.status_code == 200 and ok.json()["status"] == "active"

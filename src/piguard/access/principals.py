@@ -181,6 +181,7 @@ class Principals:
         :raises NotFound: no such account.
         """
         ctx = self.context
+        refusal: AccessDenied | None = None
         with ctx.db.transaction() as conn:
             row = ctx.find_principal(conn, name_or_id)
             try:
@@ -188,7 +189,6 @@ class Principals:
             except AccessDenied as exc:
                 refusal = exc
             else:
-                refusal = None
                 if row.status != "pending":
                     raise Conflict(f"the account is {row.status}, not pending")
                 conn.execute(

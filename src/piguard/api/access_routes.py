@@ -130,6 +130,11 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
     def enable_user(name: str, who: Who) -> dict[str, Any]:
         return access.enable(who, name)
 
+    @router.post("/users/{name}/approve")
+    def approve_account(name: str, who: Who) -> dict[str, Any]:
+        """The second person activates a pending account (a user or a client) of a privileged role."""
+        return access.approve_account(who, name)
+
     @router.post("/users/{name}/unlock")
     def unlock_user(name: str, who: Who) -> dict[str, Any]:
         return access.unlock(who, name)

@@ -223,8 +223,11 @@ class Records:
                     ):
                         # As ``create``: a row about an existing customer is about that customer,
                         # so the row scope holds per row (a front desk cannot import itself a guest).
-                        yield number, ValidationError(
-                            f"outside the row scope of role '{ctx.actor.role}'", "customer_id"
+                        yield (
+                            number,
+                            ValidationError(
+                                f"outside the row scope of role '{ctx.actor.role}'", "customer_id"
+                            ),
                         )
                         continue
                     yield number, row

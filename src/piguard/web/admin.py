@@ -18,7 +18,7 @@ from piguard import errors
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
-USER_OPS = ("disable", "enable", "unlock")
+USER_OPS = ("disable", "enable", "unlock", "approve")
 
 
 def _day(value: Any, name: str) -> date | None:
@@ -91,6 +91,8 @@ def register(router: APIRouter, console: Console) -> None:
                 access.enable(staff.actor, name[:64])
             elif op == "unlock":
                 access.unlock(staff.actor, name[:64])
+            elif op == "approve":
+                access.approve_account(staff.actor, name[:64])
             else:
                 raise errors.NotFound("no such operation")
             staff.session.flash("ok", t("users.done"))

@@ -169,6 +169,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.disable": ("停用", "Disable"),
     "users.enable": ("启用", "Enable"),
     "users.unlock": ("解锁", "Unlock"),
+    "users.approve": ("批准（第二人）", "Approve (second person)"),
     "users.locked": ("已锁定", "locked"),
     "users.totp": ("TOTP", "TOTP"),
     "users.done": ("已完成。", "Done."),
