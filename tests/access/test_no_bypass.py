@@ -57,7 +57,6 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {"import", "get", "search", "erase", "demo", "consent", "notices", "minors"}
 
-
 def _routes(app: object) -> set[tuple[str, str]]:
     """Every (method, path) the app serves, from its OpenAPI document.
 
