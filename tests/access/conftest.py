@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 
 from piguard.access import AccessControl, MemoryRecorder
 from piguard.access.credentials import Passwords, totp_now
+from piguard.access.duties import privileged_roles
 from piguard.clock import FixedClock
 from piguard.consent import ConsentKind, shipped_notice
 from piguard.consent.capability import Consent
@@ -60,13 +61,16 @@ class World:
     service: Gate
     recorder: MemoryRecorder
     staff: dict[str, Staff] = field(default_factory=dict)
+    _root: Actor | None = None
 
     def user(
         self, role: str, *, name: str | None = None, trained: bool = True, signed: bool = True, **kw: Any
     ) -> Staff:
         """Create, train and log in a staff user of ``role``."""
         uname = name or f"{role}_{len(self.staff)}"
-        created = self.access.add_user(SETUP, uname, role, **kw)
+        created = self.access.add_user(self.creator_for(role), uname, role, **kw)
+        if created["status"] == "pending":
+            self.access.approve_account(self.root_admin(), created["id"])
         if signed:
             self.access.record_training(SETUP, uname, kind="agreement", course="NDA", completed_on=TODAY)
         if trained:
@@ -85,6 +89,26 @@ class World:
         staff = Staff(self.access.authenticate(login.token), uname, created["password"], secret, login.token)
         self.staff[uname] = staff
         return staff
+
+    def root_admin(self) -> Actor:
+        """The first administrator (made by the bootstrap credential): the second person who
+        approves the accounts the world creates (separation of duties, issue 11.3)."""
+        if self._root is None:
+            made = self.access.add_user(SETUP, f"root_admin_{len(self.staff)}", "admin")
+            self._root = Actor(made["id"], "admin", "staff", name=made["name"])
+        return self._root
+
+    def creator_for(self, role: str) -> Actor:
+        """Who creates an account of ``role``: for a privileged role a fresh administrator of its
+        own (proposed by the bootstrap credential, approved by the root administrator), so that no
+        two accounts of the world share a creator and any of them may approve another's request."""
+        if role not in privileged_roles(self.inst.catalog):
+            return SETUP
+        root = self.root_admin()
+        made = self.access.add_user(SETUP, f"creator_{len(self.staff)}_{role}", "admin")
+        if made["status"] == "pending":
+            self.access.approve_account(root, made["id"])
+        return Actor(made["id"], "admin", "staff", name=made["name"])
 
     def staff_of(self, role: str) -> Staff:
         """The first staff user of ``role`` (created, trained and logged in on first use)."""

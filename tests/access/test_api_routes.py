@@ -110,3 +110,22 @@ def test_admin_resets_a_user_over_http_and_the_old_token_stops_at_once_r_use_1(s
     login = client.post("/v1/auth/login", json={"name": "bob", "password": body["one_time_password"]})
     assert login.status_code == 401
     assert client.post("/v1/users/nobody/reset", headers=as_admin).status_code == 404
+
+
+@pytest.mark.req("R-USE-2")
+def test_officer_created_over_http_is_pending_until_a_second_admin_approves_r_use_2(
+    sqlite_world: World,
+) -> None:
+    world = sqlite_world
+    first, second = world.user("admin"), world.user("admin")
+    client = _client(world)
+    made = client.post(
+        "/v1/users",
+        json={"name": "new.officer", "role": "officer"},
+        headers={"Authorization": f"Bearer {first.token}"},
+    )
+    assert made.status_code == 201 and made.json()["status"] == "pending"
+    own = client.post("/v1/users/new.officer/approve", headers={"Authorization": f"Bearer {first.token}"})
+    assert own.status_code == 403 and "separation of duties" in own.json()["detail"]
+    ok = client.post("/v1/users/new.officer/approve", headers={"Authorization": f"Bearer {second.token}"})
+    assert ok.status_code == 200 and ok.json()["status"] == "active"

@@ -178,6 +178,8 @@ def test_disabling_takes_effect_on_the_next_request_seed_001(world: World) -> No
 def test_api_client_key_and_revocation(world: World) -> None:
     admin = world.user("admin")
     client = world.access.add_client(admin.actor, "crm-sync", "marketing", days=30)
+    # A marketing client is privileged (it sees tags in clear): a second person activates it.
+    world.access.approve_account(world.root_admin(), client["id"])
     actor = world.access.authenticate(client["api_key"])
     assert (actor.kind, actor.role) == ("client", "marketing")
     world.access.revoke_client(admin.actor, "crm-sync")
@@ -185,6 +187,7 @@ def test_api_client_key_and_revocation(world: World) -> None:
         world.access.authenticate(client["api_key"])
     world.clock.advance(timedelta(days=31))
     other = world.access.add_client(admin.actor, "crm-2", "marketing", days=1)
+    world.access.approve_account(world.root_admin(), other["id"])
     world.clock.advance(timedelta(days=2))
     with pytest.raises(AuthenticationFailed, match="expired"):
         world.access.authenticate(other["api_key"])

@@ -57,6 +57,28 @@ def test_front_desk_cannot_give_itself_a_guest_by_creating_a_stay(world: World) 
         world.service.read(world.ctx(desk, purpose), "customer", cid, ["name"])
 
 
+@pytest.mark.req("R-USE-1")
+def test_front_desk_cannot_import_itself_a_guest_r_use_1(world: World) -> None:
+    """``import`` runs the row scope per row about an existing customer, as ``create`` does: an
+    imported "active" stay for a customer outside the desk's scope is rejected with the reason,
+    nothing is stored, the import's summary records the rejection, and the profile stays hidden."""
+    cid = world.customer()
+    desk = world.user("front_desk")
+    row = {
+        "customer_id": cid,
+        "room_no": "1208",
+        "check_in": TODAY.isoformat(),
+        "check_out": (TODAY + timedelta(days=1)).isoformat(),
+    }
+    report = world.service.import_rows(world.ctx(desk), "hotel_stay", iter([(1, row)]))
+    assert report.accepted == 0
+    assert [(r.row, r.field) for r in report.rejected] == [(1, "customer_id")]
+    assert "row scope" in report.rejected[0].reason
+    assert world.inst.vault.customer_records(cid, "hotel_stay") == []
+    with pytest.raises(AccessDenied, match="only while the guest's stay is active"):
+        world.service.read(world.ctx(desk), "customer", cid, ["name"])
+
+
 @pytest.mark.req("R-USE-5", "R-COL-1")
 def test_search_answers_only_customers_the_caller_may_process_for_the_purpose(world: World) -> None:
     """``search`` runs the consent guard per match: a marketing search finds only customers who

@@ -123,3 +123,18 @@ def test_access_log_holds_no_pi(
     assert any("/console/search" in line for line in lines)
     for value in (*ADULT.values(), password, code):
         assert not any(value in line for line in lines), value
+
+
+@pytest.mark.req("R-USE-4")
+def test_record_page_says_what_the_role_can_never_unmask_and_who_to_ask(site: Site) -> None:
+    """Customer service sees the name masked and no grant can change that: the page says so and
+    names the roles that see it in clear, instead of offering an unmask that would change nothing."""
+    c = client(site, "customer_service")
+    page = c.get(f"/console/customers/{site.customer_id}?purpose=service&lang=en")
+    assert page.status_code == 200
+    row = re.search(r'<tr data-field="name".*?</tr>', page.text, re.S)
+    assert row is not None
+    assert "data-never-clear" in row.group(0)
+    assert 'type="checkbox"' not in row.group(0)  # nothing to pick: a grant could not help
+    ask = re.search(r"<span class=\"hint\" data-ask>(.*?)</span>", row.group(0), re.S)
+    assert ask is not None and ("front_desk" in ask.group(1) or "no role" in ask.group(1))

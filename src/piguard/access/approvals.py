@@ -77,20 +77,26 @@ class Approvals:
 
         :param fields: qualified ``record_type.field`` names (default: every field).
         :raises ValidationError: see :meth:`GrantBook.request`.
-        :raises AccessDenied: the requester's role may not act for ``purpose``.
+        :raises AccessDenied: the requester's role may not act for ``purpose``, or a clear grant
+            could change nothing (the role never sees a named field in clear); recorded.
         """
         ctx = self.context
-        grant = ctx.grants.request(
-            requester,
-            kind=kind,
-            purpose=purpose,
-            reason=reason,
-            customer_id=customer_id,
-            record_type=record_type,
-            fields=fields,
-            minutes=minutes,
-            max_rows=max_rows,
-        )
+        try:
+            grant = ctx.grants.request(
+                requester,
+                kind=kind,
+                purpose=purpose,
+                reason=reason,
+                customer_id=customer_id,
+                record_type=record_type,
+                fields=fields,
+                minutes=minutes,
+                max_rows=max_rows,
+            )
+        except AccessDenied as exc:
+            # A refused request is evidence too (who asked for what they can never see).
+            ctx.record(requester, "grant_request", result="denied", rule=exc.rule or "")
+            raise
         names = tuple(sorted(f.split(".", 1)[-1] for f in fields or ()))
         types = {f.split(".", 1)[0] for f in fields or () if "." in f}
         ctx.recorder.record(

@@ -70,7 +70,7 @@ class AccessContext:
         self.unauthenticated_per_minute = unauthenticated_per_minute
         self.policy = Policy(catalog)
         self.training = TrainingBook(db, clock)
-        self.grants = GrantBook(db, catalog, clock)
+        self.grants = GrantBook(db, catalog, clock, self.policy)
         self.quotas = QuotaMeter(db, catalog, clock)
         self.throttle = AuthThrottle(self)
 

@@ -207,6 +207,10 @@ class AccessControl:
         """See :meth:`Principals.revoke_client`."""
         return self.principals.revoke_client(admin, name_or_id)
 
+    def approve_account(self, approver: Actor, name_or_id: str) -> dict[str, Any]:
+        """See :meth:`Principals.approve_account`: the second person activates a pending account."""
+        return self.principals.approve_account(approver, name_or_id)
+
     def unlock(self, admin: Actor, name_or_id: str) -> dict[str, Any]:
         """See :meth:`Principals.unlock`."""
         return self.principals.unlock(admin, name_or_id)

@@ -128,3 +128,39 @@ class Policy:
             why = f"{access.rule}; mask {access.mask!r} shows the value"
             return Decision("masked", masking.FALLBACK, {}, why)
         return Decision("masked", access.mask, dict(access.mask_options), access.rule)
+
+    # ------------------------------------------------------------------ what a grant can reach
+
+    def clear_roles(self, record_type: str, fdef: Field) -> list[str]:
+        """Roles that may see ``fdef`` in clear for at least one of their purposes (possibly only
+        with step-up and a grant): whom to ask when a role can never unmask it."""
+        out = []
+        for name, spec in self.catalog.roles.items():
+            if any(
+                self.decide(name, record_type, fdef, purpose).level == "clear"
+                for purpose in sorted(spec.purposes & set(fdef.purposes))
+            ):
+                out.append(name)
+        return out
+
+    def never_clear(self, role: str, record_type: str, fdef: Field, purpose: str) -> str | None:
+        """Why no grant can show ``fdef`` to ``role`` in clear for ``purpose``, or None if one can.
+
+        A grant never widens a role: it only lifts the step-up and approval conditions on what the
+        catalog already lets the role see in clear. A field the role sees at most masked (or not at
+        all) stays so, however many approvals there are; the reason says who can see it.
+        """
+        decision = self.decide(role, record_type, fdef, purpose)
+        if decision.level == "clear":
+            return None
+        shown = "not at all" if decision.level == "deny" else "at most masked"
+        others = [r for r in self.clear_roles(record_type, fdef) if r != role]
+        ask = (
+            f"roles that see it in clear: {', '.join(others)}"
+            if others
+            else "no role sees it in clear (the catalog would have to change)"
+        )
+        return (
+            f"role '{role}' sees {record_type}.{fdef.name} {shown} for purpose '{purpose}' "
+            f"({decision.rule}): a grant cannot unmask it; {ask}"
+        )

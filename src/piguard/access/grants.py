@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from piguard.access import duties
 from piguard.access.credentials import new_id
+from piguard.access.decision import Policy
 from piguard.access.tables import grants
 from piguard.catalog import Catalog
 from piguard.clock import Clock
@@ -100,10 +102,11 @@ def _grant(row: Mapping[Any, Any]) -> Grant:
 class GrantBook:
     """Requests, approvals and look-ups of grants."""
 
-    def __init__(self, db: Database, catalog: Catalog, clock: Clock) -> None:
+    def __init__(self, db: Database, catalog: Catalog, clock: Clock, policy: Policy | None = None) -> None:
         self.db = db
         self.catalog = catalog
         self.clock = clock
+        self.policy = policy or Policy(catalog)
 
     # ------------------------------------------------------------------ requests
 
@@ -123,7 +126,8 @@ class GrantBook:
         """File a pending request for ``requester`` itself.
 
         :raises ValidationError: bad kind, purpose, fields, duration, rows or empty reason.
-        :raises AccessDenied: the requester's role may not act for ``purpose`` (a grant cannot widen a role).
+        :raises AccessDenied: the requester's role may not act for ``purpose``, or sees a named field
+            at most masked (a grant cannot widen a role: :meth:`_check_reach`).
         """
         if kind not in KINDS:
             raise ValidationError("must be 'clear' or 'export'", "kind")
@@ -143,6 +147,7 @@ class GrantBook:
             if not customer_id:
                 raise ValidationError("a clear-access grant names one customer", "customer_id")
             names = self._check_fields(fields)
+            self._check_reach(requester.role, purpose, names)
         else:
             if not record_type or record_type not in self.catalog.record_types:
                 raise ValidationError("an export grant names a record type of the catalog", "record_type")
@@ -184,6 +189,48 @@ class GrantBook:
         if not names:
             raise ValidationError("name at least one field, or '*'", "fields")
         return names
+
+    def _check_reach(self, role: str, purpose: str, names: set[str] | None) -> None:
+        """Refuse a clear grant that could change nothing: a grant only lifts step-up and approval
+        on what the catalog lets ``role`` see in clear, so a field the role sees at most masked stays
+        masked whatever is approved. Named fields must each be reachable; a wildcard (``*`` or
+        ``record_type.*``) must reach at least one field.
+
+        :raises AccessDenied: with the reason and the roles that do see the field in clear.
+        """
+        if names is None:
+            # Every field of every record type: some field must be one a grant can unmask.
+            if all(
+                self.policy.never_clear(role, rt, f, purpose) is not None
+                for rt, spec in self.catalog.record_types.items()
+                for f in spec.fields.values()
+            ):
+                raise AccessDenied(
+                    f"role '{role}' sees no field in clear for purpose '{purpose}': "
+                    "a grant cannot unmask any of them",
+                    f"roles.{role}: no clear access",
+                )
+            return
+        wanted: list[tuple[str, str]] = []
+        wildcards: list[str] = []
+        for name in sorted(names):
+            rt, _, fname = name.partition(".")
+            if fname == "*":
+                wildcards.append(rt)
+            else:
+                wanted.append((rt, fname))
+        for rt, fname in wanted:
+            why = self.policy.never_clear(role, rt, self.catalog.record_types[rt].fields[fname], purpose)
+            if why is not None:
+                raise AccessDenied(why, f"roles.{role}: no clear access to {rt}.{fname}")
+        for rt in wildcards:
+            fdefs = self.catalog.record_types[rt].fields.values()
+            if all(self.policy.never_clear(role, rt, f, purpose) is not None for f in fdefs):
+                raise AccessDenied(
+                    f"role '{role}' sees no field of {rt} in clear for purpose '{purpose}': "
+                    "a grant cannot unmask any of them",
+                    f"roles.{role}: no clear access to {rt}.*",
+                )
 
     # ------------------------------------------------------------------ decisions
 
@@ -229,6 +276,8 @@ class GrantBook:
         with self.db.transaction() as conn:
             grant = self.get(grant_id, conn)
             self.check_approver(approver, grant)
+            # Separate from the role rules above: who created whose account (issue 11.3).
+            duties.check_separation(conn, approver.id, grant.requester_id)
             if grant.state(now) != "pending":
                 raise Conflict(f"grant is {grant.state(now)}, not pending")
             length = grant.minutes if minutes is None else minutes

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from piguard.access import credentials as cred
+from piguard.access import duties
 from piguard.access.authentication import bootstrap_actor, role_needs_totp
 from piguard.access.context import AccessContext
 from piguard.access.tables import principals, tokens
 from piguard.catalog import Catalog, Role
 from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.detect import mask_free_text
-from piguard.errors import Conflict, ValidationError
+from piguard.errors import AccessDenied, Conflict, ValidationError
 from piguard.principal import Actor
 
 
@@ -41,22 +42,30 @@ class Principals:
             )
         return spec
 
-    def _insert_principal(self, conn: Connection, **values: Any) -> None:
+    def _insert_principal(self, conn: Connection, creator: Actor, **values: Any) -> str:
+        """Insert an account; returns its status (``pending`` under the two-person rule)."""
         if conn.execute(select(principals.c.id).where(principals.c.name == values["name"])).first():
             raise Conflict(f"the name '{values['name']}' is taken")
         now = self.context.clock.now()
+        status = duties.creation_status(conn, self.context.catalog, creator, values["role"])
         conn.execute(
             insert(principals).values(
-                status="active",
-                status_reason=None,
+                status=status,
+                status_reason=(
+                    f"pending: a second administrator or an approver must approve ({duties.RULE})"
+                    if status == "pending"
+                    else None
+                ),
                 failed_logins=0,
                 locked_at=None,
                 totp_last_step=None,
                 created_at=now,
                 updated_at=now,
+                created_by=creator.id,
                 **values,
             )
         )
+        return status
 
     @staticmethod
     def _check_name(name: str) -> None:
@@ -91,8 +100,9 @@ class Principals:
         totp_secret = cred.new_totp_secret() if totp else None
         pid = cred.new_id("usr")
         with ctx.db.transaction() as conn:
-            self._insert_principal(
+            status = self._insert_principal(
                 conn,
+                admin,
                 id=pid,
                 kind="staff",
                 name=name,
@@ -102,13 +112,13 @@ class Principals:
                 totp_secret=ctx.secret_box.seal(totp_secret, pid) if totp_secret else None,
                 customers_per_hour=customers_per_hour,
                 max_results=max_results,
-                created_by=admin.id,
             )
-        ctx.record(admin, "user_add", detail={"principal_id": pid, "role": role})
+        ctx.record(admin, "user_add", detail={"principal_id": pid, "role": role, "status": status})
         return {
             "id": pid,
             "name": name,
             "role": role,
+            "status": status,
             "password": secret_pw,
             "totp_secret": totp_secret,
             "totp_uri": cred.totp_uri(totp_secret, name) if totp_secret else None,
@@ -130,8 +140,9 @@ class Principals:
         now = ctx.clock.now()
         expires = now + (timedelta(days=days) if days is not None else ctx.api_key_ttl)
         with ctx.db.transaction() as conn:
-            self._insert_principal(
+            status = self._insert_principal(
                 conn,
+                admin,
                 id=pid,
                 kind="client",
                 name=name,
@@ -140,7 +151,6 @@ class Principals:
                 totp_secret=None,
                 customers_per_hour=None,
                 max_results=None,
-                created_by=admin.id,
             )
             conn.execute(
                 insert(tokens).values(
@@ -154,8 +164,50 @@ class Principals:
                     step_up_at=None,
                 )
             )
-        ctx.record(admin, "client_add", detail={"principal_id": pid, "role": role})
-        return {"id": pid, "name": name, "role": role, "api_key": token, "expires_at": expires.isoformat()}
+        ctx.record(admin, "client_add", detail={"principal_id": pid, "role": role, "status": status})
+        return {
+            "id": pid,
+            "name": name,
+            "role": role,
+            "status": status,
+            "api_key": token,
+            "expires_at": expires.isoformat(),
+        }
+
+    def approve_account(self, approver: Actor, name_or_id: str) -> dict[str, Any]:
+        """The second person activates a pending account (two-person rule, issue 11.3).
+
+        :raises AccessDenied: see :func:`piguard.access.duties.check_account_approver`; recorded.
+        :raises Conflict: the account is not pending.
+        :raises NotFound: no such account.
+        """
+        ctx = self.context
+        refusal: AccessDenied | None = None
+        with ctx.db.transaction() as conn:
+            row = ctx.find_principal(conn, name_or_id)
+            try:
+                duties.check_account_approver(conn, ctx.catalog, approver, row.id)
+            except AccessDenied as exc:
+                refusal = exc
+            else:
+                if row.status != "pending":
+                    raise Conflict(f"the account is {row.status}, not pending")
+                conn.execute(
+                    update(principals)
+                    .where(principals.c.id == row.id)
+                    .values(status="active", status_reason=None, updated_at=ctx.clock.now())
+                )
+        if refusal is not None:
+            ctx.record(
+                approver,
+                "principal_approve",
+                result="denied",
+                rule=refusal.rule or "",
+                detail={"principal_id": row.id},
+            )
+            raise refusal
+        ctx.record(approver, "principal_approve", detail={"principal_id": row.id, "role": row.role})
+        return {"id": row.id, "name": row.name, "role": row.role, "status": "active"}
 
     def _set_status(
         self, admin: Actor, name_or_id: str, kind: str | None, status: str, reason: str | None, action: str
@@ -167,6 +219,9 @@ class Principals:
             row = ctx.find_principal(conn, name_or_id, kind)
             if row.id == admin.id and status != "active":
                 raise ValidationError("you cannot disable yourself", "name")
+            if row.status == "pending" and status == "active":
+                # Enabling is not the second person's approval: that is approve_account.
+                raise Conflict("the account awaits approval by a second person (approve it instead)")
             conn.execute(
                 update(principals)
                 .where(principals.c.id == row.id)
@@ -254,6 +309,10 @@ class Principals:
         ctx.record(admin, "training_record", detail={"principal_id": row.id, "kind": entry["kind"]})
         return entry
 
+    def _id_of(self, name: str) -> str:
+        with self.context.db.read() as conn:
+            return str(self.context.find_principal(conn, name).id)
+
     def create_demo_staff(self, catalog: Catalog | None = None) -> list[dict[str, Any]]:
         """One demo user per catalog role, trained and signed, with printed credentials.
 
@@ -264,14 +323,30 @@ class Principals:
         setup = bootstrap_actor()
         today = self.context.training.today()
         out: list[dict[str, Any]] = []
-        for role in cat.roles:
-            if role in BUILTIN_ROLES:
-                continue
+        roles = [r for r in cat.roles if r not in BUILTIN_ROLES]
+        # Separation of duties shapes the order: the bootstrap credential creates the officer (and
+        # any role that may approve grants) and the administrator while it still may; the
+        # administrator creates everyone else, and the officer is the second person who approves
+        # those accounts. Requesters and approvers then come from different creators.
+        approvers = [r for r in roles if "approve" in cat.roles[r].actions]
+        admins = [r for r in roles if "administer" in cat.roles[r].actions and r not in approvers][:1]
+        creator_of: dict[str, Actor] = {}
+        for role in [*approvers, *admins, *(r for r in roles if r not in approvers and r not in admins)]:
             name = f"demo_{role}"
+            if role in approvers or role in admins or not admins:
+                creator = setup
+            else:
+                creator = creator_of.setdefault(
+                    "admin", Actor(self._id_of(f"demo_{admins[0]}"), admins[0], "staff")
+                )
             try:
-                user = self.add_user(setup, name, role)
+                user = self.add_user(creator, name, role)
             except Conflict:
                 continue
+            if user["status"] == "pending":
+                second = next((r for r in approvers if r != role), None) or (admins[0] if admins else None)
+                if second is not None:
+                    self.approve_account(Actor(self._id_of(f"demo_{second}"), second, "staff"), user["id"])
             self.record_training(
                 setup, user["id"], kind="agreement", course="confidentiality agreement", completed_on=today
             )

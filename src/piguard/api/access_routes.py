@@ -144,6 +144,10 @@ def build_router(inst: _HasAccess | AccessControl) -> APIRouter:
         once, with which the user sets new credentials on the console's ``/console/reset`` page.
         """
         return access.reset_credentials(who, name)
+    @router.post("/users/{name}/approve")
+    def approve_account(name: str, who: Who) -> dict[str, Any]:
+        """The second person activates a pending account (a user or a client) of a privileged role."""
+        return access.approve_account(who, name)
 
     @router.post("/users/{name}/unlock")
     def unlock_user(name: str, who: Who) -> dict[str, Any]:

@@ -145,6 +145,18 @@ def register(app: typer.Typer) -> None:
             data = access.enable(actor, name)
             emit(data, as_json, lambda: stdout.print(f"{name} enabled"))
 
+    @users.command("approve")
+    def users_approve(
+        name: Annotated[str, typer.Argument(help="User or client name or id.")],
+        home: HomeOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Approve a pending account as the second person (an administrator other than its creator,
+        or an officer): accounts of roles that approve, administer or see data in clear start pending."""
+        with _session(home, as_json) as (access, actor):
+            data = access.approve_account(actor, name)
+            emit(data, as_json, lambda: stdout.print(f"{name} approved"))
+
     @users.command("unlock")
     def users_unlock(
         name: Annotated[str, typer.Argument()], home: HomeOpt = None, as_json: JsonOpt = False

@@ -279,6 +279,11 @@ class Client:
         out: dict[str, Any] = self._call("POST", f"/v1/users/{name}/enable")
         return out
 
+    def approve_user(self, name: str) -> dict[str, Any]:
+        """Approve a pending account (user or client) as the second person."""
+        out: dict[str, Any] = self._call("POST", f"/v1/users/{name}/approve")
+        return out
+
     def unlock_user(self, name: str) -> dict[str, Any]:
         out: dict[str, Any] = self._call("POST", f"/v1/users/{name}/unlock")
         return out

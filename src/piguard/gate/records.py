@@ -217,6 +217,25 @@ class Records:
                     except AccessDenied as exc:
                         yield number, ValidationError(exc.reason)
                         continue
+                    owner = row.get("customer_id")
+                    if (
+                        record_type != CUSTOMER
+                        and isinstance(owner, str)
+                        and owner
+                        and self.vault.exists(owner)
+                        and not self.gate.permitted(
+                            call, RecordRef(owner, CUSTOMER, owner), skip=("quota", "consent")
+                        )
+                    ):
+                        # As ``create``: a row about an existing customer is about that customer,
+                        # so the row scope holds per row (a front desk cannot import itself a guest).
+                        yield (
+                            number,
+                            ValidationError(
+                                f"outside the row scope of role '{ctx.actor.role}'", "customer_id"
+                            ),
+                        )
+                        continue
                     yield number, row
 
             # Rows lacking the consent evidence their purpose needs are rejected with the reason;

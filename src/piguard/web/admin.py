@@ -19,7 +19,7 @@ from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
-USER_OPS = ("disable", "enable", "unlock", "reset")
+USER_OPS = ("disable", "enable", "unlock", "reset", "approve")
 
 
 def _day(value: Any, name: str) -> date | None:
@@ -107,6 +107,8 @@ def register(router: APIRouter, console: Console) -> None:
                 access.enable(staff.actor, name[:64])
             elif op == "unlock":
                 access.unlock(staff.actor, name[:64])
+            elif op == "approve":
+                access.approve_account(staff.actor, name[:64])
             else:
                 raise errors.NotFound("no such operation")
             staff.session.flash("ok", t("users.done"))

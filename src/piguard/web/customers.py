@@ -38,6 +38,10 @@ class Row:
     needs_step_up: bool
     #: Why it shows as it does, in the page's language (``rule`` is the catalog's own text).
     explain: str = ""
+    #: Shown masked and no grant can change that for this role: the roles that see it in clear
+    #: (whom to ask), or "" when none does.
+    never_clear: bool = False
+    ask: str = ""
 
 
 def status_of(exc: errors.Error) -> int:
@@ -95,6 +99,10 @@ def register(router: APIRouter, console: Console) -> None:
                 cls.clear_requires_approval or fdef.sensitive or "grant" in view.rule
             )
             needs_step_up = unmaskable and "step-up" in view.rule
+            # Say so when a grant could never help, and who does see it (issue 11.14).
+            never = view.level == "masked" and static.level != "clear"
+            policy = console.gate.decider.policy
+            ask = [r for r in policy.clear_roles(record_type, fdef) if r != staff.actor.role] if never else []
             rows.append(
                 Row(
                     name=name,
@@ -115,6 +123,8 @@ def register(router: APIRouter, console: Console) -> None:
                             trained,
                         )
                     ),
+                    never_clear=never,
+                    ask="、".join(ask) if staff.lang == "zh" else ", ".join(ask),
                 )
             )
         return rows
