@@ -38,10 +38,17 @@ def _refusals(world: World) -> list[str]:
     return [e.rule for e in world.recorder.events if e.action == "grant_decide" and e.result == "denied"]
 
 
+def _robot_officer(world: World) -> str:
+    """An officer API client, approved by a second person (the two-person rule for privileged roles)."""
+    key = str(world.access.add_client(SETUP, "robot-officer", "officer")["api_key"])
+    world.access.approve_account(world.user("admin").actor, "robot-officer")
+    return key
+
+
 def test_api_client_of_an_approving_role_cannot_approve(world: World) -> None:
     """An officer API key (no TOTP, no training, no person) is refused, with the reason, and audited."""
     gid = _pending(world)
-    key = world.access.add_client(SETUP, "robot-officer", "officer")["api_key"]
+    key = _robot_officer(world)
     robot = world.access.authenticate(key)
     with pytest.raises(AccessDenied, match="human decision") as refused:
         world.access.decide_grant(robot, gid, approve=True)
@@ -55,7 +62,7 @@ def test_api_client_of_an_approving_role_cannot_approve(world: World) -> None:
 def test_api_client_approval_is_refused_over_http_with_a_problem(sqlite_world: World) -> None:
     world = sqlite_world
     gid = _pending(world)
-    key = world.access.add_client(SETUP, "robot-officer", "officer")["api_key"]
+    key = _robot_officer(world)
     app = FastAPI()
     app.add_exception_handler(errors.Error, problems.piguard_error)
     app.include_router(build_router(world.access))

@@ -81,7 +81,7 @@ def test_grant_for_a_field_the_role_may_see_in_clear_changes_what_it_sees(world:
         customer_id=cid,
         fields=["bank_account.account_no"],
     )
-    world.access.decide_grant(officer.actor, grant["id"], approve=True, minutes=30)
+    world.access.decide_grant(world.step_up(officer), grant["id"], approve=True, minutes=30)
     after = world.service.read(world.ctx(fin), "bank_account", account, ["account_no"])
     assert (after["account_no"].level, after["account_no"].value) == ("clear", "6222020000001111")
 

@@ -70,6 +70,10 @@ def test_api_key_client_and_errors(site: Site) -> None:
     admin = Client("http://testserver", http=TestClient(site.app))
     admin.login(*site.creds("admin"))
     key = admin.add_client("crm", "customer_service")["api_key"]
+    # A client of a role that sees data in clear needs a second person (separation of duties).
+    officer = Client("http://testserver", http=TestClient(site.app))
+    officer.login(*site.creds("officer"))
+    officer.approve_user("crm")
     crm = Client("http://testserver", api_key=key, http=TestClient(site.app))
     ref = crm.create("customer", {"name": "李雷", "mobile": "13900001111"}, purpose="service")
     assert (

@@ -17,7 +17,7 @@ from typing import Any
 from piguard import masking
 from piguard.catalog import Catalog, Field
 from piguard.catalog import vocabulary as _vocabulary
-from piguard.catalog.vocabulary import Action, Level
+from piguard.catalog.vocabulary import BUILTIN_ROLES, Action, Level
 from piguard.errors import AccessDenied
 
 __all__ = ["ACTIONS", "BOOTSTRAP_ROLE", "BOOTSTRAP_SETUP_ACTIONS", "Decision", "Level", "Policy"]
@@ -136,6 +136,8 @@ class Policy:
         with step-up and a grant): whom to ask when a role can never unmask it."""
         out = []
         for name, spec in self.catalog.roles.items():
+            if name in BUILTIN_ROLES:
+                continue  # jobs and the customer themself are nobody to ask
             if any(
                 self.decide(name, record_type, fdef, purpose).level == "clear"
                 for purpose in sorted(spec.purposes & set(fdef.purposes))

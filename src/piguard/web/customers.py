@@ -102,7 +102,9 @@ def register(router: APIRouter, console: Console) -> None:
             # Say so when a grant could never help, and who does see it (issue 11.14).
             never = view.level == "masked" and static.level != "clear"
             policy = console.gate.decider.policy
-            ask = [r for r in policy.clear_roles(record_type, fdef) if r != staff.actor.role] if never else []
+            clear_roles = policy.clear_roles(record_type, fdef) if never else []
+            others = [r for r in clear_roles if r != staff.actor.role]
+            ask = [i18n.term("role", r, staff.lang, console.catalog) for r in others]
             rows.append(
                 Row(
                     name=name,

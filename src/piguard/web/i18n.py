@@ -531,6 +531,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "user_add": ("新增用户", "user added"),
         "user_unlock": ("解锁用户", "user unlocked"),
         "user_reset": ("重置用户凭据", "user credentials reset"),
+        "principal_approve": ("复核开通账号", "account approved by a second person"),
         "credentials_set": ("设置新凭据", "new credentials set"),
         "reset_begin": ("使用一次性密码", "one-time password used"),
         "principal_disable": ("停用账号", "account disabled"),
