@@ -71,6 +71,8 @@ class Settings:
     rights_profile: Literal["cn", "gdpr"] = "cn"
     #: Where customers reach this installation (the one-time links to their copies point here).
     public_url: str = "http://127.0.0.1:8700"
+    #: The PI handler's name, as written refusals are issued in it.
+    organisation: str = ""
     #: A JSON Lines file that receives every audit entry, checkpoint and alert (read back by
     #: ``audit verify`` as an anchor).
     audit_jsonl: str | None = None

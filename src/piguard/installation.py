@@ -362,6 +362,9 @@ class Installation:
                     .as_dict(),
                 },
                 public_url=self.settings.public_url,
+                # Who may act for a minor, when a refusal is in writing: the ledger's recorded age.
+                age_of=self.consent.age_band,
+                organisation=self.settings.organisation,
             )
         )
         scrub.declare(self.gate.detail_kinds())

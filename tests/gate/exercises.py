@@ -101,6 +101,18 @@ def coded_case(world: World) -> State:
     return state
 
 
+def refused_in_writing(world: World) -> State:
+    """A close relative's request, refused at intake in writing: the customer said no relatives."""
+    state = customer(world)
+    intake = RequestContext(world.step_up(world.staff_of("customer_service")), "", client="test")
+    rights(world).instruct(intake, state["cid"], no_relatives=True)
+    state["case"] = rights(world).open(
+        intake, state["cid"], "access", channel="counter", relation="relative", relationship="child",
+        requester={"name": "某某", "document": "ID 1"},
+    ).id  # fmt: skip
+    return state
+
+
 def queued_message(world: World) -> State:
     state = customer(world)
     with world.inst.db.transaction() as conn:
@@ -322,6 +334,15 @@ EXERCISES: dict[str, Exercise] = {
         "data_subject", lambda w, ctx, s: rights(w).download(s["token"], ctx), "", copy_ready
     ),
     "rights_clock": Exercise("system", lambda w, ctx, s: rights(w).tick(ctx), "", rights_case),
+    "rights_letter": Exercise(
+        "officer", lambda w, ctx, s: rights(w).letter(ctx, s["case"]), "", refused_in_writing
+    ),
+    "rights_instruct": Exercise(
+        "customer_service",
+        lambda w, ctx, s: rights(w).instruct(ctx, s["cid"], no_relatives=True),
+        "",
+        customer,
+    ),
 }
 
 
@@ -332,3 +353,16 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
     if role == "data_subject":
         return RequestContext(customer_actor(state["cid"]), purpose, client="test")
     return RequestContext(world.step_up(world.staff_of(role)), purpose, client="test")
+
+#: Operations that run only as part of another (``part_of``) but not on its default path: how to
+#: reach them through their parent (a correction request completed with changes).
+PART_EXERCISES: dict[str, Exercise] = {
+    "rights_correct": Exercise(
+        "officer",
+        lambda w, ctx, s: rights(w).complete(
+            ctx, s["case"], changes=[{"record_type": "customer", "values": {"email": "new@example.com"}}]
+        ),
+        "",
+        lambda w: rights_case(w, "correction", verified=True),
+    ),
+}

@@ -30,7 +30,7 @@ from piguard.outbox import Outbox
 from piguard.rights import OPERATIONS as RIGHTS_OPERATIONS
 from piguard.vault.model import Actor
 from tests.access.conftest import World, environ, make_world
-from tests.gate.exercises import EXERCISES, principal
+from tests.gate.exercises import EXERCISES, PART_EXERCISES, principal
 
 __all__ = ["environ"]  # the SQLite / PostgreSQL fixture
 
@@ -100,7 +100,7 @@ def test_refuses_a_role_without_its_action_and_records_it(world: World, op: Oper
 @pytest.mark.req("R-AUD-1")
 @pytest.mark.parametrize("op", DECLARED, ids=lambda o: o.name)
 def test_success_records_exactly_one_entry_with_declared_detail_only(world: World, op: Operation) -> None:
-    exercise = EXERCISES[op.part_of or op.name]
+    exercise = PART_EXERCISES.get(op.name) or EXERCISES[op.part_of or op.name]
     state = exercise.setup(world)
     ctx = principal(world, exercise.role, state, exercise.purpose)
     before = len(entries(world, op.name))

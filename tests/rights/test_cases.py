@@ -212,20 +212,6 @@ def test_deletion_needs_verification_then_erases_the_customer(world: World, api:
     assert entry.detail["outcome"] == "erased"
 
 
-@pytest.mark.req("R-STO-5", "R-RGT-4")
-def test_deletion_under_a_legal_floor_is_refused_naming_the_floor(world: World, api: Api) -> None:
-    cid = world.customer()
-    account = {"account_no": "6222020200112233445"}
-    world.service.create(RequestContext(SETUP, "service"), "bank_account", account, customer_id=cid)
-    case = opened(api, cid, "deletion", channel="counter")
-    url = f"/v1/requests/{case['id']}"
-    api("customer_service", "POST", f"{url}/verify", json={"in_person": True})
-    problem = api("officer", "POST", f"{url}/complete", expect=422, json={})
-    assert "aml_kyc: 10 years" in problem["detail"]
-    assert world.inst.vault.exists(cid)
-    assert api("officer", "GET", url)["status"] == "verified"
-
-
 @pytest.mark.req("R-RGT-1", "R-USE-6")
 def test_explanation_is_generated_from_the_catalog(world: World, api: Api) -> None:
     cid = world.customer()

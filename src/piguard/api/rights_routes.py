@@ -27,6 +27,25 @@ ChannelIn = Literal["web", "phone", "counter", "letter", "email"]
 StatusIn = Literal["received", "verified", "paused", "completed", "refused"]
 
 
+class RequesterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    #: The ID document's type and number (and, for a relative, the death certificate's).
+    document: str = Field(min_length=1, max_length=200)
+
+
+class ChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    record_type: str = Field(min_length=1, max_length=64)
+    record_id: str | None = Field(default=None, min_length=1, max_length=128)
+    values: dict[str, str | None] = Field(min_length=1, max_length=200)
+
+
+class InstructionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    no_relatives: bool
+
+
 class OpenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     customer_id: str = Field(min_length=1, max_length=128)
@@ -35,6 +54,12 @@ class OpenIn(BaseModel):
     received: datetime | None = None
     requester_relation: Literal["self", "guardian", "relative"] = "self"
     source: str | None = Field(default=None, min_length=1, max_length=64)
+    #: A guardian's or close relative's relationship to the customer (PIPL 49, Minors Regs 33).
+    relationship: (
+        Literal["spouse", "parent", "child", "sibling", "grandparent", "grandchild", "legal_guardian"] | None
+    ) = None
+    #: Who the guardian or relative is, as their own ID document shows (sealed in the case).
+    requester: RequesterIn | None = None
 
 
 class ComplaintIn(BaseModel):
@@ -60,6 +85,8 @@ class CompleteIn(BaseModel):
     note: str | None = Field(default=None, min_length=1, max_length=2000)
     #: For a restriction request: the purposes the customer restricts or objects to.
     purposes: list[str] | None = Field(default=None, max_length=50)
+    #: For a correction: the corrected values, all checked before any is written.
+    changes: list[ChangeIn] | None = Field(default=None, max_length=50)
 
 
 class CloseIn(BaseModel):
@@ -81,7 +108,8 @@ def build_router(inst: Installation) -> APIRouter:
         """Take a data-subject request in; the answer carries its due date (a Beijing date)."""
         return rights.open(
             context(request, who), body.customer_id, body.type, channel=body.channel, received=body.received,
-            relation=body.requester_relation, source=body.source,
+            relation=body.requester_relation, source=body.source, relationship=body.relationship,
+            requester=body.requester.model_dump() if body.requester else None,
         ).as_dict()  # fmt: skip
 
     @router.get("/requests")
@@ -137,7 +165,22 @@ def build_router(inst: Installation) -> APIRouter:
     @router.post("/requests/{case_id}/complete")
     def complete(case_id: str, body: CompleteIn, request: Request, who: Who) -> dict[str, Any]:
         """Fulfil the request; the answer says what was produced or erased."""
-        return rights.complete(context(request, who), case_id, note=body.note, purposes=body.purposes)
+        return rights.complete(
+            context(request, who), case_id, note=body.note, purposes=body.purposes,
+            changes=[c.model_dump() for c in body.changes] if body.changes else None,
+        )  # fmt: skip
+
+    @router.get("/requests/{case_id}/letter", response_class=HTMLResponse)
+    def letter(case_id: str, request: Request, who: Who, lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
+        """The written refusal (a minor's, a guardian's or a relative's request), to print or post."""
+        return HTMLResponse(
+            rights.letter(context(request, who), case_id, lang=lang), headers={"Cache-Control": "no-store"}
+        )
+
+    @router.put("/customers/{customer_id}/rights-instructions")
+    def instruct(customer_id: str, body: InstructionIn, request: Request, who: Who) -> dict[str, Any]:
+        """Record what the customer arranged for after their death (PIPL 49: no relatives' access)."""
+        return rights.instruct(context(request, who), customer_id, no_relatives=body.no_relatives)
 
     @router.post("/complaints", status_code=201)
     def open_complaint(body: ComplaintIn, request: Request, who: Who) -> dict[str, Any]:

@@ -8,8 +8,11 @@ completing need ``approve``. ``--json`` prints one JSON document (the contract o
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -67,11 +70,13 @@ def _open(
     source: str | None,
     home: HomeOpt,
     as_json: bool,
+    relationship: str | None = None,
 ) -> None:
     with reporting(as_json), open_home(home) as inst:
+        requester = _requester() if relation != "self" else None
         case = inst.capability(Rights).open(
             context(inst), customer, type_, channel=channel, received=_received(received),
-            relation=relation, source=source,
+            relation=relation, source=source, relationship=relationship, requester=requester,
         )  # fmt: skip
     emit(case.as_dict(), as_json, lambda: _print(case))
 
@@ -88,11 +93,33 @@ def open_request(
     source: Annotated[
         str | None, typer.Option("--source", help="Where it came from (e.g. a form id).")
     ] = None,
+    relationship: Annotated[
+        str | None,
+        typer.Option(
+            "--relationship",
+            help="A guardian's (parent, legal_guardian) or relative's (spouse, parent, child, sibling, "
+            "grandparent, grandchild) relationship to the customer.",
+        ),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Take a request in; prints the case with its due date (a local date)."""
-    _open(customer, type_, channel, received, relation, source, home, as_json)
+    """Take a request in; prints the case with its due date (a local date).
+
+    For a guardian or relative, their name and ID document are asked for on the terminal (or read
+    as two lines from standard input), never taken as arguments: they would stay in shell history.
+    """
+    _open(customer, type_, channel, received, relation, source, home, as_json, relationship)
+
+
+def _requester() -> dict[str, str]:
+    if sys.stdin.isatty():
+        name = typer.prompt("Requester's name (as on their ID document)", err=True)
+        document = typer.prompt("Requester's ID document (type and number)", hide_input=True, err=True)
+    else:
+        lines = sys.stdin.read().splitlines()
+        name, document = [*lines, "", ""][:2]
+    return {"name": name, "document": document}
 
 
 @requests_app.command("send-code")
@@ -139,13 +166,77 @@ def complete(
     note: Annotated[
         str | None, typer.Option("--note", help="What was done (all but deletion/explanation).")
     ] = None,
+    purposes: Annotated[
+        list[str] | None, typer.Option("--purpose", help="A restriction's purpose (repeat for more).")
+    ] = None,
+    changes: Annotated[
+        str | None,
+        typer.Option(
+            "--changes",
+            help="A correction's values: a JSON file (or - for standard input) holding "
+            '[{"record_type": "customer", "values": {"mobile": "..."}}, ...] or {"customer": {...}}.',
+        ),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fulfil the request: prints the case and what was produced or erased."""
     with reporting(as_json), open_home(home) as inst:
-        done = inst.capability(Rights).complete(context(inst), case_id, note=note)
+        fixes = _changes(changes) if changes is not None else None
+        done = inst.capability(Rights).complete(
+            context(inst), case_id, note=note, purposes=purposes, changes=fixes
+        )
     emit(done, as_json, lambda: stdout.print(f"{case_id}: {done['case']['outcome']}", highlight=False))
+
+
+def _changes(source: str) -> list[dict[str, Any]]:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(
+            f"--changes is not JSON (line {getattr(exc, 'lineno', '?')})", "changes"
+        ) from None
+    if isinstance(doc, dict):  # {"customer": {...}}: the profile's values
+        doc = [{"record_type": rt, "values": values} for rt, values in doc.items()]
+    if not isinstance(doc, list) or not all(isinstance(c, dict) for c in doc):
+        raise ValidationError("--changes holds a list of changes or one record type's values", "changes")
+    return doc
+
+
+@requests_app.command("letter")
+def letter(
+    case_id: IdArg,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en (the other language follows).")] = "zh",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the HTML here.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """The written refusal of a minor's, guardian's or relative's request (HTML, to print or post)."""
+    with reporting(False), open_home(home) as inst:
+        page = inst.capability(Rights).letter(context(inst), case_id, lang=lang)
+    if out is None:
+        sys.stdout.write(page + "\n")
+    else:
+        out.write_text(page, encoding="utf-8")
+
+
+@requests_app.command("instruct")
+def instruct(
+    customer: Annotated[str, typer.Option("--customer", help="The customer id.")],
+    no_relatives: Annotated[
+        bool,
+        typer.Option(
+            "--no-relatives/--relatives-allowed",
+            help="The customer does not want close relatives to use their rights after their death.",
+        ),
+    ],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record what the verified customer arranged for after their death (PIPL 49)."""
+    with reporting(as_json), open_home(home) as inst:
+        done = inst.capability(Rights).instruct(context(inst), customer, no_relatives=no_relatives)
+    emit(done, as_json, lambda: stdout.print(f"{customer}: no relatives' access = {no_relatives}"))
 
 
 def _show(case_id: str, home: HomeOpt, as_json: bool) -> None:

@@ -166,6 +166,10 @@ class ConsentLedger:
         """The one "under 14" rule of the installation (R-MIN-1): the recorded age band, today in China."""
         return self.minors.is_under_14(customer_id)
 
+    def age_band(self, customer_id: str) -> AgeBand | None:
+        """The recorded age band today, ``None`` when unknown (:meth:`Minors.band`)."""
+        return self.minors.band(customer_id)
+
     @staticmethod
     def minor_status(birth_date: date, today: date) -> AgeBand:
         """``under14``, ``minor`` or ``adult`` (R-MIN-1)."""

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from piguard.consent import rules
 from piguard.consent import store as sql
-from piguard.consent.age import age_from_values
+from piguard.consent.age import AgeBand, age_from_values
 from piguard.consent.context import LedgerContext
 from piguard.consent.model import Marketing, Reevaluation
 from piguard.consent.states import ConsentStates, fold
@@ -39,6 +39,11 @@ class Minors:
         Every process reads the same recorded band (the cache is coherent across processes), so
         the gate, the audit flags and the consent checks cannot disagree."""
         return rules.band_of(self.states.state(customer_id), self.context.today()) == "under14"
+
+    def band(self, customer_id: str) -> AgeBand | None:
+        """The customer's recorded age band today (``under14``, ``minor``, ``adult``), ``None`` if
+        no birth date was ever written (PIPL 31, Minors Regs 33: who may act for whom)."""
+        return rules.band_of(self.states.state(customer_id), self.context.today())
 
     def note_age(
         self, conn: Connection, customer_id: str, values: Mapping[str, object], record_type: str = "customer"

@@ -9,7 +9,7 @@ update and the record change it describes commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
@@ -89,6 +89,29 @@ class CustomerView:
                 record_type, values, purpose=call.ctx.purpose, customer_id=self.customer_id, hook=hook
             )
         return records.vault.update(record_type, record_id, values, purpose=call.ctx.purpose, hook=hook)
+
+    def check(self, record_type: str, values: Mapping[str, object]) -> None:
+        """Validate values as a write would, writing nothing (a capability that changes several
+        records checks them all first, so nothing is half-written).
+
+        :raises ValidationError: naming the field, never quoting the value.
+        """
+        vault = self._call.gate.records.vault
+        for name, raw in values.items():
+            if raw is not None and raw != "":
+                vault.normalize(record_type, name, raw)
+            else:
+                vault.field(record_type, name)
+
+    def erase_partly(
+        self, *, drop: Collection[str], strip: Mapping[str, Collection[str]], also: OwnWrites | None = None
+    ) -> dict[str, int]:
+        """Erase what no legal floor keeps (records of the ``drop`` types deleted, ``strip``'s fields
+        removed), with the call's entry; the customer's key stays for the rest (PIPL 47(2))."""
+        call = self._call
+        return call.gate.vault.erase_partly(
+            self.customer_id, drop=drop, strip=strip, hook=_with(call.hook(per_record=False), also)
+        )
 
     def destroy(self, *, also: OwnWrites | None = None) -> int:
         """Crypto-shred the customer (records deleted, data key destroyed), with the call's entry.

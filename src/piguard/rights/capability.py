@@ -38,10 +38,15 @@ from piguard.gate.sdk import (
 )
 from piguard.rights.deadline import Deadline, Pause, compute_due, policy_for
 from piguard.rights.guards import Restriction
+from piguard.rights.letters import refusal_letter
 from piguard.rights.model import (
     CHANNELS,
+    GUARDIANS,
     MESSAGE_CHANNEL,
+    MINOR_BANDS,
     RELATIONS,
+    RELATIVE_TYPES,
+    RELATIVES,
     REQUEST_TYPES,
     STATUSES,
     TERMINAL,
@@ -49,7 +54,7 @@ from piguard.rights.model import (
     Case,
     Event,
 )
-from piguard.rights.tables import cases, codes, events, packages, restrictions
+from piguard.rights.tables import cases, codes, events, instructions, packages, restrictions, storage_only
 
 __all__ = ["OPERATIONS", "Rights"]
 
@@ -66,8 +71,15 @@ OPEN = _op(
     "customer",
     "take in a rights request or complaint and start its clock",
     writes=True,
-    requirements=("R-RGT-1", "R-RGT-3", "R-RGT-7", "R-MIN-3"),
-    detail={"type": "token", "channel": "token", "relation": "token", "provisional": "bool"},
+    requirements=("R-RGT-1", "R-RGT-3", "R-RGT-6", "R-RGT-7", "R-MIN-3"),
+    detail={
+        "type": "token",
+        "channel": "token",
+        "relation": "token",
+        "relationship": "token",
+        "provisional": "bool",
+        "outcome": "token",
+    },
 )
 SHOW = _op(
     "rights_show",
@@ -125,7 +137,7 @@ REFUSE = _op(
     "refuse a request, with its reason and the remedy",
     writes=True,
     requirements=("R-RGT-4",),
-    detail={"type": "token"},
+    detail={"type": "token", "written": "bool", "content_hash": "token"},
 )
 COMPLETE = _op(
     "rights_complete",
@@ -133,8 +145,8 @@ COMPLETE = _op(
     "customer",
     "fulfil a request (deletion crypto-shreds; explanation is generated) or close a complaint",
     writes=True,
-    requirements=("R-RGT-1", "R-RGT-7", "R-DST-1"),
-    detail={"type": "token", "outcome": "token", "records": "int"},
+    requirements=("R-RGT-1", "R-RGT-7", "R-DST-1", "R-DST-2"),
+    detail={"type": "token", "outcome": "token", "records": "int", "stripped": "int"},
 )
 CLOCK = _op(
     "rights_clock",
@@ -169,8 +181,40 @@ DOWNLOAD = Operation(
     detail={"format": "token", "content_hash": "token"},
 )
 
+CORRECT = Operation(
+    "rights_correct",
+    ("write",),
+    "customer",
+    NAME,
+    purposes=(DATA_SUBJECT_RIGHTS_PURPOSE,),
+    writes=True,
+    summary="the customer's own correction or supplement of a record (PIPL 46), written as the customer",
+    requirements=("R-RGT-1",),
+    detail={"record_type": "token"},
+    as_customer=True,
+    part_of="rights_complete",
+)
+LETTER = _op(
+    "rights_letter",
+    ("read", "audit"),
+    "customer",
+    "the written refusal of a minor's request, to print or post (Minors Regs 34)",
+    requirements=("R-RGT-4", "R-MIN-3"),
+    detail={"content_hash": "token"},
+)
+INSTRUCT = _op(
+    "rights_instruct",
+    ("write", "approve"),
+    "customer",
+    "record what the customer arranged for after their death (no relatives' access, PIPL 49)",
+    writes=True,
+    requirements=("R-RGT-6",),
+    detail={"no_relatives": "bool"},
+)
+
 OPERATIONS: tuple[Operation, ...] = (
     OPEN, SHOW, LIST, SEND_CODE, VERIFY, PAUSE, RESUME, EXTEND, REFUSE, COMPLETE, CLOCK, PACKAGE, DOWNLOAD,
+    CORRECT, LETTER, INSTRUCT,
 )  # fmt: skip
 #: The versioned shapes of the copies (documented in docs/rights.md).
 ACCESS_SCHEMA = "piguard.access-package/1"
@@ -189,6 +233,11 @@ REMEDY = {
     "en": "If you disagree, you may complain to the personal information protection authority or sue in a "
     "people's court (PIPL 50).",
 }
+#: The reason a relative's request is refused when the customer arranged so (PIPL 49).
+NO_RELATIVES_REASON = (
+    "死者生前另有安排：不同意近亲属行使其个人信息相关权利（《个人信息保护法》第四十九条）。"
+    " The deceased arranged that close relatives may not exercise these rights (PIPL 49)."
+)
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 CODE_SENDS_PER_HOUR = 3
@@ -218,6 +267,8 @@ class Rights:
         fulfilments: Mapping[str, Fulfilment] | None = None,
         public_url: str = "http://127.0.0.1:8700",
         package_ttl: timedelta = timedelta(days=7),
+        age_of: Callable[[str], str | None] | None = None,
+        organisation: str = "",
     ) -> None:
         """:param box: seals staff-typed reasons, bound to their case and step.
         :param code_key: keys the digest of one-time codes (a code is six digits: unkeyed, its
@@ -228,6 +279,9 @@ class Rights:
         :param fulfilments: request types another capability carries out (``withdrawal``,
             ``marketing_optout``: the consent ledger's operations), run as the customer.
         :param public_url: where customers reach ``/v1/packages/<token>`` (the one-time link).
+        :param age_of: the customer's recorded age band (``under14``, ``minor``, ``adult``, ``None``:
+            unknown), the consent ledger's: who may act for a minor, when a refusal is in writing.
+        :param organisation: the name a written refusal is issued in.
         """
         policy_for(profile, "access")  # an unknown profile fails at start, not on the first case
         self._db, self._catalog, self._tenant = db, catalog, tenant
@@ -237,6 +291,8 @@ class Rights:
         self._extras = dict(extras or {})
         self._fulfilments = dict(fulfilments or {})
         self._public_url, self._package_ttl = public_url.rstrip("/"), package_ttl
+        self._age_of = age_of or (lambda customer_id: None)
+        self._organisation = organisation
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -261,11 +317,25 @@ class Rights:
         received: datetime | None = None,
         relation: str = "self",
         source: str | None = None,
+        relationship: str | None = None,
+        requester: Mapping[str, str] | None = None,
     ) -> Case:
         """Take a request (or, with ``type="complaint"``, a complaint) in; the clock starts at
         ``received`` (default now; a letter that arrived earlier gives its date, never a future one).
 
-        :raises ValidationError: unknown type, channel or relation, a naive or future ``received``.
+        Someone other than the customer states who they are (``requester``: ``name`` and
+        ``document``, the number of the ID document they showed, sealed in the case) and their
+        ``relationship``:
+
+        - ``guardian`` (Minors Regs 33, R-MIN-3): a ``parent`` or ``legal_guardian`` of a customer
+          whose recorded age is under 18;
+        - ``relative`` (PIPL 49, R-RGT-6): a close relative (``spouse``, ``parent``, ``child``,
+          ``sibling``, ``grandparent``, ``grandchild``) of a deceased customer, for access, correction
+          or deletion, with ``document`` also naming the death certificate; if the customer
+          arranged that no relative may, the case is refused at once, with that reason, in writing.
+
+        :raises ValidationError: unknown type, channel, relation or relationship, a requester's
+            details missing or given for the customer themself, a naive or future ``received``.
         """
         if type not in REQUEST_TYPES:
             raise ValidationError(f"type must be one of {', '.join(REQUEST_TYPES)}", "type")
@@ -281,11 +351,23 @@ class Rights:
             raise ValidationError("the time received cannot be in the future", "received")
         if source is not None and not 0 < len(source) <= 64:
             raise ValidationError("source must be 1-64 characters", "source")
+        stated = _requester(type, relation, relationship, requester)
         case_id = "req_" + secrets.token_hex(10)
         deadline = compute_due(when, policy_for(self.profile, type), calendar=self.calendar)
 
         def handler(call: Call) -> Case:
-            call.note(type=type, channel=channel, relation=relation, provisional=deadline.provisional)
+            if relation == "guardian" and self._age_of(customer_id) not in MINOR_BANDS:
+                raise ValidationError(
+                    "a guardian acts for a customer under 18: no recorded birth date shows this customer "
+                    "is a minor (record the birth date or resident ID first, or take the request from "
+                    "the customer)",
+                    "relation",
+                )
+            barred = relation == "relative" and self._no_relatives(customer_id)
+            call.note(
+                type=type, channel=channel, relation=relation, provisional=deadline.provisional,
+                relationship=relationship or "self", outcome="refused" if barred else "received",
+            )  # fmt: skip
             with call.transaction() as conn:
                 conn.execute(
                     insert(cases).values(
@@ -295,6 +377,12 @@ class Rights:
                         customer_id=customer_id,
                         channel=channel,
                         relation=relation,
+                        relationship=relationship,
+                        requester=self._box.seal(
+                            json.dumps(stated, sort_keys=True), _who(self._tenant, case_id)
+                        )
+                        if stated
+                        else None,
                         source=source,
                         intake_by=ctx.actor.id,
                         status="received",
@@ -305,10 +393,19 @@ class Rights:
                         extension=0,
                     )
                 )
-                self._event(conn, case_id, "opened", ctx, None, {"type": type, "channel": channel})
-                self._tell(
-                    conn, case_id, customer_id, channel, "request_received", due=deadline.due, type=type
-                )
+                self._event(
+                    conn, case_id, "opened", ctx, None,
+                    {"type": type, "channel": channel, "relation": relation, "relationship": relationship},
+                )  # fmt: skip
+                if barred:
+                    # PIPL 49: "unless the deceased arranged otherwise". The relative is answered in
+                    # writing, with the reason and the remedy, by the officer (no message to the dead).
+                    self._close(conn, case_id, "refused", "refused_in_writing", now)
+                    self._event(conn, case_id, "refused", ctx, NO_RELATIVES_REASON, {"remedy": "court"})
+                else:
+                    self._tell(
+                        conn, case_id, customer_id, channel, "request_received", due=deadline.due, type=type
+                    )  # fmt: skip
             return self._case(case_id)
 
         return self.kernel.run(ctx, OPEN, handler, subject=customer_id)
@@ -373,6 +470,12 @@ class Rights:
             person), the case is closed, or too many codes were sent within the hour.
         """
         row = self._row(case_id)
+        if row["relation"] == "relative":
+            raise ValidationError(
+                "a relative is verified in person: their own ID document, proof of the relationship and "
+                "the death certificate (a code would go to the deceased's contact)",
+                "relation",
+            )
         via = channel or MESSAGE_CHANNEL.get(row["channel"])
         if via is None or not self._messenger.has_channel(via):
             raise ValidationError(
@@ -432,6 +535,8 @@ class Rights:
         if (code is None) == (not in_person):
             raise ValidationError("give either the code or --in-person", "code")
         row = self._row(case_id)
+        if row["relation"] == "relative" and not in_person:
+            raise ValidationError("a relative is verified in person", "code")
         now = self._clock.now()
         outcome: list[str] = []
 
@@ -588,9 +693,13 @@ class Rights:
 
         def handler(call: Call) -> Case:
             self._open_only(row)
-            call.note(type=row["type"])
+            written = row["relation"] != "self" or self._age_of(row["customer_id"]) in MINOR_BANDS
+            call.note(type=row["type"], written=written)
+            if written:  # Minors Regs 34 (and a relative, who gets no message): a document
+                letter = self._letter_of(row, text, now)
+                call.note(content_hash="sha256_" + hashlib.sha256(letter.encode()).hexdigest()[:48])
             with call.transaction() as conn:
-                self._close(conn, case_id, "refused", "refused", now)
+                self._close(conn, case_id, "refused", "refused_in_writing" if written else "refused", now)
                 self._event(conn, case_id, "refused", ctx, text, {"remedy": "court"})
                 self._tell(
                     conn, case_id, row["customer_id"], row["channel"], "request_outcome",
@@ -607,12 +716,20 @@ class Rights:
         *,
         note: str | None = None,
         purposes: Sequence[str] | None = None,
+        changes: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Fulfil the request and close the case; returns the case and what was produced or erased.
 
-        - ``deletion``: the customer is crypto-shredded in the same transaction as the case closes;
-          refused while a legal retention floor covers data the customer has (the storage-only
-          state of R-DST-2 comes with the retention issue).
+        - ``deletion``: the customer is crypto-shredded in the same transaction as the case closes.
+          Where a legal retention floor covers data the customer has (AML's records), only what no
+          floor keeps is erased (records of other types deleted, other fields removed) and the
+          customer enters the storage-only state (PIPL 47(2), R-DST-2): the gate refuses every
+          purpose but the floors' own. The answer names what was erased and what was kept, and why.
+        - ``account_closure`` (NDSMR 23): every consent withdrawn (as the customer), then deleted
+          as above.
+        - ``correction`` (PIPL 46): ``changes`` (each ``{"record_type", "record_id"?, "values"}``;
+          the profile when no id) are all validated first, then written as the customer, so the
+          old values are replaced, not kept.
         - ``explanation``: generated from the catalog: each purpose, its legal basis, the fields of
           the customer's record types it covers, and their retention.
         - ``restriction``: ``purposes`` the customer restricted or objected to; from then on the gate
@@ -631,7 +748,16 @@ class Rights:
         kind = row["type"]
         if kind == "restriction":
             chosen = self._restrictable(purposes or ())
-        elif kind not in ("deletion", "explanation", "access", "portability", *self._fulfilments):
+        elif kind == "correction":
+            fixes = _changes(changes, row["customer_id"])
+        elif kind not in (
+            "deletion",
+            "account_closure",
+            "explanation",
+            "access",
+            "portability",
+            *self._fulfilments,
+        ):
             note = _reason(note or "", what="a note of what was done")
 
         def handler(call: Call) -> dict[str, Any]:
@@ -640,22 +766,25 @@ class Rights:
                 raise ValidationError("verify the requester's identity first (R-RGT-2)", "verified")
             produced: dict[str, Any] = {}
             records = 0
-            if kind == "deletion":
+            if kind in ("deletion", "account_closure"):
                 self.kernel.policy.check_action(ctx.actor.role, "erase", None)
-                floors = self._floors(call)
-                if floors:
-                    raise ValidationError(
-                        "a legal retention floor covers this customer's data ("
-                        + ", ".join(floors)
-                        + "): refuse the deletion citing it; the storage-only state is not built yet",
-                        "type",
+                withdrawn = None
+                if kind == "account_closure" and "withdrawal" in self._fulfilments:
+                    withdrawn = self._fulfilments["withdrawal"](
+                        customer_context(row["customer_id"]), row["customer_id"], {"purposes": []}
                     )
-                call.note(type=kind, outcome="erased", records=0)
-                records = call.view.destroy(
-                    also=lambda conn: self._finish(conn, row, ctx, "erased", None, now)
-                )
-                produced = {"erased_records": records, "kept": []}
+                produced = self._erase(call, row, ctx, now)
+                if withdrawn is not None:
+                    produced["withdrawal"] = withdrawn
                 return {"case": self._case(case_id).as_dict(), "produced": produced}
+            if kind == "correction":
+                for fix in fixes:  # all checked before any is written: nothing half-done
+                    call.view.check(fix["record_type"], fix["values"])
+                done = [self._correct(row, fix) for fix in fixes]
+                call.note(type=kind, outcome="corrected", records=len(done))
+                with call.transaction() as conn:
+                    self._finish(conn, row, ctx, "corrected", note, now)
+                return {"case": self._case(case_id).as_dict(), "produced": {"corrected": done}}
             if kind in ("access", "portability"):
                 copy, records = self._copy(row, now)
                 call.note(type=kind, outcome="sent", records=records)
@@ -802,6 +931,13 @@ class Rights:
                 expires_at=expires,
             )
         )
+        if row["relation"] == "relative":
+            # The customer died: the officer hands the link to the relative verified at the counter
+            # (the officer still cannot read the copy without the link's token, which is not stored).
+            return {
+                "content_hash": content_hash, "expires_at": expires.isoformat(), "sent_by": "handover",
+                "link": f"{self._public_url}/v1/packages/{token}",
+            }  # fmt: skip
         # The link goes to the contact on record, whatever the request's channel: the copy is the
         # customer's, never the officer's to read.
         via = MESSAGE_CHANNEL.get(row["channel"]) or "email"
@@ -876,20 +1012,170 @@ class Rights:
                 )
         return chosen
 
-    def _floors(self, call: Call) -> list[str]:
-        # A legal floor binds the records kept because of that obligation: a record type (other than
-        # the profile every customer has) a floor purpose covers, of which the customer has a record
-        # (a bank account under AML's 10 years). Profile fields shared with such purposes are kept
-        # only when such a record exists; the retention issue replaces this with the record's own
-        # retention clock.
+    def _floors(self, call: Call) -> dict[str, int]:
+        """The legal floors that bind this customer's data: a purpose with a retention floor that
+        covers a record type (other than the profile every customer has) of which the customer has
+        a record (a bank account under AML's 10 years). The retention issue adds the record's own
+        clock (when the floor began and ends)."""
         kinds = {ref.record_type for ref in call.view.records()} - {"customer"}
-        out = set()
+        out: dict[str, int] = {}
         for name, purpose in self._catalog.purposes.items():
             if purpose.retention_floor_years is None:
                 continue
             if any(self._catalog.fields_for(name, rt) for rt in kinds):
-                out.add(f"{name}: {purpose.retention_floor_years} years")
-        return sorted(out)
+                out[name] = purpose.retention_floor_years
+        return out
+
+    def _erase(
+        self, call: Call, row: Mapping[str, Any], ctx: RequestContext, now: datetime
+    ) -> dict[str, Any]:
+        """Crypto-shred the customer, or, under a legal floor, erase what no floor keeps and put the
+        rest in the storage-only state; the case closes in the same transaction either way."""
+        floors = self._floors(call)
+        kind = row["type"]
+        if not floors:
+            call.note(type=kind, outcome="erased", records=len(call.view.records()))
+            records = call.view.destroy(also=lambda conn: self._finish(conn, row, ctx, "erased", None, now))
+            return {"erased_records": records, "erased": ["*"], "kept": [], "storage_only": []}
+        present = sorted({ref.record_type for ref in call.view.records()})
+        kept: list[dict[str, Any]] = []
+        drop: list[str] = []
+        strip: dict[str, list[str]] = {}
+        erased: list[str] = []
+        for rt in present:
+            every = set(self._catalog.record_types[rt].fields)
+            why = {p: sorted(self._catalog.fields_for(p, rt)) for p in floors}
+            keep = set().union(*why.values()) if why else set()
+            if not keep:
+                drop.append(rt)
+                erased.append(f"{rt}.*")
+                continue
+            strip[rt] = sorted(every - keep)
+            erased.extend(f"{rt}.{f}" for f in strip[rt])
+            kept.append(
+                {
+                    "record_type": rt,
+                    "fields": sorted(keep),
+                    "because": [
+                        {
+                            "purpose": p,
+                            "legal_basis": self._catalog.purposes[p].legal_basis,
+                            "years": floors[p],
+                        }
+                        for p in sorted(floors)
+                        if why[p]
+                    ],
+                }
+            )
+        allowed = sorted(floors)
+
+        def own(conn: Connection) -> None:
+            t = storage_only.c
+            conn.execute(
+                storage_only.delete().where(t.tenant == self._tenant, t.customer_id == row["customer_id"])
+            )
+            conn.execute(
+                insert(storage_only).values(
+                    tenant=self._tenant, customer_id=row["customer_id"], purposes=json.dumps(allowed),
+                    case_id=row["id"], since=now,
+                )
+            )  # fmt: skip
+            self._finish(conn, row, ctx, "storage_only", None, now)
+
+        # The entry is written inside the erasure's transaction: its counts are known before.
+        refs = call.view.records()
+        call.note(
+            type=kind, outcome="storage_only", records=sum(r.record_type in drop for r in refs),
+            stripped=sum(bool(strip.get(r.record_type)) for r in refs),
+        )  # fmt: skip
+        counts = call.view.erase_partly(drop=drop, strip=strip, also=own)
+        return {
+            "erased_records": counts["deleted"],
+            "stripped_records": counts["stripped"],
+            "erased": erased,
+            "kept": kept,
+            "storage_only": allowed,
+        }
+
+    def _correct(self, row: Mapping[str, Any], fix: Mapping[str, Any]) -> dict[str, Any]:
+        """One record corrected *as the customer* (their own act, through the gate's least
+        privilege and validation; the officer never sees the values)."""
+        me = customer_context(row["customer_id"], DATA_SUBJECT_RIGHTS_PURPOSE)
+        rt, rid, values = fix["record_type"], fix.get("record_id"), fix["values"]
+
+        def handler(call: Call) -> dict[str, Any]:
+            if rid is not None and not any(r.record_id == rid for r in call.view.records(rt)):
+                raise NotFound(f"no such {rt} record of this customer")
+            call.note(record_type=rt)
+            ref = call.view.write(rt, values, record_id=rid or row["customer_id"])
+            return {"record_type": rt, "record_id": ref.record_id, "fields": sorted(values)}
+
+        return self.kernel.run(me, CORRECT, handler, subject=row["customer_id"])
+
+    def _no_relatives(self, customer_id: str) -> bool:
+        t = instructions.c
+        with self._db.read() as conn:
+            found = conn.execute(
+                select(t.no_relatives).where(t.tenant == self._tenant, t.customer_id == customer_id)
+            ).scalar_one_or_none()
+        return bool(found)
+
+    def instruct(self, ctx: RequestContext, customer_id: str, *, no_relatives: bool) -> dict[str, Any]:
+        """Record what the customer arranged for after their death (PIPL 49): with
+        ``no_relatives``, a later request by a close relative is refused, in writing, at intake.
+        Taken from the customer themself (the caller verified them, as for any request)."""
+        now = self._clock.now()
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(no_relatives=no_relatives)
+            t = instructions.c
+            with call.transaction() as conn:
+                conn.execute(
+                    instructions.delete().where(t.tenant == self._tenant, t.customer_id == customer_id)
+                )
+                conn.execute(
+                    insert(instructions).values(
+                        tenant=self._tenant, customer_id=customer_id, no_relatives=no_relatives,
+                        by=ctx.actor.id, since=now,
+                    )
+                )  # fmt: skip
+            return {"customer_id": customer_id, "no_relatives": no_relatives, "since": now.isoformat()}
+
+        return self.kernel.run(ctx, INSTRUCT, handler, subject=customer_id)
+
+    def letter(self, ctx: RequestContext, case_id: str, *, lang: str = "zh") -> str:
+        """The written refusal of a case refused in writing (a minor's, a guardian's or a relative's),
+        as the HTML document that was issued (the same bytes each time: its hash is in the refusal's
+        audit entry).
+
+        :raises NotFound: no such case. :raises ValidationError: the case was not refused in writing.
+        """
+        row = self._row(case_id)
+
+        def handler(call: Call) -> str:
+            if row["outcome"] != "refused_in_writing":
+                raise ValidationError("this case was not refused in writing", "case")
+            with self._db.read() as conn:
+                steps = self._timeline(conn, case_id)
+            refused = next(e for e in reversed(steps) if e.event == "refused")
+            letter = self._letter_of(row, refused.reason or "", refused.at, lang=lang)
+            call.note(content_hash="sha256_" + hashlib.sha256(letter.encode()).hexdigest()[:48])
+            return letter
+
+        return self.kernel.run(ctx, LETTER, handler, subject=row["customer_id"])
+
+    def _letter_of(self, row: Mapping[str, Any], reason: str, at: datetime, *, lang: str = "zh") -> str:
+        return refusal_letter(
+            case_id=row["id"],
+            type_label=TYPE_LABELS[row["type"]],
+            received=local_date(row["received_at"]),
+            refused=local_date(at),
+            reason=reason,
+            remedy=REMEDY,
+            organisation=self._organisation,
+            relation=row["relation"],
+            lang=lang,
+        )
 
     def _explain(self, call: Call) -> list[dict[str, Any]]:
         kinds = sorted({ref.record_type for ref in call.view.records()})
@@ -980,6 +1266,9 @@ class Rights:
         via = MESSAGE_CHANNEL.get(channel)
         if via is None or not self._messenger.has_channel(via):
             return  # counter and letter: answered in person or on paper
+        relation = conn.execute(select(cases.c.relation).where(cases.c.id == case_id)).scalar_one_or_none()
+        if relation == "relative":
+            return  # the customer died: the relative is answered in person or on paper
         values = {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in params.items()}
         if "type" in values:
             values["kind"] = TYPE_LABELS[values.pop("type")][0]
@@ -1049,6 +1338,7 @@ class Rights:
             customer_id=row["customer_id"],
             channel=row["channel"],
             relation=row["relation"],
+            relationship=row["relationship"],
             source=row["source"],
             intake_by=row["intake_by"],
             status=row["status"],
@@ -1071,3 +1361,63 @@ def _reason(text: str, *, what: str = "a reason") -> str:
     if len(clean) > 2000:
         raise ValidationError(f"{what} must be at most 2000 characters", "reason")
     return clean
+
+
+def _who(tenant: str, case_id: str) -> str:
+    return f"rights:{tenant}:{case_id}:requester"
+
+
+def _requester(
+    type: str, relation: str, relationship: str | None, requester: Mapping[str, str] | None
+) -> dict[str, str] | None:
+    """The requester's own identity as stated, checked for shape (sealed by the caller)."""
+    if relation == "self":
+        if relationship is not None or requester:
+            raise ValidationError(
+                "a relationship and requester are given only when someone else asks", "relation"
+            )
+        return None
+    allowed = RELATIVES if relation == "relative" else GUARDIANS
+    if relationship not in allowed:
+        raise ValidationError(
+            f"a {relation}'s relationship must be one of {', '.join(allowed)}", "relationship"
+        )
+    if relation == "relative" and type not in RELATIVE_TYPES:
+        raise ValidationError(
+            "a close relative may ask for access, correction or deletion only (PIPL 49)", "type"
+        )
+    stated = dict(requester or {})
+    for key in ("name", "document"):
+        value = str(stated.get(key, "")).strip()
+        if not 0 < len(value) <= 200:
+            raise ValidationError(
+                f"the requester's {key} is required (at most 200 characters)", f"requester.{key}"
+            )
+        stated[key] = value
+    unknown = set(stated) - {"name", "document"}
+    if unknown:
+        raise ValidationError("the requester has a name and a document only", "requester")
+    return stated
+
+
+def _changes(changes: Sequence[Mapping[str, Any]] | None, customer_id: str) -> list[dict[str, Any]]:
+    """A correction's changes, checked for shape (the values are checked by the gate)."""
+    if not changes:
+        raise ValidationError("give the corrected values (changes)", "changes")
+    out = []
+    for i, change in enumerate(changes):
+        rt, rid, values = change.get("record_type"), change.get("record_id"), change.get("values")
+        if not isinstance(rt, str) or not rt:
+            raise ValidationError("each change names its record_type", f"changes[{i}].record_type")
+        if rid is not None and not isinstance(rid, str):
+            raise ValidationError("record_id must be a string", f"changes[{i}].record_id")
+        if rt == "customer" and rid not in (None, customer_id):
+            raise ValidationError("the profile's record id is the customer's", f"changes[{i}].record_id")
+        if rt != "customer" and rid is None:
+            raise ValidationError("name the record to correct (record_id)", f"changes[{i}].record_id")
+        if not isinstance(values, Mapping) or not values:
+            raise ValidationError("each change has values", f"changes[{i}].values")
+        out.append(
+            {"record_type": rt, "record_id": None if rt == "customer" else rid, "values": dict(values)}
+        )
+    return out

@@ -14,7 +14,10 @@ from typing import Any, Final, Literal, get_args
 
 __all__ = [
     "CHANNELS",
+    "GUARDIANS",
     "RELATIONS",
+    "RELATIVES",
+    "RELATIVE_TYPES",
     "REQUEST_TYPES",
     "STATUSES",
     "Case",
@@ -36,6 +39,15 @@ RequestType = Literal[
 Channel = Literal["web", "phone", "counter", "letter", "email"]
 Relation = Literal["self", "guardian", "relative"]
 Status = Literal["received", "verified", "paused", "completed", "refused"]
+
+#: PIPL 49 with Civil Code 1045: a deceased customer's close relatives.
+RELATIVES: Final[tuple[str, ...]] = ("spouse", "parent", "child", "sibling", "grandparent", "grandchild")
+#: Who acts for a minor (Civil Code 27): a parent, or another guardian appointed by law.
+GUARDIANS: Final[tuple[str, ...]] = ("parent", "legal_guardian")
+#: What a close relative may ask for (PIPL 49: 查阅、复制、更正、删除), for their own lawful interests.
+RELATIVE_TYPES: Final[frozenset[str]] = frozenset({"access", "correction", "deletion"})
+#: Age bands (:mod:`piguard.consent.age`) for which refusals are in writing and guardians act.
+MINOR_BANDS: Final[frozenset[str]] = frozenset({"under14", "minor"})
 
 REQUEST_TYPES: Final[tuple[RequestType, ...]] = get_args(RequestType)
 CHANNELS: Final[tuple[Channel, ...]] = get_args(Channel)
@@ -94,6 +106,7 @@ class Case:
     customer_id: str
     channel: str
     relation: str
+    relationship: str | None
     source: str | None
     intake_by: str
     status: str
@@ -119,6 +132,7 @@ class Case:
             "customer_id": self.customer_id,
             "channel": self.channel,
             "relation": self.relation,
+            "relationship": self.relationship,
             "source": self.source,
             "intake_by": self.intake_by,
             "status": self.status,

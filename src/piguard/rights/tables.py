@@ -9,6 +9,9 @@
 - ``rights_packages``: an access or portability package waiting for its one-time download:
   sealed, bound to the link's token digest, blanked once downloaded.
 - ``rights_restrictions``: purposes a customer restricted (PIPL 44), enforced by a gate guard.
+- ``rights_storage_only``: customers kept only because a legal floor covers them (R-DST-2); the
+  same guard refuses every purpose but the kept legal ones (migration ``data_0012``).
+- ``rights_instructions``: a customer's "no relatives' access" instruction (PIPL 49).
 
 No column holds customer PI in clear.
 """
@@ -33,6 +36,9 @@ cases = Table(
     Column("customer_id", String(128), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("relation", String(16), nullable=False),
+    # A relative's or guardian's relationship (a code) and their own identity as stated (sealed).
+    Column("relationship", String(16), nullable=True),
+    Column("requester", Text, nullable=True),
     Column("source", String(64), nullable=True),
     Column("intake_by", String(128), nullable=False),
     Column("status", String(16), nullable=False),
@@ -103,5 +109,29 @@ restrictions = Table(
     Column("customer_id", String(128), primary_key=True),
     Column("purpose", String(64), primary_key=True),
     Column("case_id", String(40), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+)
+
+storage_only = Table(
+    "rights_storage_only",
+    rights_metadata,
+    # Deletion stopped by a legal floor (PIPL 47(2)): the data is kept sealed and the gate refuses
+    # every purpose but ``purposes`` (a JSON list: the floors' own legal-obligation purposes).
+    Column("tenant", String(64), primary_key=True),
+    Column("customer_id", String(128), primary_key=True),
+    Column("purposes", Text, nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+)
+
+instructions = Table(
+    "rights_instructions",
+    rights_metadata,
+    # PIPL 49: close relatives of a deceased customer may use the rights unless the customer
+    # arranged otherwise while alive.
+    Column("tenant", String(64), primary_key=True),
+    Column("customer_id", String(128), primary_key=True),
+    Column("no_relatives", Boolean, nullable=False),
+    Column("by", String(128), nullable=False),
     Column("since", UTCDateTime, nullable=False),
 )

@@ -354,6 +354,30 @@ class Database:
             )
         return int(result.rowcount)
 
+    def delete_record(self, conn: Connection, tenant: str, record_type: str, record_id: str) -> int:
+        """Delete one record and its blind-index rows (a partial erasure: the customer's key stays
+        for what is kept).
+
+        :returns: 1, or 0 if there was no such record.
+        :raises StorageError: the database failed.
+        """
+        with translate("delete record"):
+            conn.execute(
+                delete(blind_index).where(
+                    blind_index.c.tenant == tenant,
+                    blind_index.c.record_type == record_type,
+                    blind_index.c.record_id == record_id,
+                )
+            )
+            result = conn.execute(
+                delete(records).where(
+                    records.c.tenant == tenant,
+                    records.c.record_type == record_type,
+                    records.c.record_id == record_id,
+                )
+            )
+        return int(result.rowcount)
+
     def count_records(self, conn: Connection, tenant: str, record_type: str) -> int:
         """How many records of a type a tenant holds.
 

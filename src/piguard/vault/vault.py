@@ -20,8 +20,10 @@ import is :mod:`piguard.vault.importing`. What stays here is the storing and rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
+
+from sqlalchemy import Connection
 
 from piguard.catalog import Catalog, Field
 from piguard.clock import Clock, SystemClock
@@ -219,45 +221,105 @@ class Vault:
         hook: TxHook | None = None,
     ) -> RecordRef:
         """Change some fields of a record (``None`` or ``""`` removes a field)."""
-        allowed = self.catalog.fields_for(purpose, record_type)
+        return self._rewrite(
+            record_type, record_id, values, self.catalog.fields_for(purpose, record_type), purpose, hook
+        )
+
+    def erase_partly(
+        self,
+        customer_id: str,
+        *,
+        drop: Collection[str],
+        strip: Mapping[str, Collection[str]],
+        hook: TxHook | None = None,
+    ) -> dict[str, int]:
+        """Erase what no legal floor keeps, in one transaction: delete every record of the record
+        types in ``drop`` and remove ``strip[record_type]``'s fields from the records of that type.
+        The customer and their key stay for what is kept (PIPL 47(2)); a later full erasure
+        crypto-shreds the rest. Removing data is no processing for a purpose, so no purpose's field
+        list applies, and a required field may go too.
+
+        :returns: ``{"deleted": records deleted, "stripped": records changed}``.
+        """
+        counts = {"deleted": 0, "stripped": 0}
         with self.db.transaction() as conn:
-            row = self.db.get_record(conn, self.tenant, record_type, check_id(record_id, "record_id"))
-            if row is None:
-                raise NotFound(f"no such {record_type} record")
-            sealer = self.sealing.sealer_of(row.customer_id)
-            current = self.sealing.open_all(sealer, row)
-            for name, raw in values.items():
-                self.field(record_type, name)
-                if name not in allowed:
-                    raise ValidationError(f"not needed for purpose '{purpose}'", name)
-                for slot in (name, name + ORIGINAL_SUFFIX, name + PI_TYPES_SUFFIX):
-                    current.pop(slot, None)
-                if raw is not None and raw != "":
-                    fdef = self.field(record_type, name)
-                    current.update(self.values.stored_values(fdef, self.normalize(record_type, name, raw)))
-            for name, fdef in self.record_type(record_type).fields.items():
-                if fdef.required and name not in current:
-                    raise ValidationError("required field is missing", name)
-            prep = Prepared(row.customer_id, row.record_id, current)
-            new_row = RecordRow(
-                tenant=row.tenant,
-                customer_id=row.customer_id,
-                record_type=record_type,
-                record_id=row.record_id,
-                schema_version=self.sealing.schema_version,
-                status=row.status,
-                payload=self.sealing.seal_fields(sealer, record_type, row.record_id, current),
-                created_at=row.created_at,
-                updated_at=self.clock.now(),
-                version=row.version + 1,
-            )
-            self.db.update_record(
-                conn, new_row, self.sealing.index_rows(record_type, prep), expected_version=row.version
-            )
-            ref = RecordRef(row.customer_id, record_type, row.record_id)
+            rows = self.db.get_customer_records(conn, self.tenant, check_id(customer_id, "customer_id"), None)
+            touched: list[RecordRef] = []
+            for row in rows:
+                ref = RecordRef(row.customer_id, row.record_type, row.record_id)
+                if row.record_type in drop:
+                    counts["deleted"] += self.db.delete_record(
+                        conn, self.tenant, row.record_type, row.record_id
+                    )
+                    touched.append(ref)
+                elif strip.get(row.record_type):
+                    names = set(strip[row.record_type])
+                    self._rewrite_in(conn, row.record_type, row.record_id, dict.fromkeys(names), names, None)
+                    counts["stripped"] += 1
+                    touched.append(ref)
+            if hook is not None:
+                hook(conn, touched or [RecordRef(customer_id, CUSTOMER, customer_id)])
+        return counts
+
+    def _rewrite(
+        self,
+        record_type: str,
+        record_id: str,
+        values: Mapping[str, object],
+        allowed: Collection[str],
+        purpose: str | None,
+        hook: TxHook | None,
+    ) -> RecordRef:
+        with self.db.transaction() as conn:
+            ref = self._rewrite_in(conn, record_type, record_id, values, allowed, purpose)
             if hook is not None:
                 hook(conn, [ref])
         return ref
+
+    def _rewrite_in(
+        self,
+        conn: Connection,
+        record_type: str,
+        record_id: str,
+        values: Mapping[str, object],
+        allowed: Collection[str],
+        purpose: str | None,
+    ) -> RecordRef:
+        # ``purpose`` None: an erasure, where a required field may go too.
+        row = self.db.get_record(conn, self.tenant, record_type, check_id(record_id, "record_id"))
+        if row is None:
+            raise NotFound(f"no such {record_type} record")
+        sealer = self.sealing.sealer_of(row.customer_id)
+        current = self.sealing.open_all(sealer, row)
+        for name, raw in values.items():
+            self.field(record_type, name)
+            if name not in allowed:
+                raise ValidationError(f"not needed for purpose '{purpose}'", name)
+            for slot in (name, name + ORIGINAL_SUFFIX, name + PI_TYPES_SUFFIX):
+                current.pop(slot, None)
+            if raw is not None and raw != "":
+                fdef = self.field(record_type, name)
+                current.update(self.values.stored_values(fdef, self.normalize(record_type, name, raw)))
+        for name, fdef in self.record_type(record_type).fields.items():
+            if purpose is not None and fdef.required and name not in current:
+                raise ValidationError("required field is missing", name)
+        prep = Prepared(row.customer_id, row.record_id, current)
+        new_row = RecordRow(
+            tenant=row.tenant,
+            customer_id=row.customer_id,
+            record_type=record_type,
+            record_id=row.record_id,
+            schema_version=self.sealing.schema_version,
+            status=row.status,
+            payload=self.sealing.seal_fields(sealer, record_type, row.record_id, current),
+            created_at=row.created_at,
+            updated_at=self.clock.now(),
+            version=row.version + 1,
+        )
+        self.db.update_record(
+            conn, new_row, self.sealing.index_rows(record_type, prep), expected_version=row.version
+        )
+        return RecordRef(row.customer_id, record_type, row.record_id)
 
     # ------------------------------------------------------------------ reads
 
