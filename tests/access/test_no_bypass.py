@@ -61,6 +61,7 @@ DATA_COMMANDS = {
     "complaints",
 }  # fmt: skip
 
+
 def _routes(app: object) -> set[tuple[str, str]]:
     """Every (method, path) the app serves, from its OpenAPI document.
 
@@ -134,6 +135,8 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             assert ran, f"{method} {route} ran no declared operation"
             reached.update(ran)
             called.add((method, route))
+            if response.headers["content-type"].startswith("text/html"):
+                return response.text
             return response.json()
 
         cs = "customer_service"
@@ -246,6 +249,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/audit/customers/{cid}/history",
         )
         call("admin", "GET", "/v1/outbox", "/v1/outbox")
+
         # Rights requests and complaints: intake by customer service, decisions by the officer.
         def case(kind: str, body: dict[str, Any]) -> str:
             return str(call(cs, "POST", f"/v1/{kind}", f"/v1/{kind}", json=body)["id"])
@@ -259,7 +263,35 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         call("officer", "POST", rq + "/extend", f"/v1/requests/{first}/extend", json={"reason": "archive"})
         call("officer", "GET", rq, f"/v1/requests/{first}")
         call("officer", "GET", "/v1/requests", "/v1/requests")
-        call("officer", "POST", rq + "/complete", f"/v1/requests/{first}/complete", json={"note": "done"})
+        call(
+            "officer",
+            "POST",
+            rq + "/complete",
+            f"/v1/requests/{first}/complete",
+            json={"changes": [{"record_type": "customer", "values": {"email": "new@example.com"}}]},
+        )
+        # A close relative of the (deceased) customer, verified at the counter, refused in writing.
+        kin = case(
+            "requests",
+            {
+                "customer_id": cid,
+                "type": "access",
+                "channel": "counter",
+                "requester_relation": "relative",
+                "relationship": "spouse",
+                "requester": {"name": "欧阳建国", "document": "110105196501010017"},
+            },
+        )
+        call(cs, "POST", rq + "/verify", f"/v1/requests/{kin}/verify", json={"in_person": True})
+        call("officer", "POST", rq + "/refuse", f"/v1/requests/{kin}/refuse", json={"reason": "no proof"})
+        assert "no proof" in call("officer", "GET", rq + "/letter", f"/v1/requests/{kin}/letter")
+        call(
+            "officer",
+            "PUT",
+            "/v1/customers/{customer_id}/rights-instructions",
+            f"/v1/customers/{cid}/rights-instructions",
+            json={"no_relatives": True},
+        )
         second = case("requests", {"customer_id": cid, "type": "portability", "channel": "letter"})
         call("officer", "POST", rq + "/refuse", f"/v1/requests/{second}/refuse", json={"reason": "not ours"})
         complaint = case("complaints", {"customer_id": cid, "channel": "phone"})

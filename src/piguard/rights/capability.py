@@ -1174,8 +1174,16 @@ class Rights:
             remedy=REMEDY,
             organisation=self._organisation,
             relation=row["relation"],
+            addressee=self._requester_name(row),
             lang=lang,
         )
+
+    def _requester_name(self, row: Mapping[str, Any]) -> str:
+        """The name a guardian or relative stated at intake (sealed at rest), else empty."""
+        if not row.get("requester"):
+            return ""
+        stated = json.loads(self._box.open(row["requester"], _who(self._tenant, row["id"])))
+        return str(stated.get("name") or "")
 
     def _explain(self, call: Call) -> list[dict[str, Any]]:
         kinds = sorted({ref.record_type for ref in call.view.records()})

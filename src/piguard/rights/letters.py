@@ -53,9 +53,11 @@ def refusal_letter(
     remedy: Mapping[str, str],
     organisation: str,
     relation: str,
+    addressee: str = "",
     lang: str = "zh",
 ) -> str:
-    """The refusal as a printable HTML document (``lang`` first, the other language after it)."""
+    """The refusal as a printable HTML document (``lang`` first, the other language after it),
+    addressed to ``addressee`` (a guardian's or relative's stated name) when given."""
     e = html.escape
     order = ("zh", "en") if lang != "en" else ("en", "zh")
     parts = [
@@ -70,7 +72,8 @@ def refusal_letter(
         label = type_label[0] if code == "zh" else type_label[1]
         parts += [
             f'<section lang="{"zh-CN" if code == "zh" else "en"}"><h1>{e(w["title"])}</h1>',
-            f"<p>{e(_TO[code].get(relation, _TO[code]['self']))}:</p><dl>",
+            f"<p>{e(_TO[code].get(relation, _TO[code]['self']))}"
+            f"{' ' + e(addressee) if addressee else ''}{'：' if code == 'zh' else ':'}</p><dl>",
             f"<dt>{e(w['case'])}</dt><dd><code>{e(case_id)}</code></dd>",
             f"<dt>{e(w['type'])}</dt><dd>{e(label)}</dd>",
             f"<dt>{e(w['received'])}</dt><dd>{received.isoformat()}</dd>",

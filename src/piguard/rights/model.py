@@ -16,6 +16,7 @@ __all__ = [
     "CHANNELS",
     "GUARDIANS",
     "RELATIONS",
+    "RELATIONSHIPS",
     "RELATIVES",
     "RELATIVE_TYPES",
     "REQUEST_TYPES",
@@ -44,6 +45,8 @@ Status = Literal["received", "verified", "paused", "completed", "refused"]
 RELATIVES: Final[tuple[str, ...]] = ("spouse", "parent", "child", "sibling", "grandparent", "grandchild")
 #: Who acts for a minor (Civil Code 27): a parent, or another guardian appointed by law.
 GUARDIANS: Final[tuple[str, ...]] = ("parent", "legal_guardian")
+#: Every relationship a requester other than the customer may state.
+RELATIONSHIPS: Final[tuple[str, ...]] = tuple(dict.fromkeys(RELATIVES + GUARDIANS))
 #: What a close relative may ask for (PIPL 49: 查阅、复制、更正、删除), for their own lawful interests.
 RELATIVE_TYPES: Final[frozenset[str]] = frozenset({"access", "correction", "deletion"})
 #: Age bands (:mod:`piguard.consent.age`) for which refusals are in writing and guardians act.
