@@ -731,7 +731,8 @@ class Rights:
           the profile when no id) are all validated first, then written as the customer, so the
           old values are replaced, not kept.
         - ``explanation``: generated from the catalog: each purpose, its legal basis, the fields of
-          the customer's record types it covers, and their retention.
+          the customer's record types it covers, and their retention; with the customer's own
+          consent state (purposes, notice versions, when given).
         - ``restriction``: ``purposes`` the customer restricted or objected to; from then on the gate
           refuses every operation for them on this customer (a purpose the law requires, or a
           built-in one, cannot be restricted: PIPL 44 "unless laws provide otherwise").
@@ -826,6 +827,12 @@ class Rights:
                 return {"case": self._case(case_id).as_dict(), "produced": {kind: done}}
             if kind == "explanation":
                 produced = {"explanation": self._explain(call)}
+                if "consents" in self._extras:
+                    # PIPL 48 asks how *this* customer's data is processed: with which consents
+                    # (notice versions, when given) the consent-based purposes run. Read as the customer.
+                    cid = row["customer_id"]
+                    consents = self._extras["consents"](customer_context(cid), cid)
+                    produced["consents"] = consents.get("state", consents)
             outcome = "explained" if kind == "explanation" else "handled"
             call.note(type=kind, outcome=outcome, records=records)
             with call.transaction() as conn:
