@@ -38,6 +38,7 @@ from piguard.gate import Gate
 from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
 from piguard.jobs import Job, JobRunner
+from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
 from piguard.rights import Rights
 from piguard.store import Database, KeyStore, default_urls
@@ -365,6 +366,16 @@ class Installation:
                 # Who may act for a minor, when a refusal is in writing: the ledger's recorded age.
                 age_of=self.consent.age_band,
                 organisation=self.settings.organisation,
+            )
+        )
+        # Legal holds: a barrier in every erasing transaction (R-DST-2).
+        self.gate.mount(
+            Lifecycle(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                box=self.keyring.secret_box("lifecycle"),
+                clock=clock,
             )
         )
         scrub.declare(self.gate.detail_kinds())

@@ -58,7 +58,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints",
+    "complaints", "holds",
 }  # fmt: skip
 
 
@@ -303,6 +303,18 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             "/v1/complaints/{case_id}/close",
             f"/v1/complaints/{complaint}/close",
             json={"outcome": "apologised"},
+        )
+        # Legal holds: placed and released by the officer, looked at by the auditor.
+        hold_in = {"customer_id": cid, "reason": "litigation"}
+        hold = call("officer", "POST", "/v1/holds", "/v1/holds", json=hold_in)
+        call("auditor", "GET", "/v1/holds", "/v1/holds")
+        call("auditor", "GET", "/v1/holds/{hold_id}", f"/v1/holds/{hold['id']}")
+        call(
+            "officer",
+            "POST",
+            "/v1/holds/{hold_id}/release",
+            f"/v1/holds/{hold['id']}/release",
+            json={"reason": "settled"},
         )
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
         assert alerts, "the failed logins raised no alert"

@@ -19,6 +19,7 @@ from piguard.consent.capability import Consent
 from piguard.gate import RequestContext
 from piguard.gate.principals import customer_actor, system_actor
 from piguard.gate.trail import Trail
+from piguard.lifecycle import Lifecycle
 from piguard.outbox import Outbox
 from piguard.rights import Rights
 from tests.access.conftest import ADULT, SETUP, World
@@ -110,6 +111,17 @@ def refused_in_writing(world: World) -> State:
         intake, state["cid"], "access", channel="counter", relation="relative", relationship="child",
         requester={"name": "某某", "document": "ID 1"},
     ).id  # fmt: skip
+    return state
+
+
+def lifecycle(world: World) -> Lifecycle:
+    return world.inst.capability(Lifecycle)
+
+
+def held_customer(world: World) -> State:
+    state = customer(world)
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
+    state["hold"] = lifecycle(world).place(officer, state["cid"], reason="litigation").id
     return state
 
 
@@ -343,6 +355,15 @@ EXERCISES: dict[str, Exercise] = {
         "",
         customer,
     ),
+    # lifecycle
+    "hold_place": Exercise(
+        "officer", lambda w, ctx, s: lifecycle(w).place(ctx, s["cid"], reason="litigation"), "", customer
+    ),
+    "hold_release": Exercise(
+        "officer", lambda w, ctx, s: lifecycle(w).release(ctx, s["hold"], reason="settled"), "", held_customer
+    ),
+    "hold_show": Exercise("auditor", lambda w, ctx, s: lifecycle(w).show(ctx, s["hold"]), "", held_customer),
+    "hold_list": Exercise("auditor", lambda w, ctx, s: lifecycle(w).list(ctx), "", held_customer),
 }
 
 
@@ -353,6 +374,7 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
     if role == "data_subject":
         return RequestContext(customer_actor(state["cid"]), purpose, client="test")
     return RequestContext(world.step_up(world.staff_of(role)), purpose, client="test")
+
 
 #: Operations that run only as part of another (``part_of``) but not on its default path: how to
 #: reach them through their parent (a correction request completed with changes).

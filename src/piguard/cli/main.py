@@ -17,6 +17,7 @@ from rich.table import Table
 from piguard.cli import access as access_cli
 from piguard.cli import audit as audit_cli
 from piguard.cli import consent as consent_cli
+from piguard.cli import holds as holds_cli
 from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
 from piguard.cli import outbox as outbox_cli
@@ -149,6 +150,7 @@ operations_cli.register(app)
 jobs_cli.register(app)
 outbox_cli.register(app)
 rights_cli.register(app)
+holds_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -43,6 +43,8 @@ from piguard.vault.vault import CUSTOMER, TxHook, Vault
 
 T = TypeVar("T")
 C = TypeVar("C")
+#: A rule that stops erasing a customer (``(conn, customer_id)``; raises to refuse).
+Barrier = Callable[[Connection, str], None]
 
 #: Detail the kernel itself adds (refusal reasons), declared for every operation.
 KERNEL_DETAIL: Mapping[str, DetailKind] = {"reason": "reason"}
@@ -132,6 +134,8 @@ class Gate:
             PurposeConsent(consent),
             CustomerQuota(access.quotas),
         ]
+        #: Checked inside every erasing transaction (legal holds): see :meth:`add_barrier`.
+        self.barriers: list[Barrier] = []
         self.capabilities: dict[str, Capability] = {}
         self.records = records.Records(self)
         self._declare(self.records)
@@ -163,8 +167,25 @@ class Gate:
         capability.bind(self)
 
     def add_guard(self, guard: Guard) -> None:
-        """A rule that holds for every operation it applies to (restriction, legal hold...)."""
+        """A rule that holds for every operation it applies to (restriction, storage only...)."""
         self.guards.append(guard)
+
+    def add_barrier(self, barrier: Barrier) -> None:
+        """A rule that stops erasure (a legal hold): called inside the erasing transaction, after
+        the rows are locked for deletion and before the key is destroyed, so a hold committed
+        before that point always wins; raising aborts the whole erasure."""
+        self.barriers.append(barrier)
+
+    def erasing(self, customer_id: str, hook: TxHook) -> TxHook:
+        """``hook`` preceded by every barrier: the hook any path that erases customer data runs
+        in its transaction (staff erasure, a rights deletion, retention)."""
+
+        def run(conn: Connection, refs: Sequence[RecordRef]) -> None:
+            for barrier in self.barriers:
+                barrier(conn, customer_id)
+            hook(conn, refs)
+
+        return run
 
     def operations(self) -> list[dict[str, Any]]:
         """Every declared operation, as data (``piguard operations --json``)."""

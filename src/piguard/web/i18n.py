@@ -353,6 +353,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # role/purpose/action/record_type/field params in the console language.
     "error.forbidden": ("操作被拒绝：您的角色无权执行此操作。", "Refused: your role may not do this."),
     "error.unauthenticated": ("身份验证失败。", "Authentication failed."),
+    "error.legal_hold": (
+        "该客户处于法律保全（{hold}）之下：保全解除前不得删除或销毁其任何数据。",
+        "The customer is under legal hold {hold}: nothing of theirs may be destroyed until it is released.",
+    ),
     "error.quota": ("已超出访问限额，请稍后再试。", "Quota exceeded: try again later."),
     "error.consent": (
         "缺少客户的同意，无法为此目的处理。",
@@ -602,6 +606,10 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "rights_refuse": ("拒绝权利请求", "rights request refused"),
         "rights_complete": ("办结权利请求", "rights request completed"),
         "rights_correct": ("按请求更正个人信息", "personal information corrected on request"),
+        "hold_place": ("设置法律保全", "legal hold placed"),
+        "hold_release": ("解除法律保全", "legal hold released"),
+        "hold_show": ("查看法律保全", "legal hold viewed"),
+        "hold_list": ("查询法律保全", "legal holds listed"),
         "rights_letter": ("出具书面告知书", "written notice issued"),
         "rights_instruct": ("记录逝者关于近亲属行权的安排", "deceased's arrangement for relatives recorded"),
         "rights_clock": ("计算请求期限", "request deadlines computed"),

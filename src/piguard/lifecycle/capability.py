@@ -1,0 +1,310 @@
+"""Legal holds as a capability on the gate (R-DST-2): a held customer is never destroyed.
+
+A hold is placed on one customer by a role that decides (``approve``: the PI officer, legal), with
+a reason, an owner, an optional matter reference (so the customers of one litigation are held and
+listed together) and an optional review date. While any hold on a customer is in force, the
+kernel's erasure barrier refuses every path that destroys their data (staff erasure, a rights
+deletion, the retention sweeper to come), inside the erasing transaction itself; the refusal is
+an audit entry under the operation that tried. Releasing needs a reason and is audited; the hold's
+row is kept (who placed, who released, when), so the history of holds is evidence too.
+
+Reasons are sealed, bound to the hold and the step: staff type them, and they may name people.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from piguard.catalog import Catalog
+from piguard.clock import Clock, SystemClock
+from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
+from piguard.gate.sdk import Call, Kernel, Operation, RequestContext, SecretBox, Storage, mask_free_text
+from piguard.lifecycle.model import Hold
+from piguard.lifecycle.tables import holds
+
+__all__ = ["OPERATIONS", "Lifecycle"]
+
+NAME = "lifecycle"
+#: Longest reason kept (sealed), and longest matter reference (an identifier such as a case number).
+MAX_REASON, MAX_MATTER, MAX_OWNER = 2000, 64, 128
+
+
+def _op(name: str, actions: tuple[Any, ...], summary: str, **kw: Any) -> Operation:
+    return Operation(name, actions, kw.pop("subject", "customer"), NAME, purpose=False, summary=summary, **kw)
+
+
+PLACE = _op(
+    "hold_place",
+    ("approve",),
+    "place a legal hold on a customer: nothing of theirs may be destroyed until it is released",
+    writes=True,
+    requirements=("R-DST-2",),
+    detail={"hold": "token", "matter_given": "bool", "review_given": "bool"},
+)
+RELEASE = _op(
+    "hold_release",
+    ("approve",),
+    "release a legal hold (with a reason): the customer's retention applies again",
+    writes=True,
+    requirements=("R-DST-2",),
+    detail={"hold": "token"},
+)
+SHOW = _op(
+    "hold_show",
+    ("approve", "audit"),
+    "one hold with its reasons",
+    requirements=("R-DST-2",),
+    detail={"hold": "token"},
+)
+LIST = _op(
+    "hold_list",
+    ("approve", "audit"),
+    "holds by customer, matter and state (no reasons)",
+    subject="none",
+    requirements=("R-DST-2",),
+    detail={"count": "int"},
+)
+OPERATIONS: tuple[Operation, ...] = (PLACE, RELEASE, SHOW, LIST)
+
+
+class Lifecycle:
+    """The customer data life cycle's operations (legal holds; see the module docstring)."""
+
+    name = NAME
+    operations = OPERATIONS
+
+    def __init__(
+        self, db: Storage, catalog: Catalog, tenant: str, *, box: SecretBox, clock: Clock | None = None
+    ) -> None:
+        self._db, self._catalog, self._tenant, self._box = db, catalog, tenant, box
+        self._clock = clock or SystemClock()
+        self._kernel: Kernel | None = None
+
+    def bind(self, kernel: Kernel) -> None:
+        self._kernel = kernel
+        kernel.add_barrier(self._barrier)
+
+    @property
+    def kernel(self) -> Kernel:
+        if self._kernel is None:
+            raise RuntimeError("the lifecycle capability is not mounted on a gate")
+        return self._kernel
+
+    # ------------------------------------------------------------------ operations
+
+    def place(
+        self,
+        ctx: RequestContext,
+        customer_id: str,
+        *,
+        reason: str,
+        matter: str | None = None,
+        owner: str | None = None,
+        review_on: date | None = None,
+    ) -> Hold:
+        """Hold ``customer_id`` (another hold on the same customer may exist: each is released
+        on its own, and the customer stays held while any is in force).
+
+        :raises ValidationError: no reason, a review date in the past, a matter or owner that is
+            not a short reference (or that holds personal information).
+        :raises NotFound: no such customer (unknown or erased).
+        """
+        reason = _reason(reason)
+        matter = _reference(matter, "matter", MAX_MATTER)
+        owner = _reference(owner, "owner", MAX_OWNER)
+        today = self.kernel.today()
+        if review_on is not None and review_on < today:
+            raise ValidationError("the review date is in the past", "review_on")
+
+        def handler(call: Call) -> Hold:
+            hold_id = "hold_" + secrets.token_hex(10)
+            now = self._clock.now()
+            call.note(hold=hold_id, matter_given=matter is not None, review_given=review_on is not None)
+            with call.transaction() as conn:
+                conn.execute(
+                    insert(holds).values(
+                        tenant=self._tenant,
+                        id=hold_id,
+                        customer_id=customer_id,
+                        matter=matter,
+                        owner=owner or ctx.actor.id,
+                        reason=self._box.seal(reason, self._context(hold_id, "placed")),
+                        review_on=review_on,
+                        placed_by=ctx.actor.id,
+                        placed_at=now,
+                    )
+                )
+                return self._hold(conn, hold_id, reasons=True)
+
+        return self.kernel.run(ctx, PLACE, handler, subject=customer_id)
+
+    def release(self, ctx: RequestContext, hold_id: str, *, reason: str) -> Hold:
+        """End a hold. :raises NotFound: no such hold. :raises Conflict: released already."""
+        reason = _reason(reason)
+        row = self._row(hold_id)
+
+        def handler(call: Call) -> Hold:
+            call.note(hold=hold_id)
+            with call.transaction() as conn:
+                done = conn.execute(
+                    update(holds)
+                    .where(
+                        holds.c.tenant == self._tenant, holds.c.id == hold_id, holds.c.released_at.is_(None)
+                    )
+                    .values(
+                        released_by=ctx.actor.id,
+                        released_at=self._clock.now(),
+                        release_reason=self._box.seal(reason, self._context(hold_id, "released")),
+                    )
+                )
+                if done.rowcount != 1:  # released meanwhile by someone else
+                    raise Conflict("the hold is released already")
+                return self._hold(conn, hold_id, reasons=True)
+
+        if row["released_at"] is not None:
+            raise Conflict("the hold is released already")
+        return self.kernel.run(ctx, RELEASE, handler, subject=row["customer_id"])
+
+    def show(self, ctx: RequestContext, hold_id: str) -> Hold:
+        """One hold, with its reasons. :raises NotFound: no such hold."""
+        row = self._row(hold_id)
+
+        def handler(call: Call) -> Hold:
+            call.note(hold=hold_id)
+            return self._from_row(row, reasons=True)
+
+        return self.kernel.run(ctx, SHOW, handler, subject=row["customer_id"])
+
+    def list(
+        self,
+        ctx: RequestContext,
+        *,
+        customer_id: str | None = None,
+        matter: str | None = None,
+        active: bool | None = None,
+        limit: int = 500,
+    ) -> list[Hold]:
+        """Holds, newest first, without their reasons (``active``: in force, or released)."""
+
+        def handler(call: Call) -> list[Hold]:
+            query = select(holds).where(holds.c.tenant == self._tenant)
+            if customer_id:
+                query = query.where(holds.c.customer_id == customer_id)
+            if matter:
+                query = query.where(holds.c.matter == matter)
+            if active is not None:
+                query = query.where(
+                    holds.c.released_at.is_(None) if active else holds.c.released_at.is_not(None)
+                )
+            query = query.order_by(holds.c.placed_at.desc(), holds.c.id).limit(max(1, min(limit, 5000)))
+            with self._db.read() as conn:
+                found = [self._from_row(dict(r), reasons=False) for r in conn.execute(query).mappings()]
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, LIST, handler)
+
+    def held(self, customer_id: str) -> bool:
+        """Whether any hold on ``customer_id`` is in force (for the edges' and other capabilities'
+        displays; enforcement is the barrier's, inside the erasing transaction)."""
+        with self._db.read() as conn:
+            return self._active(conn, customer_id) is not None
+
+    # ------------------------------------------------------------------ the barrier
+
+    def _barrier(self, conn: Connection, customer_id: str) -> None:
+        found = self._active(conn, customer_id)
+        if found is not None:
+            matter = f", matter {found.matter}" if found.matter else ""
+            raise AccessDenied(
+                f"the customer is under legal hold {found.id}{matter}: nothing of theirs may be "
+                "destroyed until the hold is released (R-DST-2)",
+                "lifecycle.legal_hold",
+                key="legal_hold",
+                params={"hold": found.id},
+            )
+
+    def _active(self, conn: Connection, customer_id: str) -> Any:
+        return conn.execute(
+            select(holds.c.id, holds.c.matter)
+            .where(
+                holds.c.tenant == self._tenant,
+                holds.c.customer_id == customer_id,
+                holds.c.released_at.is_(None),
+            )
+            .order_by(holds.c.placed_at)
+            .limit(1)
+        ).first()
+
+    # ------------------------------------------------------------------ rows
+
+    def _context(self, hold_id: str, step: str) -> str:
+        return f"lifecycle:{self._tenant}:{hold_id}:{step}"
+
+    def _row(self, hold_id: str) -> dict[str, Any]:
+        if not isinstance(hold_id, str) or not hold_id.startswith("hold_") or len(hold_id) > 40:
+            raise NotFound("no such hold")
+        with self._db.read() as conn:
+            found = (
+                conn.execute(select(holds).where(holds.c.tenant == self._tenant, holds.c.id == hold_id))
+                .mappings()
+                .first()
+            )
+        if found is None:
+            raise NotFound("no such hold")
+        return dict(found)
+
+    def _hold(self, conn: Connection, hold_id: str, *, reasons: bool) -> Hold:
+        row = conn.execute(
+            select(holds).where(holds.c.tenant == self._tenant, holds.c.id == hold_id)
+        ).mappings()
+        return self._from_row(dict(row.one()), reasons=reasons)
+
+    def _from_row(self, row: Mapping[str, Any], *, reasons: bool) -> Hold:
+        def opened(column: str, step: str) -> str | None:
+            if not reasons or not row[column]:
+                return None
+            return self._box.open(row[column], self._context(row["id"], step))
+
+        return Hold(
+            id=row["id"],
+            customer_id=row["customer_id"],
+            matter=row["matter"],
+            owner=row["owner"],
+            review_on=row["review_on"],
+            placed_by=row["placed_by"],
+            placed_at=row["placed_at"],
+            released_by=row["released_by"],
+            released_at=row["released_at"],
+            reason=opened("reason", "placed"),
+            release_reason=opened("release_reason", "released"),
+        )
+
+
+def _reason(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("a reason is required", "reason")
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"the reason is longer than {MAX_REASON} characters", "reason")
+    return text.strip()
+
+
+def _reference(text: object, field: str, longest: int) -> str | None:
+    """A short reference (a court case number, a staff id): no control characters, and no personal
+    information (it is stored and listed in clear, so the detector must find nothing in it)."""
+    if text is None or text == "":
+        return None
+    if not isinstance(text, str) or len(text) > longest:
+        raise ValidationError(f"give a reference of at most {longest} characters", field)
+    text = text.strip()
+    for position, char in enumerate(text, start=1):
+        if not char.isprintable():
+            raise ValidationError(f"contains a control character at position {position}", field)
+    if mask_free_text(text) != text:
+        raise ValidationError("looks like it holds personal information: give a case reference", field)
+    return text

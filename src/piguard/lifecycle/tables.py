@@ -1,0 +1,38 @@
+"""The life-cycle tables, in SQLAlchemy Core; migration ``data_0016`` creates them.
+
+- ``lifecycle_holds``: legal holds (R-DST-2): one row per customer held, with the matter it belongs
+  to (a litigation or case reference, so a set of customers can be held and listed together), its
+  owner, review date, who placed and who released it and when. The reasons are sealed, bound to
+  the hold and step (staff type them; they may name people).
+
+No column holds customer PI in clear.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Index, MetaData, String, Table, Text
+
+from piguard.gate.sdk import UTCDateTime
+
+lifecycle_metadata = MetaData(
+    naming_convention={"ix": "ix_%(table_name)s_%(column_0_N_name)s", "pk": "pk_%(table_name)s"}
+)
+
+holds = Table(
+    "lifecycle_holds",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(128), nullable=False),
+    # A matter reference staff give (e.g. a court case number): an identifier, not free text.
+    Column("matter", String(64), nullable=True),
+    Column("owner", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("review_on", Date, nullable=True),
+    Column("placed_by", String(128), nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("released_by", String(128), nullable=True),
+    Column("released_at", UTCDateTime, nullable=True),
+    Column("release_reason", Text, nullable=True),
+    Index(None, "tenant", "customer_id"),
+)

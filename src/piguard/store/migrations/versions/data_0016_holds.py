@@ -1,0 +1,45 @@
+"""Data database: legal holds (R-DST-2), the life-cycle capability's first table.
+
+- ``lifecycle_holds``: one row per hold on a customer, with its matter, owner, review date, who
+  placed and who released it and when; reasons sealed.
+
+Revision ID: data_0016
+Revises: data_0012
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from piguard.store.tables import UTCDateTime
+
+revision = "data_0016"
+down_revision: str | None = "data_0012"
+branch_labels: tuple[str, ...] | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "lifecycle_holds",
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("customer_id", sa.String(128), nullable=False),
+        sa.Column("matter", sa.String(64), nullable=True),
+        sa.Column("owner", sa.String(128), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("review_on", sa.Date, nullable=True),
+        sa.Column("placed_by", sa.String(128), nullable=False),
+        sa.Column("placed_at", UTCDateTime, nullable=False),
+        sa.Column("released_by", sa.String(128), nullable=True),
+        sa.Column("released_at", UTCDateTime, nullable=True),
+        sa.Column("release_reason", sa.Text, nullable=True),
+        sa.PrimaryKeyConstraint("tenant", "id", name="pk_lifecycle_holds"),
+    )
+    op.create_index("ix_lifecycle_holds_tenant_customer_id", "lifecycle_holds", ["tenant", "customer_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_lifecycle_holds_tenant_customer_id", "lifecycle_holds")
+    op.drop_table("lifecycle_holds")
