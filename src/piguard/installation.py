@@ -375,6 +375,7 @@ class Installation:
                 self.catalog,
                 self.settings.tenant,
                 box=self.keyring.secret_box("lifecycle"),
+                signing_key=self.keyring.audit_signing_key(),
                 clock=clock,
             )
         )
@@ -405,6 +406,13 @@ class Installation:
 
         # Daily: due dates are days, and an overdue case raises one alert a day until it is handled.
         self.jobs.register(Job("rights_clock", every=timedelta(days=1), run=rights_clock))
+        lifecycle = self.capability(Lifecycle)
+
+        def destruction_check(now: datetime) -> int:
+            # Records a crash left unsigned between an erasure's commit and its verification.
+            return lifecycle.check(system_context("destruction_check", purpose=""))
+
+        self.jobs.register(Job("destruction_check", every=timedelta(minutes=10), run=destruction_check))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

@@ -58,7 +58,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints", "holds",
+    "complaints", "holds", "retention",
 }  # fmt: skip
 
 
@@ -85,6 +85,7 @@ NOT_ON_THE_API = {
     "outbox_deliver",  # the outbox job, as system:outbox (tests/outbox)
     "rights_clock",  # the rights_clock job (tests/rights)
     "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
+    "destruction_check",  # the destruction_check job (tests/lifecycle)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import
 #: templates (catalog labels), and
@@ -332,6 +333,8 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/customers/{cid}/erase",
             json={"reason": "request"},
         )
+        [record] = call("auditor", "GET", "/v1/destructions", "/v1/destructions")["records"]
+        call("auditor", "GET", "/v1/destructions/{record_id}", f"/v1/destructions/{record['id']}")
 
         assert top_level - NOT_ON_THE_API <= reached, top_level - NOT_ON_THE_API - reached
         assert NOT_ON_THE_API <= top_level  # the exceptions name real operations

@@ -125,6 +125,16 @@ def held_customer(world: World) -> State:
     return state
 
 
+def erased(world: World) -> State:
+    """A customer erased by the officer: one destruction record."""
+    state = customer(world)
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
+    world.service.erase(officer, state["cid"], reason="request")
+    setup = RequestContext(world.step_up(world.staff_of("auditor")), "", client="test")
+    state["record"] = lifecycle(world).destructions(setup)[0]["id"]
+    return state
+
+
 def queued_message(world: World) -> State:
     state = customer(world)
     with world.inst.db.transaction() as conn:
@@ -363,7 +373,12 @@ EXERCISES: dict[str, Exercise] = {
         "officer", lambda w, ctx, s: lifecycle(w).release(ctx, s["hold"], reason="settled"), "", held_customer
     ),
     "hold_show": Exercise("auditor", lambda w, ctx, s: lifecycle(w).show(ctx, s["hold"]), "", held_customer),
-    "hold_list": Exercise("auditor", lambda w, ctx, s: lifecycle(w).list(ctx), "", held_customer),
+    "hold_list": Exercise("auditor", lambda w, ctx, s: lifecycle(w).find(ctx), "", held_customer),
+    "destruction_list": Exercise("auditor", lambda w, ctx, s: lifecycle(w).destructions(ctx), "", erased),
+    "destruction_export": Exercise(
+        "auditor", lambda w, ctx, s: lifecycle(w).destruction(ctx, s["record"]), "", erased
+    ),
+    "destruction_check": Exercise("system", lambda w, ctx, s: lifecycle(w).check(ctx), "", erased),
 }
 
 

@@ -1,4 +1,5 @@
-"""HTTP routes of the data life cycle: legal holds under ``/v1/holds`` (R-DST-2).
+"""HTTP routes of the data life cycle: legal holds under ``/v1/holds`` (R-DST-2), destruction
+records under ``/v1/destructions`` (R-DST-3).
 
 Each route runs one declared operation of :class:`~piguard.lifecycle.Lifecycle`; the list carries
 no reasons (they are sealed; one hold's page opens them for those who decide on holds).
@@ -55,7 +56,7 @@ def build_router(inst: Installation) -> APIRouter:
         limit: int = Query(default=500, ge=1, le=5000),
     ) -> dict[str, Any]:
         today = inst.gate.today()
-        found = lifecycle.list(
+        found = lifecycle.find(
             context(request, who), customer_id=customer_id, matter=matter, active=active, limit=limit
         )
         return {"holds": [h.as_dict(today) for h in found]}
@@ -67,5 +68,17 @@ def build_router(inst: Installation) -> APIRouter:
     @router.post("/holds/{hold_id}/release")
     def release_hold(hold_id: str, body: ReleaseIn, request: Request, who: Who) -> dict[str, Any]:
         return lifecycle.release(context(request, who), hold_id[:64], reason=body.reason).as_dict()
+
+    @router.get("/destructions")
+    def list_destructions(
+        request: Request, who: Who, limit: int = Query(default=200, ge=1, le=5000)
+    ) -> dict[str, Any]:
+        """Destruction records, newest first: one per erasure, signed with the audit key (R-DST-3)."""
+        return {"records": lifecycle.destructions(context(request, who), limit=limit)}
+
+    @router.get("/destructions/{record_id}")
+    def show_destruction(record_id: str, request: Request, who: Who) -> dict[str, Any]:
+        """One signed destruction record (``piguard retention verify-record`` checks it offline)."""
+        return lifecycle.destruction(context(request, who), record_id[:64])
 
     return router

@@ -85,7 +85,7 @@ def list_(
 ) -> None:
     """Holds, newest first (no reasons)."""
     with reporting(as_json), open_home(home) as inst:
-        found = inst.capability(Lifecycle).list(
+        found = inst.capability(Lifecycle).find(
             context(inst), customer_id=customer, matter=matter, active=active
         )
         today = inst.gate.today()

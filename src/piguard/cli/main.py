@@ -22,6 +22,7 @@ from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
 from piguard.cli import outbox as outbox_cli
 from piguard.cli import records as records_cli
+from piguard.cli import retention as retention_cli
 from piguard.cli import rights as rights_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
@@ -151,6 +152,7 @@ jobs_cli.register(app)
 outbox_cli.register(app)
 rights_cli.register(app)
 holds_cli.register(app)
+retention_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -109,8 +109,8 @@ class CustomerView:
         """Erase what no legal floor keeps (records of the ``drop`` types deleted, ``strip``'s fields
         removed), with the call's entry; the customer's key stays for the rest (PIPL 47(2))."""
         call = self._call
-        hook = call.gate.erasing(self.customer_id, _with(call.hook(per_record=False), also))
-        return call.gate.vault.erase_partly(self.customer_id, drop=drop, strip=strip, hook=hook)
+        hook = _with(call.hook(per_record=False), also)
+        return call.gate.erase_partly(call, self.customer_id, drop=drop, strip=strip, hook=hook)
 
     def destroy(self, *, also: OwnWrites | None = None) -> int:
         """Crypto-shred the customer (records deleted, data key destroyed), with the call's entry.
@@ -118,5 +118,4 @@ class CustomerView:
         :returns: the number of records deleted.
         """
         call = self._call
-        hook = call.gate.erasing(self.customer_id, _with(call.hook(per_record=False), also))
-        return call.gate.vault.erase(self.customer_id, hook=hook)
+        return call.gate.shred(call, self.customer_id, _with(call.hook(per_record=False), also))

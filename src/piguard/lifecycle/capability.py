@@ -1,4 +1,4 @@
-"""Legal holds as a capability on the gate (R-DST-2): a held customer is never destroyed.
+"""Legal holds (R-DST-2) and destruction records (R-DST-3) as a capability on the gate.
 
 A hold is placed on one customer by a role that decides (``approve``: the PI officer, legal), with
 a reason, an owner, an optional matter reference (so the customers of one litigation are held and
@@ -9,10 +9,17 @@ an audit entry under the operation that tried. Releasing needs a reason and is a
 row is kept (who placed, who released, when), so the history of holds is evidence too.
 
 Reasons are sealed, bound to the hold and the step: staff type them, and they may name people.
+
+Every erasure, whichever operation runs it, leaves a destruction record (:mod:`.destruction`):
+written in the erasing transaction (so an erasure never commits without one), then verified (the
+customer can no longer be read) and signed with the audit key once it committed; the
+``destruction_check`` job verifies and signs any record a crash left unsigned.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Mapping
 from datetime import date
@@ -23,9 +30,20 @@ from sqlalchemy import Connection, insert, select, update
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
-from piguard.gate.sdk import Call, Kernel, Operation, RequestContext, SecretBox, Storage, mask_free_text
+from piguard.gate.sdk import (
+    Call,
+    Erasure,
+    Kernel,
+    Operation,
+    RequestContext,
+    SecretBox,
+    SigningKey,
+    Storage,
+    mask_free_text,
+)
+from piguard.lifecycle.destruction import SCHEMA, message
 from piguard.lifecycle.model import Hold
-from piguard.lifecycle.tables import holds
+from piguard.lifecycle.tables import destructions, holds
 
 __all__ = ["OPERATIONS", "Lifecycle"]
 
@@ -69,7 +87,31 @@ LIST = _op(
     requirements=("R-DST-2",),
     detail={"count": "int"},
 )
-OPERATIONS: tuple[Operation, ...] = (PLACE, RELEASE, SHOW, LIST)
+DESTRUCTIONS = _op(
+    "destruction_list",
+    ("audit", "approve"),
+    "destruction records, newest first: scope, method, time, operator, verification (no values)",
+    subject="none",
+    requirements=("R-DST-3",),
+    detail={"count": "int"},
+)
+DESTRUCTION = _op(
+    "destruction_export",
+    ("audit", "approve"),
+    "one signed destruction record, to keep or verify offline",
+    subject="none",
+    requirements=("R-DST-3",),
+    detail={"destruction": "token"},
+)
+CHECK = _op(
+    "destruction_check",
+    ("administer",),
+    "verify and sign destruction records a crash left unsigned",
+    subject="none",
+    requirements=("R-DST-3",),
+    detail={"count": "int"},
+)
+OPERATIONS: tuple[Operation, ...] = (PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK)
 
 
 class Lifecycle:
@@ -79,15 +121,32 @@ class Lifecycle:
     operations = OPERATIONS
 
     def __init__(
-        self, db: Storage, catalog: Catalog, tenant: str, *, box: SecretBox, clock: Clock | None = None
+        self,
+        db: Storage,
+        catalog: Catalog,
+        tenant: str,
+        *,
+        box: SecretBox,
+        signing_key: SigningKey,
+        clock: Clock | None = None,
     ) -> None:
+        """:param signing_key: the audit key: destruction records are signed like checkpoints, so
+        one published public key verifies both."""
         self._db, self._catalog, self._tenant, self._box = db, catalog, tenant, box
+        self._key = signing_key
+        # The audit trail's key id (``piguard.audit.signing.key_id_of``): one name for one key.
+        self.key_id = hashlib.sha256(signing_key.public_raw).hexdigest()[:16]
         self._clock = clock or SystemClock()
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
         self._kernel = kernel
         kernel.add_barrier(self._barrier)
+        kernel.add_erasure_observer(self)
+
+    @property
+    def public_key(self) -> bytes:
+        return self._key.public_raw
 
     @property
     def kernel(self) -> Kernel:
@@ -180,7 +239,7 @@ class Lifecycle:
 
         return self.kernel.run(ctx, SHOW, handler, subject=row["customer_id"])
 
-    def list(
+    def find(
         self,
         ctx: RequestContext,
         *,
@@ -214,6 +273,152 @@ class Lifecycle:
         displays; enforcement is the barrier's, inside the erasing transaction)."""
         with self._db.read() as conn:
             return self._active(conn, customer_id) is not None
+
+    # ------------------------------------------------------------------ destruction records
+
+    def destructions(self, ctx: RequestContext, *, limit: int = 200) -> list[dict[str, Any]]:
+        """Destruction records, newest first (their documents: ids and counts, no values)."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            query = (
+                select(destructions)
+                .where(destructions.c.tenant == self._tenant)
+                .order_by(destructions.c.at.desc(), destructions.c.id)
+                .limit(max(1, min(limit, 5000)))
+            )
+            with self._db.read() as conn:
+                found = [self._document(dict(r)) for r in conn.execute(query).mappings()]
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, DESTRUCTIONS, handler)
+
+    def destruction(self, ctx: RequestContext, record_id: str) -> dict[str, Any]:
+        """One signed destruction record. :raises NotFound: no such record."""
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(destruction=record_id[:40])
+            with self._db.read() as conn:
+                row = (
+                    conn.execute(
+                        select(destructions).where(
+                            destructions.c.tenant == self._tenant, destructions.c.id == record_id[:40]
+                        )
+                    )
+                    .mappings()
+                    .first()
+                )
+            if row is None:
+                raise NotFound("no such destruction record")
+            return self._document(dict(row))
+
+        return self.kernel.run(ctx, DESTRUCTION, handler)
+
+    def check(self, ctx: RequestContext) -> int:
+        """Verify and sign every record left unsigned (a crash between commit and signing)."""
+
+        def handler(call: Call) -> int:
+            with self._db.read() as conn:
+                pending = list(
+                    conn.execute(
+                        select(destructions.c.id).where(
+                            destructions.c.tenant == self._tenant, destructions.c.signature.is_(None)
+                        )
+                    ).scalars()
+                )
+            for record_id in pending:
+                self._verify_and_sign(record_id)
+            call.note(count=len(pending))
+            return len(pending)
+
+        return self.kernel.run(ctx, CHECK, handler)
+
+    def erasing(self, conn: Connection, erasure: Erasure) -> None:
+        """In the erasing transaction: the record, unsigned (so no erasure commits without one)."""
+        record_id = "dst_" + secrets.token_hex(10)
+        now = self._clock.now()
+        document = {
+            "schema": SCHEMA,
+            "id": record_id,
+            "tenant": self._tenant,
+            "at": now.isoformat(),
+            "operation": erasure.operation,
+            "operator": erasure.actor,
+            "method": erasure.method,
+            "customer_id": erasure.customer_id,
+            "deleted": dict(sorted(erasure.deleted.items())),
+            "stripped": dict(sorted(erasure.stripped.items())),
+            "fields": {rt: list(names) for rt, names in sorted(erasure.fields.items())},
+            "records": sum(erasure.deleted.values()),
+            "key_id": self.key_id,
+        }
+        conn.execute(
+            insert(destructions).values(
+                tenant=self._tenant,
+                id=record_id,
+                at=now,
+                customer_id=erasure.customer_id,
+                operation=erasure.operation,
+                method=erasure.method,
+                records=document["records"],
+                document=json.dumps(document, ensure_ascii=False, sort_keys=True),
+            )
+        )
+
+    def erased(self, erasure: Erasure) -> None:
+        """Once committed: verify and sign the customer's unsigned records."""
+        with self._db.read() as conn:
+            pending = list(
+                conn.execute(
+                    select(destructions.c.id).where(
+                        destructions.c.tenant == self._tenant,
+                        destructions.c.customer_id == erasure.customer_id,
+                        destructions.c.signature.is_(None),
+                    )
+                ).scalars()
+            )
+        for record_id in pending:
+            self._verify_and_sign(record_id)
+
+    def _verify_and_sign(self, record_id: str) -> None:
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                select(destructions.c.document, destructions.c.signature).where(
+                    destructions.c.tenant == self._tenant, destructions.c.id == record_id
+                )
+            ).first()
+            if row is None or row.signature is not None:
+                return  # signed meanwhile (another node's job)
+            document = json.loads(row.document)
+            now = self._clock.now()
+            remaining = self.kernel.record_counts(document["customer_id"])
+            left = {rt: n for rt, n in remaining.items() if rt in document["deleted"]}
+            unreadable = (
+                self.kernel.is_erased(document["customer_id"])
+                if document["method"] == "crypto_shred"
+                else not left
+            )
+            document["verification"] = {
+                "checked_at": now.isoformat(),
+                "unreadable": unreadable,
+                "remaining": dict(sorted(left.items())),
+            }
+            signature = self._key.sign(message(document)).hex()
+            conn.execute(
+                update(destructions)
+                .where(destructions.c.tenant == self._tenant, destructions.c.id == record_id)
+                .values(
+                    document=json.dumps(document, ensure_ascii=False, sort_keys=True),
+                    signature=signature,
+                    verified_at=now,
+                )
+            )
+
+    @staticmethod
+    def _document(row: Mapping[str, Any]) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(row["document"])
+        document["signature"] = row["signature"]
+        return document
 
     # ------------------------------------------------------------------ the barrier
 

@@ -4,13 +4,16 @@
   to (a litigation or case reference, so a set of customers can be held and listed together), its
   owner, review date, who placed and who released it and when. The reasons are sealed, bound to
   the hold and step (staff type them; they may name people).
+- ``lifecycle_destructions``: destruction records (R-DST-3), one per erasure: the signed document
+  (no customer value in it: ids and counts), written in the erasing transaction, verified and
+  signed once it committed (``signature`` empty until then; a job signs any left behind).
 
 No column holds customer PI in clear.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Index, MetaData, String, Table, Text
+from sqlalchemy import Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from piguard.gate.sdk import UTCDateTime
 
@@ -35,4 +38,20 @@ holds = Table(
     Column("released_at", UTCDateTime, nullable=True),
     Column("release_reason", Text, nullable=True),
     Index(None, "tenant", "customer_id"),
+)
+
+destructions = Table(
+    "lifecycle_destructions",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("customer_id", String(128), nullable=False),
+    Column("operation", String(64), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("signature", String(200), nullable=True),
+    Column("verified_at", UTCDateTime, nullable=True),
+    Index(None, "tenant", "at"),
 )

@@ -1,7 +1,8 @@
-"""Data database: legal holds (R-DST-2), the life-cycle capability's first table.
+"""Data database: legal holds (R-DST-2) and destruction records (R-DST-3), the life cycle's tables.
 
 - ``lifecycle_holds``: one row per hold on a customer, with its matter, owner, review date, who
   placed and who released it and when; reasons sealed.
+- ``lifecycle_destructions``: one signed record per erasure (ids and counts, no values).
 
 Revision ID: data_0016
 Revises: data_0012
@@ -38,8 +39,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant", "id", name="pk_lifecycle_holds"),
     )
     op.create_index("ix_lifecycle_holds_tenant_customer_id", "lifecycle_holds", ["tenant", "customer_id"])
+    op.create_table(
+        "lifecycle_destructions",
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("customer_id", sa.String(128), nullable=False),
+        sa.Column("operation", sa.String(64), nullable=False),
+        sa.Column("method", sa.String(16), nullable=False),
+        sa.Column("records", sa.Integer, nullable=False),
+        sa.Column("document", sa.Text, nullable=False),
+        sa.Column("signature", sa.String(200), nullable=True),
+        sa.Column("verified_at", UTCDateTime, nullable=True),
+        sa.PrimaryKeyConstraint("tenant", "id", name="pk_lifecycle_destructions"),
+    )
+    op.create_index("ix_lifecycle_destructions_tenant_at", "lifecycle_destructions", ["tenant", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_lifecycle_destructions_tenant_at", "lifecycle_destructions")
+    op.drop_table("lifecycle_destructions")
     op.drop_index("ix_lifecycle_holds_tenant_customer_id", "lifecycle_holds")
     op.drop_table("lifecycle_holds")
