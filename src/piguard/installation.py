@@ -377,6 +377,12 @@ class Installation:
                 box=self.keyring.secret_box("lifecycle"),
                 signing_key=self.keyring.audit_signing_key(),
                 clock=clock,
+                # consent_withdrawn anchors: the day the ledger marked a field for deletion.
+                withdrawn=lambda cid: {
+                    f"{m.record_type}.{name}": local_date(m.marked_at)
+                    for m in self.consent.deletion_queue(cid)
+                    for name in m.fields
+                },
             )
         )
         scrub.declare(self.gate.detail_kinds())

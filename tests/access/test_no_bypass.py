@@ -33,8 +33,9 @@ from piguard.cli import main as cli_main
 from piguard.cli import records as cli_records
 from piguard.consent import shipped_notice
 from piguard.crypto.keyring import generate_master_secret
+from piguard.gate import RequestContext
 from piguard.installation import Installation
-from tests.access.conftest import ADULT, make_world
+from tests.access.conftest import ADULT, SETUP, make_world
 
 NON_DATA_COMMANDS = {
     "init",
@@ -58,7 +59,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints", "holds", "retention",
+    "complaints", "holds", "retention", "accounts",
 }  # fmt: skip
 
 
@@ -317,6 +318,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/holds/{hold['id']}/release",
             json={"reason": "settled"},
         )
+        call("auditor", "GET", "/v1/retention/plan", "/v1/retention/plan")
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
         assert alerts, "the failed logins raised no alert"
         call(
@@ -334,6 +336,16 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             json={"reason": "request"},
         )
         [record] = call("auditor", "GET", "/v1/destructions", "/v1/destructions")["records"]
+        closing = world.inst.gate.create(
+            RequestContext(SETUP, "service"), "customer", {"name": "赵六", "mobile": "13800138077"}
+        ).customer_id
+        call(
+            cs,
+            "POST",
+            "/v1/customers/{customer_id}/close",
+            f"/v1/customers/{closing}/close",
+            json={"reason": "account closed at the counter"},
+        )
         call("auditor", "GET", "/v1/destructions/{record_id}", f"/v1/destructions/{record['id']}")
 
         assert top_level - NOT_ON_THE_API <= reached, top_level - NOT_ON_THE_API - reached

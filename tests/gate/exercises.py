@@ -379,6 +379,13 @@ EXERCISES: dict[str, Exercise] = {
         "auditor", lambda w, ctx, s: lifecycle(w).destruction(ctx, s["record"]), "", erased
     ),
     "destruction_check": Exercise("system", lambda w, ctx, s: lifecycle(w).check(ctx), "", erased),
+    "account_close": Exercise(
+        "customer_service",
+        lambda w, ctx, s: lifecycle(w).close_account(ctx, s["cid"], reason="closed"),
+        "",
+        customer,
+    ),
+    "retention_plan": Exercise("officer", lambda w, ctx, s: lifecycle(w).plan(ctx), "", customer),
 }
 
 

@@ -28,6 +28,13 @@ class HoldIn(BaseModel):
     review_on: date | None = None
 
 
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+    #: The day the relationship ended (default today; never in the future).
+    on_date: date | None = None
+
+
 class ReleaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
@@ -68,6 +75,18 @@ def build_router(inst: Installation) -> APIRouter:
     @router.post("/holds/{hold_id}/release")
     def release_hold(hold_id: str, body: ReleaseIn, request: Request, who: Who) -> dict[str, Any]:
         return lifecycle.release(context(request, who), hold_id[:64], reason=body.reason).as_dict()
+
+    @router.post("/customers/{customer_id}/close")
+    def close_account(customer_id: str, body: CloseIn, request: Request, who: Who) -> dict[str, Any]:
+        """Record the end of the customer's relationship: post-relationship retention starts."""
+        return lifecycle.close_account(
+            context(request, who), customer_id[:128], reason=body.reason, on_date=body.on_date
+        )
+
+    @router.get("/retention/plan")
+    def retention_plan(request: Request, who: Who, as_of: date | None = None) -> dict[str, Any]:
+        """What retention would destroy or strip as of a date (counts only; changes nothing)."""
+        return lifecycle.plan(context(request, who), as_of=as_of)
 
     @router.get("/destructions")
     def list_destructions(

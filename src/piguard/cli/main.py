@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from piguard.cli import access as access_cli
+from piguard.cli import accounts as accounts_cli
 from piguard.cli import audit as audit_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import holds as holds_cli
@@ -153,6 +154,7 @@ outbox_cli.register(app)
 rights_cli.register(app)
 holds_cli.register(app)
 retention_cli.register(app)
+accounts_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -9,6 +9,7 @@ the key of ``--home``'s keyring) are enough.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +17,38 @@ import typer
 
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, fail, reporting, stdout
+from piguard.errors import ValidationError
 from piguard.lifecycle import Lifecycle
 from piguard.lifecycle.destruction import verify
 
 __all__ = ["register"]
 
 retention_app = typer.Typer(help="Retention and destruction records.", no_args_is_help=True)
+
+
+@retention_app.command("plan")
+def plan(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Plan for this date, YYYY-MM-DD.")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What retention would destroy or strip (counts by record type, rule and action; no PI)."""
+    with reporting(as_json):
+        try:
+            day = date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            raise ValidationError("--as-of must be a date, YYYY-MM-DD", "as_of") from None
+        with open_home(home) as inst:
+            found = inst.capability(Lifecycle).plan(context(inst), as_of=day)
+
+    def human() -> None:
+        stdout.print(
+            f"as of {found['as_of']}: {found['customers']} customers, {found['held']} held", highlight=False
+        )
+        for a in found["actions"]:
+            stdout.print(f"  {a['record_type']}  {a['rule']}  {a['action']}  {a['count']}", highlight=False)
+
+    emit(found, as_json, human)
 
 
 @retention_app.command("records")

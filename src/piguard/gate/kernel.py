@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Connection
@@ -253,6 +253,14 @@ class Gate:
         """Whether nothing of ``customer_id`` can be read any more: no key, no record (the check a
         destruction record's verification runs; it reveals nothing but that)."""
         return not self.vault.exists(customer_id) and not self.vault.customer_records(customer_id)
+
+    def customer_ids(self, batch_size: int = 1000) -> Iterator[str]:
+        """Every customer not erased (random ids only): what a sweep over the vault walks."""
+        return self.vault.iter_customer_ids(batch_size)
+
+    def record_times(self, customer_id: str) -> list[tuple[RecordRef, datetime, datetime]]:
+        """The customer's records with their creation and last-change times (nothing decrypted)."""
+        return self.vault.record_times(customer_id)
 
     def record_counts(self, customer_id: str) -> dict[str, int]:
         """How many records of each type ``customer_id`` has (ids only, nothing decrypted)."""

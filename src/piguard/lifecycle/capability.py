@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -43,7 +43,8 @@ from piguard.gate.sdk import (
 )
 from piguard.lifecycle.destruction import SCHEMA, message
 from piguard.lifecycle.model import Hold
-from piguard.lifecycle.tables import destructions, holds
+from piguard.lifecycle.retention import plan_records
+from piguard.lifecycle.tables import destructions, events, holds
 
 __all__ = ["OPERATIONS", "Lifecycle"]
 
@@ -111,7 +112,25 @@ CHECK = _op(
     requirements=("R-DST-3",),
     detail={"count": "int"},
 )
-OPERATIONS: tuple[Operation, ...] = (PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK)
+CLOSE = _op(
+    "account_close",
+    ("write", "approve"),
+    "record that the customer's relationship ended: post-relationship retention clocks start",
+    writes=True,
+    requirements=("R-DST-1", "R-STO-5"),
+    detail={"on_date_given": "bool"},
+)
+PLAN = _op(
+    "retention_plan",
+    ("administer", "approve", "audit"),
+    "what retention would destroy or strip as of a date: counts by record type, rule and action",
+    subject="none",
+    requirements=("R-STO-5", "R-DST-1"),
+    detail={"customers": "int", "held": "int", "count": "int"},
+)
+OPERATIONS: tuple[Operation, ...] = (
+    PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK, CLOSE, PLAN,
+)  # fmt: skip
 
 
 class Lifecycle:
@@ -129,14 +148,18 @@ class Lifecycle:
         box: SecretBox,
         signing_key: SigningKey,
         clock: Clock | None = None,
+        withdrawn: Callable[[str], Mapping[str, date]] | None = None,
     ) -> None:
         """:param signing_key: the audit key: destruction records are signed like checkpoints, so
-        one published public key verifies both."""
+        one published public key verifies both.
+        :param withdrawn: per customer, the day each field (``record_type.field``) lost its last
+            legal basis (the consent ledger's deletion marks, wired by the installation)."""
         self._db, self._catalog, self._tenant, self._box = db, catalog, tenant, box
         self._key = signing_key
         # The audit trail's key id (``piguard.audit.signing.key_id_of``): one name for one key.
         self.key_id = hashlib.sha256(signing_key.public_raw).hexdigest()[:16]
         self._clock = clock or SystemClock()
+        self._withdrawn = withdrawn or (lambda customer_id: {})
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -273,6 +296,105 @@ class Lifecycle:
         displays; enforcement is the barrier's, inside the erasing transaction)."""
         with self._db.read() as conn:
             return self._active(conn, customer_id) is not None
+
+    # ------------------------------------------------------------------ retention
+
+    def close_account(
+        self, ctx: RequestContext, customer_id: str, *, reason: str, on_date: date | None = None
+    ) -> dict[str, Any]:
+        """Record the end of the customer's relationship (``on_date``: the day it ended, default
+        today; never in the future): the rules anchored on ``relationship_end`` start counting.
+
+        :raises Conflict: closed already. :raises ValidationError: no reason, a future date.
+        """
+        reason = _reason(reason)
+        today = self.kernel.today()
+        day = on_date or today
+        if day > today:
+            raise ValidationError("the relationship cannot end in the future", "on_date")
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(on_date_given=on_date is not None)
+            with call.transaction() as conn:
+                found = conn.execute(
+                    select(events.c.on_date).where(
+                        events.c.tenant == self._tenant,
+                        events.c.customer_id == customer_id,
+                        events.c.event == "relationship_end",
+                    )
+                ).first()
+                if found is not None:
+                    raise Conflict(f"the relationship ended already, on {found.on_date.isoformat()}")
+                conn.execute(
+                    insert(events).values(
+                        tenant=self._tenant,
+                        customer_id=customer_id,
+                        event="relationship_end",
+                        on_date=day,
+                        by=ctx.actor.id,
+                        at=self._clock.now(),
+                        reason=self._box.seal(
+                            reason, f"lifecycle:{self._tenant}:{customer_id}:relationship_end"
+                        ),
+                    )
+                )
+            return {"customer_id": customer_id, "relationship_end": day.isoformat()}
+
+        return self.kernel.run(ctx, CLOSE, handler, subject=customer_id)
+
+    def plan(self, ctx: RequestContext, *, as_of: date | None = None) -> dict[str, Any]:
+        """What retention would do as of ``as_of`` (default today; a future date is allowed, it
+        changes nothing): counts by record type, rule and action, and how many customers a hold
+        keeps. No value and no customer id in the answer."""
+        day = as_of or self.kernel.today()
+
+        def handler(call: Call) -> dict[str, Any]:
+            counts: dict[tuple[str, str, str], int] = {}
+            customers = held = 0
+            with self._db.read() as conn:
+                ended = {
+                    r.customer_id: r.on_date
+                    for r in conn.execute(
+                        select(events.c.customer_id, events.c.on_date).where(
+                            events.c.tenant == self._tenant, events.c.event == "relationship_end"
+                        )
+                    )
+                }
+                on_hold = set(
+                    conn.execute(
+                        select(holds.c.customer_id).where(
+                            holds.c.tenant == self._tenant, holds.c.released_at.is_(None)
+                        )
+                    ).scalars()
+                )
+            for customer_id in self.kernel.customer_ids():
+                customers += 1
+                times = [
+                    (ref.record_type, ref.record_id, c, u)
+                    for ref, c, u in self.kernel.record_times(customer_id)
+                ]
+                planned = plan_records(
+                    self._catalog,
+                    times,
+                    as_of=day,
+                    relationship_end=ended.get(customer_id),
+                    withdrawn=self._withdrawn(customer_id),
+                )
+                if planned and customer_id in on_hold:
+                    held += 1
+                    continue
+                for p in planned:
+                    for rule in p.rules:
+                        key = (p.record_type, rule, p.action)
+                        counts[key] = counts.get(key, 0) + 1
+            actions = [
+                {"record_type": rt, "rule": rule, "action": action, "count": n}
+                for (rt, rule, action), n in sorted(counts.items())
+            ]
+            call.note(customers=customers, held=held, count=len(actions))
+            return {"as_of": day.isoformat(), "actions": actions, "held": held, "customers": customers}
+
+        return self.kernel.run(ctx, PLAN, handler)
 
     # ------------------------------------------------------------------ destruction records
 

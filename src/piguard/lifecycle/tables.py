@@ -4,6 +4,8 @@
   to (a litigation or case reference, so a set of customers can be held and listed together), its
   owner, review date, who placed and who released it and when. The reasons are sealed, bound to
   the hold and step (staff type them; they may name people).
+- ``lifecycle_events``: what starts a retention clock and is not a record's own time: a
+  customer's account closure (``relationship_end``), who recorded it and when; the reason sealed.
 - ``lifecycle_destructions``: destruction records (R-DST-3), one per erasure: the signed document
   (no customer value in it: ids and counts), written in the erasing transaction, verified and
   signed once it committed (``signature`` empty until then; a job signs any left behind).
@@ -54,4 +56,16 @@ destructions = Table(
     Column("signature", String(200), nullable=True),
     Column("verified_at", UTCDateTime, nullable=True),
     Index(None, "tenant", "at"),
+)
+
+events = Table(
+    "lifecycle_events",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("customer_id", String(128), primary_key=True),
+    Column("event", String(32), primary_key=True),
+    Column("on_date", Date, nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
 )

@@ -21,6 +21,7 @@ import is :mod:`piguard.vault.importing`. What stays here is the storing and rea
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -364,6 +365,15 @@ class Vault:
                 conn, self.tenant, check_id(customer_id, "customer_id"), record_type
             )
         return [RecordRef(r.customer_id, r.record_type, r.record_id) for r in rows]
+
+    def record_times(self, customer_id: str) -> list[tuple[RecordRef, datetime, datetime]]:
+        """The customer's records with when each was created and last changed (nothing decrypted:
+        what retention counts from)."""
+        with self.db.read() as conn:
+            rows = self.db.get_customer_records(conn, self.tenant, check_id(customer_id, "customer_id"))
+        return [
+            (RecordRef(r.customer_id, r.record_type, r.record_id), r.created_at, r.updated_at) for r in rows
+        ]
 
     def search(
         self, record_type: str, field_name: str, value: object, *, limit: int = 100

@@ -613,6 +613,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "destruction_list": ("查询销毁记录", "destruction records listed"),
         "destruction_export": ("导出销毁记录", "destruction record exported"),
         "destruction_check": ("核验并签署销毁记录", "destruction records verified and signed"),
+        "account_close": ("登记客户关系终止", "customer relationship ended"),
+        "retention_plan": ("预览保存期限到期处理", "retention plan"),
         "rights_letter": ("出具书面告知书", "written notice issued"),
         "rights_instruct": ("记录逝者关于近亲属行权的安排", "deceased's arrangement for relatives recorded"),
         "rights_clock": ("计算请求期限", "request deadlines computed"),

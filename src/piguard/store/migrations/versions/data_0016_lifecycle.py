@@ -3,6 +3,7 @@
 - ``lifecycle_holds``: one row per hold on a customer, with its matter, owner, review date, who
   placed and who released it and when; reasons sealed.
 - ``lifecycle_destructions``: one signed record per erasure (ids and counts, no values).
+- ``lifecycle_events``: account closures (relationship end), which start post-relationship clocks.
 
 Revision ID: data_0016
 Revises: data_0012
@@ -55,8 +56,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_lifecycle_destructions_tenant_at", "lifecycle_destructions", ["tenant", "at"])
 
+    op.create_table(
+        "lifecycle_events",
+        sa.Column("tenant", sa.String(64), nullable=False),
+        sa.Column("customer_id", sa.String(128), nullable=False),
+        sa.Column("event", sa.String(32), nullable=False),
+        sa.Column("on_date", sa.Date, nullable=False),
+        sa.Column("by", sa.String(128), nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("tenant", "customer_id", "event", name="pk_lifecycle_events"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("lifecycle_events")
     op.drop_index("ix_lifecycle_destructions_tenant_at", "lifecycle_destructions")
     op.drop_table("lifecycle_destructions")
     op.drop_index("ix_lifecycle_holds_tenant_customer_id", "lifecycle_holds")
