@@ -419,6 +419,14 @@ class Installation:
             return lifecycle.check(system_context("destruction_check", purpose=""))
 
         self.jobs.register(Job("destruction_check", every=timedelta(minutes=10), run=destruction_check))
+        if self.settings.retention_every_hours > 0:
+
+            def retention(now: datetime) -> int:
+                done = lifecycle.run(system_context("retention", purpose=""))
+                return int(done["destroyed"] + done["stripped"])
+
+            every = timedelta(hours=self.settings.retention_every_hours)
+            self.jobs.register(Job("retention", every=every, run=retention))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

@@ -319,6 +319,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             json={"reason": "settled"},
         )
         call("auditor", "GET", "/v1/retention/plan", "/v1/retention/plan")
+        call("admin", "POST", "/v1/retention/run", "/v1/retention/run")
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
         assert alerts, "the failed logins raised no alert"
         call(

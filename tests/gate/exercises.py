@@ -135,6 +135,21 @@ def erased(world: World) -> State:
     return state
 
 
+def expired_note(world: World) -> State:
+    """A customer with a service note four years old (its three-year rule has run out)."""
+    now = world.clock.now()
+    world.clock.set(now.replace(year=now.year - 4))
+    state = customer(world)
+    world.service.create(
+        _setup_ctx("customer_support"),
+        "service_note",
+        {"text": "来电", "channel": "phone"},
+        customer_id=state["cid"],
+    )
+    world.clock.set(now)
+    return state
+
+
 def queued_message(world: World) -> State:
     state = customer(world)
     with world.inst.db.transaction() as conn:
@@ -386,6 +401,7 @@ EXERCISES: dict[str, Exercise] = {
         customer,
     ),
     "retention_plan": Exercise("officer", lambda w, ctx, s: lifecycle(w).plan(ctx), "", customer),
+    "retention_run": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", customer),
 }
 
 
@@ -401,6 +417,7 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
 #: Operations that run only as part of another (``part_of``) but not on its default path: how to
 #: reach them through their parent (a correction request completed with changes).
 PART_EXERCISES: dict[str, Exercise] = {
+    "retention_apply": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_note),
     "rights_correct": Exercise(
         "officer",
         lambda w, ctx, s: rights(w).complete(

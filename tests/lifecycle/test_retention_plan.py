@@ -36,11 +36,14 @@ def test_a_legal_floor_is_never_shortened() -> None:
 
 @pytest.mark.req("R-STO-5", "R-DST-1")
 def test_each_anchor_starts_its_own_clock() -> None:
+    def every(record_type: str) -> frozenset[str]:
+        return frozenset(CATALOG.record_types[record_type].fields)
+
     records = [
-        ("customer", "C1", T0, T0),
-        ("bank_account", "A1", T0, T0),
-        ("service_note", "N1", T0, T0),
-        ("order", "O1", T0, T0),
+        ("customer", "C1", T0, T0, every("customer")),
+        ("bank_account", "A1", T0, T0, every("bank_account")),
+        ("service_note", "N1", T0, T0, every("service_note")),
+        ("order", "O1", T0, T0, every("order")),
     ]
 
     def plan(
@@ -67,6 +70,16 @@ def test_each_anchor_starts_its_own_clock() -> None:
     marked = {"customer.marketing_tags": date(2026, 2, 1)}
     assert plan(date(2026, 3, 2), None, marked) == {}
     assert plan(date(2026, 3, 3), None, marked)["customer"] == ("strip", "until_withdrawal")
+    # What a record no longer holds is not planned again (a stripped profile keeps AML's fields).
+    kept = frozenset(
+        n for n, f in CATALOG.record_types["customer"].fields.items() if f.retention == "aml_kyc_10y"
+    )
+    stripped = [("customer", "C1", T0, T0, kept)]
+    assert (
+        plan_records(CATALOG, stripped, as_of=date(2029, 6, 30), relationship_end=ended, withdrawn={}) == []
+    )
+    [gone] = plan_records(CATALOG, stripped, as_of=date(2036, 6, 30), relationship_end=ended, withdrawn={})
+    assert gone.action == "destroy"
 
 
 @pytest.mark.req("R-STO-5", "R-DST-1", "R-DST-2")
@@ -86,8 +99,7 @@ def test_the_plan_counts_closed_and_held_customers_and_names_no_one(world: World
     found = api("officer", "GET", "/v1/retention/plan", params={"as_of": later})
     assert found["held"] == 1
     assert {(a["record_type"], a["rule"], a["action"]): a["count"] for a in found["actions"]} == {
-        ("customer", "relationship_3y", "strip"): 1,
-        ("customer", "until_withdrawal", "strip"): 1,
+        ("customer", "relationship_3y", "strip"): 1,  # the profile holds no marketing tags to plan for
     }
     text = str(found)
     assert closed not in text and held not in text and live not in text
@@ -123,5 +135,5 @@ def test_accounts_and_retention_plan_cli(home: Path, monkeypatch: pytest.MonkeyP
     assert done == {"customer_id": cid, "relationship_end": "2026-01-01"}
     code, plan, _ = run("retention", "plan", "--as-of", "2029-01-01", "--json")
     assert code == 0 and isinstance(plan, dict) and plan["as_of"] == "2029-01-01"
-    assert {a["rule"] for a in plan["actions"]} == {"relationship_3y", "until_withdrawal"}
+    assert {a["rule"] for a in plan["actions"]} == {"relationship_3y"}
     assert run("retention", "plan", "--as-of", "soon", "--json")[0] != 0

@@ -88,6 +88,11 @@ def build_router(inst: Installation) -> APIRouter:
         """What retention would destroy or strip as of a date (counts only; changes nothing)."""
         return lifecycle.plan(context(request, who), as_of=as_of)
 
+    @router.post("/retention/run")
+    def retention_run(request: Request, who: Who) -> dict[str, Any]:
+        """Execute retention now (today, the real clock): what has expired is destroyed or stripped."""
+        return lifecycle.run(context(request, who))
+
     @router.get("/destructions")
     def list_destructions(
         request: Request, who: Who, limit: int = Query(default=200, ge=1, le=5000)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, fail, reporting, stdout
@@ -49,6 +50,29 @@ def plan(
             stdout.print(f"  {a['record_type']}  {a['rule']}  {a['action']}  {a['count']}", highlight=False)
 
     emit(found, as_json, human)
+
+
+@retention_app.command("run")
+def run_(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Execute retention now: destroy or strip what has expired (held customers kept). Resumable:
+    each customer is its own transaction, so a rerun after a crash does what is left."""
+    with reporting(as_json), open_home(home) as inst:
+        total = sum(1 for _ in inst.gate.customer_ids())
+        with Progress(transient=True, disable=as_json) as bar:
+            task = bar.add_task("retention", total=total)
+            done = inst.capability(Lifecycle).run(
+                context(inst), progress=lambda n: bar.update(task, completed=n)
+            )
+
+    def human() -> None:
+        stdout.print(
+            f"{done['run_id']}: {done['customers']} customers, {done['destroyed']} destroyed, "
+            f"{done['stripped']} stripped, {done['held']} held, {done['failed']} failed; "
+            f"{len(done['records'])} destruction records",
+            highlight=False,
+        )
+
+    emit(done, as_json, human)
 
 
 @retention_app.command("records")

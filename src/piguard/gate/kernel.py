@@ -227,24 +227,42 @@ class Gate:
         call: Call,
         customer_id: str,
         *,
-        drop: Collection[str],
-        strip: Mapping[str, Collection[str]],
+        drop: Collection[str] = (),
+        strip: Mapping[str, Collection[str]] | None = None,
+        drop_records: Collection[str] = (),
+        strip_records: Mapping[str, Collection[str]] | None = None,
         hook: TxHook,
     ) -> dict[str, int]:
-        """Erase what no legal floor keeps (``drop``'s record types deleted, ``strip``'s fields
-        removed), the customer's key kept for the rest; barriers and observers as for :meth:`shred`."""
-        kinds = Counter(ref.record_type for ref in self.vault.customer_records(customer_id))
+        """Erase part of a customer (record types or records deleted, fields removed), the key
+        kept for the rest (see :meth:`Vault.erase_partly`); barriers and observers as for
+        :meth:`shred`."""
+        by_type, by_record = strip or {}, strip_records or {}
+        deleted: Counter[str] = Counter()
+        stripped: Counter[str] = Counter()
+        fields: dict[str, set[str]] = {}
+        for ref in self.vault.customer_records(customer_id):
+            if ref.record_type in drop or ref.record_id in drop_records:
+                deleted[ref.record_type] += 1
+            elif by_type.get(ref.record_type) or by_record.get(ref.record_id):
+                stripped[ref.record_type] += 1
+                names = set(by_type.get(ref.record_type) or ()) | set(by_record.get(ref.record_id) or ())
+                fields.setdefault(ref.record_type, set()).update(names)
         erasure = Erasure(
             customer_id,
             "partial",
             call.op.name,
             call.ctx.actor.id,
-            {rt: n for rt, n in kinds.items() if rt in drop},
-            {rt: n for rt, n in kinds.items() if rt not in drop and strip.get(rt)},
-            {rt: sorted(strip[rt]) for rt in kinds if rt not in drop and strip.get(rt)},
+            dict(deleted),
+            dict(stripped),
+            {rt: sorted(names) for rt, names in fields.items()},
         )
         counts = self.vault.erase_partly(
-            customer_id, drop=drop, strip=strip, hook=self._erasing(erasure, hook)
+            customer_id,
+            drop=drop,
+            strip=by_type,
+            drop_records=drop_records,
+            strip_records=by_record,
+            hook=self._erasing(erasure, hook),
         )
         self._erased(erasure)
         return counts
@@ -258,8 +276,9 @@ class Gate:
         """Every customer not erased (random ids only): what a sweep over the vault walks."""
         return self.vault.iter_customer_ids(batch_size)
 
-    def record_times(self, customer_id: str) -> list[tuple[RecordRef, datetime, datetime]]:
-        """The customer's records with their creation and last-change times (nothing decrypted)."""
+    def record_times(self, customer_id: str) -> list[tuple[RecordRef, datetime, datetime, frozenset[str]]]:
+        """The customer's records with their creation and last-change times and the names of the
+        fields they hold (nothing decrypted)."""
         return self.vault.record_times(customer_id)
 
     def record_counts(self, customer_id: str) -> dict[str, int]:

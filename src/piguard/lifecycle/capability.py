@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -43,10 +44,12 @@ from piguard.gate.sdk import (
 )
 from piguard.lifecycle.destruction import SCHEMA, message
 from piguard.lifecycle.model import Hold
-from piguard.lifecycle.retention import plan_records
+from piguard.lifecycle.retention import RecordPlan, plan_records
 from piguard.lifecycle.tables import destructions, events, holds
 
 __all__ = ["OPERATIONS", "Lifecycle"]
+
+log = logging.getLogger(__name__)
 
 NAME = "lifecycle"
 #: Longest reason kept (sealed), and longest matter reference (an identifier such as a case number).
@@ -128,8 +131,25 @@ PLAN = _op(
     requirements=("R-STO-5", "R-DST-1"),
     detail={"customers": "int", "held": "int", "count": "int"},
 )
+RUN = _op(
+    "retention_run",
+    ("administer",),
+    "execute retention now: destroy or strip what has expired, customer by customer (held ones kept)",
+    subject="none",
+    requirements=("R-STO-5", "R-DST-1", "R-DST-3"),
+    detail={"customers": "int", "held": "int", "destroyed": "int", "stripped": "int", "failed": "int"},
+)
+APPLY = _op(
+    "retention_apply",
+    ("administer",),
+    "one customer's expired data destroyed or stripped, in one transaction with its destruction record",
+    writes=True,
+    requirements=("R-DST-1", "R-DST-3"),
+    detail={"deleted": "int", "stripped": "int", "shredded": "bool"},
+    part_of="retention_run",
+)
 OPERATIONS: tuple[Operation, ...] = (
-    PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK, CLOSE, PLAN,
+    PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK, CLOSE, PLAN, RUN, APPLY,
 )  # fmt: skip
 
 
@@ -351,36 +371,9 @@ class Lifecycle:
         def handler(call: Call) -> dict[str, Any]:
             counts: dict[tuple[str, str, str], int] = {}
             customers = held = 0
-            with self._db.read() as conn:
-                ended = {
-                    r.customer_id: r.on_date
-                    for r in conn.execute(
-                        select(events.c.customer_id, events.c.on_date).where(
-                            events.c.tenant == self._tenant, events.c.event == "relationship_end"
-                        )
-                    )
-                }
-                on_hold = set(
-                    conn.execute(
-                        select(holds.c.customer_id).where(
-                            holds.c.tenant == self._tenant, holds.c.released_at.is_(None)
-                        )
-                    ).scalars()
-                )
-            for customer_id in self.kernel.customer_ids():
+            for _, planned, on_hold in self._sweep(day):
                 customers += 1
-                times = [
-                    (ref.record_type, ref.record_id, c, u)
-                    for ref, c, u in self.kernel.record_times(customer_id)
-                ]
-                planned = plan_records(
-                    self._catalog,
-                    times,
-                    as_of=day,
-                    relationship_end=ended.get(customer_id),
-                    withdrawn=self._withdrawn(customer_id),
-                )
-                if planned and customer_id in on_hold:
+                if planned and on_hold:
                     held += 1
                     continue
                 for p in planned:
@@ -395,6 +388,109 @@ class Lifecycle:
             return {"as_of": day.isoformat(), "actions": actions, "held": held, "customers": customers}
 
         return self.kernel.run(ctx, PLAN, handler)
+
+    def run(self, ctx: RequestContext, *, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        """Execute retention as of today (the real clock: no running "as of" another day).
+
+        Customer by customer, each in its own transaction with its audit entry and destruction
+        record: a crash loses at most the customer in hand, and a rerun finds only what is still
+        due (nothing is destroyed twice). A customer whose every record is due is crypto-shredded;
+        otherwise the due records are deleted and the due fields stripped. Held customers are kept
+        (and a hold placed while the run is going still wins, in the erasing transaction).
+        ``progress`` is called with the number of customers looked at so far.
+        """
+        day = self.kernel.today()
+
+        def handler(call: Call) -> dict[str, Any]:
+            totals = {"customers": 0, "held": 0, "destroyed": 0, "stripped": 0, "failed": 0}
+            records: list[str] = []
+            for customer_id, planned, on_hold in self._sweep(day):
+                totals["customers"] += 1
+                if progress is not None:
+                    progress(totals["customers"])
+                if not planned:
+                    continue
+                if on_hold:
+                    totals["held"] += 1
+                    continue
+                try:
+                    shredded = self._apply(ctx, customer_id, planned)
+                except AccessDenied:  # a hold placed meanwhile (the barrier), recorded as refused
+                    totals["held"] += 1
+                    continue
+                except Exception:
+                    # One customer's failure must not stop the sweep; the rerun retries it.
+                    log.exception("retention failed for one customer")
+                    totals["failed"] += 1
+                    continue
+                totals["destroyed" if shredded else "stripped"] += 1
+                records.extend(self._records_of(customer_id, since=call_started))
+            # The run's own entry (its totals) follows every customer's, each committed with its data.
+            call.note(**totals)
+            return {"run_id": call_id, "as_of": day.isoformat(), **totals, "records": records}
+
+        call_started = self._clock.now()
+        call_id = "run_" + secrets.token_hex(8)
+        return self.kernel.run(ctx, RUN, handler)
+
+    def _apply(self, ctx: RequestContext, customer_id: str, planned: list[RecordPlan]) -> bool:
+        def handler(call: Call) -> bool:
+            every = {ref.record_id for ref in call.view.records()}
+            doomed = {p.record_id for p in planned if p.action == "destroy"}
+            if doomed >= every:
+                call.note(deleted=len(every), stripped=0, shredded=True)
+                call.view.destroy()
+                return True
+            strip = {p.record_id: p.fields for p in planned if p.action == "strip"}
+            call.note(deleted=len(doomed), stripped=len(strip), shredded=False)
+            call.view.erase_partly(drop_records=doomed, strip_records=strip)
+            return False
+
+        return self.kernel.run(ctx, APPLY, handler, subject=customer_id)
+
+    def _sweep(self, day: date) -> Iterator[tuple[str, list[RecordPlan], bool]]:
+        """Every customer with their plan as of ``day`` and whether a hold is in force."""
+        with self._db.read() as conn:
+            ended = {
+                r.customer_id: r.on_date
+                for r in conn.execute(
+                    select(events.c.customer_id, events.c.on_date).where(
+                        events.c.tenant == self._tenant, events.c.event == "relationship_end"
+                    )
+                )
+            }
+            on_hold = set(
+                conn.execute(
+                    select(holds.c.customer_id).where(
+                        holds.c.tenant == self._tenant, holds.c.released_at.is_(None)
+                    )
+                ).scalars()
+            )
+        for customer_id in list(self.kernel.customer_ids()):
+            times = [
+                (ref.record_type, ref.record_id, c, u, f)
+                for ref, c, u, f in self.kernel.record_times(customer_id)
+            ]
+            planned = plan_records(
+                self._catalog,
+                times,
+                as_of=day,
+                relationship_end=ended.get(customer_id),
+                withdrawn=self._withdrawn(customer_id),
+            )
+            yield customer_id, planned, customer_id in on_hold
+
+    def _records_of(self, customer_id: str, *, since: datetime) -> list[str]:
+        with self._db.read() as conn:
+            return list(
+                conn.execute(
+                    select(destructions.c.id).where(
+                        destructions.c.tenant == self._tenant,
+                        destructions.c.customer_id == customer_id,
+                        destructions.c.at >= since,
+                    )
+                ).scalars()
+            )
 
     # ------------------------------------------------------------------ destruction records
 

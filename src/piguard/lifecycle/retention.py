@@ -57,22 +57,26 @@ def expiry(rule: RetentionRule, anchor: date) -> date:
 
 def plan_records(
     catalog: Catalog,
-    records: list[tuple[str, str, datetime, datetime]],
+    records: list[tuple[str, str, datetime, datetime, frozenset[str]]],
     *,
     as_of: date,
     relationship_end: date | None,
     withdrawn: Mapping[str, date],
 ) -> list[RecordPlan]:
-    """The plan for one customer's ``records`` (``(record_type, record_id, created, updated)``);
-    ``withdrawn`` maps ``record_type.field`` to the day it was marked for deletion."""
-    last_activity = max((local_date(updated) for *_, updated in records), default=None)
+    """The plan for one customer's ``records`` (``(record_type, record_id, created, updated, the
+    names of the fields it holds)``: only rules over fields a record still holds count, so what was
+    stripped is not planned again); ``withdrawn`` maps ``record_type.field`` to the day it was marked
+    for deletion."""
+    last_activity = max((local_date(r[3]) for r in records), default=None)
     out = []
-    for record_type, record_id, created, _ in records:
+    for record_type, record_id, created, _, present in records:
         spec = catalog.record_types.get(record_type)
         if spec is None:
             continue
         by_rule: dict[str, list[str]] = {}
         for name, field in spec.fields.items():
+            if name not in present:
+                continue
             rule_name = field.retention or spec.retention
             if rule_name:
                 by_rule.setdefault(rule_name, []).append(name)

@@ -615,6 +615,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "destruction_check": ("核验并签署销毁记录", "destruction records verified and signed"),
         "account_close": ("登记客户关系终止", "customer relationship ended"),
         "retention_plan": ("预览保存期限到期处理", "retention plan"),
+        "retention_run": ("执行保存期限到期处理", "retention run"),
+        "retention_apply": ("删除到期个人信息", "expired personal information erased"),
         "rights_letter": ("出具书面告知书", "written notice issued"),
         "rights_instruct": ("记录逝者关于近亲属行权的安排", "deceased's arrangement for relatives recorded"),
         "rights_clock": ("计算请求期限", "request deadlines computed"),
