@@ -383,6 +383,10 @@ class Installation:
                     for m in self.consent.deletion_queue(cid)
                     for name in m.fields
                 },
+                # Retention leaves only what a legal floor keeps: the rights capability's storage-only state.
+                storage_only=lambda conn, cid, purposes, ref: self.capability(Rights).keep_for_storage_only(
+                    conn, cid, purposes, ref
+                ),
             )
         )
         scrub.declare(self.gate.detail_kinds())

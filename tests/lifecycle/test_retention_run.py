@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from piguard.clock import FixedClock
+from piguard.errors import AccessDenied
 from piguard.gate import RequestContext
 from piguard.installation import Installation
 from piguard.lifecycle import Lifecycle
@@ -65,6 +66,22 @@ def test_a_run_destroys_and_strips_what_expired_and_keeps_the_held(world: World,
     assert "email" not in profile and "bank_card" not in profile
     assert profile["resident_id"] == ADULT["resident_id"]
     assert vault.read("customer", live).values["email"] == ADULT["email"]
+    # R-DST-2: what is left of the closed customer is kept only for AML: every other purpose is refused.
+    for role in ("customer_service", "finance"):  # three years on, staff have had their yearly training
+        world.access.record_training(
+            SETUP, world.staff_of(role).name, kind="course", course="PIPL basics",
+            completed_on=world.inst.gate.today(), score=90,
+        )  # fmt: skip
+    with pytest.raises(AccessDenied, match="storage and protection only"):
+        world.service.read(
+            world.ctx(world.step_up(world.staff_of("customer_service"))), "customer", closed, ["name"]
+        )
+    finance = RequestContext(world.step_up(world.staff_of("finance")), "aml_kyc")
+    [account] = vault.customer_records(closed, "bank_account")
+    assert world.service.read(finance, "bank_account", account.record_id, ["account_no"])["account_no"].value
+    assert world.service.read(
+        world.ctx(world.step_up(world.staff_of("customer_service"))), "customer", live, ["name"]
+    )
     assert len(done["records"]) == 2
     records = {r["customer_id"]: r for r in world.inst.capability(Lifecycle).destructions(
         RequestContext(world.step_up(world.staff_of("auditor")), ""))}  # fmt: skip

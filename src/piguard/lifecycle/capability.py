@@ -47,7 +47,11 @@ from piguard.lifecycle.model import Hold
 from piguard.lifecycle.retention import RecordPlan, plan_records
 from piguard.lifecycle.tables import destructions, events, holds
 
-__all__ = ["OPERATIONS", "Lifecycle"]
+__all__ = ["OPERATIONS", "Lifecycle", "StorageOnly"]
+
+#: Enter a customer into the storage-only state inside a transaction: ``(conn, customer_id, the
+#: floor purposes still allowed, a reference)``.
+StorageOnly = Callable[[Connection, str, list[str], str], None]
 
 log = logging.getLogger(__name__)
 
@@ -169,17 +173,21 @@ class Lifecycle:
         signing_key: SigningKey,
         clock: Clock | None = None,
         withdrawn: Callable[[str], Mapping[str, date]] | None = None,
+        storage_only: StorageOnly | None = None,
     ) -> None:
         """:param signing_key: the audit key: destruction records are signed like checkpoints, so
         one published public key verifies both.
         :param withdrawn: per customer, the day each field (``record_type.field``) lost its last
-            legal basis (the consent ledger's deletion marks, wired by the installation)."""
+            legal basis (the consent ledger's deletion marks, wired by the installation).
+        :param storage_only: enters a customer into the storage-only state inside a transaction
+            (the rights capability's, wired by the installation: one state, one guard)."""
         self._db, self._catalog, self._tenant, self._box = db, catalog, tenant, box
         self._key = signing_key
         # The audit trail's key id (``piguard.audit.signing.key_id_of``): one name for one key.
         self.key_id = hashlib.sha256(signing_key.public_raw).hexdigest()[:16]
         self._clock = clock or SystemClock()
         self._withdrawn = withdrawn or (lambda customer_id: {})
+        self._storage_only = storage_only
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -414,7 +422,7 @@ class Lifecycle:
                     totals["held"] += 1
                     continue
                 try:
-                    shredded = self._apply(ctx, customer_id, planned)
+                    shredded = self._apply(ctx, customer_id, planned, call_id)
                 except AccessDenied:  # a hold placed meanwhile (the barrier), recorded as refused
                     totals["held"] += 1
                     continue
@@ -433,7 +441,7 @@ class Lifecycle:
         call_id = "run_" + secrets.token_hex(8)
         return self.kernel.run(ctx, RUN, handler)
 
-    def _apply(self, ctx: RequestContext, customer_id: str, planned: list[RecordPlan]) -> bool:
+    def _apply(self, ctx: RequestContext, customer_id: str, planned: list[RecordPlan], run_id: str) -> bool:
         def handler(call: Call) -> bool:
             every = {ref.record_id for ref in call.view.records()}
             doomed = {p.record_id for p in planned if p.action == "destroy"}
@@ -443,10 +451,44 @@ class Lifecycle:
                 return True
             strip = {p.record_id: p.fields for p in planned if p.action == "strip"}
             call.note(deleted=len(doomed), stripped=len(strip), shredded=False)
-            call.view.erase_partly(drop_records=doomed, strip_records=strip)
+            floors = self._floors_only(customer_id, doomed, strip)
+            also = None
+            if floors and self._storage_only is not None:
+                enter = self._storage_only
+
+                def also(conn: Connection) -> None:
+                    enter(conn, customer_id, floors, run_id)
+
+            call.view.erase_partly(drop_records=doomed, strip_records=strip, also=also)
             return False
 
         return self.kernel.run(ctx, APPLY, handler, subject=customer_id)
+
+    def _floors_only(
+        self, customer_id: str, doomed: set[str], strip: Mapping[str, tuple[str, ...]]
+    ) -> list[str]:
+        """The floor purposes that keep what would be left, if only legal floors keep it (then the
+        customer enters the storage-only state, PIPL 47(2)); else an empty list (data still in use)."""
+        rules: set[str] = set()
+        kept: dict[str, set[str]] = {}
+        for ref, _, _, present in self.kernel.record_times(customer_id):
+            if ref.record_id in doomed:
+                continue
+            spec = self._catalog.record_types[ref.record_type]
+            left = set(present) - set(strip.get(ref.record_id, ()))
+            kept.setdefault(ref.record_type, set()).update(left)
+            for name in left:
+                rule = spec.fields[name].retention or spec.retention if name in spec.fields else None
+                if rule:
+                    rules.add(rule)
+        if not rules or any(not self._catalog.retention_rules[r].legal_floor_years for r in rules):
+            return []
+        return sorted(
+            name
+            for name, purpose in self._catalog.purposes.items()
+            if purpose.retention_floor_years
+            and any(set(self._catalog.fields_for(name, rt)) & fields for rt, fields in kept.items())
+        )
 
     def _sweep(self, day: date) -> Iterator[tuple[str, list[RecordPlan], bool]]:
         """Every customer with their plan as of ``day`` and whether a hold is in force."""

@@ -1077,16 +1077,7 @@ class Rights:
         allowed = sorted(floors)
 
         def own(conn: Connection) -> None:
-            t = storage_only.c
-            conn.execute(
-                storage_only.delete().where(t.tenant == self._tenant, t.customer_id == row["customer_id"])
-            )
-            conn.execute(
-                insert(storage_only).values(
-                    tenant=self._tenant, customer_id=row["customer_id"], purposes=json.dumps(allowed),
-                    case_id=row["id"], since=now,
-                )
-            )  # fmt: skip
+            self.keep_for_storage_only(conn, row["customer_id"], allowed, row["id"])
             self._finish(conn, row, ctx, "storage_only", None, now)
 
         # The entry is written inside the erasure's transaction: its counts are known before.
@@ -1103,6 +1094,22 @@ class Rights:
             "kept": kept,
             "storage_only": allowed,
         }
+
+    def keep_for_storage_only(
+        self, conn: Connection, customer_id: str, purposes: Sequence[str], reference: str
+    ) -> None:
+        """Put the customer in the storage-only state (PIPL 47(2), R-DST-2), inside the caller's
+        transaction: from then on the restriction guard refuses every purpose but ``purposes`` (the
+        legal floors that keep what is left). ``reference`` names why (a deletion case, a retention
+        run). The one place this state is written: retention enters it too (wired by the installation)."""
+        t = storage_only.c
+        conn.execute(storage_only.delete().where(t.tenant == self._tenant, t.customer_id == customer_id))
+        conn.execute(
+            insert(storage_only).values(
+                tenant=self._tenant, customer_id=customer_id, purposes=json.dumps(sorted(purposes)),
+                case_id=reference[:40], since=self._clock.now(),
+            )
+        )  # fmt: skip
 
     def _correct(self, row: Mapping[str, Any], fix: Mapping[str, Any]) -> dict[str, Any]:
         """One record corrected *as the customer* (their own act, through the gate's least
