@@ -400,7 +400,7 @@ EXERCISES: dict[str, Exercise] = {
         "",
         customer,
     ),
-    "retention_plan": Exercise("officer", lambda w, ctx, s: lifecycle(w).plan(ctx), "", customer),
+    "retention_plan": Exercise("auditor", lambda w, ctx, s: lifecycle(w).plan(ctx), "", customer),
     "retention_run": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", customer),
 }
 

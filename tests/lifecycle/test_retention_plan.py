@@ -93,10 +93,10 @@ def test_the_plan_counts_closed_and_held_customers_and_names_no_one(world: World
         done = api("customer_service", "POST", f"/v1/customers/{cid}/close", json={"reason": "销户"})
         assert done["relationship_end"] == today.isoformat()
     api("officer", "POST", "/v1/holds", expect=201, json={"customer_id": held, "reason": "诉讼"})
-    soon = api("officer", "GET", "/v1/retention/plan")
+    soon = api("auditor", "GET", "/v1/retention/plan")
     assert soon["actions"] == [] and soon["held"] == 0 and soon["customers"] == 3
     later = date(today.year + 3, 12, 31).isoformat()
-    found = api("officer", "GET", "/v1/retention/plan", params={"as_of": later})
+    found = api("auditor", "GET", "/v1/retention/plan", params={"as_of": later})
     assert found["held"] == 1
     assert {(a["record_type"], a["rule"], a["action"]): a["count"] for a in found["actions"]} == {
         ("customer", "relationship_3y", "strip"): 1,  # the profile holds no marketing tags to plan for
@@ -133,6 +133,7 @@ def test_accounts_and_retention_plan_cli(home: Path, monkeypatch: pytest.MonkeyP
     )
     assert code == 0, err
     assert done == {"customer_id": cid, "relationship_end": "2026-01-01"}
+    login_as(home, "auditor", monkeypatch)
     code, plan, _ = run("retention", "plan", "--as-of", "2029-01-01", "--json")
     assert code == 0 and isinstance(plan, dict) and plan["as_of"] == "2029-01-01"
     assert {a["rule"] for a in plan["actions"]} == {"relationship_3y"}

@@ -129,7 +129,7 @@ CLOSE = _op(
 )
 PLAN = _op(
     "retention_plan",
-    ("administer", "approve", "audit"),
+    ("administer", "audit"),
     "what retention would destroy or strip as of a date: counts by record type, rule and action",
     subject="none",
     requirements=("R-STO-5", "R-DST-1"),
