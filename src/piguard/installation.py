@@ -387,6 +387,9 @@ class Installation:
                 storage_only=lambda conn, cid, purposes, ref: self.capability(Rights).keep_for_storage_only(
                     conn, cid, purposes, ref
                 ),
+                messenger=outbox,
+                inactive_after_years=self.settings.inactive_after_years,
+                inactive_notice_days=self.settings.inactive_notice_days,
             )
         )
         scrub.declare(self.gate.detail_kinds())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,25 @@ def expired_note(world: World) -> State:
         {"text": "来电", "channel": "phone"},
         customer_id=state["cid"],
     )
+    world.clock.set(now)
+    return state
+
+
+def idle_customer(world: World) -> State:
+    """A customer whose only record is six years old: inactive (R-DST-4)."""
+    now = world.clock.now()
+    world.clock.set(now.replace(year=now.year - 6))
+    state = customer(world)
+    world.clock.set(now)
+    return state
+
+
+def notified_customer(world: World) -> State:
+    """An inactive customer told forty days ago: due for clean-up."""
+    state = idle_customer(world)
+    now = world.clock.now()
+    world.clock.set(now - timedelta(days=40))
+    lifecycle(world).run(RequestContext(system_actor("retention", "system"), "", client="test"))
     world.clock.set(now)
     return state
 
@@ -417,6 +436,8 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
 #: Operations that run only as part of another (``part_of``) but not on its default path: how to
 #: reach them through their parent (a correction request completed with changes).
 PART_EXERCISES: dict[str, Exercise] = {
+    "inactive_notify": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", idle_customer),
+    "inactive_close": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", notified_customer),
     "retention_apply": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_note),
     "rights_correct": Exercise(
         "officer",

@@ -23,11 +23,12 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from piguard.calendar import local_date
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
@@ -35,6 +36,7 @@ from piguard.gate.sdk import (
     Call,
     Erasure,
     Kernel,
+    Messenger,
     Operation,
     RequestContext,
     SecretBox,
@@ -141,7 +143,15 @@ RUN = _op(
     "execute retention now: destroy or strip what has expired, customer by customer (held ones kept)",
     subject="none",
     requirements=("R-STO-5", "R-DST-1", "R-DST-3"),
-    detail={"customers": "int", "held": "int", "destroyed": "int", "stripped": "int", "failed": "int"},
+    detail={
+        "customers": "int",
+        "held": "int",
+        "destroyed": "int",
+        "stripped": "int",
+        "failed": "int",
+        "notified": "int",
+        "inactive_closed": "int",
+    },
 )
 APPLY = _op(
     "retention_apply",
@@ -152,8 +162,26 @@ APPLY = _op(
     detail={"deleted": "int", "stripped": "int", "shredded": "bool"},
     part_of="retention_run",
 )
+NOTIFY = _op(
+    "inactive_notify",
+    ("administer",),
+    "tell a customer whose account has not been used for years that it will be cleaned up (R-DST-4)",
+    writes=True,
+    requirements=("R-DST-4",),
+    detail={"channel": "token"},
+    part_of="retention_run",
+)
+INACTIVE_CLOSE = _op(
+    "inactive_close",
+    ("administer",),
+    "end the relationship of an account still unused after its notice (it ended at the last activity)",
+    writes=True,
+    requirements=("R-DST-4", "R-DST-1"),
+    part_of="retention_run",
+)
 OPERATIONS: tuple[Operation, ...] = (
-    PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK, CLOSE, PLAN, RUN, APPLY,
+    PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK, CLOSE, PLAN, RUN, APPLY, NOTIFY,
+    INACTIVE_CLOSE,
 )  # fmt: skip
 
 
@@ -174,13 +202,19 @@ class Lifecycle:
         clock: Clock | None = None,
         withdrawn: Callable[[str], Mapping[str, date]] | None = None,
         storage_only: StorageOnly | None = None,
+        messenger: Messenger | None = None,
+        inactive_after_years: int = 5,
+        inactive_notice_days: int = 30,
     ) -> None:
         """:param signing_key: the audit key: destruction records are signed like checkpoints, so
         one published public key verifies both.
         :param withdrawn: per customer, the day each field (``record_type.field``) lost its last
             legal basis (the consent ledger's deletion marks, wired by the installation).
         :param storage_only: enters a customer into the storage-only state inside a transaction
-            (the rights capability's, wired by the installation: one state, one guard)."""
+            (the rights capability's, wired by the installation: one state, one guard).
+        :param messenger: the outbox, for the notice before an inactive account is cleaned up.
+        :param inactive_after_years: years without activity before that notice (0: never).
+        :param inactive_notice_days: days from the notice to the clean-up."""
         self._db, self._catalog, self._tenant, self._box = db, catalog, tenant, box
         self._key = signing_key
         # The audit trail's key id (``piguard.audit.signing.key_id_of``): one name for one key.
@@ -188,6 +222,8 @@ class Lifecycle:
         self._clock = clock or SystemClock()
         self._withdrawn = withdrawn or (lambda customer_id: {})
         self._storage_only = storage_only
+        self._messenger = messenger
+        self._inactive_years, self._notice_days = inactive_after_years, inactive_notice_days
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -405,12 +441,18 @@ class Lifecycle:
         due (nothing is destroyed twice). A customer whose every record is due is crypto-shredded;
         otherwise the due records are deleted and the due fields stripped. Held customers are kept
         (and a hold placed while the run is going still wins, in the erasing transaction).
+
+        First, inactive accounts (R-DST-4): a customer with no activity for ``inactive_after_years``
+        is sent a notice; one still inactive ``inactive_notice_days`` after it has their relationship
+        ended as of their last activity, so the rules counted from it (and the floors) decide in the
+        same run what goes.
         ``progress`` is called with the number of customers looked at so far.
         """
         day = self.kernel.today()
 
         def handler(call: Call) -> dict[str, Any]:
             totals = {"customers": 0, "held": 0, "destroyed": 0, "stripped": 0, "failed": 0}
+            totals |= self._inactive(ctx, day)
             records: list[str] = []
             for customer_id, planned, on_hold in self._sweep(day):
                 totals["customers"] += 1
@@ -440,6 +482,97 @@ class Lifecycle:
         call_started = self._clock.now()
         call_id = "run_" + secrets.token_hex(8)
         return self.kernel.run(ctx, RUN, handler)
+
+    def _inactive(self, ctx: RequestContext, day: date) -> dict[str, int]:
+        counts = {"notified": 0, "inactive_closed": 0}
+        channel = self._notice_channel()
+        if self._inactive_years <= 0 or channel is None:
+            return counts
+        cutoff = _years_before(day, self._inactive_years)
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(events.c.customer_id, events.c.event, events.c.on_date).where(
+                    events.c.tenant == self._tenant
+                )
+            ).all()
+            on_hold = set(
+                conn.execute(
+                    select(holds.c.customer_id).where(
+                        holds.c.tenant == self._tenant, holds.c.released_at.is_(None)
+                    )
+                ).scalars()
+            )
+        ended = {r.customer_id for r in rows if r.event == "relationship_end"}
+        notices = {r.customer_id: r.on_date for r in rows if r.event == "inactive_notice"}
+        for customer_id in list(self.kernel.customer_ids()):
+            if customer_id in ended or customer_id in on_hold:
+                continue
+            times = self.kernel.record_times(customer_id)
+            last = max((local_date(updated) for _, _, updated, _ in times), default=None)
+            if last is None or last > cutoff:
+                continue
+            notice = notices.get(customer_id)
+            try:
+                if notice is None or notice < last:  # never told, or active again since the notice
+                    self._notify(ctx, customer_id, day, channel)
+                    counts["notified"] += 1
+                elif notice + timedelta(days=self._notice_days) <= day:
+                    self._close_inactive(ctx, customer_id, last, notice)
+                    counts["inactive_closed"] += 1
+            except Exception:
+                log.exception("inactive-account step failed for one customer")
+        return counts
+
+    def _notice_channel(self) -> str | None:
+        if self._messenger is None:
+            return None
+        return next((c for c in ("sms", "email") if self._messenger.has_channel(c)), None)
+
+    def _notify(self, ctx: RequestContext, customer_id: str, day: date, channel: str) -> None:
+        messenger = self._messenger
+        assert messenger is not None
+        deadline = day + timedelta(days=self._notice_days)
+
+        def handler(call: Call) -> None:
+            call.note(channel=channel)
+            with call.transaction() as conn:
+                self._set_event(conn, customer_id, "inactive_notice", day, ctx, "notice before clean-up")
+                messenger.enqueue(
+                    conn,
+                    customer_id,
+                    "inactive_notice",
+                    {"years": str(self._inactive_years), "deadline": deadline.isoformat()},
+                    channel=channel,
+                )
+
+        self.kernel.run(ctx, NOTIFY, handler, subject=customer_id)
+
+    def _close_inactive(self, ctx: RequestContext, customer_id: str, last: date, notice: date) -> None:
+        def handler(call: Call) -> None:
+            with call.transaction() as conn:
+                why = f"inactive since {last.isoformat()}, notified {notice.isoformat()}, no response"
+                self._set_event(conn, customer_id, "relationship_end", last, ctx, why)
+
+        self.kernel.run(ctx, INACTIVE_CLOSE, handler, subject=customer_id)
+
+    def _set_event(
+        self, conn: Connection, customer_id: str, event: str, on_date: date, ctx: RequestContext, reason: str
+    ) -> None:
+        t = events.c
+        conn.execute(
+            events.delete().where(t.tenant == self._tenant, t.customer_id == customer_id, t.event == event)
+        )
+        conn.execute(
+            insert(events).values(
+                tenant=self._tenant,
+                customer_id=customer_id,
+                event=event,
+                on_date=on_date,
+                by=ctx.actor.id,
+                at=self._clock.now(),
+                reason=self._box.seal(reason, f"lifecycle:{self._tenant}:{customer_id}:{event}"),
+            )
+        )
 
     def _apply(self, ctx: RequestContext, customer_id: str, planned: list[RecordPlan], run_id: str) -> bool:
         def handler(call: Call) -> bool:
@@ -749,6 +882,13 @@ class Lifecycle:
             reason=opened("reason", "placed"),
             release_reason=opened("release_reason", "released"),
         )
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def _reason(text: object) -> str:

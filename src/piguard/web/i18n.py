@@ -617,6 +617,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "retention_plan": ("预览保存期限到期处理", "retention plan"),
         "retention_run": ("执行保存期限到期处理", "retention run"),
         "retention_apply": ("删除到期个人信息", "expired personal information erased"),
+        "inactive_notify": ("发送长期未使用账户提醒", "inactive account notified"),
+        "inactive_close": ("注销长期未使用账户", "inactive account closed"),
         "rights_letter": ("出具书面告知书", "written notice issued"),
         "rights_instruct": ("记录逝者关于近亲属行权的安排", "deceased's arrangement for relatives recorded"),
         "rights_clock": ("计算请求期限", "request deadlines computed"),
