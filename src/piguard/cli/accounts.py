@@ -6,14 +6,12 @@ principal (``write`` or ``approve``). ``--json`` prints one JSON document.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
+from piguard.cli.options import HomeOpt, JsonOpt, context, day_option, open_home
 from piguard.cli.output import emit, reporting, stdout
-from piguard.errors import ValidationError
 from piguard.lifecycle import Lifecycle
 
 __all__ = ["register"]
@@ -33,10 +31,7 @@ def close(
 ) -> None:
     """Record that the customer's relationship ended; the rules counted from it start."""
     with reporting(as_json):
-        try:
-            day = date.fromisoformat(on) if on else None
-        except ValueError:
-            raise ValidationError("--on must be a date, YYYY-MM-DD", "on_date") from None
+        day = day_option(on, "on_date")
         with open_home(home) as inst:
             done = inst.capability(Lifecycle).close_account(
                 context(inst), customer, reason=reason, on_date=day

@@ -7,14 +7,12 @@ needs ``approve`` or ``audit``. ``--json`` prints one JSON document.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
+from piguard.cli.options import HomeOpt, JsonOpt, context, day_option, open_home
 from piguard.cli.output import emit, reporting, stdout
-from piguard.errors import ValidationError
 from piguard.lifecycle import Hold, Lifecycle
 
 __all__ = ["register"]
@@ -31,15 +29,6 @@ def _line(hold: Hold) -> str:
     return f"{hold.id}  {hold.customer_id}  {state}{matter}{review}  owner {hold.owner}"
 
 
-def _date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("--review must be a date, YYYY-MM-DD", "review_on") from None
-
-
 @holds_app.command("add")
 def add(
     customer: Annotated[str, typer.Option("--customer", help="The customer id.")],
@@ -53,10 +42,12 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """Place a legal hold on a customer."""
-    with reporting(as_json), open_home(home) as inst:
-        hold = inst.capability(Lifecycle).place(
-            context(inst), customer, reason=reason, matter=matter, owner=owner, review_on=_date(review)
-        )
+    with reporting(as_json):
+        review_on = day_option(review, "review_on")
+        with open_home(home) as inst:
+            hold = inst.capability(Lifecycle).place(
+                context(inst), customer, reason=reason, matter=matter, owner=owner, review_on=review_on
+            )
     emit(hold.as_dict(), as_json, lambda: stdout.print(_line(hold), soft_wrap=True, highlight=False))
 
 

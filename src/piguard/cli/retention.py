@@ -9,16 +9,14 @@ the key of ``--home``'s keyring) are enough.
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress
 
-from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
+from piguard.cli.options import HomeOpt, JsonOpt, context, day_option, open_home
 from piguard.cli.output import emit, fail, reporting, stdout
-from piguard.errors import ValidationError
 from piguard.lifecycle import Lifecycle
 from piguard.lifecycle.destruction import verify
 
@@ -35,10 +33,7 @@ def plan(
 ) -> None:
     """What retention would destroy or strip (counts by record type, rule and action; no PI)."""
     with reporting(as_json):
-        try:
-            day = date.fromisoformat(as_of) if as_of else None
-        except ValueError:
-            raise ValidationError("--as-of must be a date, YYYY-MM-DD", "as_of") from None
+        day = day_option(as_of, "as_of")
         with open_home(home) as inst:
             found = inst.capability(Lifecycle).plan(context(inst), as_of=day)
 
