@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
+from piguard.access.checkins import CheckInBook
 from piguard.access.control import AccessControl
 from piguard.access.decision import Policy
 from piguard.access.events import AccessEvent, AccessRecorder
@@ -115,7 +116,7 @@ class Gate:
         consent: ConsentLayer,
         clock: Clock | None = None,
     ) -> None:
-        from piguard.gate import records
+        from piguard.gate import records, stays
 
         self.vault = vault
         self.db: Database = vault.db
@@ -125,16 +126,19 @@ class Gate:
         self.recorder = recorder
         self.clock: Clock = clock or vault.clock or SystemClock()
         self.policy = Policy(vault.catalog)
+        self.checkins = CheckInBook(self.db, self.clock)
         self.decider = Decider(self.catalog, self.policy, access, consent.is_under_14)
         self.registry = Registry()
         self.guards: list[Guard] = [
-            RowScope(self.catalog, vault, self.today),
+            RowScope(self.catalog, vault, self.today, self.checkins),
             PurposeConsent(consent),
             CustomerQuota(access.quotas),
         ]
         self.capabilities: dict[str, Capability] = {}
         self.records = records.Records(self)
         self._declare(self.records)
+        self.stays = stays.Stays(self)
+        self._declare(self.stays)
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (how the edges reach a capability's operations).
