@@ -34,7 +34,7 @@ from piguard.cli import records as cli_records
 from piguard.consent import shipped_notice
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation
-from tests.access.conftest import ADULT, make_world
+from tests.access.conftest import ADULT, TODAY, make_world
 
 NON_DATA_COMMANDS = {
     "init",
@@ -312,6 +312,38 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             "/v1/alerts/{alert_id}/ack",
             f"/v1/alerts/{alerts[0]['id']}/ack",
             json={"comment": "checked"},
+        )
+        # Hotel stays (issue 11.5): the desk registers a stay, checks it in under a check-in grant
+        # an officer approved (the customer has no ID number on record), and checks it out.
+        desk = world.staff_of("front_desk")
+        stay = call(
+            "front_desk",
+            "POST",
+            "/v1/stays",
+            "/v1/stays",
+            json={
+                "purpose": "service",
+                "customer_id": cid,
+                "values": {"room_no": "1208", "check_in": TODAY.isoformat(), "check_out": TODAY.isoformat()},
+            },
+        )["stay_id"]
+        ticket = world.access.grants.request(
+            desk.actor, kind="check_in", customer_id=cid, purpose="service", reason="walk-in"
+        )
+        world.access.grants.decide(world.step_up(world.staff_of("officer")), ticket.id, approve=True)
+        call(
+            "front_desk",
+            "POST",
+            "/v1/stays/{stay_id}/check-in",
+            f"/v1/stays/{stay}/check-in",
+            json={"purpose": "service", "grant_id": ticket.id},
+        )
+        call(
+            "front_desk",
+            "POST",
+            "/v1/stays/{stay_id}/check-out",
+            f"/v1/stays/{stay}/check-out",
+            json={"purpose": "service"},
         )
         call(
             "officer",
