@@ -58,7 +58,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints",
+    "complaints", "stays",
 }  # fmt: skip
 
 

@@ -388,6 +388,7 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
         return RequestContext(customer_actor(state["cid"]), purpose, client="test")
     return RequestContext(world.step_up(world.staff_of(role)), purpose, client="test")
 
+
 #: Operations that run only as part of another (``part_of``) but not on its default path: how to
 #: reach them through their parent (a correction request completed with changes).
 PART_EXERCISES: dict[str, Exercise] = {

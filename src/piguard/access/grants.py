@@ -3,8 +3,8 @@
 A ``clear`` grant lets one principal see named fields (or ``*``) of one customer in clear,
 for one purpose, until it expires. An ``export`` grant lets one principal export up to
 ``max_rows`` records of one record type for one purpose, once. A ``check_in`` grant lets one
-principal check in one stay of one customer, once (``stay_check_in``), and shows no field. Both are requested by the
-principal who will use them and approved by another principal whose role has the
+principal check in one stay of one customer, once (``stay_check_in``), and shows no field. All
+are requested by the principal who will use them and approved by another principal whose role has the
 ``approve`` action and lists the requester's role in ``can_approve``. Nobody approves
 their own request.
 """
@@ -152,7 +152,8 @@ class GrantBook:
                 raise ValidationError("a check-in grant names one customer", "customer_id")
             if CHECK_IN_RECORD not in self.catalog.record_types:
                 raise ValidationError("this catalog declares no hotel stays to check in", "kind")
-            record_type, names = CHECK_IN_RECORD, set()  # it unmasks nothing
+            record_type = CHECK_IN_RECORD
+            names: set[str] | None = set()  # it unmasks nothing
         elif kind == "clear":
             if not customer_id:
                 raise ValidationError("a clear-access grant names one customer", "customer_id")

@@ -1,7 +1,8 @@
 """The one place that mounts the API's routers: one module per capability.
 
 Each capability ships its own router module (``records_routes``, ``access_routes``,
-``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``, ``rights_routes``, ``stays_routes``); every route of every router takes
+``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``,
+``rights_routes``, ``stays_routes``); every route of every router takes
 its caller from the one :func:`piguard.api.deps.current_actor`. Adding a capability adds a
 line here and does not touch ``app.py``.
 """

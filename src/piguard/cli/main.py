@@ -24,6 +24,7 @@ from piguard.cli import records as records_cli
 from piguard.cli import rights as rights_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
+from piguard.cli import stays as stays_cli
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from
@@ -149,6 +150,7 @@ operations_cli.register(app)
 jobs_cli.register(app)
 outbox_cli.register(app)
 rights_cli.register(app)
+stays_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
