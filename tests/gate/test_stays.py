@@ -85,7 +85,7 @@ def test_a_wrong_id_number_is_refused_audited_counted_and_locks_issue_11_5(world
     cid = world.customer(dict(ADULT))
     desk = world.user("front_desk")
     stay = _stay(world, desk, cid)
-    for attempt in range(MAX_FAILED_MATCHES):
+    for _ in range(MAX_FAILED_MATCHES):
         with pytest.raises(AccessDenied, match="does not match") as refused:
             world.service.stays.check_in(world.ctx(desk), stay, id_number=OTHER_ID)
         assert OTHER_ID not in str(refused.value) and ADULT["resident_id"] not in str(refused.value)

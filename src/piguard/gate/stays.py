@@ -168,6 +168,7 @@ class Stays:
                 "not an approved check-in grant of yours for this guest: request one "
                 "(kind check_in) and have a second person approve it",
                 "stays.check_in.approval",
+                key="check_in_approval",
             )
         call.note(grant=grant_id)
         with call.transaction() as conn:
@@ -189,6 +190,7 @@ class Stays:
                 "check-in by ID number is locked for this guest after repeated mismatches: "
                 "a duty manager must approve a check-in grant",
                 "stays.check_in.locked",
+                key="check_in_locked",
             )
         if not self._matches(ref.customer_id, stated):
             # Counted in its own transaction, before the refusal is recorded under stay_check_in.
@@ -198,6 +200,8 @@ class Stays:
                 f"the ID number does not match the guest's record ({left} attempt(s) left before "
                 "check-in by ID number locks)",
                 "stays.check_in.id_match",
+                key="check_in_mismatch",
+                params={"left": str(left)},
             )
         call.note(matched=True)
         with call.transaction() as conn:

@@ -78,6 +78,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.training_missing": ("培训或保密协议缺失或已过期", "training or agreement missing or expired"),
     "home.import_templates": ("导入模板（CSV）", "Import templates (CSV)"),
     "search.title": ("客户查询", "Customer search"),
+    "nav.stays": ("入住登记", "Stays"),
+    "stays.title": ("入住登记", "Stays"),
+    "stays.hint": (
+        "登记住宿本身不开放客人信息：须核对客人出示的证件号码，或经值班经理审批后办理入住，前台才能查看该客人。",
+        "Registering a stay opens nothing: check the guest in by the ID number they show, or with a duty "
+        "manager's approval, before the desk sees the guest.",
+    ),
+    "stays.check_in": ("办理入住", "Check in"),
+    "stays.check_out": ("办理退房", "Check out"),
+    "stays.register": ("登记住宿", "Register a stay"),
+    "stays.ask": ("申请审批入住", "Ask for check-in approval"),
+    "stays.stay_id": ("住宿编号", "Stay id"),
+    "stays.customer_id": ("客户编号", "Customer id"),
+    "stays.id_number": ("客人证件号码", "Guest's ID number"),
+    "stays.grant_id": ("或：审批编号", "or: approval id"),
+    "stays.reason": ("申请理由", "Reason"),
+    "stays.room": ("房间号", "Room"),
+    "stays.from": ("入住日期", "Check-in date"),
+    "stays.until": ("离店日期", "Check-out date"),
+    "stays.registered": ("住宿 {stay} 已登记（尚未入住）。", "Stay {stay} registered (not checked in)."),
+    "stays.checked_in": ("住宿 {stay} 已办理入住。", "Stay {stay} checked in."),
+    "stays.checked_out": ("住宿 {stay} 已退房。", "Stay {stay} checked out."),
+    "stays.asked": (
+        "入住审批 {grant} 已提交，等待另一人审批。",
+        "Check-in approval {grant} requested; another person must approve it.",
+    ),
     "search.field": ("查询字段", "Field"),
     "search.value": ("查询值", "Value"),
     "search.submit": ("查询", "Search"),
@@ -375,6 +401,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.needs_purpose": ("此操作必须说明处理目的。", "This operation needs a purpose."),
     "error.own_scope": ("角色「{role}」只能查看本人的数据。", "Role '{role}' sees its own data only."),
     "error.out_of_scope": ("此客户不在您的服务范围内。", "This customer is outside your scope."),
+    "error.check_in_mismatch": (
+        "证件号码与登记信息不符（还可尝试 {left} 次，之后须由值班经理审批入住）。",
+        "The ID number does not match the record ({left} attempt(s) left, then a duty manager must approve).",
+    ),
+    "error.check_in_locked": (
+        "多次证件号码不符，此客人的证件核验入住已锁定：请申请值班经理审批入住。",
+        "Check-in by ID number is locked for this guest after repeated mismatches: "
+        "ask a duty manager to approve.",
+    ),
+    "error.check_in_approval": (
+        "这不是您名下已批准的此客人入住审批：请先申请，并由另一人审批。",
+        "Not an approved check-in grant of yours for this guest: "
+        "request one and have another person approve it.",
+    ),
     "error.login_failed": ("用户名、密码或动态验证码错误。", "Invalid user name, password or TOTP code."),
     "error.step_up_failed": ("动态验证码错误或已被使用。", "Wrong or already used TOTP code."),
     "error.self_reset": (
