@@ -58,7 +58,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints", "stays",
+    "complaints", "stays", "reindex",
 }  # fmt: skip
 
 
@@ -236,6 +236,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         )
         call("admin", "GET", "/v1/keys/status", "/v1/keys/status")
         call("admin", "POST", "/v1/keys/rotate", "/v1/keys/rotate")
+        call("admin", "POST", "/v1/reindex", "/v1/reindex")
         call("admin", "POST", "/v1/keys/{version}/retire", "/v1/keys/1/retire")
         for _ in range(6):  # failed logins raise an alert for the auditor to acknowledge
             client.post("/v1/auth/login", json={"name": mk.name, "password": "wrong"})

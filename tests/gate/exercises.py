@@ -247,6 +247,7 @@ EXERCISES: dict[str, Exercise] = {
     "key_status": Exercise("admin", lambda w, ctx, s: w.service.key_status(ctx)),
     "key_rotate": Exercise("admin", lambda w, ctx, s: w.service.rotate_keys(ctx), "", customer),
     "key_retire": Exercise("admin", lambda w, ctx, s: w.service.retire_key(ctx, 1), "", rotated),
+    "reindex": Exercise("admin", lambda w, ctx, s: w.service.reindex(ctx), "", customer),
     # stays (issue 11.5): registering grants nothing; the check-in proves the guest
     "stay_register": Exercise(
         "front_desk",

@@ -273,6 +273,11 @@ def build_router(inst: Installation) -> APIRouter:
     def rotate(request: Request, who: Who) -> dict[str, int]:
         return gate.rotate_keys(context(request, who))
 
+    @router.post("/reindex", tags=["keys"])
+    def reindex(request: Request, who: Who) -> dict[str, int]:
+        """Rebuild the blind index after an upgrade changed how values are matched (idempotent)."""
+        return gate.reindex(context(request, who))
+
     @router.post("/keys/{version}/retire", tags=["keys"])
     def retire(version: int, request: Request, who: Who) -> dict[str, int]:
         gate.retire_key(context(request, who), version)

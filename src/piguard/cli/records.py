@@ -1,5 +1,5 @@
 """The records capability from the shell: ``import``, ``import-template``, ``get``, ``search``,
-``erase`` and ``keys status|rotate|retire``.
+``erase``, ``reindex`` and ``keys status|rotate|retire``.
 
 Every command runs one declared operation of the gate (``inst.gate``) for the acting principal
 (``PIGUARD_TOKEN``, see :mod:`piguard.cli.options`) and prints one JSON document with ``--json``.
@@ -235,6 +235,26 @@ def keys_retire(
     with reporting(as_json), open_home(home) as inst:
         inst.gate.retire_key(context(inst, ""), version)
         emit({"retired": version}, as_json, lambda: stdout.print(f"KEK version {version} retired"))
+
+
+@records_app.command()
+def reindex(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Rebuild the search index from the sealed values; run once after an upgrade that changes
+    how values are matched (e.g. names now fold middle dots, full-width forms and case).
+    Idempotent and online: an interrupted run is finished by running it again."""
+    with reporting(as_json), open_home(home) as inst:
+        with progress() as bar:
+            task = bar.add_task("reindexing", total=None)
+            data = inst.gate.reindex(
+                context(inst),
+                progress=lambda n: bar.advance(task, n),
+                total=lambda n: bar.update(task, total=n),
+            )
+        emit(
+            data,
+            as_json,
+            lambda: stdout.print(f"{data['records']} record(s) looked at, {data['reindexed']} reindexed"),
+        )
 
 
 def register(app: typer.Typer) -> None:

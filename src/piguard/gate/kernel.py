@@ -415,6 +415,14 @@ class Gate:
     def retire_key(self, ctx: RequestContext, version: int) -> None:
         self.records.retire_key(ctx, version)
 
+    def reindex(
+        self,
+        ctx: RequestContext,
+        progress: Callable[[int], None] | None = None,
+        total: Callable[[int], None] | None = None,
+    ) -> dict[str, int]:
+        return self.records.reindex(ctx, progress, total)
+
     def decide(self, ctx: RequestContext, ref: RecordRef, fdefs: Mapping[str, Any]) -> dict[str, Any]:
         """Per-field decisions without reading anything (the console's unmask hints)."""
         return self.decider.decide(ctx, ref, fdefs)

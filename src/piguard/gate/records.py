@@ -32,6 +32,7 @@ from piguard.gate.record_operations import (
     LIST,
     OPERATIONS,
     READ,
+    REINDEX,
     SEARCH,
     UPDATE,
 )
@@ -357,6 +358,27 @@ class Records:
             return result
 
         return self.gate.run(ctx, KEY_ROTATE, handler)
+
+    def reindex(
+        self,
+        ctx: RequestContext,
+        progress: Callable[[int], None] | None = None,
+        total: Callable[[int], None] | None = None,
+    ) -> dict[str, int]:
+        """Rebuild the blind index (``piguard reindex``): an administrator's operation, since it
+        opens every searchable value (in memory only; it returns counts, never values).
+
+        :param total: told, before the walk, how many records it will look at (a progress bar).
+        """
+
+        def handler(call: Call) -> dict[str, int]:
+            if total is not None:
+                total(self.vault.searchable_records())
+            result = self.vault.reindex(progress=progress)
+            call.note(**result)
+            return result
+
+        return self.gate.run(ctx, REINDEX, handler)
 
     def retire_key(self, ctx: RequestContext, version: int) -> None:
         def handler(call: Call) -> None:

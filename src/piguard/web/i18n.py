@@ -641,6 +641,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "rights_extend": ("延长请求期限", "request deadline extended"),
         "rights_refuse": ("拒绝权利请求", "rights request refused"),
         "rights_complete": ("办结权利请求", "rights request completed"),
+        "reindex": ("重建检索索引", "search index rebuilt"),
         "stay_register": ("登记住宿", "stay registered"),
         "stay_check_in": ("办理入住", "stay checked in"),
         "stay_check_out": ("办理退房", "stay checked out"),
