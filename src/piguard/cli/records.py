@@ -8,7 +8,7 @@ Every command runs one declared operation of the gate (``inst.gate``) for the ac
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -170,13 +170,29 @@ def search(
 ) -> None:
     """Exact search through the blind index."""
     with reporting(as_json), open_home(home) as inst:
-        refs = inst.gate.search(context(inst, purpose), record_type, field, value, limit=limit)
-        data = [{"id": r.record_id, "customer_id": r.customer_id, "type": r.record_type} for r in refs]
+        ctx = context(inst, purpose)
+        refs = inst.gate.search(ctx, record_type, field, value, limit=limit)
+        # Masked name and mobile beside each id, read through the gate (recorded, quota-counted).
+        summaries = inst.gate.summaries(ctx, [r.customer_id for r in refs])
+        data: list[dict[str, Any]] = [
+            {
+                "id": r.record_id,
+                "customer_id": r.customer_id,
+                "type": r.record_type,
+                "summary": summaries.get(r.customer_id),
+            }
+            for r in refs
+        ]
 
         def human() -> None:
             stdout.print(f"{len(data)} match(es)")
+            table = Table()
+            for column in ("id", "name (masked)", "mobile (masked)"):
+                table.add_column(column, overflow="fold")  # ids printed whole, never cut
             for d in data:
-                stdout.print(f"  {d['id']}")
+                shown: dict[str, str | None] = d["summary"] or {}
+                table.add_row(str(d["id"]), shown.get("name") or "—", shown.get("mobile") or "—")
+            stdout.print(table)
 
         emit(data, as_json, human)
 

@@ -393,6 +393,9 @@ class Gate:
     def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:
         return self.records.customer_records(ctx, customer_id)
 
+    def summaries(self, ctx: RequestContext, customer_ids: Iterable[str]) -> dict[str, Any]:
+        return self.records.summaries(ctx, customer_ids)
+
     def export(
         self, ctx: RequestContext, record_type: str, record_ids: Sequence[str], **kw: Any
     ) -> list[Any]:

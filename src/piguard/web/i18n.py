@@ -110,6 +110,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.results": ("查询结果", "Results"),
     "search.no_results": ("未找到匹配的客户。", "No matching customer."),
     "search.open": ("查看", "Open"),
+    "search.name": ("姓名（脱敏）", "Name (masked)"),
+    "search.mobile": ("手机号码（脱敏）", "Mobile (masked)"),
     "search.hint": (
         "查询值只在表单中提交，不会出现在网址里。",
         "Values are posted in the form body and never appear in the address bar.",
