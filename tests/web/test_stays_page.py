@@ -1,6 +1,6 @@
-"""Issue 11, item 5 on the console: the front desk's stays page registers a stay (which shows the
+"""Issue 11 on the console. Item 5: the front desk's stays page registers a stay (which shows the
 desk nothing), checks it in by the guest's ID number (a password field, never echoed), and
-checks it out."""
+checks it out. Item 16: search results show a masked name and mobile beside each id."""
 
 from __future__ import annotations
 
@@ -44,3 +44,23 @@ def test_front_desk_checks_a_guest_in_by_id_number_on_the_console_issue_11_5(sit
     assert desk.get(customer).status_code == 200
     desk.post("/console/stays/check-out", data={"csrf": token, "stay_id": stay_id})
     assert desk.get(customer).status_code == 403
+
+
+@pytest.mark.req("R-USE-1")
+def test_console_search_lists_a_masked_name_and_mobile_beside_each_id_issue_11_16(site: Site) -> None:
+    cs = client(site, "customer_service")
+    token = csrf(cs.get("/console/search").text)
+    # Searched by mobile: the results show the masked name and mobile, never the clear ones.
+    page = cs.post(
+        "/console/search",
+        data={"csrf": token, "field": "mobile", "value": ADULT["mobile"], "purpose": "service"},
+    )
+    assert page.status_code == 200
+    row = re.search(r"<tr><td><code>" + re.escape(site.customer_id) + r"</code>.*?</tr>", page.text, re.S)
+    assert row, page.text[:3000]
+    cells = row.group(0)
+    assert ADULT["mobile"] not in cells and ADULT["name"] not in cells
+    mobile = re.search(r'class="summary-mobile"><span data-value>([^<]+)<', cells)
+    name = re.search(r'class="summary-name"><span data-value>([^<]+)<', cells)
+    assert mobile and mobile.group(1).endswith(ADULT["mobile"][-4:])
+    assert name and name.group(1) != ADULT["name"]
