@@ -163,3 +163,17 @@ def test_the_requester_cannot_approve_its_own_check_in_issue_11_5(world: World) 
     with pytest.raises(AccessDenied, match="approved check-in grant"):
         world.service.stays.check_in(world.ctx(desk), stay, grant_id=grant["id"])
     assert not _reads(world, desk, cid)
+
+
+@pytest.mark.req("R-USE-1")
+def test_a_customer_principal_registers_no_stay_for_another_customer_issue_11_5(world: World) -> None:
+    """The stay operations skip only the front desk's stay scope: a customer principal's ``own``
+    scope still holds for them."""
+    from piguard.gate.principals import customer_actor
+
+    cid = world.customer(dict(ADULT))
+    other = world.customer({**ADULT, "mobile": "13700137000", "resident_id": OTHER_ID})
+    as_other = RequestContext(customer_actor(other), "service", client="test")
+    with pytest.raises(AccessDenied):
+        world.service.stays.register(as_other, cid, {"room_no": "1", "check_in": TODAY.isoformat()})
+    assert world.inst.vault.customer_records(cid, "hotel_stay") == []

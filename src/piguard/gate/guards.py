@@ -77,8 +77,7 @@ class RowScope:
         self.checkins = checkins
 
     def applies(self, op: Operation) -> bool:
-        # The operations that establish the relationship carry their own proof (Operation.relationship).
-        return op.subject != "none" and not op.relationship
+        return op.subject != "none"
 
     def check(self, ctx: RequestContext, op: Operation, ref: RecordRef, fields: Sequence[str]) -> None:
         role = self.catalog.roles.get(ctx.actor.role)
@@ -92,6 +91,11 @@ class RowScope:
                     key="own_scope",
                     params={"role": role.name},
                 )
+            return
+        if op.relationship:
+            # Registering and checking in a stay establish the very relationship this scope rests
+            # on; they carry their own proof (Operation.relationship). Only for the stay scope: a
+            # customer principal's "own" scope above holds for them too.
             return
         if not self._stay_active(ref):
             raise AccessDenied(

@@ -50,9 +50,9 @@ class Operation:
     #: inside its parent, whose refusals are recorded under the parent's name.
     part_of: str | None = None
     #: Creates or proves the relationship a row scope rests on (a hotel stay's registration and
-    #: check-in): the row scope guard does not apply, since the subject is by definition outside
-    #: the scope until it succeeds; the handler carries its own proof (an ID match, an approval)
-    #: and never returns customer values.
+    #: check-in): the ``active_stay`` row scope does not apply, since the subject is by definition
+    #: outside it until it succeeds; the handler carries its own proof (an ID match, an approval)
+    #: and never returns customer values. The ``own`` scope of a customer principal still holds.
     relationship: bool = False
 
     def __post_init__(self) -> None:
