@@ -3,7 +3,9 @@ grants nothing by itself; a check-in by ID match or by a second person's approva
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from piguard.access.checkins import MAX_FAILED_MATCHES
 from piguard.access.tables import stay_checkins
 from piguard.errors import AccessDenied, Conflict, ValidationError
 from piguard.gate import RequestContext
-from tests.access.conftest import ADULT, TODAY, Staff, World, environ, world
+from tests.access.conftest import ADULT, TODAY, Staff, World, environ, make_world, world
 
 __all__ = ["environ", "world"]
 
@@ -178,3 +180,25 @@ def test_a_customer_principal_registers_no_stay_for_another_customer_issue_11_5(
     with pytest.raises(AccessDenied, match="its own data only"):
         world.service.stays.register(as_other, cid, {"room_no": "1", "check_in": TODAY.isoformat()})
     assert world.inst.vault.customer_records(cid, "hotel_stay") == []
+
+
+@pytest.fixture
+def audited_world(tmp_path: Path, environ: dict[str, str]) -> Iterator[World]:
+    w = make_world(tmp_path, environ, audited=True)
+    yield w
+    w.inst.close()
+
+
+@pytest.mark.req("R-USE-1")
+def test_a_desk_guessing_id_numbers_across_guests_raises_an_alert_issue_11_5(audited_world: World) -> None:
+    """Each guest locks after three mismatches; a desk spreading its guesses over guests is seen
+    by the monitoring rule ``failed_check_ins`` (three refusals within an hour)."""
+    world = audited_world
+    desk = world.user("front_desk")
+    for n in range(3):
+        cid = world.customer({**ADULT, "mobile": f"1370013700{n}"})
+        stay = _stay(world, desk, cid)
+        with pytest.raises(AccessDenied):
+            world.service.stays.check_in(world.ctx(desk), stay, id_number=OTHER_ID)
+    alerts = [a for a in world.inst.audit.alerts() if a.rule == "failed_check_ins"]
+    assert [a.principal_id for a in alerts] == [desk.actor.id]

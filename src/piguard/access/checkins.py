@@ -9,8 +9,10 @@ database, so every process and node sees one answer.
 Failed ID matches are counted per stay (the number tried is never stored). Once a customer's
 stays together reach :data:`MAX_FAILED_MATCHES`, check-in by ID number is **locked** for that
 customer: guessing ID numbers stops there, and only an approved check-in grant checks the guest
-in (which also clears the count). Locking rather than only alerting was chosen because an alert
-arrives after the guess that succeeded; every failure is an audit entry the monitor sees too.
+in (which also clears the count). Locking, not only alerting, because an alert arrives after the
+guess that succeeded; and since a desk could spread its guesses over many guests, the monitoring
+rule ``failed_check_ins`` (:mod:`piguard.audit.rules`) alerts on three refusals of one desk in
+an hour.
 """
 
 from __future__ import annotations

@@ -574,6 +574,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "mass_access": ("大量访问客户", "mass access"),
         "off_hours": ("非工作时间操作", "off-hours activity"),
         "failed_logins": ("多次登录失败", "failed logins"),
+        "failed_check_ins": ("多次入住证件核验不符", "failed check-ins"),
         "export_spike": ("导出量激增", "export spike"),
         "sensitive_subject": ("访问受关注客户", "flagged customer accessed"),
         "disabled_principal": ("已停用账号的操作", "disabled account active"),
@@ -669,6 +670,10 @@ ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
         "activity outside working hours ({local_time})",
     ),
     "failed_logins": ("短时间内 {count} 次登录失败", "{count} failed logins"),
+    "failed_check_ins": (
+        "一小时内 {count} 次入住证件号码核验不符",
+        "{count} check-ins refused for a mismatched ID number within an hour",
+    ),
     "export_spike": ("短时间内 {count} 次导出，共 {rows} 行", "{count} exports, {rows} rows"),
     "sensitive_subject": ("访问了带有关注标记的客户", "a flagged customer was accessed"),
     "disabled_principal": ("已停用的账号尝试操作", "an attempt by a disabled account"),
