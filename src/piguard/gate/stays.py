@@ -248,8 +248,3 @@ class Stays:
             return {"stay_id": stay_id, "status": "checked_out"}
 
         return self.gate.run(ctx, STAY_CHECK_OUT, handler, subject=RecordRef("", CHECK_IN_RECORD, stay_id))
-
-    def status(self, stay_id: str) -> str:
-        """A stay's check-in status (``registered`` when never checked in); no customer data."""
-        state = self.checkins.get(stay_id)
-        return "registered" if state is None else state.status
