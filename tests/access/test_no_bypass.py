@@ -35,7 +35,7 @@ from piguard.consent import shipped_notice
 from piguard.crypto.keyring import generate_master_secret
 from piguard.gate import RequestContext
 from piguard.installation import Installation
-from tests.access.conftest import ADULT, SETUP, make_world
+from tests.access.conftest import ADULT, SETUP, TODAY, make_world
 
 NON_DATA_COMMANDS = {
     "init",
@@ -59,7 +59,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints", "holds", "retention", "accounts",
+    "complaints", "holds", "retention", "accounts", "stays", "reindex",
 }  # fmt: skip
 
 
@@ -238,6 +238,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         )
         call("admin", "GET", "/v1/keys/status", "/v1/keys/status")
         call("admin", "POST", "/v1/keys/rotate", "/v1/keys/rotate")
+        call("admin", "POST", "/v1/reindex", "/v1/reindex")
         call("admin", "POST", "/v1/keys/{version}/retire", "/v1/keys/1/retire")
         for _ in range(6):  # failed logins raise an alert for the auditor to acknowledge
             client.post("/v1/auth/login", json={"name": mk.name, "password": "wrong"})
@@ -328,6 +329,38 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             "/v1/alerts/{alert_id}/ack",
             f"/v1/alerts/{alerts[0]['id']}/ack",
             json={"comment": "checked"},
+        )
+        # Hotel stays (issue 11.5): the desk registers a stay, checks it in under a check-in grant
+        # an officer approved (the customer has no ID number on record), and checks it out.
+        desk = world.staff_of("front_desk")
+        stay = call(
+            "front_desk",
+            "POST",
+            "/v1/stays",
+            "/v1/stays",
+            json={
+                "purpose": "service",
+                "customer_id": cid,
+                "values": {"room_no": "1208", "check_in": TODAY.isoformat(), "check_out": TODAY.isoformat()},
+            },
+        )["stay_id"]
+        ticket = world.access.grants.request(
+            desk.actor, kind="check_in", customer_id=cid, purpose="service", reason="walk-in"
+        )
+        world.access.grants.decide(world.step_up(world.staff_of("officer")), ticket.id, approve=True)
+        call(
+            "front_desk",
+            "POST",
+            "/v1/stays/{stay_id}/check-in",
+            f"/v1/stays/{stay}/check-in",
+            json={"purpose": "service", "grant_id": ticket.id},
+        )
+        call(
+            "front_desk",
+            "POST",
+            "/v1/stays/{stay_id}/check-out",
+            f"/v1/stays/{stay}/check-out",
+            json={"purpose": "service"},
         )
         call(
             "officer",

@@ -235,6 +235,21 @@ def alert(world: World) -> State:
     return {"alert": found[0].id if found else "alert-missing"}
 
 
+def registered_stay(world: World, *, checked_in: bool = False) -> State:
+    """A customer with a stay today, registered (and with ``checked_in``, checked in)."""
+    from tests.access.conftest import TODAY
+
+    state = customer(world)
+    state["stay"] = world.stay(state["cid"], TODAY, TODAY, checked_in=checked_in)
+    return state
+
+
+def _stay_values() -> dict[str, object]:
+    from tests.access.conftest import TODAY
+
+    return {"room_no": "0808", "check_in": TODAY.isoformat(), "check_out": TODAY.isoformat()}
+
+
 def _import_rows() -> list[tuple[int, dict[str, object]]]:
     return [(1, {"name": "张三", "mobile": "13800138011"})]
 
@@ -288,6 +303,26 @@ EXERCISES: dict[str, Exercise] = {
     "key_status": Exercise("admin", lambda w, ctx, s: w.service.key_status(ctx)),
     "key_rotate": Exercise("admin", lambda w, ctx, s: w.service.rotate_keys(ctx), "", customer),
     "key_retire": Exercise("admin", lambda w, ctx, s: w.service.retire_key(ctx, 1), "", rotated),
+    "reindex": Exercise("admin", lambda w, ctx, s: w.service.reindex(ctx), "", customer),
+    # stays (issue 11.5): registering grants nothing; the check-in proves the guest
+    "stay_register": Exercise(
+        "front_desk",
+        lambda w, ctx, s: w.service.stays.register(ctx, s["cid"], _stay_values()),
+        "service",
+        customer,
+    ),
+    "stay_check_in": Exercise(
+        "front_desk",
+        lambda w, ctx, s: w.service.stays.check_in(ctx, s["stay"], id_number=ADULT["resident_id"]),
+        "service",
+        registered_stay,
+    ),
+    "stay_check_out": Exercise(
+        "front_desk",
+        lambda w, ctx, s: w.service.stays.check_out(ctx, s["stay"]),
+        "service",
+        lambda w: registered_stay(w, checked_in=True),
+    ),
     # consent
     "consent_show": Exercise(
         "customer_service", lambda w, ctx, s: consent(w).show(ctx, s["cid"]), "", customer

@@ -25,6 +25,7 @@ from piguard.gate import RequestContext
 from piguard.gate.kernel import KERNEL_DETAIL
 from piguard.gate.operation import Operation
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
+from piguard.gate.stays import OPERATIONS as STAY_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
 from piguard.lifecycle import OPERATIONS as LIFECYCLE_OPERATIONS
 from piguard.outbox import Outbox
@@ -42,6 +43,7 @@ DECLARED: tuple[Operation, ...] = (
     *Outbox.operations,
     *RIGHTS_OPERATIONS,
     *LIFECYCLE_OPERATIONS,
+    *STAY_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]
 WRITES = [op for op in DECLARED if op.writes and op.part_of is None]

@@ -17,7 +17,13 @@ CONTRACT_TYPES = frozenset(
 
 
 def test_exported_members() -> None:
-    assert piguard.validate.__all__ == ["check_options", "known_types", "normalize", "normalizer"]
+    assert piguard.validate.__all__ == [
+        "check_options",
+        "known_types",
+        "match_key",
+        "normalize",
+        "normalizer",
+    ]
 
 
 def test_known_types_cover_the_contract() -> None:

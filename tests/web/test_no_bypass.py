@@ -18,7 +18,7 @@ with warnings.catch_warnings():
 from fastapi.routing import APIRoute
 
 import piguard.web as web_pkg
-from piguard.web import admin, approvals, auth, core, customers, oversight, requests, session, stats
+from piguard.web import admin, approvals, auth, core, customers, oversight, requests, session, stats, stays
 from tests.web.conftest import Site, csrf
 from tests.web.test_security import client
 
@@ -28,6 +28,8 @@ DATA_ROUTES = {
     ("GET", "/console/customers/{customer_id}"),
     ("GET", "/console/customers/{customer_id}/records/{record_type}/{record_id}"),
     ("POST", "/console/unmask"),
+    # A check-in by ID number says whether the number matches a customer's record.
+    ("POST", "/console/stays/{action}"),
 }
 #: Routes without customer values: sign-in, forms, accounts, grants, the audit trail (keyed refs).
 OTHER_ROUTES = {
@@ -63,6 +65,7 @@ OTHER_ROUTES = {
     ("POST", "/console/requests/{case_id}/{step}"),
     ("GET", "/console/requests/{case_id}/letter"),  # the written refusal, to the name the requester gave
     ("GET", "/console/import-template/{record_type}"),  # catalog labels only
+    ("GET", "/console/stays"),  # the front desk's forms only
 }
 
 
@@ -118,13 +121,27 @@ def test_data_routes_record_an_event(site: Site) -> None:
             follow_redirects=False,
         )
     )
+    desk = client(site, "front_desk")
+    desk_token = csrf(desk.get("/console/stays").text)
+    recorded(
+        lambda: desk.post(
+            "/console/stays/register",
+            data={
+                "csrf": desk_token,
+                "customer_id": site.customer_id,
+                "room_no": "1208",
+                "check_in": "2026-03-02",
+            },
+            follow_redirects=False,
+        )
+    )
     # Refusals are recorded too.
     cs = client(site, "customer_service")
     recorded(lambda: cs.get(f"/console/customers/{site.customer_id}/records/bank_account/{site.account_id}"))
 
 
 @pytest.mark.parametrize(
-    "module", [web_pkg, admin, approvals, auth, core, customers, oversight, requests, session, stats]
+    "module", [web_pkg, admin, approvals, auth, core, customers, oversight, requests, session, stats, stays]
 )
 def test_console_never_touches_the_vault(module: object) -> None:
     source = inspect.getsource(module)  # type: ignore[arg-type]

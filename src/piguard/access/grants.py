@@ -2,8 +2,9 @@
 
 A ``clear`` grant lets one principal see named fields (or ``*``) of one customer in clear,
 for one purpose, until it expires. An ``export`` grant lets one principal export up to
-``max_rows`` records of one record type for one purpose, once. Both are requested by the
-principal who will use them and approved by another principal whose role has the
+``max_rows`` records of one record type for one purpose, once. A ``check_in`` grant lets one
+principal check in one stay of one customer, once (``stay_check_in``), and shows no field. All
+are requested by the principal who will use them and approved by another principal whose role has the
 ``approve`` action and lists the requester's role in ``can_approve``. Nobody approves
 their own request.
 """
@@ -29,7 +30,10 @@ from piguard.errors import AccessDenied, Conflict, NotFound, ValidationError
 from piguard.principal import Actor
 from piguard.store import Database
 
-KINDS = frozenset({"clear", "export"})
+KINDS = frozenset({"clear", "export", "check_in"})
+#: The record a ``check_in`` grant is about: one check-in of one of the customer's hotel stays,
+#: approved by a second person when the guest's ID number cannot be matched (issue 11, item 5).
+CHECK_IN_RECORD = "hotel_stay"
 MAX_MINUTES = 8 * 60
 DEFAULT_MINUTES = 60
 #: A request nobody decided on within a day lapses.
@@ -130,7 +134,7 @@ class GrantBook:
             at most masked (a grant cannot widen a role: :meth:`_check_reach`).
         """
         if kind not in KINDS:
-            raise ValidationError("must be 'clear' or 'export'", "kind")
+            raise ValidationError("must be 'clear', 'export' or 'check_in'", "kind")
         if not reason.strip():
             raise ValidationError("a reason is required", "reason")
         if not 1 <= minutes <= MAX_MINUTES:
@@ -143,7 +147,14 @@ class GrantBook:
                 f"role '{requester.role}' may not act for purpose '{purpose}'",
                 f"roles.{requester.role}.purposes",
             )
-        if kind == "clear":
+        if kind == "check_in":
+            if not customer_id:
+                raise ValidationError("a check-in grant names one customer", "customer_id")
+            if CHECK_IN_RECORD not in self.catalog.record_types:
+                raise ValidationError("this catalog declares no hotel stays to check in", "kind")
+            record_type = CHECK_IN_RECORD
+            names: set[str] | None = set()  # it unmasks nothing
+        elif kind == "clear":
             if not customer_id:
                 raise ValidationError("a clear-access grant names one customer", "customer_id")
             names = self._check_fields(fields)

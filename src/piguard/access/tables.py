@@ -133,3 +133,24 @@ auth_counters = Table(
     Column("last_at", UTCDateTime, nullable=False),
     Column("account", String(_NAME), nullable=True, index=True),
 )
+
+#: Hotel stays checked in (issue 11, item 5): a stay grants the front desk its row scope only once
+#: checked in through ``stay_check_in`` (the guest's ID number matched, or a check-in grant a second
+#: person approved), and until ``stay_check_out``. ``failed_matches`` counts ID numbers that did
+#: not match (never the number itself); once the customer's stays reach the limit, check-in by ID
+#: number is locked and only an approval checks them in (``piguard.access.checkins``).
+stay_checkins = Table(
+    "access_stay_checkins",
+    access_metadata,
+    Column("stay_id", String(128), primary_key=True),
+    Column("customer_id", String(128), nullable=False, index=True),
+    Column("status", String(16), nullable=False),  # registered | checked_in | checked_out
+    Column("method", String(16), nullable=True),  # id_match | approval
+    Column("grant_id", String(_ID), nullable=True),
+    Column("failed_matches", Integer, nullable=False, default=0),
+    Column("checked_in_at", UTCDateTime, nullable=True),
+    Column("checked_in_by", String(_ID), nullable=True),
+    Column("checked_out_at", UTCDateTime, nullable=True),
+    Column("checked_out_by", String(_ID), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

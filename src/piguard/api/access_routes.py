@@ -54,7 +54,7 @@ class DisableRequest(_Strict):
 
 
 class GrantRequest(_Strict):
-    kind: str = Field(default="clear", pattern="^(clear|export)$")
+    kind: str = Field(default="clear", pattern="^(clear|export|check_in)$")
     purpose: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=500)
     customer_id: str | None = Field(default=None, max_length=128)

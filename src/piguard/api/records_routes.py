@@ -45,6 +45,8 @@ class SearchRequest(Strict):
     value: str = Field(max_length=1000)
     purpose: str = Field(min_length=1, max_length=64)
     limit: int = Field(default=50, ge=1, le=500)
+    #: Each match with the caller's masked name and mobile (each one a recorded, quota-counted read).
+    summary: bool = True
 
 
 class ExportRequest(Strict):
@@ -76,8 +78,16 @@ class ExportOut(BaseModel):
     rows: list[RecordOut]
 
 
+class MatchOut(RecordRefOut):
+    summary: dict[str, str | None] | None = Field(
+        default=None,
+        description="The customer's name and mobile, always masked (even for a role that sees them in "
+        "clear), read through the gate (recorded, quota-counted); null when not asked for or not readable.",
+    )
+
+
 class SearchOut(BaseModel):
-    matches: list[RecordRefOut]
+    matches: list[MatchOut]
 
 
 class Rejected(BaseModel):
@@ -149,9 +159,17 @@ def build_router(inst: Installation) -> APIRouter:
         refs = gate.search(
             context(request, who, body.purpose), body.record_type, body.field, body.value, limit=body.limit
         )
+        ctx = context(request, who, body.purpose)
+        summaries = gate.summaries(ctx, [r.customer_id for r in refs]) if body.summary else {}
         return SearchOut(
             matches=[
-                RecordRefOut(id=r.record_id, customer_id=r.customer_id, type=r.record_type) for r in refs
+                MatchOut(
+                    id=r.record_id,
+                    customer_id=r.customer_id,
+                    type=r.record_type,
+                    summary=summaries.get(r.customer_id),
+                )
+                for r in refs
             ]
         )
 
@@ -272,6 +290,11 @@ def build_router(inst: Installation) -> APIRouter:
     @router.post("/keys/rotate", tags=["keys"])
     def rotate(request: Request, who: Who) -> dict[str, int]:
         return gate.rotate_keys(context(request, who))
+
+    @router.post("/reindex", tags=["keys"])
+    def reindex(request: Request, who: Who) -> dict[str, int]:
+        """Rebuild the blind index after an upgrade changed how values are matched (idempotent)."""
+        return gate.reindex(context(request, who))
 
     @router.post("/keys/{version}/retire", tags=["keys"])
     def retire(version: int, request: Request, who: Who) -> dict[str, int]:

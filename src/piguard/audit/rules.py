@@ -223,6 +223,24 @@ class FailedLogins(_Counting):
 
 
 @dataclass
+class FailedCheckIns(_Counting):
+    """``threshold`` refused check-ins by ID number of one principal within ``window`` (issue 11,
+    item 5): a desk guessing guests' ID numbers, across guests. Each guest's check-in by number
+    also locks after three mismatches (``piguard.access.checkins``); this rule sees the desk."""
+
+    threshold: int = 3
+    window: timedelta = timedelta(hours=1)
+    name: str = "failed_check_ins"
+
+    def matches(self, entry: AuditEntry) -> int:
+        refused = entry.action == "stay_check_in" and entry.decision == "deny"
+        return 1 if refused and entry.rule in ("stays.check_in.id_match", "stays.check_in.locked") else 0
+
+    def summary(self, total: int) -> str:
+        return f"{total} check-ins refused for a mismatched ID number within {self.window}"
+
+
+@dataclass
 class ExportSpike:
     """Export spike of one principal within ``window``: ``threshold`` export operations or
     ``max_rows`` exported rows (seed 001: an exporting insider is frozen at once).
@@ -383,6 +401,7 @@ def default_rules() -> list[Rule]:
         MassAccess(),
         OffHours(),
         FailedLogins(),
+        FailedCheckIns(),
         ExportSpike(),
         SensitiveSubject(),
         DisabledPrincipal(),

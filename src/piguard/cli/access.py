@@ -229,6 +229,12 @@ def register(app: typer.Typer) -> None:
         export: Annotated[
             bool, typer.Option("--export", help="An export grant instead of clear access.")
         ] = False,
+        check_in: Annotated[
+            bool,
+            typer.Option(
+                "--check-in", help="A check-in of one of the customer's stays (then: stays check-in --grant)."
+            ),
+        ] = False,
         record_type: Annotated[
             str | None, typer.Option("--type", help="Record type (export grants).")
         ] = None,
@@ -245,7 +251,7 @@ def register(app: typer.Typer) -> None:
             names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
             data = access.request_grant(
                 actor,
-                kind="export" if export else "clear",
+                kind="export" if export else "check_in" if check_in else "clear",
                 purpose=purpose,
                 reason=reason,
                 customer_id=customer,

@@ -27,6 +27,7 @@ from piguard.cli import retention as retention_cli
 from piguard.cli import rights as rights_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
+from piguard.cli import stays as stays_cli
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, reporting, stdout
 from piguard.config import home_from
@@ -155,6 +156,7 @@ rights_cli.register(app)
 holds_cli.register(app)
 retention_cli.register(app)
 accounts_cli.register(app)
+stays_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

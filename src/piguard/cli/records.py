@@ -1,5 +1,5 @@
 """The records capability from the shell: ``import``, ``import-template``, ``get``, ``search``,
-``erase`` and ``keys status|rotate|retire``.
+``erase``, ``reindex`` and ``keys status|rotate|retire``.
 
 Every command runs one declared operation of the gate (``inst.gate``) for the acting principal
 (``PIGUARD_TOKEN``, see :mod:`piguard.cli.options`) and prints one JSON document with ``--json``.
@@ -8,7 +8,7 @@ Every command runs one declared operation of the gate (``inst.gate``) for the ac
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -170,13 +170,29 @@ def search(
 ) -> None:
     """Exact search through the blind index."""
     with reporting(as_json), open_home(home) as inst:
-        refs = inst.gate.search(context(inst, purpose), record_type, field, value, limit=limit)
-        data = [{"id": r.record_id, "customer_id": r.customer_id, "type": r.record_type} for r in refs]
+        ctx = context(inst, purpose)
+        refs = inst.gate.search(ctx, record_type, field, value, limit=limit)
+        # Masked name and mobile beside each id, read through the gate (recorded, quota-counted).
+        summaries = inst.gate.summaries(ctx, [r.customer_id for r in refs])
+        data: list[dict[str, Any]] = [
+            {
+                "id": r.record_id,
+                "customer_id": r.customer_id,
+                "type": r.record_type,
+                "summary": summaries.get(r.customer_id),
+            }
+            for r in refs
+        ]
 
         def human() -> None:
             stdout.print(f"{len(data)} match(es)")
+            table = Table()
+            for column in ("id", "name (masked)", "mobile (masked)"):
+                table.add_column(column, overflow="fold")  # ids printed whole, never cut
             for d in data:
-                stdout.print(f"  {d['id']}")
+                shown: dict[str, str | None] = d["summary"] or {}
+                table.add_row(str(d["id"]), shown.get("name") or "—", shown.get("mobile") or "—")
+            stdout.print(table)
 
         emit(data, as_json, human)
 
@@ -235,6 +251,26 @@ def keys_retire(
     with reporting(as_json), open_home(home) as inst:
         inst.gate.retire_key(context(inst, ""), version)
         emit({"retired": version}, as_json, lambda: stdout.print(f"KEK version {version} retired"))
+
+
+@records_app.command()
+def reindex(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """Rebuild the search index from the sealed values; run once after an upgrade that changes
+    how values are matched (e.g. names now fold middle dots, full-width forms and case).
+    Idempotent and online: an interrupted run is finished by running it again."""
+    with reporting(as_json), open_home(home) as inst:
+        with progress() as bar:
+            task = bar.add_task("reindexing", total=None)
+            data = inst.gate.reindex(
+                context(inst),
+                progress=lambda n: bar.advance(task, n),
+                total=lambda n: bar.update(task, total=n),
+            )
+        emit(
+            data,
+            as_json,
+            lambda: stdout.print(f"{data['records']} record(s) looked at, {data['reindexed']} reindexed"),
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -231,7 +231,7 @@ class Client:
         reason: str,
         customer_id: str | None = None,
         fields: list[str] | None = None,
-        kind: Literal["clear", "export"] = "clear",
+        kind: Literal["clear", "export", "check_in"] = "clear",
         minutes: int = 60,
         record_type: str | None = None,
         max_rows: int | None = None,

@@ -15,10 +15,18 @@ class RecordRef:
     id: str
     customer_id: str
     type: str
+    #: On search matches: the customer's name and mobile, masked (``None`` elsewhere, or unreadable).
+    summary: dict[str, str | None] | None = field(default=None, compare=False)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RecordRef:
-        return cls(str(data["id"]), str(data["customer_id"]), str(data["type"]))
+        summary = data.get("summary")
+        return cls(
+            str(data["id"]),
+            str(data["customer_id"]),
+            str(data["type"]),
+            dict(summary) if isinstance(summary, dict) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Protocol
 
 from piguard.access import scope
+from piguard.access.checkins import CheckInBook
 from piguard.access.quotas import QuotaMeter
 from piguard.catalog import Catalog
 from piguard.catalog.vocabulary import DATA_ACTIONS
@@ -60,16 +61,20 @@ class ConsentReader(Protocol):
 class RowScope:
     """A role with a row scope sees (and writes) only the customers inside it.
 
-    ``active_stay``: a guest only while one of their stays is active, and of stays only the
-    active one. ``own``: a customer principal sees its own data only.
+    ``active_stay``: a guest only while one of their stays is checked in (``stay_check_in``: ID
+    matched or approved) and within its dates, and of stays only that one; registering a stay
+    grants nothing by itself. ``own``: a customer principal sees its own data only.
     """
 
     name = "row_scope"
 
-    def __init__(self, catalog: Catalog, vault: Vault, today: Callable[[], date]) -> None:
+    def __init__(
+        self, catalog: Catalog, vault: Vault, today: Callable[[], date], checkins: CheckInBook
+    ) -> None:
         self.catalog = catalog
         self.vault = vault
         self.today = today
+        self.checkins = checkins
 
     def applies(self, op: Operation) -> bool:
         return op.subject != "none"
@@ -87,9 +92,14 @@ class RowScope:
                     params={"role": role.name},
                 )
             return
+        if op.relationship:
+            # Registering and checking in a stay establish the very relationship this scope rests
+            # on; they carry their own proof (Operation.relationship). Only for the stay scope: a
+            # customer principal's "own" scope above holds for them too.
+            return
         if not self._stay_active(ref):
             raise AccessDenied(
-                f"role '{role.name}' sees a guest only while the guest's stay is active",
+                f"role '{role.name}' sees a guest only while the guest's stay is active and checked in",
                 f"roles.{role.name}.scope",
                 key="out_of_scope",
             )
@@ -102,9 +112,11 @@ class RowScope:
             stays = [ref.record_id]
         else:
             stays = [r.record_id for r in self.vault.customer_records(ref.customer_id, scope.STAY_RECORD)]
+        # Only checked-in stays count: whoever registered a stay has not thereby proved the guest.
+        checked_in = self.checkins.checked_in(stays)
         today = self.today()
         names = [scope.STAY_FROM, scope.STAY_UNTIL]
-        for stay in stays:
+        for stay in (s for s in stays if s in checked_in):
             values = self.vault.read(scope.STAY_RECORD, stay, names).values
             if scope.stay_active(values.get(scope.STAY_FROM), values.get(scope.STAY_UNTIL), today):
                 return True

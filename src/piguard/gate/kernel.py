@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
+from piguard.access.checkins import CheckInBook
 from piguard.access.control import AccessControl
 from piguard.access.decision import Policy
 from piguard.access.events import AccessEvent, AccessRecorder
@@ -145,7 +146,7 @@ class Gate:
         consent: ConsentLayer,
         clock: Clock | None = None,
     ) -> None:
-        from piguard.gate import records
+        from piguard.gate import records, stays
 
         self.vault = vault
         self.db: Database = vault.db
@@ -155,10 +156,11 @@ class Gate:
         self.recorder = recorder
         self.clock: Clock = clock or vault.clock or SystemClock()
         self.policy = Policy(vault.catalog)
+        self.checkins = CheckInBook(self.db, self.clock)
         self.decider = Decider(self.catalog, self.policy, access, consent.is_under_14)
         self.registry = Registry()
         self.guards: list[Guard] = [
-            RowScope(self.catalog, vault, self.today),
+            RowScope(self.catalog, vault, self.today, self.checkins),
             PurposeConsent(consent),
             CustomerQuota(access.quotas),
         ]
@@ -168,6 +170,8 @@ class Gate:
         self.capabilities: dict[str, Capability] = {}
         self.records = records.Records(self)
         self._declare(self.records)
+        self.stays = stays.Stays(self)
+        self._declare(self.stays)
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (how the edges reach a capability's operations).
@@ -527,6 +531,9 @@ class Gate:
     def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:
         return self.records.customer_records(ctx, customer_id)
 
+    def summaries(self, ctx: RequestContext, customer_ids: Iterable[str]) -> dict[str, Any]:
+        return self.records.summaries(ctx, customer_ids)
+
     def export(
         self, ctx: RequestContext, record_type: str, record_ids: Sequence[str], **kw: Any
     ) -> list[Any]:
@@ -548,6 +555,14 @@ class Gate:
 
     def retire_key(self, ctx: RequestContext, version: int) -> None:
         self.records.retire_key(ctx, version)
+
+    def reindex(
+        self,
+        ctx: RequestContext,
+        progress: Callable[[int], None] | None = None,
+        total: Callable[[int], None] | None = None,
+    ) -> dict[str, int]:
+        return self.records.reindex(ctx, progress, total)
 
     def decide(self, ctx: RequestContext, ref: RecordRef, fdefs: Mapping[str, Any]) -> dict[str, Any]:
         """Per-field decisions without reading anything (the console's unmask hints)."""

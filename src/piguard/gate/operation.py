@@ -49,6 +49,11 @@ class Operation:
     #: The operation this one is a step of (an export's rows, an import's summary): it runs only
     #: inside its parent, whose refusals are recorded under the parent's name.
     part_of: str | None = None
+    #: Creates or proves the relationship a row scope rests on (a hotel stay's registration and
+    #: check-in): the ``active_stay`` row scope does not apply, since the subject is by definition
+    #: outside it until it succeeds; the handler carries its own proof (an ID match, an approval)
+    #: and never returns customer values. The ``own`` scope of a customer principal still holds.
+    relationship: bool = False
 
     def __post_init__(self) -> None:
         if not self.actions:
@@ -78,6 +83,7 @@ class Operation:
             "detail_keys": dict(sorted(self.detail.items())),
             "summary": self.summary,
             "part_of": self.part_of,
+            "relationship": self.relationship,
         }
 
 

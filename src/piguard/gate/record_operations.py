@@ -106,6 +106,15 @@ KEY_RETIRE = _op(
     purpose=False,
     detail={"kek_version": "int"},
 )
+REINDEX = _op(
+    "reindex",
+    "administer",
+    "none",
+    "rebuild the blind index from the sealed values (after the match key changed); idempotent",
+    purpose=False,
+    requirements=("R-STO-1",),
+    detail={"records": "int", "reindexed": "int"},
+)
 
 OPERATIONS: tuple[Operation, ...] = (
     CREATE,
@@ -121,4 +130,5 @@ OPERATIONS: tuple[Operation, ...] = (
     KEY_STATUS,
     KEY_ROTATE,
     KEY_RETIRE,
+    REINDEX,
 )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from piguard import masking
 from piguard.access.decision import Decision
 from piguard.catalog import Field
 from piguard.errors import AccessDenied, QuotaExceeded, ValidationError
@@ -32,11 +33,15 @@ from piguard.gate.record_operations import (
     LIST,
     OPERATIONS,
     READ,
+    REINDEX,
     SEARCH,
     UPDATE,
 )
 from piguard.vault.model import ImportReport, RecordRef
 from piguard.vault.vault import CUSTOMER, ORIGINAL_SUFFIX, PI_TYPES_SUFFIX, TxHook
+
+#: Customer fields a search result shows (masked) beside its id, when the catalog declares them.
+SUMMARY_FIELDS: tuple[str, ...] = ("name", "mobile")
 
 if TYPE_CHECKING:
     from piguard.gate.call import Call
@@ -334,6 +339,45 @@ class Records:
 
         return self.gate.run(ctx, SEARCH, handler, record_type=record_type, fields=[field_name])
 
+    def summaries(
+        self, ctx: RequestContext, customer_ids: Iterable[str]
+    ) -> dict[str, dict[str, str | None] | None]:
+        """Each customer's masked name and mobile, so an agent can tell search matches apart
+        (issue 11, item 16).
+
+        Each summary is a ``read`` of those fields, through the whole pipeline (row scope, consent,
+        quota, one audit entry per customer): it shows nothing a read would not, and always in its
+        **masked** form, even to a role that sees the field in clear (it is a hint beside an id,
+        not the profile). A field the role may not read is ``None``; a customer the caller may not
+        read at all has no summary (``None``).
+        """
+        spec = self.catalog.record_types[CUSTOMER]
+        names = [n for n in SUMMARY_FIELDS if n in spec.fields]
+        out: dict[str, dict[str, str | None] | None] = {}
+        if not names:
+            return out
+        fdefs = {n: spec.fields[n] for n in names}
+
+        def handler(call: Call) -> dict[str, str | None]:
+            assert call.ref is not None
+            views = self.decide_and_read(call, call.ref, fdefs)
+            shown: dict[str, str | None] = {}
+            for name, view in views.items():
+                fdef = fdefs[name]
+                if view.value is None or view.level == "masked":
+                    shown[name] = view.value
+                else:  # clear or granted: masked all the same (a hint, not the profile)
+                    mask = fdef.mask if fdef.mask not in masking.IDENTITY else masking.FALLBACK
+                    shown[name] = masking.hide(mask, view.value, **fdef.mask_options)
+            return shown
+
+        for cid in dict.fromkeys(customer_ids):
+            try:
+                out[cid] = self.gate.run(ctx, READ, handler, subject=cid, fields=names)
+            except AccessDenied:
+                out[cid] = None  # refused and recorded: the match shows its id only
+        return out
+
     def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:
         def handler(call: Call) -> list[RecordRef]:
             refs = self.vault.customer_records(customer_id)
@@ -357,6 +401,27 @@ class Records:
             return result
 
         return self.gate.run(ctx, KEY_ROTATE, handler)
+
+    def reindex(
+        self,
+        ctx: RequestContext,
+        progress: Callable[[int], None] | None = None,
+        total: Callable[[int], None] | None = None,
+    ) -> dict[str, int]:
+        """Rebuild the blind index (``piguard reindex``): an administrator's operation, since it
+        opens every searchable value (in memory only; it returns counts, never values).
+
+        :param total: told, before the walk, how many records it will look at (a progress bar).
+        """
+
+        def handler(call: Call) -> dict[str, int]:
+            if total is not None:
+                total(self.vault.searchable_records())
+            result = self.vault.reindex(progress=progress)
+            call.note(**result)
+            return result
+
+        return self.gate.run(ctx, REINDEX, handler)
 
     def retire_key(self, ctx: RequestContext, version: int) -> None:
         def handler(call: Call) -> None:

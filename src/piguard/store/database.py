@@ -13,7 +13,7 @@ from dataclasses import astuple, fields
 from operator import attrgetter
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard.errors import Conflict, NotFound
@@ -377,6 +377,61 @@ class Database:
                 )
             )
         return int(result.rowcount)
+
+    def record_batches(
+        self, tenant: str, record_type: str, batch_size: int = 1000
+    ) -> Iterator[list[RecordRow]]:
+        """Every record of a type, in batches by ``(customer_id, record_id)`` (keyset pages: each
+        batch is its own short read, so writers are never held up for the whole walk).
+
+        :raises StorageError: the database failed.
+        """
+        after: tuple[str, str] | None = None
+        while True:
+            query = select(*_RECORD_COLUMNS).where(
+                records.c.tenant == tenant, records.c.record_type == record_type
+            )
+            if after is not None:
+                query = query.where(tuple_(records.c.customer_id, records.c.record_id) > tuple_(*after))
+            query = query.order_by(records.c.customer_id, records.c.record_id).limit(batch_size)
+            with self.read() as conn, translate("record batches"):
+                batch = [_record(found) for found in conn.execute(query)]
+            if not batch:
+                return
+            yield batch
+            after = (batch[-1].customer_id, batch[-1].record_id)
+
+    def replace_index_rows(self, conn: Connection, row: RecordRow, index_rows: Iterable[IndexRow]) -> int:
+        """Replace one record's blind-index rows (a rebuild after the match key changed); returns
+        how many of the new rows were not there before (0: the record was up to date).
+
+        :raises ValueError: a bad digest, or an index row for another record.
+        :raises StorageError: the database failed.
+        """
+        key = _record_key(row)
+        entries = list(index_rows)
+        for entry in entries:
+            _check_index(entry)
+            if _record_key(entry) != key:
+                raise ValueError("an index row points at another record")
+        where = (
+            blind_index.c.tenant == row.tenant,
+            blind_index.c.customer_id == row.customer_id,
+            blind_index.c.record_type == row.record_type,
+            blind_index.c.record_id == row.record_id,
+        )
+        with translate("replace index rows", conflict="a blind-index row is duplicated"):
+            old = {
+                (f, bytes(d))
+                for f, d in conn.execute(select(blind_index.c.field, blind_index.c.digest).where(*where))
+            }
+            new = {(e.field, bytes(e.digest)) for e in entries}
+            if old == new:
+                return 0
+            conn.execute(delete(blind_index).where(*where))
+            if entries:
+                bulk_insert(conn, blind_index, _INDEX_COLUMNS, map(_index_values, entries))
+        return len(new - old)
 
     def count_records(self, conn: Connection, tenant: str, record_type: str) -> int:
         """How many records of a type a tenant holds.

@@ -20,5 +20,15 @@ surrounding whitespace; number kinds fold full-width digits to ASCII.
 from __future__ import annotations
 
 from piguard.validate._registry import check_options, known_types, normalize, normalizer
+from piguard.validate.scalars import name_match_key
 
-__all__ = ["check_options", "known_types", "normalize", "normalizer"]
+__all__ = ["check_options", "known_types", "match_key", "normalize", "normalizer"]
+
+
+def match_key(type_name: str, value: str) -> str:
+    """The form of a *normalised* value that exact search compares (blind index and the check
+    after decryption): names fold middle dots, full-width forms and case
+    (:func:`~piguard.validate.scalars.name_match_key`); every other kind's normal form already is
+    its key. Changing this changes the index: existing homes run ``piguard reindex``.
+    """
+    return name_match_key(value) if type_name == "name" else value

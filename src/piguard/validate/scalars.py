@@ -23,6 +23,7 @@ from piguard.validate._clean import clean, clean_number, offending, without
 from piguard.validate.resident_id import today_in_china
 
 __all__ = [
+    "name_match_key",
     "normalize_address",
     "normalize_boolean",
     "normalize_date",
@@ -39,7 +40,14 @@ _SPACES = re.compile(r"\s+")
 # Letters and marks of any script, spaces, and the separators real names use:
 # the middle dots of transliterated minority and foreign names (阿沛·阿旺晋美),
 # apostrophes and hyphens (O'Brien, Jean-Luc) and the period of initials.
-_NAME_PUNCT = frozenset(" ·・•‧.'’-")
+_NAME_PUNCT = frozenset(" ·・•‧･∙⋅.'’-")
+
+#: The middle dots people type between the parts of a transliterated name, all one for search:
+#: U+00B7 (the standard one), U+30FB katakana, U+FF65 half-width katakana, U+2022 bullet,
+#: U+2027 hyphenation point, U+2219 bullet operator, U+22C5 dot operator.
+_MIDDLE_DOTS = str.maketrans(dict.fromkeys("・•‧･∙⋅", "·"))
+#: Spaces around a middle dot carry no meaning for matching ("阿卜杜 · 热合曼").
+_SPACED_DOT = re.compile(r"\s*·\s*")
 
 
 def _nfc(value: str) -> str:
@@ -90,6 +98,24 @@ def normalize_name(
         if char not in _NAME_PUNCT and char not in extra_chars and unicodedata.category(char)[0] not in "LM":
             raise ValidationError(f"contains {offending(char, position)}, not allowed in a name")
     return value
+
+
+def name_match_key(value: str) -> str:
+    """The key a normalised name is indexed and searched by (issue 11, item 16): NFKC (full-width
+    letters and the ideographic space become their ASCII forms), every middle-dot variant folded
+    to U+00B7 with the spaces around it dropped, whitespace collapsed, and case folded.
+
+    The stored (displayed) name keeps what the customer typed; only the search key folds, so
+    ``阿卜杜・热合曼`` finds ``阿卜杜·热合曼`` and ``john smith`` finds ``ＪＯＨＮ　ＳＭＩＴＨ``.
+
+    >>> name_match_key("ＪＯＨＮ　ＳＭＩＴＨ") == name_match_key("john smith")
+    True
+    >>> name_match_key("阿卜杜•热合曼") == name_match_key("阿卜杜·热合曼")
+    True
+    """
+    folded = unicodedata.normalize("NFKC", value).translate(_MIDDLE_DOTS)
+    folded = _SPACED_DOT.sub("·", _SPACES.sub(" ", folded).strip())
+    return folded.casefold()
 
 
 def normalize_address(raw: str, *, max_length: int = 200) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from piguard import validate
 from piguard.catalog import Field
 from piguard.crypto.aead import Sealer
 from piguard.crypto.blind_index import BlindIndexer, plan_bits
@@ -73,9 +74,11 @@ class RecordSealing:
         return bits
 
     def digest(self, record_type: str, fdef: Field, value: str) -> bytes:
-        """The blind-index digest of a normalised value of a searchable field."""
+        """The blind-index digest of a normalised value of a searchable field, taken over its match
+        key (:func:`piguard.validate.match_key`: a name however its dots, widths and case were typed)."""
+        key = validate.match_key(fdef.type, value)
         return self.indexer.digest(
-            self.context.tenant, record_type, fdef.name, value, self.index_bits(record_type, fdef)
+            self.context.tenant, record_type, fdef.name, key, self.index_bits(record_type, fdef)
         )
 
     def sealer_of(self, customer_id: str) -> Sealer:

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from piguard import validate
 from piguard.catalog import Catalog, Field
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.aead import sealer_for
@@ -410,11 +411,70 @@ class Vault:
                 continue
             sealer = self._data_keys.sealer(self.tenant, row.customer_id, wrapped.wrapped)
             got = self.sealing.open(sealer, row, [field_name]).get(field_name)
-            if got is not None and got == wanted:
+            # Compared by match key, as indexed: the stored name keeps the dots the customer typed.
+            if got is not None and validate.match_key(fdef.type, got) == validate.match_key(
+                fdef.type, wanted
+            ):
                 matches.append(RecordRef(row.customer_id, record_type, row.record_id))
                 if len(matches) >= limit:
                     break
         return matches
+
+    # ------------------------------------------------------------------ the blind index
+
+    def reindex(
+        self, *, batch_size: int = 500, progress: Callable[[int], None] | None = None
+    ) -> dict[str, int]:
+        """Rebuild the blind index of every record with searchable fields from its sealed values
+        (after the match key changed, e.g. names now fold middle dots, widths and case).
+
+        Idempotent: a record whose index rows are already right is left alone; each batch commits
+        on its own, so an interrupted run is finished by running it again. Values are opened in
+        memory only; nothing but digests is written.
+
+        :returns: ``records`` looked at and ``reindexed`` (records whose rows changed).
+        """
+        looked = changed = 0
+        for record_type, spec in self.catalog.record_types.items():
+            names = [n for n, f in spec.fields.items() if f.searchable]
+            if not names:
+                continue
+            for batch in self.db.record_batches(self.tenant, record_type, batch_size):
+                keys = self.keys.get_many(self.tenant, {row.customer_id for row in batch})
+                with self.db.transaction() as conn:
+                    for row in batch:
+                        wrapped = keys.get(row.customer_id)
+                        if wrapped is None:
+                            continue  # erased meanwhile: its rows went with it
+                        sealer = self._data_keys.sealer(self.tenant, row.customer_id, wrapped.wrapped)
+                        values = self.sealing.open(sealer, row, names)
+                        fields = spec.fields
+                        rows = [
+                            IndexRow(
+                                self.tenant,
+                                record_type,
+                                n,
+                                self.sealing.digest(record_type, fields[n], v),
+                                row.customer_id,
+                                row.record_id,
+                            )
+                            for n, v in values.items()
+                        ]
+                        if self.db.replace_index_rows(conn, row, rows):
+                            changed += 1
+                looked += len(batch)
+                if progress is not None:
+                    progress(len(batch))
+        return {"records": looked, "reindexed": changed}
+
+    def searchable_records(self) -> int:
+        """How many records have searchable fields (the length of a :meth:`reindex` run)."""
+        with self.db.read() as conn:
+            return sum(
+                self.db.count_records(conn, self.tenant, rt)
+                for rt, spec in self.catalog.record_types.items()
+                if any(f.searchable for f in spec.fields.values())
+            )
 
     # ------------------------------------------------------------------ erase and keys
 

@@ -195,7 +195,11 @@ def register(router: APIRouter, console: Console) -> None:
             refs = console.gate.search(
                 console.ctx(request, staff, purpose), "customer", field, value, limit=SEARCH_LIMIT
             )
-            results = sorted({r.customer_id for r in refs})
+            ids = sorted({r.customer_id for r in refs})
+            # Masked name and mobile beside each id, so two matches can be told apart: each is a
+            # read through the gate (recorded, quota-counted), masked even for a role seeing clear.
+            summaries = console.gate.summaries(console.ctx(request, staff, purpose), ids)
+            results = [(cid, summaries.get(cid) or {}) for cid in ids]
         except errors.Error as exc:
             error = console.say(staff, exc)
             status = status_of(exc)

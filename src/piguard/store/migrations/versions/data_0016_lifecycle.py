@@ -6,7 +6,7 @@
 - ``lifecycle_events``: account closures (relationship end), which start post-relationship clocks.
 
 Revision ID: data_0016
-Revises: data_0012
+Revises: data_0014
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from piguard.store.tables import UTCDateTime
 
 revision = "data_0016"
-down_revision: str | None = "data_0012"
+down_revision: str | None = "data_0014"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
