@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from piguard.access import AccessControl
 from piguard.cli.options import TOKEN_ENV, HomeOpt, JsonOpt, current_actor, open_home
-from piguard.cli.output import emit, reporting, stdout
+from piguard.cli.output import emit, new_table, print_table, reporting, stdout
 from piguard.gate.sdk import Actor
 from piguard.installation import Installation
 
@@ -39,10 +38,10 @@ def _session(home: Path | None, as_json: bool) -> Iterator[tuple[AccessControl, 
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    table = Table(*columns)
+    table = new_table(*columns)
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    stdout.print(table)
+    print_table(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,7 @@
 Every command accepts ``--json`` and then prints exactly one JSON document. Commands
 reach customer data only through the gate and its capabilities. This module only assembles:
 each capability's commands live in their own module (``records``, ``access``, ``consent``,
-``audit``, ``scan``, ``operations``, ``serve``), sharing :mod:`piguard.cli.options`.
+``audit``, ``catalog``, ``scan``, ``operations``, ``serve``), sharing :mod:`piguard.cli.options`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from piguard.cli import access as access_cli
 from piguard.cli import audit as audit_cli
+from piguard.cli import catalog as catalog_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
@@ -25,7 +25,7 @@ from piguard.cli import rights as rights_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
-from piguard.cli.output import emit, reporting, stdout
+from piguard.cli.output import emit, new_table, print_table, reporting, stdout
 from piguard.config import home_from
 from piguard.installation import init_home
 
@@ -130,15 +130,16 @@ def demo(
 
         def human() -> None:
             stdout.print_json(data={k: v for k, v in summary.items() if k != "staff"})
-            table = Table("role", "user", "password", "TOTP secret")
+            table = new_table("role", "user", "password", "TOTP secret")
             for person in staff:
                 table.add_row(person["role"], person["name"], person["password"], person["totp_secret"])
-            stdout.print(table)
+            print_table(table)
 
         emit(summary, as_json, human)
 
 
 # Each capability's commands, owned by its CLI module.
+catalog_cli.register(catalog_app)
 records_cli.register(app)
 access_cli.register(app)
 consent_cli.register(app)

@@ -12,10 +12,9 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, TypeOpt, context, open_home
-from piguard.cli.output import emit, reporting, stderr, stdout
+from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
 from piguard.consent.importing import COLUMNS as CONSENT_COLUMNS
 from piguard.readers import Columns, count_rows, detect_format, read_rows, template_csv, write_rejects
 
@@ -150,10 +149,10 @@ def get(
         }
 
         def human() -> None:
-            table = Table("field", "value", "shown as")
+            table = new_table("field", "value", "shown as")
             for k, v in views.items():
                 table.add_row(k, v.value if v.value is not None else "", v.level)
-            stdout.print(table)
+            print_table(table)
 
         emit(data, as_json, human)
 
