@@ -17,6 +17,7 @@ from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, TypeOpt, context, 
 from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
 from piguard.consent.importing import COLUMNS as CONSENT_COLUMNS
 from piguard.readers import Columns, count_rows, detect_format, read_rows, template_csv, write_rejects
+from piguard.validate.scalars import format_money
 
 __all__ = ["progress", "register"]
 
@@ -151,7 +152,10 @@ def get(
         def human() -> None:
             table = new_table("field", "value", "shown as")
             for k, v in views.items():
-                table.add_row(k, v.value if v.value is not None else "", v.level)
+                shown = v.value if v.value is not None else ""
+                if v.level == "clear" and inst.catalog.field(record_type, k).type == "money":
+                    shown = format_money(shown)  # ¥1,234.50, as people read amounts
+                table.add_row(k, shown, v.level)
             print_table(table)
 
         emit(data, as_json, human)
