@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Collection
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 from stdnum import luhn
@@ -27,7 +27,14 @@ from piguard.gate import Gate as Service
 from piguard.gate import RequestContext
 from piguard.validate.scalars import format_money
 
+if TYPE_CHECKING:
+    from piguard.consent.capability import Consent
+
 CUSTOMER = "customer"
+#: Share of adult demo customers who consented to each consent-based purpose, and who withdrew it.
+CONSENT_SHARE = 0.6
+WITHDRAWN_SHARE = 0.15
+_CONSENT_CHANNELS = ("app", "web", "counter", "paper_form")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _MOBILE_PREFIXES = (
@@ -328,11 +335,22 @@ def load_demo(
     *,
     seed: int = 2024,
     progress: Callable[[int], None] | None = None,
+    consent: Consent | None = None,
 ) -> dict[str, Any]:
-    """Create ``customers`` synthetic customers and some owned records through the gate."""
+    """Create ``customers`` synthetic customers and some owned records through the gate.
+
+    With ``consent`` (the capability; a privacy notice must be published), adult customers also
+    get consent records for the catalog's consent-based purposes (marketing, analytics): about
+    :data:`CONSENT_SHARE` consent, and :data:`WITHDRAWN_SHARE` of those withdraw again, so the
+    consent ledger and the marketing role's view have something to show.
+    """
     people = DemoPeople(seed)
     catalog = service.catalog
     counts: dict[str, int] = {}
+    consents = {"granted": 0, "withdrawn": 0}
+    consent_purposes = sorted(
+        name for name, p in catalog.purposes.items() if p.legal_basis == "consent" and not p.ancillary
+    )
     rejected = 0
     purposes = {rt: _best_purpose(service, rt, ctx.purpose) for rt in catalog.record_types}
     for _ in range(customers):
@@ -346,6 +364,9 @@ def load_demo(
             rejected += 1
             continue
         counts[CUSTOMER] = counts.get(CUSTOMER, 0) + 1
+        if consent is not None and not person["minor"]:
+            # Minors' consent needs a guardian's (PIPL 31); the demo leaves theirs unrecorded.
+            _record_consents(people.rng, consent, ctx, ref.customer_id, consent_purposes, consents)
         for rt_name, rt in catalog.record_types.items():
             if rt_name == CUSTOMER:
                 continue
@@ -366,4 +387,28 @@ def load_demo(
                     rejected += 1
         if progress is not None:
             progress(1)
-    return {"created": counts, "rejected": rejected, "seed": seed}
+    summary: dict[str, Any] = {"created": counts, "rejected": rejected, "seed": seed}
+    if consent is not None:
+        summary["consents"] = consents
+    return summary
+
+
+def _record_consents(
+    rng: random.Random,
+    consent: Consent,
+    ctx: RequestContext,
+    customer_id: str,
+    purposes: list[str],
+    tally: dict[str, int],
+) -> None:
+    """Some of ``purposes`` consented to through the consent capability (audited like any grant)."""
+    chosen = [p for p in purposes if rng.random() < CONSENT_SHARE]
+    if not chosen:
+        return
+    channel = rng.choice(_CONSENT_CHANNELS)
+    consent.grant(ctx, customer_id, chosen, channel=channel)
+    tally["granted"] += len(chosen)
+    gone = [p for p in chosen if rng.random() < WITHDRAWN_SHARE]
+    if gone:
+        consent.withdraw(ctx, customer_id, gone, channel=channel)
+        tally["withdrawn"] += len(gone)

@@ -80,7 +80,9 @@ def test_demo_account_numbers_have_real_bins_and_a_luhn_check_digit(
 
 def test_demo_amounts_are_written_as_people_write_them_and_stored_as_decimals() -> None:
     records = _records("bank")
-    amounts = [r["balance"] for r in records["bank_account"]] + [r["amount"] for r in records["bank_transaction"]]
+    amounts = [r["balance"] for r in records["bank_account"]] + [
+        r["amount"] for r in records["bank_transaction"]
+    ]
     assert any(a.startswith("-¥") for a in amounts) and any("," in a for a in amounts)
     for amount in amounts:
         assert DISPLAYED_MONEY.fullmatch(amount), amount

@@ -111,11 +111,20 @@ def demo(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load synthetic demo customers (faker zh_CN) with orders, notes, stays and accounts."""
+    """Load synthetic demo customers (faker zh_CN) with orders, notes, stays and accounts; publish
+    the shipped privacy notice (if none is) and record demo consents, some withdrawn."""
+    from piguard.consent import shipped_notice
+    from piguard.consent.capability import Consent
     from piguard.demo import load_demo
 
     with reporting(as_json), open_home(home) as inst:
         staff = inst.access.create_demo_staff(inst.catalog)
+        consent = inst.capability(Consent)
+        setup = context(inst)
+        notice = next(iter(consent.notices(setup, "privacy")), None)
+        if notice is None:
+            title, text_zh, text_en = shipped_notice("privacy")
+            notice = consent.publish_notice(setup, text_zh, text_en, title=title)
         with records_cli.progress() as bar:
             task = bar.add_task("demo data", total=customers)
             summary = load_demo(
@@ -124,7 +133,9 @@ def demo(
                 customers,
                 seed=seed,
                 progress=lambda n: bar.advance(task, n),
+                consent=consent,
             )
+        summary["notice_version"] = notice.version
         # Demo staff credentials are printed once, here; only their hashes are stored.
         summary["staff"] = staff
 
