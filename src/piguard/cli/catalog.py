@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from piguard.access.decision import Policy
-from piguard.catalog import Catalog, Field, load_catalog, profile_path
+from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.cli.options import HomeOpt, JsonOpt
 from piguard.cli.output import emit, new_table, print_table, reporting
@@ -27,10 +27,6 @@ ProfileOpt = Annotated[
     typer.Option("--profile", help="A shipped profile: default, bank, hotel, ecommerce, call_centre."),
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Label language for the table: zh or en.")]
-
-#: Strongest first: the level a role reaches for a field over all its purposes.
-_RANK = {"clear": 2, "masked": 1, "deny": 0}
-
 
 def load(file: Path | None, profile: str | None, home: Path | None) -> Catalog:
     """The catalog of ``--file``, else of ``--profile``, else of the home."""
@@ -97,17 +93,6 @@ def purpose_rows(catalog: Catalog) -> list[dict[str, Any]]:
     return rows
 
 
-def best_level(policy: Policy, role: str, record_type: str, f: Field) -> tuple[str, str]:
-    """The strongest level ``role`` reaches for ``f`` over its purposes, and the mask then applied."""
-    spec = policy.catalog.roles[role]
-    best = ("deny", "")
-    for purpose in sorted(spec.purposes & set(f.purposes)):
-        decision = policy.decide(role, record_type, f, purpose)
-        if _RANK[decision.level] > _RANK[best[0]]:
-            best = (decision.level, decision.mask if decision.level == "masked" else "")
-    return best
-
-
 def role_rows(catalog: Catalog) -> list[dict[str, Any]]:
     """One row per role: actions, purposes, scope, whom it may approve, and each field's level."""
     policy = Policy(catalog)
@@ -116,7 +101,7 @@ def role_rows(catalog: Catalog) -> list[dict[str, Any]]:
         levels: dict[str, str] = {}
         for rt_name, rt in catalog.record_types.items():
             for fname, f in rt.fields.items():
-                levels[f"{rt_name}.{fname}"] = best_level(policy, name, rt_name, f)[0]
+                levels[f"{rt_name}.{fname}"] = policy.strongest(name, rt_name, f).level
         rows.append(
             {
                 "role": name,
