@@ -12,17 +12,21 @@ information.
 
 from __future__ import annotations
 
+import json
 import random
+import time
 from collections.abc import Callable, Collection
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyotp
 from faker import Faker
 from stdnum import luhn
 
 from piguard.calendar import local_today
 from piguard.catalog import Field, RecordType
-from piguard.errors import ConsentRequired, ValidationError
+from piguard.errors import ConfigError, ConsentRequired, ValidationError
 from piguard.gate import Gate as Service
 from piguard.gate import RequestContext
 from piguard.validate.scalars import format_money
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
     from piguard.consent.capability import Consent
 
 CUSTOMER = "customer"
+#: Seconds per TOTP time step (RFC 6238), as the server counts them.
+TOTP_STEP = 30
 #: Share of adult demo customers who consented to each consent-based purpose, and who withdrew it.
 CONSENT_SHARE = 0.6
 WITHDRAWN_SHARE = 0.15
@@ -348,6 +354,7 @@ def load_demo(
     catalog = service.catalog
     counts: dict[str, int] = {}
     consents = {"granted": 0, "withdrawn": 0}
+    examples: dict[str, dict[str, str]] = {}
     consent_purposes = sorted(
         name for name, p in catalog.purposes.items() if p.legal_basis == "consent" and not p.ancillary
     )
@@ -379,15 +386,19 @@ def load_demo(
                 if not vals:
                     continue
                 try:
-                    service.create(
+                    made = service.create(
                         RequestContext(ctx.actor, p, ctx.client), rt_name, vals, customer_id=ref.customer_id
                     )
                     counts[rt_name] = counts.get(rt_name, 0) + 1
+                    # One record of each type to point examples at (ids only, no values).
+                    examples.setdefault(
+                        rt_name, {"customer_id": made.customer_id, "record_id": made.record_id}
+                    )
                 except (ValidationError, ConsentRequired):
                     rejected += 1
         if progress is not None:
             progress(1)
-    summary: dict[str, Any] = {"created": counts, "rejected": rejected, "seed": seed}
+    summary: dict[str, Any] = {"created": counts, "rejected": rejected, "seed": seed, "examples": examples}
     if consent is not None:
         summary["consents"] = consents
     return summary
@@ -412,3 +423,60 @@ def _record_consents(
     if gone:
         consent.withdraw(ctx, customer_id, gone, channel=channel)
         tally["withdrawn"] += len(gone)
+
+
+class DemoStaff:
+    """The demo staff's credentials as ``piguard demo --json`` printed them (``<home>.demo.json``),
+    for scripts that log in without a person at an authenticator app: ``scripts/demo-login``,
+    the README's SDK example and its test.
+
+    :meth:`totp` hands out each user's codes in time-step order, remembered in
+    ``<home>.demo-totp.json``: the server accepts a code once and at most one step ahead
+    (RFC 6238 replay protection), so two logins in the same 30 seconds take the next step's code,
+    and a third waits for the clock. Demo use only: real staff type their own codes.
+    """
+
+    def __init__(self, home: Path | str | None = None) -> None:
+        from piguard.config import home_from
+
+        self.home = home_from(Path(home) if home is not None else None)
+        self.file = self.home.with_name(self.home.name + ".demo.json")
+        try:
+            doc = json.loads(self.file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"{self.file} not found: create the demo home with scripts/demo-home (or make demo)"
+            ) from None
+        self.staff: dict[str, dict[str, str]] = {p["role"]: p for p in doc["staff"]}
+        self.examples: dict[str, dict[str, str]] = doc.get("examples", {})
+        self._steps = self.home.with_name(self.home.name + ".demo-totp.json")
+
+    def _person(self, role: str) -> dict[str, str]:
+        if role not in self.staff:
+            raise ConfigError(f"no demo user for role '{role}': roles are {', '.join(self.staff)}")
+        return self.staff[role]
+
+    def example(self, record_type: str) -> dict[str, str]:
+        """A demo record of ``record_type``: ``{"customer_id": ..., "record_id": ...}``."""
+        if record_type not in self.examples:
+            raise ConfigError(f"the demo home has no {record_type} record: load more customers")
+        return self.examples[record_type]
+
+    def name(self, role: str) -> str:
+        return self._person(role)["name"]
+
+    def password(self, role: str) -> str:
+        return self._person(role)["password"]
+
+    def totp(self, role: str) -> str:
+        """A code for ``role``'s user that the server has not accepted yet (see the class doc)."""
+        person = self._person(role)
+        used: dict[str, int] = (
+            json.loads(self._steps.read_text(encoding="utf-8")) if self._steps.exists() else {}
+        )
+        step = max(int(time.time()) // TOTP_STEP, used.get(person["name"], -1) + 1)
+        while step > int(time.time()) // TOTP_STEP + 1:  # more than one step ahead: wait for it
+            time.sleep(1)
+        used[person["name"]] = step
+        self._steps.write_text(json.dumps(used), encoding="utf-8")
+        return str(pyotp.TOTP(person["totp_secret"]).at(step * TOTP_STEP))

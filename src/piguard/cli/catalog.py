@@ -28,6 +28,7 @@ ProfileOpt = Annotated[
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Label language for the table: zh or en.")]
 
+
 def load(file: Path | None, profile: str | None, home: Path | None) -> Catalog:
     """The catalog of ``--file``, else of ``--profile``, else of the home."""
     if file is not None:

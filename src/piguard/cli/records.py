@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, TypeOpt, context, open_home
+from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, QuietOpt, TypeOpt, context, open_home
 from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
 from piguard.consent.importing import COLUMNS as CONSENT_COLUMNS
 from piguard.readers import Columns, count_rows, detect_format, read_rows, template_csv, write_rejects
@@ -168,15 +168,20 @@ def search(
     purpose: PurposeOpt,
     record_type: TypeOpt = "customer",
     limit: Annotated[int, typer.Option(help="Most matches returned.")] = 50,
+    quiet: QuietOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Exact search through the blind index."""
+    """Exact search through the blind index (``-q``: only the customer ids)."""
     with reporting(as_json), open_home(home) as inst:
         refs = inst.gate.search(context(inst, purpose), record_type, field, value, limit=limit)
         data = [{"id": r.record_id, "customer_id": r.customer_id, "type": r.record_type} for r in refs]
 
         def human() -> None:
+            if quiet:
+                for d in data:
+                    typer.echo(d["customer_id"])
+                return
             stdout.print(f"{len(data)} match(es)")
             for d in data:
                 stdout.print(f"  {d['id']}")
