@@ -46,6 +46,8 @@ def test_catalog_roles_lists_actions_and_per_field_levels() -> None:
     rows = {r["role"]: r for r in _json("roles", "--profile", "default")["roles"]}
     finance, cs = rows["finance"], rows["customer_service"]
     assert finance["levels"]["bank_account.account_no"] == "clear"  # type: ignore[index]
+    assert finance["clear_needs"]["bank_account.account_no"] == "grant"  # type: ignore[index]
+    assert finance["ask"]["bank_account.account_no"] == ["officer"]  # type: ignore[index]
     assert cs["levels"]["bank_account.account_no"] == "deny"  # type: ignore[index]
     assert cs["levels"]["customer.mobile"] == "masked"  # type: ignore[index]
     assert "approve" in rows["officer"]["actions"]  # type: ignore[operator]

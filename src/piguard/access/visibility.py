@@ -22,12 +22,16 @@ from dataclasses import dataclass, field
 
 from piguard.access.decision import Policy
 from piguard.catalog import Catalog
-from piguard.catalog.vocabulary import BUILTIN_ROLES
+from piguard.catalog.vocabulary import BUILTIN_ROLES, LEVELS
 
 __all__ = ["KINDS", "FieldReach", "RoleReach", "reach"]
 
-#: The kinds of reach, in the order listings show them.
-KINDS = ("clear", "step_up", "grant", "masked", "deny")
+#: The kinds of reach, strongest first: the catalog's levels, with clear split by what it needs.
+KINDS: tuple[str, ...] = tuple(
+    kind
+    for level in reversed(LEVELS)
+    for kind in (("clear", "step_up", "grant") if level == "clear" else (level,))
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from piguard.access.decision import Policy
+from piguard.access.visibility import reach
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.cli.options import HomeOpt, JsonOpt
@@ -20,6 +20,9 @@ from piguard.cli.output import emit, new_table, print_table, reporting
 from piguard.config import home_from
 
 __all__ = ["field_rows", "load", "purpose_rows", "register", "role_rows"]
+
+#: Reaches that end in clear (at once, after a step-up, after a grant).
+CLEAR_KINDS = ("clear", "step_up", "grant")
 
 FileOpt = Annotated[Path | None, typer.Option("--file", help="A catalog YAML file (default: the home's).")]
 ProfileOpt = Annotated[
@@ -95,14 +98,16 @@ def purpose_rows(catalog: Catalog) -> list[dict[str, Any]]:
 
 
 def role_rows(catalog: Catalog) -> list[dict[str, Any]]:
-    """One row per role: actions, purposes, scope, whom it may approve, and each field's level."""
-    policy = Policy(catalog)
+    """One row per role: actions, purposes, scope, whom it may approve, each field's level (clear,
+    masked, deny), what clear access needs (``step_up`` or ``grant``) and whom to ask.
+
+    Built-in roles (jobs, the customer themself) are listed without levels: nobody logs in as them.
+    """
+    reaches = {r.role: r for r in reach(catalog)}
     rows = []
     for name, spec in catalog.roles.items():
-        levels: dict[str, str] = {}
-        for rt_name, rt in catalog.record_types.items():
-            for fname, f in rt.fields.items():
-                levels[f"{rt_name}.{fname}"] = policy.strongest(name, rt_name, f).level
+        found = reaches.get(name)
+        fields = found.fields if found is not None else []
         rows.append(
             {
                 "role": name,
@@ -113,7 +118,9 @@ def role_rows(catalog: Catalog) -> list[dict[str, Any]]:
                 "scope": spec.scope,
                 "requires_totp": spec.requires_totp,
                 "can_approve": sorted(spec.can_approve),
-                "levels": levels,
+                "levels": {f.field: "clear" if f.kind in CLEAR_KINDS else f.kind for f in fields},
+                "clear_needs": {f.field: f.kind for f in fields if f.kind in ("step_up", "grant")},
+                "ask": {f.field: list(f.ask) for f in fields if f.ask},
             }
         )
     return rows
