@@ -15,6 +15,8 @@ import socket
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 SKIP = "<!-- readme-test: skip"
@@ -83,3 +85,12 @@ def test_readme_runs_as_printed(tmp_path: Path) -> None:
     assert sdk[1].startswith("5 [")  # the dry-run import: five accepted, the bad row rejected
     assert sdk[2].startswith("mobile ")  # the ValidationError names the field, not the value
     assert sdk[-1] == "clear"  # finance, after the officer's approval
+
+
+def test_build_artefacts_are_not_committed() -> None:
+    """``src/piguard.egg-info`` (written by ``pip install -e``) is ignored, never committed."""
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert not [p for p in listed.stdout.splitlines() if ".egg-info" in p]
+    assert "*.egg-info/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
