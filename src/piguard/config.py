@@ -73,6 +73,13 @@ class Settings:
     public_url: str = "http://127.0.0.1:8700"
     #: The PI handler's name, as written refusals are issued in it.
     organisation: str = ""
+    #: How often ``piguard serve`` runs retention (hours; 0: never, run ``piguard retention run``
+    #: yourself). Leased in the database: one node runs it when several share it.
+    retention_every_hours: int = 24
+    #: An account unused this many years is notified, then cleaned up (R-DST-4; seed 001: 5; 0: never).
+    inactive_after_years: int = 5
+    #: Days between that notice and the clean-up (any activity meanwhile keeps the account).
+    inactive_notice_days: int = 30
     #: A JSON Lines file that receives every audit entry, checkpoint and alert (read back by
     #: ``audit verify`` as an anchor).
     audit_jsonl: str | None = None

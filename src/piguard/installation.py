@@ -38,6 +38,7 @@ from piguard.gate import Gate
 from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
 from piguard.jobs import Job, JobRunner
+from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
 from piguard.rights import Rights
 from piguard.store import Database, KeyStore, default_urls
@@ -367,6 +368,30 @@ class Installation:
                 organisation=self.settings.organisation,
             )
         )
+        # Legal holds: a barrier in every erasing transaction (R-DST-2).
+        self.gate.mount(
+            Lifecycle(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                box=self.keyring.secret_box("lifecycle"),
+                signing_key=self.keyring.audit_signing_key(),
+                clock=clock,
+                # consent_withdrawn anchors: the day the ledger marked a field for deletion.
+                withdrawn=lambda cid: {
+                    f"{m.record_type}.{name}": local_date(m.marked_at)
+                    for m in self.consent.deletion_queue(cid)
+                    for name in m.fields
+                },
+                # Retention leaves only what a legal floor keeps: the rights capability's storage-only state.
+                storage_only=lambda conn, cid, purposes, ref: self.capability(Rights).keep_for_storage_only(
+                    conn, cid, purposes, ref
+                ),
+                messenger=outbox,
+                inactive_after_years=self.settings.inactive_after_years,
+                inactive_notice_days=self.settings.inactive_notice_days,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -394,6 +419,21 @@ class Installation:
 
         # Daily: due dates are days, and an overdue case raises one alert a day until it is handled.
         self.jobs.register(Job("rights_clock", every=timedelta(days=1), run=rights_clock))
+        lifecycle = self.capability(Lifecycle)
+
+        def destruction_check(now: datetime) -> int:
+            # Records a crash left unsigned between an erasure's commit and its verification.
+            return lifecycle.check(system_context("destruction_check", purpose=""))
+
+        self.jobs.register(Job("destruction_check", every=timedelta(minutes=10), run=destruction_check))
+        if self.settings.retention_every_hours > 0:
+
+            def retention(now: datetime) -> int:
+                done = lifecycle.run(system_context("retention", purpose=""))
+                return int(done["destroyed"] + done["stripped"])
+
+            every = timedelta(hours=self.settings.retention_every_hours)
+            self.jobs.register(Job("retention", every=every, run=retention))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

@@ -33,8 +33,9 @@ from piguard.cli import main as cli_main
 from piguard.cli import records as cli_records
 from piguard.consent import shipped_notice
 from piguard.crypto.keyring import generate_master_secret
+from piguard.gate import RequestContext
 from piguard.installation import Installation
-from tests.access.conftest import ADULT, make_world
+from tests.access.conftest import ADULT, SETUP, make_world
 
 NON_DATA_COMMANDS = {
     "init",
@@ -58,7 +59,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints",
+    "complaints", "holds", "retention", "accounts",
 }  # fmt: skip
 
 
@@ -85,6 +86,7 @@ NOT_ON_THE_API = {
     "outbox_deliver",  # the outbox job, as system:outbox (tests/outbox)
     "rights_clock",  # the rights_clock job (tests/rights)
     "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
+    "destruction_check",  # the destruction_check job (tests/lifecycle)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import
 #: templates (catalog labels), and
@@ -304,6 +306,20 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/complaints/{complaint}/close",
             json={"outcome": "apologised"},
         )
+        # Legal holds: placed and released by the officer, looked at by the auditor.
+        hold_in = {"customer_id": cid, "reason": "litigation"}
+        hold = call("officer", "POST", "/v1/holds", "/v1/holds", json=hold_in)
+        call("auditor", "GET", "/v1/holds", "/v1/holds")
+        call("auditor", "GET", "/v1/holds/{hold_id}", f"/v1/holds/{hold['id']}")
+        call(
+            "officer",
+            "POST",
+            "/v1/holds/{hold_id}/release",
+            f"/v1/holds/{hold['id']}/release",
+            json={"reason": "settled"},
+        )
+        call("auditor", "GET", "/v1/retention/plan", "/v1/retention/plan")
+        call("admin", "POST", "/v1/retention/run", "/v1/retention/run")
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
         assert alerts, "the failed logins raised no alert"
         call(
@@ -320,6 +336,18 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/customers/{cid}/erase",
             json={"reason": "request"},
         )
+        [record] = call("auditor", "GET", "/v1/destructions", "/v1/destructions")["records"]
+        closing = world.inst.gate.create(
+            RequestContext(SETUP, "service"), "customer", {"name": "赵六", "mobile": "13800138077"}
+        ).customer_id
+        call(
+            cs,
+            "POST",
+            "/v1/customers/{customer_id}/close",
+            f"/v1/customers/{closing}/close",
+            json={"reason": "account closed at the counter"},
+        )
+        call("auditor", "GET", "/v1/destructions/{record_id}", f"/v1/destructions/{record['id']}")
 
         assert top_level - NOT_ON_THE_API <= reached, top_level - NOT_ON_THE_API - reached
         assert NOT_ON_THE_API <= top_level  # the exceptions name real operations

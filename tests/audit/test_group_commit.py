@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -85,3 +86,36 @@ def test_wrong_step_up_pattern_an_entry_on_a_second_connection_inside_a_write_is
         audit.record(event(clock, 2), conn)
     assert time.monotonic() - started < 1.0
     assert audit.record_many([event(clock, 3)]) == 2
+
+
+def test_delivery_that_writes_again_does_not_wait_for_its_own_leadership(
+    make_audit: AuditFactory, clock: FixedClock
+) -> None:
+    """A rule reacting to delivered entries (a freeze that records its own entry, say) appends
+    through the same writer outside any transaction. Delivery used to run while the delivering
+    thread still held the group's leadership, so that append waited for itself forever."""
+    audit = make_audit()
+    inner = audit.writer.listener
+    reacted: list[int] = []
+    reacting = threading.Event()
+
+    class Reacting:
+        wants_entries = True
+
+        def deliver(self, entries: list[Any], cps: list[Any]) -> None:
+            inner.deliver(entries, cps)
+            if not reacting.is_set():
+                reacting.set()
+                reacted.append(audit.record_many([event(clock, 999)]))
+
+    audit.writer.listener = Reacting()
+    done = threading.Event()
+
+    def write() -> None:
+        audit.record_many([event(clock, 1)])
+        done.set()
+
+    worker = threading.Thread(target=write, daemon=True)
+    worker.start()
+    assert done.wait(timeout=20), "the writer deadlocked delivering to a listener that writes"
+    assert reacted == [2] and audit.verify().ok

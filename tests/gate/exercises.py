@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from piguard.consent.capability import Consent
 from piguard.gate import RequestContext
 from piguard.gate.principals import customer_actor, system_actor
 from piguard.gate.trail import Trail
+from piguard.lifecycle import Lifecycle
 from piguard.outbox import Outbox
 from piguard.rights import Rights
 from tests.access.conftest import ADULT, SETUP, World
@@ -110,6 +111,61 @@ def refused_in_writing(world: World) -> State:
         intake, state["cid"], "access", channel="counter", relation="relative", relationship="child",
         requester={"name": "某某", "document": "ID 1"},
     ).id  # fmt: skip
+    return state
+
+
+def lifecycle(world: World) -> Lifecycle:
+    return world.inst.capability(Lifecycle)
+
+
+def held_customer(world: World) -> State:
+    state = customer(world)
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
+    state["hold"] = lifecycle(world).place(officer, state["cid"], reason="litigation").id
+    return state
+
+
+def erased(world: World) -> State:
+    """A customer erased by the officer: one destruction record."""
+    state = customer(world)
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
+    world.service.erase(officer, state["cid"], reason="request")
+    setup = RequestContext(world.step_up(world.staff_of("auditor")), "", client="test")
+    state["record"] = lifecycle(world).destructions(setup)[0]["id"]
+    return state
+
+
+def expired_note(world: World) -> State:
+    """A customer with a service note four years old (its three-year rule has run out)."""
+    now = world.clock.now()
+    world.clock.set(now.replace(year=now.year - 4))
+    state = customer(world)
+    world.service.create(
+        _setup_ctx("customer_support"),
+        "service_note",
+        {"text": "来电", "channel": "phone"},
+        customer_id=state["cid"],
+    )
+    world.clock.set(now)
+    return state
+
+
+def idle_customer(world: World) -> State:
+    """A customer whose only record is six years old: inactive (R-DST-4)."""
+    now = world.clock.now()
+    world.clock.set(now.replace(year=now.year - 6))
+    state = customer(world)
+    world.clock.set(now)
+    return state
+
+
+def notified_customer(world: World) -> State:
+    """An inactive customer told forty days ago: due for clean-up."""
+    state = idle_customer(world)
+    now = world.clock.now()
+    world.clock.set(now - timedelta(days=40))
+    lifecycle(world).run(RequestContext(system_actor("retention", "system"), "", client="test"))
+    world.clock.set(now)
     return state
 
 
@@ -343,6 +399,28 @@ EXERCISES: dict[str, Exercise] = {
         "",
         customer,
     ),
+    # lifecycle
+    "hold_place": Exercise(
+        "officer", lambda w, ctx, s: lifecycle(w).place(ctx, s["cid"], reason="litigation"), "", customer
+    ),
+    "hold_release": Exercise(
+        "officer", lambda w, ctx, s: lifecycle(w).release(ctx, s["hold"], reason="settled"), "", held_customer
+    ),
+    "hold_show": Exercise("auditor", lambda w, ctx, s: lifecycle(w).show(ctx, s["hold"]), "", held_customer),
+    "hold_list": Exercise("auditor", lambda w, ctx, s: lifecycle(w).find(ctx), "", held_customer),
+    "destruction_list": Exercise("auditor", lambda w, ctx, s: lifecycle(w).destructions(ctx), "", erased),
+    "destruction_export": Exercise(
+        "auditor", lambda w, ctx, s: lifecycle(w).destruction(ctx, s["record"]), "", erased
+    ),
+    "destruction_check": Exercise("system", lambda w, ctx, s: lifecycle(w).check(ctx), "", erased),
+    "account_close": Exercise(
+        "customer_service",
+        lambda w, ctx, s: lifecycle(w).close_account(ctx, s["cid"], reason="closed"),
+        "",
+        customer,
+    ),
+    "retention_plan": Exercise("auditor", lambda w, ctx, s: lifecycle(w).plan(ctx), "", customer),
+    "retention_run": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", customer),
 }
 
 
@@ -354,9 +432,13 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
         return RequestContext(customer_actor(state["cid"]), purpose, client="test")
     return RequestContext(world.step_up(world.staff_of(role)), purpose, client="test")
 
+
 #: Operations that run only as part of another (``part_of``) but not on its default path: how to
 #: reach them through their parent (a correction request completed with changes).
 PART_EXERCISES: dict[str, Exercise] = {
+    "inactive_notify": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", idle_customer),
+    "inactive_close": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", notified_customer),
+    "retention_apply": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_note),
     "rights_correct": Exercise(
         "officer",
         lambda w, ctx, s: rights(w).complete(

@@ -26,6 +26,7 @@ from piguard.gate.kernel import KERNEL_DETAIL
 from piguard.gate.operation import Operation
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
+from piguard.lifecycle import OPERATIONS as LIFECYCLE_OPERATIONS
 from piguard.outbox import Outbox
 from piguard.rights import OPERATIONS as RIGHTS_OPERATIONS
 from piguard.vault.model import Actor
@@ -40,6 +41,7 @@ DECLARED: tuple[Operation, ...] = (
     *TRAIL_OPERATIONS,
     *Outbox.operations,
     *RIGHTS_OPERATIONS,
+    *LIFECYCLE_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]
 WRITES = [op for op in DECLARED if op.writes and op.part_of is None]

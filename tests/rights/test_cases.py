@@ -215,6 +215,7 @@ def test_deletion_needs_verification_then_erases_the_customer(world: World, api:
 @pytest.mark.req("R-RGT-1", "R-USE-6")
 def test_explanation_is_generated_from_the_catalog(world: World, api: Api) -> None:
     cid = world.customer()
+    world.consent(cid, "marketing")
     case = opened(api, cid, "explanation")
     url = f"/v1/requests/{case['id']}"
     api("customer_service", "POST", f"{url}/verify", json={"in_person": True})
@@ -223,6 +224,9 @@ def test_explanation_is_generated_from_the_catalog(world: World, api: Api) -> No
     assert explained["service"]["legal_basis"] == "contract"
     assert "mobile" in explained["service"]["fields"]["customer"]
     assert explained["marketing"]["legal_basis"] == "consent" and explained["marketing"]["marketing"]
+    # PIPL 48: how *this* customer's data is processed, i.e. with the consents they gave.
+    consents = json.dumps(done["produced"]["consents"])
+    assert "marketing" in consents and "analytics" not in consents
 
 
 @pytest.mark.req("R-RGT-7")

@@ -61,6 +61,7 @@ OTHER_ROUTES = {
     ("POST", "/console/requests"),
     ("GET", "/console/requests/{case_id}"),
     ("POST", "/console/requests/{case_id}/{step}"),
+    ("GET", "/console/requests/{case_id}/letter"),  # the written refusal, to the name the requester gave
     ("GET", "/console/import-template/{record_type}"),  # catalog labels only
 }
 

@@ -1,7 +1,8 @@
 """The one place that mounts the API's routers: one module per capability.
 
 Each capability ships its own router module (``records_routes``, ``access_routes``,
-``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``); every route of every router takes
+``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``, ``rights_routes``,
+``lifecycle_routes``); every route of every router takes
 its caller from the one :func:`piguard.api.deps.current_actor`. Adding a capability adds a
 line here and does not touch ``app.py``.
 """
@@ -15,6 +16,7 @@ from piguard.api import (
     audit_routes,
     consent_routes,
     detect_routes,
+    lifecycle_routes,
     outbox_routes,
     records_routes,
     rights_routes,
@@ -32,4 +34,5 @@ def capability_routers(inst: Installation) -> list[APIRouter]:
         detect_routes.build_router(inst),
         outbox_routes.build_router(inst),
         rights_routes.build_router(inst),
+        lifecycle_routes.build_router(inst),
     ]

@@ -167,6 +167,7 @@ class AuditWriter:
         write transaction then serves many requests instead of one each.
         """
         waiter = _Waiter(prepared)
+        delivered: tuple[list[AuditEntry], list[Checkpoint]] | None = None
         with self._group:
             self._group_pending.append(waiter)
             while not waiter.done:
@@ -177,16 +178,23 @@ class AuditWriter:
                 batch, self._group_pending = self._group_pending, []
                 self._group.release()
                 try:
-                    self._flush_group(batch)
+                    delivered = self._flush_group(batch)
                 finally:
                     self._group.acquire()
                     self._group_leader = False
                     self._group.notify_all()
+        if delivered is not None:
+            # Delivered (sinks, monitoring) only once leadership is given up: a monitoring rule
+            # that raises an alert appends through this writer again, and would otherwise wait
+            # for the leadership its own thread holds.
+            self._committed_out(*delivered)
         if waiter.error is not None:
             raise waiter.error
         return waiter.last_seq
 
-    def _flush_group(self, batch: list[_Waiter]) -> None:
+    def _flush_group(self, batch: list[_Waiter]) -> tuple[list[AuditEntry], list[Checkpoint]] | None:
+        """Write ``batch`` in one transaction; returns what to deliver once committed (None if
+        the transaction failed: every waiter then carries the failure)."""
         everything = [p for w in batch for p in w.prepared]
         try:
             with self.trail.db.transaction() as own:
@@ -195,13 +203,13 @@ class AuditWriter:
             failure = AuditFailure(f"audit entry could not be written: {failure_reason(exc)}")
             for w in batch:
                 w.error, w.done = failure, True
-            return
+            return None
         # Sequence numbers are consecutive within the transaction, in batch order.
         seq = last_seq - len(everything)
         for w in batch:
             seq += len(w.prepared)
             w.last_seq, w.done = seq, True
-        self._committed_out(entries, cps)
+        return entries, cps
 
     def append(
         self, conn: Connection, prepared: list[Prepared], *, stash: bool

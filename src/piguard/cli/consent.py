@@ -12,13 +12,13 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar, cast
 
 import typer
 
-from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
+from piguard.cli.options import HomeOpt, JsonOpt, context, day_option, open_home
 from piguard.cli.output import emit, new_table, print_table, reporting, stdout
 from piguard.consent import (
     CONSENT_KINDS,
@@ -249,10 +249,7 @@ def reevaluate(
 ) -> None:
     """The daily job: customers reaching 14 or 18 change band; lists who must now consent personally."""
     with reporting(as_json), _ledger(home) as session:
-        try:
-            day = date.fromisoformat(today) if today else None
-        except ValueError:
-            raise ValidationError("must be YYYY-MM-DD", "today") from None
+        day = day_option(today, "today")
         results = session.capability.reevaluate_birthdays(session.ctx, day)
         emit(
             {"reevaluated": [r.as_dict() for r in results]},

@@ -14,13 +14,16 @@ from typing import Annotated
 import typer
 
 from piguard.cli import access as access_cli
+from piguard.cli import accounts as accounts_cli
 from piguard.cli import audit as audit_cli
 from piguard.cli import catalog as catalog_cli
 from piguard.cli import consent as consent_cli
+from piguard.cli import holds as holds_cli
 from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
 from piguard.cli import outbox as outbox_cli
 from piguard.cli import records as records_cli
+from piguard.cli import retention as retention_cli
 from piguard.cli import rights as rights_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
@@ -161,6 +164,9 @@ operations_cli.register(app)
 jobs_cli.register(app)
 outbox_cli.register(app)
 rights_cli.register(app)
+holds_cli.register(app)
+retention_cli.register(app)
+accounts_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

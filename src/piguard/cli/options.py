@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ import typer
 
 from piguard.access import BOOTSTRAP_ROLE, AccessControl
 from piguard.config import home_from
+from piguard.errors import ValidationError
 from piguard.gate import RequestContext
 from piguard.gate.sdk import Actor
 from piguard.installation import Installation
@@ -60,3 +62,16 @@ def current_actor(access: AccessControl) -> Actor:
 def context(inst: Installation, purpose: str = "") -> RequestContext:
     """The gate's request context for this command: the acting principal, client ``cli``."""
     return RequestContext(current_actor(inst.access), purpose, client="cli")
+
+
+def day_option(text: str | None, field: str) -> date | None:
+    """A ``YYYY-MM-DD`` option's date (``None`` when not given).
+
+    :raises ValidationError: naming ``field``, when the text is not a date.
+    """
+    if text is None or text == "":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("must be a date, YYYY-MM-DD", field) from None

@@ -18,10 +18,13 @@ No public method of the gate assembles checks of its own: the records operations
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -41,8 +44,35 @@ from piguard.store import Database
 from piguard.vault.model import RecordRef
 from piguard.vault.vault import CUSTOMER, TxHook, Vault
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 C = TypeVar("C")
+#: A rule that stops erasing a customer (``(conn, customer_id)``; raises to refuse).
+Barrier = Callable[[Connection, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What one erasure destroys, without a value: the customer (a random id), how, by which
+    operation and principal, how many records of each type were deleted, and, for a partial
+    erasure, which fields were removed from how many records of each kept type."""
+
+    customer_id: str
+    method: Literal["crypto_shred", "partial"]
+    operation: str
+    actor: str
+    deleted: Mapping[str, int]
+    stripped: Mapping[str, int]
+    fields: Mapping[str, list[str]]
+
+
+class ErasureObserver(Protocol):
+    def erasing(self, conn: Connection, erasure: Erasure) -> None:
+        """Inside the erasing transaction (what it writes commits with the erasure)."""
+
+    def erased(self, erasure: Erasure) -> None:
+        """Once the erasure committed."""
+
 
 #: Detail the kernel itself adds (refusal reasons), declared for every operation.
 KERNEL_DETAIL: Mapping[str, DetailKind] = {"reason": "reason"}
@@ -132,6 +162,9 @@ class Gate:
             PurposeConsent(consent),
             CustomerQuota(access.quotas),
         ]
+        #: Checked inside every erasing transaction (legal holds): see :meth:`add_barrier`.
+        self.barriers: list[Barrier] = []
+        self.erasure_observers: list[ErasureObserver] = []
         self.capabilities: dict[str, Capability] = {}
         self.records = records.Records(self)
         self._declare(self.records)
@@ -163,8 +196,113 @@ class Gate:
         capability.bind(self)
 
     def add_guard(self, guard: Guard) -> None:
-        """A rule that holds for every operation it applies to (restriction, legal hold...)."""
+        """A rule that holds for every operation it applies to (restriction, storage only...)."""
         self.guards.append(guard)
+
+    def add_barrier(self, barrier: Barrier) -> None:
+        """A rule that stops erasure (a legal hold): called inside the erasing transaction, after
+        the rows are deleted and before the key is destroyed, so a hold committed before that
+        point always wins; raising aborts the whole erasure."""
+        self.barriers.append(barrier)
+
+    def add_erasure_observer(self, observer: ErasureObserver) -> None:
+        """Told of every erasure: inside its transaction (to record it with it) and once committed
+        (to verify and sign that record)."""
+        self.erasure_observers.append(observer)
+
+    def shred(self, call: Call, customer_id: str, hook: TxHook) -> int:
+        """Crypto-shred ``customer_id`` for ``call`` (the one way the kernel and its capabilities
+        destroy a customer): barriers and observers run in the vault's transaction with ``hook``.
+
+        :returns: the number of records deleted.
+        """
+        kinds = Counter(ref.record_type for ref in self.vault.customer_records(customer_id))
+        erasure = Erasure(customer_id, "crypto_shred", call.op.name, call.ctx.actor.id, dict(kinds), {}, {})
+        count = self.vault.erase(customer_id, hook=self._erasing(erasure, hook))
+        self._erased(erasure)
+        return count
+
+    def erase_partly(
+        self,
+        call: Call,
+        customer_id: str,
+        *,
+        drop: Collection[str] = (),
+        strip: Mapping[str, Collection[str]] | None = None,
+        drop_records: Collection[str] = (),
+        strip_records: Mapping[str, Collection[str]] | None = None,
+        hook: TxHook,
+    ) -> dict[str, int]:
+        """Erase part of a customer (record types or records deleted, fields removed), the key
+        kept for the rest (see :meth:`Vault.erase_partly`); barriers and observers as for
+        :meth:`shred`."""
+        by_type, by_record = strip or {}, strip_records or {}
+        deleted: Counter[str] = Counter()
+        stripped: Counter[str] = Counter()
+        fields: dict[str, set[str]] = {}
+        for ref in self.vault.customer_records(customer_id):
+            if ref.record_type in drop or ref.record_id in drop_records:
+                deleted[ref.record_type] += 1
+            elif by_type.get(ref.record_type) or by_record.get(ref.record_id):
+                stripped[ref.record_type] += 1
+                names = set(by_type.get(ref.record_type) or ()) | set(by_record.get(ref.record_id) or ())
+                fields.setdefault(ref.record_type, set()).update(names)
+        erasure = Erasure(
+            customer_id,
+            "partial",
+            call.op.name,
+            call.ctx.actor.id,
+            dict(deleted),
+            dict(stripped),
+            {rt: sorted(names) for rt, names in fields.items()},
+        )
+        counts = self.vault.erase_partly(
+            customer_id,
+            drop=drop,
+            strip=by_type,
+            drop_records=drop_records,
+            strip_records=by_record,
+            hook=self._erasing(erasure, hook),
+        )
+        self._erased(erasure)
+        return counts
+
+    def is_erased(self, customer_id: str) -> bool:
+        """Whether nothing of ``customer_id`` can be read any more: no key, no record (the check a
+        destruction record's verification runs; it reveals nothing but that)."""
+        return not self.vault.exists(customer_id) and not self.vault.customer_records(customer_id)
+
+    def customer_ids(self, batch_size: int = 1000) -> Iterator[str]:
+        """Every customer not erased (random ids only): what a sweep over the vault walks."""
+        return self.vault.iter_customer_ids(batch_size)
+
+    def record_times(self, customer_id: str) -> list[tuple[RecordRef, datetime, datetime, frozenset[str]]]:
+        """The customer's records with their creation and last-change times and the names of the
+        fields they hold (nothing decrypted)."""
+        return self.vault.record_times(customer_id)
+
+    def record_counts(self, customer_id: str) -> dict[str, int]:
+        """How many records of each type ``customer_id`` has (ids only, nothing decrypted)."""
+        return dict(Counter(ref.record_type for ref in self.vault.customer_records(customer_id)))
+
+    def _erasing(self, erasure: Erasure, hook: TxHook) -> TxHook:
+        def run(conn: Connection, refs: Sequence[RecordRef]) -> None:
+            for barrier in self.barriers:
+                barrier(conn, erasure.customer_id)
+            hook(conn, refs)
+            for observer in self.erasure_observers:
+                observer.erasing(conn, erasure)
+
+        return run
+
+    def _erased(self, erasure: Erasure) -> None:
+        for observer in self.erasure_observers:
+            try:
+                observer.erased(erasure)
+            except Exception:
+                # The erasure has committed: its caller must hear so. What an observer does after
+                # the commit (signing a record) is redone by its own job (destruction_check).
+                log.exception("after-erasure step failed")
 
     def operations(self) -> list[dict[str, Any]]:
         """Every declared operation, as data (``piguard operations --json``)."""

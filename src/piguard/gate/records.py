@@ -268,7 +268,7 @@ class Records:
 
         def handler(call: Call) -> int:
             call.note(reason_given=True)
-            return self.vault.erase(customer_id, hook=call.hook())
+            return self.gate.shred(call, customer_id, call.hook())
 
         return self.gate.run(ctx, ERASE, handler, subject=customer_id)
 

@@ -13,7 +13,9 @@ compliance) builds on:
 - the plain data the gate speaks (:class:`RequestContext`, :class:`FieldView`,
   :class:`RecordRef`, :class:`Actor`), id helpers, the column type and error translation
   a capability's own tables use, a :class:`SecretBox` for the small secrets a capability keeps
-  (sealed, bound to their row), :func:`system_context` for the jobs it runs, and
+  (sealed, bound to their row), :class:`SigningKey` / :class:`VerifyKey` for the records it signs
+  (destruction records, with the audit key), :class:`Erasure` (what one erasure destroyed),
+  :func:`system_context` for the jobs it runs, and
   :func:`mask_free_text` (the detector's masking of free text a capability stores where it cannot
   be erased, as notes are masked).
 
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import Connection
 
 from piguard.crypto.secretbox import SecretBox
+from piguard.crypto.signature import SigningKey, VerifyKey
 from piguard.detect import mask_free_text
 from piguard.gate.context import FieldView, RequestContext
 from piguard.gate.operation import DetailKind, Operation, Subject
@@ -42,7 +45,7 @@ from piguard.vault.vault import TxHook
 
 if TYPE_CHECKING:
     from piguard.gate.call import Call
-    from piguard.gate.kernel import Capability
+    from piguard.gate.kernel import Capability, Erasure
     from piguard.gate.kernel import Gate as Kernel
     from piguard.gate.principals import customer_context, system_context
     from piguard.gate.view import CustomerView
@@ -77,6 +80,7 @@ _LAZY = {
     "system_context": ("piguard.gate.principals", "system_context"),
     "customer_context": ("piguard.gate.principals", "customer_context"),
     "Kernel": ("piguard.gate.kernel", "Gate"),
+    "Erasure": ("piguard.gate.kernel", "Erasure"),
     "CustomerView": ("piguard.gate.view", "CustomerView"),
 }
 
@@ -96,6 +100,7 @@ __all__ = [
     "Capability",
     "CustomerView",
     "DetailKind",
+    "Erasure",
     "FieldView",
     "Kernel",
     "Messenger",
@@ -103,10 +108,12 @@ __all__ = [
     "RecordRef",
     "RequestContext",
     "SecretBox",
+    "SigningKey",
     "Storage",
     "Subject",
     "TxHook",
     "UTCDateTime",
+    "VerifyKey",
     "check_id",
     "customer_context",
     "mask_free_text",

@@ -104,13 +104,26 @@ class CustomerView:
                 vault.field(record_type, name)
 
     def erase_partly(
-        self, *, drop: Collection[str], strip: Mapping[str, Collection[str]], also: OwnWrites | None = None
+        self,
+        *,
+        drop: Collection[str] = (),
+        strip: Mapping[str, Collection[str]] | None = None,
+        drop_records: Collection[str] = (),
+        strip_records: Mapping[str, Collection[str]] | None = None,
+        also: OwnWrites | None = None,
     ) -> dict[str, int]:
-        """Erase what no legal floor keeps (records of the ``drop`` types deleted, ``strip``'s fields
-        removed), with the call's entry; the customer's key stays for the rest (PIPL 47(2))."""
+        """Erase part of the customer, with the call's entry; the customer's key stays for the rest
+        (PIPL 47(2)): records of the ``drop`` types or with ids in ``drop_records`` deleted,
+        ``strip``'s fields (by record type) and ``strip_records``' (by record id) removed."""
         call = self._call
-        return call.gate.vault.erase_partly(
-            self.customer_id, drop=drop, strip=strip, hook=_with(call.hook(per_record=False), also)
+        return call.gate.erase_partly(
+            call,
+            self.customer_id,
+            drop=drop,
+            strip=strip,
+            drop_records=drop_records,
+            strip_records=strip_records,
+            hook=_with(call.hook(per_record=False), also),
         )
 
     def destroy(self, *, also: OwnWrites | None = None) -> int:
@@ -119,4 +132,4 @@ class CustomerView:
         :returns: the number of records deleted.
         """
         call = self._call
-        return call.gate.vault.erase(self.customer_id, hook=_with(call.hook(per_record=False), also))
+        return call.gate.shred(call, self.customer_id, _with(call.hook(per_record=False), also))

@@ -83,6 +83,20 @@ TEMPLATES: Final[Mapping[str, Mapping[str, MessageTemplate]]] = {
             "Your request (reference ${reference}) has been handled: ${outcome}",
         ),
     ),
+    # R-DST-4: the notice before an inactive account is cleaned up.
+    "inactive_notice": _t(
+        (
+            "账户长期未使用提醒",
+            "您的账户已超过 ${years} 年未使用。如您在 ${deadline} 前未使用或联系我们，我们将注销该账户并删除"
+            "您的个人信息（法律规定须保存的部分除外，仅作存储和保护）。",
+        ),
+        (
+            "Your account has not been used",
+            "Your account has not been used for more than ${years} years. Unless you use it or contact us "
+            "by ${deadline}, we will close it and delete your personal information (except what the law "
+            "requires us to keep, which is only stored and protected).",
+        ),
+    ),
 }
 
 

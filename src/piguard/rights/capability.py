@@ -731,7 +731,8 @@ class Rights:
           the profile when no id) are all validated first, then written as the customer, so the
           old values are replaced, not kept.
         - ``explanation``: generated from the catalog: each purpose, its legal basis, the fields of
-          the customer's record types it covers, and their retention.
+          the customer's record types it covers, and their retention; with the customer's own
+          consent state (purposes, notice versions, when given).
         - ``restriction``: ``purposes`` the customer restricted or objected to; from then on the gate
           refuses every operation for them on this customer (a purpose the law requires, or a
           built-in one, cannot be restricted: PIPL 44 "unless laws provide otherwise").
@@ -826,6 +827,12 @@ class Rights:
                 return {"case": self._case(case_id).as_dict(), "produced": {kind: done}}
             if kind == "explanation":
                 produced = {"explanation": self._explain(call)}
+                if "consents" in self._extras:
+                    # PIPL 48 asks how *this* customer's data is processed: with which consents
+                    # (notice versions, when given) the consent-based purposes run. Read as the customer.
+                    cid = row["customer_id"]
+                    consents = self._extras["consents"](customer_context(cid), cid)
+                    produced["consents"] = consents.get("state", consents)
             outcome = "explained" if kind == "explanation" else "handled"
             call.note(type=kind, outcome=outcome, records=records)
             with call.transaction() as conn:
@@ -1070,16 +1077,7 @@ class Rights:
         allowed = sorted(floors)
 
         def own(conn: Connection) -> None:
-            t = storage_only.c
-            conn.execute(
-                storage_only.delete().where(t.tenant == self._tenant, t.customer_id == row["customer_id"])
-            )
-            conn.execute(
-                insert(storage_only).values(
-                    tenant=self._tenant, customer_id=row["customer_id"], purposes=json.dumps(allowed),
-                    case_id=row["id"], since=now,
-                )
-            )  # fmt: skip
+            self.keep_for_storage_only(conn, row["customer_id"], allowed, row["id"])
             self._finish(conn, row, ctx, "storage_only", None, now)
 
         # The entry is written inside the erasure's transaction: its counts are known before.
@@ -1096,6 +1094,22 @@ class Rights:
             "kept": kept,
             "storage_only": allowed,
         }
+
+    def keep_for_storage_only(
+        self, conn: Connection, customer_id: str, purposes: Sequence[str], reference: str
+    ) -> None:
+        """Put the customer in the storage-only state (PIPL 47(2), R-DST-2), inside the caller's
+        transaction: from then on the restriction guard refuses every purpose but ``purposes`` (the
+        legal floors that keep what is left). ``reference`` names why (a deletion case, a retention
+        run). The one place this state is written: retention enters it too (wired by the installation)."""
+        t = storage_only.c
+        conn.execute(storage_only.delete().where(t.tenant == self._tenant, t.customer_id == customer_id))
+        conn.execute(
+            insert(storage_only).values(
+                tenant=self._tenant, customer_id=customer_id, purposes=json.dumps(sorted(purposes)),
+                case_id=reference[:40], since=self._clock.now(),
+            )
+        )  # fmt: skip
 
     def _correct(self, row: Mapping[str, Any], fix: Mapping[str, Any]) -> dict[str, Any]:
         """One record corrected *as the customer* (their own act, through the gate's least

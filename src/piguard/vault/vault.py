@@ -21,6 +21,7 @@ import is :mod:`piguard.vault.importing`. What stays here is the storing and rea
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -32,6 +33,7 @@ from piguard.crypto.keyring import Keyring
 from piguard.errors import Conflict, NotFound, ValidationError
 from piguard.facade import Forward
 from piguard.store import Database, IndexRow, KeyStore, RecordRow, WrappedKeyRow
+from piguard.vault import payload
 from piguard.vault.context import VaultContext
 from piguard.vault.ids import check_id
 from piguard.vault.importing import import_rows
@@ -229,12 +231,16 @@ class Vault:
         self,
         customer_id: str,
         *,
-        drop: Collection[str],
-        strip: Mapping[str, Collection[str]],
+        drop: Collection[str] = (),
+        strip: Mapping[str, Collection[str]] | None = None,
+        drop_records: Collection[str] = (),
+        strip_records: Mapping[str, Collection[str]] | None = None,
         hook: TxHook | None = None,
     ) -> dict[str, int]:
         """Erase what no legal floor keeps, in one transaction: delete every record of the record
-        types in ``drop`` and remove ``strip[record_type]``'s fields from the records of that type.
+        types in ``drop`` and the records whose ids are in ``drop_records``; remove
+        ``strip[record_type]``'s fields from the records of that type and ``strip_records[record_id]``'s
+        from that record (retention decides record by record, a deletion request type by type).
         The customer and their key stay for what is kept (PIPL 47(2)); a later full erasure
         crypto-shreds the rest. Removing data is no processing for a purpose, so no purpose's field
         list applies, and a required field may go too.
@@ -245,15 +251,16 @@ class Vault:
         with self.db.transaction() as conn:
             rows = self.db.get_customer_records(conn, self.tenant, check_id(customer_id, "customer_id"), None)
             touched: list[RecordRef] = []
+            by_type, by_record = strip or {}, strip_records or {}
             for row in rows:
                 ref = RecordRef(row.customer_id, row.record_type, row.record_id)
-                if row.record_type in drop:
+                if row.record_type in drop or row.record_id in drop_records:
                     counts["deleted"] += self.db.delete_record(
                         conn, self.tenant, row.record_type, row.record_id
                     )
                     touched.append(ref)
-                elif strip.get(row.record_type):
-                    names = set(strip[row.record_type])
+                elif by_type.get(row.record_type) or by_record.get(row.record_id):
+                    names = set(by_type.get(row.record_type) or ()) | set(by_record.get(row.record_id) or ())
                     self._rewrite_in(conn, row.record_type, row.record_id, dict.fromkeys(names), names, None)
                     counts["stripped"] += 1
                     touched.append(ref)
@@ -364,6 +371,21 @@ class Vault:
                 conn, self.tenant, check_id(customer_id, "customer_id"), record_type
             )
         return [RecordRef(r.customer_id, r.record_type, r.record_id) for r in rows]
+
+    def record_times(self, customer_id: str) -> list[tuple[RecordRef, datetime, datetime, frozenset[str]]]:
+        """The customer's records with when each was created and last changed and which fields
+        they hold (the payload's slot names, nothing decrypted: what retention counts from)."""
+        with self.db.read() as conn:
+            rows = self.db.get_customer_records(conn, self.tenant, check_id(customer_id, "customer_id"))
+        return [
+            (
+                RecordRef(r.customer_id, r.record_type, r.record_id),
+                r.created_at,
+                r.updated_at,
+                frozenset(name for name in payload.unpack(r.payload) if "#" not in name),
+            )
+            for r in rows
+        ]
 
     def search(
         self, record_type: str, field_name: str, value: object, *, limit: int = 100

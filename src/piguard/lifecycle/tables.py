@@ -1,0 +1,71 @@
+"""The life-cycle tables, in SQLAlchemy Core; migration ``data_0016`` creates them.
+
+- ``lifecycle_holds``: legal holds (R-DST-2): one row per customer held, with the matter it belongs
+  to (a litigation or case reference, so a set of customers can be held and listed together), its
+  owner, review date, who placed and who released it and when. The reasons are sealed, bound to
+  the hold and step (staff type them; they may name people).
+- ``lifecycle_events``: what starts a retention clock and is not a record's own time: a
+  customer's account closure (``relationship_end``), who recorded it and when; the reason sealed.
+- ``lifecycle_destructions``: destruction records (R-DST-3), one per erasure: the signed document
+  (no customer value in it: ids and counts), written in the erasing transaction, verified and
+  signed once it committed (``signature`` empty until then; a job signs any left behind).
+
+No column holds customer PI in clear.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Index, Integer, MetaData, String, Table, Text
+
+from piguard.gate.sdk import UTCDateTime
+
+lifecycle_metadata = MetaData(
+    naming_convention={"ix": "ix_%(table_name)s_%(column_0_N_name)s", "pk": "pk_%(table_name)s"}
+)
+
+holds = Table(
+    "lifecycle_holds",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(128), nullable=False),
+    # A matter reference staff give (e.g. a court case number): an identifier, not free text.
+    Column("matter", String(64), nullable=True),
+    Column("owner", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("review_on", Date, nullable=True),
+    Column("placed_by", String(128), nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("released_by", String(128), nullable=True),
+    Column("released_at", UTCDateTime, nullable=True),
+    Column("release_reason", Text, nullable=True),
+    Index(None, "tenant", "customer_id"),
+)
+
+destructions = Table(
+    "lifecycle_destructions",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("customer_id", String(128), nullable=False),
+    Column("operation", String(64), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("signature", String(200), nullable=True),
+    Column("verified_at", UTCDateTime, nullable=True),
+    Index(None, "tenant", "at"),
+)
+
+events = Table(
+    "lifecycle_events",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("customer_id", String(128), primary_key=True),
+    Column("event", String(32), primary_key=True),
+    Column("on_date", Date, nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+)

@@ -1,0 +1,140 @@
+"""Retention counted from its anchors (R-STO-5, R-DST-1): the relationship's end, collection, the
+last activity, a consent withdrawal; legal floors never shortened; a plan that names no one and
+changes nothing; account closure recorded through the gate."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from piguard.catalog import RetentionRule, load_catalog, profile_path
+from piguard.gate import RequestContext
+from piguard.installation import Installation
+from piguard.lifecycle.retention import expiry, plan_records
+from tests.access.conftest import ADULT, SETUP, World
+from tests.cli.test_cli import home, login_as, run
+from tests.rights.test_cases import Api
+from tests.rights.test_fulfilments import ACCOUNT
+
+__all__ = ["home"]
+
+CATALOG = load_catalog(profile_path("default"))
+T0 = datetime(2026, 1, 5, 2, tzinfo=UTC)
+
+
+@pytest.mark.req("R-STO-5")
+def test_a_legal_floor_is_never_shortened() -> None:
+    short = RetentionRule(name="short", duration_years=1, anchor="relationship_end", legal_floor_years=5)
+    assert expiry(short, date(2026, 3, 1)) == date(2031, 3, 1)
+    leap = RetentionRule(name="leap", duration_days=30, anchor="collected", legal_floor_years=1)
+    assert expiry(leap, date(2028, 2, 29)) == date(2029, 2, 28)
+    long = RetentionRule(name="long", duration_years=10, anchor="collected", legal_floor_years=3)
+    assert expiry(long, date(2026, 3, 1)) == date(2036, 3, 1)
+
+
+@pytest.mark.req("R-STO-5", "R-DST-1")
+def test_each_anchor_starts_its_own_clock() -> None:
+    def every(record_type: str) -> frozenset[str]:
+        return frozenset(CATALOG.record_types[record_type].fields)
+
+    records = [
+        ("customer", "C1", T0, T0, every("customer")),
+        ("bank_account", "A1", T0, T0, every("bank_account")),
+        ("service_note", "N1", T0, T0, every("service_note")),
+        ("order", "O1", T0, T0, every("order")),
+    ]
+
+    def plan(
+        as_of: date, ended: date | None, withdrawn: dict[str, date] | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        found = plan_records(CATALOG, records, as_of=as_of, relationship_end=ended, withdrawn=withdrawn or {})
+        return {p.record_type: (p.action, *p.rules) for p in found}
+
+    # A live relationship: only what counts from collection or the transaction expires.
+    assert plan(date(2029, 1, 4), None) == {}
+    assert plan(date(2029, 1, 5), None) == {
+        "order": ("destroy", "ecommerce_3y"),
+        "service_note": ("destroy", "service_notes_3y"),
+    }
+    # Closed on 2026-06-30: three years on, the profile loses what relationship_3y keeps (and the
+    # marketing tags, whose consent ended with the relationship); AML keeps the rest for ten.
+    ended = date(2026, 6, 30)
+    three = plan(date(2029, 6, 30), ended)
+    assert three["customer"] == ("strip", "relationship_3y", "until_withdrawal")
+    assert "bank_account" not in three
+    ten = plan(date(2036, 6, 30), ended)
+    assert ten["customer"][0] == "destroy" and ten["bank_account"] == ("destroy", "aml_kyc_10y")
+    # A withdrawn consent: the field goes 30 days after the ledger marked it.
+    marked = {"customer.marketing_tags": date(2026, 2, 1)}
+    assert plan(date(2026, 3, 2), None, marked) == {}
+    assert plan(date(2026, 3, 3), None, marked)["customer"] == ("strip", "until_withdrawal")
+    # What a record no longer holds is not planned again (a stripped profile keeps AML's fields).
+    kept = frozenset(
+        n for n, f in CATALOG.record_types["customer"].fields.items() if f.retention == "aml_kyc_10y"
+    )
+    stripped = [("customer", "C1", T0, T0, kept)]
+    assert (
+        plan_records(CATALOG, stripped, as_of=date(2029, 6, 30), relationship_end=ended, withdrawn={}) == []
+    )
+    [gone] = plan_records(CATALOG, stripped, as_of=date(2036, 6, 30), relationship_end=ended, withdrawn={})
+    assert gone.action == "destroy"
+
+
+@pytest.mark.req("R-STO-5", "R-DST-1", "R-DST-2")
+def test_the_plan_counts_closed_and_held_customers_and_names_no_one(world: World, api: Api) -> None:
+    closed = world.customer()
+    world.service.create(RequestContext(SETUP, "aml_kyc"), "bank_account", ACCOUNT, customer_id=closed)
+    held = world.customer(dict(ADULT, mobile="13700137001"))
+    live = world.customer(dict(ADULT, mobile="13700137002"))
+    today = world.inst.gate.today()
+    for cid in (closed, held):
+        done = api("customer_service", "POST", f"/v1/customers/{cid}/close", json={"reason": "销户"})
+        assert done["relationship_end"] == today.isoformat()
+    api("officer", "POST", "/v1/holds", expect=201, json={"customer_id": held, "reason": "诉讼"})
+    soon = api("auditor", "GET", "/v1/retention/plan")
+    assert soon["actions"] == [] and soon["held"] == 0 and soon["customers"] == 3
+    later = date(today.year + 3, 12, 31).isoformat()
+    found = api("auditor", "GET", "/v1/retention/plan", params={"as_of": later})
+    assert found["held"] == 1
+    assert {(a["record_type"], a["rule"], a["action"]): a["count"] for a in found["actions"]} == {
+        ("customer", "relationship_3y", "strip"): 1,  # the profile holds no marketing tags to plan for
+    }
+    text = str(found)
+    assert closed not in text and held not in text and live not in text
+    assert world.inst.vault.exists(closed)  # a plan changes nothing
+    # Closed twice, or in the future: refused, naming why.
+    assert (
+        "already"
+        in api("customer_service", "POST", f"/v1/customers/{closed}/close", expect=409, json={"reason": "x"})[
+            "detail"
+        ]
+    )
+    future = date(today.year + 1, 1, 1).isoformat()
+    bad = api(
+        "customer_service",
+        "POST",
+        f"/v1/customers/{live}/close",
+        expect=422,
+        json={"reason": "x", "on_date": future},
+    )
+    assert bad["field"] == "on_date"
+    [entry] = world.inst.audit.query(action="retention_plan", limit=5, newest_first=True)[:1]
+    assert entry.detail["held"] == 1
+
+
+def test_accounts_and_retention_plan_cli(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Installation(home) as inst:
+        cid = inst.gate.create(RequestContext(SETUP, "service"), "customer", dict(ADULT)).customer_id
+    login_as(home, "officer", monkeypatch)
+    code, done, err = run(
+        "accounts", "close", "--customer", cid, "--reason", "销户", "--on", "2026-01-01", "--json"
+    )
+    assert code == 0, err
+    assert done == {"customer_id": cid, "relationship_end": "2026-01-01"}
+    login_as(home, "auditor", monkeypatch)
+    code, plan, _ = run("retention", "plan", "--as-of", "2029-01-01", "--json")
+    assert code == 0 and isinstance(plan, dict) and plan["as_of"] == "2029-01-01"
+    assert {a["rule"] for a in plan["actions"]} == {"relationship_3y"}
+    assert run("retention", "plan", "--as-of", "soon", "--json")[0] != 0
