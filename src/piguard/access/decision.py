@@ -29,6 +29,10 @@ ACTIONS: frozenset[Action] = frozenset(_vocabulary.ACTIONS)
 BOOTSTRAP_SETUP_ACTIONS: frozenset[Action] = frozenset({"administer", "write"})
 
 
+#: Levels from weakest to strongest.
+_RANK: dict[str, int] = {"deny": 0, "masked": 1, "clear": 2}
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """The outcome for one field: ``level``, the mask to apply when masked, and the granting rule."""
@@ -128,6 +132,17 @@ class Policy:
             why = f"{access.rule}; mask {access.mask!r} shows the value"
             return Decision("masked", masking.FALLBACK, {}, why)
         return Decision("masked", access.mask, dict(access.mask_options), access.rule)
+
+    def strongest(self, role: str, record_type: str, fdef: Field) -> Decision:
+        """The best ``role`` gets for ``fdef`` over all its purposes (clear, else masked, else deny):
+        what listings of a role's reach show (``piguard catalog roles``, docs/masking.md)."""
+        spec = self.catalog.roles.get(role)
+        best = Decision("deny", "redact", rule="default deny")
+        for purpose in sorted(spec.purposes & set(fdef.purposes)) if spec is not None else ():
+            decision = self.decide(role, record_type, fdef, purpose)
+            if _RANK[decision.level] > _RANK[best.level]:
+                best = decision
+        return best
 
     # ------------------------------------------------------------------ what a grant can reach
 

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from piguard.access import AccessControl
-from piguard.cli.options import TOKEN_ENV, HomeOpt, JsonOpt, current_actor, open_home
-from piguard.cli.output import emit, reporting, stdout
+from piguard.cli.options import TOKEN_ENV, HomeOpt, JsonOpt, QuietOpt, current_actor, open_home
+from piguard.cli.output import emit, new_table, print_table, reporting, stdout
 from piguard.gate.sdk import Actor
 from piguard.installation import Installation
 
@@ -39,10 +38,10 @@ def _session(home: Path | None, as_json: bool) -> Iterator[tuple[AccessControl, 
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    table = Table(*columns)
+    table = new_table(*columns)
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    stdout.print(table)
+    print_table(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -197,12 +196,16 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Client name.")],
         role: Annotated[str, typer.Option(help="A role of the catalog.")],
         days: Annotated[int | None, typer.Option(help="Key lifetime in days (default 90).")] = None,
+        quiet: QuietOpt = False,
         home: HomeOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Create an API client; prints its key once."""
+        """Create an API client; prints its key once (``-q``: only the key)."""
         with _session(home, as_json) as (access, actor):
             data = access.add_client(actor, name, role, days=days)
+            if quiet and not as_json:
+                typer.echo(data["api_key"])
+                return
             emit(data, as_json, lambda: stdout.print(f"client {name} ({role}) key: {data['api_key']}"))
 
     @clients.command("revoke")
@@ -243,10 +246,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Comma-separated record_type.field (default: all).")
         ] = None,
         minutes: Annotated[int, typer.Option(help="How long, once approved (max 480).")] = 60,
+        quiet: QuietOpt = False,
         home: HomeOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Ask for time-boxed clear access to one customer, or for an export (R-USE-2, R-USE-3)."""
+        """Ask for time-boxed clear access to one customer, or for an export (R-USE-2, R-USE-3);
+        ``-q`` prints only the grant id."""
         with _session(home, as_json) as (access, actor):
             names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
             data = access.request_grant(
@@ -261,6 +266,9 @@ def register(app: typer.Typer) -> None:
                 max_rows=rows,
                 client="cli",
             )
+            if quiet and not as_json:
+                typer.echo(data["id"])
+                return
             emit(
                 data,
                 as_json,

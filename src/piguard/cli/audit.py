@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from piguard.calendar import LOCAL_TZ
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
-from piguard.cli.output import emit, reporting, stdout
+from piguard.cli.output import emit, new_table, print_table, reporting, stdout
 from piguard.errors import ValidationError
 from piguard.gate import RequestContext
 from piguard.gate.trail import Trail
@@ -82,10 +81,10 @@ def _print_report(report: Any) -> None:
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    table = Table(*columns)
+    table = new_table(*columns)
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    stdout.print(table)
+    print_table(table)
 
 
 @audit_app.command("verify")

@@ -19,7 +19,7 @@ from typing import Annotated, TypeVar, cast
 import typer
 
 from piguard.cli.options import HomeOpt, JsonOpt, context, day_option, open_home
-from piguard.cli.output import emit, reporting, stdout
+from piguard.cli.output import emit, new_table, print_table, reporting, stdout
 from piguard.consent import (
     CONSENT_KINDS,
     ConsentKind,
@@ -230,9 +230,11 @@ def list_(
         notices = session.capability.notices(session.ctx)
 
         def human() -> None:
+            table = new_table("version", "kind", "effective", "content hash", "material change")
             for n in notices:
-                flag = f" material: {', '.join(n.purposes_changed)}" if n.material else ""
-                stdout.print(f"v{n.version} {n.kind} {n.effective_at:%Y-%m-%d} {n.content_hash[:19]}{flag}")
+                material = ", ".join(n.purposes_changed) if n.material else ""
+                table.add_row(f"v{n.version}", n.kind, f"{n.effective_at:%Y-%m-%d}", n.content_hash, material)
+            print_table(table)
 
         emit({"notices": [n.as_dict(texts=texts) for n in notices]}, as_json, human)
 

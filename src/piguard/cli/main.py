@@ -3,7 +3,7 @@
 Every command accepts ``--json`` and then prints exactly one JSON document. Commands
 reach customer data only through the gate and its capabilities. This module only assembles:
 each capability's commands live in their own module (``records``, ``access``, ``consent``,
-``audit``, ``scan``, ``operations``, ``serve``), sharing :mod:`piguard.cli.options`.
+``audit``, ``catalog``, ``scan``, ``operations``, ``serve``), sharing :mod:`piguard.cli.options`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from piguard.cli import access as access_cli
 from piguard.cli import accounts as accounts_cli
 from piguard.cli import audit as audit_cli
+from piguard.cli import catalog as catalog_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import holds as holds_cli
 from piguard.cli import jobs as jobs_cli
@@ -29,7 +29,7 @@ from piguard.cli import scan
 from piguard.cli import serve as serve_cli
 from piguard.cli import stays as stays_cli
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
-from piguard.cli.output import emit, reporting, stdout
+from piguard.cli.output import emit, new_table, print_table, reporting, stdout
 from piguard.config import home_from
 from piguard.installation import init_home
 
@@ -115,11 +115,20 @@ def demo(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load synthetic demo customers (faker zh_CN) with orders, notes, stays and accounts."""
+    """Load synthetic demo customers (faker zh_CN) with orders, notes, stays and accounts; publish
+    the shipped privacy notice (if none is) and record demo consents, some withdrawn."""
+    from piguard.consent import shipped_notice
+    from piguard.consent.capability import Consent
     from piguard.demo import load_demo
 
     with reporting(as_json), open_home(home) as inst:
         staff = inst.access.create_demo_staff(inst.catalog)
+        consent = inst.capability(Consent)
+        setup = context(inst)
+        notice = next(iter(consent.notices(setup, "privacy")), None)
+        if notice is None:
+            title, text_zh, text_en = shipped_notice("privacy")
+            notice = consent.publish_notice(setup, text_zh, text_en, title=title)
         with records_cli.progress() as bar:
             task = bar.add_task("demo data", total=customers)
             summary = load_demo(
@@ -128,21 +137,24 @@ def demo(
                 customers,
                 seed=seed,
                 progress=lambda n: bar.advance(task, n),
+                consent=consent,
             )
+        summary["notice_version"] = notice.version
         # Demo staff credentials are printed once, here; only their hashes are stored.
         summary["staff"] = staff
 
         def human() -> None:
             stdout.print_json(data={k: v for k, v in summary.items() if k != "staff"})
-            table = Table("role", "user", "password", "TOTP secret")
+            table = new_table("role", "user", "password", "TOTP secret")
             for person in staff:
                 table.add_row(person["role"], person["name"], person["password"], person["totp_secret"])
-            stdout.print(table)
+            print_table(table)
 
         emit(summary, as_json, human)
 
 
 # Each capability's commands, owned by its CLI module.
+catalog_cli.register(catalog_app)
 records_cli.register(app)
 access_cli.register(app)
 consent_cli.register(app)

@@ -27,6 +27,7 @@ __all__ = [
     "HomeOpt",
     "JsonOpt",
     "PurposeOpt",
+    "QuietOpt",
     "TypeOpt",
     "context",
     "current_actor",
@@ -39,6 +40,8 @@ HomeOpt = Annotated[
     Path | None, typer.Option("--home", help="Home directory (default $PIGUARD_HOME or ./.piguard).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+#: For shell scripts (``ID=$(piguard search ... -q)``): only the id (or key), one per line.
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the id(s), one per line.")]
 PurposeOpt = Annotated[str, typer.Option("--purpose", "-p", help="Why: a purpose of the catalog.")]
 TypeOpt = Annotated[str, typer.Option("--type", "-t", help="Record type.")]
 

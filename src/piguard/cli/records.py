@@ -12,12 +12,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, TypeOpt, context, open_home
-from piguard.cli.output import emit, reporting, stderr, stdout
+from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, QuietOpt, TypeOpt, context, open_home
+from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
 from piguard.consent.importing import COLUMNS as CONSENT_COLUMNS
 from piguard.readers import Columns, count_rows, detect_format, read_rows, template_csv, write_rejects
+from piguard.validate.scalars import format_money
 
 __all__ = ["progress", "register"]
 
@@ -150,10 +150,13 @@ def get(
         }
 
         def human() -> None:
-            table = Table("field", "value", "shown as")
+            table = new_table("field", "value", "shown as")
             for k, v in views.items():
-                table.add_row(k, v.value if v.value is not None else "", v.level)
-            stdout.print(table)
+                shown = v.value if v.value is not None else ""
+                if v.level == "clear" and inst.catalog.field(record_type, k).type == "money":
+                    shown = format_money(shown)  # ¥1,234.50, as people read amounts
+                table.add_row(k, shown, v.level)
+            print_table(table)
 
         emit(data, as_json, human)
 
@@ -165,10 +168,11 @@ def search(
     purpose: PurposeOpt,
     record_type: TypeOpt = "customer",
     limit: Annotated[int, typer.Option(help="Most matches returned.")] = 50,
+    quiet: QuietOpt = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Exact search through the blind index."""
+    """Exact search through the blind index (``-q``: only the customer ids)."""
     with reporting(as_json), open_home(home) as inst:
         ctx = context(inst, purpose)
         refs = inst.gate.search(ctx, record_type, field, value, limit=limit)
@@ -185,14 +189,16 @@ def search(
         ]
 
         def human() -> None:
+            if quiet:
+                for d in data:
+                    typer.echo(d["customer_id"])
+                return
             stdout.print(f"{len(data)} match(es)")
-            table = Table()
-            for column in ("id", "name (masked)", "mobile (masked)"):
-                table.add_column(column, overflow="fold")  # ids printed whole, never cut
+            table = new_table("id", "name (masked)", "mobile (masked)")
             for d in data:
                 shown: dict[str, str | None] = d["summary"] or {}
                 table.add_row(str(d["id"]), shown.get("name") or "—", shown.get("mobile") or "—")
-            stdout.print(table)
+            print_table(table)  # ids printed whole, never cut
 
         emit(data, as_json, human)
 

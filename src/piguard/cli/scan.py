@@ -11,10 +11,9 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from piguard.cli.options import JsonOpt
-from piguard.cli.output import emit, reporting, stderr, stdout
+from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
 from piguard.detect import AUDIENCES, mask_text
 from piguard.detect.discovery import (
     FileFinding,
@@ -83,13 +82,15 @@ def _print_summary(summary: list[Summary]) -> None:
     if not summary:
         stdout.print("No personal information found.")
         return
-    table = Table(title="Personal information found")
-    for heading in ("Source", "Column / lines", "Type", "Count", "Masked samples"):
-        table.add_column(heading, justify="right" if heading == "Count" else "left")
+    table = new_table(
+        "Source", "Column / lines", "Type", "Count", "Masked samples", title="Personal information found"
+    )
     for row in summary:
-        where = row.column or ", ".join(str(n) for n in row.first_lines) + ("…" if row.count > 10 else "")
+        where = row.column or ", ".join(str(n) for n in row.first_lines) + (
+            f" (+{row.count - len(row.first_lines)} more)" if row.count > len(row.first_lines) else ""
+        )
         table.add_row(row.source, where, row.type, str(row.count), "  ".join(row.samples))
-    stdout.print(table)
+    print_table(table)
 
 
 def mask(

@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port.")] = 8700,
+        port: Annotated[int, typer.Option(help="Port.", envvar="PIGUARD_PORT")] = 8700,
         tls: Annotated[
             bool,
             typer.Option("--tls", help="HTTPS with a generated development certificate (in <home>/tls)."),

@@ -7,6 +7,10 @@ has one canonical form (blind indexes depend on it).
 '2024-01-02'
 >>> normalize_money("￥1,234.5")
 '1234.50'
+>>> normalize_money("-¥1,234.50", allow_negative=True)
+'-1234.50'
+>>> format_money("-1234.5")
+'-¥1,234.50'
 >>> normalize_gender("女")
 'F'
 """
@@ -23,6 +27,7 @@ from piguard.validate._clean import clean, clean_number, offending, without
 from piguard.validate.resident_id import today_in_china
 
 __all__ = [
+    "format_money",
     "name_match_key",
     "normalize_address",
     "normalize_boolean",
@@ -198,7 +203,9 @@ def normalize_money(raw: str, *, max_digits: int = 15, allow_negative: bool = Fa
         ``"negative amounts are not allowed"`` or ``"too many digits"``.
     """
     value = without(clean_number(raw), " ").removesuffix("元")
-    value = value.removeprefix("¥").removeprefix("￥")  # Half- and full-width yen signs.
+    # The minus may come before the yen sign, as amounts are displayed ("-¥1,234.50"), or after it.
+    minus = "-" if value.startswith(("-¥", "-￥")) else ""
+    value = minus + value.removeprefix(minus).removeprefix("¥").removeprefix("￥")  # Half- and full-width.
     match = _MONEY.fullmatch(value)
     if match is None:
         raise ValidationError("not an amount")
@@ -213,6 +220,15 @@ def normalize_money(raw: str, *, max_digits: int = 15, allow_negative: bool = Fa
     if sign and not allow_negative:
         raise ValidationError("negative amounts are not allowed")
     return f"{sign}{whole}.{cents}"
+
+
+def format_money(value: str) -> str:
+    """An amount as people read it: ``"-1234.5"`` → ``"-¥1,234.50"`` (what :func:`normalize_money`
+    reads back). A value that is not a plain amount (a masked one, say) is returned unchanged."""
+    match = re.fullmatch(r"(-?)([0-9]+)(?:\.([0-9]{1,2}))?", value)
+    if match is None:
+        return value
+    return f"{match[1]}¥{int(match[2]):,}.{(match[3] or '').ljust(2, '0')}"
 
 
 _INTEGER = re.compile(r"([-+]?)([0-9]+)")

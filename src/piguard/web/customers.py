@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from piguard import errors
 from piguard.gate import FieldView, RequestContext
 from piguard.readers import template_csv
+from piguard.validate.scalars import format_money
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
@@ -109,7 +110,10 @@ def register(router: APIRouter, console: Console) -> None:
                 Row(
                     name=name,
                     label=i18n.label(fdef.label, staff.lang, name),
-                    value=view.value,
+                    # Amounts as people read them (¥1,234.50); the stored value is the plain decimal.
+                    value=format_money(view.value)
+                    if view.value and view.level == "clear" and fdef.type == "money"
+                    else view.value,
                     level=view.level,
                     rule=view.rule,
                     unmaskable=unmaskable,
