@@ -537,10 +537,13 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "disabled_principal": ("已停用账号的操作", "disabled account active"),
         "undelivered_message": ("消息未能送达", "message not delivered"),
         "rights_deadline": ("个人权利请求临近或超过期限", "rights requests due or overdue"),
+        "masked_probing": ("对掩码字段的反复试探", "probing of a masked field"),
+        "masked_enumeration": ("穷举掩码字段（账号已冻结）", "enumeration of a masked field (frozen)"),
     },
     "audit_action": {
         "read": ("查看", "read"),
         "search": ("查询", "search"),
+        "match": ("核对信息是否一致", "match check"),
         "list": ("列表", "list"),
         "alert": ("触发告警", "alert raised"),
         "audit_prune": ("清理过期审计记录", "audit entries pruned"),
@@ -633,6 +636,14 @@ ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
     "rights_deadline": (
         "{overdue} 件请求已超期，{nearly_due} 件即将到期，{provisional_cases} 件期限为暂定",
         "{overdue} requests overdue, {nearly_due} nearly due, {provisional_cases} with a provisional date",
+    ),
+    "masked_probing": (
+        "一小时内对掩码字段 {field} 的精确查询或核对未命中 {misses} 次",
+        "{misses} missed exact searches or match checks on masked field {field} within the hour",
+    ),
+    "masked_enumeration": (
+        "一小时内对掩码字段 {field} 未命中 {misses} 次，疑似穷举，账号已冻结",
+        "{misses} misses on masked field {field} within the hour: enumeration, account frozen",
     ),
 }
 
