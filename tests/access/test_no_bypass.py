@@ -57,8 +57,8 @@ NON_DATA_COMMANDS = {
     "operations",
 }
 DATA_COMMANDS = {
-    "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints",
+    "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
+    "requests", "complaints",
 }  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, case, delete, func, insert, select, text
 
-from piguard.access.quotas import QuotaMeter, WINDOW, tighter
+from piguard.access.quotas import WINDOW, QuotaMeter, tighter
 from piguard.access.tables import probes
 from piguard.catalog import Quotas
 from piguard.clock import Clock

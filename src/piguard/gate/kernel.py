@@ -389,9 +389,7 @@ class Gate:
     ) -> list[RecordRef]:
         return self.records.search(ctx, record_type, field_name, value, limit=limit)
 
-    def match(
-        self, ctx: RequestContext, customer_id: str, field_name: str, value: object, **kw: Any
-    ) -> bool:
+    def match(self, ctx: RequestContext, customer_id: str, field_name: str, value: object, **kw: Any) -> bool:
         return self.records.match(ctx, customer_id, field_name, value, **kw)
 
     def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:

@@ -120,6 +120,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rule.masked_training": ("培训未完成，只显示脱敏值", "masked: training not current"),
     "rule.never": ("此类信息从不显示明文", "this class is never shown in clear"),
     "rule.deny": ("此角色或此目的不可查看", "not visible to this role or purpose"),
+    "match.title": ("核对客户所述信息", "Check what the caller says"),
+    "match.help": (
+        "输入客户报出的号码，系统只回答是否一致，不显示也不保存该值；每次核对都计入本小时的试探额度。",
+        "Type the value the caller states: the answer is only whether it matches; the value is "
+        "neither shown nor kept. Every check counts against this hour's probe budget.",
+    ),
+    "match.value": ("客户所述", "As stated"),
+    "match.submit": ("核对", "Check"),
+    "match.yes": ("{field}：一致", "{field}: matches"),
+    "match.no": ("{field}：不一致", "{field}: does not match"),
+    "match.empty": ("请输入要核对的值。", "Type the value to check."),
     "unmask.title": ("申请查看明文", "Request clear access"),
     "unmask.help": (
         "勾选要查看明文的字段，填写理由；需要时输入新的动态验证码完成二次验证，并提交审批申请。",

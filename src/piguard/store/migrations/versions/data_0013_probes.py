@@ -31,9 +31,7 @@ def upgrade() -> None:
         sa.Column("hit", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_access_probes"),
     )
-    op.create_index(
-        "ix_access_probes_window", "access_probes", ["principal_id", "target", "probed_at"]
-    )
+    op.create_index("ix_access_probes_window", "access_probes", ["principal_id", "target", "probed_at"])
     with op.batch_alter_table("access_principals") as batch:
         batch.add_column(sa.Column("probes_per_hour", sa.Integer, nullable=True))
 
