@@ -167,6 +167,7 @@ class AuditWriter:
         write transaction then serves many requests instead of one each.
         """
         waiter = _Waiter(prepared)
+        committed: list[tuple[list[AuditEntry], list[Checkpoint]]] = []
         with self._group:
             self._group_pending.append(waiter)
             while not waiter.done:
@@ -177,16 +178,23 @@ class AuditWriter:
                 batch, self._group_pending = self._group_pending, []
                 self._group.release()
                 try:
-                    self._flush_group(batch)
+                    out = self._flush_group(batch)
+                    if out is not None:
+                        committed.append(out)
                 finally:
                     self._group.acquire()
                     self._group_leader = False
                     self._group.notify_all()
+        # Delivered once this thread leads no group any more: a rule that freezes a principal
+        # records the freeze, and that entry must find the group free (not wait for itself).
+        for entries, cps in committed:
+            self._committed_out(entries, cps)
         if waiter.error is not None:
             raise waiter.error
         return waiter.last_seq
 
-    def _flush_group(self, batch: list[_Waiter]) -> None:
+    def _flush_group(self, batch: list[_Waiter]) -> tuple[list[AuditEntry], list[Checkpoint]] | None:
+        """Write ``batch`` in one transaction; what committed, for delivery (None: it failed)."""
         everything = [p for w in batch for p in w.prepared]
         try:
             with self.trail.db.transaction() as own:
@@ -195,13 +203,13 @@ class AuditWriter:
             failure = AuditFailure(f"audit entry could not be written: {failure_reason(exc)}")
             for w in batch:
                 w.error, w.done = failure, True
-            return
+            return None
         # Sequence numbers are consecutive within the transaction, in batch order.
         seq = last_seq - len(everything)
         for w in batch:
             seq += len(w.prepared)
             w.last_seq, w.done = seq, True
-        self._committed_out(entries, cps)
+        return entries, cps
 
     def append(
         self, conn: Connection, prepared: list[Prepared], *, stash: bool
