@@ -65,6 +65,16 @@ class ProbeBudget:
         per_hour = tighter(limits.probes_per_hour, own.probes_per_hour if own else None)
         return limits.model_copy(update={"probes_per_hour": per_hour})
 
+    def check(self, actor: Actor, target: str) -> None:
+        """Refuse at once if ``target``'s budget is already spent (a read; :meth:`charge` decides).
+        A refused caller costs no search: an attacker's thousands of tries stay cheap to refuse.
+
+        :raises QuotaExceeded: as :meth:`charge`.
+        """
+        with self.db.read() as conn:
+            count, missed = self._count(conn, actor.id, target)
+        self._refuse_if_spent(actor, target, self.limits(actor), count, missed)
+
     def charge(self, actor: Actor, target: str, *, hit: bool) -> ProbeTally:
         """Count one probe of ``target`` (``record_type.field``) by ``actor`` now.
 
@@ -73,35 +83,15 @@ class ProbeBudget:
         """
         limits = self.limits(actor)
         now = self.clock.now()
-        since = now - PROBE_WINDOW
-        rule = f"roles.{actor.role}.quotas.probes_per_hour"
         with self.db.transaction() as conn:
             self._serialise(conn, actor.id, target)
-            conn.execute(delete(probes).where(probes.c.principal_id == actor.id, probes.c.probed_at <= since))
-            count, missed = conn.execute(
-                select(
-                    func.count(),
-                    func.coalesce(func.sum(case((probes.c.hit.is_(False), 1), else_=0)), 0),
-                ).where(
-                    probes.c.principal_id == actor.id,
-                    probes.c.target == target,
-                    probes.c.probed_at > since,
+            conn.execute(
+                delete(probes).where(
+                    probes.c.principal_id == actor.id, probes.c.probed_at <= now - PROBE_WINDOW
                 )
-            ).one()
-            count, missed = int(count), int(missed)
-            if missed >= limits.probe_freeze_misses:
-                raise QuotaExceeded(
-                    f"field '{target}' is closed to role '{actor.role}': {missed} misses within the hour "
-                    "look like an enumeration of a masked value (issue 11)",
-                    f"roles.{actor.role}.quotas.probe_freeze_misses",
-                )
-            if count >= limits.probes_per_hour:
-                raise QuotaExceeded(
-                    f"probe budget spent: at most {limits.probes_per_hour} exact searches or match "
-                    f"checks per hour on field '{target}', which role '{actor.role}' sees only masked "
-                    "(R-USE-3); wait or ask someone who sees it in clear",
-                    rule,
-                )
+            )
+            count, missed = self._count(conn, actor.id, target)
+            self._refuse_if_spent(actor, target, limits, count, missed)
             conn.execute(
                 insert(probes).values(
                     id=secrets.token_hex(12), principal_id=actor.id, target=target, probed_at=now, hit=hit
@@ -114,6 +104,36 @@ class ProbeBudget:
             alert=misses >= limits.probe_alert_misses,
             freeze=misses >= limits.probe_freeze_misses,
         )
+
+    def _count(self, conn: Connection, principal_id: str, target: str) -> tuple[int, int]:
+        """Probes and misses of ``target`` by the principal over the last hour."""
+        count, missed = conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((probes.c.hit.is_(False), 1), else_=0)), 0),
+            ).where(
+                probes.c.principal_id == principal_id,
+                probes.c.target == target,
+                probes.c.probed_at > self.clock.now() - PROBE_WINDOW,
+            )
+        ).one()
+        return int(count), int(missed)
+
+    @staticmethod
+    def _refuse_if_spent(actor: Actor, target: str, limits: Quotas, count: int, missed: int) -> None:
+        if missed >= limits.probe_freeze_misses:
+            raise QuotaExceeded(
+                f"field '{target}' is closed to role '{actor.role}' for the hour: {missed} misses look "
+                "like an enumeration of a masked value (issue 11)",
+                f"roles.{actor.role}.quotas.probe_freeze_misses",
+            )
+        if count >= limits.probes_per_hour:
+            raise QuotaExceeded(
+                f"probe budget spent: at most {limits.probes_per_hour} exact searches or match checks "
+                f"per hour on field '{target}', which role '{actor.role}' sees only masked (R-USE-3); "
+                "wait, or ask someone who sees it in clear",
+                f"roles.{actor.role}.quotas.probes_per_hour",
+            )
 
     @staticmethod
     def _serialise(conn: Connection, principal_id: str, target: str) -> None:

@@ -39,6 +39,14 @@ class ProbeStep:
     def __init__(self, budget: ProbeBudget) -> None:
         self.budget = budget
 
+    def check(self, call: Call, record_type: str, field_name: str, *, clear: bool) -> None:
+        """Refuse before any work if the caller's budget on the field is already spent.
+
+        :raises QuotaExceeded: naming the field.
+        """
+        if not clear:
+            self.budget.check(call.ctx.actor, f"{record_type}.{field_name}")
+
     def charge(self, call: Call, record_type: str, field_name: str, *, clear: bool, hit: bool) -> None:
         """Charge one answer (``hit``: it matched) about ``record_type.field_name``.
 

@@ -321,12 +321,13 @@ class Records:
                 raise AccessDenied(reason, "training")
             cap = quotas.max_results(actor)
             effective = limit if cap is None else min(limit, cap)
-            found = self.vault.search(record_type, field_name, value, limit=effective + 1)
-            # Row scope and consent per match; the quota is charged once below, for all matches.
-            refs = [r for r in found if self.gate.permitted(call, r, skip=("quota",))]
             # On a field the caller sees only masked the answer (even "none") is a probe of it:
             # charged before anything is returned, hit or miss (issue 11, item 2).
             clear = self.gate.decider.clear_for_any(ctx, record_type, fdef)
+            self.gate.probes.check(call, record_type, field_name, clear=clear)
+            found = self.vault.search(record_type, field_name, value, limit=effective + 1)
+            # Row scope and consent per match; the quota is charged once below, for all matches.
+            refs = [r for r in found if self.gate.permitted(call, r, skip=("quota",))]
             self.gate.probes.charge(call, record_type, field_name, clear=clear, hit=bool(refs))
             if cap is not None and len(refs) > cap:
                 raise QuotaExceeded(
@@ -389,6 +390,8 @@ class Records:
                 decision.rule,
             )
         call.touch([field_name], record_type)
+        clear = decision.level == "clear"
+        self.gate.probes.check(call, record_type, field_name, clear=clear)
         if record_type == CUSTOMER:
             record_ids = [cid]
         else:
@@ -399,7 +402,7 @@ class Records:
             stored = self.vault.read(record_type, rid, [field_name]).values.get(field_name)
             got = hashlib.sha256((stored or "").encode("utf-8", "surrogatepass")).digest()
             hit = (hmac.compare_digest(got, want) and stored is not None) or hit
-        self.gate.probes.charge(call, record_type, field_name, clear=decision.level == "clear", hit=hit)
+        self.gate.probes.charge(call, record_type, field_name, clear=clear, hit=hit)
         if "matches" in call.op.detail:
             call.note(matches=int(hit))
         return hit
