@@ -167,7 +167,7 @@ class AuditWriter:
         write transaction then serves many requests instead of one each.
         """
         waiter = _Waiter(prepared)
-        committed: list[tuple[list[AuditEntry], list[Checkpoint]]] = []
+        delivered: tuple[list[AuditEntry], list[Checkpoint]] | None = None
         with self._group:
             self._group_pending.append(waiter)
             while not waiter.done:
@@ -178,23 +178,23 @@ class AuditWriter:
                 batch, self._group_pending = self._group_pending, []
                 self._group.release()
                 try:
-                    out = self._flush_group(batch)
-                    if out is not None:
-                        committed.append(out)
+                    delivered = self._flush_group(batch)
                 finally:
                     self._group.acquire()
                     self._group_leader = False
                     self._group.notify_all()
-        # Delivered once this thread leads no group any more: a rule that freezes a principal
-        # records the freeze, and that entry must find the group free (not wait for itself).
-        for entries, cps in committed:
-            self._committed_out(entries, cps)
+        if delivered is not None:
+            # Delivered (sinks, monitoring) only once leadership is given up: a monitoring rule
+            # that raises an alert appends through this writer again, and would otherwise wait
+            # for the leadership its own thread holds.
+            self._committed_out(*delivered)
         if waiter.error is not None:
             raise waiter.error
         return waiter.last_seq
 
     def _flush_group(self, batch: list[_Waiter]) -> tuple[list[AuditEntry], list[Checkpoint]] | None:
-        """Write ``batch`` in one transaction; what committed, for delivery (None: it failed)."""
+        """Write ``batch`` in one transaction; returns what to deliver once committed (None if
+        the transaction failed: every waiter then carries the failure)."""
         everything = [p for w in batch for p in w.prepared]
         try:
             with self.trail.db.transaction() as own:
