@@ -76,6 +76,9 @@ def test_enumerating_a_masked_mobile_by_exact_search_stops_alerts_and_freezes(au
     # Alerted early, then frozen by the enumeration rule (the existing freeze mechanism).
     assert ("masked_probing", "none") in alert_rules(world)
     assert ("masked_enumeration", "freeze") in alert_rules(world)
+    probing = [a for a in world.inst.audit.alerts() if a.rule in ("masked_probing", "masked_enumeration")]
+    assert sorted(a.rule for a in probing) == ["masked_enumeration", "masked_probing"]  # one incident each
+    assert all(a.principal_id == agent.actor.id for a in probing)
     assert world.access.principal(agent.name)["status"] == "frozen"
     with pytest.raises(AuthenticationFailed, match="frozen"):
         world.access.authenticate(agent.token)

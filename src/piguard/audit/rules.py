@@ -25,8 +25,9 @@ from piguard.calendar import LOCAL_TZ
 from piguard.catalog.vocabulary import DATA_ACTIONS
 
 #: Actions that reveal customer data: the catalog's, ``export_row`` (one exported customer,
-#: recorded per row by the gate) and ``unmask`` (a clear-access grant being used).
-READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask", "export_row"}
+#: recorded per row by the gate), ``unmask`` (a clear-access grant being used) and ``match`` (a
+#: yes/no answer about a field is a read of it, issue 11).
+READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask", "export_row", "match"}
 #: Principals whose entries the rules ignore (the monitor's own records).
 #: The purpose of the entries the trail writes about itself (``TrailContext.system_entry``).
 TRAIL_PURPOSE: Final = "audit"
