@@ -28,6 +28,7 @@ DATA_ROUTES = {
     ("GET", "/console/customers/{customer_id}"),
     ("GET", "/console/customers/{customer_id}/records/{record_type}/{record_id}"),
     ("POST", "/console/unmask"),
+    ("POST", "/console/match"),  # yes or no about a field: a read of it (issue 11, item 17)
 }
 #: Routes without customer values: sign-in, forms, accounts, grants, the audit trail (keyed refs).
 OTHER_ROUTES = {
@@ -61,6 +62,7 @@ OTHER_ROUTES = {
     ("POST", "/console/requests"),
     ("GET", "/console/requests/{case_id}"),
     ("POST", "/console/requests/{case_id}/{step}"),
+    ("GET", "/console/requests/{case_id}/letter"),  # the written refusal, to the name the requester gave
     ("GET", "/console/import-template/{record_type}"),  # catalog labels only
 }
 
@@ -113,6 +115,19 @@ def test_data_routes_record_an_event(site: Site) -> None:
                 "purpose": "service",
                 "fields": "bank_account.account_no",
                 "reason": "KYC",
+            },
+            follow_redirects=False,
+        )
+    )
+    recorded(
+        lambda: c.post(
+            "/console/match",
+            data={
+                "csrf": token,
+                "customer_id": site.customer_id,
+                "purpose": "service",
+                "field": "mobile",
+                "value": "13800138000",
             },
             follow_redirects=False,
         )
