@@ -58,8 +58,8 @@ NON_DATA_COMMANDS = {
     "operations",
 }
 DATA_COMMANDS = {
-    "import", "get", "search", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox", "requests",
-    "complaints", "holds", "retention", "accounts", "stays", "reindex",
+    "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
+    "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex",
 }  # fmt: skip
 
 
@@ -174,6 +174,13 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             "POST",
             "/v1/search",
             "/v1/search",
+            json={"field": "mobile", "value": ADULT["mobile"], "purpose": "service"},
+        )
+        call(
+            cs,
+            "POST",
+            "/v1/customers/{customer_id}/match",
+            f"/v1/customers/{cid}/match",
             json={"field": "mobile", "value": ADULT["mobile"], "purpose": "service"},
         )
         call(cs, "GET", "/v1/customers/{customer_id}/records", f"/v1/customers/{cid}/records?purpose=service")

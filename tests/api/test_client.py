@@ -111,3 +111,13 @@ def test_sdk_reset_user_ends_the_users_session_and_refuses_self_reset_r_use_1(si
     assert out["status"] == "reset" and out["one_time_password"]
     with pytest.raises(errors.AuthenticationFailed, match="account reset"):
         finance.whoami()
+
+
+@pytest.mark.req("R-USE-4")
+def test_match_through_the_sdk_answers_yes_or_no(site: Site, pg: Client) -> None:
+    """Issue 11, item 17: the SDK's match check, a refusal typed as AccessDenied."""
+    pg.login(*site.creds("customer_service"))
+    assert pg.match(site.customer_id, "mobile", "+86 138 0013 8000", purpose="service") is True
+    assert pg.match(site.customer_id, "mobile", "13800138001", purpose="service") is False
+    with pytest.raises(errors.AccessDenied):
+        pg.match(site.customer_id, "bank_card", ADULT["bank_card"], purpose="service")

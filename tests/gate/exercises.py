@@ -283,6 +283,12 @@ EXERCISES: dict[str, Exercise] = {
         "service",
         customer,
     ),
+    "match": Exercise(
+        "customer_service",
+        lambda w, ctx, s: w.service.match(ctx, s["cid"], "mobile", ADULT["mobile"]),
+        "service",
+        customer,
+    ),
     "list": Exercise(
         "customer_service", lambda w, ctx, s: w.service.customer_records(ctx, s["cid"]), "service", customer
     ),

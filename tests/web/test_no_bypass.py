@@ -30,6 +30,7 @@ DATA_ROUTES = {
     ("POST", "/console/unmask"),
     # A check-in by ID number says whether the number matches a customer's record.
     ("POST", "/console/stays/{action}"),
+    ("POST", "/console/match"),  # yes or no about a field: a read of it (issue 11, item 17)
 }
 #: Routes without customer values: sign-in, forms, accounts, grants, the audit trail (keyed refs).
 OTHER_ROUTES = {
@@ -131,6 +132,19 @@ def test_data_routes_record_an_event(site: Site) -> None:
                 "customer_id": site.customer_id,
                 "room_no": "1208",
                 "check_in": "2026-03-02",
+            },
+            follow_redirects=False,
+        )
+    )
+    recorded(
+        lambda: c.post(
+            "/console/match",
+            data={
+                "csrf": token,
+                "customer_id": site.customer_id,
+                "purpose": "service",
+                "field": "mobile",
+                "value": "13800138000",
             },
             follow_redirects=False,
         )

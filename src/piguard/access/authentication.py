@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from piguard.access import credentials as cred
 from piguard.access.context import AccessContext
 from piguard.access.decision import BOOTSTRAP_ROLE
+from piguard.access.quotas import Limits
 from piguard.access.tables import BEARER_KINDS, principals, tokens
 from piguard.access.throttle import Failures
 from piguard.catalog import Catalog, Role
@@ -51,6 +52,7 @@ _TOKEN_LOOKUP = (
         principals.c.status,
         principals.c.customers_per_hour,
         principals.c.max_results,
+        principals.c.probes_per_hour,
     )
     .join(principals, principals.c.id == tokens.c.principal_id)
     # Only bearer kinds: a one-time reset password or an enrolment ticket is never a session.
@@ -133,7 +135,7 @@ class Authentication:
                 detail={"status": row.status, "kind": row.kind},
             )
             raise AuthenticationFailed(refusal)
-        ctx.quotas.overrides[row.pid] = (row.customers_per_hour, row.max_results)
+        ctx.quotas.overrides[row.pid] = Limits(row.customers_per_hour, row.max_results, row.probes_per_hour)
         return Actor(row.pid, row.role, row.kind, session=row.id, step_up_at=row.step_up_at, name=row.name)
 
     def _totp_seed(self, row: Any) -> str:

@@ -16,6 +16,7 @@ from piguard.access import credentials as cred
 from piguard.access.decision import Policy
 from piguard.access.events import AccessEvent, AccessRecorder
 from piguard.access.grants import GrantBook
+from piguard.access.probes import ProbeBudget
 from piguard.access.quotas import QuotaMeter
 from piguard.access.tables import principals
 from piguard.access.throttle import AuthThrottle
@@ -72,6 +73,7 @@ class AccessContext:
         self.training = TrainingBook(db, clock)
         self.grants = GrantBook(db, catalog, clock, self.policy)
         self.quotas = QuotaMeter(db, catalog, clock)
+        self.probes = ProbeBudget(db, self.quotas, clock)
         self.throttle = AuthThrottle(self)
 
     def record(

@@ -30,6 +30,7 @@ from piguard.access.directory import Directory
 from piguard.access.events import AccessRecorder, MemoryRecorder
 from piguard.access.grants import GrantBook
 from piguard.access.principals import Principals
+from piguard.access.probes import ProbeBudget
 from piguard.access.quotas import QuotaMeter
 from piguard.access.resets import Enrolment, Resets
 from piguard.access.throttle import AuthThrottle
@@ -83,6 +84,7 @@ class AccessControl:
     training = Forward[TrainingBook]("context")
     grants = Forward[GrantBook]("context")
     quotas = Forward[QuotaMeter]("context")
+    probes = Forward[ProbeBudget]("context")
     throttle = Forward[AuthThrottle]("context")
 
     def __init__(
@@ -177,6 +179,7 @@ class AccessControl:
         totp: bool = True,
         customers_per_hour: int | None = None,
         max_results: int | None = None,
+        probes_per_hour: int | None = None,
     ) -> dict[str, Any]:
         """See :meth:`Principals.add_user`: the initial password and TOTP secret are returned once."""
         return self.principals.add_user(
@@ -187,6 +190,7 @@ class AccessControl:
             totp=totp,
             customers_per_hour=customers_per_hour,
             max_results=max_results,
+            probes_per_hour=probes_per_hour,
         )
 
     def add_client(self, admin: Actor, name: str, role: str, *, days: int | None = None) -> dict[str, Any]:

@@ -82,6 +82,7 @@ class Principals:
         totp: bool = True,
         customers_per_hour: int | None = None,
         max_results: int | None = None,
+        probes_per_hour: int | None = None,
     ) -> dict[str, Any]:
         """Create a staff user. Returns the initial password (generated if not given) and TOTP secret once.
 
@@ -112,6 +113,7 @@ class Principals:
                 totp_secret=ctx.secret_box.seal(totp_secret, pid) if totp_secret else None,
                 customers_per_hour=customers_per_hour,
                 max_results=max_results,
+                probes_per_hour=probes_per_hour,
             )
         ctx.record(admin, "user_add", detail={"principal_id": pid, "role": role, "status": status})
         return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple, overload
 
 from sqlalchemy import delete, func, insert, select
 
@@ -26,7 +27,19 @@ WINDOW = timedelta(hours=1)
 _MEMO_LIMIT = 100_000
 
 
-def _tighter(a: int | None, b: int | None) -> int | None:
+class Limits(NamedTuple):
+    """A principal's own limits (``None``: the role's); they can only narrow the role's."""
+
+    customers_per_hour: int | None = None
+    max_results: int | None = None
+    probes_per_hour: int | None = None
+
+
+@overload
+def tighter(a: int, b: int | None) -> int: ...
+@overload
+def tighter(a: int | None, b: int | None) -> int | None: ...
+def tighter(a: int | None, b: int | None) -> int | None:
     if a is None:
         return b
     if b is None:
@@ -41,19 +54,19 @@ class QuotaMeter:
         self.db = db
         self.catalog = catalog
         self.clock = clock
-        #: principal id -> (customers_per_hour, max_results) overrides, filled at authentication.
-        self.overrides: dict[str, tuple[int | None, int | None]] = {}
+        #: principal id -> its own (tighter) limits, filled at authentication.
+        self.overrides: dict[str, Limits] = {}
         self._seen: dict[tuple[str, str], datetime] = {}
 
     def customers_per_hour(self, actor: Actor) -> int | None:
         role = self.catalog.roles.get(actor.role)
         limit = role.quotas.customers_per_hour if role else None
-        return _tighter(limit, self.overrides.get(actor.id, (None, None))[0])
+        return tighter(limit, self.overrides.get(actor.id, Limits()).customers_per_hour)
 
     def max_results(self, actor: Actor) -> int | None:
         role = self.catalog.roles.get(actor.role)
         limit = role.quotas.max_results if role else None
-        return _tighter(limit, self.overrides.get(actor.id, (None, None))[1])
+        return tighter(limit, self.overrides.get(actor.id, Limits()).max_results)
 
     def max_export_rows(self, actor: Actor) -> int | None:
         role = self.catalog.roles.get(actor.role)

@@ -11,7 +11,7 @@ stored usable (the server recomputes codes); they are staff credentials, never c
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from piguard.store.tables import UTCDateTime
 
@@ -46,6 +46,7 @@ principals = Table(
     # Per-principal quota overrides; they can only narrow the role's limits.
     Column("customers_per_hour", Integer, nullable=True),
     Column("max_results", Integer, nullable=True),
+    Column("probes_per_hour", Integer, nullable=True),  # data_0013
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(_ID), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -153,4 +154,20 @@ stay_checkins = Table(
     Column("checked_out_at", UTCDateTime, nullable=True),
     Column("checked_out_by", String(_ID), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Probes of a field the principal does not see in clear (issue 11, items 2 and 17): every exact
+#: search and every match check on it, hit or miss, one row each. The budget
+#: (``probes_per_hour``) and the miss thresholds count these rows over the last hour, in the
+#: database, so every process enforces one budget. ``target`` is ``record_type.field``; no value,
+#: digest or customer is stored.
+probes = Table(
+    "access_probes",
+    access_metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("principal_id", String(_ID), nullable=False),
+    Column("target", String(2 * _NAME + 1), nullable=False),
+    Column("probed_at", UTCDateTime, nullable=False),
+    Column("hit", Boolean, nullable=False),
+    Index("ix_access_probes_window", "principal_id", "target", "probed_at"),
 )

@@ -49,6 +49,19 @@ class SearchRequest(Strict):
     summary: bool = True
 
 
+class MatchRequest(Strict):
+    """A value the caller states (on the phone, say), to check against the customer's field."""
+
+    purpose: str = Field(min_length=1, max_length=64)
+    record_type: str = "customer"
+    field: str = Field(min_length=1, max_length=64)
+    value: str = Field(min_length=1, max_length=1000)
+
+
+class MatchAnswer(BaseModel):
+    match: bool
+
+
 class ExportRequest(Strict):
     purpose: str = Field(min_length=1, max_length=64)
     grant_id: str = Field(min_length=1, max_length=64)
@@ -172,6 +185,20 @@ def build_router(inst: Installation) -> APIRouter:
                 for r in refs
             ]
         )
+
+    @router.post("/customers/{customer_id}/match", response_model=MatchAnswer, tags=["records"])
+    def match(customer_id: str, body: MatchRequest, request: Request, who: Who) -> MatchAnswer:
+        """Does the stated value equal the customer's field? Yes or no only (the value travels in
+        the body and is neither stored nor logged). On a field the caller sees only masked each
+        check is a probe under the hourly probe budget (429 once spent)."""
+        found = gate.match(
+            context(request, who, body.purpose),
+            customer_id,
+            body.field,
+            body.value,
+            record_type=body.record_type,
+        )
+        return MatchAnswer(match=found)
 
     @router.get("/customers/{customer_id}/records", response_model=list[RecordRefOut], tags=["records"])
     def customer_records(

@@ -25,8 +25,9 @@ from piguard.calendar import LOCAL_TZ
 from piguard.catalog.vocabulary import DATA_ACTIONS
 
 #: Actions that reveal customer data: the catalog's, ``export_row`` (one exported customer,
-#: recorded per row by the gate) and ``unmask`` (a clear-access grant being used).
-READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask", "export_row"}
+#: recorded per row by the gate), ``unmask`` (a clear-access grant being used) and ``match`` (a
+#: yes/no answer about a field is a read of it, issue 11).
+READ_ACTIONS: Final[frozenset[str]] = DATA_ACTIONS | {"unmask", "export_row", "match"}
 #: Principals whose entries the rules ignore (the monitor's own records).
 #: The purpose of the entries the trail writes about itself (``TrailContext.system_entry``).
 TRAIL_PURPOSE: Final = "audit"
@@ -395,6 +396,52 @@ class RightsDeadline:
         )
 
 
+@dataclass
+class MaskedProbing:
+    """Many misses on one field the principal sees only masked (issue 11, item 2): someone is
+    guessing the hidden part of a value by exact search or match checks. The gate counts the
+    misses in the database against the role's ``probe_alert_misses`` and flags the entry
+    (``detail["flags"]``); the rule raises the alert once per principal and field per cooldown."""
+
+    flag: str = "probe_alert"
+    severity: str = "high"
+    cooldown: timedelta = timedelta(hours=1)
+    freeze: bool = False
+    name: str = "masked_probing"
+    _cool: _Cooldown | None = field(default=None, repr=False)
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        raw = entry.detail.get("flags")
+        if not isinstance(raw, list) or self.flag not in raw or entry.detail.get("probe") is not True:
+            return None
+        target = f"{entry.record_type or ''}.{','.join(entry.fields)}"
+        cool = self._cool = self._cool or _Cooldown(self.cooldown)
+        if not cool.claim((entry.actor_id, target), when):
+            return None
+        misses = entry.detail.get("probe_misses")
+        return AlertDraft(
+            self.name,
+            self.severity,
+            entry.actor_id,
+            f"{misses} missed {entry.action} probes of masked field {target} within the hour",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            {"field": target, "misses": misses if isinstance(misses, int) else 0},
+        )
+
+
+@dataclass
+class MaskedEnumeration(MaskedProbing):
+    """A clear enumeration pattern: misses on one masked field passed ``probe_freeze_misses``.
+    The principal is frozen (the gate refuses further probes of the field in any case)."""
+
+    flag: str = "probe_freeze"
+    severity: str = "critical"
+    freeze: bool = True
+    name: str = "masked_enumeration"
+
+
 def default_rules() -> list[Rule]:
     """The shipped rule set; pass your own list to :class:`~piguard.audit.AuditLog` to tune it."""
     return [
@@ -407,6 +454,8 @@ def default_rules() -> list[Rule]:
         DisabledPrincipal(),
         UndeliveredMessage(),
         RightsDeadline(),
+        MaskedProbing(),
+        MaskedEnumeration(),
     ]
 
 

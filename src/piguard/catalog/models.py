@@ -290,6 +290,20 @@ class Quotas(_Model):
     customers_per_hour: int | None = PField(default=None, ge=1)
     max_results: int | None = PField(default=None, ge=1)
     max_export_rows: int | None = PField(default=None, ge=1)
+    #: Exact searches and match checks per hour on one field the role does not see in clear,
+    #: hits and misses alike (issue 11, item 2: an exact-match oracle on a masked field is a read
+    #: of that field). Never unlimited: a role that forgets it still gets the default.
+    probes_per_hour: int = PField(default=60, ge=1)
+    #: Misses on one such field within the hour that raise the ``masked_probing`` alert ...
+    probe_alert_misses: int = PField(default=10, ge=1)
+    #: ... and that freeze the principal (``masked_enumeration``), refusing every further probe.
+    probe_freeze_misses: int = PField(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _alert_before_freeze(self) -> Quotas:
+        if self.probe_alert_misses > self.probe_freeze_misses:
+            raise ValueError("probe_alert_misses must not exceed probe_freeze_misses")
+        return self
 
 
 class FieldAccess(NamedTuple):

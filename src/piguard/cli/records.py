@@ -1,5 +1,5 @@
 """The records capability from the shell: ``import``, ``import-template``, ``get``, ``search``,
-``erase``, ``reindex`` and ``keys status|rotate|retire``.
+``match``, ``erase``, ``reindex`` and ``keys status|rotate|retire``.
 
 Every command runs one declared operation of the gate (``inst.gate``) for the acting principal
 (``PIGUARD_TOKEN``, see :mod:`piguard.cli.options`) and prints one JSON document with ``--json``.
@@ -7,6 +7,7 @@ Every command runs one declared operation of the gate (``inst.gate``) for the ac
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -201,6 +202,34 @@ def search(
             print_table(table)  # ids printed whole, never cut
 
         emit(data, as_json, human)
+
+
+@records_app.command()
+def match(
+    customer: Annotated[str, typer.Option("--customer", help="Customer id.")],
+    field: Annotated[str, typer.Option("--field", help="The field to check, e.g. resident_id or mobile.")],
+    purpose: PurposeOpt,
+    record_type: TypeOpt = "customer",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Does the value the caller states match the customer's field? Prints yes or no, never the value.
+
+    The value is read from standard input (asked for, hidden, on a terminal), never taken as an
+    argument: it would stay in shell history and show in ``ps``. On a field you see only masked
+    every check counts against your hourly probe budget.
+    """
+    if sys.stdin.isatty():
+        value = typer.prompt(f"Value of {field} as stated", hide_input=True, err=True)
+    else:
+        value = sys.stdin.readline().strip()
+    with reporting(as_json), open_home(home) as inst:
+        found = inst.gate.match(context(inst, purpose), customer, field, value, record_type=record_type)
+        emit(
+            {"customer_id": customer, "field": field, "match": found},
+            as_json,
+            lambda: stdout.print("match: yes" if found else "match: no"),
+        )
 
 
 @records_app.command()

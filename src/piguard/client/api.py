@@ -141,6 +141,14 @@ class Client:
         }
         return [RecordRef.from_json(m) for m in self._call("POST", "/v1/search", json=body)["matches"]]
 
+    def match(
+        self, customer_id: str, field: str, value: str, *, purpose: str, record_type: str = "customer"
+    ) -> bool:
+        """Does ``value`` equal the customer's field? Yes or no only (a probe when the field is
+        seen masked; :class:`~piguard.errors.QuotaExceeded` once the hour's budget is spent)."""
+        body = {"record_type": record_type, "field": field, "value": value, "purpose": purpose}
+        return bool(self._call("POST", f"/v1/customers/{customer_id}/match", json=body)["match"])
+
     def customer_records(self, customer_id: str, *, purpose: str) -> list[RecordRef]:
         rows = self._call("GET", f"/v1/customers/{customer_id}/records", params={"purpose": purpose})
         return [RecordRef.from_json(r) for r in rows]

@@ -84,6 +84,24 @@ class Decider:
         """The catalog's decision alone (no run-time narrowing): what a role can ever get."""
         return self.policy.decide(ctx.actor.role, record_type, fdef, ctx.purpose)
 
+    def clear_for_any(self, ctx: RequestContext, record_type: str, fdef: Field) -> bool:
+        """Does ``ctx`` see ``fdef`` in clear whichever customer it is about (a search's question,
+        before any match is known)? Only if the catalog says clear and nothing at run time could
+        narrow it: training in order, and no step-up or per-customer grant needed (a field that
+        needs a grant is clear for some customers at most, so searching it is a probe)."""
+        actor = ctx.actor
+        if self.static(ctx, record_type, fdef).level != "clear":
+            return False
+        if actor.kind == "customer":
+            return True
+        if self.training_reason(actor) is not None:
+            return False
+        cls = self.catalog.classes[fdef.cls]
+        if cls.clear_requires_approval or fdef.sensitive:
+            return False
+        needs_step_up = cls.clear_requires_step_up and actor.kind != "system"
+        return not needs_step_up or self.access.stepped_up(actor)
+
     def decide(self, ctx: RequestContext, ref: RecordRef, fdefs: Mapping[str, Field]) -> dict[str, Decision]:
         """Decide every field of ``fdefs`` for ``ctx`` reading ``ref`` (see the module docstring)."""
         actor = ctx.actor

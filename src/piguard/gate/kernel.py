@@ -41,6 +41,7 @@ from piguard.gate.context import RequestContext
 from piguard.gate.decide import Decider
 from piguard.gate.guards import CustomerQuota, Guard, PurposeConsent, RowScope
 from piguard.gate.operation import DetailKind, Operation, Registry
+from piguard.gate.probes import ProbeStep
 from piguard.store import Database
 from piguard.vault.model import RecordRef
 from piguard.vault.vault import CUSTOMER, TxHook, Vault
@@ -159,6 +160,8 @@ class Gate:
         self.checkins = CheckInBook(self.db, self.clock)
         self.decider = Decider(self.catalog, self.policy, access, consent.is_under_14)
         self.registry = Registry()
+        #: Exact-match answers on fields the caller sees only masked are probes (issue 11).
+        self.probes = ProbeStep(access.probes)
         self.guards: list[Guard] = [
             RowScope(self.catalog, vault, self.today, self.checkins),
             PurposeConsent(consent),
@@ -527,6 +530,9 @@ class Gate:
         self, ctx: RequestContext, record_type: str, field_name: str, value: object, *, limit: int = 50
     ) -> list[RecordRef]:
         return self.records.search(ctx, record_type, field_name, value, limit=limit)
+
+    def match(self, ctx: RequestContext, customer_id: str, field_name: str, value: object, **kw: Any) -> bool:
+        return self.records.match(ctx, customer_id, field_name, value, **kw)
 
     def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:
         return self.records.customer_records(ctx, customer_id)

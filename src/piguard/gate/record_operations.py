@@ -7,6 +7,7 @@ from typing import Any
 
 from piguard.catalog.vocabulary import Action
 from piguard.gate.operation import Operation, Subject
+from piguard.gate.probes import PROBE_DETAIL
 
 CAPABILITY = "records"
 
@@ -33,9 +34,19 @@ SEARCH = _op(
     "search",
     "search",
     "many",
-    "exact search by a searchable field; answers only customers the caller may process",
+    "exact search by a searchable field; answers only customers the caller may process; "
+    "on a field the caller sees only masked, a probe (hit or miss) under its probe budget",
     requirements=("R-USE-1", "R-USE-3", "R-USE-5"),
-    detail={"matches": "int"},
+    detail={"matches": "int", **PROBE_DETAIL},
+)
+MATCH = _op(
+    "match",
+    "read",
+    "customer",
+    "does a stated value equal the customer's field? yes or no only, the value never stored; "
+    "on a field the caller sees only masked, a probe under its probe budget",
+    requirements=("R-USE-1", "R-USE-3"),
+    detail={"matches": "int", **PROBE_DETAIL},
 )
 LIST = _op(
     "list",
@@ -121,6 +132,7 @@ OPERATIONS: tuple[Operation, ...] = (
     READ,
     UPDATE,
     SEARCH,
+    MATCH,
     LIST,
     EXPORT,
     EXPORT_ROW,

@@ -8,6 +8,8 @@ through the :class:`~piguard.gate.view.CustomerView` its call hands it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,7 @@ from piguard.gate.record_operations import (
     KEY_ROTATE,
     KEY_STATUS,
     LIST,
+    MATCH,
     OPERATIONS,
     READ,
     REINDEX,
@@ -323,9 +326,14 @@ class Records:
                 raise AccessDenied(reason, "training")
             cap = quotas.max_results(actor)
             effective = limit if cap is None else min(limit, cap)
+            # On a field the caller sees only masked the answer (even "none") is a probe of it:
+            # charged before anything is returned, hit or miss (issue 11, item 2).
+            clear = self.gate.decider.clear_for_any(ctx, record_type, fdef)
+            self.gate.probes.check(call, record_type, field_name, clear=clear)
             found = self.vault.search(record_type, field_name, value, limit=effective + 1)
             # Row scope and consent per match; the quota is charged once below, for all matches.
             refs = [r for r in found if self.gate.permitted(call, r, skip=("quota",))]
+            self.gate.probes.charge(call, record_type, field_name, clear=clear, hit=bool(refs))
             if cap is not None and len(refs) > cap:
                 raise QuotaExceeded(
                     f"the search matched more than {cap} records, the most role '{actor.role}' may see "
@@ -377,6 +385,71 @@ class Records:
             except AccessDenied:
                 out[cid] = None  # refused and recorded: the match shows its id only
         return out
+
+    def match(
+        self,
+        ctx: RequestContext,
+        customer_id: str,
+        field_name: str,
+        value: object,
+        *,
+        record_type: str = CUSTOMER,
+    ) -> bool:
+        """Does ``value`` equal the customer's ``field_name`` (of the profile, or of any of the
+        customer's ``record_type`` records)? Yes or no only: the value is neither stored nor
+        recorded (issue 11, item 17).
+
+        :raises AccessDenied: the caller may not process the customer for the purpose, or may
+            not read the field at all (a refusal, never "no").
+        :raises QuotaExceeded: the probe budget on the field is spent.
+        :raises ValidationError: unknown field, or a value invalid for the field's type.
+        """
+        self.vault.field(record_type, field_name)
+        return self.gate.run(
+            ctx,
+            MATCH,
+            lambda call: self.matches(call, record_type, field_name, value),
+            subject=customer_id,
+            record_type=record_type,
+            fields=[field_name],
+        )
+
+    def matches(self, call: Call, record_type: str, field_name: str, value: object) -> bool:
+        """The match check inside a running call about one customer (``match``, and a capability's
+        :meth:`CustomerView.matches`): decided like a read, charged as a probe when the caller
+        sees the field only masked, compared in constant time after the field's own normaliser."""
+        ctx = call.ctx
+        fdef = self.vault.field(record_type, field_name)
+        if fdef.free_text:
+            raise ValidationError("free text cannot be matched", field_name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError("a value to match is required", "value")
+        wanted = self.vault.normalize(record_type, field_name, value)
+        cid = call.customer_id
+        ref = RecordRef(cid, record_type, cid if record_type == CUSTOMER else "")
+        decision = self.gate.decider.decide(ctx, ref, {field_name: fdef})[field_name]
+        if decision.level == "deny" and not is_bootstrap(ctx.actor):
+            raise AccessDenied(
+                f"field '{field_name}' may not be read for purpose '{ctx.purpose}': {decision.rule}",
+                decision.rule,
+            )
+        call.touch([field_name], record_type)
+        clear = decision.level == "clear"
+        self.gate.probes.check(call, record_type, field_name, clear=clear)
+        if record_type == CUSTOMER:
+            record_ids = [cid]
+        else:
+            record_ids = [r.record_id for r in self.vault.customer_records(cid, record_type)]
+        want = hashlib.sha256(wanted.encode("utf-8", "surrogatepass")).digest()
+        hit = False
+        for rid in record_ids:  # every record is compared: no early exit to time
+            stored = self.vault.read(record_type, rid, [field_name]).values.get(field_name)
+            got = hashlib.sha256((stored or "").encode("utf-8", "surrogatepass")).digest()
+            hit = (hmac.compare_digest(got, want) and stored is not None) or hit
+        self.gate.probes.charge(call, record_type, field_name, clear=clear, hit=hit)
+        if "matches" in call.op.detail:
+            call.note(matches=int(hit))
+        return hit
 
     def customer_records(self, ctx: RequestContext, customer_id: str) -> list[RecordRef]:
         def handler(call: Call) -> list[RecordRef]:

@@ -66,6 +66,16 @@ class CustomerView:
             self._call, ref, records.fields_of(record_type, fields), require_one=False
         )
 
+    def matches(self, field: str, value: object, *, record_type: str = CUSTOMER) -> bool:
+        """Does ``value`` equal this customer's ``field``? Yes or no, never the value: decided like
+        a read (a field the call may not read is refused), a probe under the caller's budget when
+        it sees the field only masked (identity checks reuse it). Call it outside
+        ``call.transaction()``: the probe is counted in its own transaction.
+
+        :raises ValidationError: a value invalid for the field. :raises QuotaExceeded: budget spent.
+        """
+        return self._call.gate.records.matches(self._call, record_type, field, value)
+
     def records(self, record_type: str | None = None) -> list[RecordRef]:
         """The customer's records (references only)."""
         return self._call.gate.vault.customer_records(self.customer_id, record_type)

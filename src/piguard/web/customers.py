@@ -43,6 +43,8 @@ class Row:
     #: (whom to ask), or "" when none does.
     never_clear: bool = False
     ask: str = ""
+    #: Shown masked and checkable by value (the "核对" form: yes or no, never the value).
+    matchable: bool = False
 
 
 def status_of(exc: errors.Error) -> int:
@@ -131,6 +133,7 @@ def register(router: APIRouter, console: Console) -> None:
                     ),
                     never_clear=never,
                     ask="、".join(ask) if staff.lang == "zh" else ", ".join(ask),
+                    matchable=view.level == "masked" and not fdef.free_text and staff.can("read"),
                 )
             )
         return rows
@@ -251,6 +254,35 @@ def register(router: APIRouter, console: Console) -> None:
         staff: Staff = staff_dep,
     ) -> HTMLResponse:
         return record_page(request, staff, customer_id, record_type, record_id, purpose)
+
+    @router.post("/match")
+    async def match(request: Request) -> Response:
+        form = await console.posted(request)
+        return await _threaded(match_now, request, dict(form))
+
+    def match_now(request: Request, form: dict[str, Any]) -> Response:
+        """Check a stated value against a masked field: yes or no, flashed; the value is neither
+        echoed nor kept (post, redirect, get: it is not in the next page either)."""
+        staff = console.staff(request)
+        customer_id = str(form.get("customer_id") or "")[:128]
+        field = str(form.get("field") or "")[:64]
+        value = str(form.get("value") or "")[:200]
+        purpose = default_purpose(staff, str(form.get("purpose") or "") or None)
+        t = i18n.translator(staff.lang)
+        session = staff.session
+        if not value.strip():
+            session.flash("error", t("match.empty"))
+        else:
+            try:
+                fdef = catalog.record_types["customer"].fields.get(field)
+                label = i18n.label(fdef.label, staff.lang, field) if fdef else field
+                found = console.gate.match(console.ctx(request, staff, purpose), customer_id, field, value)
+                session.flash(
+                    "ok" if found else "info", t("match.yes" if found else "match.no").format(field=label)
+                )
+            except errors.Error as exc:
+                session.flash("error", console.say(staff, exc))
+        return console.redirect(f"/customers/{customer_id}?purpose={purpose}")
 
     @router.post("/unmask")
     async def unmask(request: Request) -> Response:

@@ -148,6 +148,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rule.masked_training": ("培训未完成，只显示脱敏值", "masked: training not current"),
     "rule.never": ("此类信息从不显示明文", "this class is never shown in clear"),
     "rule.deny": ("此角色或此目的不可查看", "not visible to this role or purpose"),
+    "match.title": ("核对客户所述信息", "Check what the caller says"),
+    "match.help": (
+        "输入客户报出的号码，系统只回答是否一致，不显示也不保存该值；每次核对都计入本小时的试探额度。",
+        "Type the value the caller states: the answer is only whether it matches; the value is "
+        "neither shown nor kept. Every check counts against this hour's probe budget.",
+    ),
+    "match.value": ("客户所述", "As stated"),
+    "match.submit": ("核对", "Check"),
+    "match.yes": ("{field}：一致", "{field}: matches"),
+    "match.no": ("{field}：不一致", "{field}: does not match"),
+    "match.empty": ("请输入要核对的值。", "Type the value to check."),
     "unmask.title": ("申请查看明文", "Request clear access"),
     "unmask.help": (
         "勾选要查看明文的字段，填写理由；需要时输入新的动态验证码完成二次验证，并提交审批申请。",
@@ -584,10 +595,13 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "disabled_principal": ("已停用账号的操作", "disabled account active"),
         "undelivered_message": ("消息未能送达", "message not delivered"),
         "rights_deadline": ("个人权利请求临近或超过期限", "rights requests due or overdue"),
+        "masked_probing": ("对掩码字段的反复试探", "probing of a masked field"),
+        "masked_enumeration": ("穷举掩码字段（账号已冻结）", "enumeration of a masked field (frozen)"),
     },
     "audit_action": {
         "read": ("查看", "read"),
         "search": ("查询", "search"),
+        "match": ("核对信息是否一致", "match check"),
         "list": ("列表", "list"),
         "alert": ("触发告警", "alert raised"),
         "audit_prune": ("清理过期审计记录", "audit entries pruned"),
@@ -701,6 +715,14 @@ ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
     "rights_deadline": (
         "{overdue} 件请求已超期，{nearly_due} 件即将到期，{provisional_cases} 件期限为暂定",
         "{overdue} requests overdue, {nearly_due} nearly due, {provisional_cases} with a provisional date",
+    ),
+    "masked_probing": (
+        "一小时内对掩码字段 {field} 的精确查询或核对未命中 {misses} 次",
+        "{misses} missed exact searches or match checks on masked field {field} within the hour",
+    ),
+    "masked_enumeration": (
+        "一小时内对掩码字段 {field} 未命中 {misses} 次，疑似穷举，账号已冻结",
+        "{misses} misses on masked field {field} within the hour: enumeration, account frozen",
     ),
 }
 

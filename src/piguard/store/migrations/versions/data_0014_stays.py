@@ -8,7 +8,7 @@ Stays existing before this migration are not checked in: the front desk checks t
 (or an approver approves), so no stay keeps a scope nobody proved.
 
 Revision ID: data_0014
-Revises: data_0012
+Revises: data_0013
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 from piguard.store.tables import UTCDateTime
 
 revision = "data_0014"
-down_revision: str | None = "data_0012"
+down_revision: str | None = "data_0013"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
