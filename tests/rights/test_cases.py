@@ -122,12 +122,12 @@ def test_wrong_expired_and_reused_codes_are_refused_and_audited(world: World, ap
     api("customer_service", "POST", f"{url}/send-code")
     [code] = sent_codes(world, case["id"])
     wrong = "000000" if code != "000000" else "111111"
-    api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": wrong})
+    api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": wrong, **STATED})
     assert api("officer", "GET", url)["status"] == "received"
-    verified = api("customer_service", "POST", f"{url}/verify", json={"code": code})
-    assert (verified["status"], verified["verified"]) == ("verified", "code")
+    verified = api("customer_service", "POST", f"{url}/verify", json={"code": code, **STATED})
+    assert (verified["status"], verified["verified"]) == ("verified", "code+stated")
     # Used once: the same code again is refused.
-    api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": code})
+    api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": code, **STATED})
     outcomes = [e.detail["outcome"] for e in world.inst.audit.query(action="rights_verify", limit=10)]
     assert outcomes == ["wrong_code", "verified", "code_used"]
 
@@ -135,8 +135,58 @@ def test_wrong_expired_and_reused_codes_are_refused_and_audited(world: World, ap
     api("customer_service", "POST", f"/v1/requests/{other['id']}/send-code")
     [late] = sent_codes(world, other["id"])
     world.clock.advance(timedelta(minutes=11))
-    api("customer_service", "POST", f"/v1/requests/{other['id']}/verify", expect=403, json={"code": late})
+    api(
+        "customer_service",
+        "POST",
+        f"/v1/requests/{other['id']}/verify",
+        expect=403,
+        json={"code": late, **STATED},
+    )
     assert world.inst.audit.query(action="rights_verify", limit=10)[-1].detail["outcome"] == "code_expired"
+
+
+#: What a requester on the phone states of the profile (matched yes/no, under the agent's purpose).
+STATED = {"stated": {"name": ADULT["name"], "resident_id": ADULT["resident_id"]}, "purpose": "service"}
+
+
+@pytest.mark.req("R-RGT-2")
+def test_a_request_that_hands_out_data_needs_stated_values_that_match_as_well_as_the_code(
+    world: World, api: Api, tmp_path: Path
+) -> None:
+    """R-RGT-2: what the requester knows, matched without anyone seeing the stored values, plus the
+    code to the contact on record; a mismatch burns no code attempt, says not which value was wrong,
+    and three of them leave only the counter."""
+    case = opened(api, world.customer(), "deletion")
+    url = f"/v1/requests/{case['id']}"
+    api("customer_service", "POST", f"{url}/send-code")
+    [code] = sent_codes(world, case["id"])
+    assert (
+        api("customer_service", "POST", f"{url}/verify", expect=422, json={"code": code})["field"] == "stated"
+    )
+    one = {"stated": {"name": ADULT["name"]}, "purpose": "service"}
+    api("customer_service", "POST", f"{url}/verify", expect=422, json={"code": code, **one})
+    wrong = {"stated": {"name": ADULT["name"], "resident_id": "110105199003070199"}, "purpose": "service"}
+    refused = api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": code, **wrong})
+    assert "resident_id" not in refused["detail"] and "110105199003070199" not in str(refused)
+    for _ in range(2):
+        api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": code, **wrong})
+    # Three mismatches: even the right values and code no longer verify (only in person).
+    api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": code, **STATED})
+    outcomes = [e.detail["outcome"] for e in world.inst.audit.query(action="rights_verify", limit=10)]
+    assert outcomes == ["stated_mismatch"] * 3 + ["too_many_attempts"]
+    assert (
+        api("customer_service", "POST", f"{url}/verify", json={"in_person": True})["verified"] == "in_person"
+    )
+    # The code was never consumed by the mismatches; no stated value is in the database files.
+    for path in (tmp_path / "home").rglob("*"):
+        if path.is_file():
+            assert b"110105199003070199" not in path.read_bytes(), path
+    # A request that hands nothing out (an explanation) is verified by the code alone.
+    light = opened(api, world.customer(dict(ADULT, mobile="13700137009")), "explanation")
+    api("customer_service", "POST", f"/v1/requests/{light['id']}/send-code")
+    [light_code] = sent_codes(world, light["id"])
+    done = api("customer_service", "POST", f"/v1/requests/{light['id']}/verify", json={"code": light_code})
+    assert done["verified"] == "code"
 
 
 @pytest.mark.req("R-RGT-2")
@@ -147,8 +197,8 @@ def test_too_many_wrong_codes_void_the_code(world: World, api: Api) -> None:
     [code] = sent_codes(world, case["id"])
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
-        api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": wrong})
-    api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": code})
+        api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": wrong, **STATED})
+    api("customer_service", "POST", f"{url}/verify", expect=403, json={"code": code, **STATED})
     last = world.inst.audit.query(action="rights_verify", limit=10)[-1]
     assert last.detail["outcome"] == "too_many_attempts"
     assert api("officer", "GET", url)["verified"] is None

@@ -3,11 +3,15 @@ extension with a reason, completion; the queue and case pages in Chinese (R-RGT-
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from piguard.outbox import Outbox
+from piguard.outbox.tables import messages
 from piguard.rights import Rights
 from tests.access.conftest import ADULT
 from tests.web.conftest import Site
@@ -103,3 +107,40 @@ def test_a_relatives_request_is_taken_in_and_refused_in_writing(browser: Any, se
     # The notice names no personal information of the deceased beyond what the relative gave.
     assert ADULT["resident_id"] not in text and ADULT["mobile"] not in text
     officer.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+@pytest.mark.req("R-RGT-2")
+def test_a_phone_request_is_verified_by_code_and_what_the_caller_states(browser: Any, served: Site) -> None:
+    """The agent types the code the caller reads out and what they state of the profile; the gate
+    matches it yes/no (the values are never shown back); a deletion needs both."""
+    site = served
+    agent = browser_login(browser, site, "customer_service")
+    agent.goto(site.base_url + "/console/requests")
+    agent.fill("#intake input[name=customer_id]", site.customer_id)
+    agent.select_option("#intake select[name=type]", "deletion")
+    agent.select_option("#intake select[name=channel]", "phone")
+    agent.click("#intake button[type=submit]")
+    agent.wait_for_selector("#case")
+    case_id = agent.url.rsplit("/", 1)[1]
+    agent.click("#send-code")
+    agent.wait_for_selector("#verify-code")
+    outbox = site.inst.capability(Outbox)
+    with site.inst.db.read() as conn:
+        i, p = conn.execute(
+            select(messages.c.id, messages.c.params).where(
+                messages.c.reference == case_id, messages.c.template == "verification_code"
+            )
+        ).one()
+    code = json.loads(outbox._box.open(p, outbox._context(i)))["code"]
+    form = agent.locator("#verify-code-form")
+    form.locator("input[name=code]").fill(code)
+    form.locator("input[name=stated_name]").fill(ADULT["name"])
+    form.locator("input[name=stated_resident_id]").fill(ADULT["resident_id"])
+    form.locator("select[name=purpose]").select_option("service")
+    agent.click("#verify-code")
+    agent.wait_for_selector("#verified:has-text('验证码及所述信息核对一致')")
+    text = agent.evaluate(VISIBLE_TEXT)
+    assert ADULT["resident_id"] not in text and english_words(text) == []
+    agent.context.close()

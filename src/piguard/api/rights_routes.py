@@ -73,6 +73,10 @@ class VerifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str | None = Field(default=None, min_length=1, max_length=12)
     in_person: bool = False
+    #: What the requester states of the profile (field name → value), matched yes/no, never shown.
+    stated: dict[str, str] | None = Field(default=None, max_length=5)
+    #: The purpose under which the stated values are matched (the caller's role must read them for it).
+    purpose: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class ReasonIn(BaseModel):
@@ -140,10 +144,12 @@ def build_router(inst: Installation) -> APIRouter:
 
     @router.post("/requests/{case_id}/verify")
     def verify(case_id: str, body: VerifyIn, request: Request, who: Who) -> dict[str, Any]:
-        """Verify the requester: the one-time code, or in person at the counter."""
+        """Verify the requester: the one-time code (with the values they state, for a request that hands
+        out or destroys data), or in person at the counter."""
         return rights.verify(
-            context(request, who), case_id, code=body.code, in_person=body.in_person
-        ).as_dict()
+            context(request, who, body.purpose or ""), case_id, code=body.code, in_person=body.in_person,
+            stated=body.stated,
+        ).as_dict()  # fmt: skip
 
     @router.post("/requests/{case_id}/pause")
     def pause(case_id: str, body: ReasonIn, request: Request, who: Who) -> dict[str, Any]:

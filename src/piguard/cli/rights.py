@@ -135,13 +135,42 @@ def verify(
     case_id: IdArg,
     code: Annotated[str | None, typer.Option("--code", help="The code the requester read out.")] = None,
     in_person: Annotated[bool, typer.Option("--in-person", help="ID checked at the counter by you.")] = False,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            help="A profile field the requester states (repeat); the values are read from stdin, one per "
+            "line, in the same order (never on the command line).",
+        ),
+    ] = None,
+    purpose: Annotated[
+        str, typer.Option("--purpose", help="The purpose the stated values are matched under.")
+    ] = "",
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verify the requester's identity (a one-time code, or in person)."""
-    with reporting(as_json), open_home(home) as inst:
-        case = inst.capability(Rights).verify(context(inst), case_id, code=code, in_person=in_person)
+    """Verify the requester's identity (a one-time code, with what they state; or in person)."""
+    with reporting(as_json):
+        stated = _stated(state or [])
+        with open_home(home) as inst:
+            case = inst.capability(Rights).verify(
+                context(inst, purpose), case_id, code=code, in_person=in_person, stated=stated
+            )
     emit(case.as_dict(), as_json, lambda: _print(case))
+
+
+def _stated(fields: list[str]) -> dict[str, str]:
+    """The stated values, one stdin line per ``--state`` field (a terminal is asked without echo)."""
+    out: dict[str, str] = {}
+    for name in fields:
+        if sys.stdin.isatty():
+            value = typer.prompt(f"{name} (as the requester states it)", hide_input=True)
+        else:
+            value = sys.stdin.readline().rstrip("\r\n")
+        if not value:
+            raise ValidationError(f"no value given for the stated {name}", "stated")
+        out[name] = value
+    return out
 
 
 def _stepper(name: str, doc: str) -> None:

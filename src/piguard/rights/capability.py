@@ -241,6 +241,10 @@ NO_RELATIVES_REASON = (
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 CODE_SENDS_PER_HOUR = 3
+#: Requests that hand out or destroy data: verified by code, they need stated values that match too.
+STATED_TYPES = frozenset({"access", "portability", "deletion", "account_closure", "correction"})
+#: How many stated values such a request needs, and how many mismatching tries a case allows.
+STATED_MINIMUM, STATED_ATTEMPTS = 2, 3
 #: A case is "nearly due" this many working days before its due date.
 NEARLY_DUE = 2
 
@@ -523,28 +527,71 @@ class Rights:
         return self.kernel.run(ctx, SEND_CODE, handler, subject=row["customer_id"])
 
     def verify(
-        self, ctx: RequestContext, case_id: str, *, code: str | None = None, in_person: bool = False
+        self,
+        ctx: RequestContext,
+        case_id: str,
+        *,
+        code: str | None = None,
+        in_person: bool = False,
+        stated: Mapping[str, str] | None = None,
     ) -> Case:
         """Verify the requester by the code sent (``code``) or in person (``in_person``, recording
         who checked the ID document at the counter). A wrong, expired or used code is refused and
         recorded; five wrong codes void it.
 
-        :raises ValidationError: neither or both ways given.
-        :raises AccessDenied: the code is wrong, expired, used or voided (after it was recorded).
+        ``stated``: what the requester says of the customer's profile (``name``, ``resident_id``,
+        ``mobile`` …), matched against the vault without anyone seeing the stored values (the gate's
+        yes/no ``match``, under the caller's purpose and probe budget), checked before the code. A
+        request that hands out or destroys data (access, portability, deletion, account closure,
+        correction) verified by code needs at least two stated values that match as well (R-RGT-2:
+        what the requester knows, and the phone or mailbox on record). Three mismatches on a case
+        leave only verification in person.
+
+        :raises ValidationError: neither or both ways given; stated values missing where required,
+            or given without a code or without a purpose to match them under.
+        :raises AccessDenied: the code is wrong, expired, used or voided, or a stated value does not
+            match (after it was recorded).
         """
         if (code is None) == (not in_person):
             raise ValidationError("give either the code or --in-person", "code")
         row = self._row(case_id)
         if row["relation"] == "relative" and not in_person:
             raise ValidationError("a relative is verified in person", "code")
+        stated = dict(stated or {})
+        if stated and in_person:
+            raise ValidationError(
+                "stated values are checked with the code; in person, the ID document", "stated"
+            )
+        if code is not None and row["type"] in STATED_TYPES and len(stated) < STATED_MINIMUM:
+            raise ValidationError(
+                f"a {row['type']} request verified by code also needs {STATED_MINIMUM} values the requester "
+                "states (e.g. name and resident_id)",
+                "stated",
+            )
+        if stated and not ctx.purpose:
+            raise ValidationError("give the purpose under which the stated values are matched", "purpose")
+        if len(stated) > 5:
+            raise ValidationError("at most five stated values", "stated")
         now = self._clock.now()
         outcome: list[str] = []
 
         def handler(call: Call) -> Case:
             self._open_only(row)
-            method = "in_person" if in_person else "code"
+            method = "in_person" if in_person else ("code+stated" if stated else "code")
+            mismatched: list[str] = []
+            if stated:
+                if self._stated_failures(case_id) >= STATED_ATTEMPTS:
+                    mismatched.append("*")
+                else:
+                    # Outside the transaction: each match is a probe, counted in its own.
+                    mismatched = [f for f, value in sorted(stated.items()) if not call.view.matches(f, value)]
             with call.transaction() as conn:
-                result = "verified" if in_person else self._check_code(conn, case_id, code or "", now)
+                if mismatched == ["*"]:
+                    result = "too_many_attempts"
+                elif mismatched:
+                    result = "stated_mismatch"
+                else:
+                    result = "verified" if in_person else self._check_code(conn, case_id, code or "", now)
                 outcome.append(result)
                 call.note(method=method, outcome=result)
                 if result == "verified":
@@ -561,6 +608,13 @@ class Rights:
         if outcome != ["verified"]:
             raise AccessDenied(f"identity not verified: {outcome[0].replace('_', ' ')}", "rights.verify")
         return case
+
+    def _stated_failures(self, case_id: str) -> int:
+        with self._db.read() as conn:
+            found = conn.execute(
+                select(events.c.detail).where(events.c.case_id == case_id, events.c.event == "verify_failed")
+            ).scalars()
+            return sum(json.loads(d or "{}").get("why") == "stated_mismatch" for d in found)
 
     def _check_code(self, conn: Connection, case_id: str, code: str, now: datetime) -> str:
         stored = conn.execute(select(codes).where(codes.c.case_id == case_id)).mappings().first()

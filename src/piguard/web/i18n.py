@@ -287,6 +287,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Requester's ID document (and death certificate)",
     ),
     "requests.letter": ("书面告知书", "Written notice"),
+    "requests.stated_name": ("请求人所述姓名", "Name as stated"),
+    "requests.stated_resident_id": ("所述身份证号", "ID number as stated"),
+    "requests.stated_mobile": ("所述手机号", "Mobile as stated"),
     "requests.changes": ("更正内容", "Corrections"),
     "requests.change_field": ("更正字段", "Field to correct"),
     "requests.change_value": ("更正后的值", "Corrected value"),
@@ -541,7 +544,11 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "grandchild": ("孙子女、外孙子女", "grandchild"),
         "legal_guardian": ("其他法定监护人", "legal guardian"),
     },
-    "verification": {"code": ("验证码", "one-time code"), "in_person": ("当面核验", "in person")},
+    "verification": {
+        "code": ("验证码", "one-time code"),
+        "code+stated": ("验证码及所述信息核对一致", "one-time code and stated details matched"),
+        "in_person": ("当面核验", "in person"),
+    },
     "case_outcome": {
         "erased": ("已删除", "erased"),
         "explained": ("已解释说明", "explained"),

@@ -128,7 +128,16 @@ def register(router: APIRouter, console: Console) -> None:
             if step == "send_code":
                 r.send_code(ctx, case_id)
             elif step == "verify_code":
-                r.verify(ctx, case_id, code=str(form.get("code") or "")[:12] or "-")
+                stated = {
+                    name: str(form.get(f"stated_{name}") or "").strip()[:200]
+                    for name in ("name", "resident_id", "mobile")
+                    if str(form.get(f"stated_{name}") or "").strip()
+                }
+                purpose = str(form.get("purpose") or "")[:64]
+                r.verify(
+                    console.ctx(request, staff, purpose), case_id,
+                    code=str(form.get("code") or "")[:12] or "-", stated=stated,
+                )  # fmt: skip
             elif step == "verify_in_person":
                 r.verify(ctx, case_id, in_person=True)
             elif step in ("pause", "resume", "extend", "refuse"):
