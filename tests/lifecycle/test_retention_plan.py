@@ -120,6 +120,13 @@ def test_the_plan_counts_closed_and_held_customers_and_names_no_one(world: World
         json={"reason": "x", "on_date": future},
     )
     assert bad["field"] == "on_date"
+    # Back-dating (which can make the next run destroy at once) is the officer's decision, not the desk's.
+    past = {"reason": "x", "on_date": date(today.year - 8, 1, 1).isoformat()}
+    api("customer_service", "POST", f"/v1/customers/{live}/close", expect=403, json=past)
+    assert (
+        api("officer", "POST", f"/v1/customers/{live}/close", json=past)["relationship_end"]
+        == past["on_date"]
+    )
     [entry] = world.inst.audit.query(action="retention_plan", limit=5, newest_first=True)[:1]
     assert entry.detail["held"] == 1
 

@@ -367,7 +367,8 @@ class Lifecycle:
         self, ctx: RequestContext, customer_id: str, *, reason: str, on_date: date | None = None
     ) -> dict[str, Any]:
         """Record the end of the customer's relationship (``on_date``: the day it ended, default
-        today; never in the future): the rules anchored on ``relationship_end`` start counting.
+        today; never in the future; before today only for a role that approves): the rules anchored
+        on ``relationship_end`` start counting.
 
         :raises Conflict: closed already. :raises ValidationError: no reason, a future date.
         """
@@ -376,6 +377,14 @@ class Lifecycle:
         day = on_date or today
         if day > today:
             raise ValidationError("the relationship cannot end in the future", "on_date")
+        role = self._catalog.roles.get(ctx.actor.role)
+        if day < today and (role is None or "approve" not in role.actions):
+            # A back-dated end can make the next retention run destroy at once: the decision of a
+            # role that approves (the PI officer), not of the desk that records today's closure.
+            raise AccessDenied(
+                "only a role that approves may record a relationship that ended before today",
+                "lifecycle.backdated_close",
+            )
 
         def handler(call: Call) -> dict[str, Any]:
             call.note(on_date_given=on_date is not None)
