@@ -25,7 +25,8 @@ def test_users_derive_from_the_vocabulary() -> None:
     assert decision.Level is vocabulary.Level
     assert core.ALL_ACTIONS == set(vocabulary.ACTIONS)
     assert stats.ACCESS_ACTIONS == vocabulary.DATA_ACTIONS
-    assert rules.READ_ACTIONS == vocabulary.DATA_ACTIONS | {"unmask", "export_row"}
+    # A yes/no match answers about a value: the monitoring rules count it as a read (issue 11, item 17).
+    assert rules.READ_ACTIONS == vocabulary.DATA_ACTIONS | {"unmask", "export_row", "match"}
 
 
 def test_the_console_has_labels_for_every_action_and_level() -> None:
