@@ -119,7 +119,7 @@ app()
 def test_a_run_killed_half_way_is_finished_by_the_next(home: Path, tmp_path: Path) -> None:
     """SIGKILL in the middle of a run (a subprocess): the rerun finishes, nothing is destroyed twice,
     every destroyed customer has exactly one destruction record, and the audit chain verifies."""
-    count = 120
+    count = 200
     with Installation(home, clock=FixedClock(datetime(2020, 1, 6, 2, tzinfo=UTC))) as inst:
         setup = RequestContext(SETUP, "service")
         notes = RequestContext(SETUP, "customer_support")
@@ -132,14 +132,21 @@ def test_a_run_killed_half_way_is_finished_by_the_next(home: Path, tmp_path: Pat
         [sys.executable, "-c", RUNNER], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None and _destructions(home) < 10:
-            time.sleep(0.05)
+        # One installation polls (opening one per poll would let a fast run finish unseen).
+        with Installation(home) as watcher:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None:
+                with watcher.db.read() as conn:
+                    if conn.execute(select(func.count()).select_from(destructions)).scalar_one() >= 10:
+                        break
+                time.sleep(0.02)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     before = _destructions(home)
-    assert proc.returncode == 0 or 0 < before < count, (proc.returncode, before)
+    # Killed mid-run in practice (at 10 to 40 of 200 here); on a fast machine the run may have done
+    # its last customer before the signal landed: what is checked below holds either way.
+    assert 0 < before <= count, (proc.returncode, before)
     done = subprocess.run(
         [sys.executable, "-c", RUNNER], env=env, capture_output=True, text=True, timeout=300
     )
