@@ -46,7 +46,7 @@ from piguard.gate.sdk import (
 )
 from piguard.lifecycle.destruction import SCHEMA, message
 from piguard.lifecycle.model import Hold
-from piguard.lifecycle.retention import RecordPlan, plan_records
+from piguard.lifecycle.retention import RecordPlan, plan_records, years_later
 from piguard.lifecycle.tables import destructions, events, holds
 
 __all__ = ["OPERATIONS", "Lifecycle", "StorageOnly"]
@@ -497,7 +497,7 @@ class Lifecycle:
         channel = self._notice_channel()
         if self._inactive_years <= 0 or channel is None:
             return counts
-        cutoff = _years_before(day, self._inactive_years)
+        cutoff = years_later(day, -self._inactive_years)
         with self._db.read() as conn:
             rows = conn.execute(
                 select(events.c.customer_id, events.c.event, events.c.on_date).where(
@@ -891,13 +891,6 @@ class Lifecycle:
             reason=opened("reason", "placed"),
             release_reason=opened("release_reason", "released"),
         )
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def _reason(text: object) -> str:

@@ -27,7 +27,7 @@ from datetime import date, datetime
 from piguard.calendar import local_date
 from piguard.catalog import Catalog, RetentionRule
 
-__all__ = ["RecordPlan", "expiry", "plan_records"]
+__all__ = ["RecordPlan", "expiry", "plan_records", "years_later"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +46,17 @@ def expiry(rule: RetentionRule, anchor: date) -> date:
     """The first day data anchored at ``anchor`` may be destroyed, never before the legal floor."""
     due = rule.expires(anchor)
     if rule.legal_floor_years:
-        year = anchor.year + rule.legal_floor_years
-        try:
-            floor = anchor.replace(year=year)
-        except ValueError:  # 29 February
-            floor = anchor.replace(year=year, day=28)
-        due = max(due, floor)
+        due = max(due, years_later(anchor, rule.legal_floor_years))
     return due
+
+
+def years_later(day: date, years: int) -> date:
+    """``day`` moved by whole calendar years (negative: earlier); 29 February becomes 28 February,
+    as :meth:`RetentionRule.expires` counts, so a floor and its rule agree on the day."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def plan_records(
