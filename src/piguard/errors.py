@@ -17,7 +17,8 @@ Mapping errors to HTTP status codes happens in ``piguard.api`` alone.
     │   ├── InvalidCiphertext    any decryption or integrity failure (opaque)
     │   ├── UnknownKey           a key id/version is not in the keyring
     │   ├── KeyRetired           a retired key version was asked to decrypt
-    │   └── KeyProviderError     keyring file or PKCS#11 token unusable
+    │   ├── KeyProviderError     keyring file or PKCS#11 token unusable
+    │   └── IntegrityError       a sealed file or backup failed its check (which one, why)
     ├── VaultSealed              the keyring is not loaded
     ├── AccessDenied             the gate refused (reason, rule)
     │   ├── AuthenticationFailed
@@ -92,6 +93,13 @@ class StorageError(Error):
 
 class CryptoError(Error):
     code = "crypto"
+
+
+class IntegrityError(CryptoError):
+    """A sealed stream, a backup artifact or its manifest failed its check: named, with why
+    (these are files, not customer values, so saying which one leaks nothing)."""
+
+    code = "integrity"
 
 
 class InvalidCiphertext(CryptoError):

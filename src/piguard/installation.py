@@ -24,6 +24,7 @@ from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
 from piguard.audit import AuditLog, JsonLinesSink, Sink, SyslogSink, VerifyReport, scrub, verify_file
 from piguard.audit.anchors import Anchor, FileWitness, KeyStoreAnchor
+from piguard.backup import Backups, seal_of
 from piguard.calendar import WorkingCalendar, local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
@@ -392,6 +393,23 @@ class Installation:
                 inactive_notice_days=self.settings.inactive_notice_days,
             )
         )
+        # Backups: the databases copied sealed; a restore's seal is a row every process sees.
+        self.gate.mount(
+            Backups(
+                self.settings,
+                self.db,
+                self.keys,
+                self.keyring,
+                self.audit,
+                data_url=data_url,
+                keystore_url=key_url,
+                environ=env,
+                clock=clock,
+            )
+        )
+        seal = seal_of(self.db)
+        if seal is not None:
+            self.gate.seal(seal, check=lambda: seal_of(self.db))
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate

@@ -19,7 +19,7 @@ from piguard.crypto.signature import SigningKey, VerifyKey
 _LABEL: Final = b"piguard-audit-checkpoint/1\x1e"
 #: Kinds of checkpoint: periodic (every N entries / T seconds), shutdown, manual, export,
 #: archive (end of an archived segment) and prune (entries up to here were removed).
-KINDS: Final = frozenset({"periodic", "shutdown", "manual", "export", "archive", "prune"})
+KINDS: Final = frozenset({"periodic", "shutdown", "manual", "export", "archive", "prune", "restore"})
 
 
 def key_id_of(public_raw: bytes) -> str:

@@ -79,6 +79,12 @@ class Call:
             self.gate._record(self.gate._event(self), conn)
         self.recorded = True
 
+    def record_in(self, conn: Connection) -> None:
+        """Append one more entry of this call (with its notes so far) in ``conn``, a transaction
+        of the call's own: a closing entry after per-record ones (a restore's unseal)."""
+        self.gate._record(self.gate._event(self), conn)
+        self.recorded = True
+
     def hook(self, *, per_record: bool = True) -> TxHook:
         """A vault transaction hook appending this call's entry (one per record touched, or one for
         the call) inside the vault's own data transaction."""

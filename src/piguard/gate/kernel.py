@@ -35,7 +35,7 @@ from piguard.access.events import AccessEvent, AccessRecorder
 from piguard.calendar import local_today
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
-from piguard.errors import AccessDenied, NotFound, QuotaExceeded, ValidationError
+from piguard.errors import AccessDenied, NotFound, QuotaExceeded, ValidationError, VaultSealed
 from piguard.gate.call import AuditUnrecorded, Call
 from piguard.gate.context import RequestContext
 from piguard.gate.decide import Decider
@@ -49,6 +49,8 @@ from piguard.vault.vault import CUSTOMER, TxHook, Vault
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 C = TypeVar("C")
+#: The one principal that runs while the gate is sealed: the restore that sealed it.
+RESTORE_ACTOR = "system:restore"
 #: A rule that stops erasing a customer (``(conn, customer_id)``; raises to refuse).
 Barrier = Callable[[Connection, str], None]
 
@@ -171,6 +173,9 @@ class Gate:
         self.barriers: list[Barrier] = []
         self.erasure_observers: list[ErasureObserver] = []
         self.capabilities: dict[str, Capability] = {}
+        #: Why the gate refuses every call (a restore in progress), or None; see :meth:`seal`.
+        self.sealed: str | None = None
+        self._seal_check: Callable[[], str | None] | None = None
         self.records = records.Records(self)
         self._declare(self.records)
         self.stays = stays.Stays(self)
@@ -216,6 +221,52 @@ class Gate:
         """Told of every erasure: inside its transaction (to record it with it) and once committed
         (to verify and sign that record)."""
         self.erasure_observers.append(observer)
+
+    # ------------------------------------------------------------------ sealed state
+
+    def seal(self, reason: str, check: Callable[[], str | None] | None = None) -> None:
+        """Refuse every operation with :class:`VaultSealed` (Vault's sealed state) until
+        :meth:`unseal`, or until ``check`` (asked on each call while sealed: the shared seal in
+        the database) answers None, so every process over the database unseals together. Only
+        the system principal of ``reason``'s job (``system:restore``) runs meanwhile."""
+        self.sealed = reason
+        self._seal_check = check
+
+    def unseal(self) -> None:
+        self.sealed = None
+        self._seal_check = None
+
+    def _check_sealed(self, ctx: RequestContext) -> None:
+        if self.sealed is None:
+            return
+        if self._seal_check is not None and self._seal_check() is None:
+            self.unseal()
+            return
+        if ctx.actor.id == RESTORE_ACTOR:
+            return
+        raise VaultSealed(
+            f"the installation is sealed: {self.sealed}; every call is refused until it unseals"
+        )
+
+    def replay_erasures(
+        self, call: Call, entries: Iterable[Mapping[str, Any]], hook: TxHook
+    ) -> dict[str, int]:
+        """Apply another key store's erasure ledger here (a restore): no barrier stops it (the
+        erasure already happened where the ledger was written), each change audited by ``hook``.
+
+        :returns: ``{"entries", "customers", "records"}``: entries read, customers and records erased.
+        """
+        counts = {"entries": 0, "customers": 0, "records": 0}
+        for entry in entries:
+            counts["entries"] += 1
+            erased, records = self.vault.replay_erasure(entry, hook=hook)
+            counts["customers"] += erased
+            counts["records"] += records
+        return counts
+
+    def check_readable(self, limit: int) -> dict[str, int]:
+        """See :meth:`Vault.check_readable` (counts only): a restored copy's sample read."""
+        return self.vault.check_readable(limit)
 
     def shred(self, call: Call, customer_id: str, hook: TxHook) -> int:
         """Crypto-shred ``customer_id`` for ``call`` (the one way the kernel and its capabilities
@@ -346,6 +397,7 @@ class Gate:
         op = self.registry[op] if isinstance(op, str) else op
         if op.name not in self.registry:
             raise ValueError(f"operation {op.name!r} is not declared")
+        self._check_sealed(ctx)
         # One snapshot per operation of what other processes may change: the consent watermark
         # and the customer's key row are read once, however many steps look at them.
         with self.consent.operation(), self.vault.keys.operation():

@@ -13,6 +13,7 @@ dead tuples linger until VACUUM reuses their space, and WAL archives keep everyt
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,7 +31,7 @@ from piguard.store import _migrate
 from piguard.store._bulk import bulk_insert, bulk_update
 from piguard.store._engine import make_engine, parse_url, read_transaction, translate, write_transaction
 from piguard.store.rows import WrappedKeyRow
-from piguard.store.tables import audit_anchors, data_keys, key_metadata
+from piguard.store.tables import audit_anchors, data_keys, erasure_ledger, key_metadata
 
 #: The PostgreSQL schema of the key store unless told otherwise.
 DEFAULT_SCHEMA = "piguard_keys"
@@ -327,11 +328,13 @@ class KeyStore:
             )
         return changed
 
-    def destroy(self, tenant: str, customer_id: str) -> bool:
+    def destroy(self, tenant: str, customer_id: str, *, ledger: bool = True) -> bool:
         """Delete a customer's wrapped key for good (crypto-shredding).
 
         On SQLite the log is then checkpointed and truncated, so the key is in neither
-        the database file nor the WAL (see :meth:`scrub`).
+        the database file nor the WAL (see :meth:`scrub`). The erasure is entered in the
+        erasure ledger in the same transaction (unless ``ledger`` is false: a key whose
+        records never committed is no erasure).
 
         :returns: whether there was a key to destroy.
         :raises StorageError: the database failed.
@@ -340,9 +343,78 @@ class KeyStore:
         query = delete(data_keys).where(data_keys.c.tenant == tenant, data_keys.c.customer_id == customer_id)
         with write_transaction(self.engine) as conn, translate("destroy key"):
             existed = conn.execute(query).rowcount > 0
+            if existed and ledger:
+                conn.execute(
+                    insert(erasure_ledger).values(self._ledger_row(tenant, customer_id, "customer", {}))
+                )
         if existed:
             self.scrub()
         return existed
+
+    # -- the erasure ledger ------------------------------------------------------
+
+    def _ledger_row(self, tenant: str, customer_id: str, kind: str, detail: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "tenant": tenant,
+            "customer_id": customer_id,
+            "kind": kind,
+            "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False),
+            "at": self._clock.now().isoformat(timespec="seconds"),
+        }
+
+    def enter_erasure(self, tenant: str, customer_id: str, detail: dict[str, Any]) -> int:
+        """Enter a partial erasure (records dropped, fields removed; the key kept) in the ledger.
+
+        Called before the data transaction commits: a crash between the two leaves an entry for
+        an erasure that did not happen, so a restore can only erase more, never revive.
+
+        :param detail: ``drop``, ``strip``, ``drop_records``, ``strip_records`` (names and ids only).
+        :returns: the entry's sequence number.
+        :raises StorageError: the database failed.
+        """
+        with write_transaction(self.engine) as conn, translate("enter erasure"):
+            result = conn.execute(
+                insert(erasure_ledger).values(self._ledger_row(tenant, customer_id, "partial", detail))
+            )
+            key = result.inserted_primary_key
+            return int(key[0]) if key else 0
+
+    def erasures(self, tenant: str, *, after: int = 0, batch_size: int = 5000) -> Iterator[dict[str, Any]]:
+        """The ledger's entries after sequence number ``after``, oldest first.
+
+        :raises StorageError: the database failed.
+        """
+        c = erasure_ledger.c
+        last = after
+        while True:
+            query = (
+                select(c.seq, c.customer_id, c.kind, c.detail, c.at)
+                .where(c.tenant == tenant, c.seq > last)
+                .order_by(c.seq)
+                .limit(batch_size)
+            )
+            with read_transaction(self.engine) as conn, translate("read erasure ledger"):
+                rows = conn.execute(query).all()
+            for row in rows:
+                last = int(row[0])
+                yield {
+                    "seq": last,
+                    "customer_id": row[1],
+                    "kind": row[2],
+                    "detail": json.loads(row[3]),
+                    "at": row[4],
+                }
+            if len(rows) < batch_size:
+                return
+
+    def erasure_head(self, tenant: str) -> int:
+        """The ledger's newest sequence number for ``tenant`` (0: empty).
+
+        :raises StorageError: the database failed.
+        """
+        c = erasure_ledger.c
+        with read_transaction(self.engine) as conn, translate("read erasure ledger"):
+            return int(conn.execute(select(func.max(c.seq)).where(c.tenant == tenant)).scalar() or 0)
 
     def scrub(self) -> bool:
         """SQLite: copy the WAL into the database file and truncate it to zero bytes.

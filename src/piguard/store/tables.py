@@ -160,3 +160,19 @@ audit_anchors = Table(
     Column("key_id", String(32), nullable=False),
     Column("signature", LargeBinary, nullable=False),
 )
+
+#: Every erasure, in order (kept in the key store, which a restore does not roll back with the
+#: data): a restored backup replays it so that a customer erased after the backup stays erased.
+#: Customer ids are random references; ``detail`` names record types, record ids and field names
+#: (JSON), never a value.
+erasure_ledger = Table(
+    "erasure_ledger",
+    key_metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(_NAME), nullable=False),
+    Column("customer_id", String(_ID), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_erasure_ledger_customer", "tenant", "customer_id"),
+)

@@ -31,7 +31,7 @@ from piguard.catalog import Catalog, Field
 from piguard.clock import Clock, SystemClock
 from piguard.crypto.aead import sealer_for
 from piguard.crypto.keyring import Keyring
-from piguard.errors import Conflict, NotFound, ValidationError
+from piguard.errors import Conflict, Error, NotFound, ValidationError
 from piguard.facade import Forward
 from piguard.store import Database, IndexRow, KeyStore, RecordRow, WrappedKeyRow
 from piguard.vault import payload
@@ -155,7 +155,7 @@ class Vault:
                     hook(conn, refs)
         except BaseException:
             for key in new_keys:
-                self.keys.destroy(key.tenant, key.customer_id)
+                self.keys.destroy(key.tenant, key.customer_id, ledger=False)
             raise
         return refs
 
@@ -249,8 +249,16 @@ class Vault:
         :returns: ``{"deleted": records deleted, "stripped": records changed}``.
         """
         counts = {"deleted": 0, "stripped": 0}
+        detail = {
+            "drop": sorted(drop),
+            "strip": {k: sorted(v) for k, v in (strip or {}).items()},
+            "drop_records": sorted(drop_records),
+            "strip_records": {k: sorted(v) for k, v in (strip_records or {}).items()},
+        }
         with self.db.transaction() as conn:
             rows = self.db.get_customer_records(conn, self.tenant, check_id(customer_id, "customer_id"), None)
+            # Entered before the commit: a restore replays it (it can only erase more, never revive).
+            self.keys.enter_erasure(self.tenant, customer_id, detail)
             touched: list[RecordRef] = []
             by_type, by_record = strip or {}, strip_records or {}
             for row in rows:
@@ -489,6 +497,60 @@ class Vault:
         :raises NotFound: if the customer is unknown or already erased.
         """
         return self.customer_keys.erase(customer_id, hook=hook)
+
+    def replay_erasure(self, entry: Mapping[str, Any], *, hook: TxHook | None = None) -> tuple[bool, int]:
+        """Apply one entry of another key store's erasure ledger here (a restored backup catching
+        up with erasures made after it was taken). Idempotent: what is gone already is skipped.
+
+        A ``customer`` entry destroys the key and deletes every record and index row, also when
+        the key is already gone but rows remain (a backup whose data copy was taken before the
+        erasure and its key store copy after). A ``partial`` entry drops and strips as it did.
+
+        :returns: whether anything was left to erase, and how many records were deleted or changed.
+        """
+        customer_id = check_id(str(entry["customer_id"]), "customer_id")
+        if entry["kind"] == "customer":
+            if self.customer_keys.exists(customer_id):
+                return True, self.erase(customer_id, hook=hook)
+            if not self.customer_records(customer_id):
+                return False, 0
+            with self.db.transaction() as conn:
+                count = self.db.delete_customer(conn, self.tenant, customer_id)
+                if hook is not None:
+                    hook(conn, [RecordRef(customer_id, CUSTOMER, customer_id)])
+            return True, count
+        detail = entry["detail"]
+        present = {ref.record_id: ref.record_type for ref in self.customer_records(customer_id)}
+        drop = set(detail.get("drop") or ())
+        drop_records = {r for r in detail.get("drop_records") or () if r in present}
+        strip = {t: f for t, f in (detail.get("strip") or {}).items() if t in present.values()}
+        strip_records = {r: f for r, f in (detail.get("strip_records") or {}).items() if r in present}
+        if not (drop & set(present.values()) or drop_records or strip or strip_records):
+            return False, 0
+        counts = self.erase_partly(
+            customer_id,
+            drop=drop,
+            strip=strip,
+            drop_records=drop_records,
+            strip_records=strip_records,
+            hook=hook,
+        )
+        return True, counts["deleted"] + counts["stripped"]
+
+    def check_readable(self, limit: int) -> dict[str, int]:
+        """Open every field of the records of up to ``limit`` customers and discard the values:
+        the proof a restored copy's keys open its data (counts only, nothing returned)."""
+        checked = failed = 0
+        for number, customer_id in enumerate(self.iter_customer_ids()):
+            if number >= limit:
+                break
+            for ref in self.customer_records(customer_id):
+                try:
+                    self.read(ref.record_type, ref.record_id)
+                    checked += 1
+                except Error:
+                    failed += 1
+        return {"records": checked, "failed": failed}
 
     def rotate_kek(
         self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None
