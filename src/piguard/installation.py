@@ -104,6 +104,17 @@ def _master_secret(settings: Settings, environ: Mapping[str, str]) -> bytes:
     return load_master_secret(env)
 
 
+def _with_master_file(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` naming the master secret as this installation found it (the home's default
+    file when the environment names none): what a restore of its backups needs."""
+    env = dict(environ)
+    if "PIGUARD_MASTER_KEY" not in env and "PIGUARD_MASTER_KEY_FILE" not in env:
+        candidate = default_master_key_file(settings.home)
+        if candidate.exists():
+            env["PIGUARD_MASTER_KEY_FILE"] = str(candidate)
+    return env
+
+
 def init_home(
     home: Path,
     *,
@@ -403,7 +414,7 @@ class Installation:
                 self.audit,
                 data_url=data_url,
                 keystore_url=key_url,
-                environ=env,
+                environ=_with_master_file(self.settings, env),
                 clock=clock,
             )
         )

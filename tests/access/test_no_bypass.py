@@ -59,7 +59,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
-    "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex",
+    "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex", "backup",
 }  # fmt: skip
 
 
@@ -87,6 +87,7 @@ NOT_ON_THE_API = {
     "rights_clock",  # the rights_clock job (tests/rights)
     "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
     "destruction_check",  # the destruction_check job (tests/lifecycle)
+    "backup_restore",  # writes a new home, as system:restore there: the CLI (tests/backup)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import
 #: templates (catalog labels), and
@@ -388,6 +389,10 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             json={"reason": "account closed at the counter"},
         )
         call("auditor", "GET", "/v1/destructions/{record_id}", f"/v1/destructions/{record['id']}")
+        call("admin", "POST", "/v1/backups", "/v1/backups", json={"name": "nightly"})
+        call("admin", "GET", "/v1/backups", "/v1/backups")
+        call("admin", "POST", "/v1/backups/verify", "/v1/backups/verify", json={"name": "nightly"})
+        call("admin", "GET", "/v1/backups/ledger", "/v1/backups/ledger")
 
         assert top_level - NOT_ON_THE_API <= reached, top_level - NOT_ON_THE_API - reached
         assert NOT_ON_THE_API <= top_level  # the exceptions name real operations

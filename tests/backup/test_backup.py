@@ -8,7 +8,6 @@ reads back and the audit chain verifies. A restore whose checks fail leaves the 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,12 +55,16 @@ def test_restore_replays_erasures_made_after_the_backup(world: World, tmp_path: 
     gate.erase(RequestContext(officer, "", client="test"), erased, reason="deletion request")
     [ref] = world.inst.vault.customer_records(partly)
     world.inst.vault.erase_partly(partly, strip={"customer": ["mobile"]})
-    ledger = list(_backups(world.inst).ledger())
+    ledger = _backups(world.inst).ledger(ctx)
     assert [e["kind"] for e in ledger] == ["customer", "partial"]
 
     with _target_env(world) as env:
         report = restore(
-            tmp_path / "backup", tmp_path / "restored", environ=env, ledger=ledger, live_trail=_backups(world.inst)
+            tmp_path / "backup",
+            tmp_path / "restored",
+            environ=env,
+            ledger=ledger,
+            live_trail=_backups(world.inst),
         )
         assert report["ok"] and report["chain"]["verified"]
         assert report["replayed"] == {"entries": 2, "customers": 2, "records": 2}
@@ -96,7 +99,13 @@ def test_a_restore_whose_checks_fail_stays_sealed(world: World, tmp_path: Path) 
             stranger.audit.checkpoint("manual")
         with _target_env(world) as env:
             with pytest.raises(IntegrityError, match="not its past"):
-                restore(tmp_path / "backup", tmp_path / "restored", environ=env, ledger=[], live_trail=_backups(stranger))
+                restore(
+                    tmp_path / "backup",
+                    tmp_path / "restored",
+                    environ=env,
+                    ledger=[],
+                    live_trail=_backups(stranger),
+                )
             with Installation(tmp_path / "restored", environ=env, passwords=CHEAP) as sealed:
                 assert sealed.gate.sealed is not None
                 with pytest.raises(VaultSealed, match="sealed"):
@@ -147,9 +156,7 @@ def test_verify_restores_into_a_throwaway_home(world: World, tmp_path: Path) -> 
     world.customer()
     ctx = RequestContext(SETUP, "service", client="test")
     _backups(world.inst).create(ctx, tmp_path / "b")
-    scratch = None
-    with _target_env(world, {}) as env:
-        scratch = env.get("PIGUARD_DATABASE_URL")
-        report = _backups(world.inst).verify(ctx, tmp_path / "b", scratch_url=scratch)
+    # PostgreSQL: a scratch database is made on the live server for the check, then dropped.
+    report = _backups(world.inst).verify(ctx, tmp_path / "b")
     assert report["ok"] and report["customers"] == 1 and report["sample"]["records"] == 1
     assert report["chain"]["verified"]

@@ -8,12 +8,14 @@ suite does not exercise.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from piguard.backup import Backups, read_manifest
 from piguard.consent import shipped_notice
 from piguard.consent.capability import Consent
 from piguard.gate import RequestContext
@@ -254,6 +256,19 @@ def _import_rows() -> list[tuple[int, dict[str, object]]]:
     return [(1, {"name": "张三", "mobile": "13800138011"})]
 
 
+def backups(world: World) -> Backups:
+    return world.inst.capability(Backups)
+
+
+def backed_up(world: World) -> State:
+    """A customer, and a backup (by name, in the installation's backup directory)."""
+    state = customer(world)
+    admin = RequestContext(world.step_up(world.staff_of("admin")), "", client="test")
+    state["backup"] = backups(world).directory(f"b-{secrets.token_hex(4)}")
+    backups(world).create(admin, state["backup"])
+    return state
+
+
 def _tmp(world: World, name: str) -> Path:
     return Path(world.inst.settings.home) / name
 
@@ -462,6 +477,24 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "retention_plan": Exercise("auditor", lambda w, ctx, s: lifecycle(w).plan(ctx), "", customer),
     "retention_run": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", customer),
+    # backups
+    "backup_create": Exercise(
+        "admin",
+        lambda w, ctx, s: backups(w).create(ctx, _tmp(w, f"backup-{secrets.token_hex(4)}")),
+        "",
+        customer,
+    ),
+    "backup_list": Exercise("admin", lambda w, ctx, s: backups(w).listing(ctx), "", backed_up),
+    "backup_verify": Exercise("admin", lambda w, ctx, s: backups(w).verify(ctx, s["backup"]), "", backed_up),
+    "erasure_ledger": Exercise("admin", lambda w, ctx, s: backups(w).ledger(ctx), "", erased),
+    # A restore's checks and closing entry, run on the installation the backup came from (the CLI
+    # runs them in the new home as system:restore).
+    "backup_restore": Exercise(
+        "system",
+        lambda w, ctx, s: backups(w).finish_restore(ctx, read_manifest(s["backup"]), [], backups(w)),
+        "",
+        backed_up,
+    ),
 }
 
 

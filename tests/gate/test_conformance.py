@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from piguard.audit.entry import AuditEntry
+from piguard.backup.capability import OPERATIONS as BACKUP_OPERATIONS
 from piguard.catalog.vocabulary import BUILTIN_ROLES
 from piguard.consent.capability import OPERATIONS as CONSENT_OPERATIONS
 from piguard.errors import AccessDenied, AuditFailure
@@ -43,6 +44,7 @@ DECLARED: tuple[Operation, ...] = (
     *Outbox.operations,
     *RIGHTS_OPERATIONS,
     *LIFECYCLE_OPERATIONS,
+    *BACKUP_OPERATIONS,
     *STAY_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]

@@ -29,11 +29,14 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from piguard import __version__
 from piguard.audit import AuditLog
@@ -46,7 +49,7 @@ from piguard.crypto.kdf import hkdf
 from piguard.crypto.keyring import Keyring
 from piguard.crypto.signature import VerifyKey
 from piguard.crypto.stream import open_stream, seal_stream
-from piguard.errors import ConfigError, IntegrityError, NotFound, StorageError
+from piguard.errors import AuditFailure, ConfigError, IntegrityError, NotFound, StorageError, ValidationError
 from piguard.gate.context import RequestContext
 from piguard.gate.kernel import Gate
 from piguard.gate.operation import DetailKind, Operation
@@ -97,7 +100,19 @@ RESTORE = _op(
     {"replayed": "int", "customers": "int", "records": "int"},
     writes=True,
 )
-OPERATIONS = (CREATE, VERIFY, RESTORE)
+LEDGER = _op(
+    "erasure_ledger",
+    "administer",
+    "this installation's erasure ledger (customer references, record ids, field names), for a restore",
+    {"entries": "int"},
+)
+LIST = _op(
+    "backup_list",
+    "administer",
+    "the backups in the backup directory, from their signed manifests",
+    {"backups": "int"},
+)
+OPERATIONS = (CREATE, VERIFY, RESTORE, LEDGER, LIST)
 
 
 def _root(keyring: Keyring) -> bytes:
@@ -186,6 +201,54 @@ class Backups:
 
     def bind(self, gate: Gate) -> None:
         self.gate = gate
+
+    # ------------------------------------------------------------------ the backup directory
+
+    @property
+    def root_directory(self) -> Path:
+        """Where backups made by name go (the API's and the console's): ``<home>/backups``."""
+        return self.settings.home / "backups"
+
+    def directory(self, name: str) -> Path:
+        """The directory of the backup named ``name`` (a plain name, never a path).
+
+        :raises ValidationError: the name has a separator or starts with a dot.
+        """
+        if not name or "/" in name or "\\" in name or name.startswith(".") or len(name) > 64:
+            raise ValidationError("a backup name is letters, digits, '.', '_' and '-'", "name")
+        return self.root_directory / name
+
+    def listing(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        """Each backup in the backup directory, newest first, with whether its manifest and
+        checksums check out (a changed or damaged one is listed as such, not hidden)."""
+
+        def handler(call: Any) -> list[dict[str, Any]]:
+            found = []
+            root = self.root_directory
+            for entry in sorted(root.iterdir()) if root.exists() else []:
+                if not (entry / MANIFEST).exists():
+                    continue
+                try:
+                    manifest = read_manifest(entry)
+                    found.append(
+                        {
+                            "name": entry.name,
+                            "id": manifest["id"],
+                            "created_at": manifest["created_at"],
+                            "backend": manifest["backend"],
+                            "counts": manifest["counts"],
+                            "audit_head": manifest["audit"]["head_seq"],
+                            "intact": True,
+                        }
+                    )
+                except IntegrityError as exc:
+                    found.append({"name": entry.name, "intact": False, "problem": str(exc)})
+            found.sort(key=lambda b: str(b.get("created_at", "")), reverse=True)
+            call.note(backups=len(found))
+            return found
+
+        result: list[dict[str, Any]] = self.gate.run(ctx, LIST, handler)
+        return result
 
     # ------------------------------------------------------------------ create
 
@@ -333,12 +396,14 @@ class Backups:
 
         def handler(call: Any) -> dict[str, Any]:
             manifest = read_manifest(source)
-            with tempfile.TemporaryDirectory(prefix="piguard-verify-") as scratch:
-                home = Path(scratch) / "home"
+            with (
+                tempfile.TemporaryDirectory(prefix="piguard-verify-") as scratch,
+                self._scratch_database(manifest, scratch_url) as url,
+            ):
                 report = restore(
                     source,
-                    home,
-                    environ=self._restore_environ(manifest, scratch_url),
+                    Path(scratch) / "home",
+                    environ=self._restore_environ(url),
                     ledger=[],
                     live_trail=None,
                 )
@@ -347,23 +412,55 @@ class Backups:
 
         return self.gate.run(ctx, VERIFY, handler)
 
-    def _restore_environ(self, manifest: Mapping[str, Any], scratch_url: str | None) -> dict[str, str]:
+    def _restore_environ(self, url: str | None) -> dict[str, str]:
         env = dict(self.environ)
         env.pop("PIGUARD_DATABASE_URL", None)
         env.pop("PIGUARD_KEYSTORE_URL", None)
-        if manifest["backend"] == "postgresql":
-            if not scratch_url:
-                raise ConfigError(
-                    "verifying a PostgreSQL backup needs an empty scratch database (--scratch-url)"
-                )
-            env["PIGUARD_DATABASE_URL"] = scratch_url
+        if url:
+            env["PIGUARD_DATABASE_URL"] = url
         return env
+
+    @contextmanager
+    def _scratch_database(self, manifest: Mapping[str, Any], given: str | None) -> Iterator[str | None]:
+        """Where a verification restores to: nothing for SQLite (a file in the throwaway home);
+        for PostgreSQL the database given, or one created on the live server for the check and
+        dropped after it (the role needs CREATEDB)."""
+        if manifest["backend"] != "postgresql":
+            yield None
+            return
+        if given:
+            yield given
+            return
+        base = make_url(self.data_url)
+        name = "piguard_verify_" + secrets.token_hex(6)
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except SQLAlchemyError as exc:
+            admin.dispose()
+            raise ConfigError(
+                "verifying a PostgreSQL backup needs a scratch database: grant CREATEDB or pass --scratch-url"
+            ) from exc
+        try:
+            yield base.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
     # ------------------------------------------------------------------ the live side of a restore
 
-    def ledger(self) -> Iterator[dict[str, Any]]:
-        """This installation's erasure ledger (what a restore elsewhere replays)."""
-        return self.keys.erasures(self.tenant)
+    def ledger(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        """This installation's erasure ledger, every entry (what a restore elsewhere replays)."""
+
+        def handler(call: Any) -> list[dict[str, Any]]:
+            entries = list(self.keys.erasures(self.tenant))
+            call.note(entries=len(entries))
+            return entries
+
+        result: list[dict[str, Any]] = self.gate.run(ctx, LEDGER, handler)
+        return result
 
     def entry_hash(self, seq: int) -> str | None:
         """The hash of this trail's entry ``seq`` (hex), to prove a backup is a prefix of it."""
@@ -376,7 +473,7 @@ class Backups:
         return bytes(value).hex() if value is not None else None
 
     # The restore's checks and replay, run on the restored installation through its gate.
-    def _finish(
+    def finish_restore(
         self,
         ctx: RequestContext,
         manifest: Mapping[str, Any],
@@ -384,7 +481,11 @@ class Backups:
         live_trail: Any | None,
     ) -> dict[str, Any]:
         def handler(call: Any) -> dict[str, Any]:
-            chain = self.audit.verify()
+            try:
+                chain = self.audit.verify()
+            except StorageError as exc:
+                # No check, no unseal: the restore fails closed like any write without its trail.
+                raise AuditFailure("the restored audit trail could not be read") from exc
             head = manifest["audit"]
             restored_head = self.entry_hash(int(head["head_seq"]))
             problems = [f"{f.kind}: {f.message}" for f in chain.findings]
@@ -485,13 +586,12 @@ def restore(
     if manifest["backend"] == "sqlite" and "PIGUARD_DATABASE_URL" in env:
         env.pop("PIGUARD_DATABASE_URL")
         env.pop("PIGUARD_KEYSTORE_URL", None)
-    home.mkdir(parents=True, exist_ok=True)
-    os.chmod(home, 0o700)
-    shutil.copyfile(source / KEYRING, home / KEYRING)
-    os.chmod(home / KEYRING, 0o600)
-    keyring = _open_keyring(home / KEYRING, env)
+    # Everything that can fail without writing is checked first: the master secret opens the
+    # keyring, the keyring opens the config.
+    keyring = _open_keyring(source / KEYRING, env)
     root = _root(keyring)
-    config = json.loads(b"".join(open_stream(root, "config", (source / ARTIFACTS["config"]).open("rb"))))
+    with (source / ARTIFACTS["config"]).open("rb") as fh:
+        config = json.loads(b"".join(open_stream(root, "config", fh)))
     settings = json.loads(config["settings"])
     # The audit sinks and witness belong to the installation the backup came from: a restored copy
     # must not append to them. The operator configures the new home's own.
@@ -500,24 +600,36 @@ def restore(
     }
     for key in carried:
         settings[key] = None
-    (home / "piguard.json").write_text(json.dumps(settings, indent=2, sort_keys=True), encoding="utf-8")
-    (home / "catalog.yaml").write_text(config["catalog"], encoding="utf-8")
-    if "calendar" in config:
-        (home / "calendar.json").write_text(config["calendar"], encoding="utf-8")
-    _master_file(env, home)
-    from piguard.store import default_urls
+    created = not home.exists()
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
+    try:
+        shutil.copyfile(source / KEYRING, home / KEYRING)
+        os.chmod(home / KEYRING, 0o600)
+        (home / "catalog.yaml").write_text(config["catalog"], encoding="utf-8")
+        if "calendar" in config:
+            (home / "calendar.json").write_text(config["calendar"], encoding="utf-8")
+        _master_file(env, home)
+        from piguard.store import default_urls
 
-    data_url, key_url = default_urls(home, env)
-    reason = f"restore of backup {manifest['id']} in progress"
-    _restore_database(root, source, "data", data_url, manifest["backend"], seal=reason)
-    _restore_database(root, source, "keys", key_url, manifest["backend"], seal=None)
-    _reset_anchor(key_url, manifest)
+        data_url, key_url = default_urls(home, env)
+        reason = f"restore of backup {manifest['id']} in progress"
+        _restore_database(root, source, "data", data_url, manifest["backend"], seal=reason)
+        _restore_database(root, source, "keys", key_url, manifest["backend"], seal=None)
+        _reset_anchor(key_url, manifest)
+        # Last: until the settings exist, nothing opens this home.
+        (home / "piguard.json").write_text(json.dumps(settings, indent=2, sort_keys=True), encoding="utf-8")
+    except BaseException:
+        # Nothing half-written: the new home goes (a PostgreSQL restore is one transaction).
+        if created:
+            shutil.rmtree(home, ignore_errors=True)
+        raise
     started = datetime.now(UTC)
     with Installation(home, environ=env, clock=clock) as inst:
         if inst.gate.sealed is None:
             raise IntegrityError("the restored database lost its seal")
         ctx = system_context("restore")
-        report = inst.capability(Backups)._finish(ctx, manifest, ledger, live_trail)
+        report = inst.capability(Backups).finish_restore(ctx, manifest, ledger, live_trail)
     report.update(
         {
             "home": str(home),

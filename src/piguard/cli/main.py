@@ -15,6 +15,7 @@ import typer
 
 from piguard.cli import access as access_cli
 from piguard.cli import accounts as accounts_cli
+from piguard.cli import backup as backup_cli
 from piguard.cli import audit as audit_cli
 from piguard.cli import catalog as catalog_cli
 from piguard.cli import consent as consent_cli
@@ -168,6 +169,7 @@ rights_cli.register(app)
 holds_cli.register(app)
 retention_cli.register(app)
 accounts_cli.register(app)
+backup_cli.register(app)
 stays_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
