@@ -15,8 +15,8 @@ import typer
 
 from piguard.cli import access as access_cli
 from piguard.cli import accounts as accounts_cli
-from piguard.cli import backup as backup_cli
 from piguard.cli import audit as audit_cli
+from piguard.cli import backup as backup_cli
 from piguard.cli import catalog as catalog_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import holds as holds_cli
