@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,7 @@ from piguard.gate.sdk import (
     Kernel,
     Messenger,
     Operation,
+    RecordRef,
     RequestContext,
     SecretBox,
     SigningKey,
@@ -54,6 +55,10 @@ __all__ = ["OPERATIONS", "Lifecycle", "StorageOnly"]
 #: Enter a customer into the storage-only state inside a transaction: ``(conn, customer_id, the
 #: floor purposes still allowed, a reference)``.
 StorageOnly = Callable[[Connection, str, list[str], str], None]
+
+#: A record's reference, when it was created and last changed, and the fields it holds
+#: (:meth:`Kernel.record_times`): what a run reads once per customer.
+RecordTimes = tuple[RecordRef, datetime, datetime, frozenset[str]]
 
 log = logging.getLogger(__name__)
 
@@ -424,7 +429,7 @@ class Lifecycle:
         def handler(call: Call) -> dict[str, Any]:
             counts: dict[tuple[str, str, str], int] = {}
             customers = held = 0
-            for _, planned, on_hold in self._sweep(day):
+            for _, planned, on_hold, _ in self._sweep(day):
                 customers += 1
                 if planned and on_hold:
                     held += 1
@@ -461,9 +466,11 @@ class Lifecycle:
 
         def handler(call: Call) -> dict[str, Any]:
             totals = {"customers": 0, "held": 0, "destroyed": 0, "stripped": 0, "failed": 0}
-            totals |= self._inactive(ctx, day)
-            records: list[str] = []
-            for customer_id, planned, on_hold in self._sweep(day):
+            inactive = {"notified": 0, "inactive_closed": 0}
+            # One pass: each customer's record times are read once, for the inactive-account step
+            # and for the plan (a customer closed as inactive is planned with that end, this run).
+            step = self._inactive_step(ctx, day, inactive)
+            for customer_id, planned, on_hold, times in self._sweep(day, step):
                 totals["customers"] += 1
                 if progress is not None:
                     progress(totals["customers"])
@@ -473,7 +480,7 @@ class Lifecycle:
                     totals["held"] += 1
                     continue
                 try:
-                    shredded = self._apply(ctx, customer_id, planned, call_id)
+                    shredded = self._apply(ctx, customer_id, planned, call_id, times)
                 except AccessDenied:  # a hold placed meanwhile (the barrier), recorded as refused
                     totals["held"] += 1
                     continue
@@ -483,43 +490,44 @@ class Lifecycle:
                     totals["failed"] += 1
                     continue
                 totals["destroyed" if shredded else "stripped"] += 1
-                records.extend(self._records_of(customer_id, since=call_started))
+            totals |= inactive
             # The run's own entry (its totals) follows every customer's, each committed with its data.
             call.note(**totals)
+            records = self._records_since(call_started, APPLY.name)
             return {"run_id": call_id, "as_of": day.isoformat(), **totals, "records": records}
 
         call_started = self._clock.now()
         call_id = "run_" + secrets.token_hex(8)
         return self.kernel.run(ctx, RUN, handler)
 
-    def _inactive(self, ctx: RequestContext, day: date) -> dict[str, int]:
-        counts = {"notified": 0, "inactive_closed": 0}
+    def _inactive_step(
+        self, ctx: RequestContext, day: date, counts: dict[str, int]
+    ) -> Callable[[str, Sequence[RecordTimes], bool, date | None], date | None] | None:
+        """The inactive-account step of a run (R-DST-4), for one customer at a time: tell a
+        customer inactive for ``inactive_after_years``; close one still inactive
+        ``inactive_notice_days`` after the notice. Returns the new relationship end, if any."""
         channel = self._notice_channel()
         if self._inactive_years <= 0 or channel is None:
-            return counts
+            return None
         cutoff = years_later(day, -self._inactive_years)
         with self._db.read() as conn:
-            rows = conn.execute(
-                select(events.c.customer_id, events.c.event, events.c.on_date).where(
-                    events.c.tenant == self._tenant
-                )
-            ).all()
-            on_hold = set(
-                conn.execute(
-                    select(holds.c.customer_id).where(
-                        holds.c.tenant == self._tenant, holds.c.released_at.is_(None)
+            notices = {
+                r.customer_id: r.on_date
+                for r in conn.execute(
+                    select(events.c.customer_id, events.c.on_date).where(
+                        events.c.tenant == self._tenant, events.c.event == "inactive_notice"
                     )
-                ).scalars()
-            )
-        ended = {r.customer_id for r in rows if r.event == "relationship_end"}
-        notices = {r.customer_id: r.on_date for r in rows if r.event == "inactive_notice"}
-        for customer_id in list(self.kernel.customer_ids()):
-            if customer_id in ended or customer_id in on_hold:
-                continue
-            times = self.kernel.record_times(customer_id)
+                )
+            }
+
+        def step(
+            customer_id: str, times: Sequence[RecordTimes], held: bool, ended: date | None
+        ) -> date | None:
+            if ended is not None or held:
+                return None
             last = max((local_date(updated) for _, _, updated, _ in times), default=None)
             if last is None or last > cutoff:
-                continue
+                return None
             notice = notices.get(customer_id)
             try:
                 if notice is None or notice < last:  # never told, or active again since the notice
@@ -528,9 +536,12 @@ class Lifecycle:
                 elif notice + timedelta(days=self._notice_days) <= day:
                     self._close_inactive(ctx, customer_id, last, notice)
                     counts["inactive_closed"] += 1
+                    return last
             except Exception:
                 log.exception("inactive-account step failed for one customer")
-        return counts
+            return None
+
+        return step
 
     def _notice_channel(self) -> str | None:
         if self._messenger is None:
@@ -583,7 +594,14 @@ class Lifecycle:
             )
         )
 
-    def _apply(self, ctx: RequestContext, customer_id: str, planned: list[RecordPlan], run_id: str) -> bool:
+    def _apply(
+        self,
+        ctx: RequestContext,
+        customer_id: str,
+        planned: list[RecordPlan],
+        run_id: str,
+        times: Sequence[RecordTimes],
+    ) -> bool:
         def handler(call: Call) -> bool:
             every = {ref.record_id for ref in call.view.records()}
             doomed = {p.record_id for p in planned if p.action == "destroy"}
@@ -593,7 +611,7 @@ class Lifecycle:
                 return True
             strip = {p.record_id: p.fields for p in planned if p.action == "strip"}
             call.note(deleted=len(doomed), stripped=len(strip), shredded=False)
-            floors = self._floors_only(customer_id, doomed, strip)
+            floors = self._floors_only(times, doomed, strip)
             also = None
             if floors and self._storage_only is not None:
                 enter = self._storage_only
@@ -607,13 +625,13 @@ class Lifecycle:
         return self.kernel.run(ctx, APPLY, handler, subject=customer_id)
 
     def _floors_only(
-        self, customer_id: str, doomed: set[str], strip: Mapping[str, tuple[str, ...]]
+        self, times: Sequence[RecordTimes], doomed: set[str], strip: Mapping[str, tuple[str, ...]]
     ) -> list[str]:
         """The floor purposes that keep what would be left, if only legal floors keep it (then the
         customer enters the storage-only state, PIPL 47(2)); else an empty list (data still in use)."""
         rules: set[str] = set()
         kept: dict[str, set[str]] = {}
-        for ref, _, _, present in self.kernel.record_times(customer_id):
+        for ref, _, _, present in times:
             if ref.record_id in doomed:
                 continue
             spec = self._catalog.record_types[ref.record_type]
@@ -632,8 +650,13 @@ class Lifecycle:
             and any(set(self._catalog.fields_for(name, rt)) & fields for rt, fields in kept.items())
         )
 
-    def _sweep(self, day: date) -> Iterator[tuple[str, list[RecordPlan], bool]]:
-        """Every customer with their plan as of ``day`` and whether a hold is in force."""
+    def _sweep(
+        self,
+        day: date,
+        step: Callable[[str, Sequence[RecordTimes], bool, date | None], date | None] | None = None,
+    ) -> Iterator[tuple[str, list[RecordPlan], bool, list[RecordTimes]]]:
+        """Every customer with their plan as of ``day``, whether a hold is in force, and the record
+        times the plan was made from (``step`` first, when given: it may end the relationship)."""
         with self._db.read() as conn:
             ended = {
                 r.customer_id: r.on_date
@@ -651,10 +674,13 @@ class Lifecycle:
                 ).scalars()
             )
         for customer_id in list(self.kernel.customer_ids()):
-            times = [
-                (ref.record_type, ref.record_id, c, u, f)
-                for ref, c, u, f in self.kernel.record_times(customer_id)
-            ]
+            raw = self.kernel.record_times(customer_id)
+            held = customer_id in on_hold
+            if step is not None:
+                closed = step(customer_id, raw, held, ended.get(customer_id))
+                if closed is not None:
+                    ended[customer_id] = closed
+            times = [(ref.record_type, ref.record_id, c, u, f) for ref, c, u, f in raw]
             planned = plan_records(
                 self._catalog,
                 times,
@@ -662,17 +688,20 @@ class Lifecycle:
                 relationship_end=ended.get(customer_id),
                 withdrawn=self._withdrawn(customer_id),
             )
-            yield customer_id, planned, customer_id in on_hold
+            yield customer_id, planned, held, raw
 
-    def _records_of(self, customer_id: str, *, since: datetime) -> list[str]:
+    def _records_since(self, since: datetime, operation: str) -> list[str]:
+        """The destruction records ``operation`` left since ``since`` (one query for a whole run)."""
         with self._db.read() as conn:
             return list(
                 conn.execute(
-                    select(destructions.c.id).where(
+                    select(destructions.c.id)
+                    .where(
                         destructions.c.tenant == self._tenant,
-                        destructions.c.customer_id == customer_id,
+                        destructions.c.operation == operation,
                         destructions.c.at >= since,
                     )
+                    .order_by(destructions.c.at, destructions.c.id)
                 ).scalars()
             )
 
