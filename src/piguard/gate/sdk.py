@@ -70,6 +70,11 @@ class Messenger(Protocol):
         reference: str | None = None,
     ) -> str: ...
 
+    def status(self, reference: str) -> str | None:
+        """The state of the newest message queued with ``reference`` (``pending``, ``sent``,
+        ``failed``), or None: whether a notice the law requires has actually gone out."""
+        ...
+
 
 # The kernel's own types load on first use: the consent layer's leaf modules import this SDK
 # (ids, column types) while the kernel imports the consent-aware row scope, and an eager import

@@ -62,6 +62,11 @@ RecordTimes = tuple[RecordRef, datetime, datetime, frozenset[str]]
 
 log = logging.getLogger(__name__)
 
+
+def _notice_reference(customer_id: str) -> str:
+    """The outbox reference of a customer's inactive-account notice (its delivery is asked for)."""
+    return f"inactive_notice:{customer_id}"[:128]
+
 NAME = "lifecycle"
 #: Longest reason kept (sealed), and longest matter reference (an identifier such as a case number).
 MAX_REASON, MAX_MATTER, MAX_OWNER = 2000, 64, 128
@@ -510,6 +515,8 @@ class Lifecycle:
         if self._inactive_years <= 0 or channel is None:
             return None
         cutoff = years_later(day, -self._inactive_years)
+        messenger = self._messenger
+        assert messenger is not None  # a channel exists
         with self._db.read() as conn:
             notices = {
                 r.customer_id: r.on_date
@@ -534,9 +541,16 @@ class Lifecycle:
                     self._notify(ctx, customer_id, day, channel)
                     counts["notified"] += 1
                 elif notice + timedelta(days=self._notice_days) <= day:
-                    self._close_inactive(ctx, customer_id, last, notice)
-                    counts["inactive_closed"] += 1
-                    return last
+                    # Cleaned up only once the notice has reached the customer: one that failed
+                    # (no working address, the gateway refused) is sent again and the period restarts.
+                    delivered = messenger.status(_notice_reference(customer_id))
+                    if delivered == "sent":
+                        self._close_inactive(ctx, customer_id, last, notice)
+                        counts["inactive_closed"] += 1
+                        return last
+                    if delivered != "pending":
+                        self._notify(ctx, customer_id, day, channel)
+                        counts["notified"] += 1
             except Exception:
                 log.exception("inactive-account step failed for one customer")
             return None
@@ -563,6 +577,7 @@ class Lifecycle:
                     "inactive_notice",
                     {"years": str(self._inactive_years), "deadline": deadline.isoformat()},
                     channel=channel,
+                    reference=_notice_reference(customer_id),
                 )
 
         self.kernel.run(ctx, NOTIFY, handler, subject=customer_id)

@@ -149,6 +149,19 @@ class Outbox:
         )
         return message_id
 
+    def status(self, reference: str) -> str | None:
+        """The state of the newest message queued with ``reference`` (``pending``, ``sent``,
+        ``failed``), or None when there is none."""
+        c = messages.c
+        with self._db.read() as conn:
+            value = conn.execute(
+                select(c.status)
+                .where(c.tenant == self._tenant, c.reference == reference)
+                .order_by(c.created_at.desc(), c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return None if value is None else str(value)
+
     # ------------------------------------------------------------------ sending (the job)
 
     def deliver_due(self, now: datetime | None = None, *, batch: int = 100) -> int:
