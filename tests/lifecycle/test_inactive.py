@@ -56,7 +56,9 @@ def test_an_inactive_account_is_told_then_cleaned_up_unless_used_or_held(world: 
     assert {"inactive_notify", "inactive_close", "retention_apply"} <= set(actions)
 
 
-def test_an_inactive_account_is_not_cleaned_up_before_its_notice_was_delivered(world: World, api: Api) -> None:
+def test_an_inactive_account_is_not_cleaned_up_before_its_notice_was_delivered(
+    world: World, api: Api
+) -> None:
     """A notice that never reached the customer (no address to send it to) does not start the
     clean-up: the run sends it again and the notice period starts over."""
     unreachable = world.customer({k: v for k, v in ADULT.items() if k not in ("mobile", "email")})
