@@ -162,11 +162,12 @@ def idle_customer(world: World) -> State:
 
 
 def notified_customer(world: World) -> State:
-    """An inactive customer told forty days ago: due for clean-up."""
+    """An inactive customer told forty days ago (the notice delivered): due for clean-up."""
     state = idle_customer(world)
     now = world.clock.now()
     world.clock.set(now - timedelta(days=40))
     lifecycle(world).run(RequestContext(system_actor("retention", "system"), "", client="test"))
+    outbox(world).deliver_due()  # the clean-up waits for the notice to have gone out
     world.clock.set(now)
     return state
 
