@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from piguard.backup import Backups, read_manifest, restore
-from piguard.errors import ConfigError, IntegrityError, VaultSealed
+from piguard.errors import Conflict, IntegrityError, VaultSealed
 from piguard.gate.context import RequestContext
 from piguard.installation import Installation, init_home
 from tests.access.conftest import ADULT, CHEAP, SETUP, World
@@ -132,7 +132,7 @@ def test_a_changed_manifest_or_artifact_is_refused(world: World, tmp_path: Path)
     data.write_bytes(bytes(blob))
     with pytest.raises(IntegrityError, match="checksum"):
         read_manifest(tmp_path / "b")
-    with pytest.raises(ConfigError, match="not empty"):
+    with pytest.raises(Conflict, match="not empty"):
         _backups(world.inst).create(ctx, tmp_path / "b")
 
 

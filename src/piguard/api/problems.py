@@ -38,6 +38,8 @@ STATUS: list[tuple[type[errors.Error], int, str]] = [
     (errors.KeyRetired, 409, "Key retired"),
     (errors.KeyProviderError, 503, "Key provider unavailable"),
     (errors.InvalidCiphertext, 500, "Integrity failure"),
+    # A backup or sealed file that fails its check is bad input the caller named, not our failure.
+    (errors.IntegrityError, 422, "Damaged file"),
 ]
 
 MEDIA_TYPE = "application/problem+json"

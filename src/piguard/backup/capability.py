@@ -49,7 +49,15 @@ from piguard.crypto.kdf import hkdf
 from piguard.crypto.keyring import Keyring
 from piguard.crypto.signature import VerifyKey
 from piguard.crypto.stream import open_stream, seal_stream
-from piguard.errors import AuditFailure, ConfigError, IntegrityError, NotFound, StorageError, ValidationError
+from piguard.errors import (
+    AuditFailure,
+    ConfigError,
+    Conflict,
+    IntegrityError,
+    NotFound,
+    StorageError,
+    ValidationError,
+)
 from piguard.gate.context import RequestContext
 from piguard.gate.kernel import Gate
 from piguard.gate.operation import DetailKind, Operation
@@ -140,11 +148,12 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     """The manifest of the backup in ``directory``, its signature checked against the key named
     in it, and every artifact's checksum (no secret needed: what an outside auditor can run).
 
-    :raises IntegrityError: missing, unsigned, altered, or an artifact changed or missing.
+    :raises NotFound: no manifest.
+    :raises IntegrityError: unsigned, altered, or an artifact changed or missing.
     """
     path = directory / MANIFEST
     if not path.exists():
-        raise IntegrityError(f"{directory} holds no backup ({MANIFEST} missing)")
+        raise NotFound(f"{directory.name} holds no backup ({MANIFEST} missing)")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         signature = bytes.fromhex(document.pop("signature"))
@@ -255,7 +264,7 @@ class Backups:
     def create(self, ctx: RequestContext, target: Path) -> dict[str, Any]:
         """Write a backup into ``target`` (new or empty).
 
-        :raises ConfigError: ``target`` holds files already.
+        :raises Conflict: ``target`` holds files already.
         """
 
         def handler(call: Any) -> dict[str, Any]:
@@ -271,7 +280,7 @@ class Backups:
 
     def _create(self, target: Path) -> dict[str, Any]:
         if target.exists() and any(target.iterdir()):
-            raise ConfigError(f"{target} is not empty: a backup goes into a new directory")
+            raise Conflict(f"{target} is not empty: a backup goes into a new directory")
         target.mkdir(parents=True, exist_ok=True)
         os.chmod(target, 0o700)
         root = _root(self.keyring)
@@ -566,7 +575,7 @@ def restore(
 
     :param ledger: the live installation's erasure ledger (all of it: replay is idempotent).
     :param live_trail: the live installation's :class:`Backups` (its ``entry_hash``), or None.
-    :raises ConfigError: ``home`` exists, or the target database is not empty.
+    :raises Conflict: ``home`` or the target database is not empty.
     :raises IntegrityError: a check failed; the new home stays sealed.
     """
     from piguard.gate.principals import system_context
@@ -575,7 +584,7 @@ def restore(
     env = dict(os.environ if environ is None else environ)
     manifest = read_manifest(source)
     if (home / "piguard.json").exists() or (home.exists() and any(home.iterdir())):
-        raise ConfigError(f"{home} is not empty: a restore writes a new home")
+        raise Conflict(f"{home} is not empty: a restore writes a new home")
     if (
         manifest["backend"] == "postgresql"
         and snapshot.backend(env.get("PIGUARD_DATABASE_URL", "sqlite://")) != "postgresql"
@@ -689,7 +698,7 @@ def _restore_database(root: bytes, source: Path, name: str, url: str, kind: str,
         return
     schemas = (DEFAULT_SCHEMA,) if name == "keys" else ("public",)
     if not snapshot.postgres_is_empty(url, schemas):
-        raise ConfigError(f"the restore target for the {name} database is not empty")
+        raise Conflict(f"the restore target for the {name} database is not empty")
     with tempfile.TemporaryDirectory(prefix="piguard-restore-") as scratch:
         plain = Path(scratch) / f"{name}.dump"
         fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -21,6 +21,7 @@ _BY_CODE: dict[str, type[errors.Error]] = {
     "sealed": errors.VaultSealed,
     "audit": errors.AuditFailure,
     "crypto": errors.CryptoError,
+    "integrity": errors.IntegrityError,
     "config": errors.ConfigError,
 }
 
