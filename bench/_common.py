@@ -85,8 +85,11 @@ def summary(samples_s: list[float]) -> dict[str, float]:
     }
 
 
-def parser(description: str) -> argparse.ArgumentParser:
+def parser(description: str, *, customers: bool = False) -> argparse.ArgumentParser:
+    """The benchmarks' common options; ``customers``: also ``--customers N`` (0: the bench's default)."""
     p = argparse.ArgumentParser(description=description)
+    if customers:
+        p.add_argument("--customers", type=int, default=0, help="how many customers (default: the full size)")
     p.add_argument("--quick", action="store_true", help="small sizes; finishes within 60 s")
     p.add_argument(
         "--backend",

@@ -20,11 +20,7 @@ from piguard.lifecycle import Lifecycle
 
 
 def main() -> None:
-    cli = parser(__doc__ or "")
-    cli.add_argument(
-        "--customers", type=int, default=0, help="how many customers (default 200,000; --quick 2,000)"
-    )
-    args = cli.parse_args()
+    args = parser(__doc__ or "", customers=True).parse_args()
     n = args.customers or (2_000 if args.quick else 200_000)
     rows = synthetic_rows(n)
     admin = RequestContext(CTX.actor, "", client="bench")
