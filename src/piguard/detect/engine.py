@@ -63,10 +63,10 @@ __all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "MODES", "Detector", 
 # a lone capital (the plate "粤B D12345"). So English text and log lines fall
 # into words, and words that cannot hold a value (letters only) are skipped
 # without running the combined regex at all.
-_ISLAND_CHARS = "\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日"
+_ISLAND_CHARS = "\x21-\x7e\uff08\uff09\uff10-\uff19\uff0b\uff0d\uff38\uff58\u00b7\u2022年月日"
 _ISLAND = re.compile(
     f"[{_ISLAND_CHARS}]+"
-    f"(?: (?:(?=[0-9\uff10-\uff19+\uff0b(])|(?<=[^{_ISLAND_CHARS}][A-Z] ))[{_ISLAND_CHARS}]+)*"
+    f"(?: (?:(?=[0-9\uff10-\uff19+\uff0b(\uff08])|(?<=[^{_ISLAND_CHARS}][A-Z] ))[{_ISLAND_CHARS}]+)*"
 )
 
 #: ``default``: the full path over the whole text. ``bulk``: the full path only

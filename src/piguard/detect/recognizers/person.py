@@ -35,6 +35,11 @@ _BEFORE = (
     "姓名",
     "名字",
     "收件人",
+    "收件",
+    "收款人",
+    "付款人",
+    "汇款人",
+    "来电者",
     "收货人",
     "寄件人",
     "持卡人",
@@ -89,6 +94,8 @@ _AFTER_STRONG = (
     "投诉",
     "本人",
     "您好",
+    "说她",
+    "说他",
     "的手机",
     "的电话",
     "的身份证",
@@ -159,6 +166,8 @@ _LATIN_CUE = re.compile(
     re.IGNORECASE,
 )
 _WORD_SEPARATOR = re.compile(r"[ \-]")
+# Where a speaker label may start: the text's start, a line start, after "[12:30] ".
+_SPEAKER_STARTS = re.compile(r"^|\n|\] ")
 _TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof"})
 _NOT_NAMES = frozenset({"Hong Kong", "Xi An"})
 
@@ -191,6 +200,9 @@ class PersonRecognizer(ScanRecognizer):
         # A name that ends where a strong after-cue starts (search from the left:
         # the longest name wins, as in "王小明先生").
         self._name_before_cue = re.compile(f"{name}$")
+        # A speaker label in a chat log or transcript: a name at a line start or
+        # after "[time] ", followed by a colon or by the message's date.
+        self._speaker = re.compile(f"{name}(?=[:：]|[ \\t]+[0-9]{{4}}[-/年])")
         self._after = re.compile(_alternation(_AFTER))
         self._given = frozenset(given)
         self._given_chars = given
@@ -226,6 +238,12 @@ class PersonRecognizer(ScanRecognizer):
             score = BOTH_SCORE if after.match(text, end) else ONE_SCORE
             out.append(Finding(start, end, "person", score))
             spans.append(m.span())
+        speaker = self._speaker.match
+        for at in _SPEAKER_STARTS.finditer(text):
+            m = speaker(text, at.end())
+            if m is not None:
+                out.append(Finding(m.start(), m.end(), "person", ONE_SCORE))
+                spans.append(m.span())
         for m in self._strong.finditer(text):
             cue = m.start()
             lo = cue - 4 if cue > 4 else 0
