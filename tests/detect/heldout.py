@@ -237,7 +237,8 @@ class _Values:
         return self.rng.choice(("¥", "￥", "")) + f"{self.rng.randint(1, 99999)}.{self.digits(2)}元"
 
     def clock(self) -> str:
-        return f"2025-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d} {self.rng.randint(0, 23):02d}:{self.rng.randint(0, 59):02d}"
+        month, day = self.rng.randint(1, 12), self.rng.randint(1, 28)
+        return f"2025-{month:02d}-{day:02d} {self.rng.randint(0, 23):02d}:{self.rng.randint(0, 59):02d}"
 
     def stamp(self) -> str:
         return f"2025{self.rng.randint(1, 12):02d}{self.rng.randint(1, 28):02d}{self.digits(6)}"

@@ -30,6 +30,7 @@ def test_scan_json_prints_one_document(tmp_path: Path) -> None:
         "end": 20,
         "type": "mobile",
         "score": 1.0,
+        "reason": "mobile: pattern=digits 11; range=mainland mobile; cue=手机",
     }
     assert {s["type"] for s in document["summary"]} == {"person", "mobile"}
     assert "13812345678" not in json.dumps(document["summary"], ensure_ascii=False)

@@ -21,8 +21,24 @@ def test_text_file_findings_have_lines_and_offsets(tmp_path: Path) -> None:
     file.write_text(f"无\n{LINE}\n", encoding="utf-8")
     found = [f.as_dict() for f in scan_path(file)]
     assert found == [
-        {"path": str(file), "line": 2, "start": 2, "end": 4, "type": "person", "score": 0.95},
-        {"path": str(file), "line": 2, "start": 9, "end": 20, "type": "mobile", "score": 1.0},
+        {
+            "path": str(file),
+            "line": 2,
+            "start": 2,
+            "end": 4,
+            "type": "person",
+            "score": 0.95,
+            "reason": "person: pattern=surname+given; cue=role before",
+        },
+        {
+            "path": str(file),
+            "line": 2,
+            "start": 9,
+            "end": 20,
+            "type": "mobile",
+            "score": 1.0,
+            "reason": "mobile: pattern=digits 11; range=mainland mobile; cue=手机",
+        },
     ]
 
 

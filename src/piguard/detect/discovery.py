@@ -177,7 +177,15 @@ def _findings_in(
             continue  # Already reported from the previous piece of this line.
         value = text[f.start : f.end]
         yield FileFinding(
-            path, number, base + f.start, base + f.end, f.type, f.score, column, mask_value(f.type, value)
+            path,
+            number,
+            base + f.start,
+            base + f.end,
+            f.type,
+            f.score,
+            column,
+            mask_value(f.type, value),
+            f.reason,
         )
 
 
@@ -217,7 +225,7 @@ def _flush(det: Detector, name: str, batch: list[tuple[int, str]]) -> Iterator[F
         number, text = batch[index]
         lo = starts[index]
         masked = mask_value(f.type, joined[f.start : f.end])
-        yield FileFinding(name, number, f.start - lo, f.end - lo, f.type, f.score, None, masked)
+        yield FileFinding(name, number, f.start - lo, f.end - lo, f.type, f.score, None, masked, f.reason)
 
 
 def _scan_json(file: Path, det: Detector, progress: Progress | None, mode: str) -> Iterator[FileFinding]:
@@ -257,7 +265,7 @@ def _scan_csv(file: Path, det: Detector, progress: Progress | None, mode: str) -
         for f in _findings_in(det, name, number, base, text, overlap, mode=mode):
             index = next((i for i, (a, b) in enumerate(bounds) if a <= f.start - base < b), None)
             column = header[index] if index is not None and index < len(header) else None
-            yield FileFinding(f.path, f.line, f.start, f.end, f.type, f.score, column, f.masked)
+            yield FileFinding(f.path, f.line, f.start, f.end, f.type, f.score, column, f.masked, f.reason)
 
 
 def _field_bounds(line: str) -> list[tuple[int, int]]:

@@ -53,6 +53,7 @@ class BankCardKind:
 
     type = "bank_card"
     lengths = frozenset(range(13, 20))
+    checks = "checksum=luhn; issuer=scheme prefix"
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         """Return the score before context if grouping and Luhn fit, else 0."""

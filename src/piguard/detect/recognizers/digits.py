@@ -72,6 +72,8 @@ DIGIT_RUN_TRIGGERS: tuple[Trigger, ...] = (
     (DIGITS, rf"{RUN_START}{_NOT_AFTER}{_D}{{1,5}}{_SEP}(?:{_D}{{4}}{_SEP}{_D}{{4}}|{_D}{{7}})"),
     (DIGITS, rf"{RUN_START}{_NOT_AFTER}{_D}{{5,6}}{_SEP}{_D}{{4}}"),
     (")", rf"{_SEP}?{_D}{{7}}"),
+    # A dotted mobile, 3.4.4.
+    ("1", rf"{RUN_START}{_NOT_AFTER}[3-9][0-9]\.[0-9]{{4}}\.[0-9]{{4}}"),
 )
 # The prefix as the pattern admits it, on the folded token.
 _PREFIX = re.compile(r"(?:\(\+?86\)|\+86|0086)[ \-]?|86(?:[ \-](?=1[3-9])|(?=1[3-9][0-9]{9}$))")
@@ -90,6 +92,8 @@ class NumberKind(Protocol):
 
     type: str
     lengths: frozenset[int]
+    #: The checks a run passed when this kind reports it (part of the finding's reason).
+    checks: str
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         """Return the score before context if ``digits`` (written in ``groups``) fit; 0 if not."""
@@ -104,6 +108,7 @@ _Step = tuple[
     str,
     Callable[[str, tuple[int, ...], bool], float],
     Callable[[float, str, "Cue | None"], float],
+    str,
 ]
 
 
@@ -112,6 +117,7 @@ class _UsccDigitsKind:
 
     type = "uscc"
     lengths = frozenset({18})
+    checks = "checksum=gb32100"
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         return 0.0 if prefixed else 0.6
@@ -212,7 +218,7 @@ class DigitRunRecognizer(PatternRecognizer):
         plan = self._plans.get(wanted)
         if plan is None:
             plan = self._plans[wanted] = {
-                n: tuple((k.type, k.check, k.with_cue) for k in kinds if k.type in wanted)
+                n: tuple((k.type, k.check, k.with_cue, k.checks) for k in kinds if k.type in wanted)
                 for n, kinds in self._by_length.items()
             }
         return plan
@@ -230,7 +236,7 @@ class DigitRunRecognizer(PatternRecognizer):
     ) -> bool:
         cue: Cue | None = None
         looked = False
-        for type_, check, with_cue in self._plan(ctx.types)[len(digits)]:
+        for type_, check, with_cue, checks in self._plan(ctx.types)[len(digits)]:
             base = check(digits, sizes, prefixed)
             if base <= 0.0:
                 continue
@@ -238,6 +244,10 @@ class DigitRunRecognizer(PatternRecognizer):
                 cue, looked = ctx.cues.nearest(text, lo, ctx.window), True
             score = with_cue(base, digits, cue)
             if score > 0.0:
-                out.append(Finding(lo, hi, type_, score))
+                shape = "-".join(map(str, sizes)) if len(sizes) > 1 else str(sizes[0])
+                reason = f"{type_}: pattern=digits {shape}{'; prefix=+86' if prefixed else ''}; {checks}"
+                if cue is not None and not cue.negative and type_ in cue.types:
+                    reason += f"; cue={cue.word}"
+                out.append(Finding(lo, hi, type_, score, reason))
                 return True
         return False

@@ -26,6 +26,7 @@ class ResidentIdKind:
 
     type = "resident_id"
     lengths = frozenset({15, 18})
+    checks = "checksum=gb11643; birth date; province"
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         """Return the score before context if the shape and checksum fit, else 0."""
