@@ -48,7 +48,8 @@ _PREFIXES = (
 )
 _PATTERN = (
     r"(?<![0-9A-Za-z\uff10-\uff19.@_])"
-    rf"(?:{_PREFIXES})?"
+    # One class test turns away the token starts no prefix can begin with.
+    rf"(?:(?=[+\uff0b0\uff10(\uff088\uff18])(?:{_PREFIXES}))?"
     # A mobile written with dots ("138.1234.5678"), tried before the general run.
     rf"(?:1[3-9][0-9]\.[0-9]{{4}}\.[0-9]{{4}}"
     rf"|{_D}(?:{_SEP}?{_D}){{5,24}}(?:[Xx\uff38\uff58](?![0-9A-Za-z]))?)"

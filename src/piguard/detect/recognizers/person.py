@@ -174,7 +174,9 @@ _LATIN_CUE = re.compile(
 _WORD_SEPARATOR = re.compile(r"[ \-]")
 # Where a speaker label may start: the text's start, a line start, after "[12:30] "
 # or "12:30:05 ".
-_SPEAKER_STARTS = re.compile(r"^|\n|\] |(?<=[0-9日]) ")
+# Led by a character class, so re skips to line breaks and spaces in C (an
+# alternation with "^" made it try every position).
+_SPEAKER_STARTS = re.compile(r"[\n ](?<=[\]0-9日] |[\s\S]\n)")
 _TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof"})
 _NOT_NAMES = frozenset({"Hong Kong", "Xi An"})
 
@@ -249,8 +251,11 @@ class PersonRecognizer(ScanRecognizer):
             out.append(Finding(start, end, "person", score, _REASON_BEFORE))
             spans.append(m.span())
         speaker = self._speaker.match
-        for at in _SPEAKER_STARTS.finditer(text):
-            label = speaker(text, at.end())
+        starts = [0, *(at.end() for at in _SPEAKER_STARTS.finditer(text))]
+        if text.startswith("\n"):
+            starts.append(1)
+        for at in starts:
+            label = speaker(text, at)
             if label is not None:
                 out.append(
                     Finding(label.start(), label.end(), "person", ONE_SCORE, "person: pattern=speaker label")
