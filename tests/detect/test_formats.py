@@ -199,3 +199,16 @@ def test_masking_never_leaves_a_detected_values_digits_in_place(
 
 
 _ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def test_reasons_never_carry_the_value_canary() -> None:
+    """R-USE-4 canary: a reason names pattern, checks and cue word, never a byte of the value."""
+    from tests.detect import heldout
+
+    for doc in heldout.generate(300, seed=31):
+        for f in detect(doc.text):
+            value = doc.text[f.start : f.end]
+            assert value not in f.reason
+            digits = "".join(c for c in value if c.isdigit())
+            if len(digits) >= 4:
+                assert digits[-4:] not in f.reason.replace(" ", ""), (f.type, f.reason)
