@@ -12,7 +12,13 @@ the same run:
   equivalent pattern recognizers (GB 11643 and Luhn checks in
   ``validate_result``, Chinese context words), as ``shared/reference/presidio.md``
   describes, on the same documents (a slice) and log lines;
-- both engines' exact-span precision and recall, side by side.
+- both engines' exact-span precision and recall, side by side, on the generated
+  corpus and on the held-out corpus of ``tests/detect/heldout.py`` (formats and
+  templates the detector's own corpus does not use);
+- the whole process (issue 19): ``piguard scan FILE --json`` on a generated note
+  file (``--scan-mb``, 6 MB by default) against a Presidio process that loads the
+  same configuration and analyzes the same file line by line, start-up included;
+- the CLI's start-up: ``piguard --help`` against ``python -c pass``.
 
 The machine is shared, so every figure is the best and the median of several
 repeats (wall clock); ratios use the best figures of both engines. The last
@@ -26,14 +32,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.detect.heldout
 
 from piguard.detect import Detector
 from piguard.detect.corpus import Document, generate, generate_log
@@ -159,13 +170,92 @@ def _print(name: str, f: dict[str, float], unit: str) -> None:
     print(f"{name:36} {best:7.2f} / {median:7.2f} MB/s (cpu {cpu:6.2f}) {rate:9.0f} {unit}/s")
 
 
+def _process(argv: list[str], repeat: int, stdin: str | None = None) -> tuple[float, float]:
+    """Best wall and best CPU time (user + system of the child) of running ``argv``."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, input=stdin, text=True)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return min(walls), min(cpus)
+
+
+def _note_file(path: Path, mb: float) -> float:
+    """Write held-out and generated notes, one per line, up to ``mb`` MB; return the size in MB."""
+    from tests.detect import heldout
+
+    size, seed = 0, 100
+    with path.open("w", encoding="utf-8") as out:
+        while size < mb * 1e6:
+            docs = heldout.generate(2000, seed=seed) + generate(2000, seed=seed + 1)
+            for doc in docs:
+                line = doc.text.replace("\n", " ") + "\n"
+                out.write(line)
+                size += len(line.encode("utf-8"))
+            seed += 2
+    return size / 1e6
+
+
+def _presidio_scan(file: str) -> None:
+    """The Presidio process of the whole-process comparison: analyze each line, print JSON."""
+    presidio = _presidio()
+    if presidio is None:
+        raise SystemExit("presidio-analyzer is not installed: pip install -e '.[bench]'")
+    found = []
+    with open(file, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            found.extend({"line": number, "start": s, "end": e, "type": t} for s, e, t in presidio(line))
+    json.dump({"findings": found}, sys.stdout)
+
+
+def _whole_process(figures: dict[str, Any], mb: float, repeat: int, with_presidio: bool) -> None:
+    piguard = [sys.executable, "-m", "piguard.cli.main"]
+    python = [sys.executable]
+    env_note = "one process each, start-up included"
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "notes.txt"
+        size = _note_file(file, mb)
+        wall, cpu = _process([*piguard, "scan", str(file), "--json"], repeat)
+        figures["scan_process"] = {"mb": round(size, 2), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+        figures["scan_process"]["mb_s"] = round(size / wall, 2)
+        print(
+            f"piguard scan FILE --json ({size:.1f} MB, {env_note}): {wall:.2f} s wall, {cpu:.2f} s CPU, "
+            f"{size / wall:.2f} MB/s"
+        )
+        if with_presidio:
+            pwall, pcpu = _process([*python, __file__, "--presidio-scan", str(file)], 1)
+            figures["presidio_scan_process"] = {"wall_s": round(pwall, 2), "cpu_s": round(pcpu, 2)}
+            figures["presidio_scan_process"]["mb_s"] = round(size / pwall, 2)
+            figures.setdefault("ratios", {})["scan_process_vs_presidio"] = round(pwall / wall, 2)
+            figures["ratios"]["scan_process_vs_presidio_cpu"] = round(pcpu / cpu, 2)
+            print(
+                f"presidio process on the same file: {pwall:.2f} s wall, {pcpu:.2f} s CPU; "
+                f"ratio {pwall / wall:.2f}x wall, {pcpu / cpu:.2f}x CPU"
+            )
+    help_wall, help_cpu = _process([*piguard, "--help"], max(repeat, 5))
+    pass_wall, pass_cpu = _process([*python, "-c", "pass"], max(repeat, 5))
+    figures["cli_help"] = {"wall_s": round(help_wall, 3), "cpu_s": round(help_cpu, 3)}
+    figures["python_pass"] = {"wall_s": round(pass_wall, 3), "cpu_s": round(pass_cpu, 3)}
+    print(
+        f"piguard --help: {help_wall:.3f} s wall, {help_cpu:.3f} s CPU; "
+        f"python -c pass: {pass_wall:.3f} s wall, {pass_cpu:.3f} s CPU"
+    )
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--presidio-scan":
+        _presidio_scan(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick", action="store_true", help="a small corpus (finishes in well under a minute)"
     )
     parser.add_argument("--docs", type=int, default=None, help="number of documents")
     parser.add_argument("--repeat", type=int, default=None, help="repeats per measurement")
+    parser.add_argument("--scan-mb", type=float, default=None, help="size of the whole-process scan file")
     args = parser.parse_args()
     count = args.docs or (3000 if args.quick else 20000)
     repeat = args.repeat or (3 if args.quick else 5)
@@ -249,6 +339,26 @@ def main() -> None:
             f"{type_:14} {ours[type_]['precision']:10.4f} {ours[type_]['recall']:10.4f}"
             f" {p.get('precision', float('nan')):11.4f} {p.get('recall', float('nan')):11.4f}"
         )
+    from tests.detect import heldout
+
+    held = heldout.generate(min(count, 5000), seed=20261203)
+    figures["piguard_accuracy_heldout"] = ours_h = _scores(
+        lambda t: [(f.start, f.end, f.type) for f in detector.detect(t)], held
+    )
+    theirs_h: dict[str, Any] = {}
+    if presidio is not None:
+        figures["presidio_accuracy_heldout"] = theirs_h = _scores(presidio, held)
+    print("held-out corpus (tests/detect/heldout.py):")
+    for type_ in sorted(ours_h):
+        p = theirs_h.get(type_, {})
+        print(
+            f"{type_:14} {ours_h[type_]['precision']:10.4f} {ours_h[type_]['recall']:10.4f}"
+            f" {p.get('precision', float('nan')):11.4f} {p.get('recall', float('nan')):11.4f}"
+        )
+    _whole_process(
+        figures, args.scan_mb or (1.0 if args.quick else 6.0), 1 if args.quick else 3, presidio is not None
+    )
+    figures["cores"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(json.dumps(figures, ensure_ascii=False))
 
 

@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from piguard.errors import ConfigError
 
@@ -86,6 +86,9 @@ class Settings:
     #: A witness file (ideally on another host or an append-only mount) that receives every
     #: signed audit checkpoint; ``audit verify`` checks the chain still holds its newest.
     audit_witness: str | None = None
+    #: Overrides of the detector's shipped settings (per-type thresholds, context words):
+    #: see :mod:`piguard.detect.settings` for the shape.
+    detection: dict[str, Any] | None = None
 
     @property
     def settings_path(self) -> Path:

@@ -414,11 +414,10 @@ def _access(inst: Installation) -> AccessControl:
 
 
 def test_every_cli_command_is_classified() -> None:
-    app = typer.Typer()
-    for command in cli_main.app.registered_commands:
-        app.registered_commands.append(command)
-    names = {c.name or (c.callback.__name__ if c.callback else "") for c in cli_main.app.registered_commands}
-    names |= {g.name or "" for g in cli_main.app.registered_groups}
+    # Every module's commands: the main app loads them lazily (issue 19).
+    full = cli_main.full_app()
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in full.registered_commands}
+    names |= {g.name or "" for g in full.registered_groups}
     probe = typer.Typer()
     cli_access.register(probe)
     cli_audit.register(probe)

@@ -42,7 +42,8 @@ def test_detect_returns_offsets_types_scores_and_no_values(client: TestClient) -
         ("mobile", "13812345678"),
         ("resident_id", "11010519491231002X"),
     ]
-    assert all(set(f) == {"type", "start", "end", "score"} for f in findings)
+    assert all(set(f) == {"type", "start", "end", "score", "reason"} for f in findings)
+    assert findings[2]["reason"].startswith("resident_id: pattern=digits 18; checksum=gb11643")
     assert "13812345678" not in response.text and "张伟" not in response.text
 
 

@@ -30,6 +30,7 @@ def test_scan_json_prints_one_document(tmp_path: Path) -> None:
         "end": 20,
         "type": "mobile",
         "score": 1.0,
+        "reason": "mobile: pattern=digits 11; range=mainland mobile; cue=手机",
     }
     assert {s["type"] for s in document["summary"]} == {"person", "mobile"}
     assert "13812345678" not in json.dumps(document["summary"], ensure_ascii=False)
@@ -76,3 +77,19 @@ def test_scan_thorough_flag(tmp_path: Path) -> None:
         outputs.append(json.loads(result.stdout)["findings"])
     assert outputs[0] == outputs[1]
     assert [f["line"] for f in outputs[0]] == [2, 2]
+
+
+def test_scan_and_mask_read_detection_settings(tmp_path: Path) -> None:
+    """Issue 19: per-type thresholds and context words come from a settings file, not code."""
+    file = tmp_path / "notes.txt"
+    file.write_text("客户张伟来电，手机13812345678\n", encoding="utf-8")
+    settings = tmp_path / "detection.json"
+    settings.write_text(json.dumps({"thresholds": {"person": 0.99}}), encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["scan", str(file), "--settings", str(settings), "--json"])
+    assert result.exit_code == 0, result.output
+    assert [f["type"] for f in json.loads(result.stdout)["findings"]] == ["mobile"]
+    masked = CliRunner().invoke(_app(), ["mask", "--settings", str(settings)], input="客户张伟来电")
+    assert masked.stdout == "客户张伟来电"
+    settings.write_text(json.dumps({"thresholds": {"nobody": 0.5}}), encoding="utf-8")
+    refused = CliRunner().invoke(_app(), ["scan", str(file), "--settings", str(settings), "--json"])
+    assert refused.exit_code == 3 and "nobody" in refused.stdout

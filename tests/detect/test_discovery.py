@@ -21,8 +21,24 @@ def test_text_file_findings_have_lines_and_offsets(tmp_path: Path) -> None:
     file.write_text(f"无\n{LINE}\n", encoding="utf-8")
     found = [f.as_dict() for f in scan_path(file)]
     assert found == [
-        {"path": str(file), "line": 2, "start": 2, "end": 4, "type": "person", "score": 0.95},
-        {"path": str(file), "line": 2, "start": 9, "end": 20, "type": "mobile", "score": 1.0},
+        {
+            "path": str(file),
+            "line": 2,
+            "start": 2,
+            "end": 4,
+            "type": "person",
+            "score": 0.95,
+            "reason": "person: pattern=surname+given; cue=role before",
+        },
+        {
+            "path": str(file),
+            "line": 2,
+            "start": 9,
+            "end": 20,
+            "type": "mobile",
+            "score": 1.0,
+            "reason": "mobile: pattern=digits 11; range=mainland mobile; cue=手机",
+        },
     ]
 
 
@@ -149,3 +165,21 @@ def test_bulk_and_thorough_agree_on_files(tmp_path: Path) -> None:
     thorough = [f.as_dict() for f in scan_path(file, thorough=True)]
     assert bulk == thorough
     assert len(bulk) > 50
+
+
+def test_large_text_file_on_every_core_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: a large file is scanned by several processes; the findings are the same, in order."""
+    from piguard.detect.corpus import generate
+
+    file = tmp_path / "big.txt"
+    file.write_text(
+        "\n".join(d.text.replace("\n", " ") for d in generate(3000, seed=3)) + "\n", encoding="utf-8"
+    )
+    serial = list(scan_path(file))
+    monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(discovery, "PARALLEL_BATCH_CHARS", 20_000)
+    monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+    assert list(scan_path(file)) == serial
+    assert len(serial) > 5000

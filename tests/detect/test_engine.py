@@ -87,11 +87,12 @@ def test_threshold_is_checked() -> None:
 
 
 def test_finding_as_dict() -> None:
-    assert Finding(1, 3, "person", 0.854).as_dict() == {
+    assert Finding(1, 3, "person", 0.854, "person: pattern=speaker label").as_dict() == {
         "type": "person",
         "start": 1,
         "end": 3,
         "score": 0.854,
+        "reason": "person: pattern=speaker label",
     }
 
 

@@ -11,16 +11,20 @@ import getpass
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from piguard.access import BOOTSTRAP_ROLE, AccessControl
 from piguard.config import home_from
 from piguard.errors import ValidationError
-from piguard.gate import RequestContext
-from piguard.gate.sdk import Actor
-from piguard.installation import Installation
+
+if TYPE_CHECKING:
+    # Imported where used: every command imports this module, and ``piguard --help``
+    # or ``piguard scan`` must not pay for the access layer, the gate and the installation.
+    from piguard.access import AccessControl
+    from piguard.gate import RequestContext
+    from piguard.gate.sdk import Actor
+    from piguard.installation import Installation
 
 __all__ = [
     "TOKEN_ENV",
@@ -48,11 +52,16 @@ TypeOpt = Annotated[str, typer.Option("--type", "-t", help="Record type.")]
 
 def open_home(home: Path | None) -> Installation:
     """The installation of ``--home`` (else ``$PIGUARD_HOME``, else ``./.piguard``), opened."""
+    from piguard.installation import Installation
+
     return Installation(home_from(home))
 
 
 def current_actor(access: AccessControl) -> Actor:
     """The principal of ``PIGUARD_TOKEN``, else the local operator as bootstrap administrator."""
+    from piguard.access import BOOTSTRAP_ROLE
+    from piguard.gate.sdk import Actor
+
     token = os.environ.get(TOKEN_ENV)
     if token:
         return access.authenticate(token)
@@ -61,6 +70,8 @@ def current_actor(access: AccessControl) -> Actor:
 
 def context(inst: Installation, purpose: str = "") -> RequestContext:
     """The gate's request context for this command: the acting principal, client ``cli``."""
+    from piguard.gate import RequestContext
+
     return RequestContext(current_actor(inst.access), purpose, client="cli")
 
 

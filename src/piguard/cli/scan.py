@@ -14,7 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from piguard.cli.options import JsonOpt
 from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
-from piguard.detect import AUDIENCES, mask_text
+from piguard.detect import AUDIENCES, Detector, default_detector
 from piguard.detect.discovery import (
     FileFinding,
     Summary,
@@ -24,9 +24,24 @@ from piguard.detect.discovery import (
     summarize,
     total_bytes,
 )
+from piguard.detect.settings import DetectionSettings
 from piguard.errors import ValidationError
 
 __all__ = ["register"]
+
+SettingsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="A JSON file of detection settings (per-type thresholds, context words) over the shipped ones.",
+    ),
+]
+
+
+def _detector(settings: Path | None) -> Detector:
+    if settings is None:
+        return default_detector()
+    return DetectionSettings.load(settings).detector()
 
 
 def scan(
@@ -43,12 +58,14 @@ def scan(
             "lines its prefilter shows cannot hold PI).",
         ),
     ] = False,
+    settings: SettingsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Report where personal information sits: file or table, column or line, type, count, masked samples."""
     with reporting(as_json):
         if path is None and database is None:
             raise ValidationError("give a PATH, --database URL, or both")
+        detector = _detector(settings)
         findings: list[FileFinding | TableFinding] = []
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -62,12 +79,19 @@ def scan(
         ) as bar:
             if path is not None:
                 task = bar.add_task("files", total=total_bytes(path))
-                findings.extend(scan_path(path, progress=lambda n: bar.advance(task, n), thorough=thorough))
+                findings.extend(
+                    scan_path(
+                        path, detector=detector, progress=lambda n: bar.advance(task, n), thorough=thorough
+                    )
+                )
             if database is not None:
                 rows = bar.add_task("rows", total=None)
                 findings.extend(
                     scan_database(
-                        database, sample_rows=sample_rows or None, progress=lambda n: bar.advance(rows, n)
+                        database,
+                        sample_rows=sample_rows or None,
+                        detector=detector,
+                        progress=lambda n: bar.advance(rows, n),
                     )
                 )
         summary = summarize(findings)
@@ -95,11 +119,12 @@ def _print_summary(summary: list[Summary]) -> None:
 
 def mask(
     audience: Annotated[str, typer.Option(help=f"Who reads the output: {' or '.join(AUDIENCES)}.")] = "staff",
+    settings: SettingsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Read text on standard input and write it with personal information masked."""
     with reporting(as_json):
-        result = mask_text(sys.stdin.read(), audience=audience)
+        result = _detector(settings).mask_text(sys.stdin.read(), audience=audience)
         if as_json:
             emit(result.as_dict(), True)
         else:

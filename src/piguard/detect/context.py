@@ -10,18 +10,22 @@ in ``订单号123，手机13812345678`` the phone's cue is ``手机``, not ``订
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
 __all__ = [
     "CLAUSE_ENDS",
     "DEFAULT_CUES",
     "NUMBER_TYPES",
+    "SHIPPED_SETTINGS",
     "Cue",
     "CueBook",
     "adjust",
     "caseless",
+    "cue_reason",
     "word_scanner",
 ]
 
@@ -44,112 +48,13 @@ class Cue:
     negative: bool
 
 
-_POSITIVE: dict[str, tuple[str, ...]] = {
-    "resident_id": (
-        "身份证",
-        "身份证号",
-        "身份证号码",
-        "证件号",
-        "证件号码",
-        "身份号码",
-        "公民身份号码",
-        "证号",
-        "身份证件",
-        "ID card",
-        "ID no",
-        "ID number",
-    ),
-    "mobile": (
-        "手机",
-        "手机号",
-        "手机号码",
-        "电话",
-        "联系电话",
-        "联系方式",
-        "号码",
-        "来电",
-        "致电",
-        "回拨",
-        "回电",
-        "拨打",
-        "微信",
-        "tel",
-        "phone",
-        "mobile",
-        "cell",
-    ),
-    "landline": ("座机", "固话", "电话", "联系电话", "办公电话", "分机", "tel", "phone"),
-    "bank_card": (
-        "卡号",
-        "银行卡",
-        "银行卡号",
-        "储蓄卡",
-        "信用卡",
-        "借记卡",
-        "账号",
-        "帐号",
-        "银行账户",
-        "卡",
-        "还款卡",
-        "扣款卡",
-        "尾号",
-        "card",
-        "account",
-    ),
-    "email": ("邮箱", "电子邮件", "邮件", "email", "e-mail", "mail"),
-    "ip": ("IP", "IP地址", "登录地址", "来源", "访问", "address"),
-    "uscc": ("信用代码", "统一社会信用代码", "社会信用代码", "税号", "纳税人识别号", "营业执照"),
-    "passport": ("护照", "护照号", "护照号码", "passport"),
-    "license_plate": ("车牌", "车牌号", "车辆", "号牌", "车号", "plate"),
-    "birth_date": ("出生", "出生日期", "出生年月", "生日", "出生于", "DOB", "born", "birth", "birthday"),
-}
-
+# The shipped context words live in data/detection.json with the per-type
+# thresholds (settings, not code); an installation may override them
+# (piguard.detect.settings).
+_SHIPPED = json.loads(resources.files("piguard.detect").joinpath("data", "detection.json").read_text("utf-8"))
+_POSITIVE: dict[str, tuple[str, ...]] = {t: tuple(w) for t, w in _SHIPPED["cues"].items()}
 #: Words that announce a number that is not personal information.
-_NEGATIVE: tuple[str, ...] = (
-    "订单",
-    "订单号",
-    "单号",
-    "快递单号",
-    "运单号",
-    "快递",
-    "物流",
-    "工单",
-    "工单号",
-    "流水号",
-    "交易号",
-    "交易流水",
-    "编号",
-    "批次",
-    "合同号",
-    "发票",
-    "发票号",
-    "凭证号",
-    "序列号",
-    "验证码",
-    "金额",
-    "余额",
-    "工号",
-    "会员号",
-    "积分",
-    "邮编",
-    "邮政编码",
-    "型号",
-    "版本",
-    "时间戳",
-    "退款",
-    "件号",
-    "报案号",
-    "保单号",
-    "商品",
-    "SKU",
-    "order",
-    "tracking",
-    "ticket",
-    "invoice",
-    "ref",
-    "version",
-    "serial",
-)
+_NEGATIVE: tuple[str, ...] = tuple(_SHIPPED["negative_cues"])
 
 # Characters that end a clause; a cue before one of them belongs to another clause.
 CLAUSE_ENDS = "，。；！？,;!?\n"
@@ -262,6 +167,15 @@ class CueBook:
 
 
 DEFAULT_CUES = CueBook(_POSITIVE, _NEGATIVE)
+#: The shipped detection settings as read from ``data/detection.json``.
+SHIPPED_SETTINGS: dict[str, object] = _SHIPPED
+
+
+def cue_reason(cue: Cue | None, type_: str) -> str:
+    """Return ``"; cue=<word>"`` when ``cue`` announces ``type_`` (a reason part), else ``""``."""
+    if cue is None or cue.negative or type_ not in cue.types:
+        return ""
+    return f"; cue={cue.word}"
 
 
 def adjust(base: float, cue: Cue | None, type_: str) -> float:

@@ -90,6 +90,19 @@ CHINESE_TEMPLATES = (
     "会员{name}积分{amount}，信用卡{card}到期，请提醒其更新。",
     "来电人{name}，{mobile}，反映{ts}的订单{order}未到货。",
     "客户{name}身份证{id}，银行卡{card}，已核实。",
+    # Refunds, accounts and payouts (issue 19): cards introduced by account words.
+    "{name}申请退款{amount}，退回账户{card}，订单号{luhn_order}。",
+    "代付到账失败，收款卡{card}，持卡人{name}，请{name}重新绑定。",
+    "商户结算账号{card}，对接人{name}，手机{mobile}。",
+    # Chat logs and call transcripts.
+    "\n{ts} {name}：我手机换成{mobile}了\n{ts} 客服：好的，已为您更新。\n",
+    "客服：请问怎么称呼？\n客户：我叫{name}，电话{mobile}，卡是{card}。",
+    "通话摘要：客户{name}来电，回拨号码{mobile}，核对证件号{id}无误，工单{ticket}。",
+    # Contact persons.
+    "联系人：{name}/{mobile}/{email}。",
+    "紧急联络：{name}，{landline}，{mobile}。",
+    # Near misses only: Luhn-valid order numbers, verification codes, amounts.
+    "订单{luhn_order}已退款{amount}，验证码{code}，物流单号{tracking}。",
 )
 
 ENGLISH_TEMPLATES = (
@@ -98,9 +111,12 @@ ENGLISH_TEMPLATES = (
     "Login from {ip} by user {pname}, ticket #{ticket}.",
     "Mr {pname} asked to update ID {id} and phone {mobile}.",
     "Refund of {amount} for {pname} (contact {email}) approved at {ts}.",
+    "Payout to account {card} failed; caller {pname} left {mobile}.",
+    "Chat: {pname}: my new number is {mobile}, order {luhn_order}.",
 )
 
 _SLOT = re.compile(r"\{(\w+)\}")
+_FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 _COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "司徒")
 _AREA_CODES = ("010", "021", "020", "022", "023", "0755", "0571", "028", "027", "025", "024", "029", "0512")
 _PROVINCES = (
@@ -140,13 +156,26 @@ class _Values:
         number = str(self.fake.phone_number())
         while not mobile.is_valid(number):
             number = str(self.fake.phone_number())
+        a, b, c = number[:3], number[3:7], number[7:]
         style = self.rng.random()
-        if style < 0.1:
+        if style < 0.08:
             return f"+86 {number}"
-        if style < 0.2:
-            return f"{number[:3]}-{number[3:7]}-{number[7:]}"
-        if style < 0.3:
-            return f"{number[:3]} {number[3:7]} {number[7:]}"
+        if style < 0.16:
+            return f"{a}-{b}-{c}"
+        if style < 0.24:
+            return f"{a} {b} {c}"
+        if style < 0.28:
+            return f"0086-{number}"
+        if style < 0.32:
+            return f"+86 {a}-{b}-{c}"
+        if style < 0.35:
+            return f"(+86){a} {b} {c}"
+        if style < 0.38:
+            return f"{a}.{b}.{c}"
+        if style < 0.41:
+            return f"86-{a}-{b}-{c}"
+        if style < 0.44:
+            return number.translate(_FULL_WIDTH)
         return number
 
     def landline(self) -> str:
@@ -160,22 +189,42 @@ class _Values:
         value = str(self.fake.ssn())
         if value.endswith("X") and self.rng.random() < 0.5:
             value = value[:-1] + "x"
-        if self.rng.random() < 0.1:
+        style = self.rng.random()
+        if style < 0.1:
             return f"{value[:6]} {value[6:14]} {value[14:]}"
+        if style < 0.15:
+            return " ".join(value[i : i + 4] for i in range(0, 18, 4))
+        if style < 0.2:
+            return value.translate(_FULL_WIDTH)
         return value
 
     def card(self) -> str:
         kind = self.rng.random()
-        if kind < 0.5:
+        grouping: tuple[int, ...] | None = None
+        if kind < 0.45:
             length = 19 if self.rng.random() < 0.4 else 16
             body = "62" + self.digits(length - 3)
-            number = body + luhn.calc_check_digit(body)
-        else:
-            body = self.rng.choice(("4", "51", "52", "53", "54", "55"))
+        elif kind < 0.75:
+            body = self.rng.choice(("4", "51", "52", "53", "54", "55", "2221", "2720", "3530", "6011"))
             body += self.digits(15 - len(body))
-            number = body + luhn.calc_check_digit(body)
-        if self.rng.random() < 0.3:
-            return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+        elif kind < 0.88:  # American Express: 15 digits, written 4-6-5.
+            body = self.rng.choice(("34", "37")) + self.digits(12)
+            grouping = (4, 6, 5)
+        else:  # Diners Club: 14 digits, written 4-6-4.
+            prefix = self.rng.choice(("36", "301", "38"))
+            body = prefix + self.digits(13 - len(prefix))
+            grouping = (4, 6, 4)
+        number = body + luhn.calc_check_digit(body)
+        style = self.rng.random()
+        if style < 0.4:
+            sep = " " if style < 0.25 else "-"
+            if grouping is None:
+                return sep.join(number[i : i + 4] for i in range(0, len(number), 4))
+            parts, at = [], 0
+            for size in grouping:
+                parts.append(number[at : at + size])
+                at += size
+            return sep.join(parts)
         return number
 
     def email(self) -> str:
@@ -229,6 +278,11 @@ class _Values:
     # Near misses: numbers shaped like PI that are not.
     def order(self) -> str:
         return "2024" + self.digits(self.rng.choice((14, 15, 16)))
+
+    def luhn_order(self) -> str:
+        # Card-shaped and Luhn-valid: only the order cue tells it from a card.
+        body = self.rng.choice(("62", "4", "55")) + self.digits(13)
+        return body + luhn.calc_check_digit(body)
 
     def tracking(self) -> str:
         return self.rng.choice(("SF", "YT", "JD", "")) + self.digits(self.rng.choice((12, 13, 15)))

@@ -35,7 +35,7 @@ is why the pure-Python default path stays near 4.5 MB/s, short of the 8 MB/s goa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache, partial
 from itertools import accumulate
 from typing import Any
@@ -63,10 +63,10 @@ __all__ = ["AUDIENCES", "DEFAULT_THRESHOLD", "MASK_RULES", "MODES", "Detector", 
 # a lone capital (the plate "粤B D12345"). So English text and log lines fall
 # into words, and words that cannot hold a value (letters only) are skipped
 # without running the combined regex at all.
-_ISLAND_CHARS = "\x21-\x7e\uff10-\uff19\uff0b\uff0d\u00b7\u2022年月日"
+_ISLAND_CHARS = "\x21-\x7e\uff08\uff09\uff10-\uff19\uff0b\uff0d\uff38\uff58\u00b7\u2022年月日"
 _ISLAND = re.compile(
     f"[{_ISLAND_CHARS}]+"
-    f"(?: (?:(?=[0-9\uff10-\uff19+\uff0b(])|(?<=[^{_ISLAND_CHARS}][A-Z] ))[{_ISLAND_CHARS}]+)*"
+    f"(?: (?:(?=[0-9\uff10-\uff19+\uff0b(\uff08])|(?<=[^{_ISLAND_CHARS}][A-Z] ))[{_ISLAND_CHARS}]+)*"
 )
 
 #: ``default``: the full path over the whole text. ``bulk``: the full path only
@@ -140,10 +140,11 @@ class Detector:
 
     :param registry: the recognizers; the built-in set when None.
     :param threshold: the lowest score reported.
+    :param thresholds: per-type lowest scores, over ``threshold`` for the types named.
     :param window: how many characters before a candidate are searched for cues.
     :param cues: the context cue book.
     :param bulk: make ``bulk`` the default mode of :meth:`detect` (discovery).
-    :raises ValidationError: if ``threshold`` is outside ``[0, 1]`` or ``window`` is negative.
+    :raises ValidationError: if a threshold is outside ``[0, 1]`` or ``window`` is negative.
     """
 
     def __init__(
@@ -154,13 +155,17 @@ class Detector:
         window: int = 12,
         cues: CueBook = DEFAULT_CUES,
         bulk: bool = False,
+        thresholds: Mapping[str, float] | None = None,
     ) -> None:
-        if not 0.0 <= threshold <= 1.0:
+        if not 0.0 <= threshold <= 1.0 or not all(0.0 <= t <= 1.0 for t in (thresholds or {}).values()):
             raise ValidationError("threshold must be between 0 and 1")
         if window < 0:
             raise ValidationError("window must not be negative")
         self.registry = registry if registry is not None else RecognizerRegistry(default_recognizers())
         self.threshold = threshold
+        # Only the thresholds that differ from the common one: none, the usual
+        # case, keeps resolve on its one-comparison path.
+        self.thresholds = {t: v for t, v in (thresholds or {}).items() if v != threshold}
         self.window = window
         self.cues = cues
         self._all = self.registry.supported_types()
@@ -249,7 +254,7 @@ class Detector:
             return self._detect_bulk(text, types)
         if mode != "default":
             raise ValidationError("mode must be 'default' or 'bulk'")
-        return resolve(self.candidates(text, types=types), self.threshold)
+        return resolve(self.candidates(text, types=types), self.threshold, self.thresholds)
 
     def _trigger(self, types: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
         # (every trigger, only those led by a non-ASCII character), or None.
@@ -270,7 +275,7 @@ class Detector:
         ctx = self._context(types)
         triggers = self._trigger(ctx.types)
         if triggers is None:
-            return resolve(self.candidates(text, types=ctx.types), self.threshold)
+            return resolve(self.candidates(text, types=ctx.types), self.threshold, self.thresholds)
         full, non_ascii = triggers
         lines = text.split("\n")
         # Line index -> the trigger regex still to try on it. The coarse stage
@@ -292,10 +297,10 @@ class Detector:
             line = lines[index]
             if trigger.search(line) is None:
                 continue
-            here = resolve(self.candidates(line, types=ctx.types), self.threshold)
+            here = resolve(self.candidates(line, types=ctx.types), self.threshold, self.thresholds)
             lo = starts[index]
             found.extend(
-                Finding(f.start + lo, f.end + lo, f.type, f.score) for f in here
+                Finding(f.start + lo, f.end + lo, f.type, f.score, f.reason) for f in here
             ) if lo else found.extend(here)
         return found
 

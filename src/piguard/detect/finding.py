@@ -42,16 +42,27 @@ class Finding(NamedTuple):
     :param end: index after the last character.
     :param type: the PI type, one of :data:`ALL_TYPES`.
     :param score: confidence in ``[0, 1]``.
+    :param reason: why it was reported, for an officer tuning thresholds and
+        context words: ``"<type>: "`` then ``;``-separated ``key=value`` parts
+        (``pattern=digits 4-6-5; checksum=luhn; issuer=known; cue=卡号``). It
+        names the pattern, the checks passed and the context word, never the value.
     """
 
     start: int
     end: int
     type: str
     score: float
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the finding as a JSON-ready dict."""
-        return {"type": self.type, "start": self.start, "end": self.end, "score": round(self.score, 3)}
+        return {
+            "type": self.type,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 3),
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,9 +35,10 @@ class FileFinding:
     score: float
     column: str | None = None
     masked: str = field(default="", repr=False)
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """Return ``{"path", "line", "start", "end", "type", "score"}`` (plus ``column`` when known)."""
+        """Return ``{"path", "line", "start", "end", "type", "score", "reason"}`` (+ ``column`` if known)."""
         out: dict[str, Any] = {
             "path": self.path,
             "line": self.line,
@@ -45,6 +46,7 @@ class FileFinding:
             "end": self.end,
             "type": self.type,
             "score": round(self.score, 3),
+            "reason": self.reason,
         }
         if self.column is not None:
             out["column"] = self.column

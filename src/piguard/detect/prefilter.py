@@ -151,8 +151,9 @@ _FOLDED_PATTERNS = (
     # Groupings 2-6|4|4 and 2-6|7+ (also after "(0755)").
     re.compile(rb"0-0000(?:-0|000)"),
     re.compile(rb"\)-?0000000"),
-    # A dotted quad.
+    # A dotted quad, and a dotted mobile (3.4.4).
     re.compile(rb"0\.0{1,3}\.0{1,3}\.0"),
+    re.compile(rb"000\.0000\.0000"),
 )
 # Latin names ("Zhang Wei", "Mr-Li"), with letters folded to "A"/"a": a literal
 # start instead of a class-led pattern that stops at every capital.

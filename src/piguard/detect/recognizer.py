@@ -24,7 +24,7 @@ from piguard.detect.prefilter import Trigger
 __all__ = ["TOKEN_START_GUARD", "PatternRecognizer", "Recognizer", "ScanContext", "ScanRecognizer"]
 
 #: A zero-width test for a token start (see :attr:`PatternRecognizer.token_start`).
-TOKEN_START_GUARD = "(?=[0-9A-Za-z+(:\uff10-\uff19\uff0b](?:(?<![0-9A-Za-z].)|(?<=IP.)|(?<=ip.)))"  # noqa: S105 (a regex, not a password)
+TOKEN_START_GUARD = "(?=[0-9A-Za-z+(:\uff08\uff10-\uff19\uff0b](?:(?<![0-9A-Za-z].)|(?<=IP.)|(?<=ip.)))"  # noqa: S105 (a regex, not a password)
 
 
 @dataclass(frozen=True, slots=True)

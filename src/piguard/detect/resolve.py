@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from piguard.detect.finding import Finding
 
 __all__ = ["resolve"]
 
 
-def resolve(findings: Iterable[Finding], threshold: float) -> list[Finding]:
-    """Drop findings under ``threshold`` and keep, among overlapping ones, the longest.
+def resolve(
+    findings: Iterable[Finding], threshold: float, thresholds: Mapping[str, float] | None = None
+) -> list[Finding]:
+    """Drop findings under their type's threshold and keep, among overlapping ones, the longest.
+
+    ``thresholds`` maps a type to its own lowest score; types it does not name
+    use ``threshold``.
 
     Length decides first because the longer span is the more specific reading
     (an address that contains a surname-like street name, a card run that
@@ -20,7 +25,10 @@ def resolve(findings: Iterable[Finding], threshold: float) -> list[Finding]:
 
     :returns: non-overlapping findings sorted by start.
     """
-    kept = sorted(f for f in findings if f.score >= threshold)
+    if thresholds:
+        kept = sorted(f for f in findings if f.score >= thresholds.get(f.type, threshold))
+    else:
+        kept = sorted(f for f in findings if f.score >= threshold)
     # Fast path: usually nothing overlaps, and sorting by start is all there is to do.
     for i in range(1, len(kept)):
         if kept[i].start < kept[i - 1].end:

@@ -78,14 +78,16 @@ class AddressRecognizer(ScanRecognizer):
             # street's name (北京路, 香港街), not a province.
             province = next((p for p in self._provinces.finditer(head) if p.end() < len(head)), None)
             if province is not None:
-                start, base = left + province.start(), 0.85
+                start, base, why = left + province.start(), 0.85, "province"
             elif _ADMIN_SUFFIX.search(head):
-                start, base = left, 0.75
+                start, base, why = left, 0.75, "division suffix"
             elif _ADDRESS_CUE.search(text, max(0, left - ctx.window), left):
-                start, base = left, 0.65
+                start, base, why = left, 0.65, "cue"
             else:
-                start, base = left, 0.4
+                start, base, why = left, 0.4, "street only"
             if anchor - start < 1:
                 continue  # "路3号" alone names no street.
-            out.append(Finding(start, m.end(), "address", base))
+            out.append(
+                Finding(start, m.end(), "address", base, f"address: pattern=street number; start={why}")
+            )
             last_end = m.end()

@@ -35,11 +35,24 @@ DIGITS = "0123456789\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19
 
 _D = "[0-9\uff10-\uff19]"
 _SEP = "[ \\-\uff0d]"
-# A leading "(" is allowed only for an area code: "(010)12345678".
+_CC = "[8\uff18][6\uff16]"  # The country code 86, ASCII or full-width.
+_OPEN, _CLOSE = "[(\uff08]", "[)\uff09]"
+# Country-code prefixes: "+86", "0086", "(+86)", "(86)", or a bare "86" when a
+# separator and a mobile's leading 1 follow ("86 138…", "86-138…"); a leading
+# "(" otherwise only for an area code: "(010)12345678".
+_PREFIXES = (
+    rf"(?:[+\uff0b]|[0\uff10]{{2}}){_CC}{_SEP}?"
+    rf"|{_OPEN}[+\uff0b]?{_CC}{_CLOSE}{_SEP}?"
+    rf"|{_CC}(?:{_SEP}(?=[1\uff11][3-9\uff13-\uff19])|(?=[1\uff11][3-9\uff13-\uff19]{_D}{{9}}(?!{_D})))"
+    rf"|{_OPEN}[0\uff10]{_D}{{2,3}}{_CLOSE}{_SEP}?"
+)
 _PATTERN = (
     r"(?<![0-9A-Za-z\uff10-\uff19.@_])"
-    rf"(?:(?:\+|\uff0b|00)86{_SEP}?|\(0[0-9]{{2,3}}\){_SEP}?)?"
-    rf"{_D}(?:{_SEP}?{_D}){{5,24}}(?:[Xx](?![0-9A-Za-z]))?"
+    # One class test turns away the token starts no prefix can begin with.
+    rf"(?:(?=[+\uff0b0\uff10(\uff088\uff18])(?:{_PREFIXES}))?"
+    # A mobile written with dots ("138.1234.5678"), tried before the general run.
+    rf"(?:1[3-9][0-9]\.[0-9]{{4}}\.[0-9]{{4}}"
+    rf"|{_D}(?:{_SEP}?{_D}){{5,24}}(?:[Xx\uff38\uff58](?![0-9A-Za-z]))?)"
     r"(?![0-9A-Za-z\uff10-\uff19@_]|\.[0-9])"
 )
 #: Starts every digit trigger (after its first digit): "the digit before was not
@@ -60,12 +73,15 @@ DIGIT_RUN_TRIGGERS: tuple[Trigger, ...] = (
     (DIGITS, rf"{RUN_START}{_NOT_AFTER}{_D}{{1,5}}{_SEP}(?:{_D}{{4}}{_SEP}{_D}{{4}}|{_D}{{7}})"),
     (DIGITS, rf"{RUN_START}{_NOT_AFTER}{_D}{{5,6}}{_SEP}{_D}{{4}}"),
     (")", rf"{_SEP}?{_D}{{7}}"),
+    # A dotted mobile, 3.4.4.
+    ("1", rf"{RUN_START}{_NOT_AFTER}[3-9][0-9]\.[0-9]{{4}}\.[0-9]{{4}}"),
 )
-_PREFIX = re.compile(r"(?:\+|00)86[ \-]?")
+# The prefix as the pattern admits it, on the folded token.
+_PREFIX = re.compile(r"(?:\(\+?86\)|\+86|0086)[ \-]?|86(?:[ \-](?=1[3-9])|(?=1[3-9][0-9]{9}$))")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 # Amount and unit words right after a number mean it is not PI.
 _UNIT_AFTER = frozenset("元块万圆%￥美岁年月日天次件个秒")
-_FOLD = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
+_FOLD = str.maketrans("０１２３４５６７８９＋－（）Ｘｘ.", "0123456789+-()Xx ")
 
 
 class NumberKind(Protocol):
@@ -77,6 +93,8 @@ class NumberKind(Protocol):
 
     type: str
     lengths: frozenset[int]
+    #: The checks a run passed when this kind reports it (part of the finding's reason).
+    checks: str
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         """Return the score before context if ``digits`` (written in ``groups``) fit; 0 if not."""
@@ -91,6 +109,7 @@ _Step = tuple[
     str,
     Callable[[str, tuple[int, ...], bool], float],
     Callable[[float, str, "Cue | None"], float],
+    str,
 ]
 
 
@@ -99,6 +118,7 @@ class _UsccDigitsKind:
 
     type = "uscc"
     lengths = frozenset({18})
+    checks = "checksum=gb32100"
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         return 0.0 if prefixed else 0.6
@@ -142,7 +162,7 @@ class DigitRunRecognizer(PatternRecognizer):
         if token.isascii():
             # Fast path, most runs: one group of plain digits (an ID may end in
             # x or X), so there is one span to try and nothing to clean.
-            if token.isdigit():
+            if token.isdigit() and not (token[:2] == "86" or token[:4] == "0086"):
                 if 10 <= len(token) <= 19:
                     self._classify(text, start, end, token, (len(token),), ctx, False, out)
                 return
@@ -150,9 +170,11 @@ class DigitRunRecognizer(PatternRecognizer):
                 if len(token) in (15, 18):
                     self._classify(text, start, end, token[:-1] + "X", (len(token),), ctx, False, out)
                 return
-        # Full-width digits, plus and dash fold to ASCII one for one, so offsets hold.
+        # Full-width digits, plus, dash and parentheses fold to ASCII one for one,
+        # so offsets hold; the dots of "138.1234.5678" (the only dotted form the
+        # pattern admits) fold to spaces.
         folded = token.translate(_FOLD)
-        prefix = _PREFIX.match(folded) if folded[0] in "+0" else None
+        prefix = _PREFIX.match(folded) if folded[0] in "+0(8" else None
         offset = prefix.end() if prefix else 0
         if "(" in folded:  # "(0755)86001234": rare, let the group regex cut it.
             groups = [(m.start(), m.end()) for m in _GROUP.finditer(folded, offset)]
@@ -197,7 +219,7 @@ class DigitRunRecognizer(PatternRecognizer):
         plan = self._plans.get(wanted)
         if plan is None:
             plan = self._plans[wanted] = {
-                n: tuple((k.type, k.check, k.with_cue) for k in kinds if k.type in wanted)
+                n: tuple((k.type, k.check, k.with_cue, k.checks) for k in kinds if k.type in wanted)
                 for n, kinds in self._by_length.items()
             }
         return plan
@@ -215,7 +237,7 @@ class DigitRunRecognizer(PatternRecognizer):
     ) -> bool:
         cue: Cue | None = None
         looked = False
-        for type_, check, with_cue in self._plan(ctx.types)[len(digits)]:
+        for type_, check, with_cue, checks in self._plan(ctx.types)[len(digits)]:
             base = check(digits, sizes, prefixed)
             if base <= 0.0:
                 continue
@@ -223,6 +245,10 @@ class DigitRunRecognizer(PatternRecognizer):
                 cue, looked = ctx.cues.nearest(text, lo, ctx.window), True
             score = with_cue(base, digits, cue)
             if score > 0.0:
-                out.append(Finding(lo, hi, type_, score))
+                shape = "-".join(map(str, sizes)) if len(sizes) > 1 else str(sizes[0])
+                reason = f"{type_}: pattern=digits {shape}{'; prefix=+86' if prefixed else ''}; {checks}"
+                if cue is not None and not cue.negative and type_ in cue.types:
+                    reason += f"; cue={cue.word}"
+                out.append(Finding(lo, hi, type_, score, reason))
                 return True
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from piguard.detect.checks import email_candidate_ok
-from piguard.detect.context import CueBook, adjust
+from piguard.detect.context import CueBook, adjust, cue_reason
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
@@ -37,11 +37,6 @@ class EmailRecognizer(PatternRecognizer):
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the address if the validator accepts it."""
         if email_candidate_ok(text[start:end]):
-            out.append(
-                Finding(
-                    start,
-                    end,
-                    "email",
-                    adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "email"),
-                )
-            )
+            cue = ctx.cues.nearest(text, start, ctx.window)
+            reason = "email: pattern=email; check=dot-atom, length" + cue_reason(cue, "email")
+            out.append(Finding(start, end, "email", adjust(BASE_SCORE, cue, "email"), reason))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from piguard.detect.context import CueBook, adjust
+from piguard.detect.context import CueBook, adjust, cue_reason
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger, caseless_words
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
@@ -38,9 +38,11 @@ class UsccRecognizer(PatternRecognizer):
     def verify(self, text: str, start: int, end: int, ctx: ScanContext, out: list[Finding]) -> None:
         """Report the code if its GB 32100 check character is right."""
         if uscc.is_valid(text[start:end]):
-            score = adjust(0.85, ctx.cues.nearest(text, start, ctx.window), "uscc")
+            cue = ctx.cues.nearest(text, start, ctx.window)
+            score = adjust(0.85, cue, "uscc")
             if score > 0.0:
-                out.append(Finding(start, end, "uscc", score))
+                reason = "uscc: pattern=uscc; checksum=gb32100" + cue_reason(cue, "uscc")
+                out.append(Finding(start, end, "uscc", score, reason))
 
 
 class PassportRecognizer(PatternRecognizer):
@@ -70,9 +72,11 @@ class PassportRecognizer(PatternRecognizer):
         # E-series ordinary passports are the common case; other letters start
         # too many product and part codes to report without a cue.
         base = 0.6 if value[0] in "Ee" else 0.35
-        score = adjust(base, ctx.cues.nearest(text, start, ctx.window), "passport")
+        cue = ctx.cues.nearest(text, start, ctx.window)
+        score = adjust(base, cue, "passport")
         if score > 0.0:
-            out.append(Finding(start, end, "passport", score))
+            reason = f"passport: pattern=passport {value[0].upper()}-series" + cue_reason(cue, "passport")
+            out.append(Finding(start, end, "passport", score, reason))
 
 
 _PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -100,8 +104,10 @@ class LicensePlateRecognizer(PatternRecognizer):
         value = text[start:end]
         if sum(c.isdigit() for c in value) < 2:
             return
-        score = adjust(0.7, ctx.cues.nearest(text, start, ctx.window), "license_plate")
-        out.append(Finding(start, end, "license_plate", score))
+        cue = ctx.cues.nearest(text, start, ctx.window)
+        score = adjust(0.7, cue, "license_plate")
+        reason = "license_plate: pattern=plate; check=province" + cue_reason(cue, "license_plate")
+        out.append(Finding(start, end, "license_plate", score, reason))
 
 
 class BirthDateRecognizer(PatternRecognizer):
@@ -133,7 +139,11 @@ class BirthDateRecognizer(PatternRecognizer):
             date(parts[0], parts[1], parts[2])
         except ValueError:
             return
-        out.append(Finding(start, end, "birth_date", 0.9))
+        out.append(
+            Finding(
+                start, end, "birth_date", 0.9, f"birth_date: pattern=date; check=calendar; cue={cue.word}"
+            )
+        )
 
 
 def _split_date(value: str) -> list[str]:

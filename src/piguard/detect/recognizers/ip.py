@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from piguard.detect.checks import ipv4_ok
-from piguard.detect.context import CueBook, adjust
+from piguard.detect.context import CueBook, adjust, cue_reason
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger
 from piguard.detect.recognizer import PatternRecognizer, ScanContext
@@ -34,9 +34,12 @@ class IPv4Recognizer(PatternRecognizer):
         """Report the address if every octet is 0–255 without leading zeros."""
         if not ipv4_ok(text[start:end]):
             return
-        score = adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "ip")
+        cue = ctx.cues.nearest(text, start, ctx.window)
+        score = adjust(BASE_SCORE, cue, "ip")
         if score > 0.0:
-            out.append(Finding(start, end, "ip", score))
+            out.append(
+                Finding(start, end, "ip", score, "ip: pattern=ipv4; check=octets" + cue_reason(cue, "ip"))
+            )
 
 
 class IPv6Recognizer(PatternRecognizer):
@@ -66,6 +69,9 @@ class IPv6Recognizer(PatternRecognizer):
             ipaddress.IPv6Address(value)
         except ValueError:
             return
-        score = adjust(BASE_SCORE, ctx.cues.nearest(text, start, ctx.window), "ip")
+        cue = ctx.cues.nearest(text, start, ctx.window)
+        score = adjust(BASE_SCORE, cue, "ip")
         if score > 0.0:
-            out.append(Finding(start, end, "ip", score))
+            out.append(
+                Finding(start, end, "ip", score, "ip: pattern=ipv6; check=ipaddress" + cue_reason(cue, "ip"))
+            )

@@ -35,6 +35,16 @@ _BEFORE = (
     "姓名",
     "名字",
     "收件人",
+    "收件",
+    "收款人",
+    "付款人",
+    "汇款人",
+    "来电者",
+    "对接人",
+    "联络人",
+    "紧急联络",
+    "我叫",
+    "名叫",
     "收货人",
     "寄件人",
     "持卡人",
@@ -89,6 +99,9 @@ _AFTER_STRONG = (
     "投诉",
     "本人",
     "您好",
+    "说她",
+    "说他",
+    "申请退款",
     "的手机",
     "的电话",
     "的身份证",
@@ -159,9 +172,15 @@ _LATIN_CUE = re.compile(
     re.IGNORECASE,
 )
 _WORD_SEPARATOR = re.compile(r"[ \-]")
+# Where a speaker label may start: the text's start, a line start, after "[12:30] "
+# or "12:30:05 ".
+# Led by a character class, so re skips to line breaks and spaces in C (an
+# alternation with "^" made it try every position).
+_SPEAKER_STARTS = re.compile(r"[\n ](?<=[\]0-9日] |[\s\S]\n)")
 _TITLES = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof"})
 _NOT_NAMES = frozenset({"Hong Kong", "Xi An"})
 
+_REASON_BEFORE = "person: pattern=surname+given; cue=role before"
 #: Score with a cue on both sides, and on one side.
 BOTH_SCORE, ONE_SCORE = 0.95, 0.85
 
@@ -191,6 +210,9 @@ class PersonRecognizer(ScanRecognizer):
         # A name that ends where a strong after-cue starts (search from the left:
         # the longest name wins, as in "王小明先生").
         self._name_before_cue = re.compile(f"{name}$")
+        # A speaker label in a chat log or transcript: a name at a line start or
+        # after "[time] ", followed by a colon or by the message's date.
+        self._speaker = re.compile(f"{name}(?=[:：]|[ \\t]+[0-9]{{4}}[-/年])")
         self._after = re.compile(_alternation(_AFTER))
         self._given = frozenset(given)
         self._given_chars = given
@@ -205,6 +227,8 @@ class PersonRecognizer(ScanRecognizer):
         ]
         # The look-behind (width 2) sees the character before the cue's first one.
         out += [(word[0], f"(?<=[{self._given_chars}].){re.escape(word[1:])}") for word in _AFTER_STRONG]
+        # A speaker label: a given-name character, then a colon or the message's date.
+        out.append((self._given_chars, "(?:[:：]|[ \\t]+[0-9]{4}[-/年])"))
         out.append((string.ascii_uppercase, "[a-z]+[ \\-][A-Z][a-z]"))
         return tuple(out)
 
@@ -224,8 +248,19 @@ class PersonRecognizer(ScanRecognizer):
             ):
                 end -= 1  # "客户王伟说" vs "客户张伟家住...": the last character starts the next word.
             score = BOTH_SCORE if after.match(text, end) else ONE_SCORE
-            out.append(Finding(start, end, "person", score))
+            out.append(Finding(start, end, "person", score, _REASON_BEFORE))
             spans.append(m.span())
+        speaker = self._speaker.match
+        starts = [0, *(at.end() for at in _SPEAKER_STARTS.finditer(text))]
+        if text.startswith("\n"):
+            starts.append(1)
+        for at in starts:
+            label = speaker(text, at)
+            if label is not None:
+                out.append(
+                    Finding(label.start(), label.end(), "person", ONE_SCORE, "person: pattern=speaker label")
+                )
+                spans.append(label.span())
         for m in self._strong.finditer(text):
             cue = m.start()
             lo = cue - 4 if cue > 4 else 0
@@ -238,7 +273,7 @@ class PersonRecognizer(ScanRecognizer):
             if cue - lo >= 2:
                 name = self._name_before_cue.search(text, lo, cue)
                 if name is not None:
-                    out.append(Finding(name.start(), cue, "person", ONE_SCORE))
+                    out.append(Finding(name.start(), cue, "person", ONE_SCORE, "person: pattern=cue after"))
 
     def _scan_latin(self, text: str, ctx: ScanContext, out: list[Finding]) -> None:
         for m in _CAPITALISED_RUN.finditer(text):
@@ -256,14 +291,15 @@ class PersonRecognizer(ScanRecognizer):
                 if titled:
                     # "Mr John Smith": any two capitalised words after a title.
                     end = run_start + len(" ".join(parts[:2]))
-                    out.append(Finding(run_start, end, "person", ONE_SCORE))
+                    out.append(Finding(run_start, end, "person", ONE_SCORE, "person: pattern=title"))
                 continue
             first, count = span
             start = run_start + sum(len(p) + 1 for p in parts[:first])
             end = start + len(" ".join(parts[first : first + count]))
             if text[start:end] in _NOT_NAMES:
                 continue
-            out.append(Finding(start, end, "person", BOTH_SCORE if cued else 0.7))
+            reason = "person: pattern=pinyin" + ("; cue=title or role" if cued else "")
+            out.append(Finding(start, end, "person", BOTH_SCORE if cued else 0.7, reason))
 
     def _best_pinyin_span(self, parts: list[str]) -> tuple[int, int] | None:
         # The first window of 3 or 2 words that are all pinyin and hold a surname

@@ -25,6 +25,7 @@ class MobileKind:
 
     type = "mobile"
     lengths = frozenset({11})
+    checks = "range=mainland mobile"
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         """Return the score before context if the number is in a mobile range, else 0."""
@@ -42,6 +43,7 @@ class LandlineKind:
 
     type = "landline"
     lengths = frozenset(range(10, 19))
+    checks = "range=area code + subscriber (phonenumbers)"
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         """Return the score before context if the digits are a fixed-line number, else 0."""

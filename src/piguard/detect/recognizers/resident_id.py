@@ -15,7 +15,7 @@ _PROVINCES = frozenset(
     "61 62 63 64 65 71 81 82 83".split()
 )
 # How agents group an ID when they group it at all.
-_GROUPINGS = frozenset({(18,), (6, 8, 4), (6, 4, 4, 4), (15,), (6, 6, 3)})
+_GROUPINGS = frozenset({(18,), (6, 8, 4), (6, 4, 4, 4), (4, 4, 4, 4, 2), (15,), (6, 6, 3)})
 
 #: Score of a number that passes checksum, date and province checks with no cue.
 BASE_SCORE = 0.9
@@ -26,6 +26,7 @@ class ResidentIdKind:
 
     type = "resident_id"
     lengths = frozenset({15, 18})
+    checks = "checksum=gb11643; birth date; province"
 
     def check(self, digits: str, groups: tuple[int, ...], prefixed: bool) -> float:
         """Return the score before context if the shape and checksum fit, else 0."""
