@@ -17,6 +17,7 @@ from piguard.cli import access as access_cli
 from piguard.cli import accounts as accounts_cli
 from piguard.cli import audit as audit_cli
 from piguard.cli import catalog as catalog_cli
+from piguard.cli import compliance as compliance_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import holds as holds_cli
 from piguard.cli import jobs as jobs_cli
@@ -169,6 +170,7 @@ holds_cli.register(app)
 retention_cli.register(app)
 accounts_cli.register(app)
 stays_cli.register(app)
+compliance_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

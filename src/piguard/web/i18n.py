@@ -602,6 +602,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "disabled_principal": ("已停用账号的操作", "disabled account active"),
         "undelivered_message": ("消息未能送达", "message not delivered"),
         "rights_deadline": ("个人权利请求临近或超过期限", "rights requests due or overdue"),
+        "compliance_audit_due": ("合规审计即将到期或已超期", "compliance audit due or overdue"),
         "masked_probing": ("对掩码字段的反复试探", "probing of a masked field"),
         "masked_enumeration": ("穷举掩码字段（账号已冻结）", "enumeration of a masked field (frozen)"),
     },
@@ -697,6 +698,16 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "key_rotate": ("轮换密钥", "key rotated"),
         "key_retire": ("停用旧密钥", "key retired"),
         "key_status": ("查看密钥状态", "key status"),
+        "compliance_check": ("运行合规检查", "compliance checks run"),
+        "compliance_ropa": ("生成个人信息处理活动记录", "record of processing generated"),
+        "compliance_report": ("生成合规报告", "compliance report generated"),
+        "compliance_reports": ("查看合规报告列表", "compliance reports listed"),
+        "compliance_bundle": ("导出审计证据包", "evidence bundle exported"),
+        "compliance_governance": ("查看治理记录", "governance records viewed"),
+        "compliance_officer_set": ("指定个人信息保护负责人", "PI protection officer named"),
+        "compliance_policy_publish": ("发布内部制度", "internal policy published"),
+        "compliance_audit_record": ("登记合规审计", "compliance audit recorded"),
+        "compliance_schedule": ("计算合规审计计划", "compliance audit schedule computed"),
     },
 }
 
@@ -722,6 +733,10 @@ ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
     "rights_deadline": (
         "{overdue} 件请求已超期，{nearly_due} 件即将到期，{provisional_cases} 件期限为暂定",
         "{overdue} requests overdue, {nearly_due} nearly due, {provisional_cases} with a provisional date",
+    ),
+    "compliance_audit_due": (
+        "{overdue} 项合规审计已超期，{due_soon} 项即将到期",
+        "{overdue} compliance audits overdue, {due_soon} due soon",
     ),
     "masked_probing": (
         "一小时内对掩码字段 {field} 的精确查询或核对未命中 {misses} 次",
