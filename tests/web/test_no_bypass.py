@@ -67,6 +67,10 @@ OTHER_ROUTES = {
     ("GET", "/console/requests/{case_id}/letter"),  # the written refusal, to the name the requester gave
     ("GET", "/console/import-template/{record_type}"),  # catalog labels only
     ("GET", "/console/stays"),  # the front desk's forms only
+    # The officer's compliance page: checks, governance, reports (catalog names and counts only).
+    ("GET", "/console/compliance"),
+    ("POST", "/console/compliance/report"),
+    ("GET", "/console/compliance/reports/{report_id}/{name}"),
 }
 
 

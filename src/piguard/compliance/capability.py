@@ -74,7 +74,7 @@ ROPA = _op(
 )
 REPORT = _op(
     "compliance_report",
-    ("audit", "approve", "administer"),
+    READERS,
     "the compliance report: every requirement with its status and evidence, signed, kept",
     writes=True,
     requirements=("R-AUD-4", "R-AUD-5"),
