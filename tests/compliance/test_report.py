@@ -131,7 +131,8 @@ def test_reports_are_kept_and_listed(world: World) -> None:
 def test_the_report_reads_test_results_with_their_commit(world: World, tmp_path: Path) -> None:
     results = tmp_path / "requirements-map.json"
     results.write_text(
-        '{"schema": 1, "commit": "abc123", "requirements": {"R-VAL-1": ["tests/x.py::test_a", "tests/x.py::test_b"]},'
+        '{"schema": 1, "commit": "abc123",'
+        ' "requirements": {"R-VAL-1": ["tests/x.py::test_a", "tests/x.py::test_b"]},'
         ' "outcomes": {"tests/x.py::test_a": "passed", "tests/x.py::test_b": "failed"}}',
         encoding="utf-8",
     )

@@ -105,7 +105,7 @@ color: #222; }}
 h1 {{ font-size: 16pt; }} h2 {{ font-size: 13pt; margin-top: 1.4em; }}
 table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #bbb; padding: 3px 5px;
 vertical-align: top; text-align: left; }}
-.status {{ font-weight: bold; white-space: nowrap; }} .charts svg {{ margin: 0 1em 1em 0; }}
+.status, td:first-child {{ font-weight: bold; white-space: nowrap; }} .charts svg {{ margin: 0 1em 1em 0; }}
 @page {{ size: A4; margin: 1.5cm; }}
 """
 
