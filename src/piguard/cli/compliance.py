@@ -158,7 +158,7 @@ def governance(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
     def human() -> None:
         officer = found["officer"]
-        stdout.print(f"officer: {officer['name']} · {officer['contact']}" if officer else "officer: none")
+        stdout.print(f"officer: {officer['title']} · {officer['contact']}" if officer else "officer: none")
         for p in found["policies"]:
             stdout.print(
                 f"policy {p['name']} v{p['version']} ({p['scope']}) since {p['effective_on']}: {p['title']}"
@@ -184,7 +184,7 @@ def officer(
             done = inst.capability(Compliance).set_officer(
                 context(inst), name=name, contact=contact, since=day
             )
-    emit(done, as_json, lambda: stdout.print(f"officer v{done['version']}: {done['name']}"))
+    emit(done, as_json, lambda: stdout.print(f"officer v{done['version']}: {done['title']}"))
 
 
 @compliance_app.command("policy")

@@ -187,7 +187,7 @@ class Compliance:
         self._clock = clock or SystemClock()
         self.registry = registry or default_registry()
         self.checklist = tuple(checklist or requirements())
-        self._threshold = audit_threshold
+        self.audit_threshold = audit_threshold
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -310,9 +310,7 @@ class Compliance:
         name = _text(name, "name", 128)
         contact = _text(contact, "contact", 256)
         day = since or self.kernel.today()
-        body = json.dumps(
-            {"name": name, "contact": contact, "published": bool(published)}, ensure_ascii=False
-        )
+        body = json.dumps({"contact": contact, "published": bool(published)}, ensure_ascii=False)
 
         def handler(call: Call) -> dict[str, Any]:
             return self._add_record(
@@ -436,7 +434,7 @@ class Compliance:
             int(population.get("minors", 0)),
             audits,
             self.kernel.today(),
-            threshold=self._threshold,
+            threshold=self.audit_threshold,
         )
 
     def tick(self, ctx: RequestContext) -> dict[str, int]:
@@ -465,6 +463,7 @@ class Compliance:
             today=self.kernel.today(),
             persons=self._persons(),
             governance=self.current,
+            audit_threshold=self.audit_threshold,
         )
 
     def _run_checks(self, ctx: RequestContext, requirement: str | None = None) -> list[CheckResult]:
@@ -499,7 +498,7 @@ class Compliance:
             population=self._population(ctx),
             sharing=self.sources.sharing(ctx) if self.sources.sharing is not None else None,
             settings=self.sources.settings,
-            officer={"name": officer["name"], "contact": officer["contact"]}
+            officer={"name": officer["title"], "contact": officer["contact"]}
             if officer and officer.get("published")
             else None,
         )

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from piguard.catalog import Catalog
 from piguard.compliance.model import CheckResult, CheckStatus
+from piguard.compliance.schedule import LARGE_PROCESSOR
 from piguard.compliance.sources import Sources
 from piguard.errors import AccessDenied, Error
 from piguard.gate.sdk import Kernel, RequestContext
@@ -36,6 +37,8 @@ class Env:
     persons: int
     #: The current governance records by kind (``officer``, ``policy``, ``audit``): dicts.
     governance: Callable[[str], list[dict[str, Any]]]
+    #: Persons above which a compliance audit is due every 2 years.
+    audit_threshold: int = LARGE_PROCESSOR
 
 
 class Check:

@@ -132,7 +132,13 @@ class _Schedule(Check):
 
     def run(self, env: Env) -> CheckResult:
         minors = env.sources.population(env.ctx) if env.sources.population is not None else {}
-        items = schedule(env.persons, int(minors.get("minors", 0)), env.governance("audit"), env.today)
+        items = schedule(
+            env.persons,
+            int(minors.get("minors", 0)),
+            env.governance("audit"),
+            env.today,
+            threshold=env.audit_threshold,
+        )
         item = next(i for i in items if i["scope"] == self.scope)
         evidence = {"schedule": item, "persons": env.persons}
         if not item["required"]:
