@@ -86,8 +86,9 @@ class Settings:
     #: A witness file (ideally on another host or an append-only mount) that receives every
     #: signed audit checkpoint; ``audit verify`` checks the chain still holds its newest.
     audit_witness: str | None = None
-    #: How often ``piguard serve`` generates and keeps a compliance report (days; 0: never). The
-    #: job acts as ``system:compliance`` with ``compliance_job_role`` (a role that audits).
+    #: How often ``piguard serve`` generates and keeps a compliance report, JSON and HTML (days; 0:
+    #: never). The job acts as ``system:compliance_report`` with ``compliance_job_role`` (a role that
+    #: audits).
     compliance_report_every_days: int = 30
     compliance_job_role: str = "auditor"
     #: The test suite's requirement map the compliance report reads (``make test`` writes

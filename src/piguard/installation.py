@@ -544,7 +544,9 @@ class Installation:
         if self.settings.compliance_report_every_days > 0 and role in self.catalog.roles:
 
             def compliance_report(now: datetime) -> int:
-                done = compliance.report(system_context("compliance_report", role=role))
+                # JSON and HTML: PDFs (WeasyPrint, CPU-bound) are made on demand, not inside a server.
+                job_ctx = system_context("compliance_report", role=role)
+                done = compliance.report(job_ctx, formats=("json", "html"))
                 return int(done["summary"]["fail"])
 
             every = timedelta(days=self.settings.compliance_report_every_days)
