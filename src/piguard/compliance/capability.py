@@ -18,7 +18,9 @@ import json
 import logging
 import secrets
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -44,6 +46,9 @@ from piguard.gate.sdk import Call, Kernel, Operation, RequestContext, SigningKey
 __all__ = ["FORMATS", "OPERATIONS", "Compliance"]
 
 log = logging.getLogger(__name__)
+
+#: The memoised readings of the compliance operation running in this context.
+_READING: ContextVar[Sources | None] = ContextVar("compliance_reading", default=None)
 
 NAME = "compliance"
 FORMATS: Final = ("json", "html", "pdf")
@@ -180,7 +185,7 @@ class Compliance:
         :param audit_threshold: persons above which a compliance audit is due every 2 years."""
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._key = signing_key
-        self.sources = sources
+        self._sources = sources
         self.reports_dir = reports_dir
         self.organisation = organisation
         self.test_results = test_results
@@ -189,6 +194,19 @@ class Compliance:
         self.checklist = tuple(checklist or requirements())
         self.audit_threshold = audit_threshold
         self._kernel: Kernel | None = None
+
+    @property
+    def sources(self) -> Sources:
+        """The readings: inside a compliance operation, its memoised copy (each read once)."""
+        return _READING.get() or self._sources
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        token = _READING.set(self._sources.memoised())
+        try:
+            yield
+        finally:
+            _READING.reset(token)
 
     def bind(self, kernel: Kernel) -> None:
         self._kernel = kernel
@@ -404,7 +422,8 @@ class Compliance:
             call.note(count=len(policies) + len(audits) + len(officers))
             return out
 
-        return self.kernel.run(ctx, GOVERNANCE, handler)
+        with self._reading():
+            return self.kernel.run(ctx, GOVERNANCE, handler)
 
     def policy_text(self, ctx: RequestContext, name: str, version: int | None = None) -> dict[str, Any]:
         """One policy version with its text (the newest in force by default), through the
@@ -419,7 +438,8 @@ class Compliance:
             call.note(count=1)
             return found[-1]
 
-        return self.kernel.run(ctx, GOVERNANCE, handler)
+        with self._reading():
+            return self.kernel.run(ctx, GOVERNANCE, handler)
 
     def _population(self, ctx: RequestContext) -> Mapping[str, Any] | None:
         return self.sources.population(ctx) if self.sources.population is not None else None
@@ -450,7 +470,8 @@ class Compliance:
             call.note(**counts)
             return counts
 
-        return self.kernel.run(ctx, SCHEDULE, handler)
+        with self._reading():
+            return self.kernel.run(ctx, SCHEDULE, handler)
 
     # ------------------------------------------------------------------ checks
 
@@ -483,7 +504,8 @@ class Compliance:
             call.note(count=len(results), failed=sum(1 for r in results if r.status == "fail"))
             return results
 
-        return self.kernel.run(ctx, CHECK, handler)
+        with self._reading():
+            return self.kernel.run(ctx, CHECK, handler)
 
     # ------------------------------------------------------------------ ROPA
 
@@ -511,7 +533,8 @@ class Compliance:
             call.note(count=len(doc["activities"]))
             return doc
 
-        return self.kernel.run(ctx, ROPA, handler)
+        with self._reading():
+            return self.kernel.run(ctx, ROPA, handler)
 
     @staticmethod
     def ropa_files(doc: Mapping[str, Any], formats: Sequence[str] = FORMATS) -> dict[str, bytes]:
@@ -641,7 +664,8 @@ class Compliance:
                 "signature": signature,
             }
 
-        return self.kernel.run(ctx, REPORT, handler)
+        with self._reading():
+            return self.kernel.run(ctx, REPORT, handler)
 
     def reports(self, ctx: RequestContext, *, limit: int = 50) -> list[dict[str, Any]]:
         """Previous reports, newest first (id, time, who, counts, where kept)."""
@@ -742,7 +766,8 @@ class Compliance:
             call.note(count=len(files))
             return {"file": str(out), "files": sorted(files), "signature": signature}
 
-        return self.kernel.run(ctx, BUNDLE, handler)
+        with self._reading():
+            return self.kernel.run(ctx, BUNDLE, handler)
 
     def verify(self, path: Path, public_key: bytes | None = None) -> dict[str, Any]:
         """Verify a report directory or a bundle (offline: :func:`.signing.verify` needs no home;

@@ -62,3 +62,24 @@ class Sources:
     alerts: Reading | None = None
     sharing: Reading | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def memoised(self) -> Sources:
+        """A copy whose readings each run once and then answer from memory: one compliance
+        operation reads each capability once, however many checks look (the next operation
+        reads afresh)."""
+        values: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            values[name] = _once(value) if callable(value) else value
+        return Sources(**values)
+
+
+def _once(reading: Reading) -> Reading:
+    memo: dict[str, Any] = {}
+
+    def read(ctx: RequestContext) -> Any:
+        if "value" not in memo:
+            memo["value"] = reading(ctx)
+        return memo["value"]
+
+    return read
