@@ -11,6 +11,7 @@ from sqlalchemy import text
 from piguard.compliance.model import CheckResult
 from piguard.compliance.report import status_of
 from piguard.compliance.requirements import SOURCE, parse, requirements
+from piguard.crypto.keyring import generate_master_secret
 from piguard.gate import RequestContext
 from piguard.rights import Rights
 from tests._req import requirements_file
@@ -93,8 +94,12 @@ def test_an_overdue_request_fails_r_rgt_3_only(world: World) -> None:
 
 
 @pytest.mark.req("R-USE-1")
-def test_a_role_granting_default_access_fails_r_use_1_only(tmp_path: Path, environ: dict[str, str]) -> None:
+def test_a_role_granting_default_access_fails_r_use_1_only(tmp_path: Path) -> None:
+    """Two installations (a good catalog and a broken one), on SQLite: the rule is the catalog's."""
     from piguard.catalog import profile_path
+
+    (tmp_path / "master.key").write_text(generate_master_secret())
+    environ = {"PIGUARD_MASTER_KEY_FILE": str(tmp_path / "master.key")}
 
     good = make_world(tmp_path / "good", environ, audited=True)
     try:
