@@ -3,8 +3,9 @@
 :func:`mount_console` adds it under ``/console`` to the app the composition root
 (:mod:`piguard.server`) builds; none of its routes is part of the OpenAPI schema. One module
 per capability: ``customers`` (records), ``oversight`` (the audit trail), ``approvals``
-(grants), ``admin`` (accounts), ``auth`` (sign-in), ``requests`` (the rights desk), ``compliance`` (the officer's evidence). Every page
-reaches data through the gate and its capabilities (:class:`piguard.gate.Gate`) and nothing below it.
+(grants), ``admin`` (accounts), ``auth`` (sign-in), ``requests`` (the rights desk), ``compliance``
+(the officer's evidence). Every page reaches data through the gate and its capabilities
+(:class:`piguard.gate.Gate`) and nothing below it.
 """
 
 from __future__ import annotations
