@@ -27,8 +27,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,24 @@ def item_ids(item: pytest.Item) -> list[str]:
     for marker in item.iter_markers("req"):
         ids += [a for a in marker.args if isinstance(a, str)]
     return sorted(set(ids))
+
+
+def _commit(root: Path) -> str | None:
+    """The commit under test: ``$PIGUARD_TEST_COMMIT``, else ``git rev-parse HEAD`` (with ``+dirty``
+    when the work tree has changes), else None."""
+    if os.environ.get("PIGUARD_TEST_COMMIT"):
+        return os.environ["PIGUARD_TEST_COMMIT"]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
 
 
 def _outcome(report: pytest.TestReport) -> str | None:
@@ -156,6 +176,9 @@ class RequirementMap:
                 by_req.setdefault(i, []).append(nodeid)
         return {
             "schema": MAP_SCHEMA,
+            # Which code the outcomes are of (the compliance report shows it beside each test).
+            "commit": _commit(self.config.rootpath),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": str(self.source) if self.source else None,
             "args": list(self.config.invocation_params.args),
             "requirements": {i: sorted(nodes) for i, nodes in sorted(by_req.items())},

@@ -89,6 +89,14 @@ class Settings:
     #: Overrides of the detector's shipped settings (per-type thresholds, context words):
     #: see :mod:`piguard.detect.settings` for the shape.
     detection: dict[str, Any] | None = None
+    #: How often ``piguard serve`` generates and keeps a compliance report, JSON and HTML (days; 0:
+    #: never). The job acts as ``system:compliance_report`` with ``compliance_job_role`` (a role that
+    #: audits).
+    compliance_report_every_days: int = 30
+    compliance_job_role: str = "auditor"
+    #: The test suite's requirement map the compliance report reads (``make test`` writes
+    #: ``test-artifacts/requirements-map.json``); ``PIGUARD_TEST_RESULTS`` overrides it.
+    compliance_test_results: str | None = None
 
     @property
     def settings_path(self) -> Path:

@@ -28,6 +28,7 @@ from piguard.backup import Backups, seal_of
 from piguard.calendar import WorkingCalendar, local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
 from piguard.clock import Clock
+from piguard.compliance import Compliance, Sources
 from piguard.config import Settings, default_master_key_file
 from piguard.consent import ConsentLedger, identity_key_from
 from piguard.consent.capability import Consent
@@ -258,6 +259,13 @@ def _channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Chann
     return {"email": email, "sms": sms}
 
 
+def _test_results(settings: Settings, environ: Mapping[str, str]) -> Path | None:
+    """The test suite's requirement map the compliance report reads (``PIGUARD_TEST_RESULTS``, the
+    settings, or ``<home>/test-results/requirements-map.json``)."""
+    configured = environ.get("PIGUARD_TEST_RESULTS") or settings.compliance_test_results
+    return Path(configured) if configured else settings.home / "test-results" / "requirements-map.json"
+
+
 def verify_export(file: Path, public_key: str) -> VerifyReport:
     """Verify an exported audit segment against a trusted public key (hex), with no home and no
     master secret: what an outside auditor runs (``piguard audit verify --file --public-key``)."""
@@ -421,6 +429,20 @@ class Installation:
         seal = seal_of(self.db)
         if seal is not None:
             self.gate.seal(seal, check=lambda: seal_of(self.db))
+        # Compliance evidence: its checks read the other capabilities through their own operations.
+        self.gate.mount(
+            Compliance(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                signing_key=self.keyring.audit_signing_key(),
+                sources=self._compliance_sources(),
+                reports_dir=self.settings.home / "compliance" / "reports",
+                organisation=self.settings.organisation,
+                test_results=_test_results(self.settings, env),
+                clock=clock,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -429,6 +451,81 @@ class Installation:
         #: Scheduled work, leased in the database: any number of nodes, one run per due job.
         self.jobs = JobRunner(self.db, self.settings.tenant, clock=clock)
         self._register_jobs()
+
+    def _compliance_sources(self) -> Sources:
+        """What the compliance checks read, each through its capability's public API (the sharing
+        register's reading stays ``None`` until that capability is installed)."""
+        trail, lifecycle = self.capability(Trail), self.capability(Lifecycle)
+        rights, consent = self.capability(Rights), self.capability(Consent)
+
+        def verify(ctx: Any) -> dict[str, Any]:
+            report = trail.verify(ctx)
+            findings = [f.kind for f in report.findings]
+            return {
+                "ok": report.ok,
+                "entries": report.entries,
+                "checkpoints": report.checkpoints,
+                "findings": findings,
+            }
+
+        def overdue(ctx: Any) -> list[dict[str, Any]]:
+            found = rights.find(ctx, overdue=True, limit=1000)
+            return [{"id": c.id, "type": c.type, "status": c.status, "due": c.due.isoformat()} for c in found]
+
+        def request_stats(ctx: Any) -> dict[str, Any]:
+            by_type: dict[str, int] = {}
+            by_status: dict[str, int] = {}
+            days: list[int] = []
+            for c in rights.find(ctx, limit=1000):
+                by_type[c.type] = by_type.get(c.type, 0) + 1
+                by_status[c.status] = by_status.get(c.status, 0) + 1
+                if c.closed_at is not None:
+                    days.append((c.closed_at - c.received_at).days)
+            return {
+                "by_type": dict(sorted(by_type.items())),
+                "by_status": dict(sorted(by_status.items())),
+                "closed": len(days),
+                "mean_days_to_close": round(sum(days) / len(days), 1) if days else None,
+            }
+
+        def population(ctx: Any) -> dict[str, Any]:
+            counts: dict[str, Any] = {"under_14": 0, "minors": 0, "without_guardian": 0, "by_purpose": {}}
+            today = self.gate.today()
+            for cid in self.gate.customer_ids():
+                state = self.consent.state(cid)
+                band = state.age.band_on(today) if state.age is not None else None
+                for _, purpose in state.active:
+                    counts["by_purpose"][purpose] = counts["by_purpose"].get(purpose, 0) + 1
+                if band in ("under14", "minor"):
+                    counts["minors"] += 1
+                if band == "under14":
+                    counts["under_14"] += 1
+                    if any(not grant.by_guardian for grant in state.active.values()):
+                        counts["without_guardian"] += 1
+            return counts
+
+        return Sources(
+            audit_verify=verify,
+            audit_retention_days=self.settings.audit_retention_days,
+            retention_plan=lambda ctx: lifecycle.plan(ctx),
+            overdue_requests=overdue,
+            request_stats=request_stats,
+            notices=lambda ctx: [n.as_dict(texts=True) for n in consent.notices(ctx)],
+            training=lambda ctx: self.access.list_training(ctx.actor),
+            population=population,
+            destructions=lambda ctx: lifecycle.destructions(ctx, limit=5000),
+            alerts=lambda ctx: [
+                {"rule": a.rule, "severity": a.severity, "time": a.time}
+                for a in trail.alerts(ctx, limit=1000)
+            ],
+            settings={
+                "organisation": self.settings.organisation,
+                "suite": self.settings.suite,
+                "keyring": self.settings.keyring_kind,
+                "keys_apart": str(self.keys.engine.url) != str(self.db.engine.url)
+                or self.keys.schema is not None,
+            },
+        )
 
     def _register_jobs(self) -> None:
         consent = self.capability(Consent)
@@ -463,6 +560,26 @@ class Installation:
 
             every = timedelta(hours=self.settings.retention_every_hours)
             self.jobs.register(Job("retention", every=every, run=retention))
+
+        compliance = self.capability(Compliance)
+
+        def compliance_schedule(now: datetime) -> int:
+            counts = compliance.tick(system_context("compliance_schedule", purpose=""))
+            return counts["overdue"] + counts["due_soon"]
+
+        # Daily: audit due dates are days; an audit due soon or overdue raises an alert each day.
+        self.jobs.register(Job("compliance_schedule", every=timedelta(days=1), run=compliance_schedule))
+        role = self.settings.compliance_job_role
+        if self.settings.compliance_report_every_days > 0 and role in self.catalog.roles:
+
+            def compliance_report(now: datetime) -> int:
+                # JSON and HTML: PDFs (WeasyPrint, CPU-bound) are made on demand, not inside a server.
+                job_ctx = system_context("compliance_report", role=role)
+                done = compliance.report(job_ctx, formats=("json", "html"))
+                return int(done["summary"]["fail"])
+
+            every = timedelta(days=self.settings.compliance_report_every_days)
+            self.jobs.register(Job("compliance_report", every=every, run=compliance_report))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

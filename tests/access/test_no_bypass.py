@@ -59,7 +59,7 @@ NON_DATA_COMMANDS = {
 }
 DATA_COMMANDS = {
     "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
-    "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex", "backup",
+    "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex", "backup", "compliance",
 }  # fmt: skip
 
 
@@ -88,6 +88,7 @@ NOT_ON_THE_API = {
     "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
     "destruction_check",  # the destruction_check job (tests/lifecycle)
     "backup_restore",  # writes a new home, as system:restore there: the CLI (tests/backup)
+    "compliance_schedule",  # the compliance_schedule job (tests/compliance)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import
 #: templates (catalog labels), and
@@ -140,6 +141,8 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             called.add((method, route))
             if response.headers["content-type"].startswith("text/html"):
                 return response.text
+            if response.headers["content-type"].startswith("application/zip"):
+                return response.content
             return response.json()
 
         cs = "customer_service"
@@ -394,6 +397,28 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         call("admin", "POST", "/v1/backups/verify", "/v1/backups/verify", json={"name": "nightly"})
         call("admin", "GET", "/v1/backups/ledger", "/v1/backups/ledger")
 
+        # Compliance evidence: governance by the officer, checks, reports and the bundle by the auditor.
+        cp = "/v1/compliance"
+        officer_in = {"name": "王敏", "contact": "dpo@example.com"}
+        call("officer", "PUT", cp + "/officer", cp + "/officer", json=officer_in)
+        policy_in = {"name": "pi-protection", "title": "PI protection", "text": "Rules.", "scope": "general"}
+        call("officer", "POST", cp + "/policies", cp + "/policies", json=policy_in)
+        call("auditor", "GET", cp + "/policies/{name}", cp + "/policies/pi-protection")
+        audit_in = {"scope": "general", "completed_on": "2026-01-05", "auditor": "Audit Co."}
+        audit_in["result"] = "passed"
+        call("officer", "POST", cp + "/audits", cp + "/audits", json=audit_in)
+        call("auditor", "GET", cp + "/governance", cp + "/governance")
+        call("auditor", "GET", cp + "/checks", cp + "/checks")
+        call("auditor", "GET", cp + "/ropa", cp + "/ropa")
+        kept = call("auditor", "POST", cp + "/reports", cp + "/reports", json={"formats": ["json"]})
+        call("auditor", "GET", cp + "/reports", cp + "/reports")
+        call(
+            "auditor",
+            "GET",
+            cp + "/reports/{report_id}/files/{name}",
+            f"{cp}/reports/{kept['id']}/files/report.json",
+        )
+        call("auditor", "POST", cp + "/bundle", cp + "/bundle")
         assert top_level - NOT_ON_THE_API <= reached, top_level - NOT_ON_THE_API - reached
         assert NOT_ON_THE_API <= top_level  # the exceptions name real operations
         routes = {

@@ -20,6 +20,7 @@ from sqlalchemy import inspect, text
 from piguard.audit.entry import AuditEntry
 from piguard.backup.capability import OPERATIONS as BACKUP_OPERATIONS
 from piguard.catalog.vocabulary import BUILTIN_ROLES
+from piguard.compliance import OPERATIONS as COMPLIANCE_OPERATIONS
 from piguard.consent.capability import OPERATIONS as CONSENT_OPERATIONS
 from piguard.errors import AccessDenied, AuditFailure
 from piguard.gate import RequestContext
@@ -46,6 +47,7 @@ DECLARED: tuple[Operation, ...] = (
     *LIFECYCLE_OPERATIONS,
     *BACKUP_OPERATIONS,
     *STAY_OPERATIONS,
+    *COMPLIANCE_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]
 WRITES = [op for op in DECLARED if op.writes and op.part_of is None]

@@ -88,6 +88,10 @@ OTHER_ROUTES = {
     ("POST", "/console/holds/{hold_id}/release"),
     ("GET", "/console/backups"),
     ("POST", "/console/backups/{action}"),
+    # The officer's compliance page: checks, governance, reports (catalog names and counts only).
+    ("GET", "/console/compliance"),
+    ("POST", "/console/compliance/report"),
+    ("GET", "/console/compliance/reports/{report_id}/{name}"),
 }
 
 

@@ -397,6 +397,33 @@ class RightsDeadline:
 
 
 @dataclass
+class ComplianceAuditDue:
+    """The compliance-audit schedule found an audit due soon or overdue (R-AUD-5: above 10 million
+    persons every 2 years; R-MIN-5: minors' PI every year): the PI officer must arrange it."""
+
+    action: str = "compliance_schedule"
+    name: str = "compliance_audit_due"
+    freeze: bool = False
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action != self.action:
+            return None
+        counts = {k: int(entry.detail.get(k, 0) or 0) for k in ("overdue", "due_soon")}
+        if not any(counts.values()):
+            return None
+        return AlertDraft(
+            self.name,
+            "high" if counts["overdue"] else "medium",
+            entry.actor_id,
+            f"{counts['overdue']} compliance audits overdue, {counts['due_soon']} due soon",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            counts,
+        )
+
+
+@dataclass
 class MaskedProbing:
     """Many misses on one field the principal sees only masked (issue 11, item 2): someone is
     guessing the hidden part of a value by exact search or match checks. The gate counts the
@@ -454,6 +481,7 @@ def default_rules() -> list[Rule]:
         DisabledPrincipal(),
         UndeliveredMessage(),
         RightsDeadline(),
+        ComplianceAuditDue(),
         MaskedProbing(),
         MaskedEnumeration(),
     ]

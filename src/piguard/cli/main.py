@@ -96,6 +96,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "accounts": ("accounts", "Customer accounts: the end of a relationship."),
     "stays": ("stays", "Hotel stays: register, check in, check out."),
     "backup": ("backup", "Encrypted, signed backups; restores that keep the erased erased."),
+    "compliance": (
+        "compliance",
+        "Compliance evidence: checks, record of processing, governance, signed reports.",
+    ),
 }
 
 

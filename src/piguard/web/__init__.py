@@ -3,8 +3,9 @@
 :func:`mount_console` adds it under ``/console`` to the app the composition root
 (:mod:`piguard.server`) builds; none of its routes is part of the OpenAPI schema. One module
 per capability: ``customers`` (records), ``oversight`` (the audit trail), ``approvals``
-(grants), ``admin`` (accounts), ``auth`` (sign-in), ``requests`` (the rights desk). Every page
-reaches data through the gate and its capabilities (:class:`piguard.gate.Gate`) and nothing below it.
+(grants), ``admin`` (accounts), ``auth`` (sign-in), ``requests`` (the rights desk), ``compliance``
+(the officer's evidence). Every page reaches data through the gate and its capabilities
+(:class:`piguard.gate.Gate`) and nothing below it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from piguard import errors
 from piguard.installation import Installation
-from piguard.web import admin, approvals, auth, customers, lifecycle, oversight, requests, stays
+from piguard.web import admin, approvals, auth, compliance, customers, lifecycle, oversight, requests, stays
 from piguard.web.core import HERE, PREFIX, Console, CsrfRefused, NeedLogin
 from piguard.web.i18n import translator
 
@@ -35,7 +36,7 @@ def mount_console(app: FastAPI, inst: Installation, *, idle_timeout: timedelta |
         idle_timeout = timedelta(minutes=int(os.environ.get("PIGUARD_CONSOLE_IDLE_MINUTES", IDLE_MINUTES)))
     console = Console(inst, idle_timeout=idle_timeout)
     router = APIRouter(prefix=PREFIX)
-    for module in (auth, customers, approvals, oversight, admin, requests, stays, lifecycle):
+    for module in (auth, customers, approvals, oversight, admin, requests, stays, lifecycle, compliance):
         module.register(router, console)
     app.include_router(router, include_in_schema=False)
     app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="console-static")
