@@ -26,6 +26,7 @@ from piguard.audit import AuditLog, JsonLinesSink, Sink, SyslogSink, VerifyRepor
 from piguard.audit.anchors import Anchor, FileWitness, KeyStoreAnchor
 from piguard.calendar import WorkingCalendar, local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
+from piguard.catalog.vocabulary import NOTIFICATION_PURPOSE, SIGN_IN_ROLE
 from piguard.clock import Clock
 from piguard.config import Settings, default_master_key_file
 from piguard.consent import ConsentLedger, identity_key_from
@@ -40,6 +41,7 @@ from piguard.gate.trail import Trail
 from piguard.jobs import Job, JobRunner
 from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
+from piguard.privacy import Privacy
 from piguard.rights import Rights
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
@@ -392,6 +394,25 @@ class Installation:
                 inactive_notice_days=self.settings.inactive_notice_days,
             )
         )
+        # The customer privacy centre: sign-in codes through the outbox; an identifier is looked up
+        # by a gate search as the outbox's sender (contact fields only, for notification).
+        self.gate.mount(
+            Privacy(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                code_key=hkdf(
+                    self.keyring.suite,
+                    self.keyring.secret("index_root"),
+                    salt=b"piguard/privacy",
+                    info=b"one-time codes",
+                    length=32,
+                ),
+                messenger=outbox,
+                locate=self._locate,
+                clock=clock,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -400,6 +421,13 @@ class Installation:
         #: Scheduled work, leased in the database: any number of nodes, one run per due job.
         self.jobs = JobRunner(self.db, self.settings.tenant, clock=clock)
         self._register_jobs()
+
+    def _locate(self, field: str, value: str) -> str | None:
+        """The customer whose profile ``field`` is ``value`` (one exact match), for the privacy
+        centre's sign-in: a gate search as ``system:privacy`` with the outbox sender's role."""
+        ctx = system_context("privacy", SIGN_IN_ROLE, NOTIFICATION_PURPOSE)
+        found = self.gate.search(ctx, "customer", field, value, limit=2)
+        return found[0].customer_id if len(found) == 1 else None
 
     def _register_jobs(self) -> None:
         consent = self.capability(Consent)
