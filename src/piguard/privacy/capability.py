@@ -385,7 +385,7 @@ class Privacy:
             conn.execute(update(sessions).where(sessions.c.id == sid).values(last_seen=now))
         return Session(cookie, row["customer_id"], row["csrf"], row["channel"], row["expires_at"])
 
-    def sign_out(self, session: Session, *, everywhere: bool = False) -> int:
+    def sign_out(self, ctx: RequestContext, session: Session, *, everywhere: bool = False) -> int:
         """End ``session`` (or, ``everywhere``, every live session of its customer).
 
         :returns: how many sessions ended.
@@ -404,7 +404,7 @@ class Privacy:
             call.note(everywhere=everywhere, count=count)
             return count
 
-        return self.kernel.run(session.context(""), SIGN_OUT, handler, subject=session.customer_id)
+        return self.kernel.run(ctx, SIGN_OUT, handler, subject=session.customer_id)
 
     # ------------------------------------------------------------------ the customer's data
 
@@ -412,7 +412,7 @@ class Privacy:
         label = self._catalog.record_types[record_type].fields[name].label
         return label.zh, label.en
 
-    def profile(self, session: Session) -> list[ShownField]:
+    def profile(self, ctx: RequestContext, session: Session) -> list[ShownField]:
         """Every field of the customer's records, masked (a value is shown only by :meth:`reveal`)."""
 
         def handler(call: Call) -> list[ShownField]:
@@ -433,14 +433,16 @@ class Privacy:
             call.note(records=len(refs))
             return out
 
-        return self.kernel.run(session.context(), PROFILE, handler, subject=session.customer_id)
+        return self.kernel.run(ctx, PROFILE, handler, subject=session.customer_id)
 
     def _field(self, record_type: str, name: str) -> None:
         spec = self._catalog.record_types.get(record_type)
         if spec is None or name not in spec.fields:
             raise ValidationError("no such field", "field")
 
-    def reveal_code(self, session: Session, record_type: str, field: str, record_id: str) -> str:
+    def reveal_code(
+        self, ctx: RequestContext, session: Session, record_type: str, field: str, record_id: str
+    ) -> str:
         """Send a fresh code before ``field`` of one record is shown; returns the challenge token.
 
         :raises TooManyAttempts: too many codes sent for this session within the hour.
@@ -457,9 +459,11 @@ class Privacy:
                     session_id=_sha(session.cookie), field=f"{record_type}.{field}.{record_id}",
                 )  # fmt: skip
 
-        return self.kernel.run(session.context(""), REVEAL_CODE, handler, subject=session.customer_id)
+        return self.kernel.run(ctx, REVEAL_CODE, handler, subject=session.customer_id)
 
-    def reveal(self, session: Session, challenge: str, code: str) -> tuple[str, str, str, str | None]:
+    def reveal(
+        self, ctx: RequestContext, session: Session, challenge: str, code: str
+    ) -> tuple[str, str, str, str | None]:
         """Show the field the challenge was for, in clear, if ``code`` is right (one use).
 
         :returns: ``(record_type, record_id, field, value)``.
@@ -489,7 +493,7 @@ class Privacy:
                 shown.append((record_type, record_id, field, view.value))
             return outcome
 
-        self.kernel.run(session.context(), REVEAL, handler, subject=session.customer_id)
+        self.kernel.run(ctx, REVEAL, handler, subject=session.customer_id)
         if not shown:
             raise AccessDenied("the code was not accepted", "privacy.code", key="privacy.code")
         return shown[0]
