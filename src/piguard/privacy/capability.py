@@ -452,6 +452,8 @@ class Privacy:
 
         def handler(call: Call) -> str:
             call.note(channel=session.channel)
+            if not any(r.record_type == record_type and r.record_id == record_id for r in call.view.records()):
+                raise NotFound("no such record of this customer")
             with call.transaction() as conn:
                 self._count(conn, "rv:" + _sha(session.cookie), REVEALS_PER_SESSION, now)
                 return self._challenge(
