@@ -87,6 +87,14 @@ NOT_ON_THE_API = {
     "rights_clock",  # the rights_clock job (tests/rights)
     "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
     "destruction_check",  # the destruction_check job (tests/lifecycle)
+    # The customer privacy centre's own operations: reached from its pages at /privacy by the
+    # customer (or its sign-in principal), never by a staff role (tests/privacy).
+    "privacy_sign_in",
+    "privacy_sign_in_verify",
+    "privacy_profile",
+    "privacy_reveal_code",
+    "privacy_reveal",
+    "privacy_sign_out",
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import
 #: templates (catalog labels), and
