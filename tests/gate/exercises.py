@@ -109,6 +109,7 @@ def reveal_coded(world: World) -> State:
     state["reveal_code"] = json.loads(box._box.open(rows[-1][1], box._context(rows[-1][0])))["code"]
     return state
 
+
 def rights_case(world: World, type_: str = "correction", *, verified: bool = False) -> State:
     state = customer(world)
     intake = RequestContext(world.step_up(world.staff_of("customer_service")), "", client="test")
@@ -453,7 +454,10 @@ EXERCISES: dict[str, Exercise] = {
         "privacy_sign_in", lambda w, ctx, s: privacy(w).verify(ctx, s["challenge"], s["code"]), "", _signed_in
     ),
     "privacy_profile": Exercise(
-        "data_subject", lambda w, ctx, s: privacy(w).profile(ctx, s["session"]), "data_subject_rights", signed_in
+        "data_subject",
+        lambda w, ctx, s: privacy(w).profile(ctx, s["session"]),
+        "data_subject_rights",
+        signed_in,
     ),
     "privacy_reveal_code": Exercise(
         "data_subject",

@@ -14,12 +14,13 @@ with warnings.catch_warnings():
 
 from piguard.consent import shipped_notice
 from piguard.consent.capability import Consent
+from piguard.gate import RequestContext
 from piguard.gate.principals import customer_actor
 from piguard.outbox import Outbox
 from piguard.rights import Rights
 from tests.access.conftest import ADULT
 from tests.privacy.conftest import last_code
-from tests.web.conftest import BOOT, RequestContext, Site
+from tests.web.conftest import BOOT, Site
 
 
 def _csrf(html: str) -> str:
@@ -85,9 +86,13 @@ def test_wrong_codes_are_limited_and_sign_ins_rate_limited(site: Site) -> None:
     assert c.post("/privacy/code", data={"csrf": token, "code": good}).status_code == 403
     statuses = []
     for _ in range(6):
-        r = c.post("/privacy/sign-in", data={"csrf": token, "identifier": ADULT["mobile"]}, follow_redirects=False)
+        r = c.post(
+            "/privacy/sign-in", data={"csrf": token, "identifier": ADULT["mobile"]}, follow_redirects=False
+        )
         statuses.append(r.status_code)
-    assert statuses[-1] == 429 and statuses.count(303) == 4  # five sign-ins an hour, this one's first included
+    assert (
+        statuses[-1] == 429 and statuses.count(303) == 4
+    )  # five sign-ins an hour, this one's first included
 
 
 @pytest.mark.req("R-RGT-1", "R-RGT-2")
@@ -105,7 +110,8 @@ def test_data_is_masked_and_one_field_is_shown_after_a_fresh_code(site: Site) ->
         follow_redirects=False,
     )
     assert r.status_code == 303
-    r = c.post("/privacy/data/verify", data={"csrf": token, "code": "999999" if last_code(site) != "999999" else "111111"})
+    wrong = "999999" if last_code(site) != "999999" else "111111"
+    r = c.post("/privacy/data/verify", data={"csrf": token, "code": wrong})
     assert r.status_code == 403 and ADULT["mobile"] not in r.text
     # A wrong try does not void the code; the right one shows the value once.
     r = c.post("/privacy/data/verify", data={"csrf": token, "code": last_code(site)})
@@ -129,11 +135,12 @@ def test_withdraw_and_regrant_a_consent(site: Site) -> None:
     page = c.get("/privacy/consents")
     assert 'id="withdraw-marketing-general"' in page.text
     token = _csrf(page.text)
-    c.post("/privacy/consents", data={"csrf": token, "purpose": "marketing", "kind": "general", "action": "withdraw"})
+    form = {"csrf": token, "purpose": "marketing", "kind": "general"}
+    c.post("/privacy/consents", data={**form, "action": "withdraw"})
     assert not consent.ledger.state(site.customer_id).has("general", "marketing")
     page = c.get("/privacy/consents")
     assert 'id="grant-marketing-general"' in page.text
-    c.post("/privacy/consents", data={"csrf": token, "purpose": "marketing", "kind": "general", "action": "grant"})
+    c.post("/privacy/consents", data={**form, "action": "grant"})
     assert consent.ledger.state(site.customer_id).has("general", "marketing")
     c.post("/privacy/marketing", data={"csrf": token, "opt_out": "1"})
     assert consent.ledger.state(site.customer_id).marketing.opt_out
@@ -148,7 +155,7 @@ def test_file_a_request_and_see_its_due_date(site: Site) -> None:
     token = _csrf(c.get("/privacy/requests").text)
     r = c.post("/privacy/requests", data={"csrf": token, "type": "access"})
     assert r.status_code == 200 and 'class="due"' in r.text
-    case_id = re.search(r'/privacy/requests/(req_[0-9a-f]+)', r.text)
+    case_id = re.search(r"/privacy/requests/(req_[0-9a-f]+)", r.text)
     assert case_id
     detail = c.get(f"/privacy/requests/{case_id.group(1)}")
     assert detail.status_code == 200 and 'class="due"' in detail.text

@@ -186,7 +186,7 @@ BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
         ],
     },
     SIGN_IN_ROLE: {
-        "description": "The privacy centre's sign-in (a system principal): finds a customer by contact details.",
+        "description": "The privacy centre's sign-in (a system principal): finds customers by contact.",
         "actions": ["search", "administer"],
         "purposes": [NOTIFICATION_PURPOSE],
         "access": [

@@ -34,7 +34,7 @@ from piguard.errors import AccessDenied, NotFound, TooManyAttempts, ValidationEr
 from piguard.gate.sdk import Call, Kernel, Messenger, Operation, RequestContext, Storage, customer_context
 from piguard.privacy.tables import challenges, limits, sessions
 
-__all__ = ["OPERATIONS", "Privacy", "SignIn", "Session"]
+__all__ = ["OPERATIONS", "Privacy", "Session", "SignIn"]
 
 NAME = "privacy"
 CLIENT = "privacy"
@@ -55,7 +55,7 @@ SIGN_IN = Operation(
     NAME,
     purpose=False,
     writes=True,
-    summary="a customer states an identifier: a one-time code goes to it if it is on record (same answer if not)",
+    summary="an identifier stated: a one-time code goes to it if on record (the same answer if not)",
     requirements=("R-RGT-2",),
     detail={"channel": "token", "outcome": "token"},
 )
@@ -213,19 +213,27 @@ class Privacy:
         """
         t = limits.c
         key = key[:96]
-        row = conn.execute(
-            select(t.count, t.window_end).where(t.tenant == self._tenant, t.key == key)
-        ).first()
-        if row is not None and row.window_end > now and row.count >= limit:
-            raise TooManyAttempts("too many attempts: try again later", (row.window_end - now).total_seconds())
+        row = (
+            conn.execute(select(t.count, t.window_end).where(t.tenant == self._tenant, t.key == key))
+            .mappings()
+            .first()
+        )
+        if row is not None and row["window_end"] > now and row["count"] >= limit:
+            raise TooManyAttempts(
+                "too many attempts: try again later", (row["window_end"] - now).total_seconds()
+            )
         if not charge:
             return
-        if row is None or row.window_end <= now:
+        if row is None or row["window_end"] <= now:
             if row is not None:
                 conn.execute(limits.delete().where(t.tenant == self._tenant, t.key == key))
-            conn.execute(insert(limits).values(tenant=self._tenant, key=key, count=1, window_end=now + WINDOW))
+            conn.execute(
+                insert(limits).values(tenant=self._tenant, key=key, count=1, window_end=now + WINDOW)
+            )
             return
-        conn.execute(update(limits).where(t.tenant == self._tenant, t.key == key).values(count=row.count + 1))
+        conn.execute(
+            update(limits).where(t.tenant == self._tenant, t.key == key).values(count=row["count"] + 1)
+        )
 
     @staticmethod
     def identifier_field(identifier: str) -> tuple[str, str]:
@@ -274,9 +282,13 @@ class Privacy:
     def _check(self, conn: Connection, token: str, code: str, kind: str, now: datetime) -> tuple[str, Any]:
         """Check ``code`` against challenge ``token``; one outcome word, and the row on success."""
         cid = _sha(token or "")
-        row = conn.execute(
-            select(challenges).where(challenges.c.id == cid, challenges.c.tenant == self._tenant)
-        ).mappings().first()
+        row = (
+            conn.execute(
+                select(challenges).where(challenges.c.id == cid, challenges.c.tenant == self._tenant)
+            )
+            .mappings()
+            .first()
+        )
         if row is None or row["kind"] != kind:
             return "no_challenge", None
         if row["used_at"] is not None:
@@ -287,7 +299,9 @@ class Privacy:
             return "code_expired", None
         good = hmac.compare_digest(row["digest"], self._keyed("code", cid, code.strip()))
         if not good or row["customer_id"] is None:
-            conn.execute(update(challenges).where(challenges.c.id == cid).values(attempts=row["attempts"] + 1))
+            conn.execute(
+                update(challenges).where(challenges.c.id == cid).values(attempts=row["attempts"] + 1)
+            )
             return "wrong_code", None
         conn.execute(update(challenges).where(challenges.c.id == cid).values(used_at=now))
         return "verified", row
@@ -374,9 +388,11 @@ class Privacy:
         now = self._clock.now()
         sid = _sha(cookie)
         with self._db.transaction() as conn:
-            row = conn.execute(
-                select(sessions).where(sessions.c.id == sid, sessions.c.tenant == self._tenant)
-            ).mappings().first()
+            row = (
+                conn.execute(select(sessions).where(sessions.c.id == sid, sessions.c.tenant == self._tenant))
+                .mappings()
+                .first()
+            )
             if row is None or row["revoked_at"] is not None:
                 return None
             if row["expires_at"] <= now or row["last_seen"] + self.idle <= now:
@@ -452,7 +468,9 @@ class Privacy:
 
         def handler(call: Call) -> str:
             call.note(channel=session.channel)
-            if not any(r.record_type == record_type and r.record_id == record_id for r in call.view.records()):
+            if not any(
+                r.record_type == record_type and r.record_id == record_id for r in call.view.records()
+            ):
                 raise NotFound("no such record of this customer")
             with call.transaction() as conn:
                 self._count(conn, "rv:" + _sha(session.cookie), REVEALS_PER_SESSION, now)

@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from piguard import errors
-from piguard.catalog.vocabulary import DATA_SUBJECT_RIGHTS_PURPOSE, SIGN_IN_ROLE
+from piguard.catalog.vocabulary import SIGN_IN_ROLE
 from piguard.consent.capability import Consent
 from piguard.gate import RequestContext
 from piguard.gate.principals import system_context
@@ -67,7 +67,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "code.title": ("输入验证码", "Enter the code"),
     "code.sent": (
         "如果该号码或邮箱在我们的记录中，验证码已发送，10 分钟内有效。",
-        "If this number or address is on our records, a code has been sent to it; it is valid for 10 minutes.",
+        "If this number or address is on our records, a code has been sent to it (valid 10 minutes).",
     ),
     "code.label": ("六位验证码", "Six-digit code"),
     "code.submit": ("确认", "Confirm"),
@@ -236,7 +236,9 @@ class Centre:
             when=lambda value: i18n.when(value, lang),
             **values,
         )
-        return secure(HTMLResponse(page, status_code=status))
+        response = HTMLResponse(page, status_code=status)
+        secure(response)
+        return response
 
     def _purpose(self, name: str, lang: str) -> str:
         purpose = self.catalog.purposes.get(name)
@@ -281,7 +283,7 @@ def _redirect(path: str) -> Response:
     return secure(RedirectResponse(PREFIX + path, status_code=303))
 
 
-def register(router: APIRouter, centre: Centre) -> None:  # noqa: C901 - one route table
+def register(router: APIRouter, centre: Centre) -> None:
     """The centre's routes."""
 
     @router.get("/")
@@ -523,9 +525,15 @@ def mount_privacy_centre(app: FastAPI, inst: Installation) -> Centre:
     async def errors_here(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith(PREFIX + "/") and isinstance(exc, errors.Error):
             key = "error.not_found" if isinstance(exc, errors.NotFound) else "error.forbidden"
-            status = 404 if isinstance(exc, errors.NotFound) else (400 if isinstance(exc, errors.ValidationError) else 403)
+            status = (
+                404
+                if isinstance(exc, errors.NotFound)
+                else (400 if isinstance(exc, errors.ValidationError) else 403)
+            )
             session = centre.privacy.session(request.cookies.get(COOKIE))
-            return centre.render(request, "message.html", title="error.title", session=session, message=key, status=status)
+            return centre.render(
+                request, "message.html", title="error.title", session=session, message=key, status=status
+            )
         assert previous is not None
         result = previous(request, exc)
         response: Response = await result if hasattr(result, "__await__") else result

@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", UTCDateTime, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_privacy_sessions"),
     )
-    op.create_index(
-        "ix_privacy_sessions_tenant_customer_id", "privacy_sessions", ["tenant", "customer_id"]
-    )
+    op.create_index("ix_privacy_sessions_tenant_customer_id", "privacy_sessions", ["tenant", "customer_id"])
     op.create_table(
         "privacy_challenges",
         sa.Column("id", sa.String(64), nullable=False),
