@@ -134,6 +134,7 @@ def test_withdraw_and_regrant_a_consent(site: Site) -> None:
     c = sign_in(site)
     page = c.get("/privacy/consents")
     assert 'id="withdraw-marketing-general"' in page.text
+    assert 'class="notice" data-version="1"' in page.text  # the notice in force, and its version
     token = _csrf(page.text)
     form = {"csrf": token, "purpose": "marketing", "kind": "general"}
     c.post("/privacy/consents", data={**form, "action": "withdraw"})
