@@ -187,7 +187,7 @@ BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
     },
     SIGN_IN_ROLE: {
         "description": "The privacy centre's sign-in (a system principal): finds customers by contact.",
-        "actions": ["search", "administer"],
+        "actions": ["search"],
         "purposes": [NOTIFICATION_PURPOSE],
         "access": [
             {"selector": "category:contact", "level": "clear"},

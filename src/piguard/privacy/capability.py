@@ -50,7 +50,7 @@ ABSOLUTE = timedelta(hours=8)
 
 SIGN_IN = Operation(
     "privacy_sign_in",
-    ("administer",),
+    ("search",),
     "none",
     NAME,
     purpose=False,
@@ -61,7 +61,7 @@ SIGN_IN = Operation(
 )
 SIGN_IN_VERIFY = Operation(
     "privacy_sign_in_verify",
-    ("administer",),
+    ("search",),
     "none",
     NAME,
     purpose=False,
