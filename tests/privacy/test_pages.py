@@ -211,3 +211,24 @@ def test_hardening_headers_csrf_and_staff_routes(site: Site) -> None:
     console = c.get("/console/search", follow_redirects=False)
     assert console.status_code == 303 and "/console/login" in console.headers["location"]
     assert ADULT["name"] not in page.text.split("<title>")[1].split("</title>")[0]
+
+
+@pytest.mark.req("R-RGT-2")
+def test_sessions_expire_when_idle_and_codes_after_ten_minutes(site: Site) -> None:
+    """R-RGT-2: an idle session ends (the database row says so, on any node); a code expires."""
+    from datetime import timedelta
+
+    c = sign_in(site)
+    assert 'id="nav-data"' in c.get("/privacy/").text
+    site.clock.advance(timedelta(minutes=16))
+    assert 'id="identifier"' in c.get("/privacy/").text
+    assert c.get("/privacy/data", follow_redirects=False).status_code == 303
+    fresh = TestClient(site.app, base_url="https://testserver")
+    token = _csrf(fresh.get("/privacy/").text)
+    fresh.post("/privacy/sign-in", data={"csrf": token, "identifier": ADULT["mobile"]})
+    site.clock.advance(timedelta(minutes=11))
+    assert fresh.post("/privacy/code", data={"csrf": token, "code": last_code(site)}).status_code == 403
+    outcomes = [
+        e.detail.get("outcome") for e in site.inst.audit.query(action="privacy_sign_in_verify", limit=10)
+    ]
+    assert outcomes[-1] == "code_expired"
