@@ -66,7 +66,7 @@ PERMITTED_IMPORTERS: dict[str, frozenset[str]] = {
 }
 
 #: Capability packages mounted on the gate (issue 10): they compile against the SDK only.
-CAPABILITIES = ("consent", "outbox", "rights", "lifecycle", "sharing", "incidents", "compliance")
+CAPABILITIES = ("consent", "outbox", "rights", "lifecycle", "privacy", "sharing", "incidents", "compliance")
 #: What a capability may import of piguard besides itself and the SDK: the leaves.
 LEAVES = (
     "piguard.catalog",

@@ -27,6 +27,7 @@ from piguard.audit.anchors import Anchor, FileWitness, KeyStoreAnchor
 from piguard.backup import Backups, seal_of
 from piguard.calendar import WorkingCalendar, local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
+from piguard.catalog.vocabulary import NOTIFICATION_PURPOSE, SIGN_IN_ROLE
 from piguard.clock import Clock
 from piguard.compliance import Compliance, Sources
 from piguard.config import Settings, default_master_key_file
@@ -42,6 +43,7 @@ from piguard.gate.trail import Trail
 from piguard.jobs import Job, JobRunner
 from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
+from piguard.privacy import Privacy
 from piguard.rights import Rights
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
@@ -375,12 +377,16 @@ class Installation:
                     "access_history": lambda ctx, cid: self.capability(Trail).history(ctx, cid),
                 },
                 fulfilments={
-                    "withdrawal": lambda ctx, cid, p: self.capability(Consent)
-                    .withdraw(ctx, cid, p.get("purposes") or None, channel="rights_request")
-                    .as_dict(),
-                    "marketing_optout": lambda ctx, cid, p: self.capability(Consent)
-                    .set_marketing(ctx, cid, True, False, channel="rights_request", delete_tags=True)
-                    .as_dict(),
+                    "withdrawal": lambda ctx, cid, p: (
+                        self.capability(Consent)
+                        .withdraw(ctx, cid, p.get("purposes") or None, channel="rights_request")
+                        .as_dict()
+                    ),
+                    "marketing_optout": lambda ctx, cid, p: (
+                        self.capability(Consent)
+                        .set_marketing(ctx, cid, True, False, channel="rights_request", delete_tags=True)
+                        .as_dict()
+                    ),
                 },
                 public_url=self.settings.public_url,
                 # Who may act for a minor, when a refusal is in writing: the ledger's recorded age.
@@ -440,6 +446,25 @@ class Installation:
                 reports_dir=self.settings.home / "compliance" / "reports",
                 organisation=self.settings.organisation,
                 test_results=_test_results(self.settings, env),
+                clock=clock,
+            )
+        )
+        # The customer privacy centre: sign-in codes through the outbox; an identifier is looked up
+        # by a gate search as the outbox's sender (contact fields only, for notification).
+        self.gate.mount(
+            Privacy(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                code_key=hkdf(
+                    self.keyring.suite,
+                    self.keyring.secret("index_root"),
+                    salt=b"piguard/privacy",
+                    info=b"one-time codes",
+                    length=32,
+                ),
+                messenger=outbox,
+                locate=self._locate,
                 clock=clock,
             )
         )
@@ -526,6 +551,13 @@ class Installation:
                 or self.keys.schema is not None,
             },
         )
+
+    def _locate(self, field: str, value: str) -> str | None:
+        """The customer whose profile ``field`` is ``value`` (one exact match), for the privacy
+        centre's sign-in: a gate search as ``system:privacy`` with the outbox sender's role."""
+        ctx = system_context("privacy", SIGN_IN_ROLE, NOTIFICATION_PURPOSE)
+        found = self.gate.search(ctx, "customer", field, value, limit=2)
+        return found[0].customer_id if len(found) == 1 else None
 
     def _register_jobs(self) -> None:
         consent = self.capability(Consent)

@@ -19,6 +19,7 @@ from piguard.api.app import create_app
 from piguard.api.hardening import Limits
 from piguard.installation import Installation
 from piguard.web import mount_console
+from piguard.web.privacy import mount_privacy_centre
 
 __all__ = ["create_server"]
 
@@ -49,6 +50,8 @@ def create_server(
         app.router.lifespan_context = lifespan
     if console:
         mount_console(app, inst)
+        # The customer privacy centre: its own cookie, CSP and pages, under /privacy.
+        mount_privacy_centre(app, inst)
 
         @app.get("/", include_in_schema=False)
         def root() -> RedirectResponse:

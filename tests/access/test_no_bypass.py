@@ -89,6 +89,14 @@ NOT_ON_THE_API = {
     "destruction_check",  # the destruction_check job (tests/lifecycle)
     "backup_restore",  # writes a new home, as system:restore there: the CLI (tests/backup)
     "compliance_schedule",  # the compliance_schedule job (tests/compliance)
+    # The customer privacy centre's own operations: reached from its pages at /privacy by the
+    # customer (or its sign-in principal), never by a staff role (tests/privacy).
+    "privacy_sign_in",
+    "privacy_sign_in_verify",
+    "privacy_profile",
+    "privacy_reveal_code",
+    "privacy_reveal",
+    "privacy_sign_out",
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import
 #: templates (catalog labels), and

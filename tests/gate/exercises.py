@@ -24,6 +24,7 @@ from piguard.gate.principals import customer_actor, system_actor
 from piguard.gate.trail import Trail
 from piguard.lifecycle import Lifecycle
 from piguard.outbox import Outbox
+from piguard.privacy import Privacy, Session
 from piguard.rights import Rights
 from tests.access.conftest import ADULT, SETUP, World
 
@@ -59,6 +60,57 @@ def outbox(world: World) -> Outbox:
 
 def rights(world: World) -> Rights:
     return world.inst.capability(Rights)
+
+
+def privacy(world: World) -> Privacy:
+    return world.inst.capability(Privacy)
+
+
+def _signed_in(world: World) -> State:
+    """A customer signed in to the privacy centre (the code read from the sealed message)."""
+    import json
+
+    from sqlalchemy import select
+
+    from piguard.outbox.tables import messages
+
+    state = customer(world)
+    gate = RequestContext(system_actor("privacy", "privacy_sign_in"), "", client="test")
+    started = privacy(world).start(gate, ADULT["mobile"])
+    box = outbox(world)
+    with world.inst.db.read() as conn:
+        mid, params = conn.execute(
+            select(messages.c.id, messages.c.params).order_by(messages.c.created_at.desc())
+        ).first()  # type: ignore[misc]
+    code = json.loads(box._box.open(params, box._context(mid)))["code"]
+    state["challenge"], state["code"] = started.challenge, code
+    return state
+
+
+def signed_in(world: World) -> State:
+    state = _signed_in(world)
+    gate = RequestContext(system_actor("privacy", "privacy_sign_in"), "", client="test")
+    state["session"] = privacy(world).verify(gate, state["challenge"], state["code"])
+    return state
+
+
+def reveal_coded(world: World) -> State:
+    state = signed_in(world)
+    session: Session = state["session"]
+    state["reveal"] = privacy(world).reveal_code(
+        session.context(""), session, "customer", "mobile", state["cid"]
+    )
+    box = outbox(world)
+    import json
+
+    from sqlalchemy import select
+
+    from piguard.outbox.tables import messages
+
+    with world.inst.db.read() as conn:
+        rows = conn.execute(select(messages.c.id, messages.c.params)).all()
+    state["reveal_code"] = json.loads(box._box.open(rows[-1][1], box._context(rows[-1][0])))["code"]
+    return state
 
 
 def rights_case(world: World, type_: str = "correction", *, verified: bool = False) -> State:
@@ -421,6 +473,34 @@ EXERCISES: dict[str, Exercise] = {
         "notifier", lambda w, ctx, s: outbox(w).deliver(ctx, s["message"]), "notification", queued_message
     ),
     "outbox_list": Exercise("admin", lambda w, ctx, s: outbox(w).list(ctx)),
+    # the customer privacy centre
+    "privacy_sign_in": Exercise(
+        "privacy_sign_in", lambda w, ctx, s: privacy(w).start(ctx, ADULT["mobile"]), "", customer
+    ),
+    "privacy_sign_in_verify": Exercise(
+        "privacy_sign_in", lambda w, ctx, s: privacy(w).verify(ctx, s["challenge"], s["code"]), "", _signed_in
+    ),
+    "privacy_profile": Exercise(
+        "data_subject",
+        lambda w, ctx, s: privacy(w).profile(ctx, s["session"]),
+        "data_subject_rights",
+        signed_in,
+    ),
+    "privacy_reveal_code": Exercise(
+        "data_subject",
+        lambda w, ctx, s: privacy(w).reveal_code(ctx, s["session"], "customer", "mobile", s["cid"]),
+        "",
+        signed_in,
+    ),
+    "privacy_reveal": Exercise(
+        "data_subject",
+        lambda w, ctx, s: privacy(w).reveal(ctx, s["session"], s["reveal"], s["reveal_code"]),
+        "data_subject_rights",
+        reveal_coded,
+    ),
+    "privacy_sign_out": Exercise(
+        "data_subject", lambda w, ctx, s: privacy(w).sign_out(ctx, s["session"]), "", signed_in
+    ),
     # data-subject requests and complaints
     "rights_open": Exercise(
         "customer_service",
@@ -540,7 +620,7 @@ EXERCISES: dict[str, Exercise] = {
 
 def principal(world: World, role: str, state: State, purpose: str) -> RequestContext:
     """A context for ``role``: a trained, stepped-up staff user, or a built-in principal."""
-    if role in ("system", "notifier"):
+    if role in ("system", "notifier", "privacy_sign_in"):
         return RequestContext(system_actor("conformance", role), purpose, client="test")
     if role == "data_subject":
         return RequestContext(customer_actor(state["cid"]), purpose, client="test")

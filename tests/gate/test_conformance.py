@@ -31,6 +31,7 @@ from piguard.gate.stays import OPERATIONS as STAY_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
 from piguard.lifecycle import OPERATIONS as LIFECYCLE_OPERATIONS
 from piguard.outbox import Outbox
+from piguard.privacy import OPERATIONS as PRIVACY_OPERATIONS
 from piguard.rights import OPERATIONS as RIGHTS_OPERATIONS
 from piguard.vault.model import Actor
 from tests.access.conftest import World, environ, make_world
@@ -48,6 +49,7 @@ DECLARED: tuple[Operation, ...] = (
     *BACKUP_OPERATIONS,
     *STAY_OPERATIONS,
     *COMPLIANCE_OPERATIONS,
+    *PRIVACY_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]
 WRITES = [op for op in DECLARED if op.writes and op.part_of is None]

@@ -162,6 +162,10 @@ SCHEMA_VERSION: Final = 1
 SYSTEM_ROLE: Final = "system"
 NOTIFIER_ROLE: Final = "notifier"
 DATA_SUBJECT_ROLE: Final = "data_subject"
+#: The privacy centre's sign-in (a system principal, ``system:privacy``): finds the customer an
+#: identifier (mobile, email) belongs to, by exact search on contact fields for notification only,
+#: to send the one-time code; it reads no value.
+SIGN_IN_ROLE: Final = "privacy_sign_in"
 NOTIFICATION_PURPOSE: Final = "notification"
 DATA_SUBJECT_RIGHTS_PURPOSE: Final = "data_subject_rights"
 #: In a built-in purpose, ``fields`` given as this word means every record type (``<type>.*``).
@@ -175,6 +179,15 @@ BUILTIN_ROLES: Final[Mapping[str, Mapping[str, Any]]] = {
     NOTIFIER_ROLE: {
         "description": "The outbox's sender (a system principal): contact details, to send notices only.",
         "actions": ["read"],
+        "purposes": [NOTIFICATION_PURPOSE],
+        "access": [
+            {"selector": "category:contact", "level": "clear"},
+            {"selector": "sensitive", "level": "deny"},
+        ],
+    },
+    SIGN_IN_ROLE: {
+        "description": "The privacy centre's sign-in (a system principal): finds customers by contact.",
+        "actions": ["search"],
         "purposes": [NOTIFICATION_PURPOSE],
         "access": [
             {"selector": "category:contact", "level": "clear"},

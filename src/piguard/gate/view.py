@@ -56,6 +56,11 @@ class CustomerView:
         records = self._call.gate.records
         rid = record_id or self.customer_id
         ref = RecordRef(self.customer_id, record_type, rid)
+        if record_type == CUSTOMER and rid != self.customer_id:
+            # The profile's id is the customer's: another id is another customer's profile.
+            from piguard.errors import NotFound
+
+            raise NotFound("no such record of this customer")
         if record_type != CUSTOMER:
             owner = records.vault.read(record_type, rid, []).ref
             if owner.customer_id != self.customer_id:

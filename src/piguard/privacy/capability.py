@@ -1,0 +1,523 @@
+"""The customer privacy centre as a capability on the gate (issue 18; R-RGT-1, R-RGT-2, R-COL-6).
+
+A customer states an identifier (mobile or email); if it is on record, a one-time code goes to it
+through the one outbox. The answer, the rows written and the work done are the same whether or not
+the identifier exists (a challenge without a customer can never succeed), so the sign-in page is no
+oracle of who is a customer. A verified code opens a session kept in the database (cookie digest,
+idle and absolute expiry, revocable one by one or everywhere). Once signed in, everything the
+customer does runs through the gate *as the customer* (``customer:<id>``, row scope ``own``): their
+data masked by default, one field shown after a fresh code (step-up), consents, requests and the
+access history through the capabilities that own them, each recorded like a staff action.
+
+Codes are six digits kept as a keyed digest bound to their challenge, valid ten minutes, five
+attempts; sign-ins are limited per identifier digest and per address, codes per session, in
+fixed-window database counters (no rule lives in one process's memory).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from piguard import masking
+from piguard.catalog import Catalog
+from piguard.catalog.vocabulary import DATA_SUBJECT_RIGHTS_PURPOSE
+from piguard.clock import Clock, SystemClock
+from piguard.errors import AccessDenied, NotFound, TooManyAttempts, ValidationError
+from piguard.gate.sdk import Call, Kernel, Messenger, Operation, RequestContext, Storage, customer_context
+from piguard.privacy.tables import challenges, limits, sessions
+
+__all__ = ["OPERATIONS", "Privacy", "Session", "SignIn"]
+
+NAME = "privacy"
+CLIENT = "privacy"
+CODE_TTL = timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+#: Sign-ins started per identifier and per address within an hour; codes sent per session.
+SIGN_INS_PER_IDENTIFIER = 5
+SIGN_INS_PER_ADDRESS = 30
+REVEALS_PER_SESSION = 10
+WINDOW = timedelta(hours=1)
+IDLE = timedelta(minutes=15)
+ABSOLUTE = timedelta(hours=8)
+
+SIGN_IN = Operation(
+    "privacy_sign_in",
+    ("search",),
+    "none",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="an identifier stated: a one-time code goes to it if on record (the same answer if not)",
+    requirements=("R-RGT-2",),
+    detail={"channel": "token", "outcome": "token"},
+)
+SIGN_IN_VERIFY = Operation(
+    "privacy_sign_in_verify",
+    ("search",),
+    "none",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="the sign-in code checked; a privacy-centre session opens",
+    requirements=("R-RGT-2",),
+    detail={"outcome": "token"},
+)
+PROFILE = Operation(
+    "privacy_profile",
+    ("read",),
+    "customer",
+    NAME,
+    purposes=(DATA_SUBJECT_RIGHTS_PURPOSE,),
+    summary="the customer's own data, every value masked (shown one by one after a fresh code)",
+    requirements=("R-RGT-1",),
+    detail={"records": "int"},
+)
+REVEAL_CODE = Operation(
+    "privacy_reveal_code",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="a fresh one-time code before one field is shown (step-up)",
+    requirements=("R-RGT-2",),
+    detail={"channel": "token"},
+)
+REVEAL = Operation(
+    "privacy_reveal",
+    ("read",),
+    "customer",
+    NAME,
+    purposes=(DATA_SUBJECT_RIGHTS_PURPOSE,),
+    writes=True,
+    summary="one field of the customer's own data in clear, after the step-up code",
+    requirements=("R-RGT-1", "R-RGT-2"),
+    detail={"outcome": "token", "field_name": "token"},
+)
+SIGN_OUT = Operation(
+    "privacy_sign_out",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="end this session, or every session of the customer",
+    requirements=("R-RGT-2",),
+    detail={"everywhere": "bool", "count": "int"},
+)
+
+OPERATIONS: tuple[Operation, ...] = (SIGN_IN, SIGN_IN_VERIFY, PROFILE, REVEAL_CODE, REVEAL, SIGN_OUT)
+
+#: Finds the customer an identifier belongs to: ``(field, value) -> customer id or None``, wired by
+#: the installation as a gate search by the outbox's sender (contact fields only).
+Locate = Callable[[str, str], "str | None"]
+
+
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """What a sign-in start answers, identical for known and unknown identifiers: the challenge
+    token the browser keeps (a cookie) and the channel the code would go by."""
+
+    challenge: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A signed-in customer: the cookie value (returned once), the customer and the CSRF token."""
+
+    cookie: str
+    customer_id: str
+    csrf: str
+    channel: str
+    expires_at: datetime
+
+    def context(self, purpose: str = DATA_SUBJECT_RIGHTS_PURPOSE) -> RequestContext:
+        """The gate context of this customer acting in the privacy centre."""
+        return customer_context(self.customer_id, purpose, client=CLIENT)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownField:
+    """One field of the customer's data as the privacy centre lists it (masked)."""
+
+    record_type: str
+    record_id: str
+    field: str
+    label_zh: str
+    label_en: str
+    masked: str | None
+    level: str
+
+
+class Privacy:
+    """The privacy centre's sessions, codes and reads (see the module docstring).
+
+    :param code_key: keys code digests (six digits unkeyed would fall to a million guesses) and
+        identifier digests (the rate limit's key).
+    :param locate: finds the customer of an identifier (see :data:`Locate`).
+    """
+
+    name = NAME
+    operations = OPERATIONS
+
+    def __init__(
+        self,
+        db: Storage,
+        catalog: Catalog,
+        tenant: str,
+        *,
+        code_key: bytes,
+        messenger: Messenger,
+        locate: Locate,
+        clock: Clock | None = None,
+        idle: timedelta = IDLE,
+        absolute: timedelta = ABSOLUTE,
+    ) -> None:
+        self._db, self._catalog, self._tenant = db, catalog, tenant
+        self._key, self._messenger, self._locate = code_key, messenger, locate
+        self._clock = clock or SystemClock()
+        self.idle, self.absolute = idle, absolute
+        self._kernel: Kernel | None = None
+
+    def bind(self, kernel: Kernel) -> None:
+        self._kernel = kernel
+
+    @property
+    def kernel(self) -> Kernel:
+        if self._kernel is None:
+            raise RuntimeError("the privacy capability is not mounted on a gate")
+        return self._kernel
+
+    # ------------------------------------------------------------------ helpers
+
+    def _keyed(self, *parts: str) -> str:
+        return hmac.new(self._key, ":".join((self._tenant, *parts)).encode(), hashlib.sha256).hexdigest()
+
+    def _count(self, conn: Connection, key: str, limit: int, now: datetime, *, charge: bool = True) -> None:
+        """Charge one against the fixed-window counter ``key`` (``charge=False``: only check it).
+
+        :raises TooManyAttempts: the window's budget is spent (nothing is charged then).
+        """
+        t = limits.c
+        key = key[:96]
+        row = (
+            conn.execute(select(t.count, t.window_end).where(t.tenant == self._tenant, t.key == key))
+            .mappings()
+            .first()
+        )
+        if row is not None and row["window_end"] > now and row["count"] >= limit:
+            raise TooManyAttempts(
+                "too many attempts: try again later", (row["window_end"] - now).total_seconds()
+            )
+        if not charge:
+            return
+        if row is None or row["window_end"] <= now:
+            if row is not None:
+                conn.execute(limits.delete().where(t.tenant == self._tenant, t.key == key))
+            conn.execute(
+                insert(limits).values(tenant=self._tenant, key=key, count=1, window_end=now + WINDOW)
+            )
+            return
+        conn.execute(
+            update(limits).where(t.tenant == self._tenant, t.key == key).values(count=row["count"] + 1)
+        )
+
+    @staticmethod
+    def identifier_field(identifier: str) -> tuple[str, str]:
+        """The profile field an identifier names (``email`` if it holds an ``@``, else ``mobile``)
+        and the outbox channel a code goes by. Decided from its form alone, never from the data.
+
+        :raises ValidationError: empty or too long.
+        """
+        value = identifier.strip()
+        if not 3 <= len(value) <= 254:
+            raise ValidationError("give your mobile number or email address", "identifier")
+        return ("email", "email") if "@" in value else ("mobile", "sms")
+
+    def _challenge(
+        self,
+        conn: Connection,
+        kind: str,
+        now: datetime,
+        *,
+        customer_id: str | None,
+        channel: str,
+        session_id: str | None = None,
+        field: str | None = None,
+    ) -> str:
+        token = secrets.token_urlsafe(32)
+        cid = _sha(token)
+        code = f"{secrets.randbelow(10**6):06d}"
+        conn.execute(
+            insert(challenges).values(
+                id=cid, tenant=self._tenant, kind=kind, customer_id=customer_id, session_id=session_id,
+                field=field, channel=channel, digest=self._keyed("code", cid, code), attempts=0,
+                created_at=now, expires_at=now + CODE_TTL,
+            )
+        )  # fmt: skip
+        if customer_id is not None:
+            self._messenger.enqueue(
+                conn,
+                customer_id,
+                "verification_code",
+                {"code": code, "minutes": str(int(CODE_TTL.total_seconds() // 60))},
+                channel=channel,
+                reference="privacy",
+            )
+        return token
+
+    def _check(self, conn: Connection, token: str, code: str, kind: str, now: datetime) -> tuple[str, Any]:
+        """Check ``code`` against challenge ``token``; one outcome word, and the row on success."""
+        cid = _sha(token or "")
+        row = (
+            conn.execute(
+                select(challenges).where(challenges.c.id == cid, challenges.c.tenant == self._tenant)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or row["kind"] != kind:
+            return "no_challenge", None
+        if row["used_at"] is not None:
+            return "code_used", None
+        if row["attempts"] >= CODE_ATTEMPTS:
+            return "too_many_attempts", None
+        if row["expires_at"] <= now:
+            return "code_expired", None
+        good = hmac.compare_digest(row["digest"], self._keyed("code", cid, code.strip()))
+        if not good or row["customer_id"] is None:
+            conn.execute(
+                update(challenges).where(challenges.c.id == cid).values(attempts=row["attempts"] + 1)
+            )
+            return "wrong_code", None
+        conn.execute(update(challenges).where(challenges.c.id == cid).values(used_at=now))
+        return "verified", row
+
+    # ------------------------------------------------------------------ sign-in
+
+    def start(self, ctx: RequestContext, identifier: str, *, address: str = "") -> SignIn:
+        """A customer states ``identifier``: if it is on record, a one-time code goes to it.
+
+        The answer is the same whether or not it is on record (no account enumeration): a
+        challenge is written either way; only a known one has a customer and a queued message.
+
+        :raises ValidationError: the identifier has no usable form.
+        :raises TooManyAttempts: too many sign-ins for this identifier or from this address this hour.
+        """
+        field, channel = self.identifier_field(identifier)
+        value = identifier.strip()
+        now = self._clock.now()
+
+        keys = [("in:" + self._keyed("identifier", field, value.lower()), SIGN_INS_PER_IDENTIFIER)]
+        if address:
+            keys.append(("ad:" + self._keyed("address", address), SIGN_INS_PER_ADDRESS))
+
+        def handler(call: Call) -> SignIn:
+            # Over budget: refused before the lookup (checked again when charged, below).
+            with self._db.read() as conn:
+                for key, limit in keys:
+                    self._count(conn, key, limit, now, charge=False)
+            # The lookup is its own gate operation (a search by the outbox's sender), before this
+            # call's transaction: a thread never opens a second write transaction inside a first.
+            try:
+                customer_id = self._locate(field, value)
+            except (ValidationError, NotFound):
+                customer_id = None  # an invalid number is answered like an unknown one
+            usable = customer_id is not None and self._messenger.has_channel(channel)
+            call.note(channel=channel, outcome="sent" if usable else "unknown")
+            with call.transaction() as conn:
+                for key, limit in keys:
+                    self._count(conn, key, limit, now)
+                token = self._challenge(
+                    conn, "sign_in", now, customer_id=customer_id if usable else None, channel=channel
+                )
+            return SignIn(token, channel)
+
+        return self.kernel.run(ctx, SIGN_IN, handler)
+
+    def verify(self, ctx: RequestContext, challenge: str, code: str) -> Session:
+        """Check the sign-in code; open a session.
+
+        :raises AccessDenied: wrong, expired, used or voided code, or no such challenge (one
+            answer for all, the reason in the audit entry).
+        """
+        now = self._clock.now()
+        out: list[Session] = []
+
+        def handler(call: Call) -> str:
+            with call.transaction() as conn:
+                outcome, row = self._check(conn, challenge, code, "sign_in", now)
+                call.note(outcome=outcome)
+                if row is not None:
+                    cookie = secrets.token_urlsafe(32)
+                    csrf = secrets.token_urlsafe(32)
+                    expires = now + self.absolute
+                    conn.execute(
+                        insert(sessions).values(
+                            id=_sha(cookie), tenant=self._tenant, customer_id=row["customer_id"],
+                            channel=row["channel"], csrf=csrf, created_at=now, last_seen=now,
+                            expires_at=expires,
+                        )
+                    )  # fmt: skip
+                    out.append(Session(cookie, row["customer_id"], csrf, row["channel"], expires))
+            return outcome
+
+        self.kernel.run(ctx, SIGN_IN_VERIFY, handler)
+        if not out:
+            raise AccessDenied("the code was not accepted", "privacy.code", key="privacy.code")
+        return out[0]
+
+    def session(self, cookie: str | None) -> Session | None:
+        """The live session of ``cookie`` (its last use moved to now), or ``None``: unknown,
+        revoked, idle too long or past its absolute expiry. Read from the database on every call."""
+        if not cookie:
+            return None
+        now = self._clock.now()
+        sid = _sha(cookie)
+        with self._db.transaction() as conn:
+            row = (
+                conn.execute(select(sessions).where(sessions.c.id == sid, sessions.c.tenant == self._tenant))
+                .mappings()
+                .first()
+            )
+            if row is None or row["revoked_at"] is not None:
+                return None
+            if row["expires_at"] <= now or row["last_seen"] + self.idle <= now:
+                conn.execute(update(sessions).where(sessions.c.id == sid).values(revoked_at=now))
+                return None
+            conn.execute(update(sessions).where(sessions.c.id == sid).values(last_seen=now))
+        return Session(cookie, row["customer_id"], row["csrf"], row["channel"], row["expires_at"])
+
+    def sign_out(self, ctx: RequestContext, session: Session, *, everywhere: bool = False) -> int:
+        """End ``session`` (or, ``everywhere``, every live session of its customer).
+
+        :returns: how many sessions ended.
+        """
+        now = self._clock.now()
+
+        def handler(call: Call) -> int:
+            t = sessions.c
+            query = update(sessions).where(t.tenant == self._tenant, t.revoked_at.is_(None))
+            if everywhere:
+                query = query.where(t.customer_id == session.customer_id)
+            else:
+                query = query.where(t.id == _sha(session.cookie))
+            with call.transaction() as conn:
+                count = int(conn.execute(query.values(revoked_at=now)).rowcount or 0)
+            call.note(everywhere=everywhere, count=count)
+            return count
+
+        return self.kernel.run(ctx, SIGN_OUT, handler, subject=session.customer_id)
+
+    # ------------------------------------------------------------------ the customer's data
+
+    def _label(self, record_type: str, name: str) -> tuple[str, str]:
+        label = self._catalog.record_types[record_type].fields[name].label
+        return label.zh, label.en
+
+    def profile(self, ctx: RequestContext, session: Session) -> list[ShownField]:
+        """Every field of the customer's records, masked (a value is shown only by :meth:`reveal`)."""
+
+        def handler(call: Call) -> list[ShownField]:
+            out: list[ShownField] = []
+            refs = call.view.records()
+            for ref in refs:
+                spec = self._catalog.record_types[ref.record_type]
+                views = call.view.read(record_type=ref.record_type, record_id=ref.record_id)
+                for name, view in views.items():
+                    if view.value is None and view.level != "deny":
+                        continue
+                    fdef = spec.fields[name]
+                    shown: str | None = None
+                    if view.value is not None:
+                        shown = masking.hide(fdef.mask, view.value, **fdef.mask_options)
+                    zh, en = self._label(ref.record_type, name)
+                    out.append(ShownField(ref.record_type, ref.record_id, name, zh, en, shown, view.level))
+            call.note(records=len(refs))
+            return out
+
+        return self.kernel.run(ctx, PROFILE, handler, subject=session.customer_id)
+
+    def _field(self, record_type: str, name: str) -> None:
+        spec = self._catalog.record_types.get(record_type)
+        if spec is None or name not in spec.fields:
+            raise ValidationError("no such field", "field")
+
+    def reveal_code(
+        self, ctx: RequestContext, session: Session, record_type: str, field: str, record_id: str
+    ) -> str:
+        """Send a fresh code before ``field`` of one record is shown; returns the challenge token.
+
+        :raises TooManyAttempts: too many codes sent for this session within the hour.
+        """
+        self._field(record_type, field)
+        now = self._clock.now()
+
+        def handler(call: Call) -> str:
+            call.note(channel=session.channel)
+            if not any(
+                r.record_type == record_type and r.record_id == record_id for r in call.view.records()
+            ):
+                raise NotFound("no such record of this customer")
+            with call.transaction() as conn:
+                self._count(conn, "rv:" + _sha(session.cookie), REVEALS_PER_SESSION, now)
+                return self._challenge(
+                    conn, "reveal", now, customer_id=session.customer_id, channel=session.channel,
+                    session_id=_sha(session.cookie), field=f"{record_type}.{field}.{record_id}",
+                )  # fmt: skip
+
+        return self.kernel.run(ctx, REVEAL_CODE, handler, subject=session.customer_id)
+
+    def reveal(
+        self, ctx: RequestContext, session: Session, challenge: str, code: str
+    ) -> tuple[str, str, str, str | None]:
+        """Show the field the challenge was for, in clear, if ``code`` is right (one use).
+
+        :returns: ``(record_type, record_id, field, value)``.
+        :raises AccessDenied: the code was not accepted, or the challenge belongs to another session.
+        """
+        now = self._clock.now()
+        shown: list[tuple[str, str, str, str | None]] = []
+
+        def handler(call: Call) -> str:
+            target: tuple[str, str, str] | None = None
+            with call.transaction() as conn:
+                outcome, row = self._check(conn, challenge, code, "reveal", now)
+                if row is not None and (
+                    row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
+                ):
+                    outcome, row = "other_session", None
+                if row is not None:
+                    record_type, field, record_id = str(row["field"]).split(".", 2)
+                    target = (record_type, field, record_id)
+                    call.touch([field], record_type)
+                    call.note(field_name=field)
+                call.note(outcome=outcome)
+            if target is not None:
+                # The code is spent with the entry that names the field; the value is read after.
+                record_type, field, record_id = target
+                view = call.view.read([field], record_type=record_type, record_id=record_id)[field]
+                shown.append((record_type, record_id, field, view.value))
+            return outcome
+
+        self.kernel.run(ctx, REVEAL, handler, subject=session.customer_id)
+        if not shown:
+            raise AccessDenied("the code was not accepted", "privacy.code", key="privacy.code")
+        return shown[0]
+
+    def channels(self) -> Mapping[str, bool]:
+        """Which code channels are configured (the sign-in page says where a code can go)."""
+        return {c: self._messenger.has_channel(c) for c in ("sms", "email")}
