@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -86,6 +86,14 @@ class Settings:
     #: A witness file (ideally on another host or an append-only mount) that receives every
     #: signed audit checkpoint; ``audit verify`` checks the chain still holds its newest.
     audit_witness: str | None = None
+    #: What kind of operator this installation reports as, for incident clocks (R-INC-3):
+    #: ``ciio`` (critical information infrastructure, 1 h), ``central`` (central state organ, 2 h)
+    #: or ``other`` (4 h to the provincial CAC).
+    incident_operator: Literal["ciio", "central", "other"] = "other"
+    #: ``cn`` (the CAC clocks), or ``gdpr`` (also the 72 h clock of GDPR 33, R-INC-7).
+    incident_profile: Literal["cn", "gdpr"] = "cn"
+    #: Grade thresholds overriding :class:`piguard.incidents.Thresholds`' (persons counts by name).
+    incident_thresholds: dict[str, int] = field(default_factory=dict)
 
     @property
     def settings_path(self) -> Path:

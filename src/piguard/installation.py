@@ -36,7 +36,8 @@ from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret
 from piguard.errors import ConfigError, StorageError, VaultSealed
 from piguard.gate import Gate
 from piguard.gate.principals import system_context
-from piguard.gate.trail import Trail
+from piguard.gate.trail import Trail, TrailScope
+from piguard.incidents import Incidents, Thresholds
 from piguard.jobs import Job, JobRunner
 from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
@@ -392,6 +393,24 @@ class Installation:
                 inactive_notice_days=self.settings.inactive_notice_days,
             )
         )
+        # Incidents: register, scope from the trail, clocks, notices, containment (R-INC-1..7).
+        self.gate.mount(
+            Incidents(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                box=self.keyring.secret_box("incidents"),
+                trail=TrailScope(self.audit),
+                messenger=outbox,
+                freeze=self.access.freeze_principal,
+                is_minor=self.consent.is_under_14,
+                operator=self.settings.incident_operator,
+                profile=self.settings.incident_profile,
+                thresholds=Thresholds(**self.settings.incident_thresholds),
+                organisation=self.settings.organisation,
+                clock=clock,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -426,6 +445,14 @@ class Installation:
             return lifecycle.check(system_context("destruction_check", purpose=""))
 
         self.jobs.register(Job("destruction_check", every=timedelta(minutes=10), run=destruction_check))
+        incidents = self.capability(Incidents)
+
+        def incident_clock(now: datetime) -> int:
+            # Every 10 minutes: the shortest reporting clock is one hour.
+            counts = incidents.tick(system_context("incident_clock", purpose=""))
+            return counts["overdue"] + counts["nearly_due"] + counts["due_now"]
+
+        self.jobs.register(Job("incident_clock", every=timedelta(minutes=10), run=incident_clock))
         if self.settings.retention_every_hours > 0:
 
             def retention(now: datetime) -> int:

@@ -602,6 +602,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "disabled_principal": ("已停用账号的操作", "disabled account active"),
         "undelivered_message": ("消息未能送达", "message not delivered"),
         "rights_deadline": ("个人权利请求临近或超过期限", "rights requests due or overdue"),
+        "incident_deadline": ("安全事件报告临近或超过时限", "incident reports due or overdue"),
         "masked_probing": ("对掩码字段的反复试探", "probing of a masked field"),
         "masked_enumeration": ("穷举掩码字段（账号已冻结）", "enumeration of a masked field (frozen)"),
     },
@@ -697,6 +698,19 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "key_rotate": ("轮换密钥", "key rotated"),
         "key_retire": ("停用旧密钥", "key retired"),
         "key_status": ("查看密钥状态", "key status"),
+        "incident_open": ("登记安全事件", "incident opened"),
+        "incident_update": ("更新安全事件", "incident updated"),
+        "incident_show": ("查看安全事件", "incident viewed"),
+        "incident_list": ("查询安全事件登记簿", "incident register listed"),
+        "incident_scope": ("依审计记录计算受影响客户", "affected customers computed from the audit trail"),
+        "incident_grade": ("安全事件定级", "incident graded"),
+        "incident_notify": ("安全事件报告与告知", "incident report or notice"),
+        "incident_contain": ("安全事件处置：冻结账号", "incident containment: account frozen"),
+        "incident_close": ("安全事件处置结束", "incident closed"),
+        "incident_clock": ("计算安全事件报告时限", "incident deadlines computed"),
+        "incident_plan": ("发布应急预案", "emergency plan published"),
+        "incident_drill": ("登记应急演练", "emergency drill recorded"),
+        "incident_drills": ("查看应急预案与演练", "emergency plan and drills viewed"),
     },
 }
 
@@ -722,6 +736,10 @@ ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
     "rights_deadline": (
         "{overdue} 件请求已超期，{nearly_due} 件即将到期，{provisional_cases} 件期限为暂定",
         "{overdue} requests overdue, {nearly_due} nearly due, {provisional_cases} with a provisional date",
+    ),
+    "incident_deadline": (
+        "{overdue} 项事件报告已超时，{due_now} 项应立即报告，{nearly_due} 项即将到期",
+        "{overdue} incident reports overdue, {due_now} due now, {nearly_due} nearly due",
     ),
     "masked_probing": (
         "一小时内对掩码字段 {field} 的精确查询或核对未命中 {misses} 次",
