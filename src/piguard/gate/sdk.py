@@ -112,6 +112,11 @@ class TrailReader(Protocol):
 
     def customer_ref(self, customer_id: str) -> str: ...
 
+    def alert(self, alert_id: str) -> Mapping[str, Any] | None:
+        """A monitoring alert's evidence (rule, severity, principal, time, the entries it rests on
+        by sequence number), or ``None``: no such alert."""
+        ...
+
     def touches(
         self,
         *,

@@ -7,7 +7,7 @@ each a declared operation. The edges call these and never hold the audit log the
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -274,6 +274,20 @@ class TrailScope:
 
     def customer_ref(self, customer_id: str) -> str:
         return self.log.customer_ref(customer_id)
+
+    def alert(self, alert_id: str) -> Mapping[str, Any] | None:
+        found = next((a for a in self.log.alerts(limit=100_000) if a.id == alert_id), None)
+        if found is None:
+            return None
+        return {
+            "alert": found.id,
+            "rule": found.rule,
+            "severity": found.severity,
+            "principal_id": found.principal_id,
+            "time": found.time,
+            "first_seq": found.first_seq,
+            "last_seq": found.last_seq,
+        }
 
     def touches(
         self,

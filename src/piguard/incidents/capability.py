@@ -307,6 +307,11 @@ class Incidents:
         proposed = grading.grade(persons, sensitive, thresholds=self.thresholds)
 
         def handler(call: Call) -> dict[str, Any]:
+            evidence = None
+            if from_alert is not None:
+                evidence = self._trail.alert(from_alert)
+                if evidence is None:
+                    raise NotFound("no such alert")
             incident_id = "inc_" + secrets.token_hex(8)
             now = self._clock.now()
             call.note(incident=incident_id, from_alert=from_alert is not None, grade=proposed)
@@ -330,7 +335,7 @@ class Incidents:
                         large_amount=False,
                         cause_known=cause_known,
                         owner=owner or ctx.actor.id,
-                        discoverer=discoverer or ctx.actor.id,
+                        discoverer=discoverer or (f"monitoring:{evidence['rule']}" if evidence else ctx.actor.id),
                         from_alert=from_alert,
                         handling_ended_at=None,
                         reports="{}",
@@ -340,7 +345,8 @@ class Incidents:
                         updated_at=now,
                     )
                 )
-                self._event(conn, incident_id, ctx, "opened", {"from_alert": from_alert, "grade": proposed})
+                facts = {"from_alert": from_alert, "grade": proposed, "evidence": dict(evidence or {})}
+                self._event(conn, incident_id, ctx, "opened", facts)
                 incident = self._get(conn, incident_id)
             return {"id": incident_id, "grade": proposed, "deadlines": self._deadlines(incident)}
 
