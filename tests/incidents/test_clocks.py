@@ -38,7 +38,9 @@ def test_grade_at_each_threshold(persons: int, sensitive: int, large: bool, expe
 @pytest.mark.req("R-INC-3")
 def test_thresholds_are_settings() -> None:
     low = Thresholds(relatively_major=10, major=20, particularly_major=30)
-    assert grade(10, thresholds=low) == "relatively_major" and grade(30, thresholds=low) == "particularly_major"
+    assert (
+        grade(10, thresholds=low) == "relatively_major" and grade(30, thresholds=low) == "particularly_major"
+    )
     with pytest.raises(ValueError):
         Thresholds(relatively_major=20, major=10)
 
@@ -60,7 +62,9 @@ def test_regulator_clock_by_operator_type_with_its_warning(operator: str, hours:
 @pytest.mark.req("R-INC-3")
 def test_follow_up_while_the_cause_is_unknown_and_the_30_day_final_report() -> None:
     ended = START + timedelta(days=2)
-    found = {c.name: c for c in clocks(discovered=START, grade_="major", cause_known=False, handling_ended=ended)}
+    found = {
+        c.name: c for c in clocks(discovered=START, grade_="major", cause_known=False, handling_ended=ended)
+    }
     assert found["follow_up"].due is None and found["follow_up"].state(START) == "open"
     assert found["final"].due == ended + timedelta(days=30)
     assert found["final"].state(ended + timedelta(days=29)) == "nearly_due"
@@ -127,13 +131,17 @@ def test_plan_versions_drills_and_the_yearly_drill_alert(world: World) -> None:
     assert inc.tick(job)["drill_overdue"] == 1  # never drilled
     assert inc.publish_plan(octx, "应急预案 v1")["version"] == 1
     assert inc.publish_plan(octx, "应急预案 v2")["version"] == 2
-    drill = inc.record_drill(octx, held_on=TODAY, scenario="insider leak", participants=6, findings="slow paging")
+    drill = inc.record_drill(
+        octx, held_on=TODAY, scenario="insider leak", participants=6, findings="slow paging"
+    )
     assert drill["plan_version"] == 2
     assert inc.tick(job)["drill_overdue"] == 0
     world.clock.advance(timedelta(days=366))
     assert inc.tick(job)["drill_overdue"] == 1
     listed = inc.drills(octx)
-    assert [p["version"] for p in listed["plans"]] == [2, 1] and listed["drills"][0]["findings"] == "slow paging"
+    assert [p["version"] for p in listed["plans"]] == [2, 1] and listed["drills"][0][
+        "findings"
+    ] == "slow paging"
     assert listed["drill_overdue"] is True
     alerts = [a for a in world.inst.audit.alerts() if a.rule == "incident_deadline"]
     assert alerts and all(a.detail["drill_overdue"] for a in alerts)

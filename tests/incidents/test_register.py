@@ -42,7 +42,11 @@ def test_open_update_close_each_audited_with_the_timeline(world: World) -> None:
     assert closed["pi_types"] == ["customer.mobile", "customer.name"]
     assert (closed["harm"], closed["place"]) == ("fraud", "branch office")
     actions = [e.action for e in world.inst.audit.query(actor=octx.actor.id, limit=1000)]
-    assert [a for a in actions if a.startswith("incident_")] == ["incident_open", "incident_update", "incident_close"]
+    assert [a for a in actions if a.startswith("incident_")] == [
+        "incident_open",
+        "incident_update",
+        "incident_close",
+    ]
     [listed] = inc.find(octx)
     assert listed["id"] == opened["id"] and "harm" not in listed
 

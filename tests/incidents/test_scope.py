@@ -85,11 +85,20 @@ def test_scope_window_and_actions_bound_the_set(world: World) -> None:
     octx = officer(world)
     opened = incidents(world).open(octx, title="window", discovered=s["until"])
     before = incidents(world).scope(
-        octx, opened["id"], actors=[s["insider"].actor.id], until=s["since"], since=s["since"] - timedelta(days=1)
+        octx,
+        opened["id"],
+        actors=[s["insider"].actor.id],
+        until=s["since"],
+        since=s["since"] - timedelta(days=1),
     )
     assert before["persons"] == 0
     exports = incidents(world).scope(
-        octx, opened["id"], actors=[s["insider"].actor.id], since=s["since"], until=s["until"], actions=["export"]
+        octx,
+        opened["id"],
+        actors=[s["insider"].actor.id],
+        since=s["since"],
+        until=s["until"],
+        actions=["export"],
     )
     assert exports["persons"] == 0
     with pytest.raises(ValidationError):
@@ -106,7 +115,10 @@ def test_a_tampered_chain_inside_the_window_is_reported(world: World) -> None:
     [victim] = world.inst.audit.query(actor=s["insider"].actor.id, action="read", limit=1)
     with world.inst.db.transaction() as conn:
         conn.execute(
-            text("UPDATE audit_entries SET body = replace(body, 'membership_level', 'membership_levex') WHERE seq = :s"),
+            text(
+                "UPDATE audit_entries SET body = replace(body, 'membership_level', 'membership_levex') "
+                "WHERE seq = :s"
+            ),
             {"s": victim.seq},
         )
     result = incidents(world).scope(

@@ -335,7 +335,8 @@ class Incidents:
                         large_amount=False,
                         cause_known=cause_known,
                         owner=owner or ctx.actor.id,
-                        discoverer=discoverer or (f"monitoring:{evidence['rule']}" if evidence else ctx.actor.id),
+                        discoverer=discoverer
+                        or (f"monitoring:{evidence['rule']}" if evidence else ctx.actor.id),
                         from_alert=from_alert,
                         handling_ended_at=None,
                         reports="{}",
