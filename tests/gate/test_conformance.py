@@ -27,6 +27,7 @@ from piguard.gate.operation import Operation
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.stays import OPERATIONS as STAY_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
+from piguard.incidents import OPERATIONS as INCIDENT_OPERATIONS
 from piguard.lifecycle import OPERATIONS as LIFECYCLE_OPERATIONS
 from piguard.outbox import Outbox
 from piguard.rights import OPERATIONS as RIGHTS_OPERATIONS
@@ -43,6 +44,7 @@ DECLARED: tuple[Operation, ...] = (
     *Outbox.operations,
     *RIGHTS_OPERATIONS,
     *LIFECYCLE_OPERATIONS,
+    *INCIDENT_OPERATIONS,
     *STAY_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]

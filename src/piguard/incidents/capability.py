@@ -39,7 +39,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from piguard.calendar import local_date
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
-from piguard.errors import Conflict, NotFound, ValidationError
+from piguard.errors import AuditFailure, Conflict, NotFound, StorageError, ValidationError
 from piguard.gate.sdk import (
     Call,
     Kernel,
@@ -512,9 +512,13 @@ class Incidents:
         wanted_types, wanted_fields = set(record_types), set(fields)
 
         def handler(call: Call) -> dict[str, Any]:
-            touches, window = self._trail.touches(
-                actors=actors, clients=clients, actions=op_names, since=since, until=until
-            )
+            try:
+                touches, window = self._trail.touches(
+                    actors=actors, clients=clients, actions=op_names, since=since, until=until
+                )
+            except StorageError as exc:
+                # The scope rests on the trail: a trail that cannot be read is an audit failure.
+                raise AuditFailure("the audit trail could not be read for the scope") from exc
             per: dict[str, dict[str, str]] = {}
             counts: dict[str, int] = {}
             sensitive_refs: set[str] = set()
