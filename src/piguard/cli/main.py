@@ -19,6 +19,7 @@ from piguard.cli import audit as audit_cli
 from piguard.cli import catalog as catalog_cli
 from piguard.cli import consent as consent_cli
 from piguard.cli import holds as holds_cli
+from piguard.cli import incidents as incidents_cli
 from piguard.cli import jobs as jobs_cli
 from piguard.cli import operations as operations_cli
 from piguard.cli import outbox as outbox_cli
@@ -169,6 +170,7 @@ holds_cli.register(app)
 retention_cli.register(app)
 accounts_cli.register(app)
 stays_cli.register(app)
+incidents_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

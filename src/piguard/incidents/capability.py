@@ -38,6 +38,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from piguard.calendar import local_date
 from piguard.catalog import Catalog
+from piguard.catalog.vocabulary import DATA_ACTIONS
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AuditFailure, Conflict, NotFound, StorageError, ValidationError
 from piguard.gate.sdk import (
@@ -61,8 +62,9 @@ __all__ = ["OPERATIONS", "Incidents"]
 
 NAME = "incidents"
 MAX_TEXT = 4000
-#: Catalog actions a scope may name, and the operations whose entries they cover (by declaration).
-SCOPE_ACTIONS = ("read", "search", "list", "export")
+#: Catalog actions a scope may name (those that show data); an entry counts when its operation
+#: declares one of them.
+SCOPE_ACTIONS = DATA_ACTIONS
 #: A drill at least this often (R-INC-5: yearly).
 DRILL_EVERY = timedelta(days=365)
 
@@ -488,7 +490,7 @@ class Incidents:
         clients: Collection[str] = (),
         since: datetime | None = None,
         until: datetime | None = None,
-        actions: Collection[str] = ("read", "export", "search"),
+        actions: Collection[str] = DATA_ACTIONS,
         record_types: Collection[str] = (),
         fields: Collection[str] = (),
     ) -> dict[str, Any]:
@@ -504,7 +506,7 @@ class Incidents:
             raise ValidationError("a scope names at least one actor or API client", "actor")
         bad = set(actions) - set(SCOPE_ACTIONS)
         if bad or not actions:
-            raise ValidationError(f"actions must be among {', '.join(SCOPE_ACTIONS)}", "actions")
+            raise ValidationError(f"actions must be among {', '.join(sorted(SCOPE_ACTIONS))}", "actions")
         for when, what in ((since, "since"), (until, "until")):
             if when is not None:
                 _aware(when, what)
