@@ -18,7 +18,19 @@ with warnings.catch_warnings():
 from fastapi.routing import APIRoute
 
 import piguard.web as web_pkg
-from piguard.web import admin, approvals, auth, core, customers, oversight, requests, session, stats, stays
+from piguard.web import (
+    admin,
+    approvals,
+    auth,
+    core,
+    customers,
+    incidents,
+    oversight,
+    requests,
+    session,
+    stats,
+    stays,
+)
 from tests.web.conftest import Site, csrf
 from tests.web.test_security import client
 
@@ -67,6 +79,11 @@ OTHER_ROUTES = {
     ("GET", "/console/requests/{case_id}/letter"),  # the written refusal, to the name the requester gave
     ("GET", "/console/import-template/{record_type}"),  # catalog labels only
     ("GET", "/console/stays"),  # the front desk's forms only
+    # The incident desk: counts by field and level, never a customer; every step is a gate operation.
+    ("GET", "/console/incidents"),
+    ("POST", "/console/incidents"),
+    ("GET", "/console/incidents/{incident_id}"),
+    ("POST", "/console/incidents/{incident_id}/{step}"),
 }
 
 
@@ -155,7 +172,8 @@ def test_data_routes_record_an_event(site: Site) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [web_pkg, admin, approvals, auth, core, customers, oversight, requests, session, stats, stays]
+    "module",
+    [web_pkg, admin, approvals, auth, core, customers, oversight, requests, session, stats, stays, incidents],
 )
 def test_console_never_touches_the_vault(module: object) -> None:
     source = inspect.getsource(module)  # type: ignore[arg-type]
