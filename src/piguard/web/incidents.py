@@ -47,8 +47,8 @@ def register(router: APIRouter, console: Console) -> None:
 
     def page(request: Request, staff: Staff, **kw: Any) -> HTMLResponse:
         return console.render(
-            request, kw.pop("template"), title=kw.pop("title"), staff=staff, grades=GRADES, stages=STAGES[:-1],
-            categories=CATEGORIES, actions=sorted(DATA_ACTIONS), **kw,
+            request, kw.pop("template"), title=kw.pop("title"), staff=staff, grades=GRADES,
+            stages=STAGES[:-1], categories=CATEGORIES, actions=sorted(DATA_ACTIONS), **kw,
         )  # fmt: skip
 
     @router.get("/incidents")
