@@ -407,7 +407,7 @@ class Installation:
                 trail=TrailScope(self.audit),
                 messenger=outbox,
                 freeze=self.access.freeze_principal,
-                is_minor=self.consent.is_under_14,
+                minors_among=self.consent.under_14_among,
                 operator=self.settings.incident_operator,
                 profile=self.settings.incident_profile,
                 thresholds=Thresholds(**self.settings.incident_thresholds),

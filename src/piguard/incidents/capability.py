@@ -71,8 +71,8 @@ DRILL_EVERY = timedelta(days=365)
 #: Freeze a principal (name or id) with a reason: the accounts' own freeze, which revokes every
 #: token and key and is itself audited.
 Freeze = Callable[[str, str], None]
-#: Whether a customer is under 14 (the consent ledger's recorded age band).
-IsMinor = Callable[[str], bool]
+#: Which of some customers are under 14 (the consent ledger's one rule, in bulk).
+MinorsAmong = Callable[[Collection[str]], set[str]]
 
 
 def _op(name: str, actions: tuple[Any, ...], summary: str, **kw: Any) -> Operation:
@@ -232,7 +232,7 @@ class Incidents:
         trail: TrailReader,
         messenger: Messenger,
         freeze: Freeze,
-        is_minor: IsMinor,
+        minors_among: MinorsAmong,
         operator: str = "other",
         profile: str = "cn",
         thresholds: Thresholds | None = None,
@@ -248,7 +248,7 @@ class Incidents:
         self._trail = trail
         self._messenger = messenger
         self._freeze = freeze
-        self._is_minor = is_minor
+        self._minors_among = minors_among
         self.operator = operator
         self.profile = profile
         self.thresholds = thresholds or Thresholds()
@@ -544,7 +544,8 @@ class Incidents:
                     if self._sensitive(t.record_type or "customer", name):
                         sensitive_refs.add(t.customer_ref)
             ids = self._resolve(set(per))
-            minors = {ref for ref, cid in ids.items() if self._is_minor(cid)}
+            under_14 = self._minors_among(list(ids.values()))
+            minors = {ref for ref, cid in ids.items() if cid in under_14}
             # All PI of a child under 14 is sensitive (R-MIN-1).
             sensitive_refs |= minors
             by_field: dict[str, dict[str, int]] = {}
