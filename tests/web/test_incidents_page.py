@@ -63,3 +63,30 @@ def test_an_incident_is_opened_scoped_drafted_and_contained(browser: Any, served
     officer.goto(site.base_url + "/console/lang/en")
     officer.goto(f"{site.base_url}/console/incidents/{incident_id}")
     assert "Reporting clocks" in officer.evaluate(VISIBLE_TEXT)
+
+
+def test_every_stage_grade_clock_state_event_and_notice_is_named_in_both_languages() -> None:
+    """The incident pages build keys from values (``incidents.stage.<stage>`` ...): each exists."""
+    from piguard.incidents.grading import GRADES
+    from piguard.incidents.model import STAGES
+    from piguard.web.i18n import MESSAGES
+
+    names = {
+        "stage": STAGES,
+        "grade": GRADES,
+        "status": ("open", "closed"),
+        "source": ("computed", "estimated"),
+        "clock": ("individuals", "regulator", "follow_up", "final", "gdpr"),
+        "state": ("done", "overdue", "due_now", "nearly_due", "running", "open"),
+        "event": ("opened", "updated", "scoped", "graded", "notice", "contained", "closed"),
+        "notice": ("regulator_draft", "individual", "guardian", "public", "individuals_skipped"),
+        "level": ("clear", "masked", "unrecorded"),
+        "done": ("update", "scope", "grade", "notify", "contain", "close"),
+    }
+    missing = [
+        f"incidents.{k}.{v}"
+        for k, values in names.items()
+        for v in values
+        if f"incidents.{k}.{v}" not in MESSAGES
+    ]
+    assert not missing
