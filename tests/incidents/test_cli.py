@@ -49,6 +49,11 @@ def test_open_scope_grade_notify_contain_show_list_close(
     code, graded, _ = run("incidents", "grade", iid, "--persons", "2000000", "--sensitive", "0", "--json")
     assert code == 0 and isinstance(graded, dict) and graded["grade"] == "relatively_major"
     assert any(d["name"] == "regulator" for d in graded["deadlines"])
+    code, reported, _ = run(
+        "incidents", "update", iid, "--justification", "报送省网信办", "--report", "regulator", "--json"
+    )
+    assert code == 0 and isinstance(reported, dict)
+    assert next(d for d in reported["deadlines"] if d["name"] == "regulator")["state"] == "done"
     code, drafted, _ = run("incidents", "notify", iid, "--draft", "--json")
     assert code == 0 and isinstance(drafted, dict) and "个人信息安全事件报告" in drafted["draft"]
     code, sent, _ = run("incidents", "notify", iid, "--send", "--json")

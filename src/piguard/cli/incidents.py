@@ -212,15 +212,23 @@ def update(
     ] = None,
     cause: Annotated[str | None, typer.Option("--cause", help="The cause (sealed).")] = None,
     cause_known: Annotated[bool | None, typer.Option("--cause-known/--cause-unknown")] = None,
+    report: Annotated[
+        list[str] | None,
+        typer.Option("--report", help="A report sent (regulator, follow_up, final, gdpr, individuals)."),
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help="When the reports were sent (default now).")] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change an incident's stage or facts, with a justification."""
-    with reporting(as_json), open_home(home) as inst:
-        out = inst.capability(Incidents).update(
-            context(inst), incident_id, justification=justification, stage=stage,
-            texts={"cause": cause} if cause is not None else None, cause_known=cause_known,
-        )  # fmt: skip
+    """Change an incident's stage or facts, or record reports sent, with a justification."""
+    with reporting(as_json):
+        when = _time(at, "at") or datetime.now().astimezone()
+        with open_home(home) as inst:
+            out = inst.capability(Incidents).update(
+                context(inst), incident_id, justification=justification, stage=stage,
+                texts={"cause": cause} if cause is not None else None, cause_known=cause_known,
+                reports={name: when for name in report or []} or None,
+            )  # fmt: skip
     emit(out, as_json, lambda: stdout.print(f"{out['id']}  {out['stage']}", highlight=False))
 
 

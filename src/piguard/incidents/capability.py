@@ -869,7 +869,8 @@ class Incidents:
                                 conn, incident_id, ctx, "guardian", channel=channel, ref=ref, message=gid
                             )
                             guardians += 1
-                    self._report(conn, incident_id, current, "individuals", now)
+                    if rows:  # with no one in scope yet there is no one told
+                        self._report(conn, incident_id, current, "individuals", now)
                     out.update(
                         sent=sent,
                         guardians=guardians,
