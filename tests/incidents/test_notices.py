@@ -18,7 +18,7 @@ from piguard.errors import AuthenticationFailed, ValidationError
 from piguard.incidents.notices import REGULATOR_ITEMS
 from piguard.outbox import Outbox, SmtpChannel
 from piguard.principal import Actor
-from tests.access.conftest import ADULT, World, make_world
+from tests.access.conftest import ADULT, SETUP, World, make_world
 from tests.incidents.conftest import MINOR, environ, incidents, officer
 from tests.outbox.test_outbox import _Inbox, smtp
 
@@ -207,3 +207,15 @@ def test_canary_no_plaintext_pi_in_incident_records_drafts_or_logs(
     assert not [c for c in canaries[:6] if c in caplog.text]
     # The texts are there for those who may see them.
     assert incidents(world).show(s["octx"], s["id"])["cause"] == CANARY_CAUSE
+
+
+@pytest.mark.req("R-INC-1")
+def test_containment_revokes_an_api_clients_key(world: World) -> None:
+    key = str(world.access.add_client(SETUP, "crm-sync", "customer_service")["api_key"])
+    world.access.authenticate(key)  # the key works before
+    octx = officer(world)
+    opened = incidents(world).open(octx, title="leaked key", discovered=world.clock.now())
+    incidents(world).contain(octx, opened["id"], freeze="crm-sync", justification="key in a public repo")
+    with pytest.raises(AuthenticationFailed):
+        world.access.authenticate(key)
+    assert world.access.principal("crm-sync")["status"] == "frozen"
