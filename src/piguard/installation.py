@@ -449,14 +449,6 @@ class Installation:
             return lifecycle.check(system_context("destruction_check", purpose=""))
 
         self.jobs.register(Job("destruction_check", every=timedelta(minutes=10), run=destruction_check))
-        incidents = self.capability(Incidents)
-
-        def incident_clock(now: datetime) -> int:
-            # Every 10 minutes: the shortest reporting clock is one hour.
-            counts = incidents.tick(system_context("incident_clock", purpose=""))
-            return counts["overdue"] + counts["nearly_due"] + counts["due_now"]
-
-        self.jobs.register(Job("incident_clock", every=timedelta(minutes=10), run=incident_clock))
         if self.settings.retention_every_hours > 0:
 
             def retention(now: datetime) -> int:
@@ -465,6 +457,14 @@ class Installation:
 
             every = timedelta(hours=self.settings.retention_every_hours)
             self.jobs.register(Job("retention", every=every, run=retention))
+        incidents = self.capability(Incidents)
+
+        def incident_clock(now: datetime) -> int:
+            # Every 10 minutes: the shortest reporting clock is one hour.
+            counts = incidents.tick(system_context("incident_clock", purpose=""))
+            return counts["overdue"] + counts["nearly_due"] + counts["due_now"]
+
+        self.jobs.register(Job("incident_clock", every=timedelta(minutes=10), run=incident_clock))
 
     def capability(self, kind: type[C]) -> C:
         """The mounted capability of this class (the edges' way to a capability's operations)."""

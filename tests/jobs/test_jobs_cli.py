@@ -16,7 +16,7 @@ __all__ = ["home"]  # the fixture, imported for these tests
 def test_the_birthday_job_runs_from_the_runner_as_system_birthdays(home: Path) -> None:
     code, listed, _ = run("jobs", "list", "--json")
     assert code == 0 and isinstance(listed, dict)
-    jobs = ["birthdays", "outbox", "rights_clock", "destruction_check", "retention"]
+    jobs = ["birthdays", "outbox", "rights_clock", "destruction_check", "retention", "incident_clock"]
     assert [j["name"] for j in listed["jobs"]] == jobs
     code, ran, _ = run("jobs", "run", "--json")
     assert code == 0 and isinstance(ran, dict)
