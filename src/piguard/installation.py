@@ -356,16 +356,12 @@ class Installation:
                     "access_history": lambda ctx, cid: self.capability(Trail).history(ctx, cid),
                 },
                 fulfilments={
-                    "withdrawal": lambda ctx, cid, p: (
-                        self.capability(Consent)
-                        .withdraw(ctx, cid, p.get("purposes") or None, channel="rights_request")
-                        .as_dict()
-                    ),
-                    "marketing_optout": lambda ctx, cid, p: (
-                        self.capability(Consent)
-                        .set_marketing(ctx, cid, True, False, channel="rights_request", delete_tags=True)
-                        .as_dict()
-                    ),
+                    "withdrawal": lambda ctx, cid, p: self.capability(Consent)
+                    .withdraw(ctx, cid, p.get("purposes") or None, channel="rights_request")
+                    .as_dict(),
+                    "marketing_optout": lambda ctx, cid, p: self.capability(Consent)
+                    .set_marketing(ctx, cid, True, False, channel="rights_request", delete_tags=True)
+                    .as_dict(),
                 },
                 public_url=self.settings.public_url,
                 # Who may act for a minor, when a refusal is in writing: the ledger's recorded age.
