@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -97,6 +97,14 @@ class Settings:
     #: The test suite's requirement map the compliance report reads (``make test`` writes
     #: ``test-artifacts/requirements-map.json``); ``PIGUARD_TEST_RESULTS`` overrides it.
     compliance_test_results: str | None = None
+    #: What kind of operator this installation reports as, for incident clocks (R-INC-3):
+    #: ``ciio`` (critical information infrastructure, 1 h), ``central`` (central state organ, 2 h)
+    #: or ``other`` (4 h to the provincial CAC).
+    incident_operator: Literal["ciio", "central", "other"] = "other"
+    #: ``cn`` (the CAC clocks), or ``gdpr`` (also the 72 h clock of GDPR 33, R-INC-7).
+    incident_profile: Literal["cn", "gdpr"] = "cn"
+    #: Grade thresholds overriding :class:`piguard.incidents.Thresholds`' (persons counts by name).
+    incident_thresholds: dict[str, int] = field(default_factory=dict)
 
     @property
     def settings_path(self) -> Path:

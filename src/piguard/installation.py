@@ -39,7 +39,8 @@ from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret
 from piguard.errors import ConfigError, StorageError, VaultSealed
 from piguard.gate import Gate
 from piguard.gate.principals import system_context
-from piguard.gate.trail import Trail
+from piguard.gate.trail import Trail, TrailScope
+from piguard.incidents import Incidents, Thresholds
 from piguard.jobs import Job, JobRunner
 from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
@@ -468,6 +469,24 @@ class Installation:
                 clock=clock,
             )
         )
+        # Incidents: register, scope from the trail, clocks, notices, containment (R-INC-1..7).
+        self.gate.mount(
+            Incidents(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                box=self.keyring.secret_box("incidents"),
+                trail=TrailScope(self.audit),
+                messenger=outbox,
+                freeze=self.access.freeze_principal,
+                minors_among=self.consent.under_14_among,
+                operator=self.settings.incident_operator,
+                profile=self.settings.incident_profile,
+                thresholds=Thresholds(**self.settings.incident_thresholds),
+                organisation=self.settings.organisation,
+                clock=clock,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -592,6 +611,14 @@ class Installation:
 
             every = timedelta(hours=self.settings.retention_every_hours)
             self.jobs.register(Job("retention", every=every, run=retention))
+        incidents = self.capability(Incidents)
+
+        def incident_clock(now: datetime) -> int:
+            # Every 10 minutes: the shortest reporting clock is one hour.
+            counts = incidents.tick(system_context("incident_clock", purpose=""))
+            return counts["overdue"] + counts["nearly_due"] + counts["due_now"]
+
+        self.jobs.register(Job("incident_clock", every=timedelta(minutes=10), run=incident_clock))
 
         compliance = self.capability(Compliance)
 

@@ -60,6 +60,7 @@ NON_DATA_COMMANDS = {
 DATA_COMMANDS = {
     "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
     "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex", "backup", "compliance",
+    "incidents",
 }  # fmt: skip
 
 
@@ -97,6 +98,7 @@ NOT_ON_THE_API = {
     "privacy_reveal_code",
     "privacy_reveal",
     "privacy_sign_out",
+    "incident_clock",  # the incident_clock job (tests/incidents)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import
 #: templates (catalog labels), and
@@ -427,6 +429,29 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"{cp}/reports/{kept['id']}/files/report.json",
         )
         call("auditor", "POST", cp + "/bundle", cp + "/bundle")
+        # Incidents: the officer handles one end to end; the auditor looks.
+        now = world.clock.now().isoformat()
+        inc = call(
+            "officer", "POST", "/v1/incidents", "/v1/incidents", json={"title": "leak", "discovered": now}
+        )
+        iid, base = inc["id"], "/v1/incidents/{incident_id}"
+        call("auditor", "GET", "/v1/incidents", "/v1/incidents")
+        call("auditor", "GET", base, f"/v1/incidents/{iid}")
+        update_in = {"justification": "triage", "stage": "assessing"}
+        call("officer", "POST", base + "/update", f"/v1/incidents/{iid}/update", json=update_in)
+        suspect = world.staff_of(cs).actor.id
+        scope_in = {"actors": [suspect], "actions": ["read"]}
+        call("officer", "POST", base + "/scope", f"/v1/incidents/{iid}/scope", json=scope_in)
+        call("officer", "POST", base + "/grade", f"/v1/incidents/{iid}/grade", json={"persons": 3})
+        call("officer", "POST", base + "/notify", f"/v1/incidents/{iid}/notify", json={"mode": "draft"})
+        victim = world.user("customer_service", name="cs_suspect").name
+        call("officer", "POST", base + "/contain", f"/v1/incidents/{iid}/contain", json={"freeze": victim})
+        call("officer", "POST", base + "/close", f"/v1/incidents/{iid}/close", json={"justification": "done"})
+        call("officer", "POST", "/v1/incidents/plan", "/v1/incidents/plan", json={"document": "预案"})
+        drill_in = {"held_on": TODAY.isoformat(), "scenario": "leak", "participants": 3}
+        call("officer", "POST", "/v1/incidents/drills", "/v1/incidents/drills", json=drill_in)
+        call("auditor", "GET", "/v1/incidents/drills", "/v1/incidents/drills")
+
         assert top_level - NOT_ON_THE_API <= reached, top_level - NOT_ON_THE_API - reached
         assert NOT_ON_THE_API <= top_level  # the exceptions name real operations
         routes = {

@@ -22,6 +22,7 @@ from piguard.consent.capability import Consent
 from piguard.gate import RequestContext
 from piguard.gate.principals import customer_actor, system_actor
 from piguard.gate.trail import Trail
+from piguard.incidents import Incidents
 from piguard.lifecycle import Lifecycle
 from piguard.outbox import Outbox
 from piguard.privacy import Privacy, Session
@@ -337,6 +338,21 @@ def _tmp(world: World, name: str) -> Path:
     return Path(world.inst.settings.home) / name
 
 
+def incidents(world: World) -> Incidents:
+    return world.inst.capability(Incidents)
+
+
+def incident(world: World) -> State:
+    """An open incident (and a customer-service user whose reads it may scope or freeze)."""
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "", client="test")
+    opened = incidents(world).open(officer, title="exercise", discovered=world.clock.now())
+    return {"incident": opened["id"], "suspect": world.user("customer_service").name}
+
+
+def _actor_id(world: World, name: str) -> str:
+    return str(world.inst.access.principal(name)["id"])
+
+
 EXERCISES: dict[str, Exercise] = {
     # records
     "create": Exercise(
@@ -615,6 +631,55 @@ EXERCISES: dict[str, Exercise] = {
         "",
         backed_up,
     ),
+    # incidents
+    "incident_open": Exercise(
+        "officer", lambda w, ctx, s: incidents(w).open(ctx, title="t", discovered=w.clock.now()), "", _none
+    ),
+    "incident_update": Exercise(
+        "officer",
+        lambda w, ctx, s: incidents(w).update(ctx, s["incident"], justification="triage", stage="assessing"),
+        "",
+        incident,
+    ),
+    "incident_show": Exercise(
+        "auditor", lambda w, ctx, s: incidents(w).show(ctx, s["incident"]), "", incident
+    ),
+    "incident_list": Exercise("auditor", lambda w, ctx, s: incidents(w).find(ctx), "", incident),
+    "incident_scope": Exercise(
+        "officer",
+        lambda w, ctx, s: incidents(w).scope(ctx, s["incident"], actors=[_actor_id(w, s["suspect"])]),
+        "",
+        incident,
+    ),
+    "incident_grade": Exercise(
+        "officer", lambda w, ctx, s: incidents(w).grade(ctx, s["incident"], persons=10), "", incident
+    ),
+    "incident_notify": Exercise(
+        "officer", lambda w, ctx, s: incidents(w).notify(ctx, s["incident"], mode="draft"), "", incident
+    ),
+    "incident_contain": Exercise(
+        "officer",
+        lambda w, ctx, s: incidents(w).contain(ctx, s["incident"], freeze=s["suspect"]),
+        "",
+        incident,
+    ),
+    "incident_close": Exercise(
+        "officer",
+        lambda w, ctx, s: incidents(w).close(ctx, s["incident"], justification="done"),
+        "",
+        incident,
+    ),
+    "incident_clock": Exercise("system", lambda w, ctx, s: incidents(w).tick(ctx), "", incident),
+    "incident_plan": Exercise("officer", lambda w, ctx, s: incidents(w).publish_plan(ctx, "预案"), "", _none),
+    "incident_drill": Exercise(
+        "officer",
+        lambda w, ctx, s: incidents(w).record_drill(
+            ctx, held_on=w.clock.now().date(), scenario="s", participants=2
+        ),
+        "",
+        _none,
+    ),
+    "incident_drills": Exercise("auditor", lambda w, ctx, s: incidents(w).drills(ctx), "", _none),
 }
 
 

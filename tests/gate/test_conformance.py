@@ -29,6 +29,7 @@ from piguard.gate.operation import Operation
 from piguard.gate.record_operations import OPERATIONS as RECORD_OPERATIONS
 from piguard.gate.stays import OPERATIONS as STAY_OPERATIONS
 from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
+from piguard.incidents import OPERATIONS as INCIDENT_OPERATIONS
 from piguard.lifecycle import OPERATIONS as LIFECYCLE_OPERATIONS
 from piguard.outbox import Outbox
 from piguard.privacy import OPERATIONS as PRIVACY_OPERATIONS
@@ -47,6 +48,7 @@ DECLARED: tuple[Operation, ...] = (
     *RIGHTS_OPERATIONS,
     *LIFECYCLE_OPERATIONS,
     *BACKUP_OPERATIONS,
+    *INCIDENT_OPERATIONS,
     *STAY_OPERATIONS,
     *COMPLIANCE_OPERATIONS,
     *PRIVACY_OPERATIONS,

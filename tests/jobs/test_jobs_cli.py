@@ -18,7 +18,7 @@ def test_the_birthday_job_runs_from_the_runner_as_system_birthdays(home: Path) -
     assert code == 0 and isinstance(listed, dict)
     jobs = [
         "birthdays", "outbox", "rights_clock", "destruction_check", "retention", "compliance_schedule",
-        "compliance_report",
+        "compliance_report", "incident_clock",
     ]  # fmt: skip
     assert [j["name"] for j in listed["jobs"]] == jobs
     code, ran, _ = run("jobs", "run", "--json")

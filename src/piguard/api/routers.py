@@ -2,8 +2,9 @@
 
 Each capability ships its own router module (``records_routes``, ``access_routes``,
 ``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``, ``rights_routes``,
-``lifecycle_routes``, ``backup_routes``, ``stays_routes``, ``compliance_routes``); every route of
-every router takes its caller from the one :func:`piguard.api.deps.current_actor`. Adding a capability adds a
+``lifecycle_routes``, ``backup_routes``, ``stays_routes``, ``compliance_routes``, ``incidents_routes``);
+every route of every router takes its caller from the one :func:`piguard.api.deps.current_actor`. Adding a
+capability adds a
 line here and does not touch ``app.py``.
 """
 
@@ -18,6 +19,7 @@ from piguard.api import (
     compliance_routes,
     consent_routes,
     detect_routes,
+    incidents_routes,
     lifecycle_routes,
     outbox_routes,
     records_routes,
@@ -41,4 +43,5 @@ def capability_routers(inst: Installation) -> list[APIRouter]:
         backup_routes.build_router(inst),
         stays_routes.build_router(inst),
         compliance_routes.build_router(inst),
+        incidents_routes.build_router(inst),
     ]

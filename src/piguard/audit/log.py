@@ -18,7 +18,7 @@ each usable on its own:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,17 @@ class AuditLog:
             newest_first=newest_first,
             decision=decision,
         )
+
+    def window(
+        self,
+        *,
+        actors: Collection[str] = (),
+        actions: Collection[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[list[AuditEntry], VerifyReport]:
+        """See :meth:`AuditReader.window`: a window's entries, after verifying its chain."""
+        return self.reader.window(actors=actors, actions=actions, since=since, until=until)
 
     def customer_history(self, customer_id: str, *, limit: int = 1000) -> list[dict[str, Any]]:
         """See :meth:`AuditReader.customer_history`: staff by role and purpose only."""

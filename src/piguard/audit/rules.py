@@ -424,6 +424,36 @@ class ComplianceAuditDue:
 
 
 @dataclass
+class IncidentDeadline:
+    """The incident clock found reporting deadlines due now (PIPL 57's "immediately"), nearly due
+    or overdue (the CAC 1/2/4 h report, the 30-day final report, GDPR's 72 h), or the yearly drill
+    of the emergency plan overdue (R-INC-3, R-INC-5, R-INC-7)."""
+
+    action: str = "incident_clock"
+    name: str = "incident_deadline"
+    freeze: bool = False
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action != self.action or entry.decision != "allow":
+            return None
+        counts = {k: int(entry.detail.get(k, 0) or 0) for k in ("overdue", "nearly_due", "due_now")}
+        drill = bool(entry.detail.get("drill_overdue"))
+        if not any(counts.values()) and not drill:
+            return None
+        return AlertDraft(
+            self.name,
+            "high" if counts["overdue"] or counts["due_now"] else "medium",
+            entry.actor_id,
+            f"incident reports: {counts['overdue']} overdue, {counts['due_now']} due now, "
+            f"{counts['nearly_due']} nearly due" + ("; the yearly drill is overdue" if drill else ""),
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            {**counts, "drill_overdue": drill},
+        )
+
+
+@dataclass
 class MaskedProbing:
     """Many misses on one field the principal sees only masked (issue 11, item 2): someone is
     guessing the hidden part of a value by exact search or match checks. The gate counts the
@@ -482,6 +512,7 @@ def default_rules() -> list[Rule]:
         UndeliveredMessage(),
         RightsDeadline(),
         ComplianceAuditDue(),
+        IncidentDeadline(),
         MaskedProbing(),
         MaskedEnumeration(),
     ]

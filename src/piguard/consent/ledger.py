@@ -166,6 +166,10 @@ class ConsentLedger:
         """The one "under 14" rule of the installation (R-MIN-1): the recorded age band, today in China."""
         return self.minors.is_under_14(customer_id)
 
+    def under_14_among(self, customer_ids: Iterable[str]) -> set[str]:
+        """Which of ``customer_ids`` are under 14 (:meth:`Minors.under_14_among`: the same rule, in bulk)."""
+        return self.minors.under_14_among(customer_ids)
+
     def age_band(self, customer_id: str) -> AgeBand | None:
         """The recorded age band today, ``None`` when unknown (:meth:`Minors.band`)."""
         return self.minors.band(customer_id)

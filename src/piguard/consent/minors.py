@@ -9,13 +9,13 @@ answers "under 14" from what was stored, and runs the daily job that moves custo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from piguard.consent import rules
+from piguard.consent import rules, tables
 from piguard.consent import store as sql
 from piguard.consent.age import AgeBand, age_from_values
 from piguard.consent.context import LedgerContext
@@ -39,6 +39,21 @@ class Minors:
         Every process reads the same recorded band (the cache is coherent across processes), so
         the gate, the audit flags and the consent checks cannot disagree."""
         return rules.band_of(self.states.state(customer_id), self.context.today()) == "under14"
+
+    def under_14_among(self, customer_ids: Iterable[str]) -> set[str]:
+        """Which of ``customer_ids`` are under 14: those whose recorded band is ``under14`` (one
+        query per 500 ids), each then decided by :meth:`is_under_14` (a band only moves up with
+        time, so a customer recorded older is never under 14). For sweeps over many customers."""
+        ids = list(dict.fromkeys(customer_ids))
+        m = tables.minors.c
+        candidates: set[str] = set()
+        with self.context.db.read() as conn:
+            for i in range(0, len(ids), 500):
+                query = select(m.customer_id).where(
+                    m.tenant == self.context.tenant, m.customer_id.in_(ids[i : i + 500]), m.band == "under14"
+                )
+                candidates.update(conn.execute(query).scalars())
+        return {cid for cid in candidates if self.is_under_14(cid)}
 
     def band(self, customer_id: str) -> AgeBand | None:
         """The customer's recorded age band today (``under14``, ``minor``, ``adult``), ``None`` if

@@ -17,7 +17,12 @@ compliance) builds on:
   (destruction records, with the audit key), :class:`Erasure` (what one erasure destroyed),
   :func:`system_context` for the jobs it runs, and
   :func:`mask_free_text` (the detector's masking of free text a capability stores where it cannot
-  be erased, as notes are masked).
+  be erased, as notes are masked);
+- :class:`TrailReader`, the audit trail as a capability reads it back (the incident capability's
+  affected-customer scope): the entries of one window that touched customers, after the chain
+  over that window is verified, as :class:`TrailTouch` and :class:`TrailWindow` (keyed customer
+  references only). The installation hands the audit log in; capabilities never import
+  ``piguard.audit``.
 
 ``tests/test_architecture.py`` fails if a capability package imports anything of piguard's
 core except this module (and the leaves: catalog, errors, clock, calendar, validate).
@@ -25,7 +30,9 @@ core except this module (and the leaves: catalog, errors, clock, calendar, valid
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection
@@ -51,7 +58,6 @@ if TYPE_CHECKING:
     from piguard.gate.view import CustomerView
 
 
-
 class Messenger(Protocol):
     """The outbox as another capability sees it: queue a message to a customer inside one's own
     transaction (capabilities never import each other; the installation hands this in)."""
@@ -73,6 +79,61 @@ class Messenger(Protocol):
     def status(self, reference: str) -> str | None:
         """The state of the newest message queued with ``reference`` (``pending``, ``sent``,
         ``failed``), or None: whether a notice the law requires has actually gone out."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrailTouch:
+    """One allowed audit entry about a customer: who, through which client, which operation, the
+    customer's keyed reference (never the id), the record type, the fields and the level of each
+    (``clear``/``masked`` as decided, when the entry recorded levels)."""
+
+    seq: int
+    time: str
+    actor_id: str
+    client: str
+    action: str
+    customer_ref: str
+    record_type: str
+    fields: tuple[str, ...]
+    levels: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class TrailWindow:
+    """The part of the chain a read-back covered and what its verification found: ``verified`` is
+    false when any link, hash or MAC in the window (or its signed checkpoints) failed;
+    ``findings`` names the first bad entry of each kind."""
+
+    first_seq: int | None
+    last_seq: int | None
+    entries: int
+    verified: bool
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+class TrailReader(Protocol):
+    """The audit trail as a capability reads it (the installation hands in the audit log)."""
+
+    def customer_ref(self, customer_id: str) -> str: ...
+
+    def alert(self, alert_id: str) -> Mapping[str, Any] | None:
+        """A monitoring alert's evidence (rule, severity, principal, time, the entries it rests on
+        by sequence number), or ``None``: no such alert."""
+        ...
+
+    def touches(
+        self,
+        *,
+        actors: Collection[str] = (),
+        clients: Collection[str] = (),
+        actions: Collection[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[list[TrailTouch], TrailWindow]:
+        """Verify the chain over the window ``[since, until)``, then return its allowed entries
+        about a customer by any of ``actors`` / ``clients`` under any of ``actions`` (operation
+        names); an empty collection matches all."""
         ...
 
 
@@ -116,6 +177,9 @@ __all__ = [
     "SigningKey",
     "Storage",
     "Subject",
+    "TrailReader",
+    "TrailTouch",
+    "TrailWindow",
     "TxHook",
     "UTCDateTime",
     "VerifyKey",

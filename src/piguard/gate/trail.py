@@ -7,6 +7,7 @@ each a declared operation. The edges call these and never hold the audit log the
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from piguard.catalog.vocabulary import Action
 from piguard.errors import AccessDenied
 from piguard.gate.context import RequestContext
 from piguard.gate.operation import DetailKind, Operation, Subject
+from piguard.gate.sdk import TrailTouch, TrailWindow
 
 if TYPE_CHECKING:
     from piguard.gate.call import Call
@@ -257,3 +259,67 @@ class Trail:
                 return self.log.ack_alert(alert_id, by=ctx.actor.id, comment=comment, conn=conn)
 
         return self.gate.run(ctx, ACK, handler)
+
+
+class TrailScope:
+    """The audit trail read back for a capability (:class:`piguard.gate.sdk.TrailReader`): the
+    installation hands one to the incident capability, which may not import ``piguard.audit``.
+
+    Only allowed entries about a customer are returned (a refusal touched nothing); each names
+    the customer by the trail's keyed reference, never by id.
+    """
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+
+    def customer_ref(self, customer_id: str) -> str:
+        return self.log.customer_ref(customer_id)
+
+    def alert(self, alert_id: str) -> Mapping[str, Any] | None:
+        found = next((a for a in self.log.alerts(limit=100_000) if a.id == alert_id), None)
+        if found is None:
+            return None
+        return {
+            "alert": found.id,
+            "rule": found.rule,
+            "severity": found.severity,
+            "principal_id": found.principal_id,
+            "time": found.time,
+            "first_seq": found.first_seq,
+            "last_seq": found.last_seq,
+        }
+
+    def touches(
+        self,
+        *,
+        actors: Collection[str] = (),
+        clients: Collection[str] = (),
+        actions: Collection[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[list[TrailTouch], TrailWindow]:
+        found, report = self.log.window(actors=actors, actions=actions, since=since, until=until)
+        wanted = set(clients)
+        out = [
+            TrailTouch(
+                e.seq,
+                e.time,
+                e.actor_id,
+                e.client,
+                e.action,
+                e.customer_ref,
+                e.record_type,
+                e.fields,
+                {str(k): str(v) for k, v in (e.detail.get("levels") or {}).items()},
+            )
+            for e in found
+            if e.decision == "allow" and (not wanted or e.client in wanted)
+        ]
+        window = TrailWindow(
+            report.first_seq,
+            report.last_seq,
+            report.entries,
+            report.ok,
+            [f.as_dict() for f in report.findings],
+        )
+        return out, window

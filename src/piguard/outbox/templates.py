@@ -97,6 +97,40 @@ TEMPLATES: Final[Mapping[str, Mapping[str, MessageTemplate]]] = {
             "requires us to keep, which is only stored and protected).",
         ),
     ),
+    # PIPL 57 notices of a PI incident (the incident capability): what, why, the possible harm,
+    # what was done, what the person can do, whom to ask. The guardian's version for a child under 14.
+    "incident_notice": _t(
+        (
+            "个人信息安全事件告知",
+            "${organisation}告知：因${cause}，您的以下个人信息可能受到影响：${pi_types}"
+            "（事件编号 ${reference}）。"
+            "可能的危害：${harm}。我们已采取的措施：${measures}。"
+            "您可以：警惕冒用我们名义的短信和来电，修改密码，必要时向我们查询或投诉。联系方式：${contact}。",
+        ),
+        (
+            "Notice of a personal information incident",
+            "${organisation}: because of ${cause}, the following information about you may be affected: "
+            "${pi_types} (incident ${reference}). Possible harm: ${harm}. What we have done: ${measures}. "
+            "What you can do: watch for messages or calls in our name, change your password, and ask us "
+            "or complain if needed. Contact: ${contact}.",
+        ),
+    ),
+    "incident_notice_guardian": _t(
+        (
+            "关于您监护的未成年人的个人信息安全事件告知",
+            "${organisation}告知监护人：因${cause}，您监护的未成年人的以下个人信息可能受到影响：${pi_types}"
+            "（事件编号 ${reference}）。可能的危害：${harm}。我们已采取的措施：${measures}。"
+            "请提醒孩子警惕陌生来电和信息，必要时向我们查询或投诉。联系方式：${contact}。",
+        ),
+        (
+            "Notice about a child in your care: personal information incident",
+            "${organisation} to the guardian: because of ${cause}, the following information about the "
+            "child in your care may be affected: ${pi_types} (incident ${reference}). "
+            "Possible harm: ${harm}. What we have done: ${measures}. "
+            "Please warn the child about unknown calls and messages; ask us or complain if needed. "
+            "Contact: ${contact}.",
+        ),
+    ),
 }
 
 
