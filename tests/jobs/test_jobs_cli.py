@@ -17,8 +17,8 @@ def test_the_birthday_job_runs_from_the_runner_as_system_birthdays(home: Path) -
     code, listed, _ = run("jobs", "list", "--json")
     assert code == 0 and isinstance(listed, dict)
     jobs = [
-        "birthdays", "outbox", "rights_clock", "destruction_check", "retention", "compliance_schedule",
-        "compliance_report", "incident_clock",
+        "birthdays", "outbox", "rights_clock", "destruction_check", "retention", "incident_clock",
+        "compliance_schedule", "compliance_report",
     ]  # fmt: skip
     assert [j["name"] for j in listed["jobs"]] == jobs
     code, ran, _ = run("jobs", "run", "--json")

@@ -45,7 +45,7 @@ def test_key_migrations_match_the_tables(keys: KeyStore) -> None:
                 "include_schemas": keys.schema is not None,
                 "include_name": lambda name, type_, parent: (
                     (type_ != "schema" or name == keys.schema)
-                    and (type_ != "table" or name in ("data_keys", "audit_anchors"))
+                    and (type_ != "table" or name in ("data_keys", "audit_anchors", "erasure_ledger"))
                 ),
             },
         )
@@ -63,4 +63,4 @@ def test_each_database_records_its_own_version(db: Database, keys: KeyStore) -> 
         version = conn.exec_driver_sql(
             "SELECT version_num FROM " + (f'"{keys.schema}".' if keys.schema else "") + "piguard_keys_version"
         ).scalar_one()
-        assert version == "keys_0002"
+        assert version == "keys_0003"
