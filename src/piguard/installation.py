@@ -41,6 +41,7 @@ from piguard.jobs import Job, JobRunner
 from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
 from piguard.rights import Rights
+from piguard.sharing import Sharing
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -390,6 +391,25 @@ class Installation:
                 messenger=outbox,
                 inactive_after_years=self.settings.inactive_after_years,
                 inactive_notice_days=self.settings.inactive_notice_days,
+            )
+        )
+        # Governed transfers to partners, anonymised extracts (issue 15).
+        self.gate.mount(
+            Sharing(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                pseudonym_root=hkdf(
+                    self.keyring.suite,
+                    self.keyring.secret("index_root"),
+                    salt=b"piguard/sharing",
+                    info=b"recipient pseudonyms",
+                    length=32,
+                ),
+                signing_key=self.keyring.audit_signing_key(),
+                clock=clock,
+                localise=self.settings.sharing_localise,
+                ciio=self.settings.sharing_ciio,
             )
         )
         scrub.declare(self.gate.detail_kinds())

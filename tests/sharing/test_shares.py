@@ -1,0 +1,187 @@
+"""Shares through the gate (R-SHR-1..4, R-COL-4): one decision over agreement, partner, assessment,
+consent and fields; each field desensitised by its rule; one transfer log row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from piguard.errors import AccessDenied, ValidationError
+from tests.access.conftest import TODAY, World
+from tests.sharing.conftest import (
+    adult,
+    agreement,
+    consented,
+    officer,
+    partner,
+    sharer,
+    sharing,
+)
+
+
+def _rows(content: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode())))
+
+
+def _refusal(world: World) -> str:
+    [deny] = world.inst.audit.query(action="share", decision="deny", limit=10)[-1:]
+    return str(deny.detail["reason"])
+
+
+@pytest.mark.req("R-SHR-1", "R-SHR-4", "R-COL-4")
+def test_a_share_sends_consented_customers_desensitised_and_logs_it(world: World) -> None:
+    """R-SHR-1/R-SHR-4/R-COL-4: consented customers leave desensitised per rule; the others are left
+    out and counted; the log row names recipient, agreement, fields, rules, persons and hash."""
+    p = partner(world)
+    a = agreement(world, p.id)
+    yes = [consented(world, values=adult(i)) for i in range(3)]
+    general_only = consented(world, values=adult(7), kinds=("general",))  # no separate consent
+    result = sharing(world).share(
+        sharer(world), a.id, fields=["name", "mobile", "birth_date", "address", "gender"],
+        customers=[*yes, general_only],
+    )  # fmt: skip
+    assert result.persons == 3 and result.left_out == {"no_consent": 1}
+    rows = _rows(result.content)
+    assert len(rows) == 3
+    for row in rows:
+        assert row["name"] == "欧阳**"
+        assert row["mobile"].startswith("p:") and "1390000" not in row["mobile"]
+        assert row["birth_date"] == "30-39"
+        assert row["address"] == "北京市"
+        assert row["gender"] == ""
+    assert len({r["mobile"] for r in rows}) == 3
+    assert result.manifest["count"] == 3 and result.manifest["rules"]["mobile"] == "pseudonymise"
+    [log] = sharing(world).transfers(officer(world), partner_id=p.id)
+    assert (log["agreement_id"], log["persons"], log["purpose"]) == (a.id, 3, "partner_provision")
+    assert log["content_sha256"] == result.manifest["content_sha256"]
+    assert log["left_out"] == {"no_consent": 1}
+    assert log["keep_until"] >= (TODAY + timedelta(days=3 * 365)).isoformat()
+    # Queryable per customer: the one left out received nothing.
+    assert len(sharing(world).transfers(officer(world), customer_id=yes[0])) == 1
+    assert sharing(world).transfers(officer(world), customer_id=general_only) == []
+    assert [r["partner_id"] for r in sharing(world).recipients(yes[0])] == [p.id]
+    # One share_row entry per customer, the refused one recorded as a refusal.
+    rows_audited = world.inst.audit.query(action="share_row", limit=100)
+    assert sorted(e.decision for e in rows_audited) == ["allow"] * 3 + ["deny"]
+
+
+@pytest.mark.req("R-SHR-1", "R-SHR-3")
+@pytest.mark.parametrize(
+    "case",
+    ["no_agreement", "expired_agreement", "no_assessment", "unnamed_field", "partner_assessment_expired",
+     "ended", "lapsed_assessment"],
+)  # fmt: skip
+def test_a_share_is_refused_with_its_reason(world: World, case: str) -> None:
+    """R-SHR-1/R-SHR-3: outside an active agreement, without a current PIPIA, for fields the
+    agreement does not name, or to a partner whose security assessment expired: refused, recorded."""
+    cid = consented(world)
+    fields = ["mobile"]
+    if case == "partner_assessment_expired":
+        p = partner(world, assessed_on=TODAY - timedelta(days=400), assessment_expires=TODAY - timedelta(days=1))
+    else:
+        p = partner(world)
+    agreement_id = "agr_nonexistent"
+    if case == "expired_agreement":
+        agreement_id = agreement(world, p.id, starts_on=TODAY - timedelta(days=400), ends_on=TODAY - timedelta(days=1)).id
+    elif case == "no_assessment":
+        agreement_id = agreement(world, p.id, assess=False).id
+    elif case == "lapsed_assessment":
+        from tests.sharing.conftest import assessment
+
+        agreement_id = agreement(world, p.id, assess=False).id
+        assessment(world, agreement_id, assessed_on=TODAY - timedelta(days=400), valid_until=TODAY - timedelta(days=1))
+    elif case != "no_agreement":
+        agreement_id = agreement(world, p.id).id
+    if case == "unnamed_field":
+        fields = ["mobile", "email"]
+    if case == "ended":
+        sharing(world).end_agreement(officer(world), agreement_id, outcome="deleted", evidence_sha256="cd" * 32)
+    with pytest.raises(AccessDenied) as refused:
+        sharing(world).share(sharer(world), agreement_id, fields=fields, customers=[cid])
+    expected = {
+        "no_agreement": "no such agreement",
+        "expired_agreement": "not in force",
+        "no_assessment": "impact assessment",
+        "lapsed_assessment": "impact assessment",
+        "unnamed_field": "does not name the fields email",
+        "partner_assessment_expired": "security assessment has expired",
+        "ended": "agreement is ended",
+    }[case]
+    assert expected in refused.value.reason
+    assert expected in _refusal(world)
+    assert world.inst.audit.query(action="share_row", limit=10) == []
+    assert sharing(world).transfers(officer(world)) == []
+
+
+@pytest.mark.req("R-SHR-1")
+def test_an_agreement_names_exact_fields_the_purpose_covers_and_separate_consent(world: World) -> None:
+    """R-SHR-1: fields outside the purpose, bad rules, and a provision under a purpose without
+    separate consent are refused when the agreement is recorded."""
+    p = partner(world)
+    with pytest.raises(ValidationError, match="not covered"):
+        agreement(world, p.id, fields={"bank_card": "mask"})
+    with pytest.raises(ValidationError, match="unknown desensitisation rule"):
+        agreement(world, p.id, fields={"mobile": "encrypt"})
+    with pytest.raises(ValidationError, match="parameter 'key' is supplied at run time"):
+        agreement(world, p.id, fields={"mobile": {"rule": "pseudonymise", "params": {"key": "x"}}})
+    with pytest.raises(ValidationError, match="separate consent for provision"):
+        agreement(world, p.id, purpose="entrusted_processing", fields={"mobile": "mask"})
+    made = agreement(world, p.id, type="entrustment", purpose="entrusted_processing", fields={"mobile": "mask"})
+    assert made.fields["mobile"].rule == "mask"
+
+
+@pytest.mark.req("R-SHR-1")
+def test_the_partner_register_validates_the_credit_code(world: World) -> None:
+    """R-SHR-1: a Chinese partner needs a valid unified social credit code (python-stdnum)."""
+    with pytest.raises(ValidationError, match="checksum"):
+        partner(world, uscc_code="91110000600037341A")
+    with pytest.raises(ValidationError):
+        partner(world, uscc_code=None)
+    abroad = partner(world, uscc_code=None, country="SG", name="Lion Analytics Pte Ltd")
+    assert abroad.uscc is None
+    ok = partner(world, uscc_code="9111 0000 6000 3734 1l")
+    assert ok.uscc == "91110000600037341L"
+    assert {x.id for x in sharing(world).partners(officer(world))} == {abroad.id, ok.id}
+
+
+@pytest.mark.req("R-DST-5")
+def test_ending_an_entrustment_requires_return_or_delete_evidence(world: World) -> None:
+    """R-DST-5: the end of an entrustment records whether the data was returned or deleted, with the
+    evidence's hash; no transfer runs under it afterwards."""
+    p = partner(world, role="entrusted")
+    a = agreement(world, p.id, type="entrustment", purpose="entrusted_processing", fields={"mobile": "mask"})
+    with pytest.raises(ValidationError, match="returned or deleted"):
+        sharing(world).end_agreement(officer(world), a.id)
+    ended = sharing(world).end_agreement(officer(world), a.id, outcome="deleted", evidence_sha256="EF" * 32)
+    assert (ended.state, ended.end_outcome, ended.end_evidence_sha256) == ("ended", "deleted", "ef" * 32)
+    [entry] = world.inst.audit.query(action="agreement_end", limit=10)
+    assert entry.detail["agreement"] == a.id
+
+
+def test_suspension_stops_transfers_and_active_agreements_lists_only_those_in_force(world: World) -> None:
+    p = partner(world)
+    a = agreement(world, p.id)
+    assert [x.id for x in sharing(world).active_agreements(p.id)] == [a.id]
+    sharing(world).suspend(officer(world), a.id, reason="incident")
+    assert sharing(world).active_agreements(p.id) == []
+    with pytest.raises(AccessDenied, match="suspended"):
+        sharing(world).share(sharer(world), a.id, fields=["mobile"], customers=[consented(world)])
+
+
+@pytest.mark.req("R-STO-4")
+def test_pseudonyms_are_stable_per_recipient_and_differ_between_recipients(world: World) -> None:
+    """R-STO-4: the same customer gets the same pseudonym from one partner's shares and another from
+    another partner's; the plaintext is in neither output nor the trail."""
+    cid = consented(world)
+    first, second = partner(world), partner(world, name="另一家公司")
+    a1, a2 = agreement(world, first.id), agreement(world, second.id)
+    one = _rows(sharing(world).share(sharer(world), a1.id, fields=["mobile"], customers=[cid]).content)
+    again = _rows(sharing(world).share(sharer(world), a1.id, fields=["mobile"], customers=[cid]).content)
+    other = _rows(sharing(world).share(sharer(world), a2.id, fields=["mobile"], customers=[cid]).content)
+    assert one == again
+    assert one[0]["mobile"] != other[0]["mobile"]
+    for out in (one, other):
+        assert "13800138000" not in str(out)
