@@ -30,6 +30,7 @@ from piguard.gate.trail import OPERATIONS as TRAIL_OPERATIONS
 from piguard.lifecycle import OPERATIONS as LIFECYCLE_OPERATIONS
 from piguard.outbox import Outbox
 from piguard.rights import OPERATIONS as RIGHTS_OPERATIONS
+from piguard.sharing import OPERATIONS as SHARING_OPERATIONS
 from piguard.vault.model import Actor
 from tests.access.conftest import World, environ, make_world
 from tests.gate.exercises import EXERCISES, PART_EXERCISES, principal
@@ -43,6 +44,7 @@ DECLARED: tuple[Operation, ...] = (
     *Outbox.operations,
     *RIGHTS_OPERATIONS,
     *LIFECYCLE_OPERATIONS,
+    *SHARING_OPERATIONS,
     *STAY_OPERATIONS,
 )
 TOP_LEVEL = [op for op in DECLARED if op.part_of is None]

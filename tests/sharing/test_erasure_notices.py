@@ -12,7 +12,7 @@ from tests.access.conftest import World
 from tests.sharing.conftest import adult, agreement, consented, officer, partner, sharer, sharing
 
 
-@pytest.mark.req("R-SHR-4")
+@pytest.mark.req("R-DST-1")
 def test_erasing_a_shared_customer_notifies_each_recipient_and_tracks_acknowledgements(world: World) -> None:
     first, second, third = partner(world), partner(world, name="乙公司"), partner(world, name="丙公司")
     a1, a2 = agreement(world, first.id), agreement(world, second.id)
