@@ -143,6 +143,18 @@ def analysed(world: World) -> State:
     return {"cid": ids[0], "ids": ids}
 
 
+def extract_one(world: World, ctx: RequestContext, state: State) -> None:
+    """An extract of one customer: its one ``extract_row`` is read and recorded, then the extract is
+    refused (one row cannot be 2-anonymous)."""
+    from piguard.errors import ValidationError
+
+    try:
+        sharing(world).extract(ctx, fields=["gender"], quasi=["gender"], k=2, customers=[state["cid"]])
+    except ValidationError:
+        return
+    raise AssertionError("a one-row extract cannot be 2-anonymous")
+
+
 def _sha() -> str:
     return "ab" * 32
 
@@ -569,6 +581,7 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
 #: Operations that run only as part of another (``part_of``) but not on its default path: how to
 #: reach them through their parent (a correction request completed with changes).
 PART_EXERCISES: dict[str, Exercise] = {
+    "extract_row": Exercise("sharing_officer", extract_one, "analytics", analysed),
     "inactive_notify": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", idle_customer),
     "inactive_close": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", notified_customer),
     "retention_apply": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_note),
