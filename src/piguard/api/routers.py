@@ -2,7 +2,7 @@
 
 Each capability ships its own router module (``records_routes``, ``access_routes``,
 ``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``, ``rights_routes``,
-``lifecycle_routes``, ``stays_routes``); every route of every router takes
+``lifecycle_routes``, ``stays_routes``, ``sharing_routes``); every route of every router takes
 its caller from the one :func:`piguard.api.deps.current_actor`. Adding a capability adds a
 line here and does not touch ``app.py``.
 """
@@ -20,6 +20,7 @@ from piguard.api import (
     outbox_routes,
     records_routes,
     rights_routes,
+    sharing_routes,
     stays_routes,
 )
 from piguard.installation import Installation
@@ -37,4 +38,5 @@ def capability_routers(inst: Installation) -> list[APIRouter]:
         rights_routes.build_router(inst),
         lifecycle_routes.build_router(inst),
         stays_routes.build_router(inst),
+        sharing_routes.build_router(inst),
     ]
