@@ -60,6 +60,7 @@ NON_DATA_COMMANDS = {
 DATA_COMMANDS = {
     "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
     "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex",
+    "partners", "agreements", "assessments", "share", "extract", "transfers",
 }  # fmt: skip
 
 
@@ -340,7 +341,10 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         call("auditor", "GET", "/v1/partners/{partner_id}", f"/v1/partners/{ptn}")
         agreement_in = {
             "partner_id": ptn, "type": "provision", "purpose": "partner_provision",
-            "fields": {"mobile": "pseudonymise", "birth_date": {"rule": "generalise", "params": {"to": "year"}}},
+            "fields": {
+                "mobile": "pseudonymise",
+                "birth_date": {"rule": "generalise", "params": {"to": "year"}},
+            },
             "method": "SFTP", "safeguards": "encrypted", "starts_on": "2026-01-01", "ends_on": "2027-01-01",
             "document_sha256": DOC,
         }  # fmt: skip
@@ -358,7 +362,13 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         share_in = {"agreement_id": agr, "fields": ["mobile"], "customers": [shared_cid]}
         assert call("sharing_officer", "POST", "/v1/shares", "/v1/shares", json=share_in)["persons"] == 1
         fans = [consented(world, "analytics", adult(910 + i, gender="F"), ("general",)) for i in range(2)]
-        extract_in = {"purpose": "analytics", "fields": ["gender"], "quasi": ["gender"], "k": 2, "customers": fans}
+        extract_in = {
+            "purpose": "analytics",
+            "fields": ["gender"],
+            "quasi": ["gender"],
+            "k": 2,
+            "customers": fans,
+        }
         assert call("sharing_officer", "POST", "/v1/extracts", "/v1/extracts", json=extract_in)["k"] == 2
         call("auditor", "GET", "/v1/transfers", "/v1/transfers")
         call("officer", "POST", "/v1/customers/{customer_id}/erase", f"/v1/customers/{shared_cid}/erase",

@@ -511,26 +511,42 @@ EXERCISES: dict[str, Exercise] = {
     "partner_add": Exercise(
         "officer",
         lambda w, ctx, s: sharing(w).add_partner(
-            ctx, name="甲公司", uscc_code="91110000600037341L", contact="dpo@a.example", country="CN",
-            role="recipient", security_basis="ISO/IEC 27001", assessed_on=date(2026, 1, 1),
-            assessment_expires=date(2027, 1, 1), assessor="CNAS",
+            ctx,
+            name="甲公司",
+            uscc_code="91110000600037341L",
+            contact="dpo@a.example",
+            country="CN",
+            role="recipient",
+            security_basis="ISO/IEC 27001",
+            assessed_on=date(2026, 1, 1),
+            assessment_expires=date(2027, 1, 1),
+            assessor="CNAS",
         ),
-    ),  # fmt: skip
+    ),
     "partner_list": Exercise("auditor", lambda w, ctx, s: sharing(w).partners(ctx), "", shared),
     "agreement_add": Exercise(
         "officer",
         lambda w, ctx, s: sharing(w).add_agreement(
-            ctx, partner_id=s["partner"], type="provision", purpose="partner_provision",
-            fields={"mobile": "mask"}, method="SFTP", safeguards="encrypted", starts_on=date(2026, 1, 1),
-            ends_on=date(2027, 1, 1), document_sha256=_sha(),
+            ctx,
+            partner_id=s["partner"],
+            type="provision",
+            purpose="partner_provision",
+            fields={"mobile": "mask"},
+            method="SFTP",
+            safeguards="encrypted",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2027, 1, 1),
+            document_sha256=_sha(),
         ),
         "",
         shared,
-    ),  # fmt: skip
+    ),
     "agreement_list": Exercise("auditor", lambda w, ctx, s: sharing(w).agreements(ctx), "", shared),
     "agreement_end": Exercise(
         "officer",
-        lambda w, ctx, s: sharing(w).end_agreement(ctx, s["agreement"], outcome="deleted", evidence_sha256=_sha()),
+        lambda w, ctx, s: sharing(w).end_agreement(
+            ctx, s["agreement"], outcome="deleted", evidence_sha256=_sha()
+        ),
         "",
         shared,
     ),
@@ -540,14 +556,27 @@ EXERCISES: dict[str, Exercise] = {
     "assessment_add": Exercise(
         "officer",
         lambda w, ctx, s: sharing(w).add_assessment(
-            ctx, sections={k: "x" for k in ("scope", "data_flows", "legality_necessity", "impact_on_persons",
-                                             "security_measures", "residual_risk")},
-            conclusion="acceptable", reviewer="DPO", assessed_on=date(2026, 3, 1), valid_until=date(2027, 3, 1),
+            ctx,
+            sections={
+                k: "x"
+                for k in (
+                    "scope",
+                    "data_flows",
+                    "legality_necessity",
+                    "impact_on_persons",
+                    "security_measures",
+                    "residual_risk",
+                )
+            },
+            conclusion="acceptable",
+            reviewer="DPO",
+            assessed_on=date(2026, 3, 1),
+            valid_until=date(2027, 3, 1),
             agreement_id=s["agreement"],
         ),
         "",
         shared,
-    ),  # fmt: skip
+    ),
     "assessment_list": Exercise("auditor", lambda w, ctx, s: sharing(w).assessments(ctx), "", shared),
     "share": Exercise(
         "sharing_officer",
@@ -557,7 +586,9 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "extract": Exercise(
         "sharing_officer",
-        lambda w, ctx, s: sharing(w).extract(ctx, fields=["gender"], quasi=["gender"], k=2, customers=s["ids"]),
+        lambda w, ctx, s: sharing(w).extract(
+            ctx, fields=["gender"], quasi=["gender"], k=2, customers=s["ids"]
+        ),
         "analytics",
         analysed,
     ),

@@ -105,8 +105,12 @@ def assessment(world: World, agreement_id: str, **kw: Any) -> Any:
     return sharing(world).add_assessment(officer(world), **args)
 
 
-def consented(world: World, purpose: str = "partner_provision", values: dict[str, str] | None = None,
-              kinds: tuple[ConsentKind, ...] = ("general", "provision")) -> str:  # fmt: skip
+def consented(
+    world: World,
+    purpose: str = "partner_provision",
+    values: dict[str, str] | None = None,
+    kinds: tuple[ConsentKind, ...] = ("general", "provision"),
+) -> str:
     """A customer who gave ``kinds`` of consent to ``purpose``."""
     cid = world.customer(dict(values or ADULT))
     grant(world, cid, purpose, kinds)

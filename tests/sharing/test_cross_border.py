@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
+from piguard.consent import ConsentKind
 from piguard.errors import AccessDenied
 from piguard.gate import RequestContext
 from piguard.sharing import crossborder
@@ -15,7 +16,7 @@ from piguard.sharing.tables import transfer_persons
 from tests.access.conftest import TODAY, World
 from tests.sharing.conftest import adult, agreement, consented, officer, partner, sharer, sharing
 
-KINDS = ("general", "provision", "cross_border")
+KINDS: tuple[ConsentKind, ...] = ("general", "provision", "cross_border")
 
 
 @pytest.mark.req("R-SHR-6")
@@ -43,22 +44,37 @@ def test_the_2024_thresholds(count: int, sensitive: bool, ciio: bool, needed: st
 def _seed(world: World, n: int, year: int, *, sensitive: bool = False) -> None:
     """``n`` persons already sent abroad in ``year`` by an earlier transfer (random ids)."""
     rows = [
-        {"tenant": world.inst.settings.tenant, "transfer_id": f"trf_old{year}", "customer_id": f"Cold{year}_{i}",
-         "year": year, "cross_border": True, "sensitive": sensitive}
+        {
+            "tenant": world.inst.settings.tenant,
+            "transfer_id": f"trf_old{year}",
+            "customer_id": f"Cold{year}_{i}",
+            "year": year,
+            "cross_border": True,
+            "sensitive": sensitive,
+        }
         for i in range(n)
-    ]  # fmt: skip
+    ]
     with world.inst.db.transaction() as conn:
         conn.execute(insert(transfer_persons), rows)
 
 
 def _abroad(world: World, mechanism: str) -> str:
-    p = partner(world, uscc_code=None, country="SG", name="Lion Analytics Pte Ltd",
-                assessment_expires=TODAY + timedelta(days=700))  # fmt: skip
+    p = partner(
+        world,
+        uscc_code=None,
+        country="SG",
+        name="Lion Analytics Pte Ltd",
+        assessment_expires=TODAY + timedelta(days=700),
+    )
     return agreement(
-        world, p.id, type="cross_border", purpose="cross_border_transfer", mechanism=mechanism,
-        destination="SG", fields={"mobile": "pseudonymise", "birth_date": {"rule": "generalise",
-                                                                          "params": {"to": "year"}}},
-    ).id  # fmt: skip
+        world,
+        p.id,
+        type="cross_border",
+        purpose="cross_border_transfer",
+        mechanism=mechanism,
+        destination="SG",
+        fields={"mobile": "pseudonymise", "birth_date": {"rule": "generalise", "params": {"to": "year"}}},
+    ).id
 
 
 @pytest.mark.req("R-SHR-6")
@@ -77,10 +93,20 @@ def test_counts_warn_near_and_refuse_past_a_threshold_and_restart_on_1_january(w
     assert sharing(world).cross_border_counts(TODAY.year) == {"non_sensitive": 90_000, "sensitive": 0}
     _seed(world, 9_999, TODAY.year + 100)  # another year entirely: irrelevant
     with world.inst.db.transaction() as conn:
-        conn.execute(insert(transfer_persons), [
-            {"tenant": world.inst.settings.tenant, "transfer_id": "trf_more", "customer_id": f"Cmore_{i}",
-             "year": TODAY.year, "cross_border": True, "sensitive": False} for i in range(9_999)
-        ])  # fmt: skip
+        conn.execute(
+            insert(transfer_persons),
+            [
+                {
+                    "tenant": world.inst.settings.tenant,
+                    "transfer_id": "trf_more",
+                    "customer_id": f"Cmore_{i}",
+                    "year": TODAY.year,
+                    "cross_border": True,
+                    "sensitive": False,
+                }
+                for i in range(9_999)
+            ],
+        )
     third = consented(world, "cross_border_transfer", adult(3), KINDS)
     with pytest.raises(AccessDenied, match="need standard_contract"):
         sharing(world).share(sharer(world), exempt, fields=["mobile"], customers=[third])
@@ -103,8 +129,15 @@ def test_counts_warn_near_and_refuse_past_a_threshold_and_restart_on_1_january(w
 def test_sensitive_persons_are_counted_apart(world: World) -> None:
     """R-SHR-6: a share with a sensitive field counts against the 10,000 sensitive threshold."""
     p = partner(world, uscc_code=None, country="SG", name="Lion Analytics Pte Ltd")
-    a = agreement(world, p.id, type="cross_border", purpose="cross_border_transfer", mechanism="standard_contract",
-                  destination="SG", fields={"passport": "pseudonymise"})  # fmt: skip
+    a = agreement(
+        world,
+        p.id,
+        type="cross_border",
+        purpose="cross_border_transfer",
+        mechanism="standard_contract",
+        destination="SG",
+        fields={"passport": "pseudonymise"},
+    )
     _seed(world, 9_999, TODAY.year, sensitive=True)
     cid = consented(world, "cross_border_transfer", adult(1, passport="E12345678"), (*KINDS, "sensitive"))
     with pytest.raises(AccessDenied, match="10000 sensitive persons"):
@@ -118,8 +151,15 @@ def test_localisation_and_foreign_authorities_refuse_every_cross_border_transfer
     setting refuses every cross-border transfer."""
     cid = consented(world, "cross_border_transfer", adult(1), KINDS)
     court = partner(world, uscc_code=None, country="US", name="District Court", authority=True)
-    a = agreement(world, court.id, type="cross_border", purpose="cross_border_transfer", mechanism="security_assessment",
-                  destination="US", fields={"mobile": "pseudonymise"})  # fmt: skip
+    a = agreement(
+        world,
+        court.id,
+        type="cross_border",
+        purpose="cross_border_transfer",
+        mechanism="security_assessment",
+        destination="US",
+        fields={"mobile": "pseudonymise"},
+    )
     with pytest.raises(AccessDenied, match="R-SHR-7"):
         sharing(world).share(sharer(world), a.id, fields=["mobile"], customers=[cid])
     ok = _abroad(world, "security_assessment")

@@ -21,7 +21,9 @@ def test_erasing_a_shared_customer_notifies_each_recipient_and_tracks_acknowledg
     other = consented(world, values=adult(2))
     sharing(world).share(sharer(world), a1.id, fields=["mobile"], customers=[cid, other])
     sharing(world).share(sharer(world), a2.id, fields=["mobile"], customers=[cid])
-    world.inst.gate.erase(RequestContext(world.step_up(world.staff_of("officer")), "service"), cid, reason="request")
+    world.inst.gate.erase(
+        RequestContext(world.step_up(world.staff_of("officer")), "service"), cid, reason="request"
+    )
     notices = sharing(world).notices(officer(world))
     assert sorted(n["partner_id"] for n in notices) == sorted([first.id, second.id])
     assert {n["customer_id"] for n in notices} == {cid}

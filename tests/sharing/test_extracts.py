@@ -37,9 +37,14 @@ def test_an_extract_reaches_k_and_l_and_the_test_recomputes_them(world: World) -
     identifier is present."""
     ids = _population(world, 40)
     result = sharing(world).extract(
-        _analyst(world), fields=["gender", "birth_date", "membership_level"], quasi=["gender", "birth_date"],
-        sensitive="membership_level", k=5, l=2, customers=ids,
-    )  # fmt: skip
+        _analyst(world),
+        fields=["gender", "birth_date", "membership_level"],
+        quasi=["gender", "birth_date"],
+        sensitive="membership_level",
+        k=5,
+        l=2,
+        customers=ids,
+    )
     rows = list(csv.DictReader(io.StringIO(result.content.decode())))
     assert len(rows) == result.rows == 40 - result.suppressed
     classes = Counter((r["gender"], r["birth_date"]) for r in rows)
@@ -63,8 +68,15 @@ def test_an_unreachable_target_and_direct_identifiers_are_refused(world: World) 
     identifier is never in an extract."""
     ids = _population(world, 8)
     with pytest.raises(ValidationError, match="cannot be reached"):
-        sharing(world).extract(_analyst(world), fields=["gender", "birth_date"], quasi=["gender", "birth_date"],
-                               k=20, customers=ids)  # fmt: skip
+        sharing(world).extract(
+            _analyst(world),
+            fields=["gender", "birth_date"],
+            quasi=["gender", "birth_date"],
+            k=20,
+            customers=ids,
+        )
     with pytest.raises(ValidationError, match="direct identifier"):
-        sharing(world).extract(_analyst(world), fields=["mobile", "gender"], quasi=["gender"], k=2, customers=ids)
+        sharing(world).extract(
+            _analyst(world), fields=["mobile", "gender"], quasi=["gender"], k=2, customers=ids
+        )
     assert world.inst.audit.query(action="extract", decision="allow", limit=10) == []

@@ -40,9 +40,11 @@ def test_a_share_sends_consented_customers_desensitised_and_logs_it(world: World
     yes = [consented(world, values=adult(i)) for i in range(3)]
     general_only = consented(world, values=adult(7), kinds=("general",))  # no separate consent
     result = sharing(world).share(
-        sharer(world), a.id, fields=["name", "mobile", "birth_date", "address", "gender"],
+        sharer(world),
+        a.id,
+        fields=["name", "mobile", "birth_date", "address", "gender"],
         customers=[*yes, general_only],
-    )  # fmt: skip
+    )
     assert result.persons == 3 and result.left_out == {"no_consent": 1}
     rows = _rows(result.content)
     assert len(rows) == 3
@@ -71,34 +73,52 @@ def test_a_share_sends_consented_customers_desensitised_and_logs_it(world: World
 @pytest.mark.req("R-SHR-1", "R-SHR-3")
 @pytest.mark.parametrize(
     "case",
-    ["no_agreement", "expired_agreement", "no_assessment", "unnamed_field", "partner_assessment_expired",
-     "ended", "lapsed_assessment"],
-)  # fmt: skip
+    [
+        "no_agreement",
+        "expired_agreement",
+        "no_assessment",
+        "unnamed_field",
+        "partner_assessment_expired",
+        "ended",
+        "lapsed_assessment",
+    ],
+)
 def test_a_share_is_refused_with_its_reason(world: World, case: str) -> None:
     """R-SHR-1/R-SHR-3: outside an active agreement, without a current PIPIA, for fields the
     agreement does not name, or to a partner whose security assessment expired: refused, recorded."""
     cid = consented(world)
     fields = ["mobile"]
     if case == "partner_assessment_expired":
-        p = partner(world, assessed_on=TODAY - timedelta(days=400), assessment_expires=TODAY - timedelta(days=1))
+        p = partner(
+            world, assessed_on=TODAY - timedelta(days=400), assessment_expires=TODAY - timedelta(days=1)
+        )
     else:
         p = partner(world)
     agreement_id = "agr_nonexistent"
     if case == "expired_agreement":
-        agreement_id = agreement(world, p.id, starts_on=TODAY - timedelta(days=400), ends_on=TODAY - timedelta(days=1)).id
+        agreement_id = agreement(
+            world, p.id, starts_on=TODAY - timedelta(days=400), ends_on=TODAY - timedelta(days=1)
+        ).id
     elif case == "no_assessment":
         agreement_id = agreement(world, p.id, assess=False).id
     elif case == "lapsed_assessment":
         from tests.sharing.conftest import assessment
 
         agreement_id = agreement(world, p.id, assess=False).id
-        assessment(world, agreement_id, assessed_on=TODAY - timedelta(days=400), valid_until=TODAY - timedelta(days=1))
+        assessment(
+            world,
+            agreement_id,
+            assessed_on=TODAY - timedelta(days=400),
+            valid_until=TODAY - timedelta(days=1),
+        )
     elif case != "no_agreement":
         agreement_id = agreement(world, p.id).id
     if case == "unnamed_field":
         fields = ["mobile", "email"]
     if case == "ended":
-        sharing(world).end_agreement(officer(world), agreement_id, outcome="deleted", evidence_sha256="cd" * 32)
+        sharing(world).end_agreement(
+            officer(world), agreement_id, outcome="deleted", evidence_sha256="cd" * 32
+        )
     with pytest.raises(AccessDenied) as refused:
         sharing(world).share(sharer(world), agreement_id, fields=fields, customers=[cid])
     expected = {
@@ -129,7 +149,9 @@ def test_an_agreement_names_exact_fields_the_purpose_covers_and_separate_consent
         agreement(world, p.id, fields={"mobile": {"rule": "pseudonymise", "params": {"key": "x"}}})
     with pytest.raises(ValidationError, match="separate consent for provision"):
         agreement(world, p.id, purpose="entrusted_processing", fields={"mobile": "mask"})
-    made = agreement(world, p.id, type="entrustment", purpose="entrusted_processing", fields={"mobile": "mask"})
+    made = agreement(
+        world, p.id, type="entrustment", purpose="entrusted_processing", fields={"mobile": "mask"}
+    )
     assert made.fields["mobile"].rule == "mask"
 
 

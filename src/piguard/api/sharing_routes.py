@@ -103,11 +103,18 @@ def build_router(inst: Installation) -> APIRouter:
     def add_partner(body: PartnerIn, request: Request, who: Who) -> dict[str, Any]:
         """Register a partner (a Chinese one with a valid unified social credit code)."""
         return sharing.add_partner(
-            context(request, who), name=body.name, uscc_code=body.uscc, contact=body.contact,
-            country=body.country, role=body.role, authority=body.authority,
+            context(request, who),
+            name=body.name,
+            uscc_code=body.uscc,
+            contact=body.contact,
+            country=body.country,
+            role=body.role,
+            authority=body.authority,
             security_basis=body.security_basis,
-            assessed_on=body.assessed_on, assessment_expires=body.assessment_expires, assessor=body.assessor,
-        ).as_dict()  # fmt: skip
+            assessed_on=body.assessed_on,
+            assessment_expires=body.assessment_expires,
+            assessor=body.assessor,
+        ).as_dict()
 
     @router.get("/partners")
     def list_partners(request: Request, who: Who) -> dict[str, Any]:
@@ -121,11 +128,20 @@ def build_router(inst: Installation) -> APIRouter:
     def add_agreement(body: AgreementIn, request: Request, who: Who) -> dict[str, Any]:
         """Record an agreement: its exact fields and how each leaves (R-SHR-1)."""
         return sharing.add_agreement(
-            context(request, who), partner_id=body.partner_id, type=body.type, purpose=body.purpose,
-            fields=body.fields, method=body.method, safeguards=body.safeguards, starts_on=body.starts_on,
-            ends_on=body.ends_on, document_sha256=body.document_sha256, sub_entrustment=body.sub_entrustment,
-            mechanism=body.mechanism, destination=body.destination,
-        ).as_dict()  # fmt: skip
+            context(request, who),
+            partner_id=body.partner_id,
+            type=body.type,
+            purpose=body.purpose,
+            fields=body.fields,
+            method=body.method,
+            safeguards=body.safeguards,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            document_sha256=body.document_sha256,
+            sub_entrustment=body.sub_entrustment,
+            mechanism=body.mechanism,
+            destination=body.destination,
+        ).as_dict()
 
     @router.get("/agreements")
     def list_agreements(
@@ -156,10 +172,15 @@ def build_router(inst: Installation) -> APIRouter:
     def add_assessment(body: AssessmentIn, request: Request, who: Who) -> dict[str, Any]:
         """Record a PIPIA (GB/T 39335-2020 sections), the next version for its agreement or purpose."""
         return sharing.add_assessment(
-            context(request, who), sections=body.sections, conclusion=body.conclusion, reviewer=body.reviewer,
-            assessed_on=body.assessed_on, valid_until=body.valid_until, agreement_id=body.agreement_id,
+            context(request, who),
+            sections=body.sections,
+            conclusion=body.conclusion,
+            reviewer=body.reviewer,
+            assessed_on=body.assessed_on,
+            valid_until=body.valid_until,
+            agreement_id=body.agreement_id,
             purpose=body.purpose,
-        ).as_dict()  # fmt: skip
+        ).as_dict()
 
     @router.get("/assessments")
     def list_assessments(
@@ -176,19 +197,28 @@ def build_router(inst: Installation) -> APIRouter:
     def share(body: ShareIn, request: Request, who: Who) -> dict[str, Any]:
         """Share under an agreement: one gate decision; the desensitised content is returned once."""
         result = sharing.share(
-            context(request, who), body.agreement_id, fields=body.fields, customers=body.customers,
-            all_customers=body.all, output=body.format,
-        )  # fmt: skip
+            context(request, who),
+            body.agreement_id,
+            fields=body.fields,
+            customers=body.customers,
+            all_customers=body.all,
+            output=body.format,
+        )
         return {**result.as_dict(), "content": result.content.decode()}
 
     @router.post("/extracts", status_code=201)
     def extract(body: ExtractIn, request: Request, who: Who) -> dict[str, Any]:
         """An anonymised extract: refused unless k (and l) are reached, measured by pycanon."""
         result = sharing.extract(
-            context(request, who, body.purpose), fields=body.fields, quasi=body.quasi,
+            context(request, who, body.purpose),
+            fields=body.fields,
+            quasi=body.quasi,
             sensitive=body.sensitive,
-            k=body.k, l=body.l, customers=body.customers, output=body.format,
-        )  # fmt: skip
+            k=body.k,
+            l=body.l,
+            customers=body.customers,
+            output=body.format,
+        )
         return {**result.as_dict(), "content": result.content.decode()}
 
     @router.get("/transfers")

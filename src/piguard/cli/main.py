@@ -27,6 +27,7 @@ from piguard.cli import retention as retention_cli
 from piguard.cli import rights as rights_cli
 from piguard.cli import scan
 from piguard.cli import serve as serve_cli
+from piguard.cli import sharing as sharing_cli
 from piguard.cli import stays as stays_cli
 from piguard.cli.options import HomeOpt, JsonOpt, context, open_home
 from piguard.cli.output import emit, new_table, print_table, reporting, stdout
@@ -167,6 +168,7 @@ outbox_cli.register(app)
 rights_cli.register(app)
 holds_cli.register(app)
 retention_cli.register(app)
+sharing_cli.register(app)
 accounts_cli.register(app)
 stays_cli.register(app)
 

@@ -210,10 +210,22 @@ NOTICE_ACK = _op(
     detail={"notice": "token"},
 )
 OPERATIONS: tuple[Operation, ...] = (
-    PARTNER_ADD, PARTNER_LIST, AGREEMENT_ADD, AGREEMENT_LIST, AGREEMENT_END, AGREEMENT_SUSPEND,
-    ASSESSMENT_ADD, ASSESSMENT_LIST, SHARE, SHARE_ROW, EXTRACT, EXTRACT_ROW, TRANSFER_LIST,
-    NOTICE_LIST, NOTICE_ACK,
-)  # fmt: skip
+    PARTNER_ADD,
+    PARTNER_LIST,
+    AGREEMENT_ADD,
+    AGREEMENT_LIST,
+    AGREEMENT_END,
+    AGREEMENT_SUSPEND,
+    ASSESSMENT_ADD,
+    ASSESSMENT_LIST,
+    SHARE,
+    SHARE_ROW,
+    EXTRACT,
+    EXTRACT_ROW,
+    TRANSFER_LIST,
+    NOTICE_LIST,
+    NOTICE_ACK,
+)
 
 
 def _text(value: str | None, name: str, most: int = 200, *, required: bool = True) -> str:
@@ -467,10 +479,22 @@ class Sharing:
             mechanism, destination = None, None
         digest = _sha256(document_sha256, "document_sha256")
         agreement = Agreement(
-            "agr_" + secrets.token_hex(8), partner_id, type, purpose, record_type, rules,
-            _text(method, "method"), _text(safeguards, "safeguards", 2000), sub_entrustment,
-            mechanism, destination, starts_on, ends_on, digest, "active",
-        )  # fmt: skip
+            "agr_" + secrets.token_hex(8),
+            partner_id,
+            type,
+            purpose,
+            record_type,
+            rules,
+            _text(method, "method"),
+            _text(safeguards, "safeguards", 2000),
+            sub_entrustment,
+            mechanism,
+            destination,
+            starts_on,
+            ends_on,
+            digest,
+            "active",
+        )
 
         def handler(call: Call) -> Agreement:
             call.note(agreement=agreement.id, partner=partner_id)
@@ -711,9 +735,17 @@ class Sharing:
                     )
                 )
             return Assessment(
-                new_id, agreement_id, purpose, version, body, conclusion, reviewer, assessed_on, valid_until,
+                new_id,
+                agreement_id,
+                purpose,
+                version,
+                body,
+                conclusion,
+                reviewer,
+                assessed_on,
+                valid_until,
                 keep_until,
-            )  # fmt: skip
+            )
 
         return self.kernel.run(ctx, ASSESSMENT_ADD, handler)
 
@@ -842,9 +874,18 @@ class Sharing:
                 }
                 signature = self._key.sign(json.dumps(manifest, sort_keys=True).encode()).hex()
                 self._log(
-                    conn, transfer_id, "share", agreement, manifest, len(rows), dict(left_out), ctx,
-                    persons, sensitive, today,
-                )  # fmt: skip
+                    conn,
+                    transfer_id,
+                    "share",
+                    agreement,
+                    manifest,
+                    len(rows),
+                    dict(left_out),
+                    ctx,
+                    persons,
+                    sensitive,
+                    today,
+                )
                 call.note(transfer=transfer_id, persons=len(rows), left_out=sum(left_out.values()))
             return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, warnings)
 
@@ -1087,9 +1128,15 @@ class Sharing:
                     left_out["not_found"] += 1
             kinds = {q: record.fields[q].type for q in quasi}
             result = anonymise(
-                rows, quasi, kinds, k=k, l=l, sensitive=sensitive, today=today,
+                rows,
+                quasi,
+                kinds,
+                k=k,
+                l=l,
+                sensitive=sensitive,
+                today=today,
                 max_suppression=self.max_suppression,
-            )  # fmt: skip
+            )
             content = _render(list(result.rows), chosen, output)
             transfer_id = "ext_" + secrets.token_hex(8)
             manifest = {
