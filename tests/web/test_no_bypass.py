@@ -18,7 +18,19 @@ with warnings.catch_warnings():
 from fastapi.routing import APIRoute
 
 import piguard.web as web_pkg
-from piguard.web import admin, approvals, auth, core, customers, oversight, requests, session, stats, stays
+from piguard.web import (
+    admin,
+    approvals,
+    auth,
+    core,
+    customers,
+    oversight,
+    requests,
+    session,
+    sharing,
+    stats,
+    stays,
+)
 from tests.web.conftest import Site, csrf
 from tests.web.test_security import client
 
@@ -67,6 +79,9 @@ OTHER_ROUTES = {
     ("GET", "/console/requests/{case_id}/letter"),  # the written refusal, to the name the requester gave
     ("GET", "/console/import-template/{record_type}"),  # catalog labels only
     ("GET", "/console/stays"),  # the front desk's forms only
+    # Sharing: partners, agreements, assessments and the log name customers by id only.
+    ("GET", "/console/sharing"),
+    ("POST", "/console/sharing/agreements/{agreement_id}/suspend"),
 }
 
 
@@ -155,7 +170,8 @@ def test_data_routes_record_an_event(site: Site) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [web_pkg, admin, approvals, auth, core, customers, oversight, requests, session, stats, stays]
+    "module",
+    [web_pkg, admin, approvals, auth, core, customers, oversight, requests, session, sharing, stats, stays],
 )
 def test_console_never_touches_the_vault(module: object) -> None:
     source = inspect.getsource(module)  # type: ignore[arg-type]

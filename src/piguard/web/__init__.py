@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from piguard import errors
 from piguard.installation import Installation
-from piguard.web import admin, approvals, auth, customers, oversight, requests, stays
+from piguard.web import admin, approvals, auth, customers, oversight, requests, sharing, stays
 from piguard.web.core import HERE, PREFIX, Console, CsrfRefused, NeedLogin
 from piguard.web.i18n import translator
 
@@ -35,7 +35,7 @@ def mount_console(app: FastAPI, inst: Installation, *, idle_timeout: timedelta |
         idle_timeout = timedelta(minutes=int(os.environ.get("PIGUARD_CONSOLE_IDLE_MINUTES", IDLE_MINUTES)))
     console = Console(inst, idle_timeout=idle_timeout)
     router = APIRouter(prefix=PREFIX)
-    for module in (auth, customers, approvals, oversight, admin, requests, stays):
+    for module in (auth, customers, approvals, oversight, admin, requests, sharing, stays):
         module.register(router, console)
     app.include_router(router, include_in_schema=False)
     app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="console-static")
