@@ -207,3 +207,34 @@ def test_pseudonyms_are_stable_per_recipient_and_differ_between_recipients(world
     assert one[0]["mobile"] != other[0]["mobile"]
     for out in (one, other):
         assert "13800138000" not in str(out)
+
+
+@pytest.mark.req("R-USE-3")
+def test_a_large_share_needs_an_approved_export_grant_used_once(world: World) -> None:
+    """R-USE-3: more customers than the threshold need an export grant for the share's purpose that a
+    second person approved; it is used up by the share and its approver is in the log."""
+    sharing(world).large_share = 2
+    a = agreement(world, partner(world).id)
+    ids = [consented(world, values=adult(i)) for i in range(3)]
+    ctx = sharer(world)
+    with pytest.raises(AccessDenied, match="needs an approved export grant"):
+        sharing(world).share(ctx, a.id, fields=["mobile"], customers=ids)
+    grant = world.access.grants.request(
+        ctx.actor,
+        kind="export",
+        record_type="customer",
+        purpose="partner_provision",
+        max_rows=3,
+        reason="quarterly delivery list",
+        fields=None,
+    )
+    with pytest.raises(AccessDenied, match="pending"):
+        sharing(world).share(ctx, a.id, fields=["mobile"], customers=ids, grant_id=grant.id)
+    approver = world.step_up(world.staff_of("officer"))
+    world.access.grants.decide(approver, grant.id, approve=True)
+    done = sharing(world).share(sharer(world), a.id, fields=["mobile"], customers=ids, grant_id=grant.id)
+    assert done.persons == 3 and done.manifest["approver"] == approver.id
+    [log] = sharing(world).transfers(officer(world))
+    assert log["approver"] == approver.id
+    with pytest.raises(AccessDenied, match="export grant is used"):
+        sharing(world).share(sharer(world), a.id, fields=["mobile"], customers=ids, grant_id=grant.id)

@@ -37,7 +37,7 @@ import io
 import json
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -75,7 +75,13 @@ from piguard.sharing.tables import (
 )
 from piguard.validate import uscc
 
-__all__ = ["OPERATIONS", "Sharing"]
+__all__ = ["OPERATIONS", "Approval", "Sharing"]
+
+#: The approval a large share needs (R-USE-3), checked by the installation's grants:
+#: ``(conn, ctx, grant_id, purpose, persons) -> approver id``. With ``conn`` ``None`` it only
+#: checks; with the share's transaction it also uses the grant up, so a grant is spent exactly
+#: when its transfer commits. Raises :class:`AccessDenied` to refuse.
+Approval = Callable[[Connection | None, RequestContext, str, str, int], str]
 
 NAME = "sharing"
 #: Catalog field types that identify a person directly: never in an anonymised extract.
@@ -279,19 +285,25 @@ class Sharing:
         localise: bool = False,
         ciio: bool = False,
         max_suppression: float = 0.1,
+        approval: Approval | None = None,
+        large_share: int = 1000,
     ) -> None:
         """:param pseudonym_root: the keyring secret each recipient's pseudonym key derives from
             (never stored in the data database, R-STO-4).
         :param signing_key: the audit key: manifests are signed like checkpoints.
         :param localise: refuse every cross-border transfer (R-STO-6).
         :param ciio: the operator is a critical-information-infrastructure operator (every
-            cross-border transfer needs a CAC assessment)."""
+            cross-border transfer needs a CAC assessment).
+        :param approval: checks and uses the approved export grant a large share names (R-USE-3).
+        :param large_share: more customers than this in one share need that approval."""
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._root = pseudonym_root
         self._key = signing_key
         self._clock = clock or SystemClock()
         self.localise, self.ciio = localise, ciio
         self.max_suppression = max_suppression
+        self._approval = approval
+        self.large_share = large_share
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -806,6 +818,7 @@ class Sharing:
         customers: Sequence[str] | None = None,
         all_customers: bool = False,
         output: str = "csv",
+        grant_id: str | None = None,
     ) -> ShareResult:
         """Share customers' data under an agreement (see the module docstring).
 
@@ -838,6 +851,9 @@ class Sharing:
             row_ctx = replace(ctx, purpose=agreement.purpose)
             key = self.partner_key(partner.id)
             ids = list(customers) if customers is not None else list(self.kernel.customer_ids())
+            approved = len(ids) > self.large_share
+            if approved:
+                self._approve(None, ctx, grant_id, agreement.purpose, len(ids))
             rows: list[tuple[str, dict[str, str | None]]] = []
             left_out: Counter[str] = Counter()
             withheld: Counter[str] = Counter()
@@ -857,6 +873,9 @@ class Sharing:
             with call.transaction() as conn:
                 if agreement.type == "cross_border":
                     warnings = self._check_volume(conn, agreement, persons, sensitive, today)
+                approver = (
+                    self._approve(conn, ctx, grant_id, agreement.purpose, len(ids)) if approved else None
+                )
                 content = _render([values for _, values in rows], chosen, output)
                 manifest = {
                     "transfer_id": transfer_id,
@@ -870,6 +889,7 @@ class Sharing:
                     "format": output,
                     "content_sha256": hashlib.sha256(content).hexdigest(),
                     "withheld": dict(withheld),
+                    "approver": approver,
                     "at": self._clock.now().isoformat(),
                 }
                 signature = self._key.sign(json.dumps(manifest, sort_keys=True).encode()).hex()
@@ -890,6 +910,16 @@ class Sharing:
             return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, warnings)
 
         return self.kernel.run(ctx, SHARE, handler)
+
+    def _approve(
+        self, conn: Connection | None, ctx: RequestContext, grant_id: str | None, purpose: str, persons: int
+    ) -> str:
+        if grant_id is None or self._approval is None:
+            raise AccessDenied(
+                f"a share of more than {self.large_share} customers needs an approved export grant (R-USE-3)",
+                "R-USE-3",
+            )
+        return self._approval(conn, ctx, grant_id, purpose, persons)
 
     def _check_agreement(
         self,
@@ -1057,7 +1087,7 @@ class Sharing:
                 content_sha256=manifest["content_sha256"],
                 manifest=json.dumps(manifest, sort_keys=True, ensure_ascii=False),
                 operator=ctx.actor.id,
-                approver=None,
+                approver=manifest.get("approver"),
                 cross_border=cross,
                 keep_until=date(today.year + KEEP_YEARS, today.month, min(today.day, 28)),
             )
