@@ -80,6 +80,8 @@ class ShareIn(BaseModel):
     customers: list[str] | None = Field(default=None, max_length=200_000)
     all: bool = False
     format: Literal["csv", "jsonl"] = "csv"
+    #: An approved export grant: a share of more customers than the threshold needs one (R-USE-3).
+    grant_id: str | None = Field(default=None, max_length=64)
 
 
 class ExtractIn(BaseModel):
@@ -203,6 +205,7 @@ def build_router(inst: Installation) -> APIRouter:
             customers=body.customers,
             all_customers=body.all,
             output=body.format,
+            grant_id=body.grant_id,
         )
         return {**result.as_dict(), "content": result.content.decode()}
 

@@ -277,6 +277,9 @@ def share(
         bool, typer.Option("--all", help="Every customer (those without consent are left out).")
     ] = False,
     output: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    grant: Annotated[
+        str | None, typer.Option("--grant", help="An approved export grant (large shares).")
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
