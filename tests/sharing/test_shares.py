@@ -132,6 +132,9 @@ def test_a_share_is_refused_with_its_reason(world: World, case: str) -> None:
     }[case]
     assert expected in refused.value.reason
     assert expected in _refusal(world)
+    # An expired partner assessment raises an alert; the other refusals do not.
+    alerts = [a.rule for a in world.inst.audit.alerts()]
+    assert ("partner_assessment_expired" in alerts) == (case == "partner_assessment_expired")
     assert world.inst.audit.query(action="share_row", limit=10) == []
     assert sharing(world).transfers(officer(world)) == []
 

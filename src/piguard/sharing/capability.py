@@ -940,7 +940,9 @@ class Sharing:
         if partner.status != "active":
             raise AccessDenied(f"the partner is {partner.status}", "R-SHR-1")
         if partner.assessment_expires < today:
-            raise AccessDenied("the partner's security assessment has expired: renew it first", "R-SHR-1")
+            raise AccessDenied(
+                "the partner's security assessment has expired: renew it first", "sharing.partner_assessment"
+            )
         outside = [f for f in chosen if f not in agreement.fields]
         if outside:
             raise AccessDenied(

@@ -661,6 +661,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "disabled_principal": ("已停用账号的操作", "disabled account active"),
         "undelivered_message": ("消息未能送达", "message not delivered"),
         "rights_deadline": ("个人权利请求临近或超过期限", "rights requests due or overdue"),
+        "partner_assessment_expired": ("合作方安全评估已过期", "partner's security assessment expired"),
         "masked_probing": ("对掩码字段的反复试探", "probing of a masked field"),
         "masked_enumeration": ("穷举掩码字段（账号已冻结）", "enumeration of a masked field (frozen)"),
     },
@@ -792,6 +793,10 @@ ALERT_SUMMARIES: dict[str, tuple[str, str]] = {
     "undelivered_message": (
         "一条客户消息多次发送失败，请通过其他方式联系客户",
         "a message to a customer could not be delivered",
+    ),
+    "partner_assessment_expired": (
+        "一次对外提供被拒绝：合作方安全评估已过期，请续评或停止合作",
+        "a share was refused: the partner's security assessment has expired",
     ),
     "rights_deadline": (
         "{overdue} 件请求已超期，{nearly_due} 件即将到期，{provisional_cases} 件期限为暂定",
