@@ -354,6 +354,8 @@ class Installation:
                 extras={
                     "consents": lambda ctx, cid: self.capability(Consent).show(ctx, cid),
                     "access_history": lambda ctx, cid: self.capability(Trail).history(ctx, cid),
+                    # Who received the customer's data under an agreement (issue 15).
+                    "recipients": lambda ctx, cid: {"recipients": self.capability(Sharing).recipients(cid)},
                 },
                 fulfilments={
                     "withdrawal": lambda ctx, cid, p: self.capability(Consent)

@@ -64,7 +64,12 @@ def test_a_share_sends_consented_customers_desensitised_and_logs_it(world: World
     # Queryable per customer: the one left out received nothing.
     assert len(sharing(world).transfers(officer(world), customer_id=yes[0])) == 1
     assert sharing(world).transfers(officer(world), customer_id=general_only) == []
-    assert [r["partner_id"] for r in sharing(world).recipients(yes[0])] == [p.id]
+    [received] = sharing(world).recipients(yes[0])
+    assert (received["partner_id"], received["recipient"], received["fields"]) == (
+        p.id,
+        p.name,
+        result.manifest["fields"],
+    )
     # One share_row entry per customer, the refused one recorded as a refusal.
     rows_audited = world.inst.audit.query(action="share_row", limit=100)
     assert sorted(e.decision for e in rows_audited) == ["allow"] * 3 + ["deny"]
@@ -241,3 +246,40 @@ def test_a_large_share_needs_an_approved_export_grant_used_once(world: World) ->
     assert log["approver"] == approver.id
     with pytest.raises(AccessDenied, match="export grant is used"):
         sharing(world).share(sharer(world), a.id, fields=["mobile"], customers=ids, grant_id=grant.id)
+
+
+@pytest.mark.req("R-SHR-2")
+def test_a_customers_access_copy_names_who_received_their_data(world: World) -> None:
+    """R-SHR-2: the access copy (rights capability) lists each recipient, agreement, purpose and the
+    fields it received, read from the transfer log."""
+    import json
+
+    from sqlalchemy import select
+
+    from piguard.gate import RequestContext
+    from piguard.gate.principals import customer_actor
+    from piguard.outbox import Outbox
+    from piguard.outbox.tables import messages
+    from piguard.rights import Rights
+    from tests.gate.exercises import rights_case
+    from tests.sharing.conftest import grant
+
+    state = rights_case(world, "access", verified=True)
+    cid = state["cid"]
+    grant(world, cid, "partner_provision", ("general", "provision"))
+    p = partner(world)
+    a = agreement(world, p.id)
+    sharing(world).share(sharer(world), a.id, fields=["mobile", "address"], customers=[cid])
+    world.inst.capability(Rights).complete(officer(world), state["case"])
+    box = world.inst.capability(Outbox)
+    with world.inst.db.read() as conn:
+        mid, params = conn.execute(
+            select(messages.c.id, messages.c.params).where(messages.c.template == "package_ready")
+        ).one()
+    token = json.loads(box._box.open(params, box._context(mid)))["link"].rsplit("/", 1)[1]
+    copy = world.inst.capability(Rights).download(
+        token, RequestContext(customer_actor(cid), "", client="test")
+    )
+    [received] = copy["recipients"]["recipients"]
+    assert (received["recipient"], received["agreement_id"]) == (p.name, a.id)
+    assert received["fields"] == ["mobile", "address"] and received["purpose"] == "partner_provision"

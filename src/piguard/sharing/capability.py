@@ -1259,26 +1259,33 @@ class Sharing:
         return self.kernel.run(ctx, TRANSFER_LIST, handler)
 
     def recipients(self, customer_id: str) -> list[dict[str, Any]]:
-        """Who received ``customer_id``'s data: partner, agreement, transfer and time (no values; for
-        the rights capability's access copy and for erasure propagation, wired by the installation)."""
-        t, p = transfers.c, transfer_persons.c
+        """Who received ``customer_id``'s data: the recipient's name, contact and country, the
+        agreement, purpose, fields and time of each transfer (no values; the rights capability's
+        access copy holds it, as PIPL 23 and 45 want the person told who received what)."""
+        t, p, r = transfers.c, transfer_persons.c, partners.c
         q = (
-            select(t.id, t.at, t.partner_id, t.agreement_id, t.purpose, t.fields)
+            select(
+                t.id, t.at, t.partner_id, t.agreement_id, t.purpose, t.fields, r.name, r.contact, r.country
+            )
             .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
+            .join(partners, (r.tenant == t.tenant) & (r.id == t.partner_id))
             .where(t.tenant == self._tenant, p.customer_id == customer_id)
             .order_by(t.at)
         )
         with self._db.read() as conn:
             return [
                 {
-                    "transfer_id": r.id,
-                    "at": r.at.isoformat(),
-                    "partner_id": r.partner_id,
-                    "agreement_id": r.agreement_id,
-                    "purpose": r.purpose,
-                    "fields": json.loads(r.fields),
+                    "transfer_id": row.id,
+                    "at": row.at.isoformat(),
+                    "partner_id": row.partner_id,
+                    "recipient": row.name,
+                    "contact": row.contact,
+                    "country": row.country,
+                    "agreement_id": row.agreement_id,
+                    "purpose": row.purpose,
+                    "fields": json.loads(row.fields),
                 }
-                for r in conn.execute(q)
+                for row in conn.execute(q)
             ]
 
     # ------------------------------------------------------------------ erasure propagation
