@@ -106,7 +106,7 @@ PARTNER_ADD = _op(
 )
 PARTNER_LIST = _op(
     "partner_list",
-    ("approve", "administer", "audit"),
+    ("approve", "audit"),
     "the partner register, or one partner",
     requirements=("R-SHR-1",),
     detail={"count": "int"},
@@ -121,7 +121,7 @@ AGREEMENT_ADD = _op(
 )
 AGREEMENT_LIST = _op(
     "agreement_list",
-    ("approve", "audit", "export"),
+    ("approve", "audit"),
     "agreements, or one agreement",
     requirements=("R-SHR-1",),
     detail={"count": "int"},
