@@ -16,9 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
-from pycanon import anonymity
-
 from piguard.errors import ValidationError
 from piguard.sharing.operators.generalise import age_band, amount_range, city_of
 
@@ -79,6 +76,10 @@ def measure(
     rows: Sequence[Mapping[str, str]], quasi: Sequence[str], sensitive: str | None
 ) -> tuple[int, int | None]:
     """k (and ℓ on ``sensitive``) of ``rows``, measured by pycanon."""
+    # Loaded on first use: pandas would add a noticeable delay to every start of piguard.
+    import pandas as pd
+    from pycanon import anonymity
+
     frame = pd.DataFrame(
         list(rows), columns=list(dict.fromkeys([*quasi, *([sensitive] if sensitive else [])]))
     )
