@@ -80,6 +80,11 @@ class Settings:
     inactive_after_years: int = 5
     #: Days between that notice and the clean-up (any activity meanwhile keeps the account).
     inactive_notice_days: int = 30
+    #: Data localisation (R-STO-6): refuse every cross-border transfer.
+    sharing_localise: bool = False
+    #: A critical-information-infrastructure operator: every cross-border transfer needs a CAC
+    #: security assessment, whatever the count (R-SHR-6).
+    sharing_ciio: bool = False
     #: A JSON Lines file that receives every audit entry, checkpoint and alert (read back by
     #: ``audit verify`` as an anchor).
     audit_jsonl: str | None = None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
@@ -36,8 +36,8 @@ from piguard.consent.capability import Consent
 from piguard.crypto.aead import Suite
 from piguard.crypto.kdf import hkdf
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
-from piguard.errors import ConfigError, StorageError, VaultSealed
-from piguard.gate import Gate
+from piguard.errors import AccessDenied, ConfigError, NotFound, QuotaExceeded, StorageError, VaultSealed
+from piguard.gate import Gate, RequestContext
 from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail, TrailScope
 from piguard.incidents import Incidents, Thresholds
@@ -46,6 +46,7 @@ from piguard.lifecycle import Lifecycle
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
 from piguard.privacy import Privacy
 from piguard.rights import Rights
+from piguard.sharing import Sharing
 from piguard.store import Database, KeyStore, default_urls
 from piguard.vault.vault import Vault
 
@@ -376,6 +377,8 @@ class Installation:
                 extras={
                     "consents": lambda ctx, cid: self.capability(Consent).show(ctx, cid),
                     "access_history": lambda ctx, cid: self.capability(Trail).history(ctx, cid),
+                    # Who received the customer's data under an agreement (issue 15).
+                    "recipients": lambda ctx, cid: {"recipients": self.capability(Sharing).recipients(cid)},
                 },
                 fulfilments={
                     "withdrawal": lambda ctx, cid, p: (
@@ -487,6 +490,26 @@ class Installation:
                 clock=clock,
             )
         )
+        # Governed transfers to partners, anonymised extracts (issue 15).
+        self.gate.mount(
+            Sharing(
+                self.db,
+                self.catalog,
+                self.settings.tenant,
+                pseudonym_root=hkdf(
+                    self.keyring.suite,
+                    self.keyring.secret("index_root"),
+                    salt=b"piguard/sharing",
+                    info=b"recipient pseudonyms",
+                    length=32,
+                ),
+                signing_key=self.keyring.audit_signing_key(),
+                clock=clock,
+                localise=self.settings.sharing_localise,
+                ciio=self.settings.sharing_ciio,
+                approval=self._share_approval,
+            )
+        )
         scrub.declare(self.gate.detail_kinds())
         #: Deprecated name of :attr:`gate`, while callers move.
         self.service = self.gate
@@ -577,6 +600,31 @@ class Installation:
         ctx = system_context("privacy", SIGN_IN_ROLE, NOTIFICATION_PURPOSE)
         found = self.gate.search(ctx, "customer", field, value, limit=2)
         return found[0].customer_id if len(found) == 1 else None
+
+    def _share_approval(
+        self, conn: Connection | None, ctx: RequestContext, grant_id: str, purpose: str, persons: int
+    ) -> str:
+        """A large share's approval (R-USE-3): an approved, unused export grant of the requester for
+        the share's purpose covering ``persons`` customers; used up in ``conn`` when given."""
+        grants = self.access.grants
+        try:
+            grant = grants.get(grant_id)
+        except NotFound:
+            raise AccessDenied("no such export grant", "R-USE-3") from None
+        if grant.kind != "export" or grant.requester_id != ctx.actor.id:
+            raise AccessDenied("this grant is not an export grant of yours", "R-USE-3")
+        if grant.purpose != purpose or grant.record_type not in (None, "customer"):
+            raise AccessDenied("the grant is for another record type or purpose", "R-USE-3")
+        state = grant.state(self.gate.clock.now())
+        if state != "approved":
+            raise AccessDenied(f"the export grant is {state}", "R-USE-3")
+        if grant.max_rows is not None and persons > grant.max_rows:
+            raise QuotaExceeded(
+                f"the grant covers {grant.max_rows} customers, not {persons} (R-USE-3)", "R-USE-3"
+            )
+        if conn is not None and not grants.mark_used(grant.id, conn):
+            raise AccessDenied("the export grant was already used", "R-USE-3")
+        return grant.decided_by or ""
 
     def _register_jobs(self) -> None:
         consent = self.capability(Consent)

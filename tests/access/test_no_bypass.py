@@ -60,7 +60,7 @@ NON_DATA_COMMANDS = {
 DATA_COMMANDS = {
     "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
     "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex", "backup", "compliance",
-    "incidents",
+    "incidents", "partners", "agreements", "assessments", "share", "extract", "transfers",
 }  # fmt: skip
 
 
@@ -340,6 +340,58 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/holds/{hold['id']}/release",
             json={"reason": "settled"},
         )
+        # Sharing (issue 15): partner, agreement and PIPIA by the officer; a share and an extract
+        # by the sharing officer; the log and deletion notices looked at by the auditor.
+        from tests.sharing.conftest import DOC, SECTIONS, USCC, adult, consented
+
+        partner_in = {
+            "name": "顺达物流有限公司", "uscc": USCC, "contact": "dpo@shunda.example", "country": "CN",
+            "role": "recipient", "security_basis": "ISO/IEC 27001", "assessed_on": "2026-01-01",
+            "assessment_expires": "2027-01-01", "assessor": "CNAS",
+        }  # fmt: skip
+        ptn = call("officer", "POST", "/v1/partners", "/v1/partners", json=partner_in)["id"]
+        call("auditor", "GET", "/v1/partners", "/v1/partners")
+        call("auditor", "GET", "/v1/partners/{partner_id}", f"/v1/partners/{ptn}")
+        agreement_in = {
+            "partner_id": ptn, "type": "provision", "purpose": "partner_provision",
+            "fields": {
+                "mobile": "pseudonymise",
+                "birth_date": {"rule": "generalise", "params": {"to": "year"}},
+            },
+            "method": "SFTP", "safeguards": "encrypted", "starts_on": "2026-01-01", "ends_on": "2027-01-01",
+            "document_sha256": DOC,
+        }  # fmt: skip
+        agr = call("officer", "POST", "/v1/agreements", "/v1/agreements", json=agreement_in)["id"]
+        call("auditor", "GET", "/v1/agreements", "/v1/agreements")
+        call("auditor", "GET", "/v1/agreements/{agreement_id}", f"/v1/agreements/{agr}")
+        pia_in = {
+            "sections": SECTIONS, "conclusion": "acceptable", "reviewer": "DPO", "assessed_on": "2026-03-01",
+            "valid_until": "2027-03-01", "agreement_id": agr,
+        }  # fmt: skip
+        pia = call("officer", "POST", "/v1/assessments", "/v1/assessments", json=pia_in)["id"]
+        call("auditor", "GET", "/v1/assessments", "/v1/assessments")
+        call("auditor", "GET", "/v1/assessments/{assessment_id}", f"/v1/assessments/{pia}")
+        shared_cid = consented(world, values=adult(901))
+        share_in = {"agreement_id": agr, "fields": ["mobile"], "customers": [shared_cid]}
+        assert call("sharing_officer", "POST", "/v1/shares", "/v1/shares", json=share_in)["persons"] == 1
+        fans = [consented(world, "analytics", adult(910 + i, gender="F"), ("general",)) for i in range(2)]
+        extract_in = {
+            "purpose": "analytics",
+            "fields": ["gender"],
+            "quasi": ["gender"],
+            "k": 2,
+            "customers": fans,
+        }
+        assert call("sharing_officer", "POST", "/v1/extracts", "/v1/extracts", json=extract_in)["k"] == 2
+        call("auditor", "GET", "/v1/transfers", "/v1/transfers")
+        call("officer", "POST", "/v1/customers/{customer_id}/erase", f"/v1/customers/{shared_cid}/erase",
+             json={"reason": "request"})  # fmt: skip
+        notices = call("auditor", "GET", "/v1/deletion-notices", "/v1/deletion-notices")["notices"]
+        call("officer", "POST", "/v1/deletion-notices/{notice_id}/ack",
+             f"/v1/deletion-notices/{notices[0]['id']}/ack")  # fmt: skip
+        call("officer", "POST", "/v1/agreements/{agreement_id}/suspend", f"/v1/agreements/{agr}/suspend",
+             json={"reason": "incident"})  # fmt: skip
+        call("officer", "POST", "/v1/agreements/{agreement_id}/end", f"/v1/agreements/{agr}/end", json={})
         call("auditor", "GET", "/v1/retention/plan", "/v1/retention/plan")
         call("admin", "POST", "/v1/retention/run", "/v1/retention/run")
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
@@ -390,7 +442,8 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             f"/v1/customers/{cid}/erase",
             json={"reason": "request"},
         )
-        [record] = call("auditor", "GET", "/v1/destructions", "/v1/destructions")["records"]
+        # Newest first: this erasure's record (the shared customer's erasure came before it).
+        record = call("auditor", "GET", "/v1/destructions", "/v1/destructions")["records"][0]
         closing = world.inst.gate.create(
             RequestContext(SETUP, "service"), "customer", {"name": "赵六", "mobile": "13800138077"}
         ).customer_id

@@ -96,3 +96,22 @@ def test_lazy_commands_run_and_show_their_own_help(tmp_path: Path) -> None:
     assert json.loads(scanned.stdout)["findings"][0]["type"] == "mobile"
     unknown = runner.invoke(cli_main.app, ["no-such-command"])
     assert unknown.exit_code != 0
+
+
+def test_every_command_module_is_in_the_lazy_table() -> None:
+    """A module under piguard/cli with a ``register`` function that the table does not name would
+    add no command at all (a merge once dropped two capabilities' commands this way)."""
+    import ast
+
+    folder = Path(cli_main.__file__).parent
+    registering = {
+        path.stem
+        for path in folder.glob("*.py")
+        if any(
+            isinstance(node, ast.FunctionDef) and node.name == "register"
+            for node in ast.parse(path.read_text(encoding="utf-8")).body
+        )
+    }
+    named = {spec.partition(":")[0] for spec, _ in cli_main.COMMANDS.values()}
+    # ``catalog`` is registered inside ``main:register_catalog`` (its group also holds ``check``).
+    assert registering - {"main", "catalog"} <= named, registering - named

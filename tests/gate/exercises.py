@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from piguard.lifecycle import Lifecycle
 from piguard.outbox import Outbox
 from piguard.privacy import Privacy, Session
 from piguard.rights import Rights
+from piguard.sharing import Sharing
 from tests.access.conftest import ADULT, SETUP, World
 
 State = dict[str, Any]
@@ -168,6 +169,50 @@ def refused_in_writing(world: World) -> State:
         requester={"name": "某某", "document": "ID 1"},
     ).id  # fmt: skip
     return state
+
+
+def sharing(world: World) -> Sharing:
+    return world.inst.capability(Sharing)
+
+
+def shared(world: World) -> State:
+    """A partner, an active agreement with its impact assessment, a customer who consented
+    separately to provision, and a deletion notice (another customer shared, then erased)."""
+    from tests.sharing.conftest import adult, agreement, consented, partner, sharer
+
+    p = partner(world)
+    a = agreement(world, p.id, fields={"mobile": "pseudonymise"})
+    cid = consented(world, values=adult(1))
+    gone = consented(world, values=adult(2))
+    sharing(world).share(sharer(world), a.id, fields=["mobile"], customers=[gone])
+    officer = RequestContext(world.step_up(world.staff_of("officer")), "service", client="test")
+    world.inst.gate.erase(officer, gone, reason="request")
+    notice = sharing(world).notices(officer)[0]["id"]
+    return {"cid": cid, "partner": p.id, "agreement": a.id, "notice": notice}
+
+
+def analysed(world: World) -> State:
+    """Customers who consented to analytics, enough for a 2-anonymous extract."""
+    from tests.sharing.conftest import adult, consented
+
+    ids = [consented(world, "analytics", adult(i, gender="F"), ("general",)) for i in range(3)]
+    return {"cid": ids[0], "ids": ids}
+
+
+def extract_one(world: World, ctx: RequestContext, state: State) -> None:
+    """An extract of one customer: its one ``extract_row`` is read and recorded, then the extract is
+    refused (one row cannot be 2-anonymous)."""
+    from piguard.errors import ValidationError
+
+    try:
+        sharing(world).extract(ctx, fields=["gender"], quasi=["gender"], k=2, customers=[state["cid"]])
+    except ValidationError:
+        return
+    raise AssertionError("a one-row extract cannot be 2-anonymous")
+
+
+def _sha() -> str:
+    return "ab" * 32
 
 
 def lifecycle(world: World) -> Lifecycle:
@@ -680,6 +725,96 @@ EXERCISES: dict[str, Exercise] = {
         _none,
     ),
     "incident_drills": Exercise("auditor", lambda w, ctx, s: incidents(w).drills(ctx), "", _none),
+    # sharing
+    "partner_add": Exercise(
+        "officer",
+        lambda w, ctx, s: sharing(w).add_partner(
+            ctx,
+            name="甲公司",
+            uscc_code="91110000600037341L",
+            contact="dpo@a.example",
+            country="CN",
+            role="recipient",
+            security_basis="ISO/IEC 27001",
+            assessed_on=date(2026, 1, 1),
+            assessment_expires=date(2027, 1, 1),
+            assessor="CNAS",
+        ),
+    ),
+    "partner_list": Exercise("auditor", lambda w, ctx, s: sharing(w).partners(ctx), "", shared),
+    "agreement_add": Exercise(
+        "officer",
+        lambda w, ctx, s: sharing(w).add_agreement(
+            ctx,
+            partner_id=s["partner"],
+            type="provision",
+            purpose="partner_provision",
+            fields={"mobile": "mask"},
+            method="SFTP",
+            safeguards="encrypted",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2027, 1, 1),
+            document_sha256=_sha(),
+        ),
+        "",
+        shared,
+    ),
+    "agreement_list": Exercise("auditor", lambda w, ctx, s: sharing(w).agreements(ctx), "", shared),
+    "agreement_end": Exercise(
+        "officer",
+        lambda w, ctx, s: sharing(w).end_agreement(
+            ctx, s["agreement"], outcome="deleted", evidence_sha256=_sha()
+        ),
+        "",
+        shared,
+    ),
+    "agreement_suspend": Exercise(
+        "officer", lambda w, ctx, s: sharing(w).suspend(ctx, s["agreement"], reason="incident"), "", shared
+    ),
+    "assessment_add": Exercise(
+        "officer",
+        lambda w, ctx, s: sharing(w).add_assessment(
+            ctx,
+            sections={
+                k: "x"
+                for k in (
+                    "scope",
+                    "data_flows",
+                    "legality_necessity",
+                    "impact_on_persons",
+                    "security_measures",
+                    "residual_risk",
+                )
+            },
+            conclusion="acceptable",
+            reviewer="DPO",
+            assessed_on=date(2026, 3, 1),
+            valid_until=date(2027, 3, 1),
+            agreement_id=s["agreement"],
+        ),
+        "",
+        shared,
+    ),
+    "assessment_list": Exercise("auditor", lambda w, ctx, s: sharing(w).assessments(ctx), "", shared),
+    "share": Exercise(
+        "sharing_officer",
+        lambda w, ctx, s: sharing(w).share(ctx, s["agreement"], fields=["mobile"], customers=[s["cid"]]),
+        "",
+        shared,
+    ),
+    "extract": Exercise(
+        "sharing_officer",
+        lambda w, ctx, s: sharing(w).extract(
+            ctx, fields=["gender"], quasi=["gender"], k=2, customers=s["ids"]
+        ),
+        "analytics",
+        analysed,
+    ),
+    "transfer_list": Exercise("auditor", lambda w, ctx, s: sharing(w).transfers(ctx), "", shared),
+    "deletion_notice_list": Exercise("auditor", lambda w, ctx, s: sharing(w).notices(ctx), "", shared),
+    "deletion_notice_ack": Exercise(
+        "officer", lambda w, ctx, s: sharing(w).acknowledge(ctx, s["notice"]), "", shared
+    ),
 }
 
 
@@ -695,6 +830,7 @@ def principal(world: World, role: str, state: State, purpose: str) -> RequestCon
 #: Operations that run only as part of another (``part_of``) but not on its default path: how to
 #: reach them through their parent (a correction request completed with changes).
 PART_EXERCISES: dict[str, Exercise] = {
+    "extract_row": Exercise("sharing_officer", extract_one, "analytics", analysed),
     "inactive_notify": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", idle_customer),
     "inactive_close": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", notified_customer),
     "retention_apply": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_note),

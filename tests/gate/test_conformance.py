@@ -34,6 +34,7 @@ from piguard.lifecycle import OPERATIONS as LIFECYCLE_OPERATIONS
 from piguard.outbox import Outbox
 from piguard.privacy import OPERATIONS as PRIVACY_OPERATIONS
 from piguard.rights import OPERATIONS as RIGHTS_OPERATIONS
+from piguard.sharing import OPERATIONS as SHARING_OPERATIONS
 from piguard.vault.model import Actor
 from tests.access.conftest import World, environ, make_world
 from tests.gate.exercises import EXERCISES, PART_EXERCISES, principal
@@ -49,6 +50,7 @@ DECLARED: tuple[Operation, ...] = (
     *LIFECYCLE_OPERATIONS,
     *BACKUP_OPERATIONS,
     *INCIDENT_OPERATIONS,
+    *SHARING_OPERATIONS,
     *STAY_OPERATIONS,
     *COMPLIANCE_OPERATIONS,
     *PRIVACY_OPERATIONS,

@@ -29,6 +29,7 @@ from piguard.web import (
     oversight,
     requests,
     session,
+    sharing,
     stats,
     stays,
 )
@@ -98,6 +99,9 @@ OTHER_ROUTES = {
     ("POST", "/console/incidents"),
     ("GET", "/console/incidents/{incident_id}"),
     ("POST", "/console/incidents/{incident_id}/{step}"),
+    # Sharing: partners, agreements, assessments and the log name customers by id only.
+    ("GET", "/console/sharing"),
+    ("POST", "/console/sharing/agreements/{agreement_id}/suspend"),
 }
 
 
@@ -199,6 +203,7 @@ def test_data_routes_record_an_event(site: Site) -> None:
         oversight,
         requests,
         session,
+        sharing,
         stats,
         stays,
     ],

@@ -2,9 +2,9 @@
 
 Each capability ships its own router module (``records_routes``, ``access_routes``,
 ``consent_routes``, ``audit_routes``, ``detect_routes``, ``outbox_routes``, ``rights_routes``,
-``lifecycle_routes``, ``backup_routes``, ``stays_routes``, ``compliance_routes``, ``incidents_routes``);
-every route of every router takes its caller from the one :func:`piguard.api.deps.current_actor`. Adding a
-capability adds a
+``lifecycle_routes``, ``backup_routes``, ``stays_routes``, ``compliance_routes``, ``incidents_routes``,
+``sharing_routes``); every route of every router takes its caller from the one
+:func:`piguard.api.deps.current_actor`. Adding a capability adds a
 line here and does not touch ``app.py``.
 """
 
@@ -24,6 +24,7 @@ from piguard.api import (
     outbox_routes,
     records_routes,
     rights_routes,
+    sharing_routes,
     stays_routes,
 )
 from piguard.installation import Installation
@@ -44,4 +45,5 @@ def capability_routers(inst: Installation) -> list[APIRouter]:
         stays_routes.build_router(inst),
         compliance_routes.build_router(inst),
         incidents_routes.build_router(inst),
+        sharing_routes.build_router(inst),
     ]

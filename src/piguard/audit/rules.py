@@ -454,6 +454,31 @@ class IncidentDeadline:
 
 
 @dataclass
+class PartnerAssessmentExpired:
+    """A share was refused because the partner's security assessment has expired (issue 15): the
+    officer renews the assessment or stops working with the partner."""
+
+    action: str = "share"
+    name: str = "partner_assessment_expired"
+    rule: str = "sharing.partner_assessment"
+    freeze: bool = False
+
+    def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
+        if entry.action != self.action or entry.decision != "deny" or entry.rule != self.rule:
+            return None
+        return AlertDraft(
+            self.name,
+            "medium",
+            entry.actor_id,
+            "a share was refused: the partner's security assessment has expired",
+            entry.seq,
+            entry.seq,
+            self.freeze,
+            {},
+        )
+
+
+@dataclass
 class MaskedProbing:
     """Many misses on one field the principal sees only masked (issue 11, item 2): someone is
     guessing the hidden part of a value by exact search or match checks. The gate counts the
@@ -513,6 +538,7 @@ def default_rules() -> list[Rule]:
         RightsDeadline(),
         ComplianceAuditDue(),
         IncidentDeadline(),
+        PartnerAssessmentExpired(),
         MaskedProbing(),
         MaskedEnumeration(),
     ]

@@ -100,6 +100,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "compliance",
         "Compliance evidence: checks, record of processing, governance, signed reports.",
     ),
+    "incidents": (
+        "incidents",
+        "Incidents: register, affected customers from the audit trail, grading, notices, containment.",
+    ),
+    "partners": ("sharing", "The partner register: who may receive customer data."),
+    "agreements": ("sharing", "Agreements with partners: the exact fields and rules."),
+    "assessments": ("sharing", "Impact assessments (PIPIA, GB/T 39335-2020)."),
+    "transfers": ("sharing", "The transfer log (kept at least 3 years)."),
+    "share": ("sharing", "Share customers' data with a partner under an agreement, desensitised and logged."),
+    "extract": ("sharing", "An anonymised extract: refused (non-zero exit) unless k (and l) are reached."),
 }
 
 

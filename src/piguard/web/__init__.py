@@ -30,6 +30,7 @@ from piguard.web import (
     lifecycle,
     oversight,
     requests,
+    sharing,
     stays,
 )
 from piguard.web.core import HERE, PREFIX, Console, CsrfRefused, NeedLogin
@@ -58,6 +59,7 @@ def mount_console(app: FastAPI, inst: Installation, *, idle_timeout: timedelta |
         lifecycle,
         compliance,
         incidents,
+        sharing,
     ):
         module.register(router, console)
     app.include_router(router, include_in_schema=False)

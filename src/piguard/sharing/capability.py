@@ -1,0 +1,1406 @@
+"""Partners, agreements, impact assessments and governed transfers, as a capability on the gate.
+
+The one way customer data leaves piguard for another organisation: a **share** names an active
+agreement, the customers and the fields, and is one decision of the gate (R-SHR-1..4, R-SHR-6,
+R-SHR-7, R-COL-4):
+
+- the agreement is active today, names every field asked for, and its partner is active with a
+  security assessment that has not expired;
+- a current PIPIA is on file for the agreement (R-SHR-3, R-AUD-3);
+- for a cross-border agreement: no localisation setting, no foreign judicial or law-enforcement
+  recipient (R-SHR-7), and the year's distinct persons, sensitive and non-sensitive apart, stay
+  covered by the agreement's mechanism (R-SHR-6);
+- each customer is its own ``share_row`` operation, for the agreement's purpose: the gate's guards
+  check the customer's (separate) consent, restrictions and the row scope, and a customer refused
+  is left out and counted by reason, never silently;
+- each field leaves by its agreement rule (:mod:`piguard.sharing.operators`), pseudonyms keyed per
+  recipient;
+- the transfer log row (R-SHR-4: time, recipient, agreement, purpose, fields, rules, persons,
+  content hash, operator), the customers it carried and the audit entry commit together; the
+  manifest is signed with the audit key.
+
+**Anonymised extracts** (PIPL 4, 73) are built from chosen fields with declared quasi-identifiers,
+generalised and suppressed until k-anonymity (and ℓ-diversity) hold, measured with ``pycanon``.
+
+Read surface for other capabilities (wired by the installation; capabilities never import each
+other): :meth:`Sharing.active_agreements` (a partner's agreements in force), :meth:`Sharing.suspend`
+(an operation: stop an agreement, e.g. after an incident at the partner), :meth:`Sharing.recipients`
+(who received a customer's data: partners and transfer ids, for access copies and erasure).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from piguard.calendar import local_date
+from piguard.catalog import Catalog
+from piguard.clock import Clock, SystemClock
+from piguard.errors import AccessDenied, Conflict, ConsentRequired, NotFound, QuotaExceeded, ValidationError
+from piguard.gate.sdk import Call, Erasure, Kernel, Operation, RequestContext, SigningKey, Storage
+from piguard.sharing import crossborder, operators
+from piguard.sharing.anonymise import anonymise
+from piguard.sharing.model import (
+    AGREEMENT_TYPES,
+    CONCLUSIONS,
+    CONSENT_FOR,
+    KEEP_YEARS,
+    PARTNER_ROLES,
+    SECTIONS,
+    Agreement,
+    Assessment,
+    ExtractResult,
+    Partner,
+    Rule,
+    ShareResult,
+)
+from piguard.sharing.tables import (
+    agreements,
+    assessments,
+    deletion_notices,
+    partners,
+    transfer_persons,
+    transfers,
+)
+from piguard.validate import uscc
+
+__all__ = ["OPERATIONS", "Approval", "Sharing"]
+
+#: The approval a large share needs (R-USE-3), checked by the installation's grants:
+#: ``(conn, ctx, grant_id, purpose, persons) -> approver id``. With ``conn`` ``None`` it only
+#: checks; with the share's transaction it also uses the grant up, so a grant is spent exactly
+#: when its transfer commits. Raises :class:`AccessDenied` to refuse.
+Approval = Callable[[Connection | None, RequestContext, str, str, int], str]
+
+NAME = "sharing"
+#: Catalog field types that identify a person directly: never in an anonymised extract.
+DIRECT_IDENTIFIERS = frozenset(
+    {"name", "resident_id", "mobile", "landline", "email", "passport", "bank_card"}
+)
+FORMATS = ("csv", "jsonl")
+
+
+def _op(name: str, actions: tuple[Any, ...], summary: str, **kw: Any) -> Operation:
+    kw.setdefault("purpose", False)
+    return Operation(name, actions, kw.pop("subject", "none"), NAME, summary=summary, **kw)
+
+
+PARTNER_ADD = _op(
+    "partner_add",
+    ("approve", "administer"),
+    "register a partner: name, credit code, contact, country, role, security assessment",
+    writes=True,
+    requirements=("R-SHR-1",),
+    detail={"partner": "token"},
+)
+PARTNER_LIST = _op(
+    "partner_list",
+    ("approve", "audit"),
+    "the partner register, or one partner",
+    requirements=("R-SHR-1",),
+    detail={"count": "int"},
+)
+AGREEMENT_ADD = _op(
+    "agreement_add",
+    ("approve",),
+    "record an agreement with a partner: type, purpose, term, exact fields and their rules",
+    writes=True,
+    requirements=("R-SHR-1",),
+    detail={"agreement": "token", "partner": "token"},
+)
+AGREEMENT_LIST = _op(
+    "agreement_list",
+    ("approve", "audit"),
+    "agreements, or one agreement",
+    requirements=("R-SHR-1",),
+    detail={"count": "int"},
+)
+AGREEMENT_END = _op(
+    "agreement_end",
+    ("approve",),
+    "end an agreement; an entrustment's end records the return-or-delete evidence",
+    writes=True,
+    requirements=("R-SHR-1", "R-DST-5"),
+    detail={"agreement": "token"},
+)
+AGREEMENT_SUSPEND = _op(
+    "agreement_suspend",
+    ("approve",),
+    "suspend an agreement: no transfer under it until it is resumed or ended",
+    writes=True,
+    requirements=("R-SHR-1",),
+    detail={"agreement": "token"},
+)
+ASSESSMENT_ADD = _op(
+    "assessment_add",
+    ("approve",),
+    "record a PIPIA (GB/T 39335-2020 sections), versioned, linked to an agreement or purpose",
+    writes=True,
+    requirements=("R-SHR-3", "R-AUD-3"),
+    detail={"assessment": "token", "version": "int"},
+)
+ASSESSMENT_LIST = _op(
+    "assessment_list",
+    ("approve", "audit"),
+    "impact assessments, or one",
+    requirements=("R-SHR-3", "R-AUD-3"),
+    detail={"count": "int"},
+)
+SHARE = _op(
+    "share",
+    ("export",),
+    "share customers' data with a partner under an agreement, desensitised, logged",
+    subject="many",
+    writes=True,
+    requirements=("R-SHR-1", "R-SHR-2", "R-SHR-3", "R-SHR-4", "R-SHR-6", "R-SHR-7", "R-COL-4"),
+    detail={"agreement": "token", "transfer": "token", "persons": "int", "left_out": "int"},
+)
+SHARE_ROW = _op(
+    "share_row",
+    ("export",),
+    "one customer of a share (recorded per customer, refusals included)",
+    subject="customer",
+    purpose=True,
+    requirements=("R-SHR-2", "R-COL-4"),
+    detail={"agreement": "token"},
+    part_of="share",
+)
+EXTRACT = _op(
+    "extract",
+    ("export",),
+    "an anonymised extract: k-anonymity (and l-diversity) measured and recorded",
+    subject="many",
+    purpose=True,
+    writes=True,
+    requirements=("R-STO-4",),
+    detail={"transfer": "token", "k": "int", "l": "int", "suppressed": "int", "rows": "int"},
+)
+EXTRACT_ROW = _op(
+    "extract_row",
+    ("export",),
+    "one customer read for an anonymised extract",
+    subject="customer",
+    purpose=True,
+    requirements=("R-STO-4",),
+    part_of="extract",
+)
+TRANSFER_LIST = _op(
+    "transfer_list",
+    ("audit", "approve"),
+    "the transfer log, by partner or customer",
+    requirements=("R-SHR-4",),
+    detail={"count": "int"},
+)
+NOTICE_LIST = _op(
+    "deletion_notice_list",
+    ("audit", "approve"),
+    "deletion notices to partners after a customer's erasure, and their acknowledgements",
+    detail={"count": "int"},
+)
+NOTICE_ACK = _op(
+    "deletion_notice_ack",
+    ("approve",),
+    "record a partner's acknowledgement that it deleted a customer's data",
+    writes=True,
+    detail={"notice": "token"},
+)
+OPERATIONS: tuple[Operation, ...] = (
+    PARTNER_ADD,
+    PARTNER_LIST,
+    AGREEMENT_ADD,
+    AGREEMENT_LIST,
+    AGREEMENT_END,
+    AGREEMENT_SUSPEND,
+    ASSESSMENT_ADD,
+    ASSESSMENT_LIST,
+    SHARE,
+    SHARE_ROW,
+    EXTRACT,
+    EXTRACT_ROW,
+    TRANSFER_LIST,
+    NOTICE_LIST,
+    NOTICE_ACK,
+)
+
+
+def _text(value: str | None, name: str, most: int = 200, *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError("required", name)
+    if len(text) > most:
+        raise ValidationError(f"longer than {most} characters", name)
+    return text
+
+
+def _country(value: str) -> str:
+    code = (value or "").strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise ValidationError("an ISO 3166 two-letter country code", "country")
+    return code
+
+
+def _sha256(value: str, name: str) -> str:
+    digest = (value or "").strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValidationError("a SHA-256 digest in hex", name)
+    return digest
+
+
+def _refusal_reason(exc: AccessDenied) -> str:
+    if isinstance(exc, ConsentRequired):
+        return "no_consent"
+    if isinstance(exc, QuotaExceeded):
+        return "quota"
+    if (exc.rule or "").startswith("rights."):
+        return "restricted"
+    return "refused"
+
+
+class Sharing:
+    """The sharing capability (see the module docstring)."""
+
+    name = NAME
+    operations = OPERATIONS
+
+    def __init__(
+        self,
+        db: Storage,
+        catalog: Catalog,
+        tenant: str,
+        *,
+        pseudonym_root: bytes,
+        signing_key: SigningKey,
+        clock: Clock | None = None,
+        localise: bool = False,
+        ciio: bool = False,
+        max_suppression: float = 0.1,
+        approval: Approval | None = None,
+        large_share: int = 1000,
+    ) -> None:
+        """:param pseudonym_root: the keyring secret each recipient's pseudonym key derives from
+            (never stored in the data database, R-STO-4).
+        :param signing_key: the audit key: manifests are signed like checkpoints.
+        :param localise: refuse every cross-border transfer (R-STO-6).
+        :param ciio: the operator is a critical-information-infrastructure operator (every
+            cross-border transfer needs a CAC assessment).
+        :param approval: checks and uses the approved export grant a large share names (R-USE-3).
+        :param large_share: more customers than this in one share need that approval."""
+        self._db, self._catalog, self._tenant = db, catalog, tenant
+        self._root = pseudonym_root
+        self._key = signing_key
+        self._clock = clock or SystemClock()
+        self.localise, self.ciio = localise, ciio
+        self.max_suppression = max_suppression
+        self._approval = approval
+        self.large_share = large_share
+        self._kernel: Kernel | None = None
+
+    def bind(self, kernel: Kernel) -> None:
+        self._kernel = kernel
+        kernel.add_erasure_observer(self)
+
+    @property
+    def kernel(self) -> Kernel:
+        if self._kernel is None:
+            raise RuntimeError("the sharing capability is not mounted on a gate")
+        return self._kernel
+
+    def _today(self) -> date:
+        return local_date(self._clock.now())
+
+    # ------------------------------------------------------------------ partners
+
+    def add_partner(
+        self,
+        ctx: RequestContext,
+        *,
+        name: str,
+        contact: str,
+        country: str,
+        role: str,
+        security_basis: str,
+        assessed_on: date,
+        assessment_expires: date,
+        assessor: str,
+        uscc_code: str | None = None,
+        authority: bool = False,
+    ) -> Partner:
+        """Register a partner. A partner in China needs a valid unified social credit code.
+
+        :raises ValidationError: a missing or malformed field (the code's checksum included).
+        """
+        country = _country(country)
+        code = None
+        if uscc_code or country == "CN":
+            try:
+                code = uscc.normalize(_text(uscc_code, "uscc", 40))
+            except ValidationError as exc:
+                raise ValidationError(f"unified social credit code: {exc.reason}", "uscc") from None
+        if role not in PARTNER_ROLES:
+            raise ValidationError(f"one of {', '.join(PARTNER_ROLES)}", "role")
+        if assessment_expires < assessed_on:
+            raise ValidationError("expires before it was made", "assessment_expires")
+        partner = Partner(
+            "ptn_" + secrets.token_hex(8),
+            _text(name, "name"),
+            code,
+            _text(contact, "contact"),
+            country,
+            role,
+            authority,
+            _text(security_basis, "security_basis", 64),
+            assessed_on,
+            assessment_expires,
+            _text(assessor, "assessor"),
+            "active",
+        )
+
+        def handler(call: Call) -> Partner:
+            call.note(partner=partner.id)
+            with call.transaction() as conn:
+                conn.execute(
+                    insert(partners).values(
+                        tenant=self._tenant,
+                        **{
+                            k: v
+                            for k, v in partner.as_dict().items()
+                            if k not in ("assessed_on", "assessment_expires")
+                        },
+                        assessed_on=assessed_on,
+                        assessment_expires=assessment_expires,
+                        created_by=ctx.actor.id,
+                        created_at=self._clock.now(),
+                    )
+                )
+            return partner
+
+        return self.kernel.run(ctx, PARTNER_ADD, handler)
+
+    def partners(self, ctx: RequestContext, partner_id: str | None = None) -> list[Partner]:
+        """The register (or one partner). :raises NotFound: no such partner."""
+
+        def handler(call: Call) -> list[Partner]:
+            with self._db.read() as conn:
+                found = self._partners(conn, partner_id)
+            if partner_id is not None and not found:
+                raise NotFound("no such partner")
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, PARTNER_LIST, handler)
+
+    def _partners(self, conn: Connection, partner_id: str | None = None) -> list[Partner]:
+        q = (
+            select(partners)
+            .where(partners.c.tenant == self._tenant)
+            .order_by(partners.c.created_at, partners.c.id)
+        )
+        if partner_id is not None:
+            q = q.where(partners.c.id == partner_id)
+        return [
+            Partner(
+                r.id,
+                r.name,
+                r.uscc,
+                r.contact,
+                r.country,
+                r.role,
+                r.authority,
+                r.security_basis,
+                r.assessed_on,
+                r.assessment_expires,
+                r.assessor,
+                r.status,
+            )
+            for r in conn.execute(q)
+        ]
+
+    # ------------------------------------------------------------------ agreements
+
+    def add_agreement(
+        self,
+        ctx: RequestContext,
+        *,
+        partner_id: str,
+        type: str,
+        purpose: str,
+        fields: Mapping[str, Mapping[str, Any] | str],
+        method: str,
+        safeguards: str,
+        starts_on: date,
+        ends_on: date,
+        document_sha256: str,
+        sub_entrustment: bool = False,
+        mechanism: str | None = None,
+        destination: str | None = None,
+        record_type: str = "customer",
+    ) -> Agreement:
+        """Record an agreement (R-SHR-1). ``fields`` maps each field to its rule (a rule name, or
+        ``{"rule": ..., "params": {...}}``).
+
+        :raises ValidationError: an unknown partner, type, purpose or field; a field the purpose does
+            not cover; a bad rule; a purpose without the separate consent the type needs; a
+            cross-border agreement without mechanism or destination.
+        """
+        if type not in AGREEMENT_TYPES:
+            raise ValidationError(f"one of {', '.join(AGREEMENT_TYPES)}", "type")
+        spec = self._catalog.purposes.get(purpose)
+        if spec is None:
+            raise ValidationError("no such purpose in the catalog", "purpose")
+        missing = CONSENT_FOR[type] - set(spec.separate_consent_for)
+        if missing:
+            raise ValidationError(
+                f"a {type} agreement needs a purpose with separate consent for {', '.join(sorted(missing))}"
+                " (PIPL 23, 39)",
+                "purpose",
+            )
+        allowed = self._catalog.fields_for(purpose, record_type)
+        rules: dict[str, Rule] = {}
+        if not fields:
+            raise ValidationError("an agreement names its exact fields", "fields")
+        for field_name, raw in fields.items():
+            if field_name not in allowed:
+                raise ValidationError(f"not covered by purpose '{purpose}' (R-COL-3)", field_name)
+            rule = (
+                Rule(raw, {})
+                if isinstance(raw, str)
+                else Rule(str(raw.get("rule")), dict(raw.get("params") or {}))
+            )
+            operators.check_rule(rule.rule, rule.params)
+            rules[field_name] = rule
+        if ends_on < starts_on:
+            raise ValidationError("ends before it starts", "ends_on")
+        if type == "cross_border":
+            if mechanism not in crossborder.MECHANISMS:
+                raise ValidationError(f"one of {', '.join(crossborder.MECHANISMS)}", "mechanism")
+            destination = _country(destination or "")
+            if destination == "CN":
+                raise ValidationError("a cross-border destination is outside China", "destination")
+        else:
+            mechanism, destination = None, None
+        digest = _sha256(document_sha256, "document_sha256")
+        agreement = Agreement(
+            "agr_" + secrets.token_hex(8),
+            partner_id,
+            type,
+            purpose,
+            record_type,
+            rules,
+            _text(method, "method"),
+            _text(safeguards, "safeguards", 2000),
+            sub_entrustment,
+            mechanism,
+            destination,
+            starts_on,
+            ends_on,
+            digest,
+            "active",
+        )
+
+        def handler(call: Call) -> Agreement:
+            call.note(agreement=agreement.id, partner=partner_id)
+            with call.transaction() as conn:
+                if not self._partners(conn, partner_id):
+                    raise ValidationError("no such partner", "partner_id")
+                conn.execute(
+                    insert(agreements).values(
+                        tenant=self._tenant,
+                        id=agreement.id,
+                        partner_id=partner_id,
+                        type=type,
+                        purpose=purpose,
+                        record_type=record_type,
+                        fields=json.dumps(agreement.as_dict()["fields"], sort_keys=True),
+                        method=agreement.method,
+                        safeguards=agreement.safeguards,
+                        sub_entrustment=sub_entrustment,
+                        mechanism=mechanism,
+                        destination=destination,
+                        starts_on=starts_on,
+                        ends_on=ends_on,
+                        document_sha256=digest,
+                        state="active",
+                        created_by=ctx.actor.id,
+                        created_at=self._clock.now(),
+                    )
+                )
+            return agreement
+
+        return self.kernel.run(ctx, AGREEMENT_ADD, handler)
+
+    def agreements(
+        self, ctx: RequestContext, agreement_id: str | None = None, *, partner_id: str | None = None
+    ) -> list[Agreement]:
+        """Agreements (one, or a partner's). :raises NotFound: no such agreement."""
+
+        def handler(call: Call) -> list[Agreement]:
+            with self._db.read() as conn:
+                found = self._agreements(conn, agreement_id, partner_id)
+            if agreement_id is not None and not found:
+                raise NotFound("no such agreement")
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, AGREEMENT_LIST, handler)
+
+    def _agreements(
+        self, conn: Connection, agreement_id: str | None = None, partner_id: str | None = None
+    ) -> list[Agreement]:
+        q = select(agreements).where(agreements.c.tenant == self._tenant)
+        if agreement_id is not None:
+            q = q.where(agreements.c.id == agreement_id)
+        if partner_id is not None:
+            q = q.where(agreements.c.partner_id == partner_id)
+        out = []
+        for r in conn.execute(q.order_by(agreements.c.created_at, agreements.c.id)):
+            rules = {n: Rule(v["rule"], v.get("params") or {}) for n, v in json.loads(r.fields).items()}
+            out.append(
+                Agreement(
+                    r.id,
+                    r.partner_id,
+                    r.type,
+                    r.purpose,
+                    r.record_type,
+                    rules,
+                    r.method,
+                    r.safeguards,
+                    r.sub_entrustment,
+                    r.mechanism,
+                    r.destination,
+                    r.starts_on,
+                    r.ends_on,
+                    r.document_sha256,
+                    r.state,
+                    r.end_outcome,
+                    r.end_evidence_sha256,
+                    r.ended_at,
+                    r.suspended_reason,
+                )
+            )
+        return out
+
+    def _agreement(self, agreement_id: str) -> Agreement:
+        with self._db.read() as conn:
+            found = self._agreements(conn, agreement_id)
+        if not found:
+            raise NotFound("no such agreement")
+        return found[0]
+
+    def end_agreement(
+        self,
+        ctx: RequestContext,
+        agreement_id: str,
+        *,
+        outcome: str | None = None,
+        evidence_sha256: str | None = None,
+    ) -> Agreement:
+        """End an agreement. At the end of an entrustment the processor returns or deletes the data
+        (R-DST-5): ``outcome`` (``returned`` / ``deleted``) and the hash of the evidence document are
+        required and recorded.
+
+        :raises ValidationError: an entrustment ended without its evidence.
+        :raises Conflict: ended already. :raises NotFound: no such agreement.
+        """
+        agreement = self._agreement(agreement_id)
+        if agreement.state == "ended":
+            raise Conflict("the agreement has ended already")
+        digest = None
+        if agreement.type == "entrustment" or outcome or evidence_sha256:
+            if outcome not in ("returned", "deleted"):
+                raise ValidationError(
+                    "the processor returned or deleted the data: say which (R-DST-5)", "outcome"
+                )
+            digest = _sha256(evidence_sha256 or "", "evidence_sha256")
+
+        def handler(call: Call) -> Agreement:
+            call.note(agreement=agreement_id)
+            with call.transaction() as conn:
+                done = conn.execute(
+                    update(agreements)
+                    .where(
+                        agreements.c.tenant == self._tenant,
+                        agreements.c.id == agreement_id,
+                        agreements.c.state != "ended",
+                    )
+                    .values(
+                        state="ended",
+                        ended_at=self._clock.now(),
+                        end_outcome=outcome,
+                        end_evidence_sha256=digest,
+                    )
+                )
+                if done.rowcount != 1:
+                    raise Conflict("the agreement has ended already")
+                return self._agreements(conn, agreement_id)[0]
+
+        return self.kernel.run(ctx, AGREEMENT_END, handler)
+
+    def suspend(self, ctx: RequestContext, agreement_id: str, *, reason: str) -> Agreement:
+        """Suspend an agreement (an incident at the partner, a lapsed assessment): no transfer
+        runs under it while suspended. ``reason`` is a short code (``incident``, ``audit``...), not
+        free text. :raises Conflict: not active. :raises NotFound: no such agreement."""
+        code = _text(reason, "reason", 64)
+        if not code.replace("_", "").replace("-", "").isalnum():
+            raise ValidationError("a short code such as 'incident'", "reason")
+        self._agreement(agreement_id)
+
+        def handler(call: Call) -> Agreement:
+            call.note(agreement=agreement_id)
+            with call.transaction() as conn:
+                done = conn.execute(
+                    update(agreements)
+                    .where(
+                        agreements.c.tenant == self._tenant,
+                        agreements.c.id == agreement_id,
+                        agreements.c.state == "active",
+                    )
+                    .values(state="suspended", suspended_reason=code)
+                )
+                if done.rowcount != 1:
+                    raise Conflict("the agreement is not active")
+                return self._agreements(conn, agreement_id)[0]
+
+        return self.kernel.run(ctx, AGREEMENT_SUSPEND, handler)
+
+    def active_agreements(self, partner_id: str) -> list[Agreement]:
+        """A partner's agreements in force today (ids and terms only: for other capabilities, e.g.
+        an incident at the partner, which then calls :meth:`suspend` through the gate)."""
+        today = self._today()
+        with self._db.read() as conn:
+            return [a for a in self._agreements(conn, partner_id=partner_id) if a.is_active(today)]
+
+    # ------------------------------------------------------------------ assessments
+
+    def add_assessment(
+        self,
+        ctx: RequestContext,
+        *,
+        sections: Mapping[str, str],
+        conclusion: str,
+        reviewer: str,
+        assessed_on: date,
+        valid_until: date,
+        agreement_id: str | None = None,
+        purpose: str | None = None,
+    ) -> Assessment:
+        """Record a PIPIA (R-SHR-3, R-AUD-3), structured after GB/T 39335-2020; a new one for the
+        same agreement (or purpose) is its next version; kept at least 3 years.
+
+        :raises ValidationError: a missing section or link, an unknown conclusion.
+        """
+        if (agreement_id is None) == (purpose is None):
+            raise ValidationError("link the assessment to one agreement or one purpose", "agreement_id")
+        if purpose is not None and purpose not in self._catalog.purposes:
+            raise ValidationError("no such purpose in the catalog", "purpose")
+        missing = [s for s in SECTIONS if not (sections.get(s) or "").strip()]
+        if missing:
+            raise ValidationError(f"sections missing: {', '.join(missing)}", "sections")
+        unknown = sorted(set(sections) - set(SECTIONS))
+        if unknown:
+            raise ValidationError(f"unknown sections: {', '.join(unknown)}", "sections")
+        if conclusion not in CONCLUSIONS:
+            raise ValidationError(f"one of {', '.join(CONCLUSIONS)}", "conclusion")
+        if valid_until < assessed_on:
+            raise ValidationError("valid until before it was made", "valid_until")
+        if agreement_id is not None:
+            self._agreement(agreement_id)
+        body = {s: _text(sections[s], s, 4000) for s in SECTIONS}
+        keep_until = date(assessed_on.year + KEEP_YEARS, assessed_on.month, min(assessed_on.day, 28))
+        keep_until = max(keep_until, valid_until)
+        new_id = "pia_" + secrets.token_hex(8)
+
+        def handler(call: Call) -> Assessment:
+            with call.transaction() as conn:
+                t = assessments.c
+                link = t.agreement_id == agreement_id if agreement_id else t.purpose == purpose
+                version = (
+                    int(conn.execute(select(func.count()).where(t.tenant == self._tenant, link)).scalar_one())
+                    + 1
+                )
+                call.note(assessment=new_id, version=version)
+                conn.execute(
+                    insert(assessments).values(
+                        tenant=self._tenant,
+                        id=new_id,
+                        agreement_id=agreement_id,
+                        purpose=purpose,
+                        version=version,
+                        sections=json.dumps(body, ensure_ascii=False, sort_keys=True),
+                        conclusion=conclusion,
+                        reviewer=_text(reviewer, "reviewer"),
+                        assessed_on=assessed_on,
+                        valid_until=valid_until,
+                        keep_until=keep_until,
+                        created_by=ctx.actor.id,
+                        created_at=self._clock.now(),
+                    )
+                )
+            return Assessment(
+                new_id,
+                agreement_id,
+                purpose,
+                version,
+                body,
+                conclusion,
+                reviewer,
+                assessed_on,
+                valid_until,
+                keep_until,
+            )
+
+        return self.kernel.run(ctx, ASSESSMENT_ADD, handler)
+
+    def assessments(
+        self, ctx: RequestContext, assessment_id: str | None = None, *, agreement_id: str | None = None
+    ) -> list[Assessment]:
+        """Assessments, newest version first. :raises NotFound: no such assessment."""
+
+        def handler(call: Call) -> list[Assessment]:
+            with self._db.read() as conn:
+                found = self._assessments(conn, assessment_id, agreement_id)
+            if assessment_id is not None and not found:
+                raise NotFound("no such assessment")
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, ASSESSMENT_LIST, handler)
+
+    def _assessments(
+        self, conn: Connection, assessment_id: str | None = None, agreement_id: str | None = None
+    ) -> list[Assessment]:
+        t = assessments.c
+        q = select(assessments).where(t.tenant == self._tenant)
+        if assessment_id is not None:
+            q = q.where(t.id == assessment_id)
+        if agreement_id is not None:
+            q = q.where(t.agreement_id == agreement_id)
+        return [
+            Assessment(
+                r.id,
+                r.agreement_id,
+                r.purpose,
+                r.version,
+                json.loads(r.sections),
+                r.conclusion,
+                r.reviewer,
+                r.assessed_on,
+                r.valid_until,
+                r.keep_until,
+            )
+            for r in conn.execute(q.order_by(t.version.desc(), t.id))
+        ]
+
+    # ------------------------------------------------------------------ shares
+
+    def partner_key(self, partner_id: str) -> bytes:
+        """The recipient's pseudonym key: derived from the keyring secret, never stored."""
+        return hmac.new(
+            self._root, b"piguard/sharing/pseudonym\x00" + partner_id.encode(), hashlib.sha256
+        ).digest()
+
+    def share(
+        self,
+        ctx: RequestContext,
+        agreement_id: str,
+        *,
+        fields: Sequence[str],
+        customers: Sequence[str] | None = None,
+        all_customers: bool = False,
+        output: str = "csv",
+        grant_id: str | None = None,
+    ) -> ShareResult:
+        """Share customers' data under an agreement (see the module docstring).
+
+        :raises AccessDenied: the agreement, partner, assessment or cross-border rules refuse
+            (recorded under ``share`` with the reason).
+        :raises ValidationError: no customers, both a list and ``all_customers``, an unknown format.
+        """
+        if output not in FORMATS:
+            raise ValidationError(f"one of {', '.join(FORMATS)}", "format")
+        if (customers is None) == (not all_customers):
+            raise ValidationError("give the customers or ask for all of them", "customers")
+        chosen = list(dict.fromkeys(f.strip() for f in fields if f.strip()))
+        if not chosen:
+            raise ValidationError("name the fields to share", "fields")
+
+        def handler(call: Call) -> ShareResult:
+            today = self._today()
+            with self._db.read() as conn:
+                found = self._agreements(conn, agreement_id)
+                if not found:
+                    raise AccessDenied(
+                        "no such agreement: no transfer outside an agreement (R-SHR-1)", "R-SHR-1"
+                    )
+                agreement = found[0]
+                partner = self._partners(conn, agreement.partner_id)[0]
+                pias = self._assessments(conn, agreement_id=agreement_id)
+            call.note(agreement=agreement_id)
+            call.touch(chosen, agreement.record_type)
+            self._check_agreement(agreement, partner, pias, chosen, today)
+            row_ctx = replace(ctx, purpose=agreement.purpose)
+            key = self.partner_key(partner.id)
+            ids = list(customers) if customers is not None else list(self.kernel.customer_ids())
+            approved = len(ids) > self.large_share
+            if approved:
+                self._approve(None, ctx, grant_id, agreement.purpose, len(ids))
+            rows: list[tuple[str, dict[str, str | None]]] = []
+            left_out: Counter[str] = Counter()
+            withheld: Counter[str] = Counter()
+            for cid in ids:
+                try:
+                    rows.append((cid, self._share_row(row_ctx, cid, agreement, chosen, key, today, withheld)))
+                except AccessDenied as exc:
+                    left_out[_refusal_reason(exc)] += 1
+                except NotFound:
+                    left_out["not_found"] += 1
+            sensitive = any(
+                self._catalog.record_types[agreement.record_type].fields[f].sensitive for f in chosen
+            )
+            warnings: list[str] = []
+            transfer_id = "trf_" + secrets.token_hex(8)
+            persons = [cid for cid, _ in rows]
+            with call.transaction() as conn:
+                if agreement.type == "cross_border":
+                    warnings = self._check_volume(conn, agreement, persons, sensitive, today)
+                approver = (
+                    self._approve(conn, ctx, grant_id, agreement.purpose, len(ids)) if approved else None
+                )
+                content = _render([values for _, values in rows], chosen, output)
+                manifest = {
+                    "transfer_id": transfer_id,
+                    "agreement": agreement.id,
+                    "partner": partner.id,
+                    "recipient": partner.name,
+                    "purpose": agreement.purpose,
+                    "fields": chosen,
+                    "rules": {f: agreement.fields[f].rule for f in chosen},
+                    "count": len(rows),
+                    "format": output,
+                    "content_sha256": hashlib.sha256(content).hexdigest(),
+                    "withheld": dict(withheld),
+                    "approver": approver,
+                    "at": self._clock.now().isoformat(),
+                }
+                signature = self._key.sign(json.dumps(manifest, sort_keys=True).encode()).hex()
+                self._log(
+                    conn,
+                    transfer_id,
+                    "share",
+                    agreement,
+                    manifest,
+                    len(rows),
+                    dict(left_out),
+                    ctx,
+                    persons,
+                    sensitive,
+                    today,
+                )
+                call.note(transfer=transfer_id, persons=len(rows), left_out=sum(left_out.values()))
+            return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, warnings)
+
+        return self.kernel.run(ctx, SHARE, handler)
+
+    def _approve(
+        self, conn: Connection | None, ctx: RequestContext, grant_id: str | None, purpose: str, persons: int
+    ) -> str:
+        if grant_id is None or self._approval is None:
+            raise AccessDenied(
+                f"a share of more than {self.large_share} customers needs an approved export grant (R-USE-3)",
+                "R-USE-3",
+            )
+        return self._approval(conn, ctx, grant_id, purpose, persons)
+
+    def _check_agreement(
+        self,
+        agreement: Agreement,
+        partner: Partner,
+        pias: Sequence[Assessment],
+        chosen: Sequence[str],
+        today: date,
+    ) -> None:
+        if agreement.state != "active":
+            raise AccessDenied(
+                f"the agreement is {agreement.state}: no transfer under it (R-SHR-1)", "R-SHR-1"
+            )
+        if not agreement.is_active(today):
+            raise AccessDenied(
+                "the agreement is not in force today (expired or not started; R-SHR-1)", "R-SHR-1"
+            )
+        if partner.status != "active":
+            raise AccessDenied(f"the partner is {partner.status}", "R-SHR-1")
+        if partner.assessment_expires < today:
+            raise AccessDenied(
+                "the partner's security assessment has expired: renew it first", "sharing.partner_assessment"
+            )
+        outside = [f for f in chosen if f not in agreement.fields]
+        if outside:
+            raise AccessDenied(
+                f"the agreement does not name the fields {', '.join(sorted(outside))} (R-SHR-1)", "R-SHR-1"
+            )
+        if not any(p.is_current(today) for p in pias):
+            raise AccessDenied(
+                "no current impact assessment (PIPIA) on file for the agreement (R-SHR-3)", "R-SHR-3"
+            )
+        if agreement.type == "cross_border":
+            if self.localise:
+                raise AccessDenied(
+                    "the localisation setting refuses every cross-border transfer (R-STO-6)", "R-STO-6"
+                )
+            if partner.authority:
+                raise AccessDenied(
+                    "no provision to a foreign judicial or law-enforcement body"
+                    " without PRC approval (R-SHR-7)",
+                    "R-SHR-7",
+                )
+
+    def _share_row(
+        self,
+        ctx: RequestContext,
+        customer_id: str,
+        agreement: Agreement,
+        chosen: Sequence[str],
+        key: bytes,
+        today: date,
+        withheld: Counter[str],
+    ) -> dict[str, str | None]:
+        record = self._catalog.record_types[agreement.record_type]
+
+        def handler(call: Call) -> dict[str, str | None]:
+            call.note(agreement=agreement.id)
+            views = call.view.read(chosen, record_type=agreement.record_type)
+            out: dict[str, str | None] = {}
+            for name in chosen:
+                rule, view = agreement.fields[name], views.get(name)
+                op = operators.get(rule.rule)
+                value = view.value if view is not None else None
+                if view is None:
+                    out[name] = None  # the customer has no such value
+                    continue
+                if op.needs_value and view.level == "deny":
+                    out[name] = None
+                    withheld[name] += 1
+                    continue
+                if view.level == "masked" and rule.rule != "mask":
+                    # Only the clear value can be pseudonymised or generalised: the field is withheld.
+                    out[name] = None
+                    withheld[name] += 1
+                    continue
+                params: dict[str, Any] = dict(rule.params)
+                if "key" in op.runtime_params:
+                    params.update(key=key, field=f"{agreement.record_type}.{name}")
+                if "today" in op.runtime_params:
+                    params["today"] = today
+                if "default_rule" in op.runtime_params:
+                    params["default_rule"] = record.fields[name].mask or ""
+                if view.level == "masked":
+                    out[name] = value  # already masked by the gate
+                else:
+                    out[name] = operators.apply(rule.rule, value, params)
+            return out
+
+        return self.kernel.run(
+            ctx, SHARE_ROW, handler, subject=customer_id, record_type=agreement.record_type
+        )
+
+    def _check_volume(
+        self, conn: Connection, agreement: Agreement, persons: Sequence[str], sensitive: bool, today: date
+    ) -> list[str]:
+        """R-SHR-6: the year's distinct persons after this transfer, against the mechanism."""
+        t = transfer_persons.c
+        already = {
+            r[0]
+            for r in conn.execute(
+                select(t.customer_id).where(
+                    t.tenant == self._tenant,
+                    t.year == today.year,
+                    t.cross_border.is_(True),
+                    t.sensitive == sensitive,
+                )
+            )
+        }
+        count = len(already | set(persons))
+        verdict = crossborder.judge(count, agreement.mechanism or "", sensitive=sensitive, ciio=self.ciio)
+        if not verdict.covered:
+            kind = "sensitive" if sensitive else "non-sensitive"
+            raise AccessDenied(
+                f"{count} {kind} persons abroad in {today.year} need {verdict.needed}; the agreement's "
+                f"mechanism is {agreement.mechanism} (R-SHR-6)",
+                "R-SHR-6",
+            )
+        return [verdict.warning] if verdict.warning else []
+
+    def cross_border_counts(self, year: int) -> dict[str, int]:
+        """Distinct persons sent abroad in ``year`` (from 1 January, local time), sensitive apart."""
+        t = transfer_persons.c
+        out = {}
+        with self._db.read() as conn:
+            for label, flag in (("non_sensitive", False), ("sensitive", True)):
+                out[label] = int(
+                    conn.execute(
+                        select(func.count(func.distinct(t.customer_id))).where(
+                            t.tenant == self._tenant,
+                            t.year == year,
+                            t.cross_border.is_(True),
+                            t.sensitive == flag,
+                        )
+                    ).scalar_one()
+                )
+        return out
+
+    def _log(
+        self,
+        conn: Connection,
+        transfer_id: str,
+        kind: str,
+        agreement: Agreement | None,
+        manifest: Mapping[str, Any],
+        persons: int,
+        left_out: Mapping[str, int],
+        ctx: RequestContext,
+        customers: Iterable[str],
+        sensitive: bool,
+        today: date,
+    ) -> None:
+        cross = agreement is not None and agreement.type == "cross_border"
+        conn.execute(
+            insert(transfers).values(
+                tenant=self._tenant,
+                id=transfer_id,
+                at=self._clock.now(),
+                kind=kind,
+                partner_id=agreement.partner_id if agreement else None,
+                agreement_id=agreement.id if agreement else None,
+                purpose=manifest["purpose"],
+                fields=json.dumps(manifest["fields"]),
+                rules=json.dumps(manifest["rules"], sort_keys=True),
+                persons=persons,
+                left_out=json.dumps(dict(left_out), sort_keys=True),
+                content_sha256=manifest["content_sha256"],
+                manifest=json.dumps(manifest, sort_keys=True, ensure_ascii=False),
+                operator=ctx.actor.id,
+                approver=manifest.get("approver"),
+                cross_border=cross,
+                keep_until=date(today.year + KEEP_YEARS, today.month, min(today.day, 28)),
+            )
+        )
+        rows = [
+            {
+                "tenant": self._tenant,
+                "transfer_id": transfer_id,
+                "customer_id": cid,
+                "year": today.year,
+                "cross_border": cross,
+                "sensitive": sensitive,
+            }
+            for cid in customers
+        ]
+        if rows:
+            conn.execute(insert(transfer_persons), rows)
+
+    # ------------------------------------------------------------------ extracts
+
+    def extract(
+        self,
+        ctx: RequestContext,
+        *,
+        fields: Sequence[str],
+        quasi: Sequence[str],
+        k: int = 5,
+        l: int | None = None,  # noqa: E741 - the literature's name
+        sensitive: str | None = None,
+        customers: Sequence[str] | None = None,
+        output: str = "csv",
+        record_type: str = "customer",
+    ) -> ExtractResult:
+        """An anonymised extract for the caller's purpose (see :mod:`piguard.sharing.anonymise`).
+
+        :raises ValidationError: a direct identifier among the fields, quasi-identifiers or the
+            sensitive attribute not among them, or a target the data cannot reach (refused).
+        """
+        if output not in FORMATS:
+            raise ValidationError(f"one of {', '.join(FORMATS)}", "format")
+        record = self._catalog.record_types.get(record_type)
+        if record is None:
+            raise ValidationError("unknown record type", "record_type")
+        chosen = list(dict.fromkeys(fields))
+        for name in chosen:
+            fdef = record.fields.get(name)
+            if fdef is None:
+                raise ValidationError("unknown field", name)
+            if fdef.type in DIRECT_IDENTIFIERS or fdef.searchable:
+                raise ValidationError("a direct identifier never appears in an anonymised extract", name)
+        if not quasi or any(q not in chosen for q in quasi):
+            raise ValidationError("the quasi-identifiers are some of the fields", "quasi")
+        if sensitive is not None and sensitive not in chosen:
+            raise ValidationError("the sensitive attribute is one of the fields", "sensitive")
+
+        def handler(call: Call) -> ExtractResult:
+            call.touch(chosen, record_type)
+            today = self._today()
+            ids = list(customers) if customers is not None else list(self.kernel.customer_ids())
+            rows: list[dict[str, str]] = []
+            left_out: Counter[str] = Counter()
+            for cid in ids:
+                try:
+                    rows.append(self._extract_row(ctx, cid, chosen, record_type))
+                except AccessDenied as exc:
+                    left_out[_refusal_reason(exc)] += 1
+                except NotFound:
+                    left_out["not_found"] += 1
+            kinds = {q: record.fields[q].type for q in quasi}
+            result = anonymise(
+                rows,
+                quasi,
+                kinds,
+                k=k,
+                l=l,
+                sensitive=sensitive,
+                today=today,
+                max_suppression=self.max_suppression,
+            )
+            content = _render(list(result.rows), chosen, output)
+            transfer_id = "ext_" + secrets.token_hex(8)
+            manifest = {
+                "transfer_id": transfer_id,
+                "purpose": ctx.purpose,
+                "fields": chosen,
+                "quasi_identifiers": list(quasi),
+                "sensitive": sensitive,
+                "rules": {q: f"generalise:{result.levels[q]}" for q in quasi},
+                "k_target": k,
+                "l_target": l,
+                "k": result.k,
+                "l": result.l,
+                "suppressed": result.suppressed,
+                "count": len(result.rows),
+                "content_sha256": hashlib.sha256(content).hexdigest(),
+                "at": self._clock.now().isoformat(),
+            }
+            call.note(transfer=transfer_id, k=result.k, suppressed=result.suppressed, rows=len(result.rows))
+            if result.l is not None:
+                call.note(l=result.l)
+            with call.transaction() as conn:
+                # Anonymised data is not PI: no customer ids are kept with it.
+                self._log(
+                    conn,
+                    transfer_id,
+                    "extract",
+                    None,
+                    manifest,
+                    len(result.rows),
+                    dict(left_out),
+                    ctx,
+                    (),
+                    False,
+                    today,
+                )
+            return ExtractResult(
+                transfer_id,
+                len(result.rows),
+                result.k,
+                result.l,
+                result.suppressed,
+                dict(left_out),
+                manifest,
+                content,
+            )
+
+        return self.kernel.run(ctx, EXTRACT, handler, record_type=record_type, fields=chosen)
+
+    def _extract_row(
+        self, ctx: RequestContext, customer_id: str, chosen: Sequence[str], record_type: str
+    ) -> dict[str, str]:
+        def handler(call: Call) -> dict[str, str]:
+            views = call.view.read(chosen, record_type=record_type)
+            out = {}
+            for name in chosen:
+                view = views.get(name)
+                # Only clear values generalise correctly; anything else is suppressed as a value.
+                out[name] = (view.value or "") if view is not None and view.level == "clear" else "*"
+            return out
+
+        return self.kernel.run(ctx, EXTRACT_ROW, handler, subject=customer_id, record_type=record_type)
+
+    # ------------------------------------------------------------------ the log
+
+    def transfers(
+        self, ctx: RequestContext, *, partner_id: str | None = None, customer_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The transfer log (R-SHR-4), newest first, by partner or by customer."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            t = transfers.c
+            q = select(transfers).where(t.tenant == self._tenant)
+            if partner_id is not None:
+                q = q.where(t.partner_id == partner_id)
+            if customer_id is not None:
+                p = transfer_persons.c
+                q = q.where(
+                    t.id.in_(
+                        select(p.transfer_id).where(p.tenant == self._tenant, p.customer_id == customer_id)
+                    )
+                )
+            with self._db.read() as conn:
+                found = [_transfer(r) for r in conn.execute(q.order_by(t.at.desc(), t.id))]
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, TRANSFER_LIST, handler)
+
+    def recipients(self, customer_id: str) -> list[dict[str, Any]]:
+        """Who received ``customer_id``'s data: the recipient's name, contact and country, the
+        agreement, purpose, fields and time of each transfer (no values; the rights capability's
+        access copy holds it, as PIPL 23 and 45 want the person told who received what)."""
+        t, p, r = transfers.c, transfer_persons.c, partners.c
+        q = (
+            select(
+                t.id, t.at, t.partner_id, t.agreement_id, t.purpose, t.fields, r.name, r.contact, r.country
+            )
+            .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
+            .join(partners, (r.tenant == t.tenant) & (r.id == t.partner_id))
+            .where(t.tenant == self._tenant, p.customer_id == customer_id)
+            .order_by(t.at)
+        )
+        with self._db.read() as conn:
+            return [
+                {
+                    "transfer_id": row.id,
+                    "at": row.at.isoformat(),
+                    "partner_id": row.partner_id,
+                    "recipient": row.name,
+                    "contact": row.contact,
+                    "country": row.country,
+                    "agreement_id": row.agreement_id,
+                    "purpose": row.purpose,
+                    "fields": json.loads(row.fields),
+                }
+                for row in conn.execute(q)
+            ]
+
+    # ------------------------------------------------------------------ erasure propagation
+
+    def erasing(self, conn: Connection, erasure: Erasure) -> None:
+        """Inside every erasing transaction: one deletion notice per partner that received the
+        customer's data (the notices commit with the erasure)."""
+        t, p = transfers.c, transfer_persons.c
+        partner_ids = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    select(t.partner_id)
+                    .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
+                    .where(
+                        t.tenant == self._tenant,
+                        p.customer_id == erasure.customer_id,
+                        t.partner_id.is_not(None),
+                    )
+                )
+            }
+        )
+        now = self._clock.now()
+        for partner_id in partner_ids:
+            conn.execute(
+                insert(deletion_notices).values(
+                    tenant=self._tenant,
+                    id="dln_" + secrets.token_hex(8),
+                    partner_id=partner_id,
+                    customer_id=erasure.customer_id,
+                    cause=erasure.operation[:24],
+                    created_at=now,
+                )
+            )
+
+    def erased(self, erasure: Erasure) -> None:
+        """Nothing to do once committed: the notices wait for their partners' acknowledgements."""
+
+    def notices(self, ctx: RequestContext, *, pending: bool = False) -> list[dict[str, Any]]:
+        """Deletion notices to partners (no customer value: the random id the partner received)."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            n = deletion_notices.c
+            q = select(deletion_notices).where(n.tenant == self._tenant)
+            if pending:
+                q = q.where(n.acknowledged_at.is_(None))
+            with self._db.read() as conn:
+                found = [
+                    {
+                        "id": r.id,
+                        "partner_id": r.partner_id,
+                        "customer_id": r.customer_id,
+                        "cause": r.cause,
+                        "created_at": r.created_at.isoformat(),
+                        "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
+                        "acknowledged_by": r.acknowledged_by,
+                    }
+                    for r in conn.execute(q.order_by(n.created_at, n.id))
+                ]
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, NOTICE_LIST, handler)
+
+    def acknowledge(self, ctx: RequestContext, notice_id: str) -> None:
+        """Record that the partner confirmed the deletion. :raises NotFound / Conflict."""
+
+        def handler(call: Call) -> None:
+            call.note(notice=notice_id)
+            n = deletion_notices.c
+            with call.transaction() as conn:
+                row = conn.execute(
+                    select(n.acknowledged_at).where(n.tenant == self._tenant, n.id == notice_id)
+                ).one_or_none()
+                if row is None:
+                    raise NotFound("no such deletion notice")
+                if row[0] is not None:
+                    raise Conflict("acknowledged already")
+                conn.execute(
+                    update(deletion_notices)
+                    .where(n.tenant == self._tenant, n.id == notice_id)
+                    .values(acknowledged_at=self._clock.now(), acknowledged_by=ctx.actor.id)
+                )
+
+        self.kernel.run(ctx, NOTICE_ACK, handler)
+
+
+def _render(rows: Sequence[Mapping[str, str | None]], fields: Sequence[str], output: str) -> bytes:
+    if output == "jsonl":
+        return "".join(
+            json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n" for r in rows
+        ).encode()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(fields)
+    for r in rows:
+        writer.writerow(["" if r.get(f) is None else r.get(f) for f in fields])
+    return buf.getvalue().encode()
+
+
+def _transfer(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "at": r.at.isoformat(),
+        "kind": r.kind,
+        "partner_id": r.partner_id,
+        "agreement_id": r.agreement_id,
+        "purpose": r.purpose,
+        "fields": json.loads(r.fields),
+        "rules": json.loads(r.rules),
+        "persons": r.persons,
+        "left_out": json.loads(r.left_out),
+        "content_sha256": r.content_sha256,
+        "operator": r.operator,
+        "approver": r.approver,
+        "cross_border": r.cross_border,
+        "keep_until": r.keep_until.isoformat(),
+    }
