@@ -520,8 +520,7 @@ class Installation:
         self._register_jobs()
 
     def _compliance_sources(self) -> Sources:
-        """What the compliance checks read, each through its capability's public API (the sharing
-        register's reading stays ``None`` until that capability is installed)."""
+        """What the compliance checks read, each through its capability's public API."""
         trail, lifecycle = self.capability(Trail), self.capability(Lifecycle)
         rights, consent = self.capability(Rights), self.capability(Consent)
 
@@ -571,7 +570,36 @@ class Installation:
                         counts["without_guardian"] += 1
             return counts
 
+        def sharing(ctx: Any) -> dict[str, Any]:
+            # The sharing register as the checks and the ROPA read it, through its own operations
+            # with the caller's context (the capability is found when the reading runs).
+            register = self.capability(Sharing)
+            today = self.gate.today()
+            agreements = register.agreements(ctx)
+            assessments = register.assessments(ctx)
+            current = {a.agreement_id for a in assessments if a.agreement_id and a.is_current(today)}
+            partners = []
+            for p in register.partners(ctx):
+                own = [a for a in agreements if a.partner_id == p.id]
+                active = [a for a in own if a.is_active(today)]
+                abroad = [a for a in own if a.type == "cross_border"]
+                partners.append(
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "active": p.status == "active",
+                        "agreement_current": bool(active),
+                        "assessment_on_file": any(a.id in current for a in active),
+                        "cross_border": bool(abroad) or p.country != "CN",
+                        "mechanism": next((a.mechanism for a in abroad if a.mechanism), None),
+                        "purposes": sorted({a.purpose for a in active}),
+                    }
+                )
+            transfers = register.transfers(ctx)
+            return {"partners": partners, "provisions": len(transfers), "transfers": transfers[:1000]}
+
         return Sources(
+            sharing=sharing,
             audit_verify=verify,
             audit_retention_days=self.settings.audit_retention_days,
             retention_plan=lambda ctx: lifecycle.plan(ctx),

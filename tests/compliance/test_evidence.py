@@ -93,7 +93,7 @@ def test_the_ropa_covers_every_purpose_with_live_counts(world: World) -> None:
     marketing = next(a for a in doc["activities"] if a["purpose"] == "marketing")
     assert marketing["legal_basis"] == "consent"
     assert marketing["data_subjects"] == {"customers": 1, "with_consent": 1}
-    assert marketing["recipients"] == "not_available"  # the sharing register is not installed
+    assert marketing["recipients"] == []  # the sharing register holds no partner for marketing
     assert all(f["retention"] is not None for a in doc["activities"] for f in a["fields"])
     assert doc["security_measures"]["encryption"] == "aes256-gcm"
     assert doc["security_measures"]["keys_apart_from_data"] is True

@@ -8,10 +8,9 @@ step under the names of what it read, and a caller who may not read something ge
 check naming the refusal, never a pass.
 
 A reading left ``None`` means its capability is not installed: the checks that need it report
-``not_available``. **Hook:** ``sharing`` is the sharing register's (partners, agreements,
-assessments, provision and transfer logs), which is built apart; when it lands, the installation
-wires it here and the sharing checks and the ROPA's recipients start reading it. Its expected
-shape is documented on :class:`Sources`.
+``not_available``. ``sharing`` is the sharing register's (partners, agreements, assessments,
+provision and transfer logs), wired by the installation from the sharing capability; its shape is
+documented on :class:`Sources`.
 """
 
 from __future__ import annotations
