@@ -165,10 +165,11 @@ def test_every_route_but_login_and_ops_depends_on_the_one_current_actor(inst: In
         else:
             assert current_actor in calls, f"{sorted(route.methods or ())} {route.path}"
     assert OPEN_ROUTES <= {r.path for r in routes}
-    # The composition root adds the console (its own session sign-in) and nothing else.
+    # The composition root adds the console and the privacy centre (each its own session sign-in:
+    # staff, customers) and nothing else.
     served = {r.path for r in _api_routes(create_server(inst, limits=Limits(rate_per_second=0)))}
     extra = served - {r.path for r in routes}
-    assert extra and all(p == "/" or p.startswith("/console/") for p in extra), extra
+    assert extra and all(p == "/" or p.startswith(("/console/", "/privacy")) for p in extra), extra
 
 
 def test_api_key_works_on_every_router_and_a_wrong_key_is_refused(inst: Installation) -> None:

@@ -145,6 +145,20 @@ class World:
         if names:
             kinds: list[ConsentKind] = ["general", "sensitive"] if sensitive else ["general"]
             consent.grant(setup, customer_id, names, channel="app", kinds=kinds)
+        # With ``sensitive``, also the other separate consents a purpose asks for (provision to a
+        # partner, cross-border transfer: PIPL 23, 39), each for the purposes that need it.
+        defs = self.inst.catalog.purposes
+        others = {k for p in names for k in defs[p].separate_consent_for} - {"sensitive"}
+        for kind in sorted(others) if sensitive else []:
+            needing = [p for p in names if kind in defs[p].separate_consent_for]
+            consent.grant(
+                setup,
+                customer_id,
+                needing,
+                channel="app",
+                kinds=["general", kind],
+                recipient="合作方（测试）",
+            )
 
     def stay(
         self,

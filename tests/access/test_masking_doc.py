@@ -37,6 +37,7 @@ def test_reach_says_what_each_role_sees_and_whom_to_ask() -> None:
     assert (cs["customer.mobile"].kind, cs["customer.mobile"].mask) == ("masked", "mobile")
     assert cs["bank_account.account_no"].kind == "deny"
     assert cs["customer.membership_level"].kind == "clear"
-    assert cs["customer.name"].ask == ("front_desk",)  # a grant cannot help: who sees it in clear
+    # A grant cannot help: who sees it in clear (the sharing officer desensitises it for partners).
+    assert cs["customer.name"].ask == ("front_desk", "sharing_officer")
     assert all(f.kind == "deny" for f in roles["admin"].fields)
     assert "system" not in roles and "notifier" not in roles  # built-in roles are nobody to ask

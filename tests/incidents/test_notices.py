@@ -94,7 +94,7 @@ def releasing_world(tmp_path: Path, environ: dict[str, str]) -> Iterator[World]:
     grant, and no role approves the notifier's), so an installation that tells children and their
     guardians one by one says who releases it."""
     source = profile_path("default").read_text(encoding="utf-8")
-    marker = "can_approve: [customer_service, finance, marketing, front_desk]"
+    marker = "can_approve: [customer_service, finance, marketing, front_desk, sharing_officer]"
     assert marker in source
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(source.replace(marker, marker[:-1] + ", notifier]"), encoding="utf-8")
