@@ -23,6 +23,8 @@ destroyed after it was taken, once the restore is done.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import secrets
@@ -135,8 +137,6 @@ def _canonical(document: Mapping[str, Any]) -> bytes:
 
 
 def _sha256_file(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -369,8 +369,6 @@ class Backups:
         return _canonical({name: path.read_text(encoding="utf-8") for name, path in files.items()})
 
     def _seal_bytes(self, root: bytes, target: Path, name: str, data: bytes) -> dict[str, Any]:
-        import io
-
         path = target / ARTIFACTS[name]
         with path.open("xb") as out:
             size, digest = seal_stream(root, name, io.BytesIO(data), out)
