@@ -261,6 +261,31 @@ def expired_note(world: World) -> State:
     return state
 
 
+def expired_order(world: World) -> State:
+    """A customer with an order four years old: its three-year rule anonymises it (R-STO-5)."""
+    now = world.clock.now()
+    world.clock.set(now.replace(year=now.year - 4))
+    state = customer(world)
+    world.service.create(
+        _setup_ctx("service"),
+        "order",
+        {"order_no": "SO20220101", "amount": "12.50"},
+        customer_id=state["cid"],
+    )
+    world.clock.set(now)
+    return state
+
+
+def queued_review(world: World) -> State:
+    """A customer whose expired service note waits for a retention decision."""
+    state = expired_note(world)
+    lifecycle(world).run(RequestContext(system_actor("retention", "system"), "", client="test"))
+    auditor = RequestContext(world.step_up(world.staff_of("auditor")), "", client="test")
+    [review] = lifecycle(world).reviews(auditor)
+    state["review"] = review["id"]
+    return state
+
+
 def idle_customer(world: World) -> State:
     """A customer whose only record is six years old: inactive (R-DST-4)."""
     now = world.clock.now()
@@ -631,7 +656,10 @@ EXERCISES: dict[str, Exercise] = {
     "compliance_audit_record": Exercise(
         "officer",
         lambda w, ctx, s: compliance(w).record_audit(
-            ctx, scope="general", completed_on=w.inst.gate.today() - timedelta(days=10), auditor="Audit Co.",
+            ctx,
+            scope="general",
+            completed_on=w.inst.gate.today() - timedelta(days=10),
+            auditor="Audit Co.",
             result="passed",
         ),
     ),
@@ -658,6 +686,26 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "retention_plan": Exercise("auditor", lambda w, ctx, s: lifecycle(w).plan(ctx), "", customer),
     "retention_run": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", customer),
+    "retention_event": Exercise(
+        "customer_service",
+        lambda w, ctx, s: lifecycle(w).record_event(ctx, s["cid"], "contract_end", reason="contract ended"),
+        "",
+        customer,
+    ),
+    "retention_reviews": Exercise("auditor", lambda w, ctx, s: lifecycle(w).reviews(ctx), "", queued_review),
+    "retention_decide": Exercise(
+        "officer",
+        lambda w, ctx, s: lifecycle(w).decide(
+            ctx,
+            s["review"],
+            "keep",
+            keep_until=w.inst.gate.today() + timedelta(days=30),
+            reason="complaint open",
+        ),
+        "",
+        queued_review,
+    ),
+    "retention_statistics": Exercise("auditor", lambda w, ctx, s: lifecycle(w).statistics(ctx), "", customer),
     # backups
     "backup_create": Exercise(
         "admin",
@@ -833,7 +881,8 @@ PART_EXERCISES: dict[str, Exercise] = {
     "extract_row": Exercise("sharing_officer", extract_one, "analytics", analysed),
     "inactive_notify": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", idle_customer),
     "inactive_close": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", notified_customer),
-    "retention_apply": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_note),
+    "retention_apply": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_order),
+    "retention_queue": Exercise("admin", lambda w, ctx, s: lifecycle(w).run(ctx), "", expired_note),
     "rights_correct": Exercise(
         "officer",
         lambda w, ctx, s: rights(w).complete(

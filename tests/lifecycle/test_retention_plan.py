@@ -56,7 +56,7 @@ def test_each_anchor_starts_its_own_clock() -> None:
     assert plan(date(2029, 1, 4), None) == {}
     assert plan(date(2029, 1, 5), None) == {
         "order": ("destroy", "ecommerce_3y"),
-        "service_note": ("destroy", "service_notes_3y"),
+        "service_note": ("review", "service_notes_3y"),  # notes wait for a person's decision
     }
     # Closed on 2026-06-30: three years on, the profile loses what relationship_3y keeps (and the
     # marketing tags, whose consent ended with the relationship); AML keeps the rest for ten.
@@ -80,6 +80,104 @@ def test_each_anchor_starts_its_own_clock() -> None:
     )
     [gone] = plan_records(CATALOG, stripped, as_of=date(2036, 6, 30), relationship_end=ended, withdrawn={})
     assert gone.action == "destroy"
+
+
+def _rules(**rules: dict[str, object]) -> str:
+    """A catalog text with the default catalog's record types and one rule per name given."""
+    return "\n".join(f"  {n}: {{{', '.join(f'{k}: {v}' for k, v in r.items())}}}" for n, r in rules.items())
+
+
+def _catalog(tweak: dict[str, str], rules: str = "") -> object:
+    import yaml
+
+    from piguard.catalog import load_catalog_text
+
+    text = profile_path("default").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    for path, rule in tweak.items():
+        rt, _, field = path.partition(".")
+        data["record_types"][rt]["fields"][field]["retention"] = rule
+    extra = yaml.safe_load("retention_rules:\n" + rules)["retention_rules"] if rules else {}
+    data["retention_rules"].update(extra)
+    return load_catalog_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+@pytest.mark.req("R-STO-5", "R-DST-1")
+def test_purpose_fulfilled_and_contract_end_start_their_own_clocks() -> None:
+    """R-STO-5: a rule counted from the fulfilment of the purposes that collected a field waits for
+    the last of them (else the relationship's end); one counted from the contract's end waits for it."""
+    catalog = _catalog(
+        {"customer.membership_level": "after_purpose", "customer.gender": "after_contract"},
+        _rules(
+            after_purpose={"duration_days": 30, "anchor": "purpose_fulfilled"},
+            after_contract={"duration_days": 90, "anchor": "contract_end"},
+        ),
+    )
+    assert isinstance(catalog, type(CATALOG))
+    own = [
+        p for p in catalog.field("customer", "membership_level").purposes if not catalog.purposes[p].ancillary
+    ]
+    assert len(own) >= 2  # the field is collected for more than one purpose
+    records = [("customer", "C1", T0, T0, frozenset({"membership_level", "gender", "name"}))]
+
+    def rules(as_of: date, **kw: object) -> set[str]:
+        found = plan_records(catalog, records, as_of=as_of, relationship_end=None, withdrawn={}, **kw)  # type: ignore[arg-type]
+        return {r for p in found for r in p.rules}
+
+    day = date(2026, 3, 1)
+    one = {own[0]: day}
+    assert rules(date(2027, 1, 1), fulfilled=one) == set()  # another purpose still needs it
+    every = {p: day for p in own}
+    assert rules(date(2026, 3, 30), fulfilled=every) == set()
+    assert rules(date(2026, 3, 31), fulfilled=every) == {"after_purpose"}
+    assert rules(date(2026, 5, 29), contract_end=day) == set()
+    assert rules(date(2026, 5, 30), contract_end=day) == {"after_contract"}
+
+
+@pytest.mark.req("R-STO-5", "R-DST-1")
+def test_the_action_at_the_end_is_the_rules() -> None:
+    """R-STO-5: a rule's action decides what its expiry does: destroy, anonymise (destroyed after
+    being counted) or review (held for a person; a decision to destroy or a keep-until date
+    then rules)."""
+    records = [
+        (
+            "order",
+            "O1",
+            T0,
+            datetime(2026, 2, 1, 2, tzinfo=UTC),
+            frozenset(CATALOG.record_types["order"].fields),
+        ),
+        ("service_note", "N1", T0, T0, frozenset(CATALOG.record_types["service_note"].fields)),
+    ]
+
+    def plans(as_of: date, decisions: dict[tuple[str, str], date | None] | None = None) -> dict[str, object]:
+        found = plan_records(
+            CATALOG, records, as_of=as_of, relationship_end=None, withdrawn={}, decisions=decisions
+        )
+        return {p.record_id: (p.action, p.anonymised, p.due) for p in found}
+
+    # An order counts from its last change (its transaction date in the catalog: completed later).
+    assert "O1" not in plans(date(2029, 1, 5))
+    assert plans(date(2029, 2, 1))["O1"] == ("destroy", ("ecommerce_3y",), date(2029, 2, 1))
+    assert plans(date(2029, 1, 5))["N1"] == ("review", (), date(2029, 1, 5))
+    assert plans(date(2029, 1, 5), {("N1", "service_notes_3y"): None})["N1"][0] == "destroy"
+    kept = {("N1", "service_notes_3y"): date(2030, 1, 1)}
+    assert "N1" not in plans(date(2029, 6, 1), kept)
+    assert plans(date(2030, 1, 1), kept)["N1"][0] == "review"  # kept until then: asked again
+
+
+@pytest.mark.req("R-STO-5")
+def test_catalog_check_refuses_a_trigger_the_record_type_has_no_date_for() -> None:
+    """R-STO-5: `catalog check` refuses a rule counted from a transaction date on a record type with
+    none, and one counted from a purpose's fulfilment on a field no purpose collects."""
+    from piguard.catalog import lint
+
+    clean = {f.check for f in lint(CATALOG)}
+    assert "retention-anchor-undated" not in clean
+    bad = _catalog({"customer.email": "ecommerce_3y"})
+    found = [f for f in lint(bad) if f.check == "retention-anchor-undated"]  # type: ignore[arg-type]
+    assert [f.path for f in found] == ["record_types.customer.fields.email.retention"]
+    assert found[0].severity == "error" and "transaction_date" in found[0].message
 
 
 @pytest.mark.req("R-STO-5", "R-DST-1", "R-DST-2")

@@ -19,6 +19,7 @@ biometric-beside-identity                 R-STO-2    warning
 c3-exposed                                R-STO-3    error
 retention-missing                         R-STO-5    error
 retention-below-floor                     R-STO-5    error
+retention-anchor-undated                  R-STO-5    error
 clear-sensitive-without-totp              R-USE-2    error
 approver-without-approvees                R-USE-2    warning
 export-without-quota                      R-USE-3    error
@@ -282,6 +283,37 @@ def _retention_floor(catalog: Catalog) -> Iterator[Finding]:
                 )
 
 
+def _retention_anchor(catalog: Catalog) -> Iterator[Finding]:
+    """A rule counted from a date the record type never has cannot be executed: a transaction date
+    on a record type that is no transaction, or a purpose's fulfilment for a field no purpose of
+    its own collects (only ancillary ones use it)."""
+    for rt, field in catalog.iter_fields():
+        rule = catalog.retention_for(field)
+        if rule is None:
+            continue
+        if rule.anchor == "transaction_completed" and catalog.record_types[rt].transaction_date is None:
+            yield Finding(
+                "error",
+                f"{_field_path(rt, field)}.retention",
+                "R-STO-5",
+                f"retention {rule.name!r} counts from the transaction's completion, but record type "
+                f"{rt!r} has no transaction date: set its transaction_date, or anchor the rule on "
+                "last_activity or relationship_end",
+                "retention-anchor-undated",
+            )
+        elif rule.anchor == "purpose_fulfilled" and not any(
+            not catalog.purposes[p].ancillary for p in field.purposes if p in catalog.purposes
+        ):
+            yield Finding(
+                "error",
+                f"{_field_path(rt, field)}.retention",
+                "R-STO-5",
+                f"retention {rule.name!r} counts from the fulfilment of the purposes that collected "
+                f"the field, but no purpose collects {rt}.{field.name}",
+                "retention-anchor-undated",
+            )
+
+
 def _totp(catalog: Catalog) -> Iterator[Finding]:
     for name, role in catalog.roles.items():
         if role.requires_totp:
@@ -417,6 +449,7 @@ CHECKS: tuple[_Check, ...] = (
     _c3,
     _retention_missing,
     _retention_floor,
+    _retention_anchor,
     _totp,
     _approvers,
     _export_quota,

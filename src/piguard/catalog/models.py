@@ -29,10 +29,12 @@ from piguard.catalog.vocabulary import (
     Anchor,
     CategoryName,
     ClassName,
+    EndAction,
     LegalBasis,
     Level,
     RowScope,
     SeparateConsent,
+    TransactionDate,
 )
 
 #: Names of record types, fields, purposes, roles and retention rules; they
@@ -84,9 +86,11 @@ class CategoryPolicy(_Model):
 
 
 class RetentionRule(_Model):
-    """How long data is kept, counted from an anchor event (R-STO-5).
+    """How long data is kept, counted from an anchor event, and what happens at the end (R-STO-5).
 
-    Give exactly one of ``duration_days`` and ``duration_years``.
+    Give exactly one of ``duration_days`` and ``duration_years``. ``action`` is what the retention
+    run does with data whose period has ended: ``destroy`` it (the default), ``anonymise`` it
+    (counted into anonymous statistics, then destroyed) or queue it for a person's ``review``.
     """
 
     name: Identifier
@@ -94,6 +98,7 @@ class RetentionRule(_Model):
     duration_years: int | None = PField(default=None, ge=1)
     anchor: Anchor
     legal_floor_years: int | None = PField(default=None, ge=1)
+    action: EndAction = "destroy"
     basis: str = ""
 
     @model_validator(mode="after")
@@ -230,6 +235,9 @@ class RecordType(_Model):
     description: str = ""
     #: Default retention rule for fields that name none.
     retention: str | None = None
+    #: Where this record type's transaction date comes from (its creation or its last change), for
+    #: rules anchored on ``transaction_completed``; none: it is no transaction and has no such date.
+    transaction_date: TransactionDate | None = None
     fields: dict[Identifier, Field] = PField(min_length=1)
     #: Pairs of date fields ``[earlier, later]``: when a record gives both, ``later`` may not be
     #: before ``earlier`` (a check-out before the check-in is refused).

@@ -47,8 +47,24 @@ LegalBasis = Literal[
 
 #: What a retention period is counted from.
 Anchor = Literal[
-    "collected", "last_activity", "relationship_end", "transaction_completed", "consent_withdrawn"
+    "collected",
+    "last_activity",
+    "relationship_end",
+    "transaction_completed",
+    "consent_withdrawn",
+    "purpose_fulfilled",
+    "contract_end",
 ]
+
+#: What happens to data when its retention period ends: crypto-shredded or stripped (``destroy``),
+#: counted into anonymous statistics and then destroyed (``anonymise``), or held for a person's
+#: decision (``review``).
+EndAction = Literal["destroy", "anonymise", "review"]
+
+#: Where a record type's transaction date comes from, among the times piguard keeps unsealed: the
+#: record's creation (a transaction recorded when it is made) or its last change (an order or a
+#: stay completed by a later update).
+TransactionDate = Literal["created", "updated"]
 
 #: Processing that needs a separate consent (单独同意) under PIPL 29, 23, 25, 39 (R-COL-4).
 SeparateConsent = Literal["sensitive", "provision", "public_disclosure", "cross_border"]

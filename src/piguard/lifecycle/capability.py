@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard.calendar import local_date
 from piguard.catalog import Catalog
@@ -47,8 +48,8 @@ from piguard.gate.sdk import (
 )
 from piguard.lifecycle.destruction import SCHEMA, message
 from piguard.lifecycle.model import Hold
-from piguard.lifecycle.retention import RecordPlan, plan_records, years_later
-from piguard.lifecycle.tables import destructions, events, holds
+from piguard.lifecycle.retention import Decisions, RecordPlan, plan_records, years_later
+from piguard.lifecycle.tables import destructions, events, holds, reviews, statistics
 
 __all__ = ["OPERATIONS", "Lifecycle", "StorageOnly"]
 
@@ -66,6 +67,7 @@ log = logging.getLogger(__name__)
 def _notice_reference(customer_id: str) -> str:
     """The outbox reference of a customer's inactive-account notice (its delivery is asked for)."""
     return f"inactive_notice:{customer_id}"[:128]
+
 
 NAME = "lifecycle"
 #: Longest reason kept (sealed), and longest matter reference (an identifier such as a case number).
@@ -161,6 +163,8 @@ RUN = _op(
         "failed": "int",
         "notified": "int",
         "inactive_closed": "int",
+        "queued": "int",
+        "anonymised": "int",
     },
 )
 APPLY = _op(
@@ -189,10 +193,56 @@ INACTIVE_CLOSE = _op(
     requirements=("R-DST-4", "R-DST-1"),
     part_of="retention_run",
 )
+EVENT = _op(
+    "retention_event",
+    ("write", "approve"),
+    "record a customer's contract ended or a purpose fulfilled for them: the rules counted from it start",
+    writes=True,
+    requirements=("R-STO-5", "R-DST-1"),
+    detail={"event": "token", "on_date_given": "bool"},
+)
+QUEUE = _op(
+    "retention_queue",
+    ("administer",),
+    "records whose period ended under a rule that asks for a person's decision, queued for review",
+    writes=True,
+    requirements=("R-STO-5", "R-DST-1"),
+    detail={"count": "int"},
+    part_of="retention_run",
+)
+REVIEWS = _op(
+    "retention_reviews",
+    ("approve", "audit"),
+    "records waiting for a retention decision: record type, rule, due day (no values)",
+    subject="none",
+    requirements=("R-STO-5", "R-DST-1"),
+    detail={"count": "int"},
+)
+DECIDE = _op(
+    "retention_decide",
+    ("approve",),
+    "decide a retention review: destroyed by the next run, or kept until a day (with a reason)",
+    writes=True,
+    requirements=("R-STO-5", "R-DST-1"),
+    detail={"review": "token", "decision": "token"},
+)
+STATISTICS = _op(
+    "retention_statistics",
+    ("audit", "administer"),
+    "what anonymisation kept of the records it destroyed: counts by record type, rule and month",
+    subject="none",
+    requirements=("R-STO-5",),
+    detail={"count": "int"},
+)
 OPERATIONS: tuple[Operation, ...] = (
     PLACE, RELEASE, SHOW, LIST, DESTRUCTIONS, DESTRUCTION, CHECK, CLOSE, PLAN, RUN, APPLY, NOTIFY,
-    INACTIVE_CLOSE,
+    INACTIVE_CLOSE, EVENT, QUEUE, REVIEWS, DECIDE, STATISTICS,
 )  # fmt: skip
+
+#: The events a person records beside the account's closure (``purpose_fulfilled`` names a purpose).
+EVENTS = ("contract_end", "purpose_fulfilled")
+#: The decisions on a review.
+DECISIONS = ("destroy", "keep")
 
 
 class Lifecycle:
@@ -425,6 +475,174 @@ class Lifecycle:
 
         return self.kernel.run(ctx, CLOSE, handler, subject=customer_id)
 
+    def record_event(
+        self,
+        ctx: RequestContext,
+        customer_id: str,
+        event: str,
+        *,
+        reason: str,
+        purpose: str | None = None,
+        on_date: date | None = None,
+    ) -> dict[str, Any]:
+        """Record the end of the customer's contract (``contract_end``) or that ``purpose`` was
+        fulfilled for them (``purpose_fulfilled``, PIPL 47(1)) on ``on_date`` (default today; never
+        in the future; before today only for a role that approves): the rules counted from it start.
+
+        :raises Conflict: recorded already. :raises ValidationError: an unknown event or purpose,
+            a purpose with ``contract_end``, a future date, no reason.
+        """
+        reason = _reason(reason)
+        if event not in EVENTS:
+            raise ValidationError(f"event must be one of {', '.join(EVENTS)}", "event")
+        if event == "purpose_fulfilled":
+            known = self._catalog.purposes.get(purpose or "")
+            if known is None or known.ancillary:
+                raise ValidationError(
+                    "purpose_fulfilled names a purpose of the catalog that collects data", "purpose"
+                )
+            key = f"purpose_fulfilled:{purpose}"
+        elif purpose is not None:
+            raise ValidationError("only purpose_fulfilled names a purpose", "purpose")
+        else:
+            key = event
+        day = self._event_day(ctx, on_date)
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(event=event, on_date_given=on_date is not None)
+            with call.transaction() as conn:
+                found = conn.execute(
+                    select(events.c.on_date).where(
+                        events.c.tenant == self._tenant,
+                        events.c.customer_id == customer_id,
+                        events.c.event == key,
+                    )
+                ).first()
+                if found is not None:
+                    raise Conflict(f"{key} was recorded already, on {found.on_date.isoformat()}")
+                self._set_event(conn, customer_id, key, day, ctx, reason)
+            return {
+                "customer_id": customer_id,
+                "event": event,
+                "purpose": purpose,
+                "on_date": day.isoformat(),
+            }
+
+        return self.kernel.run(ctx, EVENT, handler, subject=customer_id)
+
+    def _event_day(self, ctx: RequestContext, on_date: date | None) -> date:
+        today = self.kernel.today()
+        day = on_date or today
+        if day > today:
+            raise ValidationError("the event cannot be in the future", "on_date")
+        role = self._catalog.roles.get(ctx.actor.role)
+        if day < today and (role is None or "approve" not in role.actions):
+            raise AccessDenied(
+                "only a role that approves may record an event that happened before today",
+                "lifecycle.backdated_close",
+            )
+        return day
+
+    def reviews(
+        self, ctx: RequestContext, *, status: str | None = "open", limit: int = 500
+    ) -> list[dict[str, Any]]:
+        """Retention reviews (default: the open ones), oldest due first; no values and no reasons."""
+        if status is not None and status not in ("open", *DECISIONS):
+            raise ValidationError("status must be open, destroy or keep", "status")
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            t = reviews.c
+            query = select(reviews).where(t.tenant == self._tenant)
+            if status is not None:
+                query = query.where(t.status == status)
+            with self._db.read() as conn:
+                rows = conn.execute(query.order_by(t.due, t.id).limit(limit)).mappings().all()
+            call.note(count=len(rows))
+            return [_review(dict(r)) for r in rows]
+
+        return self.kernel.run(ctx, REVIEWS, handler)
+
+    def decide(
+        self,
+        ctx: RequestContext,
+        review_id: str,
+        decision: str,
+        *,
+        reason: str,
+        keep_until: date | None = None,
+    ) -> dict[str, Any]:
+        """Decide an open review: ``destroy`` (the next retention run destroys or strips the record's
+        fields under the rule, as for any other expired rule), or ``keep`` until ``keep_until`` (after
+        today, within ten years), when the run asks again. The reason is sealed.
+
+        :raises NotFound: no such review. :raises Conflict: decided already.
+        """
+        reason = _reason(reason)
+        if decision not in DECISIONS:
+            raise ValidationError("decision must be destroy or keep", "decision")
+        today = self.kernel.today()
+        if decision == "keep":
+            if keep_until is None or keep_until <= today or keep_until > years_later(today, 10):
+                raise ValidationError(
+                    "keep needs keep_until: a day after today, within ten years", "keep_until"
+                )
+        elif keep_until is not None:
+            raise ValidationError("only keep takes keep_until", "keep_until")
+        found = self._review_row(review_id)
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(review=review_id, decision=decision)
+            t = reviews.c
+            with call.transaction() as conn:
+                done = conn.execute(
+                    update(reviews)
+                    .where(t.tenant == self._tenant, t.id == review_id, t.status == "open")
+                    .values(
+                        status=decision,
+                        keep_until=keep_until,
+                        decided_by=ctx.actor.id,
+                        decided_at=self._clock.now(),
+                        reason=self._box.seal(reason, f"lifecycle:{self._tenant}:{review_id}:review"),
+                    )
+                )
+                if done.rowcount != 1:
+                    raise Conflict("the review was decided already")
+            return _review(
+                {**found, "status": decision, "keep_until": keep_until, "decided_by": ctx.actor.id}
+            )
+
+        return self.kernel.run(ctx, DECIDE, handler, subject=found["customer_id"])
+
+    def _review_row(self, review_id: str) -> dict[str, Any]:
+        with self._db.read() as conn:
+            row = (
+                conn.execute(
+                    select(reviews).where(reviews.c.tenant == self._tenant, reviews.c.id == review_id)
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound("no such retention review")
+        return dict(row)
+
+    def statistics(self, ctx: RequestContext) -> list[dict[str, Any]]:
+        """What ``anonymise`` kept: records counted by record type, rule and month."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            t = statistics.c
+            with self._db.read() as conn:
+                rows = conn.execute(
+                    select(t.record_type, t.rule, t.month, t.records)
+                    .where(t.tenant == self._tenant)
+                    .order_by(t.record_type, t.rule, t.month)
+                ).mappings()
+                out = [dict(r) for r in rows]
+            call.note(count=len(out))
+            return out
+
+        return self.kernel.run(ctx, STATISTICS, handler)
+
     def plan(self, ctx: RequestContext, *, as_of: date | None = None) -> dict[str, Any]:
         """What retention would do as of ``as_of`` (default today; a future date is allowed, it
         changes nothing): counts by record type, rule and action, and how many customers a hold
@@ -441,7 +659,7 @@ class Lifecycle:
                     continue
                 for p in planned:
                     for rule in p.rules:
-                        key = (p.record_type, rule, p.action)
+                        key = (p.record_type, rule, "anonymise" if rule in p.anonymised else p.action)
                         counts[key] = counts.get(key, 0) + 1
             actions = [
                 {"record_type": rt, "rule": rule, "action": action, "count": n}
@@ -470,7 +688,10 @@ class Lifecycle:
         day = self.kernel.today()
 
         def handler(call: Call) -> dict[str, Any]:
-            totals = {"customers": 0, "held": 0, "destroyed": 0, "stripped": 0, "failed": 0}
+            totals = {
+                "customers": 0, "held": 0, "destroyed": 0, "stripped": 0, "failed": 0, "queued": 0,
+                "anonymised": 0,
+            }  # fmt: skip
             inactive = {"notified": 0, "inactive_closed": 0}
             # One pass: each customer's record times are read once, for the inactive-account step
             # and for the plan (a customer closed as inactive is planned with that end, this run).
@@ -484,6 +705,16 @@ class Lifecycle:
                 if on_hold:
                     totals["held"] += 1
                     continue
+                waiting = [p for p in planned if p.action == "review"]
+                planned = [p for p in planned if p.action != "review"]
+                if waiting:
+                    try:
+                        totals["queued"] += self._queue(ctx, customer_id, waiting)
+                    except Exception:
+                        log.exception("retention review queueing failed for one customer")
+                        totals["failed"] += 1
+                if not planned:
+                    continue
                 try:
                     shredded = self._apply(ctx, customer_id, planned, call_id, times)
                 except AccessDenied:  # a hold placed meanwhile (the barrier), recorded as refused
@@ -495,6 +726,7 @@ class Lifecycle:
                     totals["failed"] += 1
                     continue
                 totals["destroyed" if shredded else "stripped"] += 1
+                totals["anonymised"] += sum(1 for p in planned if p.anonymised)
             totals |= inactive
             # The run's own entry (its totals) follows every customer's, each committed with its data.
             call.note(**totals)
@@ -504,6 +736,44 @@ class Lifecycle:
         call_started = self._clock.now()
         call_id = "run_" + secrets.token_hex(8)
         return self.kernel.run(ctx, RUN, handler)
+
+    def _queue(self, ctx: RequestContext, customer_id: str, waiting: list[RecordPlan]) -> int:
+        """Queue what waits for a person's decision (one open review per record and rule)."""
+
+        def handler(call: Call) -> int:
+            t = reviews.c
+            added = 0
+            with call.transaction() as conn:
+                open_now = {
+                    (r.record_id, r.rule)
+                    for r in conn.execute(
+                        select(t.record_id, t.rule).where(
+                            t.tenant == self._tenant, t.customer_id == customer_id, t.status == "open"
+                        )
+                    )
+                }
+                for plan in waiting:
+                    for rule in plan.rules:
+                        if (plan.record_id, rule) in open_now:
+                            continue
+                        conn.execute(
+                            insert(reviews).values(
+                                tenant=self._tenant,
+                                id="rev_" + secrets.token_hex(8),
+                                customer_id=customer_id,
+                                record_type=plan.record_type,
+                                record_id=plan.record_id,
+                                rule=rule,
+                                due=plan.due,
+                                queued_at=self._clock.now(),
+                                status="open",
+                            )
+                        )
+                        added += 1
+                call.note(count=added)
+            return added
+
+        return self.kernel.run(ctx, QUEUE, handler, subject=customer_id)
 
     def _inactive_step(
         self, ctx: RequestContext, day: date, counts: dict[str, int]
@@ -617,27 +887,65 @@ class Lifecycle:
         run_id: str,
         times: Sequence[RecordTimes],
     ) -> bool:
+        counted = self._counted(planned, times)
+
+        def count(conn: Connection) -> None:
+            self._count(conn, counted)
+
         def handler(call: Call) -> bool:
             every = {ref.record_id for ref in call.view.records()}
             doomed = {p.record_id for p in planned if p.action == "destroy"}
             if doomed >= every:
                 call.note(deleted=len(every), stripped=0, shredded=True)
-                call.view.destroy()
+                call.view.destroy(also=count if counted else None)
                 return True
             strip = {p.record_id: p.fields for p in planned if p.action == "strip"}
             call.note(deleted=len(doomed), stripped=len(strip), shredded=False)
             floors = self._floors_only(times, doomed, strip)
-            also = None
-            if floors and self._storage_only is not None:
-                enter = self._storage_only
+            enter = self._storage_only if floors else None
 
-                def also(conn: Connection) -> None:
+            def also(conn: Connection) -> None:
+                count(conn)
+                if enter is not None:
                     enter(conn, customer_id, floors, run_id)
 
             call.view.erase_partly(drop_records=doomed, strip_records=strip, also=also)
             return False
 
         return self.kernel.run(ctx, APPLY, handler, subject=customer_id)
+
+    def _counted(
+        self, planned: list[RecordPlan], times: Sequence[RecordTimes]
+    ) -> dict[tuple[str, str, str], int]:
+        """What ``anonymise`` keeps of ``planned``: records by record type, rule and the month of
+        their transaction date (unsealed times only: nothing is opened)."""
+        when = {ref.record_id: (created, updated) for ref, created, updated, _ in times}
+        out: dict[tuple[str, str, str], int] = {}
+        for plan in planned:
+            if not plan.anonymised or plan.record_id not in when:
+                continue
+            created, updated = when[plan.record_id]
+            spec = self._catalog.record_types[plan.record_type]
+            month = local_date(updated if spec.transaction_date == "updated" else created).strftime("%Y-%m")
+            for rule in plan.anonymised:
+                key = (plan.record_type, rule, month)
+                out[key] = out.get(key, 0) + 1
+        return out
+
+    def _count(self, conn: Connection, counted: Mapping[tuple[str, str, str], int]) -> None:
+        """Add ``counted`` to the statistics in the erasing transaction (an upsert on both backends,
+        so two runs never lose a count)."""
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        for (record_type, rule, month), n in counted.items():
+            stmt = dialect.insert(statistics).values(
+                tenant=self._tenant, record_type=record_type, rule=rule, month=month, records=n
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["tenant", "record_type", "rule", "month"],
+                    set_={"records": statistics.c.records + stmt.excluded.records},
+                )
+            )
 
     def _floors_only(
         self, times: Sequence[RecordTimes], doomed: set[str], strip: Mapping[str, tuple[str, ...]]
@@ -672,15 +980,33 @@ class Lifecycle:
     ) -> Iterator[tuple[str, list[RecordPlan], bool, list[RecordTimes]]]:
         """Every customer with their plan as of ``day``, whether a hold is in force, and the record
         times the plan was made from (``step`` first, when given: it may end the relationship)."""
+        ended: dict[str, date] = {}
+        contracts: dict[str, date] = {}
+        fulfilled: dict[str, dict[str, date]] = {}
+        decisions: dict[str, dict[tuple[str, str], date | None]] = {}
         with self._db.read() as conn:
-            ended = {
-                r.customer_id: r.on_date
-                for r in conn.execute(
-                    select(events.c.customer_id, events.c.on_date).where(
-                        events.c.tenant == self._tenant, events.c.event == "relationship_end"
-                    )
+            for r in conn.execute(
+                select(events.c.customer_id, events.c.event, events.c.on_date).where(
+                    events.c.tenant == self._tenant,
+                    events.c.event.in_(("relationship_end", "contract_end"))
+                    | events.c.event.startswith("purpose_fulfilled:"),
                 )
-            }
+            ):
+                if r.event == "relationship_end":
+                    ended[r.customer_id] = r.on_date
+                elif r.event == "contract_end":
+                    contracts[r.customer_id] = r.on_date
+                else:
+                    fulfilled.setdefault(r.customer_id, {})[r.event.split(":", 1)[1]] = r.on_date
+            t = reviews.c
+            for d in conn.execute(
+                select(t.customer_id, t.record_id, t.rule, t.status, t.keep_until)
+                .where(t.tenant == self._tenant, t.status != "open")
+                .order_by(t.decided_at, t.id)
+            ):  # the latest decision on a record's rule wins
+                decisions.setdefault(d.customer_id, {})[(d.record_id, d.rule)] = (
+                    None if d.status == "destroy" else d.keep_until
+                )
             on_hold = set(
                 conn.execute(
                     select(holds.c.customer_id).where(
@@ -696,12 +1022,16 @@ class Lifecycle:
                 if closed is not None:
                     ended[customer_id] = closed
             times = [(ref.record_type, ref.record_id, c, u, f) for ref, c, u, f in raw]
+            decided: Decisions = decisions.get(customer_id, {})
             planned = plan_records(
                 self._catalog,
                 times,
                 as_of=day,
                 relationship_end=ended.get(customer_id),
                 withdrawn=self._withdrawn(customer_id),
+                contract_end=contracts.get(customer_id),
+                fulfilled=fulfilled.get(customer_id),
+                decisions=decided,
             )
             yield customer_id, planned, held, raw
 
@@ -935,6 +1265,18 @@ class Lifecycle:
             reason=opened("reason", "placed"),
             release_reason=opened("release_reason", "released"),
         )
+
+
+def _review(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A review as the edges see it (no reason: it is sealed)."""
+    out: dict[str, Any] = {k: row.get(k) for k in (
+        "id", "customer_id", "record_type", "record_id", "rule", "due", "queued_at", "status",
+        "keep_until", "decided_by", "decided_at",
+    )}  # fmt: skip
+    for key in ("due", "queued_at", "keep_until", "decided_at"):
+        if out[key] is not None:
+            out[key] = out[key].isoformat()
+    return out
 
 
 def _reason(text: object) -> str:

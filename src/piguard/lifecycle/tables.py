@@ -5,7 +5,14 @@
   owner, review date, who placed and who released it and when. The reasons are sealed, bound to
   the hold and step (staff type them; they may name people).
 - ``lifecycle_events``: what starts a retention clock and is not a record's own time: a
-  customer's account closure (``relationship_end``), who recorded it and when; the reason sealed.
+  customer's account closure (``relationship_end``), the end of their contract (``contract_end``),
+  a purpose fulfilled for them (``purpose_fulfilled:<purpose>``), the inactive-account notice; who
+  recorded it and when; the reason sealed.
+- ``lifecycle_reviews``: records whose retention ended under a rule that asks for a person's
+  decision (``review``): queued by the run, decided once (destroy, or keep until a day, with a
+  sealed reason); the run then acts on the decision.
+- ``lifecycle_statistics``: what ``anonymise`` keeps of the records it destroys: a count per
+  record type, rule and month of the record's transaction date, with nothing about anyone.
 - ``lifecycle_destructions``: destruction records (R-DST-3), one per erasure: the signed document
   (no customer value in it: ids and counts), written in the erasing transaction, verified and
   signed once it committed (``signature`` empty until then; a job signs any left behind).
@@ -63,9 +70,41 @@ events = Table(
     lifecycle_metadata,
     Column("tenant", String(64), primary_key=True),
     Column("customer_id", String(128), primary_key=True),
-    Column("event", String(32), primary_key=True),
+    Column("event", String(96), primary_key=True),
     Column("on_date", Date, nullable=False),
     Column("by", String(128), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+reviews = Table(
+    "lifecycle_reviews",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("customer_id", String(128), nullable=False),
+    Column("record_type", String(64), nullable=False),
+    Column("record_id", String(128), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("queued_at", UTCDateTime, nullable=False),
+    # open | destroy | keep
+    Column("status", String(16), nullable=False),
+    Column("keep_until", Date, nullable=True),
+    Column("decided_by", String(128), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("reason", Text, nullable=True),
+    Index(None, "tenant", "customer_id"),
+    Index(None, "tenant", "status"),
+)
+
+statistics = Table(
+    "lifecycle_statistics",
+    lifecycle_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("record_type", String(64), primary_key=True),
+    Column("rule", String(64), primary_key=True),
+    # YYYY-MM of the record's transaction date (its creation, else its last change).
+    Column("month", String(7), primary_key=True),
+    Column("records", Integer, nullable=False),
 )
