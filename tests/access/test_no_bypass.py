@@ -393,7 +393,26 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
              json={"reason": "incident"})  # fmt: skip
         call("officer", "POST", "/v1/agreements/{agreement_id}/end", f"/v1/agreements/{agr}/end", json={})
         call("auditor", "GET", "/v1/retention/plan", "/v1/retention/plan")
+        # A service note four years old: its rule asks a person, so the run queues it for review.
+        now = world.clock.now()
+        world.clock.set(now.replace(year=now.year - 4))
+        noted = world.inst.gate.create(
+            RequestContext(SETUP, "service"), "customer", {"name": "钱七", "mobile": "13800138078"}
+        ).customer_id
+        world.service.create(
+            RequestContext(SETUP, "customer_support"), "service_note", {"text": "来电", "channel": "phone"},
+            customer_id=noted,
+        )  # fmt: skip
+        world.clock.set(now)
         call("admin", "POST", "/v1/retention/run", "/v1/retention/run")
+        [review] = call("auditor", "GET", "/v1/retention/reviews", "/v1/retention/reviews")["reviews"]
+        decision = {"decision": "destroy", "reason": "closed"}
+        call("officer", "POST", "/v1/retention/reviews/{review_id}/decide",
+             f"/v1/retention/reviews/{review['id']}/decide", json=decision)  # fmt: skip
+        call("auditor", "GET", "/v1/retention/statistics", "/v1/retention/statistics")
+        ended = {"event": "contract_end", "reason": "ended"}
+        call("customer_service", "POST", "/v1/customers/{customer_id}/lifecycle-events",
+             f"/v1/customers/{noted}/lifecycle-events", json=ended)  # fmt: skip
         alerts = call("auditor", "GET", "/v1/alerts", "/v1/alerts")["alerts"]
         assert alerts, "the failed logins raised no alert"
         call(

@@ -35,6 +35,23 @@ class CloseIn(BaseModel):
     on_date: date | None = None
 
 
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: ``contract_end`` or ``purpose_fulfilled`` (which names ``purpose``).
+    event: str = Field(min_length=1, max_length=32)
+    purpose: str | None = Field(default=None, min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+    on_date: date | None = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: ``destroy`` (by the next retention run) or ``keep`` (until ``keep_until``).
+    decision: str = Field(min_length=1, max_length=16)
+    reason: str = Field(min_length=1, max_length=2000)
+    keep_until: date | None = None
+
+
 class ReleaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
@@ -82,6 +99,41 @@ def build_router(inst: Installation) -> APIRouter:
         return lifecycle.close_account(
             context(request, who), customer_id[:128], reason=body.reason, on_date=body.on_date
         )
+
+    @router.post("/customers/{customer_id}/lifecycle-events", status_code=201)
+    def record_event(customer_id: str, body: EventIn, request: Request, who: Who) -> dict[str, Any]:
+        """Record that the customer's contract ended or a purpose was fulfilled for them: the
+        retention rules counted from it start."""
+        return lifecycle.record_event(
+            context(request, who), customer_id[:128], body.event, reason=body.reason, purpose=body.purpose,
+            on_date=body.on_date,
+        )  # fmt: skip
+
+    @router.get("/retention/reviews")
+    def retention_reviews(
+        request: Request,
+        who: Who,
+        status: str | None = Query(default="open", max_length=16),
+        limit: int = Query(default=500, ge=1, le=5000),
+    ) -> dict[str, Any]:
+        """Records whose period ended under a rule asking for a person's decision (no values)."""
+        return {"reviews": lifecycle.reviews(context(request, who), status=status or None, limit=limit)}
+
+    @router.post("/retention/reviews/{review_id}/decide")
+    def retention_decide(review_id: str, body: DecisionIn, request: Request, who: Who) -> dict[str, Any]:
+        """Decide a review: destroyed by the next retention run, or kept until a day."""
+        return lifecycle.decide(
+            context(request, who),
+            review_id[:64],
+            body.decision,
+            reason=body.reason,
+            keep_until=body.keep_until,
+        )
+
+    @router.get("/retention/statistics")
+    def retention_statistics(request: Request, who: Who) -> dict[str, Any]:
+        """What anonymisation kept: records counted by record type, rule and month."""
+        return {"statistics": lifecycle.statistics(context(request, who))}
 
     @router.get("/retention/plan")
     def retention_plan(request: Request, who: Who, as_of: date | None = None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``piguard retention``: destruction records (R-DST-3), listed, exported and verified offline.
+"""``piguard retention``: the plan and the run, reviews of what a rule asks a person to decide, the
+statistics anonymisation kept, and destruction records (R-DST-3), listed, exported and verified offline.
 
 ``records`` and ``record`` run declared operations of :class:`~piguard.lifecycle.Lifecycle` as the
 acting principal (``audit`` or ``approve``). ``verify-record`` needs no database: the document and
@@ -68,6 +69,65 @@ def run_(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         )
 
     emit(done, as_json, human)
+
+
+@retention_app.command("reviews")
+def reviews_(
+    status: Annotated[str, typer.Option("--status", help="open, destroy, keep or all.")] = "open",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Records whose retention ended under a rule asking for a person's decision (no values)."""
+    with reporting(as_json), open_home(home) as inst:
+        found = inst.capability(Lifecycle).reviews(context(inst), status=None if status == "all" else status)
+
+    def human() -> None:
+        for r in found:
+            stdout.print(
+                f"{r['id']}  due {r['due']}  {r['record_type']} {r['record_id']}  {r['rule']}  {r['status']}"
+                + (f" until {r['keep_until']}" if r["keep_until"] else ""),
+                soft_wrap=True,
+                highlight=False,
+            )
+
+    emit({"reviews": found}, as_json, human)
+
+
+@retention_app.command("decide")
+def decide(
+    review: Annotated[str, typer.Argument(help="The review id (rev_...).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; sealed).")],
+    destroy: Annotated[bool, typer.Option("--destroy", help="Destroy at the next retention run.")] = False,
+    keep_until: Annotated[
+        str | None, typer.Option("--keep-until", help="Keep until this day, YYYY-MM-DD (then asked again).")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide a retention review: --destroy, or --keep-until DAY."""
+    with reporting(as_json):
+        if destroy == (keep_until is not None):
+            fail("give exactly one of --destroy and --keep-until", as_json, "validation")
+        day = day_option(keep_until, "keep_until")
+        with open_home(home) as inst:
+            done = inst.capability(Lifecycle).decide(
+                context(inst), review, "destroy" if destroy else "keep", reason=reason, keep_until=day
+            )
+    what = "destroyed by the next retention run" if destroy else f"kept until {done['keep_until']}"
+    emit(done, as_json, lambda: stdout.print(f"{review}: {what}", highlight=False))
+
+
+@retention_app.command("statistics")
+def statistics_(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """What anonymisation kept of the records it destroyed: counts by record type, rule and month."""
+    with reporting(as_json), open_home(home) as inst:
+        found = inst.capability(Lifecycle).statistics(context(inst))
+
+    def human() -> None:
+        for r in found:
+            stdout.print(f"{r['record_type']}  {r['rule']}  {r['month']}  {r['records']}", highlight=False)
+
+    emit({"statistics": found}, as_json, human)
 
 
 @retention_app.command("records")
