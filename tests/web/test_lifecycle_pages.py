@@ -92,3 +92,34 @@ def test_an_administrator_creates_and_verifies_a_backup_on_the_console(site: Sit
     climbing = admin.post("/console/backups/create", data={"csrf": token, "name": "../../etc"})
     assert climbing.status_code == 200 and not (site.inst.settings.home.parent / "etc").exists()
     assert client(site, "auditor").get("/console/backups").status_code == 403
+
+
+@pytest.mark.req("R-STO-5", "R-DST-1")
+def test_an_officer_decides_a_retention_review_on_the_console(site: Site) -> None:
+    """R-STO-5: a record whose rule asks a person is listed with a decide form for a role that
+    approves; the auditor sees the list without the form; the decision is the gate's."""
+    now = site.clock.now()
+    site.clock.set(now.replace(year=now.year - 4))
+    old = site.inst.gate.create(RequestContext(SETUP, "service"), "customer", {"name": "孙八"}).customer_id
+    site.inst.gate.create(
+        RequestContext(SETUP, "customer_support"), "service_note", {"text": "来电", "channel": "phone"},
+        customer_id=old,
+    )  # fmt: skip
+    site.clock.set(now)
+    admin = client(site, "admin")
+    page = admin.get("/console/retention")
+    assert admin.post("/console/retention/run", data={"csrf": csrf(page.text)}).status_code == 200
+    auditor = client(site, "auditor").get("/console/retention").text
+    found = re.search(r'data-review="(rev_\w+)"', auditor)
+    assert found and old in auditor, auditor[:3000]
+    assert "/decide" not in auditor  # the auditor looks, the officer decides
+    assert "data-end>" in auditor and ("人工复核" in auditor or "review by a person" in auditor)
+    officer = client(site, "officer")
+    listed = officer.get("/console/retention")
+    form = {"csrf": csrf(listed.text), "decision": "keep", "keep_until": "2000-01-01", "reason": "工单已结清"}
+    refused = officer.post(f"/console/retention/reviews/{found.group(1)}/decide", data=form)
+    assert f'data-review="{found.group(1)}"' in refused.text  # a keep-until in the past is refused
+    form["decision"] = "destroy"
+    done = officer.post(f"/console/retention/reviews/{found.group(1)}/decide", data=form)
+    assert f'data-review="{found.group(1)}"' not in done.text and found.group(1) in done.text
+    assert "工单已结清" not in done.text  # the reason is sealed

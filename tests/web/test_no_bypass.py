@@ -85,6 +85,7 @@ OTHER_ROUTES = {
     ("GET", "/console/retention"),
     ("GET", "/console/retention/records/{record_id}"),  # a signed destruction record: ids and counts
     ("POST", "/console/retention/run"),
+    ("POST", "/console/retention/reviews/{review_id}/decide"),
     ("GET", "/console/holds"),
     ("POST", "/console/holds"),
     ("POST", "/console/holds/{hold_id}/release"),

@@ -196,6 +196,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "retention.operator": ("操作人", "Operator"),
     "retention.download": ("下载（已签名）", "Download (signed)"),
     "retention.bad_date": ("日期格式应为 YYYY-MM-DD。", "A date is YYYY-MM-DD."),
+    "retention.end": ("到期处理", "At the end"),
+    "retention.end.destroy": ("删除", "destroy"),
+    "retention.end.anonymise": ("匿名化统计后删除", "anonymise (count, then destroy)"),
+    "retention.end.review": ("人工复核", "review by a person"),
+    "retention.reviews": ("待复核的到期记录", "Records waiting for a decision"),
+    "retention.reviews_hint": (
+        "这些记录的保存期限已到，其规则要求由人决定：删除（下次执行时删除）或保留至某日（届时再次复核）。",
+        "Their period has ended under a rule that asks a person: destroy (at the next run) or keep "
+        "until a day (then asked again).",
+    ),
+    "retention.due": ("到期日", "Due"),
+    "retention.decide": ("提交决定", "Decide"),
+    "retention.decide_destroy": ("删除", "Destroy"),
+    "retention.keep_until": ("保留至", "Keep until"),
+    "retention.decided": ("复核 {review} 已作出决定。", "Review {review} decided."),
+    "retention.statistics": ("匿名化统计", "Anonymised statistics"),
+    "retention.statistics_hint": (
+        "匿名化规则到期时只保留按记录类型、规则和月份的计数，不含任何个人信息。",
+        "What anonymisation keeps: counts by record type, rule and month, nothing about anyone.",
+    ),
+    "retention.month": ("月份", "Month"),
     "holds.title": ("法律保全", "Legal holds"),
     "holds.hint": (
         "被保全的客户的任何数据都不会被销毁，直至解除保全；保全理由加密保存，不在列表中显示。",

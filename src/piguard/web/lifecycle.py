@@ -1,8 +1,8 @@
 """The console's life-cycle pages: retention rules with what is due, the runs' destruction
 records, legal holds, and backups.
 
-Every page and button runs a declared operation (``retention_plan``, ``retention_run``,
-``destruction_list``, ``destruction_export``, ``hold_*``, ``backup_*``) as the signed-in staff
+Every page and button runs a declared operation (``retention_*``, ``destruction_list``,
+``destruction_export``, ``hold_*``, ``backup_*``) as the signed-in staff
 member, so the gate decides who sees and does what and every step is audited. The pages name
 customers by id only; hold reasons stay sealed (only a hold's own page, for those who decide on
 holds, would open them).
@@ -44,6 +44,7 @@ def _rules(console: Console) -> list[dict[str, Any]]:
                 "name": name,
                 "keep": keep,
                 "anchor": rule.anchor,
+                "end": rule.action,
                 "floor": f"{rule.legal_floor_years}y" if rule.legal_floor_years else "",
                 "basis": rule.basis,
                 "applies": sorted(used.get(name, [])),
@@ -81,6 +82,13 @@ def register(router: APIRouter, console: Console) -> None:
             error = i18n.translator(staff.lang)("retention.bad_date")
         plan, plan_error = attempt(staff, lambda: lifecycle().plan(ctx, as_of=as_of))
         records, records_error = attempt(staff, lambda: lifecycle().destructions(ctx, limit=50))
+        # Reviews (approve or audit) and statistics (audit or administer): each its own operation,
+        # shown only to the roles the gate lets through.
+        waiting = counted = None
+        if staff.can("approve") or staff.can("audit"):
+            waiting, _ = attempt(staff, lambda: lifecycle().reviews(ctx, limit=200))
+        if staff.can("audit") or staff.can("administer"):
+            counted, _ = attempt(staff, lambda: lifecycle().statistics(ctx))
         return console.render(
             request,
             "retention.html",
@@ -89,6 +97,9 @@ def register(router: APIRouter, console: Console) -> None:
             rules=_rules(console),
             plan=plan,
             records=records or [],
+            reviews=waiting,
+            statistics=counted,
+            today=console.gate.today().isoformat(),
             error=error or plan_error or records_error,
             as_of=raw,
         )
@@ -124,6 +135,31 @@ def register(router: APIRouter, console: Console) -> None:
             staff.session.flash(
                 "ok", t("retention.ran").format(destroyed=done["destroyed"], held=done["held"])
             )
+        except errors.Error as exc:
+            staff.session.flash("error", console.say(staff, exc))
+        return console.redirect("/retention")
+
+    @router.post("/retention/reviews/{review_id}/decide")
+    async def retention_decide(review_id: str, request: Request) -> Response:
+        form = dict(await console.posted(request))
+        return await run_in_threadpool(_decide, request, review_id, form)
+
+    def _decide(request: Request, review_id: str, form: dict[str, Any]) -> Response:
+        staff = console.staff(request)
+        t = i18n.translator(staff.lang)
+        decision = "keep" if form.get("decision") == "keep" else "destroy"
+        try:
+            raw = str(form.get("keep_until") or "")
+            lifecycle().decide(
+                console.ctx(request, staff, ""),
+                review_id[:64],
+                decision,
+                reason=str(form.get("reason") or "")[:2000],
+                keep_until=date.fromisoformat(raw) if raw and decision == "keep" else None,
+            )
+            staff.session.flash("ok", t("retention.decided").format(review=review_id[:64]))
+        except ValueError:
+            staff.session.flash("error", t("retention.bad_date"))
         except errors.Error as exc:
             staff.session.flash("error", console.say(staff, exc))
         return console.redirect("/retention")
