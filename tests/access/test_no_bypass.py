@@ -394,8 +394,8 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         call("officer", "POST", "/v1/agreements/{agreement_id}/end", f"/v1/agreements/{agr}/end", json={})
         call("auditor", "GET", "/v1/retention/plan", "/v1/retention/plan")
         # A service note four years old: its rule asks a person, so the run queues it for review.
-        now = world.clock.now()
-        world.clock.set(now.replace(year=now.year - 4))
+        started = world.clock.now()
+        world.clock.set(started.replace(year=started.year - 4))
         noted = world.inst.gate.create(
             RequestContext(SETUP, "service"), "customer", {"name": "钱七", "mobile": "13800138078"}
         ).customer_id
@@ -403,7 +403,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             RequestContext(SETUP, "customer_support"), "service_note", {"text": "来电", "channel": "phone"},
             customer_id=noted,
         )  # fmt: skip
-        world.clock.set(now)
+        world.clock.set(started)
         call("admin", "POST", "/v1/retention/run", "/v1/retention/run")
         [review] = call("auditor", "GET", "/v1/retention/reviews", "/v1/retention/reviews")["reviews"]
         decision = {"decision": "destroy", "reason": "closed"}

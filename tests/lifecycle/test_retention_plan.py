@@ -4,6 +4,7 @@ changes nothing; account closure recorded through the gate."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -150,7 +151,9 @@ def test_the_action_at_the_end_is_the_rules() -> None:
         ("service_note", "N1", T0, T0, frozenset(CATALOG.record_types["service_note"].fields)),
     ]
 
-    def plans(as_of: date, decisions: dict[tuple[str, str], date | None] | None = None) -> dict[str, object]:
+    def plans(
+        as_of: date, decisions: Mapping[tuple[str, str], date | None] | None = None
+    ) -> dict[str, tuple[str, tuple[str, ...], date | None]]:
         found = plan_records(
             CATALOG, records, as_of=as_of, relationship_end=None, withdrawn={}, decisions=decisions
         )
