@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from piguard.gate import RequestContext
+from piguard.lifecycle import Lifecycle
+from piguard.lifecycle.destruction import verify
 from piguard.lifecycle.tables import reviews
 from tests.access.conftest import ADULT, SETUP, World, environ, make_world
 from tests.rights.test_cases import Api, move
@@ -99,6 +101,11 @@ def test_anonymise_keeps_only_counts(world: World, api: Api, tmp_path: Path) -> 
     counted = api("auditor", "GET", "/v1/retention/statistics")["statistics"]
     assert counted == [{"record_type": "order", "rule": "ecommerce_3y", "month": "2026-03", "records": 1}]
     api("customer_service", "GET", "/v1/retention/statistics", expect=403)
+    # The destruction record says how many records were anonymised before they went; it verifies.
+    [record] = done["records"]
+    document = api("auditor", "GET", f"/v1/destructions/{record}")
+    assert document["anonymised"] == {"order": 1} and document["deleted"] == {"order": 1}
+    assert verify(document, world.inst.capability(Lifecycle).public_key) == []
     # Canary: nothing of the order is left in the database file, only the count.
     for path in (tmp_path / "home").rglob("*"):
         if path.is_file():

@@ -63,6 +63,9 @@ RecordTimes = tuple[RecordRef, datetime, datetime, frozenset[str]]
 
 log = logging.getLogger(__name__)
 
+#: The key, on an erasing transaction's connection, of what retention anonymised in it.
+_ANONYMISED = "piguard.lifecycle.anonymised"
+
 
 def _notice_reference(customer_id: str) -> str:
     """The outbox reference of a customer's inactive-account notice (its delivery is asked for)."""
@@ -891,6 +894,8 @@ class Lifecycle:
 
         def count(conn: Connection) -> None:
             self._count(conn, counted)
+            if counted:
+                self._note_anonymised(conn, customer_id, counted)
 
         def handler(call: Call) -> bool:
             every = {ref.record_id for ref in call.view.records()}
@@ -931,6 +936,16 @@ class Lifecycle:
                 key = (plan.record_type, rule, month)
                 out[key] = out.get(key, 0) + 1
         return out
+
+    def _note_anonymised(
+        self, conn: Connection, customer_id: str, counted: Mapping[tuple[str, str, str], int]
+    ) -> None:
+        """Leave on the erasing transaction's connection how many records are anonymised before they
+        go, per record type: the destruction record written next in it (:meth:`erasing`) names them."""
+        anonymised: dict[str, int] = {}
+        for (record_type, _, _), n in counted.items():
+            anonymised[record_type] = anonymised.get(record_type, 0) + n
+        conn.info[_ANONYMISED] = (customer_id, dict(sorted(anonymised.items())))
 
     def _count(self, conn: Connection, counted: Mapping[tuple[str, str, str], int]) -> None:
         """Add ``counted`` to the statistics in the erasing transaction (an upsert on both backends,
@@ -1128,6 +1143,9 @@ class Lifecycle:
             "records": sum(erasure.deleted.values()),
             "key_id": self.key_id,
         }
+        noted = conn.info.pop(_ANONYMISED, None)
+        if noted is not None and noted[0] == erasure.customer_id:
+            document["anonymised"] = noted[1]
         conn.execute(
             insert(destructions).values(
                 tenant=self._tenant,
