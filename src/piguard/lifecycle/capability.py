@@ -436,18 +436,7 @@ class Lifecycle:
         :raises Conflict: closed already. :raises ValidationError: no reason, a future date.
         """
         reason = _reason(reason)
-        today = self.kernel.today()
-        day = on_date or today
-        if day > today:
-            raise ValidationError("the relationship cannot end in the future", "on_date")
-        role = self._catalog.roles.get(ctx.actor.role)
-        if day < today and (role is None or "approve" not in role.actions):
-            # A back-dated end can make the next retention run destroy at once: the decision of a
-            # role that approves (the PI officer), not of the desk that records today's closure.
-            raise AccessDenied(
-                "only a role that approves may record a relationship that ended before today",
-                "lifecycle.backdated_close",
-            )
+        day = self._event_day(ctx, on_date, "the relationship's end")
 
         def handler(call: Call) -> dict[str, Any]:
             call.note(on_date_given=on_date is not None)
@@ -509,7 +498,7 @@ class Lifecycle:
             raise ValidationError("only purpose_fulfilled names a purpose", "purpose")
         else:
             key = event
-        day = self._event_day(ctx, on_date)
+        day = self._event_day(ctx, on_date, f"the {event.replace('_', ' ')}")
 
         def handler(call: Call) -> dict[str, Any]:
             call.note(event=event, on_date_given=on_date is not None)
@@ -533,16 +522,19 @@ class Lifecycle:
 
         return self.kernel.run(ctx, EVENT, handler, subject=customer_id)
 
-    def _event_day(self, ctx: RequestContext, on_date: date | None) -> date:
+    def _event_day(self, ctx: RequestContext, on_date: date | None, what: str) -> date:
+        """The day an event that starts a retention clock happened (default today; never in the
+        future; before today only for a role that approves)."""
         today = self.kernel.today()
         day = on_date or today
         if day > today:
-            raise ValidationError("the event cannot be in the future", "on_date")
+            raise ValidationError(f"{what} cannot be in the future", "on_date")
         role = self._catalog.roles.get(ctx.actor.role)
         if day < today and (role is None or "approve" not in role.actions):
+            # A back-dated event can make the next retention run destroy at once: the decision of a
+            # role that approves (the PI officer), not of the desk that records today's event.
             raise AccessDenied(
-                "only a role that approves may record an event that happened before today",
-                "lifecycle.backdated_close",
+                f"only a role that approves may record {what} before today", "lifecycle.backdated_close"
             )
         return day
 
