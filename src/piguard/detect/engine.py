@@ -109,7 +109,46 @@ def mask_value(type_: str, value: str, *, audience: str = "staff") -> str:
     if type_ == "ip" and value.count(".") == 3:
         octets = value.split(".")
         return f"{octets[0]}.{octets[1]}.*.*"
+    if type_ in _SHAPED and value.isdigit() and value.isascii():
+        key = (type_, audience, len(value))
+        shape = _SHAPES.get(key, _UNKNOWN)
+        if shape is _UNKNOWN:
+            masked = _masker(type_, audience)(value)
+            _SHAPES[key] = _shape_of(value, masked)
+            return masked
+        if shape is not None:
+            first, last, n = shape
+            return value[:first] + "*" * n + value[len(value) - last :]
     return _masker(type_, audience)(value)
+
+
+# Discovery masks every finding it reports (~5 µs through the operator, more
+# than detecting a short line's PI). For a value of plain ASCII digits the
+# operators of these types keep the same leading and trailing digits whatever
+# the digits are: which ones depends only on the type, the audience and the
+# length (an 11-digit mobile cannot start with a "+86" prefix; a resident ID
+# hides its birth date by position). So the first value of each length is
+# masked by the operator and the kept counts it shows are reused. A shape that
+# is not "kept head, stars, kept tail" (a customer's card: "**** 1234") is
+# recorded as None and always goes through the operator.
+# tests/detect/test_mask_shapes.py checks the shortcut against the operators.
+_SHAPED = frozenset({"mobile", "bank_card", "resident_id"})
+_UNKNOWN = (-1, -1, -1)
+_SHAPES: dict[tuple[str, str, int], tuple[int, int, int] | None] = {
+    ("mobile", audience, n): None for audience in AUDIENCES for n in range(30) if n != 11
+}
+
+
+def _shape_of(value: str, masked: str) -> tuple[int, int, int] | None:
+    n = len(value)
+    stars = masked.count("*")
+    first = masked.find("*")
+    if len(masked) != n or first < 0:
+        return None
+    last = n - first - stars
+    if masked != value[:first] + "*" * stars + value[n - last :]:
+        return None
+    return first, last, stars
 
 
 @cache
