@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from fastapi import FastAPI, Header, HTTPException
 
 from piguard.api.deps import current_actor
 from piguard.api.detect_routes import MAX_BODY_BYTES, build_router
+from piguard.config import Settings
+from piguard.errors import ConfigError
 
 with warnings.catch_warnings():
     # starlette's TestClient warns about its httpx backend at import; not our concern here.
@@ -95,3 +99,34 @@ def test_invalid_json_and_audience(client: TestClient) -> None:
     bad = client.post("/v1/detect", content=b"{not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422
     assert client.post("/v1/mask", json={"text": NOTE, "audience": "everyone"}).status_code == 422
+
+
+def _client_for(detection: dict[str, Any] | None) -> TestClient:
+    inst = SimpleNamespace(settings=Settings(home=Path("unused"), detection=detection))
+    app = FastAPI()
+    app.include_router(build_router(inst))
+    app.dependency_overrides[current_actor] = _stub_auth
+    return TestClient(app, headers={"Authorization": "Bearer good"})
+
+
+@pytest.mark.req("R-USE-4")
+def test_installation_detection_settings_change_the_answer() -> None:
+    """R-USE-4: the installation's ``detection`` settings (piguard.json) tune the API's detector.
+
+    A per-type threshold above every name's score drops the names, a removed cue word
+    and a new negative cue change what is masked; without settings the shipped ones apply.
+    """
+    shipped = _client_for(None).post("/v1/detect", json={"text": NOTE}).json()["findings"]
+    assert [f["type"] for f in shipped] == ["person", "mobile", "resident_id"]
+    tuned = _client_for({"thresholds": {"person": 1.0}})
+    found = tuned.post("/v1/detect", json={"text": NOTE}).json()["findings"]
+    assert [f["type"] for f in found] == ["mobile", "resident_id"]
+    masked = tuned.post("/v1/mask", json={"text": NOTE}).json()
+    assert masked["text"].startswith("客户张伟来电") and "13812345678" not in masked["text"]
+
+
+@pytest.mark.req("R-USE-4")
+def test_invalid_installation_detection_settings_are_refused() -> None:
+    """R-USE-4: a misspelt setting stops the router from being built instead of being ignored."""
+    with pytest.raises(ConfigError):
+        build_router(SimpleNamespace(settings=Settings(home=Path("unused"), detection={"treshold": 1})))

@@ -35,6 +35,18 @@ def test_same_as_default_on_the_corpus() -> None:
     assert _bulk(text) == _per_line(text)
 
 
+def test_dense_text_skips_the_prefilter_and_finds_the_same() -> None:
+    """Issue 19: notes with PI on most lines go straight to the full path; a log keeps its prefilter."""
+    notes = [d.text.replace("\n", " ") for d in generate(400, seed=78)]
+    text = "\n".join(notes[:200] + ["", "今天天气不错。"] * 20 + notes[200:])
+    trigger = DETECTOR._trigger(DETECTOR.supported_types)
+    assert trigger is not None
+    assert DETECTOR._dense(text.split("\n"), trigger[0])
+    assert _bulk(text) == _per_line(text)
+    log = generate_log(4000, seed=6, pi_share=0.05).split("\n")
+    assert not DETECTOR._dense(log, trigger[0])
+
+
 def test_same_as_default_on_a_log() -> None:
     log = generate_log(4000, seed=5, pi_share=0.05)
     found = _bulk(log)

@@ -183,3 +183,40 @@ def test_large_text_file_on_every_core_finds_the_same(
     monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
     assert list(scan_path(file)) == serial
     assert len(serial) > 5000
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_report_is_what_the_findings_and_their_summary_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    """Issue 19: the report built batch by batch (in workers for a large file) holds the same JSON
+    and the same summary as encoding every finding and summarizing them in one go."""
+    from piguard.detect.corpus import generate
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "big.txt").write_text(
+        "\n".join(d.text.replace("\n", " ") for d in generate(1500, seed=5)) + "\n", encoding="utf-8"
+    )
+    (folder / "sheet.csv").write_text("name,phone\n张伟,13812345678\n李娜,13912345678\n", encoding="utf-8")
+    findings = list(scan_path(folder))
+    expected = json.dumps(
+        {"findings": [f.as_dict() for f in findings], "summary": [s.as_dict() for s in summarize(findings)]},
+        ensure_ascii=False,
+    )
+    monkeypatch.setattr(discovery, "REPORT_BATCH", 97)  # Many parts, samples split among them.
+    if parallel:
+        monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
+        monkeypatch.setattr(discovery, "PARALLEL_BATCH_CHARS", 5_000)
+        monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+    report = discovery.Report()
+    parts = list(discovery.scan_path_report(folder))
+    assert len(parts) > 10
+    for part in parts:
+        report.merge(*part)
+    assert report.json() == expected
+    summary_only = discovery.Report(encode=False)
+    for part in discovery.scan_path_report(folder, encode=False):
+        summary_only.merge(*part)
+    assert summary_only.summary() == summarize(findings)
+    assert '"findings": []' in summary_only.json()

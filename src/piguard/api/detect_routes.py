@@ -18,7 +18,8 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from piguard.api.deps import Who
-from piguard.detect import ALL_TYPES, default_detector
+from piguard.detect import ALL_TYPES, Detector, default_detector
+from piguard.detect.settings import DetectionSettings
 from piguard.errors import ValidationError
 
 __all__ = ["MAX_BODY_BYTES", "build_router"]
@@ -69,15 +70,23 @@ async def _read_body(request: Request, model: type[DetectIn]) -> Any:
         ) from None
 
 
+def _detector(inst: Any) -> Detector:
+    overrides = getattr(getattr(inst, "settings", None), "detection", None)
+    if not overrides:
+        return default_detector()
+    return DetectionSettings.shipped().merged(overrides).detector()
+
+
 def build_router(inst: Any) -> APIRouter:
     """The detector routes under ``/v1``; every route requires an authenticated caller.
 
-    :param inst: the installation; unused today (the detector needs nothing of it
-        and must never read the vault), taken for the same shape as the other routers.
+    :param inst: the installation, or None (tests): only its settings are read,
+        ``Settings.detection`` (per-type thresholds, context words over the shipped
+        ones, as ``piguard scan --settings`` takes them); the detector never reads the vault.
+    :raises ConfigError: if the installation's detection settings are invalid.
     """
-    del inst
     router = APIRouter(prefix="/v1", tags=["detect"])
-    detector = default_detector()
+    detector = _detector(inst)
 
     @router.post("/detect")
     async def detect(request: Request, who: Who) -> dict[str, Any]:

@@ -15,15 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from piguard.cli.options import JsonOpt
 from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
 from piguard.detect import AUDIENCES, Detector, default_detector
-from piguard.detect.discovery import (
-    FileFinding,
-    Summary,
-    TableFinding,
-    scan_database,
-    scan_path,
-    summarize,
-    total_bytes,
-)
+from piguard.detect.discovery import Report, Summary, scan_database, scan_path_report, total_bytes
 from piguard.detect.settings import DetectionSettings
 from piguard.errors import ValidationError
 
@@ -66,7 +58,9 @@ def scan(
         if path is None and database is None:
             raise ValidationError("give a PATH, --database URL, or both")
         detector = _detector(settings)
-        findings: list[FileFinding | TableFinding] = []
+        # Findings go straight into the report, encoded batch by batch (by
+        # discovery's workers for a large file): never held as one list.
+        report = Report(encode=as_json)
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
@@ -79,27 +73,31 @@ def scan(
         ) as bar:
             if path is not None:
                 task = bar.add_task("files", total=total_bytes(path))
-                findings.extend(
-                    scan_path(
-                        path, detector=detector, progress=lambda n: bar.advance(task, n), thorough=thorough
-                    )
-                )
+                for part in scan_path_report(
+                    path,
+                    detector=detector,
+                    progress=None if bar.disable else lambda n: bar.advance(task, n),
+                    thorough=thorough,
+                    encode=as_json,
+                ):
+                    report.merge(*part)
             if database is not None:
                 rows = bar.add_task("rows", total=None)
-                findings.extend(
-                    scan_database(
-                        database,
-                        sample_rows=sample_rows or None,
-                        detector=detector,
-                        progress=lambda n: bar.advance(rows, n),
+                report.add(
+                    list(
+                        scan_database(
+                            database,
+                            sample_rows=sample_rows or None,
+                            detector=detector,
+                            progress=lambda n: bar.advance(rows, n),
+                        )
                     )
                 )
-        summary = summarize(findings)
-        emit(
-            {"findings": [f.as_dict() for f in findings], "summary": [s.as_dict() for s in summary]},
-            as_json,
-            lambda: _print_summary(summary),
-        )
+        if as_json:
+            sys.stdout.write(report.json() + "\n")
+            sys.stdout.flush()
+        else:
+            _print_summary(report.summary())
 
 
 def _print_summary(summary: list[Summary]) -> None:

@@ -8,7 +8,8 @@ Findings never carry the value; summaries carry masked samples only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +120,70 @@ def summarize(findings: Iterable[FileFinding | TableFinding]) -> list[Summary]:
         if len(row.first_lines) < 10 and line not in row.first_lines:
             row.first_lines.append(line)
     return sorted(rows.values(), key=lambda s: (s.source, s.column or "", s.type))
+
+
+class Report:
+    """What a scan reports, built batch by batch: the findings as JSON text and their summary.
+
+    Discovery's workers encode and summarize their own batches (:meth:`part`), so
+    the parent process only joins text and merges a few summary rows: encoding
+    every finding in one process was, with reading the file, most of what kept
+    ``piguard scan --json`` from using both cores. Merging per-batch summaries in
+    file order gives what :func:`summarize` gives over all findings: each batch
+    keeps its first :data:`MAX_SAMPLES` distinct samples and first ten lines, and
+    every value the whole scan keeps is among those of its batch.
+
+    :param encode: keep the findings' JSON text (False: the summary only).
+    """
+
+    def __init__(self, *, encode: bool = True) -> None:
+        self.encode = encode
+        self._parts: list[str] = []
+        self._rows: dict[tuple[str, str | None, str], Summary] = {}
+
+    @staticmethod
+    def part(
+        findings: Sequence[FileFinding | TableFinding], *, encode: bool = True
+    ) -> tuple[str, list[Summary]]:
+        """Return a batch's findings as JSON text (``[`` and ``]`` left off) and its summary rows."""
+        text = (
+            json.dumps([f.as_dict() for f in findings], ensure_ascii=False, default=str)[1:-1]
+            if encode
+            else ""
+        )
+        return text, summarize(findings)
+
+    def add(self, findings: Sequence[FileFinding | TableFinding]) -> None:
+        """Add a batch of findings, in scan order."""
+        if findings:
+            self.merge(*self.part(findings, encode=self.encode))
+
+    def merge(self, text: str, rows: Iterable[Summary]) -> None:
+        """Add a batch that :meth:`part` encoded (in this process or a worker), in scan order."""
+        if text:
+            self._parts.append(text)
+        for row in rows:
+            key = (row.source, row.column, row.type)
+            mine = self._rows.get(key)
+            if mine is None:
+                self._rows[key] = Summary(*key, row.count, list(row.samples), list(row.first_lines))
+                continue
+            mine.count += row.count
+            for sample in row.samples:
+                if len(mine.samples) < MAX_SAMPLES and sample not in mine.samples:
+                    mine.samples.append(sample)
+            for line in row.first_lines:
+                if len(mine.first_lines) < 10 and line not in mine.first_lines:
+                    mine.first_lines.append(line)
+
+    def summary(self) -> list[Summary]:
+        """The summary rows, sorted as :func:`summarize` sorts them."""
+        return sorted(self._rows.values(), key=lambda s: (s.source, s.column or "", s.type))
+
+    def json(self) -> str:
+        """``{"findings": [...], "summary": [...]}``: what ``json.dumps`` of both lists as dicts gives."""
+        summary = json.dumps([s.as_dict() for s in self.summary()], ensure_ascii=False, default=str)
+        return f'{{"findings": [{", ".join(self._parts)}], "summary": {summary}}}'
 
 
 def detector_or_default(detector: Detector | None) -> Detector:
