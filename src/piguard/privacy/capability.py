@@ -24,17 +24,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard import masking
 from piguard.catalog import Catalog
 from piguard.catalog.vocabulary import DATA_SUBJECT_RIGHTS_PURPOSE
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, NotFound, TooManyAttempts, ValidationError
-from piguard.gate.sdk import Call, Kernel, Messenger, Operation, RequestContext, Storage, customer_context
+from piguard.gate.sdk import (
+    Call,
+    Kernel,
+    Messenger,
+    Operation,
+    RequestContext,
+    Storage,
+    UTCDateTime,
+    customer_context,
+)
 from piguard.privacy.tables import challenges, limits, sessions
 
-__all__ = ["OPERATIONS", "Privacy", "Session", "SignIn"]
+__all__ = ["OPERATIONS", "Privacy", "Session", "SignIn", "charge_window"]
 
 NAME = "privacy"
 CLIENT = "privacy"
@@ -125,6 +135,34 @@ def _sha(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def charge_window(
+    conn: Connection, tenant: str, key: str, limit: int, now: datetime, window: timedelta = WINDOW
+) -> tuple[int, datetime]:
+    """Charge one against the fixed-window counter ``(tenant, key)`` in one statement (R-RGT-2).
+
+    An ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` on both backends: a new key, or one whose
+    window has passed, starts at one; a live one goes up by one, but never past ``limit + 1``. Two
+    nodes charging the same key at once are serialised by the row, so neither a first charge nor
+    an increment is lost (a select-then-insert let both read the same count, or both insert).
+
+    :returns: the count after this charge (``> limit``: refused, and charged no further) and the
+        window's end.
+    """
+    t = limits.c
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    expired = t.window_end <= literal(now, UTCDateTime)
+    stmt = dialect.insert(limits).values(tenant=tenant, key=key, count=1, window_end=now + window)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.tenant, t.key],
+        set_={
+            "count": case((expired, 1), (t.count > limit, t.count), else_=t.count + 1),
+            "window_end": case((expired, literal(now + window, UTCDateTime)), else_=t.window_end),
+        },
+    ).returning(t.count, t.window_end)
+    count, window_end = conn.execute(stmt).one()
+    return int(count), window_end
+
+
 @dataclass(frozen=True, slots=True)
 class SignIn:
     """What a sign-in start answers, identical for known and unknown identifiers: the challenge
@@ -209,31 +247,21 @@ class Privacy:
     def _count(self, conn: Connection, key: str, limit: int, now: datetime, *, charge: bool = True) -> None:
         """Charge one against the fixed-window counter ``key`` (``charge=False``: only check it).
 
-        :raises TooManyAttempts: the window's budget is spent (nothing is charged then).
+        :raises TooManyAttempts: the window's budget is spent (nothing more is charged then).
         """
-        t = limits.c
         key = key[:96]
-        row = (
-            conn.execute(select(t.count, t.window_end).where(t.tenant == self._tenant, t.key == key))
-            .mappings()
-            .first()
-        )
-        if row is not None and row["window_end"] > now and row["count"] >= limit:
-            raise TooManyAttempts(
-                "too many attempts: try again later", (row["window_end"] - now).total_seconds()
-            )
-        if not charge:
-            return
-        if row is None or row["window_end"] <= now:
-            if row is not None:
-                conn.execute(limits.delete().where(t.tenant == self._tenant, t.key == key))
-            conn.execute(
-                insert(limits).values(tenant=self._tenant, key=key, count=1, window_end=now + WINDOW)
-            )
-            return
-        conn.execute(
-            update(limits).where(t.tenant == self._tenant, t.key == key).values(count=row["count"] + 1)
-        )
+        if charge:
+            count, window_end = charge_window(conn, self._tenant, key, limit, now)
+        else:
+            t = limits.c
+            row = conn.execute(
+                select(t.count, t.window_end).where(t.tenant == self._tenant, t.key == key)
+            ).first()
+            if row is None or row[1] <= now:
+                return
+            count, window_end = int(row[0]), row[1]
+        if count > limit or (not charge and count >= limit):
+            raise TooManyAttempts("too many attempts: try again later", (window_end - now).total_seconds())
 
     @staticmethod
     def identifier_field(identifier: str) -> tuple[str, str]:
