@@ -469,6 +469,8 @@ class Installation:
                 ),
                 messenger=outbox,
                 locate=self._locate,
+                # Who received the customer's data: the sharing register (issue 15).
+                recipients=lambda cid: self.capability(Sharing).recipients(cid),
                 clock=clock,
             )
         )

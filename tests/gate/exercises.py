@@ -562,6 +562,9 @@ EXERCISES: dict[str, Exercise] = {
     "privacy_sign_out": Exercise(
         "data_subject", lambda w, ctx, s: privacy(w).sign_out(ctx, s["session"]), "", signed_in
     ),
+    "privacy_recipients": Exercise(
+        "data_subject", lambda w, ctx, s: privacy(w).recipients(ctx, s["session"]), "", signed_in
+    ),
     # data-subject requests and complaints
     "rights_open": Exercise(
         "customer_service",

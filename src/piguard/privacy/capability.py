@@ -124,11 +124,35 @@ SIGN_OUT = Operation(
     detail={"everywhere": "bool", "count": "int"},
 )
 
-OPERATIONS: tuple[Operation, ...] = (SIGN_IN, SIGN_IN_VERIFY, PROFILE, REVEAL_CODE, REVEAL, SIGN_OUT)
+RECIPIENTS = Operation(
+    "privacy_recipients",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    summary="the partners that received the customer's data: name, contact, country, purpose, fields",
+    requirements=("R-RGT-1", "R-SHR-2"),
+    detail={"count": "int"},
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    SIGN_IN,
+    SIGN_IN_VERIFY,
+    PROFILE,
+    REVEAL_CODE,
+    REVEAL,
+    SIGN_OUT,
+    RECIPIENTS,
+)
 
 #: Finds the customer an identifier belongs to: ``(field, value) -> customer id or None``, wired by
 #: the installation as a gate search by the outbox's sender (contact fields only).
 Locate = Callable[[str, str], "str | None"]
+
+#: Who received a customer's data (``customer id -> transfers``, each a mapping with
+#: ``recipient``, ``contact``, ``country``, ``purpose``, ``fields`` and ``at``), wired by the
+#: installation to the sharing capability's register; without it, nobody is listed.
+Recipients = Callable[[str], "list[Mapping[str, Any]]"]
 
 
 def _sha(value: str) -> str:
@@ -206,6 +230,7 @@ class Privacy:
     :param code_key: keys code digests (six digits unkeyed would fall to a million guesses) and
         identifier digests (the rate limit's key).
     :param locate: finds the customer of an identifier (see :data:`Locate`).
+    :param recipients: who received a customer's data (see :data:`Recipients`).
     """
 
     name = NAME
@@ -220,12 +245,14 @@ class Privacy:
         code_key: bytes,
         messenger: Messenger,
         locate: Locate,
+        recipients: Recipients | None = None,
         clock: Clock | None = None,
         idle: timedelta = IDLE,
         absolute: timedelta = ABSOLUTE,
     ) -> None:
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._key, self._messenger, self._locate = code_key, messenger, locate
+        self._recipients = recipients
         self._clock = clock or SystemClock()
         self.idle, self.absolute = idle, absolute
         self._kernel: Kernel | None = None
@@ -545,6 +572,28 @@ class Privacy:
         if not shown:
             raise AccessDenied("the code was not accepted", "privacy.code", key="privacy.code")
         return shown[0]
+
+    def recipients(self, ctx: RequestContext, session: Session) -> list[dict[str, Any]]:
+        """The partners that received the signed-in customer's data, oldest first: who (name,
+        contact, country), when, for what purpose and which fields, never a value (PIPL 23, 45)."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            found = self._recipients(session.customer_id) if self._recipients is not None else []
+            out = [
+                {
+                    "recipient": str(r.get("recipient") or ""),
+                    "contact": str(r.get("contact") or ""),
+                    "country": str(r.get("country") or ""),
+                    "purpose": str(r.get("purpose") or ""),
+                    "fields": [str(f) for f in r.get("fields") or ()],
+                    "at": str(r.get("at") or ""),
+                }
+                for r in found
+            ]
+            call.note(count=len(out))
+            return out
+
+        return self.kernel.run(ctx, RECIPIENTS, handler, subject=session.customer_id)
 
     def channels(self) -> Mapping[str, bool]:
         """Which code channels are configured (the sign-in page says where a code can go)."""

@@ -970,6 +970,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "privacy_reveal_code": ("隐私中心显示前再次验证", "step-up code before showing a field"),
         "privacy_reveal": ("隐私中心显示单项信息", "one field shown in the privacy centre"),
         "privacy_sign_out": ("隐私中心退出登录", "privacy centre signed out"),
+        "privacy_recipients": ("隐私中心查看接收方", "recipients viewed in the privacy centre"),
         "notice_list": ("查看隐私告知", "notices listed"),
         "notice_publish": ("发布隐私告知", "notice published"),
         "key_rotate": ("轮换密钥", "key rotated"),

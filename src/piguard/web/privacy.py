@@ -154,6 +154,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "history.what": ("操作", "What"),
     "history.purpose": ("用途", "Purpose"),
     "history.none": ("暂无记录。", "Nothing yet."),
+    "recipients.title": ("接收过您信息的合作方", "Partners who received your data"),
+    "recipients.intro": (
+        "依据协议向其提供过您的信息的合作方：名称、联系方式、所在国家或地区、用途和信息种类。",
+        "Partners your data was provided to under an agreement: name, contact, country, purpose and kinds of data.",
+    ),
+    "recipients.who": ("接收方", "Recipient"),
+    "recipients.contact": ("联系方式", "Contact"),
+    "recipients.country": ("国家或地区", "Country"),
+    "recipients.fields": ("信息种类", "Data"),
+    "recipients.none": ("您的信息未提供给任何合作方。", "Your data was provided to no partner."),
     "error.title": ("出错了", "Something went wrong"),
     "error.forbidden": ("无法完成该操作。", "This cannot be done."),
     "error.not_found": ("没有找到。", "Not found."),
@@ -247,11 +257,29 @@ class Centre:
             purpose_name=lambda p: self._purpose(p, lang),
             term=lambda kind, name: i18n.term(kind, name, lang, self.catalog),
             when=lambda value: i18n.when(value, lang),
+            field_names=lambda names: self._field_names(names, lang),
             **values,
         )
         response = HTMLResponse(page, status_code=status)
         secure(response)
         return response
+
+    def _field_names(self, names: list[str], lang: str) -> str:
+        """Field names (``field`` or ``record_type.field``) as the catalog labels them."""
+        shown = []
+        for name in names:
+            record_type, _, field = name.rpartition(".")
+            types = [record_type] if record_type else list(self.catalog.record_types)
+            label = next(
+                (
+                    self.catalog.record_types[rt].fields[field].label
+                    for rt in types
+                    if rt in self.catalog.record_types and field in self.catalog.record_types[rt].fields
+                ),
+                None,
+            )
+            shown.append(str(getattr(label, lang, None) or field) if label is not None else field)
+        return ("、" if lang == "zh" else ", ").join(shown)
 
     def _purpose(self, name: str, lang: str) -> str:
         purpose = self.catalog.purposes.get(name)
@@ -557,9 +585,11 @@ def register(router: APIRouter, centre: Centre) -> None:
     def history(request: Request) -> Response:
         session = centre.session(request)
         found = centre.inst.capability(Trail).history(session.context(), session.customer_id)
+        received = centre.privacy.recipients(session.context(), session)
         return centre.render(
-            request, "history.html", title="history.title", session=session, rows=found["history"]
-        )
+            request, "history.html", title="history.title", session=session, rows=found["history"],
+            recipients=received,
+        )  # fmt: skip
 
 
 def mount_privacy_centre(app: FastAPI, inst: Installation, *, answer_floor: float | None = None) -> Centre:
