@@ -157,7 +157,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "recipients.title": ("接收过您信息的合作方", "Partners who received your data"),
     "recipients.intro": (
         "依据协议向其提供过您的信息的合作方：名称、联系方式、所在国家或地区、用途和信息种类。",
-        "Partners your data was provided to under an agreement: name, contact, country, purpose and kinds of data.",
+        "Partners your data was provided to under an agreement: name, contact, country, purpose "
+        "and kinds of data.",
     ),
     "recipients.who": ("接收方", "Recipient"),
     "recipients.contact": ("联系方式", "Contact"),
