@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -135,6 +135,29 @@ RECIPIENTS = Operation(
     detail={"count": "int"},
 )
 
+PACKAGE_CODE = Operation(
+    "privacy_package_code",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="a fresh one-time code before a request's copy is downloaded (step-up)",
+    requirements=("R-RGT-1", "R-RGT-2"),
+    detail={"channel": "token"},
+)
+PACKAGE = Operation(
+    "privacy_package",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="the step-up code checked before a request's copy is downloaded (once)",
+    requirements=("R-RGT-1", "R-RGT-2"),
+    detail={"outcome": "token"},
+)
+
 OPERATIONS: tuple[Operation, ...] = (
     SIGN_IN,
     SIGN_IN_VERIFY,
@@ -143,6 +166,8 @@ OPERATIONS: tuple[Operation, ...] = (
     REVEAL,
     SIGN_OUT,
     RECIPIENTS,
+    PACKAGE_CODE,
+    PACKAGE,
 )
 
 #: Finds the customer an identifier belongs to: ``(field, value) -> customer id or None``, wired by
@@ -152,7 +177,13 @@ Locate = Callable[[str, str], "str | None"]
 #: Who received a customer's data (``customer id -> transfers``, each a mapping with
 #: ``recipient``, ``contact``, ``country``, ``purpose``, ``fields`` and ``at``), wired by the
 #: installation to the sharing capability's register; without it, nobody is listed.
-Recipients = Callable[[str], "list[Mapping[str, Any]]"]
+Recipients = Callable[[str], "Sequence[Mapping[str, Any]]"]
+
+#: The copy of a request (``(ctx, case id) -> document``), downloaded once as the customer of
+#: ``ctx``, wired by the installation to the rights capability; ``ready`` lists the customer's
+#: cases whose copy waits (``customer id -> case ids``).
+Package = Callable[[RequestContext, str], "dict[str, Any]"]
+Ready = Callable[[str], "set[str]"]
 
 
 def _sha(value: str) -> str:
@@ -231,6 +262,8 @@ class Privacy:
         identifier digests (the rate limit's key).
     :param locate: finds the customer of an identifier (see :data:`Locate`).
     :param recipients: who received a customer's data (see :data:`Recipients`).
+    :param package: a request's copy, downloaded once (see :data:`Package`); ``ready`` the cases
+        whose copy waits.
     """
 
     name = NAME
@@ -246,13 +279,15 @@ class Privacy:
         messenger: Messenger,
         locate: Locate,
         recipients: Recipients | None = None,
+        package: Package | None = None,
+        ready: Ready | None = None,
         clock: Clock | None = None,
         idle: timedelta = IDLE,
         absolute: timedelta = ABSOLUTE,
     ) -> None:
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._key, self._messenger, self._locate = code_key, messenger, locate
-        self._recipients = recipients
+        self._recipients, self._package, self._ready = recipients, package, ready
         self._clock = clock or SystemClock()
         self.idle, self.absolute = idle, absolute
         self._kernel: Kernel | None = None
@@ -594,6 +629,61 @@ class Privacy:
             return out
 
         return self.kernel.run(ctx, RECIPIENTS, handler, subject=session.customer_id)
+
+    def ready(self, session: Session) -> set[str]:
+        """The signed-in customer's cases whose copy waits for download (ids, no values)."""
+        return self._ready(session.customer_id) if self._ready is not None else set()
+
+    def package_code(self, ctx: RequestContext, session: Session, case_id: str) -> str:
+        """Send a fresh code before the copy of ``case_id`` is downloaded; the challenge token.
+
+        :raises NotFound: no copy of this customer's waits for that case.
+        :raises TooManyAttempts: too many codes sent for this session within the hour.
+        """
+        now = self._clock.now()
+
+        def handler(call: Call) -> str:
+            call.note(channel=session.channel)
+            if case_id not in self.ready(session):
+                raise NotFound("no copy waits for this request")
+            with call.transaction() as conn:
+                self._count(conn, "rv:" + _sha(session.cookie), REVEALS_PER_SESSION, now)
+                return self._challenge(
+                    conn, "package", now, customer_id=session.customer_id, channel=session.channel,
+                    session_id=_sha(session.cookie), field=case_id[:128],
+                )  # fmt: skip
+
+        return self.kernel.run(ctx, PACKAGE_CODE, handler, subject=session.customer_id)
+
+    def package(self, ctx: RequestContext, session: Session, challenge: str, code: str) -> dict[str, Any]:
+        """The copy the challenge was for, if ``code`` is right: the code is spent with this
+        operation's entry, then the copy is downloaded once, as the customer (the rights
+        capability records the download and blanks the copy).
+
+        :raises AccessDenied: the code was not accepted, or the challenge is another session's.
+        :raises NotFound: the copy was downloaded already or has expired.
+        """
+        now = self._clock.now()
+        cases: list[str] = []
+
+        def handler(call: Call) -> str:
+            with call.transaction() as conn:
+                outcome, row = self._check(conn, challenge, code, "package", now)
+                if row is not None and (
+                    row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
+                ):
+                    outcome, row = "other_session", None
+                if row is not None:
+                    cases.append(str(row["field"]))
+                call.note(outcome=outcome)
+            return outcome
+
+        self.kernel.run(ctx, PACKAGE, handler, subject=session.customer_id)
+        if not cases:
+            raise AccessDenied("the code was not accepted", "privacy.code", key="privacy.code")
+        if self._package is None:
+            raise NotFound("no copy waits for this request")
+        return self._package(ctx, cases[0])
 
     def channels(self) -> Mapping[str, bool]:
         """Which code channels are configured (the sign-in page says where a code can go)."""

@@ -42,7 +42,7 @@ challenges = Table(
     privacy_metadata,
     Column("id", String(64), primary_key=True),  # SHA-256 of the challenge token
     Column("tenant", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),  # sign_in | reveal
+    Column("kind", String(16), nullable=False),  # sign_in | reveal | package
     Column("customer_id", String(128), nullable=True),
     Column("session_id", String(64), nullable=True),
     Column("field", String(128), nullable=True),

@@ -971,6 +971,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "privacy_reveal": ("隐私中心显示单项信息", "one field shown in the privacy centre"),
         "privacy_sign_out": ("隐私中心退出登录", "privacy centre signed out"),
         "privacy_recipients": ("隐私中心查看接收方", "recipients viewed in the privacy centre"),
+        "privacy_package_code": ("隐私中心下载副本验证码", "privacy centre code before a copy's download"),
+        "privacy_package": ("隐私中心下载副本", "a request's copy downloaded in the privacy centre"),
         "notice_list": ("查看隐私告知", "notices listed"),
         "notice_publish": ("发布隐私告知", "notice published"),
         "key_rotate": ("轮换密钥", "key rotated"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import os
 import secrets
 import time
@@ -49,6 +50,8 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "pg_privacy"
 CHALLENGE_COOKIE = "pg_privacy_ch"
 REVEAL_COOKIE = "pg_privacy_rv"
+#: The pending step-up challenge before a request's copy is downloaded.
+PACKAGE_COOKIE = "pg_privacy_pk"
 PRE_COOKIE = "pg_privacy_pre"
 LANG_COOKIE = "pg_privacy_lang"
 CHANNEL = "privacy_centre"
@@ -144,6 +147,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "requests.filed": ("您的请求已提交。", "Your request has been filed."),
     "requests.case": ("请求详情", "Request"),
     "requests.timeline": ("处理记录", "Timeline"),
+    "requests.download": ("下载副本", "Download the copy"),
+    "package.title": ("下载前请输入验证码", "Enter the code to download"),
     "history.title": ("访问记录", "Access history"),
     "history.intro": (
         "谁（按岗位）在何时、为何种用途访问了您的信息。",
@@ -559,8 +564,54 @@ def register(router: APIRouter, centre: Centre) -> None:
         cases = centre.inst.capability(Rights).find(session.context(), customer_id=session.customer_id)
         return centre.render(
             request, "requests.html", title="requests.title", session=session, cases=cases,
-            types=REQUEST_TYPES, done=bool(done),
+            types=REQUEST_TYPES, done=bool(done), ready=centre.privacy.ready(session),
         )  # fmt: skip
+
+    @router.post("/requests/download")
+    async def package_code(request: Request) -> Response:
+        session = centre.session(request)
+        form = await centre.posted(request, session)
+        try:
+            token = await run_in_threadpool(
+                centre.privacy.package_code, session.context(""), session, form.get("case_id", "")
+            )
+        except errors.TooManyAttempts:
+            return centre.render(
+                request, "message.html", title="error.title", session=session, message="limited", status=429
+            )
+        response = _redirect("/requests/download/verify")
+        _cookie(response, PACKAGE_COOKIE, token, request, max_age=600)
+        return response
+
+    @router.get("/requests/download/verify")
+    def package_form(request: Request) -> Response:
+        session = centre.session(request)
+        return centre.render(
+            request, "code.html", title="package.title", session=session, pre=session.csrf,
+            action=PREFIX + "/requests/download/verify", message=None,
+        )  # fmt: skip
+
+    @router.post("/requests/download/verify")
+    async def package(request: Request) -> Response:
+        session = centre.session(request)
+        form = await centre.posted(request, session)
+        try:
+            doc = await run_in_threadpool(
+                centre.privacy.package, session.context(), session,
+                request.cookies.get(PACKAGE_COOKIE) or "", form.get("code", ""),
+            )  # fmt: skip
+        except errors.AccessDenied:
+            return centre.render(
+                request, "code.html", title="package.title", session=session, pre=session.csrf,
+                action=PREFIX + "/requests/download/verify", message="code.refused", status=403,
+            )  # fmt: skip
+        # Served from memory, never written to a file; no value in the URL or the file's name.
+        body = json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1, default=str)
+        response = Response(body.encode("utf-8"), media_type="application/json; charset=utf-8")
+        response.headers["Content-Disposition"] = 'attachment; filename="piguard-copy.json"'
+        secure(response)
+        response.delete_cookie(PACKAGE_COOKIE, path=PREFIX)
+        return response
 
     @router.post("/requests")
     async def requests_file(request: Request) -> Response:
