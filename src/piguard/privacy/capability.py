@@ -48,6 +48,10 @@ __all__ = ["OPERATIONS", "Privacy", "Session", "SignIn", "charge_window"]
 
 NAME = "privacy"
 CLIENT = "privacy"
+#: The client of a guardian's session: every entry of it reads "the guardian, for the child".
+GUARDIAN_CLIENT = "privacy_guardian"
+#: The profile field a guardian's codes go to (the child's record holds it).
+GUARDIAN_FIELD = "guardian_mobile"
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 #: Sign-ins started per identifier and per address within an hour; codes sent per session.
@@ -185,6 +189,12 @@ Recipients = Callable[[str], "Sequence[Mapping[str, Any]]"]
 Package = Callable[[RequestContext, str], "dict[str, Any]"]
 Ready = Callable[[str], "set[str]"]
 
+#: The recorded age band of a customer (``customer id -> "under14" | "minor" | "adult" | None``),
+#: wired by the installation to the consent ledger, the one minor-age rule (R-MIN-1).
+AgeOf = Callable[[str], "str | None"]
+#: Age bands that cannot sign in on their own: a guardian acts for them (PIPL 31).
+GUARDIAN_BANDS: tuple[str, ...] = ("under14",)
+
 
 def _sha(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
@@ -236,10 +246,20 @@ class Session:
     csrf: str
     channel: str
     expires_at: datetime
+    #: The guardian of a child under 14 signed in for the child (``customer_id`` is the child's).
+    guardian: bool = False
 
     def context(self, purpose: str = DATA_SUBJECT_RIGHTS_PURPOSE) -> RequestContext:
-        """The gate context of this customer acting in the privacy centre."""
-        return customer_context(self.customer_id, purpose, client=CLIENT)
+        """The gate context of this customer acting in the privacy centre (a guardian acts as the
+        child, under the client :data:`GUARDIAN_CLIENT`, so each entry says who acted for whom)."""
+        return customer_context(
+            self.customer_id, purpose, client=GUARDIAN_CLIENT if self.guardian else CLIENT
+        )
+
+    @property
+    def to_field(self) -> str | None:
+        """The contact field step-up codes go to (the guardian's, for a guardian)."""
+        return GUARDIAN_FIELD if self.guardian else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +282,8 @@ class Privacy:
         identifier digests (the rate limit's key).
     :param locate: finds the customer of an identifier (see :data:`Locate`).
     :param recipients: who received a customer's data (see :data:`Recipients`).
+    :param age_of: a customer's recorded age band (see :data:`AgeOf`): a customer under 14 is
+        answered like an unknown identifier, no code is sent, since their guardian acts for them.
     :param package: a request's copy, downloaded once (see :data:`Package`); ``ready`` the cases
         whose copy waits.
     """
@@ -281,6 +303,7 @@ class Privacy:
         recipients: Recipients | None = None,
         package: Package | None = None,
         ready: Ready | None = None,
+        age_of: AgeOf | None = None,
         clock: Clock | None = None,
         idle: timedelta = IDLE,
         absolute: timedelta = ABSOLUTE,
@@ -288,6 +311,7 @@ class Privacy:
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._key, self._messenger, self._locate = code_key, messenger, locate
         self._recipients, self._package, self._ready = recipients, package, ready
+        self._age_of = age_of
         self._clock = clock or SystemClock()
         self.idle, self.absolute = idle, absolute
         self._kernel: Kernel | None = None
@@ -347,6 +371,7 @@ class Privacy:
         channel: str,
         session_id: str | None = None,
         field: str | None = None,
+        to_field: str | None = None,
     ) -> str:
         token = secrets.token_urlsafe(32)
         cid = _sha(token)
@@ -366,10 +391,13 @@ class Privacy:
                 {"code": code, "minutes": str(int(CODE_TTL.total_seconds() // 60))},
                 channel=channel,
                 reference="privacy",
+                to_field=to_field,
             )
         return token
 
-    def _check(self, conn: Connection, token: str, code: str, kind: str, now: datetime) -> tuple[str, Any]:
+    def _check(
+        self, conn: Connection, token: str, code: str, kind: str | tuple[str, ...], now: datetime
+    ) -> tuple[str, Any]:
         """Check ``code`` against challenge ``token``; one outcome word, and the row on success."""
         cid = _sha(token or "")
         row = (
@@ -379,7 +407,7 @@ class Privacy:
             .mappings()
             .first()
         )
-        if row is None or row["kind"] != kind:
+        if row is None or row["kind"] not in ((kind,) if isinstance(kind, str) else kind):
             return "no_challenge", None
         if row["used_at"] is not None:
             return "code_used", None
@@ -398,16 +426,25 @@ class Privacy:
 
     # ------------------------------------------------------------------ sign-in
 
-    def start(self, ctx: RequestContext, identifier: str, *, address: str = "") -> SignIn:
+    def start(
+        self, ctx: RequestContext, identifier: str, *, address: str = "", guardian: bool = False
+    ) -> SignIn:
         """A customer states ``identifier``: if it is on record, a one-time code goes to it.
 
         The answer is the same whether or not it is on record (no account enumeration): a
         challenge is written either way; only a known one has a customer and a queued message.
 
+        ``guardian``: the guardian of a child under 14 states the child's identifier; the code goes
+        by SMS to the guardian's mobile on the child's record (:data:`GUARDIAN_FIELD`), never to the
+        child. For anyone not under 14 nothing is sent (the same answer). A child under 14 stating
+        their own identifier gets no code either (R-MIN-1): their guardian acts for them.
+
         :raises ValidationError: the identifier has no usable form.
         :raises TooManyAttempts: too many sign-ins for this identifier or from this address this hour.
         """
         field, channel = self.identifier_field(identifier)
+        if guardian:
+            channel = "sms"
         value = identifier.strip()
         now = self._clock.now()
 
@@ -426,14 +463,25 @@ class Privacy:
                 customer_id = self._locate(field, value)
             except (ValidationError, NotFound):
                 customer_id = None  # an invalid number is answered like an unknown one
-            usable = customer_id is not None and self._messenger.has_channel(channel)
-            call.note(channel=channel, outcome="sent" if usable else "unknown")
+            minor = (
+                customer_id is not None
+                and self._age_of is not None
+                and self._age_of(customer_id) in GUARDIAN_BANDS
+            )
+            # R-MIN-1: a child under 14 does not sign in alone; only a child's guardian signs in
+            # as guardian (the same answer, no code, no session otherwise).
+            known = customer_id is not None and self._messenger.has_channel(channel)
+            usable = known and (minor if guardian else not minor)
+            outcome = "sent" if usable else "unknown" if not known else "not_minor" if guardian else "minor"
+            call.note(channel=channel, outcome=outcome)
             with call.transaction() as conn:
                 for key, limit in keys:
                     self._count(conn, key, limit, now)
                 token = self._challenge(
-                    conn, "sign_in", now, customer_id=customer_id if usable else None, channel=channel
-                )
+                    conn, "guardian" if guardian else "sign_in", now,
+                    customer_id=customer_id if usable else None, channel=channel,
+                    to_field=GUARDIAN_FIELD if guardian and usable else None,
+                )  # fmt: skip
             return SignIn(token, channel)
 
         return self.kernel.run(ctx, SIGN_IN, handler)
@@ -449,9 +497,10 @@ class Privacy:
 
         def handler(call: Call) -> str:
             with call.transaction() as conn:
-                outcome, row = self._check(conn, challenge, code, "sign_in", now)
+                outcome, row = self._check(conn, challenge, code, ("sign_in", "guardian"), now)
                 call.note(outcome=outcome)
                 if row is not None:
+                    acting = "guardian" if row["kind"] == "guardian" else None
                     cookie = secrets.token_urlsafe(32)
                     csrf = secrets.token_urlsafe(32)
                     expires = now + self.absolute
@@ -459,10 +508,14 @@ class Privacy:
                         insert(sessions).values(
                             id=_sha(cookie), tenant=self._tenant, customer_id=row["customer_id"],
                             channel=row["channel"], csrf=csrf, created_at=now, last_seen=now,
-                            expires_at=expires,
+                            expires_at=expires, acting=acting,
                         )
                     )  # fmt: skip
-                    out.append(Session(cookie, row["customer_id"], csrf, row["channel"], expires))
+                    out.append(
+                        Session(
+                            cookie, row["customer_id"], csrf, row["channel"], expires, acting == "guardian"
+                        )
+                    )
             return outcome
 
         self.kernel.run(ctx, SIGN_IN_VERIFY, handler)
@@ -489,7 +542,10 @@ class Privacy:
                 conn.execute(update(sessions).where(sessions.c.id == sid).values(revoked_at=now))
                 return None
             conn.execute(update(sessions).where(sessions.c.id == sid).values(last_seen=now))
-        return Session(cookie, row["customer_id"], row["csrf"], row["channel"], row["expires_at"])
+        return Session(
+            cookie, row["customer_id"], row["csrf"], row["channel"], row["expires_at"],
+            row["acting"] == "guardian",
+        )  # fmt: skip
 
     def sign_out(self, ctx: RequestContext, session: Session, *, everywhere: bool = False) -> int:
         """End ``session`` (or, ``everywhere``, every live session of its customer).
@@ -567,6 +623,7 @@ class Privacy:
                 return self._challenge(
                     conn, "reveal", now, customer_id=session.customer_id, channel=session.channel,
                     session_id=_sha(session.cookie), field=f"{record_type}.{field}.{record_id}",
+                    to_field=session.to_field,
                 )  # fmt: skip
 
         return self.kernel.run(ctx, REVEAL_CODE, handler, subject=session.customer_id)
@@ -650,7 +707,7 @@ class Privacy:
                 self._count(conn, "rv:" + _sha(session.cookie), REVEALS_PER_SESSION, now)
                 return self._challenge(
                     conn, "package", now, customer_id=session.customer_id, channel=session.channel,
-                    session_id=_sha(session.cookie), field=case_id[:128],
+                    session_id=_sha(session.cookie), field=case_id[:128], to_field=session.to_field,
                 )  # fmt: skip
 
         return self.kernel.run(ctx, PACKAGE_CODE, handler, subject=session.customer_id)

@@ -76,6 +76,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "signin.identifier": ("手机号码或电子邮箱", "Mobile number or email address"),
     "signin.send": ("发送验证码", "Send code"),
+    "signin.guardian": (
+        "我是不满十四周岁儿童的监护人（请填写儿童的手机号码或电子邮箱，验证码将发送至登记的监护人手机）",
+        "I am the guardian of a child under 14 (give the child's mobile or email; the code goes to "
+        "the guardian's mobile on record)",
+    ),
+    "guardian.acting": (
+        "您正在以监护人身份代儿童查看和管理其个人信息，每项操作均会记录。",
+        "You are acting as the guardian for a child in your care; each action is recorded as such.",
+    ),
     "code.title": ("输入验证码", "Enter the code"),
     "code.sent": (
         "如果该号码或邮箱在我们的记录中，验证码已发送，10 分钟内有效。",
@@ -357,8 +366,9 @@ def register(router: APIRouter, centre: Centre) -> None:
         address = request.client.host if request.client else ""
         try:
             started = await run_in_threadpool(
-                centre.privacy.start, centre.gate_ctx(), form.get("identifier", ""), address=address
-            )
+                centre.privacy.start, centre.gate_ctx(), form.get("identifier", ""), address=address,
+                guardian=form.get("guardian") == "1",
+            )  # fmt: skip
         except errors.TooManyAttempts:
             return _signin_again(request, "limited", 429)
         except errors.ValidationError:
