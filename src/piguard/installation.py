@@ -469,6 +469,13 @@ class Installation:
                 ),
                 messenger=outbox,
                 locate=self._locate,
+                # Who received the customer's data: the sharing register (issue 15).
+                recipients=lambda cid: self.capability(Sharing).recipients(cid),
+                # A request's copy, downloaded once from the requests page after a fresh code.
+                package=lambda ctx, case_id: self.capability(Rights).download_case(ctx, case_id),
+                ready=lambda cid: self.capability(Rights).ready_cases(cid),
+                # A child under 14 does not sign in alone (the consent ledger's age band, R-MIN-1).
+                age_of=self.consent.age_band,
                 clock=clock,
             )
         )

@@ -98,6 +98,9 @@ NOT_ON_THE_API = {
     "privacy_reveal_code",
     "privacy_reveal",
     "privacy_sign_out",
+    "privacy_recipients",
+    "privacy_package_code",
+    "privacy_package",
     "incident_clock",  # the incident_clock job (tests/incidents)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import

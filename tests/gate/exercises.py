@@ -115,6 +115,39 @@ def reveal_coded(world: World) -> State:
     return state
 
 
+def _last_code(world: World) -> str:
+    import json
+
+    from sqlalchemy import select
+
+    from piguard.outbox.tables import messages
+
+    box = outbox(world)
+    with world.inst.db.read() as conn:
+        rows = conn.execute(
+            select(messages.c.id, messages.c.params).where(messages.c.template == "verification_code")
+        ).all()
+    return str(json.loads(box._box.open(rows[-1][1], box._context(rows[-1][0])))["code"])
+
+
+def package_signed_in(world: World) -> State:
+    """A customer whose access copy waits, signed in to the privacy centre."""
+    state = copy_ready(world)
+    gate = RequestContext(system_actor("privacy", "privacy_sign_in"), "", client="test")
+    started = privacy(world).start(gate, ADULT["mobile"])
+    state["session"] = privacy(world).verify(gate, started.challenge, _last_code(world))
+    return state
+
+
+def package_coded(world: World) -> State:
+    """The same, with a fresh step-up code sent before the download."""
+    state = package_signed_in(world)
+    session: Session = state["session"]
+    state["package"] = privacy(world).package_code(session.context(""), session, state["case"])
+    state["package_code"] = _last_code(world)
+    return state
+
+
 def rights_case(world: World, type_: str = "correction", *, verified: bool = False) -> State:
     state = customer(world)
     intake = RequestContext(world.step_up(world.staff_of("customer_service")), "", client="test")
@@ -586,6 +619,21 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "privacy_sign_out": Exercise(
         "data_subject", lambda w, ctx, s: privacy(w).sign_out(ctx, s["session"]), "", signed_in
+    ),
+    "privacy_recipients": Exercise(
+        "data_subject", lambda w, ctx, s: privacy(w).recipients(ctx, s["session"]), "", signed_in
+    ),
+    "privacy_package_code": Exercise(
+        "data_subject",
+        lambda w, ctx, s: privacy(w).package_code(ctx, s["session"], s["case"]),
+        "",
+        package_signed_in,
+    ),
+    "privacy_package": Exercise(
+        "data_subject",
+        lambda w, ctx, s: privacy(w).package(ctx, s["session"], s["package"], s["package_code"]),
+        "",
+        package_coded,
     ),
     # data-subject requests and complaints
     "rights_open": Exercise(

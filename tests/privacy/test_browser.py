@@ -155,3 +155,46 @@ def test_customer_walk_through_on_a_phone(browser: Any, served: Site, lang: str)
         assert ADULT["mobile"] not in url and ADULT["name"] not in url
     page.click("#sign-out")
     assert page.locator("#identifier").count() == 1
+
+
+@pytest.mark.req("R-MIN-1")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_guardian_acts_for_a_child_on_a_phone(browser: Any, served: Site, lang: str) -> None:
+    """R-MIN-1 (PIPL 31): the guardian ticks "guardian", states the child's mobile, types the code
+    sent to the guardian's mobile on record, and sees and steers the child's data, consents and
+    requests, each page saying it acts for the child; every entry is the child's principal under the
+    guardian's client. The child's own sign-in sends nothing."""
+    from tests.privacy.test_minors import MINOR
+
+    site = served
+    ctx = RequestContext(BOOT, "service", client="test")
+    child = site.inst.service.create(ctx, "customer", {**MINOR, "guardian_mobile": "13600136000"}).customer_id
+    context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US", viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{site.base_url}/privacy/")
+    page.check("#guardian")
+    page.fill("#identifier", MINOR["mobile"])
+    accessible(page)
+    shot(page, f"privacy-{lang}-guardian-1-sign-in")
+    page.click("#send-code")
+    page.wait_for_url(f"{site.base_url}/privacy/code")
+    page.fill("#code", last_code(site))
+    page.click("#confirm-code")
+    page.wait_for_url(f"{site.base_url}/privacy/")
+    assert page.locator("#acting-guardian").count() == 1
+    page.click("#nav-data")
+    assert page.locator("#acting-guardian").count() == 1
+    assert MINOR["mobile"] not in page.content()
+    accessible(page)
+    shot(page, f"privacy-{lang}-guardian-2-data")
+    page.click("#nav-consents")
+    accessible(page)
+    page.click("#nav-requests")
+    page.select_option("#type", "access")
+    page.click("#file-request")
+    assert page.locator("tr.case[data-type=access]").count() == 1
+    accessible(page)
+    shot(page, f"privacy-{lang}-guardian-3-requests")
+    entries = [e for e in site.inst.audit.query(actor=f"customer:{child}", limit=100)]
+    assert entries and {e.client for e in entries} == {"privacy_guardian"}
+    assert "rights_open" in {e.action for e in entries}

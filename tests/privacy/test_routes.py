@@ -34,6 +34,9 @@ SIGNED_IN = {
     ("POST", "/privacy/requests"),
     ("GET", "/privacy/requests/{case_id}"),
     ("GET", "/privacy/history"),
+    ("POST", "/privacy/requests/download"),
+    ("GET", "/privacy/requests/download/verify"),
+    ("POST", "/privacy/requests/download/verify"),
 }
 
 

@@ -153,6 +153,14 @@ class AuditEntry:
             entry_hash=entry_hash.hex(),
         )
 
+    @property
+    def actor_kind(self) -> str:
+        """What kind of principal acted, read from its id: ``customer`` (``customer:<id>``, the
+        privacy centre), ``system`` (``system:<job>``, the jobs and the privacy centre's sign-in
+        principal) or ``staff`` (a user or an application client, whose ids hold no colon)."""
+        head, sep, _ = self.actor_id.partition(":")
+        return head if sep and head in ("customer", "system") else "staff"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "seq": self.seq,

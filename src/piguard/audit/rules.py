@@ -147,7 +147,8 @@ class OffHours:
     _zone: ZoneInfo | None = field(default=None, repr=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
-        if entry.action not in self.actions:
+        # A staff rule: customers (and the sign-in principal) come at any hour (R-AUD-1).
+        if entry.action not in self.actions or entry.actor_kind != "staff":
             return None
         zone = self._zone = self._zone or ZoneInfo(self.tz)
         local = when.astimezone(zone)

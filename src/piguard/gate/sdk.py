@@ -74,6 +74,7 @@ class Messenger(Protocol):
         channel: str,
         locale: str = "zh",
         reference: str | None = None,
+        to_field: str | None = None,
     ) -> str: ...
 
     def status(self, reference: str) -> str | None:

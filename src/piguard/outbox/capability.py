@@ -116,9 +116,14 @@ class Outbox:
         channel: str,
         locale: str = "zh",
         reference: str | None = None,
+        to_field: str | None = None,
     ) -> str:
         """Queue a message in the caller's transaction (``with call.transaction() as conn``), so it
         exists exactly when the change it reports does. Returns the message id.
+
+        ``to_field`` names another contact field of the customer's profile to send to (a child's
+        ``guardian_mobile``, PIPL 31); by default the profile's first contact field of the channel's
+        type. Either way the address is read by the gate at sending, never stored here.
 
         :raises ValidationError: no such channel configured, template or locale, or parameters that
             do not fit the template.
@@ -129,6 +134,8 @@ class Outbox:
             raise ValidationError(f"locale must be one of {', '.join(LOCALES)}", "locale")
         clean = {str(k): str(v) for k, v in params.items()}
         check(template, locale, clean)
+        if to_field is not None and to_field not in self._contact_fields(self.channels[channel].kind):
+            raise ValidationError(f"{to_field!r} is no contact field for the {channel!r} channel", "to_field")
         message_id = "msg_" + secrets.token_hex(12)
         now = self._clock.now()
         conn.execute(
@@ -141,6 +148,7 @@ class Outbox:
                 locale=locale,
                 params=self._box.seal(json.dumps(clean, ensure_ascii=False), self._context(message_id)),
                 reference=reference,
+                to_field=to_field,
                 status="pending",
                 attempts=0,
                 next_attempt=now,
@@ -247,7 +255,7 @@ class Outbox:
     ) -> tuple[str, str | None]:
         if channel is None:
             return "retry", "channel_not_configured"
-        field = self._contact_field(channel.kind)
+        field = row.get("to_field") or self._contact_field(channel.kind)
         if field is None:
             return "failed", "no_contact_field"
         view = call.view.read([field]).get(field)
@@ -298,14 +306,16 @@ class Outbox:
 
     def _contact_field(self, kind: str) -> str | None:
         # The profile's first contact field of the address's type (email, mobile).
+        found = self._contact_fields(kind)
+        return found[0] if found else None
+
+    def _contact_fields(self, kind: str) -> list[str]:
+        """The profile's contact fields of the address's type (email, mobile), in catalog order."""
         wanted = {"email": "email", "sms": "mobile"}.get(kind)
         record = self._catalog.record_types.get("customer")
         if record is None or wanted is None:
-            return None
-        for name, fdef in record.fields.items():
-            if fdef.category == "contact" and fdef.type == wanted:
-                return name
-        return None
+            return []
+        return [n for n, f in record.fields.items() if f.category == "contact" and f.type == wanted]
 
     def _context(self, message_id: str) -> str:
         return f"outbox:{self._tenant}:{message_id}"

@@ -27,6 +27,8 @@ messages = Table(
     Column("locale", String(8), nullable=False),
     Column("params", Text, nullable=False),
     Column("reference", String(128), nullable=True),
+    # Another contact field of the profile to send to (a child's guardian_mobile); NULL: the first.
+    Column("to_field", String(64), nullable=True),
     # pending -> sent | failed
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),

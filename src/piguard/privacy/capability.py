@@ -19,25 +19,39 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard import masking
 from piguard.catalog import Catalog
 from piguard.catalog.vocabulary import DATA_SUBJECT_RIGHTS_PURPOSE
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, NotFound, TooManyAttempts, ValidationError
-from piguard.gate.sdk import Call, Kernel, Messenger, Operation, RequestContext, Storage, customer_context
+from piguard.gate.sdk import (
+    Call,
+    Kernel,
+    Messenger,
+    Operation,
+    RequestContext,
+    Storage,
+    UTCDateTime,
+    customer_context,
+)
 from piguard.privacy.tables import challenges, limits, sessions
 
-__all__ = ["OPERATIONS", "Privacy", "Session", "SignIn"]
+__all__ = ["OPERATIONS", "Privacy", "Session", "SignIn", "charge_window"]
 
 NAME = "privacy"
 CLIENT = "privacy"
+#: The client of a guardian's session: every entry of it reads "the guardian, for the child".
+GUARDIAN_CLIENT = "privacy_guardian"
+#: The profile field a guardian's codes go to (the child's record holds it).
+GUARDIAN_FIELD = "guardian_mobile"
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 #: Sign-ins started per identifier and per address within an hour; codes sent per session.
@@ -114,15 +128,104 @@ SIGN_OUT = Operation(
     detail={"everywhere": "bool", "count": "int"},
 )
 
-OPERATIONS: tuple[Operation, ...] = (SIGN_IN, SIGN_IN_VERIFY, PROFILE, REVEAL_CODE, REVEAL, SIGN_OUT)
+RECIPIENTS = Operation(
+    "privacy_recipients",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    summary="the partners that received the customer's data: name, contact, country, purpose, fields",
+    requirements=("R-RGT-1", "R-SHR-2"),
+    detail={"count": "int"},
+)
+
+PACKAGE_CODE = Operation(
+    "privacy_package_code",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="a fresh one-time code before a request's copy is downloaded (step-up)",
+    requirements=("R-RGT-1", "R-RGT-2"),
+    detail={"channel": "token"},
+)
+PACKAGE = Operation(
+    "privacy_package",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    writes=True,
+    summary="the step-up code checked before a request's copy is downloaded (once)",
+    requirements=("R-RGT-1", "R-RGT-2"),
+    detail={"outcome": "token"},
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    SIGN_IN,
+    SIGN_IN_VERIFY,
+    PROFILE,
+    REVEAL_CODE,
+    REVEAL,
+    SIGN_OUT,
+    RECIPIENTS,
+    PACKAGE_CODE,
+    PACKAGE,
+)
 
 #: Finds the customer an identifier belongs to: ``(field, value) -> customer id or None``, wired by
 #: the installation as a gate search by the outbox's sender (contact fields only).
 Locate = Callable[[str, str], "str | None"]
 
+#: Who received a customer's data (``customer id -> transfers``, each a mapping with
+#: ``recipient``, ``contact``, ``country``, ``purpose``, ``fields`` and ``at``), wired by the
+#: installation to the sharing capability's register; without it, nobody is listed.
+Recipients = Callable[[str], "Sequence[Mapping[str, Any]]"]
+
+#: The copy of a request (``(ctx, case id) -> document``), downloaded once as the customer of
+#: ``ctx``, wired by the installation to the rights capability; ``ready`` lists the customer's
+#: cases whose copy waits (``customer id -> case ids``).
+Package = Callable[[RequestContext, str], "dict[str, Any]"]
+Ready = Callable[[str], "set[str]"]
+
+#: The recorded age band of a customer (``customer id -> "under14" | "minor" | "adult" | None``),
+#: wired by the installation to the consent ledger, the one minor-age rule (R-MIN-1).
+AgeOf = Callable[[str], "str | None"]
+#: Age bands that cannot sign in on their own: a guardian acts for them (PIPL 31).
+GUARDIAN_BANDS: tuple[str, ...] = ("under14",)
+
 
 def _sha(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def charge_window(
+    conn: Connection, tenant: str, key: str, limit: int, now: datetime, window: timedelta = WINDOW
+) -> tuple[int, datetime]:
+    """Charge one against the fixed-window counter ``(tenant, key)`` in one statement (R-RGT-2).
+
+    An ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` on both backends: a new key, or one whose
+    window has passed, starts at one; a live one goes up by one, but never past ``limit + 1``. Two
+    nodes charging the same key at once are serialised by the row, so neither a first charge nor
+    an increment is lost (a select-then-insert let both read the same count, or both insert).
+
+    :returns: the count after this charge (``> limit``: refused, and charged no further) and the
+        window's end.
+    """
+    t = limits.c
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    expired = t.window_end <= literal(now, UTCDateTime)
+    stmt = dialect.insert(limits).values(tenant=tenant, key=key, count=1, window_end=now + window)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.tenant, t.key],
+        set_={
+            "count": case((expired, 1), (t.count > limit, t.count), else_=t.count + 1),
+            "window_end": case((expired, literal(now + window, UTCDateTime)), else_=t.window_end),
+        },
+    ).returning(t.count, t.window_end)
+    count, window_end = conn.execute(stmt).one()
+    return int(count), window_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +246,20 @@ class Session:
     csrf: str
     channel: str
     expires_at: datetime
+    #: The guardian of a child under 14 signed in for the child (``customer_id`` is the child's).
+    guardian: bool = False
 
     def context(self, purpose: str = DATA_SUBJECT_RIGHTS_PURPOSE) -> RequestContext:
-        """The gate context of this customer acting in the privacy centre."""
-        return customer_context(self.customer_id, purpose, client=CLIENT)
+        """The gate context of this customer acting in the privacy centre (a guardian acts as the
+        child, under the client :data:`GUARDIAN_CLIENT`, so each entry says who acted for whom)."""
+        return customer_context(
+            self.customer_id, purpose, client=GUARDIAN_CLIENT if self.guardian else CLIENT
+        )
+
+    @property
+    def to_field(self) -> str | None:
+        """The contact field step-up codes go to (the guardian's, for a guardian)."""
+        return GUARDIAN_FIELD if self.guardian else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +281,11 @@ class Privacy:
     :param code_key: keys code digests (six digits unkeyed would fall to a million guesses) and
         identifier digests (the rate limit's key).
     :param locate: finds the customer of an identifier (see :data:`Locate`).
+    :param recipients: who received a customer's data (see :data:`Recipients`).
+    :param age_of: a customer's recorded age band (see :data:`AgeOf`): a customer under 14 is
+        answered like an unknown identifier, no code is sent, since their guardian acts for them.
+    :param package: a request's copy, downloaded once (see :data:`Package`); ``ready`` the cases
+        whose copy waits.
     """
 
     name = NAME
@@ -182,12 +300,18 @@ class Privacy:
         code_key: bytes,
         messenger: Messenger,
         locate: Locate,
+        recipients: Recipients | None = None,
+        package: Package | None = None,
+        ready: Ready | None = None,
+        age_of: AgeOf | None = None,
         clock: Clock | None = None,
         idle: timedelta = IDLE,
         absolute: timedelta = ABSOLUTE,
     ) -> None:
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._key, self._messenger, self._locate = code_key, messenger, locate
+        self._recipients, self._package, self._ready = recipients, package, ready
+        self._age_of = age_of
         self._clock = clock or SystemClock()
         self.idle, self.absolute = idle, absolute
         self._kernel: Kernel | None = None
@@ -209,31 +333,21 @@ class Privacy:
     def _count(self, conn: Connection, key: str, limit: int, now: datetime, *, charge: bool = True) -> None:
         """Charge one against the fixed-window counter ``key`` (``charge=False``: only check it).
 
-        :raises TooManyAttempts: the window's budget is spent (nothing is charged then).
+        :raises TooManyAttempts: the window's budget is spent (nothing more is charged then).
         """
-        t = limits.c
         key = key[:96]
-        row = (
-            conn.execute(select(t.count, t.window_end).where(t.tenant == self._tenant, t.key == key))
-            .mappings()
-            .first()
-        )
-        if row is not None and row["window_end"] > now and row["count"] >= limit:
-            raise TooManyAttempts(
-                "too many attempts: try again later", (row["window_end"] - now).total_seconds()
-            )
-        if not charge:
-            return
-        if row is None or row["window_end"] <= now:
-            if row is not None:
-                conn.execute(limits.delete().where(t.tenant == self._tenant, t.key == key))
-            conn.execute(
-                insert(limits).values(tenant=self._tenant, key=key, count=1, window_end=now + WINDOW)
-            )
-            return
-        conn.execute(
-            update(limits).where(t.tenant == self._tenant, t.key == key).values(count=row["count"] + 1)
-        )
+        if charge:
+            count, window_end = charge_window(conn, self._tenant, key, limit, now)
+        else:
+            t = limits.c
+            row = conn.execute(
+                select(t.count, t.window_end).where(t.tenant == self._tenant, t.key == key)
+            ).first()
+            if row is None or row[1] <= now:
+                return
+            count, window_end = int(row[0]), row[1]
+        if count > limit or (not charge and count >= limit):
+            raise TooManyAttempts("too many attempts: try again later", (window_end - now).total_seconds())
 
     @staticmethod
     def identifier_field(identifier: str) -> tuple[str, str]:
@@ -257,6 +371,7 @@ class Privacy:
         channel: str,
         session_id: str | None = None,
         field: str | None = None,
+        to_field: str | None = None,
     ) -> str:
         token = secrets.token_urlsafe(32)
         cid = _sha(token)
@@ -276,10 +391,13 @@ class Privacy:
                 {"code": code, "minutes": str(int(CODE_TTL.total_seconds() // 60))},
                 channel=channel,
                 reference="privacy",
+                to_field=to_field,
             )
         return token
 
-    def _check(self, conn: Connection, token: str, code: str, kind: str, now: datetime) -> tuple[str, Any]:
+    def _check(
+        self, conn: Connection, token: str, code: str, kind: str | tuple[str, ...], now: datetime
+    ) -> tuple[str, Any]:
         """Check ``code`` against challenge ``token``; one outcome word, and the row on success."""
         cid = _sha(token or "")
         row = (
@@ -289,7 +407,7 @@ class Privacy:
             .mappings()
             .first()
         )
-        if row is None or row["kind"] != kind:
+        if row is None or row["kind"] not in ((kind,) if isinstance(kind, str) else kind):
             return "no_challenge", None
         if row["used_at"] is not None:
             return "code_used", None
@@ -308,16 +426,25 @@ class Privacy:
 
     # ------------------------------------------------------------------ sign-in
 
-    def start(self, ctx: RequestContext, identifier: str, *, address: str = "") -> SignIn:
+    def start(
+        self, ctx: RequestContext, identifier: str, *, address: str = "", guardian: bool = False
+    ) -> SignIn:
         """A customer states ``identifier``: if it is on record, a one-time code goes to it.
 
         The answer is the same whether or not it is on record (no account enumeration): a
         challenge is written either way; only a known one has a customer and a queued message.
 
+        ``guardian``: the guardian of a child under 14 states the child's identifier; the code goes
+        by SMS to the guardian's mobile on the child's record (:data:`GUARDIAN_FIELD`), never to the
+        child. For anyone not under 14 nothing is sent (the same answer). A child under 14 stating
+        their own identifier gets no code either (R-MIN-1): their guardian acts for them.
+
         :raises ValidationError: the identifier has no usable form.
         :raises TooManyAttempts: too many sign-ins for this identifier or from this address this hour.
         """
         field, channel = self.identifier_field(identifier)
+        if guardian:
+            channel = "sms"
         value = identifier.strip()
         now = self._clock.now()
 
@@ -336,14 +463,25 @@ class Privacy:
                 customer_id = self._locate(field, value)
             except (ValidationError, NotFound):
                 customer_id = None  # an invalid number is answered like an unknown one
-            usable = customer_id is not None and self._messenger.has_channel(channel)
-            call.note(channel=channel, outcome="sent" if usable else "unknown")
+            minor = (
+                customer_id is not None
+                and self._age_of is not None
+                and self._age_of(customer_id) in GUARDIAN_BANDS
+            )
+            # R-MIN-1: a child under 14 does not sign in alone; only a child's guardian signs in
+            # as guardian (the same answer, no code, no session otherwise).
+            known = customer_id is not None and self._messenger.has_channel(channel)
+            usable = known and (minor if guardian else not minor)
+            outcome = "sent" if usable else "unknown" if not known else "not_minor" if guardian else "minor"
+            call.note(channel=channel, outcome=outcome)
             with call.transaction() as conn:
                 for key, limit in keys:
                     self._count(conn, key, limit, now)
                 token = self._challenge(
-                    conn, "sign_in", now, customer_id=customer_id if usable else None, channel=channel
-                )
+                    conn, "guardian" if guardian else "sign_in", now,
+                    customer_id=customer_id if usable else None, channel=channel,
+                    to_field=GUARDIAN_FIELD if guardian and usable else None,
+                )  # fmt: skip
             return SignIn(token, channel)
 
         return self.kernel.run(ctx, SIGN_IN, handler)
@@ -359,9 +497,10 @@ class Privacy:
 
         def handler(call: Call) -> str:
             with call.transaction() as conn:
-                outcome, row = self._check(conn, challenge, code, "sign_in", now)
+                outcome, row = self._check(conn, challenge, code, ("sign_in", "guardian"), now)
                 call.note(outcome=outcome)
                 if row is not None:
+                    acting = "guardian" if row["kind"] == "guardian" else None
                     cookie = secrets.token_urlsafe(32)
                     csrf = secrets.token_urlsafe(32)
                     expires = now + self.absolute
@@ -369,10 +508,14 @@ class Privacy:
                         insert(sessions).values(
                             id=_sha(cookie), tenant=self._tenant, customer_id=row["customer_id"],
                             channel=row["channel"], csrf=csrf, created_at=now, last_seen=now,
-                            expires_at=expires,
+                            expires_at=expires, acting=acting,
                         )
                     )  # fmt: skip
-                    out.append(Session(cookie, row["customer_id"], csrf, row["channel"], expires))
+                    out.append(
+                        Session(
+                            cookie, row["customer_id"], csrf, row["channel"], expires, acting == "guardian"
+                        )
+                    )
             return outcome
 
         self.kernel.run(ctx, SIGN_IN_VERIFY, handler)
@@ -399,7 +542,10 @@ class Privacy:
                 conn.execute(update(sessions).where(sessions.c.id == sid).values(revoked_at=now))
                 return None
             conn.execute(update(sessions).where(sessions.c.id == sid).values(last_seen=now))
-        return Session(cookie, row["customer_id"], row["csrf"], row["channel"], row["expires_at"])
+        return Session(
+            cookie, row["customer_id"], row["csrf"], row["channel"], row["expires_at"],
+            row["acting"] == "guardian",
+        )  # fmt: skip
 
     def sign_out(self, ctx: RequestContext, session: Session, *, everywhere: bool = False) -> int:
         """End ``session`` (or, ``everywhere``, every live session of its customer).
@@ -477,6 +623,7 @@ class Privacy:
                 return self._challenge(
                     conn, "reveal", now, customer_id=session.customer_id, channel=session.channel,
                     session_id=_sha(session.cookie), field=f"{record_type}.{field}.{record_id}",
+                    to_field=session.to_field,
                 )  # fmt: skip
 
         return self.kernel.run(ctx, REVEAL_CODE, handler, subject=session.customer_id)
@@ -517,6 +664,83 @@ class Privacy:
         if not shown:
             raise AccessDenied("the code was not accepted", "privacy.code", key="privacy.code")
         return shown[0]
+
+    def recipients(self, ctx: RequestContext, session: Session) -> list[dict[str, Any]]:
+        """The partners that received the signed-in customer's data, oldest first: who (name,
+        contact, country), when, for what purpose and which fields, never a value (PIPL 23, 45)."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            found = self._recipients(session.customer_id) if self._recipients is not None else []
+            out = [
+                {
+                    "recipient": str(r.get("recipient") or ""),
+                    "contact": str(r.get("contact") or ""),
+                    "country": str(r.get("country") or ""),
+                    "purpose": str(r.get("purpose") or ""),
+                    "fields": [str(f) for f in r.get("fields") or ()],
+                    "at": str(r.get("at") or ""),
+                }
+                for r in found
+            ]
+            call.note(count=len(out))
+            return out
+
+        return self.kernel.run(ctx, RECIPIENTS, handler, subject=session.customer_id)
+
+    def ready(self, session: Session) -> set[str]:
+        """The signed-in customer's cases whose copy waits for download (ids, no values)."""
+        return self._ready(session.customer_id) if self._ready is not None else set()
+
+    def package_code(self, ctx: RequestContext, session: Session, case_id: str) -> str:
+        """Send a fresh code before the copy of ``case_id`` is downloaded; the challenge token.
+
+        :raises NotFound: no copy of this customer's waits for that case.
+        :raises TooManyAttempts: too many codes sent for this session within the hour.
+        """
+        now = self._clock.now()
+
+        def handler(call: Call) -> str:
+            call.note(channel=session.channel)
+            if case_id not in self.ready(session):
+                raise NotFound("no copy waits for this request")
+            with call.transaction() as conn:
+                self._count(conn, "rv:" + _sha(session.cookie), REVEALS_PER_SESSION, now)
+                return self._challenge(
+                    conn, "package", now, customer_id=session.customer_id, channel=session.channel,
+                    session_id=_sha(session.cookie), field=case_id[:128], to_field=session.to_field,
+                )  # fmt: skip
+
+        return self.kernel.run(ctx, PACKAGE_CODE, handler, subject=session.customer_id)
+
+    def package(self, ctx: RequestContext, session: Session, challenge: str, code: str) -> dict[str, Any]:
+        """The copy the challenge was for, if ``code`` is right: the code is spent with this
+        operation's entry, then the copy is downloaded once, as the customer (the rights
+        capability records the download and blanks the copy).
+
+        :raises AccessDenied: the code was not accepted, or the challenge is another session's.
+        :raises NotFound: the copy was downloaded already or has expired.
+        """
+        now = self._clock.now()
+        cases: list[str] = []
+
+        def handler(call: Call) -> str:
+            with call.transaction() as conn:
+                outcome, row = self._check(conn, challenge, code, "package", now)
+                if row is not None and (
+                    row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
+                ):
+                    outcome, row = "other_session", None
+                if row is not None:
+                    cases.append(str(row["field"]))
+                call.note(outcome=outcome)
+            return outcome
+
+        self.kernel.run(ctx, PACKAGE, handler, subject=session.customer_id)
+        if not cases:
+            raise AccessDenied("the code was not accepted", "privacy.code", key="privacy.code")
+        if self._package is None:
+            raise NotFound("no copy waits for this request")
+        return self._package(ctx, cases[0])
 
     def channels(self) -> Mapping[str, bool]:
         """Which code channels are configured (the sign-in page says where a code can go)."""

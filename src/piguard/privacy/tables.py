@@ -29,6 +29,8 @@ sessions = Table(
     Column("tenant", String(64), nullable=False),
     Column("customer_id", String(128), nullable=False),
     Column("channel", String(16), nullable=False),
+    # ``guardian``: the guardian of a child under 14 signed in for the child (migration data_0024).
+    Column("acting", String(16), nullable=True),
     Column("csrf", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen", UTCDateTime, nullable=False),
@@ -42,7 +44,7 @@ challenges = Table(
     privacy_metadata,
     Column("id", String(64), primary_key=True),  # SHA-256 of the challenge token
     Column("tenant", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),  # sign_in | reveal
+    Column("kind", String(16), nullable=False),  # sign_in | guardian | reveal | package
     Column("customer_id", String(128), nullable=True),
     Column("session_id", String(64), nullable=True),
     Column("field", String(128), nullable=True),

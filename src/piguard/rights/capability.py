@@ -1028,7 +1028,41 @@ class Rights:
 
         :raises NotFound: an unknown, used or expired link (one answer for all three).
         """
-        digest = hashlib.sha256(token.encode()).hexdigest()
+        return self._download(hashlib.sha256(token.encode()).hexdigest(), ctx)
+
+    def download_case(self, ctx: RequestContext, case_id: str) -> dict[str, Any]:
+        """The copy of request ``case_id`` for the customer of ``ctx`` (the privacy centre, after
+        its own fresh code): the same one-time download as the link's, which it spends. The gate's
+        row scope holds a customer to their own case.
+
+        :raises NotFound: no copy waits for this case (never made, downloaded, or expired).
+        """
+        t = packages.c
+        with self._db.read() as conn:
+            digest = conn.execute(
+                select(t.token_digest)
+                .where(t.tenant == self._tenant, t.case_id == case_id, t.downloaded_at.is_(None))
+                .order_by(t.created_at.desc())
+            ).scalar()
+        if digest is None:
+            raise NotFound("no such copy, or it was downloaded already or has expired")
+        return self._download(str(digest), ctx)
+
+    def ready_cases(self, customer_id: str) -> set[str]:
+        """The cases of ``customer_id`` whose copy waits, neither downloaded nor expired (ids only)."""
+        t = packages.c
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(t.case_id).where(
+                    t.tenant == self._tenant,
+                    t.customer_id == customer_id,
+                    t.downloaded_at.is_(None),
+                    t.expires_at > self._clock.now(),
+                )
+            ).scalars()
+            return {str(r) for r in rows}
+
+    def _download(self, digest: str, ctx: RequestContext | None) -> dict[str, Any]:
         now = self._clock.now()
         t = packages.c
         with self._db.read() as conn:

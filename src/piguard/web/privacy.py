@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import os
 import secrets
 import time
@@ -49,6 +50,8 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "pg_privacy"
 CHALLENGE_COOKIE = "pg_privacy_ch"
 REVEAL_COOKIE = "pg_privacy_rv"
+#: The pending step-up challenge before a request's copy is downloaded.
+PACKAGE_COOKIE = "pg_privacy_pk"
 PRE_COOKIE = "pg_privacy_pre"
 LANG_COOKIE = "pg_privacy_lang"
 CHANNEL = "privacy_centre"
@@ -73,6 +76,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "signin.identifier": ("手机号码或电子邮箱", "Mobile number or email address"),
     "signin.send": ("发送验证码", "Send code"),
+    "signin.guardian": (
+        "我是不满十四周岁儿童的监护人（请填写儿童的手机号码或电子邮箱，验证码将发送至登记的监护人手机）",
+        "I am the guardian of a child under 14 (give the child's mobile or email; the code goes to "
+        "the guardian's mobile on record)",
+    ),
+    "guardian.acting": (
+        "您正在以监护人身份代儿童查看和管理其个人信息，每项操作均会记录。",
+        "You are acting as the guardian for a child in your care; each action is recorded as such.",
+    ),
     "code.title": ("输入验证码", "Enter the code"),
     "code.sent": (
         "如果该号码或邮箱在我们的记录中，验证码已发送，10 分钟内有效。",
@@ -144,6 +156,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "requests.filed": ("您的请求已提交。", "Your request has been filed."),
     "requests.case": ("请求详情", "Request"),
     "requests.timeline": ("处理记录", "Timeline"),
+    "requests.download": ("下载副本", "Download the copy"),
+    "package.title": ("下载前请输入验证码", "Enter the code to download"),
     "history.title": ("访问记录", "Access history"),
     "history.intro": (
         "谁（按岗位）在何时、为何种用途访问了您的信息。",
@@ -154,6 +168,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "history.what": ("操作", "What"),
     "history.purpose": ("用途", "Purpose"),
     "history.none": ("暂无记录。", "Nothing yet."),
+    "recipients.title": ("接收过您信息的合作方", "Partners who received your data"),
+    "recipients.intro": (
+        "依据协议向其提供过您的信息的合作方：名称、联系方式、所在国家或地区、用途和信息种类。",
+        "Partners your data was provided to under an agreement: name, contact, country, purpose "
+        "and kinds of data.",
+    ),
+    "recipients.who": ("接收方", "Recipient"),
+    "recipients.contact": ("联系方式", "Contact"),
+    "recipients.country": ("国家或地区", "Country"),
+    "recipients.fields": ("信息种类", "Data"),
+    "recipients.none": ("您的信息未提供给任何合作方。", "Your data was provided to no partner."),
     "error.title": ("出错了", "Something went wrong"),
     "error.forbidden": ("无法完成该操作。", "This cannot be done."),
     "error.not_found": ("没有找到。", "Not found."),
@@ -247,11 +272,29 @@ class Centre:
             purpose_name=lambda p: self._purpose(p, lang),
             term=lambda kind, name: i18n.term(kind, name, lang, self.catalog),
             when=lambda value: i18n.when(value, lang),
+            field_names=lambda names: self._field_names(names, lang),
             **values,
         )
         response = HTMLResponse(page, status_code=status)
         secure(response)
         return response
+
+    def _field_names(self, names: list[str], lang: str) -> str:
+        """Field names (``field`` or ``record_type.field``) as the catalog labels them."""
+        shown = []
+        for name in names:
+            record_type, _, field = name.rpartition(".")
+            types = [record_type] if record_type else list(self.catalog.record_types)
+            label = next(
+                (
+                    self.catalog.record_types[rt].fields[field].label
+                    for rt in types
+                    if rt in self.catalog.record_types and field in self.catalog.record_types[rt].fields
+                ),
+                None,
+            )
+            shown.append(str(getattr(label, lang, None) or field) if label is not None else field)
+        return ("、" if lang == "zh" else ", ").join(shown)
 
     def _purpose(self, name: str, lang: str) -> str:
         purpose = self.catalog.purposes.get(name)
@@ -323,8 +366,9 @@ def register(router: APIRouter, centre: Centre) -> None:
         address = request.client.host if request.client else ""
         try:
             started = await run_in_threadpool(
-                centre.privacy.start, centre.gate_ctx(), form.get("identifier", ""), address=address
-            )
+                centre.privacy.start, centre.gate_ctx(), form.get("identifier", ""), address=address,
+                guardian=form.get("guardian") == "1",
+            )  # fmt: skip
         except errors.TooManyAttempts:
             return _signin_again(request, "limited", 429)
         except errors.ValidationError:
@@ -530,8 +574,54 @@ def register(router: APIRouter, centre: Centre) -> None:
         cases = centre.inst.capability(Rights).find(session.context(), customer_id=session.customer_id)
         return centre.render(
             request, "requests.html", title="requests.title", session=session, cases=cases,
-            types=REQUEST_TYPES, done=bool(done),
+            types=REQUEST_TYPES, done=bool(done), ready=centre.privacy.ready(session),
         )  # fmt: skip
+
+    @router.post("/requests/download")
+    async def package_code(request: Request) -> Response:
+        session = centre.session(request)
+        form = await centre.posted(request, session)
+        try:
+            token = await run_in_threadpool(
+                centre.privacy.package_code, session.context(""), session, form.get("case_id", "")
+            )
+        except errors.TooManyAttempts:
+            return centre.render(
+                request, "message.html", title="error.title", session=session, message="limited", status=429
+            )
+        response = _redirect("/requests/download/verify")
+        _cookie(response, PACKAGE_COOKIE, token, request, max_age=600)
+        return response
+
+    @router.get("/requests/download/verify")
+    def package_form(request: Request) -> Response:
+        session = centre.session(request)
+        return centre.render(
+            request, "code.html", title="package.title", session=session, pre=session.csrf,
+            action=PREFIX + "/requests/download/verify", message=None,
+        )  # fmt: skip
+
+    @router.post("/requests/download/verify")
+    async def package(request: Request) -> Response:
+        session = centre.session(request)
+        form = await centre.posted(request, session)
+        try:
+            doc = await run_in_threadpool(
+                centre.privacy.package, session.context(), session,
+                request.cookies.get(PACKAGE_COOKIE) or "", form.get("code", ""),
+            )  # fmt: skip
+        except errors.AccessDenied:
+            return centre.render(
+                request, "code.html", title="package.title", session=session, pre=session.csrf,
+                action=PREFIX + "/requests/download/verify", message="code.refused", status=403,
+            )  # fmt: skip
+        # Served from memory, never written to a file; no value in the URL or the file's name.
+        body = json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1, default=str)
+        response = Response(body.encode("utf-8"), media_type="application/json; charset=utf-8")
+        response.headers["Content-Disposition"] = 'attachment; filename="piguard-copy.json"'
+        secure(response)
+        response.delete_cookie(PACKAGE_COOKIE, path=PREFIX)
+        return response
 
     @router.post("/requests")
     async def requests_file(request: Request) -> Response:
@@ -557,9 +647,11 @@ def register(router: APIRouter, centre: Centre) -> None:
     def history(request: Request) -> Response:
         session = centre.session(request)
         found = centre.inst.capability(Trail).history(session.context(), session.customer_id)
+        received = centre.privacy.recipients(session.context(), session)
         return centre.render(
-            request, "history.html", title="history.title", session=session, rows=found["history"]
-        )
+            request, "history.html", title="history.title", session=session, rows=found["history"],
+            recipients=received,
+        )  # fmt: skip
 
 
 def mount_privacy_centre(app: FastAPI, inst: Installation, *, answer_floor: float | None = None) -> Centre:
