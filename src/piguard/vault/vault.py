@@ -20,6 +20,7 @@ import is :mod:`piguard.vault.importing`. What stays here is the storing and rea
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -34,7 +35,7 @@ from piguard.crypto.keyring import Keyring
 from piguard.errors import Conflict, Error, NotFound, ValidationError
 from piguard.facade import Forward
 from piguard.store import Database, IndexRow, KeyStore, RecordRow, WrappedKeyRow
-from piguard.vault import payload
+from piguard.vault import bulk, payload
 from piguard.vault.context import VaultContext
 from piguard.vault.ids import check_id
 from piguard.vault.importing import import_rows
@@ -143,11 +144,24 @@ class Vault:
                 )
             )
             index_rows.extend(self.sealing.index_rows(record_type, prep))
+        refs = [RecordRef(p.customer_id, record_type, p.record_id) for p in preps]
+        self._write(refs, rows, index_rows, new_keys, hook)
+        return refs
+
+    def _write(
+        self,
+        refs: Sequence[RecordRef],
+        rows: Sequence[RecordRow],
+        index_rows: Sequence[IndexRow],
+        new_keys: Sequence[WrappedKeyRow],
+        hook: TxHook | None,
+    ) -> None:
+        """Store sealed rows: their new keys first, then records, index rows and the hook's
+        entries in one data transaction (the key rows are removed again if that fails)."""
         if new_keys:
             # The key store commits first: an orphan wrapped key (data insert failed) is harmless
             # and is removed below; data without its key would be unreadable garbage.
             self.keys.put_many(new_keys)
-        refs = [RecordRef(p.customer_id, record_type, p.record_id) for p in preps]
         try:
             with self.db.transaction() as conn:
                 self.db.insert_records(conn, rows, index_rows)
@@ -157,7 +171,6 @@ class Vault:
             for key in new_keys:
                 self.keys.destroy(key.tenant, key.customer_id, ledger=False)
             raise
-        return refs
 
     def import_rows(
         self,
@@ -169,8 +182,13 @@ class Vault:
         progress: Callable[[int], None] | None = None,
         hook: TxHook | None = None,
         dry_run: bool = False,
+        workers: int | None = None,
     ) -> ImportReport:
         """Import numbered rows; each row is stored whole or rejected whole.
+
+        Customers (more than :data:`piguard.vault.bulk.MIN_PARALLEL_ROWS` of them, with a KEK held
+        in memory) are sealed by ``workers`` forked processes (default
+        :func:`piguard.vault.bulk.workers_wanted`) and stored by this one: see :mod:`piguard.vault.bulk`.
 
         With ``dry_run`` every row is checked as it would be (values, ids taken, owners
         missing, ids repeated in the file) and the report says what would happen; nothing is
@@ -207,8 +225,32 @@ class Vault:
             seen.update(p.record_id for p in preps)
             return [RecordRef(p.customer_id, record_type, p.record_id) for p in preps]
 
+        stream = iter(rows)
+        workers = bulk.workers_wanted() if workers is None else workers
+        if not dry_run and record_type == CUSTOMER and workers > 1 and bulk.parallel_kek(self):
+            head = list(itertools.islice(stream, bulk.MIN_PARALLEL_ROWS))
+            stream = itertools.chain(head, stream)
+            if len(head) == bulk.MIN_PARALLEL_ROWS:
+                # Enough rows to be worth a pool: sealed on every core, stored here.
+                report = ImportReport()
+                pool = bulk.Pool(self, workers)
+                try:
+                    bulk.import_customers(
+                        self,
+                        purpose,
+                        stream,
+                        pool,
+                        batch_size=batch_size,
+                        progress=progress,
+                        hook=hook,
+                        report=report,
+                    )
+                finally:
+                    pool.close()
+                report.rejected.sort(key=lambda r: r.row)
+                return report
         report = import_rows(
-            prepare, check if dry_run else store, rows, batch_size=batch_size, progress=progress, hook=hook
+            prepare, check if dry_run else store, stream, batch_size=batch_size, progress=progress, hook=hook
         )
         if dry_run:
             report.ids.clear()
