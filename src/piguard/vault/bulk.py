@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 #: Rows under this many are sealed in-process: a pool costs a fork per worker.
 MIN_PARALLEL_ROWS = 4000
+#: Rows per batch of a parallel import: one data transaction (and one audit append) each.
+BATCH_ROWS = 2000
 
 #: One row handed to a worker: its number in the file, its values, its given ids.
 RawRow = tuple[int, dict[str, object], str | None, str | None]
@@ -125,7 +127,9 @@ def _seal_chunk(purpose: str, rows: list[RawRow], now: datetime) -> list[Outcome
     return seal_customers(_VAULT, _DATA_KEYS, purpose, rows, now)
 
 
-def _rewrap_chunk(rows: list[tuple[str, str, int, bytes]], new_version: int) -> list[tuple[str, str, int, int, bytes]]:
+def _rewrap_chunk(
+    rows: list[tuple[str, str, int, bytes]], new_version: int
+) -> list[tuple[str, str, int, int, bytes]]:
     assert _DATA_KEYS is not None
     rewrap = _DATA_KEYS.rewrap
     return [(t, c, old, new_version, rewrap(t, c, blob)) for t, c, old, blob in rows]

@@ -240,7 +240,7 @@ class Vault:
                         purpose,
                         stream,
                         pool,
-                        batch_size=batch_size,
+                        batch_size=bulk.BATCH_ROWS,
                         progress=progress,
                         hook=hook,
                         report=report,
