@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, QuietOpt, TypeOpt, context, open_home
 from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
@@ -27,12 +36,21 @@ records_app = typer.Typer()
 keys_app = typer.Typer(no_args_is_help=True, help="Key-encryption keys: status, rotation, retirement.")
 
 
+class RateColumn(ProgressColumn):
+    """Records (or keys) per second, as Rich estimates it over the last seconds."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
+
+
 def progress() -> Progress:
     """A transient progress bar on stderr (stdout stays one JSON document)."""
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        RateColumn(),
         TimeRemainingColumn(),
         console=stderr,
         transient=True,
@@ -259,8 +277,14 @@ def keys_status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @keys_app.command("rotate")
-def keys_rotate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
-    """Add a KEK version and re-wrap every data key under it, online."""
+def keys_rotate(
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish a stopped rotation under the current KEK version.")
+    ] = False,
+) -> None:
+    """Add a KEK version and re-wrap every data key under it, online (--resume: finish a stopped one)."""
     with reporting(as_json), open_home(home) as inst:
         ctx = context(inst)
         # The gate's key status counts the data keys each KEK version wraps: the bar's total.
@@ -268,7 +292,7 @@ def keys_rotate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         total = sum(int(n) for n in status.get("data_keys_by_kek_version", {}).values())
         with progress() as bar:
             task = bar.add_task("re-wrapping", total=total or None)
-            data = inst.gate.rotate_keys(ctx, progress=lambda n: bar.advance(task, n))
+            data = inst.gate.rotate_keys(ctx, progress=lambda n: bar.advance(task, n), resume=resume)
         emit(
             data,
             as_json,

@@ -607,9 +607,9 @@ class Gate:
         return self.records.key_status(ctx)
 
     def rotate_keys(
-        self, ctx: RequestContext, progress: Callable[[int], None] | None = None
+        self, ctx: RequestContext, progress: Callable[[int], None] | None = None, *, resume: bool = False
     ) -> dict[str, int]:
-        return self.records.rotate_keys(ctx, progress)
+        return self.records.rotate_keys(ctx, progress, resume=resume)
 
     def retire_key(self, ctx: RequestContext, version: int) -> None:
         self.records.retire_key(ctx, version)

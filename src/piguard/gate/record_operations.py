@@ -107,7 +107,7 @@ KEY_ROTATE = _op(
     "add a KEK version and re-wrap every data key",
     purpose=False,
     requirements=("R-STO-1",),
-    detail={"kek_version": "int", "rewrapped": "int"},
+    detail={"kek_version": "int", "rewrapped": "int", "resumed": "bool"},
 )
 KEY_RETIRE = _op(
     "key_retire",

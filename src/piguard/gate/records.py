@@ -466,10 +466,15 @@ class Records:
         return self.gate.run(ctx, KEY_STATUS, lambda call: self.vault.key_status())
 
     def rotate_keys(
-        self, ctx: RequestContext, progress: Callable[[int], None] | None = None
+        self, ctx: RequestContext, progress: Callable[[int], None] | None = None, *, resume: bool = False
     ) -> dict[str, int]:
+        """Re-wrap every data key under a new KEK version; ``resume`` finishes a rotation that was
+        stopped (a crash, SIGKILL) under the current version, re-wrapping no key twice."""
+
         def handler(call: Call) -> dict[str, int]:
-            result = self.vault.rotate_kek(progress=progress)
+            result = self.vault.rotate_kek(progress=progress, resume=resume)
+            if resume:
+                call.note(resumed=True)
             call.note(**result)
             return result
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from piguard.crypto.aead import sealer_for
 from piguard.crypto.envelope import DataKeys
 from piguard.crypto.file_kek import FileKek
+from piguard.crypto.keyring import Keyring
 from piguard.errors import Conflict, ValidationError
 from piguard.store import IndexRow, RecordRow, WrappedKeyRow
 from piguard.vault.model import ImportReport, RecordRef, Rejection, TxHook
@@ -65,12 +66,13 @@ Outcome = Sealed | Rejection
 
 # The vault of the importing process, inherited by forked workers (set just before the fork).
 _VAULT: Vault | None = None
+_KEYRING: Keyring | None = None
 _DATA_KEYS: DataKeys | None = None
 
 
-def parallel_kek(vault: Vault) -> bool:
-    """Whether the vault's KEK may be used in forked workers (held in process memory, not an HSM)."""
-    return isinstance(vault.keyring.kek, FileKek)
+def parallel_kek(keyring: Keyring) -> bool:
+    """Whether the keyring's KEK may be used in forked workers (held in process memory, not an HSM)."""
+    return isinstance(keyring.kek, FileKek)
 
 
 def workers_wanted() -> int:
@@ -117,9 +119,9 @@ def seal_customers(
 
 def _worker_init() -> None:
     global _DATA_KEYS
-    assert _VAULT is not None
+    assert _KEYRING is not None
     # A cache and lock of the worker's own: the parent's lock may have been held at the fork.
-    _DATA_KEYS = DataKeys(_VAULT.keyring, cache_size=0)
+    _DATA_KEYS = DataKeys(_KEYRING, cache_size=0)
 
 
 def _seal_chunk(purpose: str, rows: list[RawRow], now: datetime) -> list[Outcome]:
@@ -138,19 +140,21 @@ def _rewrap_chunk(
 class Pool:
     """Forked workers for one bulk run; restarted after a worker dies.
 
-    :param vault: the vault the workers inherit.
+    :param keyring: the keyring the workers inherit (its KEK as of the pool's first use).
     :param workers: how many processes.
+    :param vault: the vault the workers inherit, for imports.
     """
 
-    def __init__(self, vault: Vault, workers: int) -> None:
+    def __init__(self, keyring: Keyring, workers: int, vault: Vault | None = None) -> None:
+        self.keyring = keyring
         self.vault = vault
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
 
     def executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            global _VAULT
-            _VAULT = self.vault
+            global _VAULT, _KEYRING
+            _VAULT, _KEYRING = self.vault, self.keyring
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init
             )
@@ -176,11 +180,11 @@ class Pool:
             self._executor = None
 
     def close(self) -> None:
-        global _VAULT
+        global _VAULT, _KEYRING
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-        _VAULT = None
+        _VAULT = _KEYRING = None
 
 
 def import_customers(

@@ -227,13 +227,13 @@ class Vault:
 
         stream = iter(rows)
         workers = bulk.workers_wanted() if workers is None else workers
-        if not dry_run and record_type == CUSTOMER and workers > 1 and bulk.parallel_kek(self):
+        if not dry_run and record_type == CUSTOMER and workers > 1 and bulk.parallel_kek(self.keyring):
             head = list(itertools.islice(stream, bulk.MIN_PARALLEL_ROWS))
             stream = itertools.chain(head, stream)
             if len(head) == bulk.MIN_PARALLEL_ROWS:
                 # Enough rows to be worth a pool: sealed on every core, stored here.
                 report = ImportReport()
-                pool = bulk.Pool(self, workers)
+                pool = bulk.Pool(self.keyring, workers, self)
                 try:
                     bulk.import_customers(
                         self,
@@ -595,10 +595,15 @@ class Vault:
         return {"records": checked, "failed": failed}
 
     def rotate_kek(
-        self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        resume: bool = False,
     ) -> dict[str, int]:
-        """Add a KEK version and re-wrap every DEK under it, online (field ciphertexts untouched)."""
-        return self.customer_keys.rotate_kek(batch_size=batch_size, progress=progress)
+        """Add a KEK version and re-wrap every DEK under it, online (field ciphertexts untouched);
+        ``resume`` finishes a stopped rotation instead (see :meth:`CustomerKeys.rotate_kek`)."""
+        return self.customer_keys.rotate_kek(batch_size=batch_size, progress=progress, resume=resume)
 
     def retire_kek(self, version: int) -> None:
         """Retire an old KEK version once no DEK is wrapped under it.
