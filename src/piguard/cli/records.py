@@ -76,25 +76,36 @@ def import_(
         typer.Option(help="Write the rejected rows and why to this CSV file, to fix and import again."),
     ] = None,
     lang: Annotated[str, typer.Option(help="Language of the rejects file's own columns: zh or en.")] = "en",
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Continue a stopped import of this same file after its last stored batch."
+        ),
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Bulk import; each row is stored whole or rejected with its row number, field and reason.
 
-    Headers may be field names or their zh/en labels (see ``piguard import-template``).
+    Headers may be field names or their zh/en labels (see ``piguard import-template``). Every
+    batch records how far the import got; after a crash, ``--resume`` skips what was stored.
     """
     with reporting(as_json), open_home(home) as inst:
         kind = detect_format(file, fmt)
         total = count_rows(file, kind)
         columns = Columns.for_record_type(inst.catalog, record_type)
+        checkpoint, stored = inst.gate.import_checkpoint(file.read_bytes(), record_type, purpose)
+        done = stored if resume else 0
         with progress() as bar:
-            task = bar.add_task("checking" if dry_run else "importing", total=total)
+            task = bar.add_task("checking" if dry_run else "importing", total=total, completed=done)
             report = inst.gate.import_rows(
                 context(inst, purpose),
                 record_type,
                 read_rows(file, kind, columns, encoding=encoding),
                 progress=lambda n: bar.advance(task, n),
                 dry_run=dry_run,
+                checkpoint=checkpoint,
+                resume=resume,
             )
         written = None
         if rejects is not None:
@@ -109,6 +120,7 @@ def import_(
             "rejected": [r.as_dict() for r in report.rejected],
             "ids": report.ids,
             "dry_run": dry_run,
+            "resumed_after_row": done,
             "rejects_file": str(rejects) if rejects is not None else None,
         }
 

@@ -600,6 +600,12 @@ class Gate:
     def import_rows(self, ctx: RequestContext, record_type: str, rows: Iterable[Any], **kw: Any) -> Any:
         return self.records.import_rows(ctx, record_type, rows, **kw)
 
+    def import_checkpoint(self, source: bytes, record_type: str, purpose: str) -> tuple[str, int]:
+        """An import's checkpoint name (a keyed digest of its source) and the last row number its
+        committed batches reached (0: none): what ``import_rows(checkpoint=..., resume=True)`` skips."""
+        key = self.vault.import_key(source, record_type, purpose)
+        return key, self.vault.rows_done(key)
+
     def erase(self, ctx: RequestContext, customer_id: str, *, reason: str) -> int:
         return self.records.erase(ctx, customer_id, reason=reason)
 

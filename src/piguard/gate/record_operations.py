@@ -86,7 +86,7 @@ IMPORT_SUMMARY = _op(
     "write",
     "none",
     "an import's totals (``dry_run`` when nothing was written)",
-    detail={"accepted": "int", "rejected": "int", "dry_run": "bool"},
+    detail={"accepted": "int", "rejected": "int", "dry_run": "bool", "resumed_after_row": "int"},
     part_of="import",
 )
 ERASE = _op(

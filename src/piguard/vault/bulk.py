@@ -197,6 +197,7 @@ def import_customers(
     progress: Callable[[int], None] | None,
     hook: TxHook | None,
     report: ImportReport,
+    mark: Callable[[TxHook | None, int], TxHook | None] | None = None,
 ) -> None:
     """Import customer rows through ``pool``: sealed by the workers, stored here in batch order.
 
@@ -220,7 +221,7 @@ def import_customers(
                 report.rejected.append(outcome)
             else:
                 sealed.append(outcome)
-        store_sealed(vault, sealed, hook, report)
+        store_sealed(vault, sealed, hook, report, mark)
         if progress is not None:
             progress(len(batch))
 
@@ -262,17 +263,27 @@ def import_customers(
         drain()
 
 
-def store_sealed(vault: Vault, sealed: Sequence[Sealed], hook: TxHook | None, report: ImportReport) -> None:
+def store_sealed(
+    vault: Vault,
+    sealed: Sequence[Sealed],
+    hook: TxHook | None,
+    report: ImportReport,
+    mark: Callable[[TxHook | None, int], TxHook | None] | None = None,
+) -> None:
     """Store a sealed batch in one go; on an id already taken, row by row (the good rows land)."""
     if not sealed:
         return
+
+    def marked(last: int) -> TxHook | None:
+        return hook if mark is None else mark(hook, last)
+
     try:
-        refs = _store(vault, sealed, hook)
+        refs = _store(vault, sealed, marked(sealed[-1].number))
     except Conflict:
         refs = []
         for one in sealed:
             try:
-                refs.extend(_store(vault, [one], hook))
+                refs.extend(_store(vault, [one], marked(one.number)))
             except Conflict:
                 report.rejected.append(Rejection(one.number, "customer_id", "id already exists"))
     report.accepted += len(refs)

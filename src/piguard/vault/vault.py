@@ -20,12 +20,13 @@ import is :mod:`piguard.vault.importing`. What stays here is the storing and rea
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete, insert, select
 
 from piguard import validate
 from piguard.catalog import Catalog, Field
@@ -42,6 +43,7 @@ from piguard.vault.importing import import_rows
 from piguard.vault.keys import CustomerKeys
 from piguard.vault.model import ImportReport, Record, RecordRef, TxHook
 from piguard.vault.sealing import RecordSealing
+from piguard.vault.tables import import_checkpoints
 from piguard.vault.values import CUSTOMER, ORIGINAL_SUFFIX, PI_TYPES_SUFFIX, Prepared, RecordValues
 
 # Re-exported: the gate and the tests import these from here.
@@ -183,6 +185,7 @@ class Vault:
         hook: TxHook | None = None,
         dry_run: bool = False,
         workers: int | None = None,
+        checkpoint: str | None = None,
     ) -> ImportReport:
         """Import numbered rows; each row is stored whole or rejected whole.
 
@@ -199,7 +202,12 @@ class Vault:
 
         ``rows`` yields ``(row_number, values)``; a reader that could not decode a row yields a
         ``ValidationError`` in its place and the row is reported as rejected.
+
+        With ``checkpoint`` (:meth:`import_key`) each batch also records, in its own transaction,
+        the number of its last row (:meth:`rows_done`): a caller resuming a stopped import skips
+        the rows up to it.
         """
+        mark = None if checkpoint is None or dry_run else self._marker(checkpoint, record_type)
 
         def prepare(values: Mapping[str, object], customer_id: str | None, record_id: str | None) -> Prepared:
             return self.values.prepare(
@@ -244,17 +252,66 @@ class Vault:
                         progress=progress,
                         hook=hook,
                         report=report,
+                        mark=mark,
                     )
                 finally:
                     pool.close()
                 report.rejected.sort(key=lambda r: r.row)
                 return report
         report = import_rows(
-            prepare, check if dry_run else store, stream, batch_size=batch_size, progress=progress, hook=hook
+            prepare,
+            check if dry_run else store,
+            stream,
+            batch_size=batch_size,
+            progress=progress,
+            hook=hook,
+            mark=mark,
         )
         if dry_run:
             report.ids.clear()
         return report
+
+    def import_key(self, source: bytes, record_type: str, purpose: str) -> str:
+        """The name of an import in ``import_checkpoints``: a keyed digest of its source's bytes,
+        record type and purpose (the file's content is PI: never stored, not even hashed plainly)."""
+        digest = hashlib.sha256(source).hexdigest()
+        key = self.sealing.indexer.digest(
+            self.tenant, "import_checkpoint", record_type, f"{purpose}|{digest}", 128
+        )
+        return key.hex()
+
+    def rows_done(self, checkpoint: str) -> int:
+        """The last row number of ``checkpoint``'s last committed batch (0: none yet)."""
+        with self.db.read() as conn:
+            found = conn.execute(
+                select(import_checkpoints.c.rows_done).where(
+                    import_checkpoints.c.tenant == self.tenant, import_checkpoints.c.import_key == checkpoint
+                )
+            ).scalar()
+        return int(found or 0)
+
+    def _marker(self, checkpoint: str, record_type: str) -> Callable[[TxHook | None, int], TxHook]:
+        table = import_checkpoints
+        where = (table.c.tenant == self.tenant, table.c.import_key == checkpoint)
+
+        def mark(hook: TxHook | None, last: int) -> TxHook:
+            def both(conn: Connection, refs: Sequence[RecordRef]) -> None:
+                if hook is not None:
+                    hook(conn, refs)
+                conn.execute(delete(table).where(*where))
+                conn.execute(
+                    insert(table).values(
+                        tenant=self.tenant,
+                        import_key=checkpoint,
+                        record_type=record_type,
+                        rows_done=last,
+                        updated_at=self.clock.now(),
+                    )
+                )
+
+            return both
+
+        return mark
 
     def update(
         self,
