@@ -60,3 +60,21 @@ def test_cli_dry_run_writes_nothing_and_rejects_file_is_where_asked(home: Path, 
     code, _ = run("keys", "status", "--json")
     leaks = [p for p in home.rglob("*") if p.is_file() and "王<五".encode() in p.read_bytes()]
     assert code == 0 and leaks == []
+
+
+def test_cli_resume_skips_the_rows_already_stored(home: Path, tmp_path: Path) -> None:
+    """Issue 20: ``--resume`` after an import of the same file stores nothing twice; a changed file
+    is another import (its own checkpoint); ``keys rotate --resume`` adds no KEK version."""
+    source = tmp_path / "customers.csv"
+    source.write_text("name,mobile\n张三,13800138000\n李四,13800138001\n", encoding="utf-8")
+    code, first = run("import", str(source), "--json")
+    assert code == 0 and first["accepted"] == 2 and first["resumed_after_row"] == 0
+    code, again = run("import", str(source), "--resume", "--json")
+    assert code == 0 and again["accepted"] == 0 and again["resumed_after_row"] == 2
+    source.write_text("name,mobile\n张三,13800138000\n李四,13800138001\n王五,13800138002\n", encoding="utf-8")
+    code, other = run("import", str(source), "--resume", "--json")
+    assert code == 0 and other["accepted"] == 3 and other["resumed_after_row"] == 0
+    code, rotated = run("keys", "rotate", "--json")
+    assert code == 0 and rotated == {"kek_version": 2, "rewrapped": 5}
+    code, resumed = run("keys", "rotate", "--resume", "--json")
+    assert code == 0 and resumed == {"kek_version": 2, "rewrapped": 0}

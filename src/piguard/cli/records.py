@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from piguard.cli.options import HomeOpt, JsonOpt, PurposeOpt, QuietOpt, TypeOpt, context, open_home
 from piguard.cli.output import emit, new_table, print_table, reporting, stderr, stdout
@@ -27,12 +36,21 @@ records_app = typer.Typer()
 keys_app = typer.Typer(no_args_is_help=True, help="Key-encryption keys: status, rotation, retirement.")
 
 
+class RateColumn(ProgressColumn):
+    """Records (or keys) per second, as Rich estimates it over the last seconds."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
+
+
 def progress() -> Progress:
     """A transient progress bar on stderr (stdout stays one JSON document)."""
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        RateColumn(),
         TimeRemainingColumn(),
         console=stderr,
         transient=True,
@@ -58,25 +76,36 @@ def import_(
         typer.Option(help="Write the rejected rows and why to this CSV file, to fix and import again."),
     ] = None,
     lang: Annotated[str, typer.Option(help="Language of the rejects file's own columns: zh or en.")] = "en",
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Continue a stopped import of this same file after its last stored batch."
+        ),
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Bulk import; each row is stored whole or rejected with its row number, field and reason.
 
-    Headers may be field names or their zh/en labels (see ``piguard import-template``).
+    Headers may be field names or their zh/en labels (see ``piguard import-template``). Every
+    batch records how far the import got; after a crash, ``--resume`` skips what was stored.
     """
     with reporting(as_json), open_home(home) as inst:
         kind = detect_format(file, fmt)
         total = count_rows(file, kind)
         columns = Columns.for_record_type(inst.catalog, record_type)
+        checkpoint, stored = inst.gate.import_checkpoint(file.read_bytes(), record_type, purpose)
+        done = stored if resume else 0
         with progress() as bar:
-            task = bar.add_task("checking" if dry_run else "importing", total=total)
+            task = bar.add_task("checking" if dry_run else "importing", total=total, completed=done)
             report = inst.gate.import_rows(
                 context(inst, purpose),
                 record_type,
                 read_rows(file, kind, columns, encoding=encoding),
                 progress=lambda n: bar.advance(task, n),
                 dry_run=dry_run,
+                checkpoint=checkpoint,
+                resume=resume,
             )
         written = None
         if rejects is not None:
@@ -91,6 +120,7 @@ def import_(
             "rejected": [r.as_dict() for r in report.rejected],
             "ids": report.ids,
             "dry_run": dry_run,
+            "resumed_after_row": done,
             "rejects_file": str(rejects) if rejects is not None else None,
         }
 
@@ -259,8 +289,14 @@ def keys_status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @keys_app.command("rotate")
-def keys_rotate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
-    """Add a KEK version and re-wrap every data key under it, online."""
+def keys_rotate(
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish a stopped rotation under the current KEK version.")
+    ] = False,
+) -> None:
+    """Add a KEK version and re-wrap every data key under it, online (--resume: finish a stopped one)."""
     with reporting(as_json), open_home(home) as inst:
         ctx = context(inst)
         # The gate's key status counts the data keys each KEK version wraps: the bar's total.
@@ -268,7 +304,7 @@ def keys_rotate(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         total = sum(int(n) for n in status.get("data_keys_by_kek_version", {}).values())
         with progress() as bar:
             task = bar.add_task("re-wrapping", total=total or None)
-            data = inst.gate.rotate_keys(ctx, progress=lambda n: bar.advance(task, n))
+            data = inst.gate.rotate_keys(ctx, progress=lambda n: bar.advance(task, n), resume=resume)
         emit(
             data,
             as_json,

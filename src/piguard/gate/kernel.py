@@ -600,6 +600,12 @@ class Gate:
     def import_rows(self, ctx: RequestContext, record_type: str, rows: Iterable[Any], **kw: Any) -> Any:
         return self.records.import_rows(ctx, record_type, rows, **kw)
 
+    def import_checkpoint(self, source: bytes, record_type: str, purpose: str) -> tuple[str, int]:
+        """An import's checkpoint name (a keyed digest of its source) and the last row number its
+        committed batches reached (0: none): what ``import_rows(checkpoint=..., resume=True)`` skips."""
+        key = self.vault.import_key(source, record_type, purpose)
+        return key, self.vault.rows_done(key)
+
     def erase(self, ctx: RequestContext, customer_id: str, *, reason: str) -> int:
         return self.records.erase(ctx, customer_id, reason=reason)
 
@@ -607,9 +613,9 @@ class Gate:
         return self.records.key_status(ctx)
 
     def rotate_keys(
-        self, ctx: RequestContext, progress: Callable[[int], None] | None = None
+        self, ctx: RequestContext, progress: Callable[[int], None] | None = None, *, resume: bool = False
     ) -> dict[str, int]:
-        return self.records.rotate_keys(ctx, progress)
+        return self.records.rotate_keys(ctx, progress, resume=resume)
 
     def retire_key(self, ctx: RequestContext, version: int) -> None:
         self.records.retire_key(ctx, version)

@@ -86,7 +86,7 @@ IMPORT_SUMMARY = _op(
     "write",
     "none",
     "an import's totals (``dry_run`` when nothing was written)",
-    detail={"accepted": "int", "rejected": "int", "dry_run": "bool"},
+    detail={"accepted": "int", "rejected": "int", "dry_run": "bool", "resumed_after_row": "int"},
     part_of="import",
 )
 ERASE = _op(
@@ -107,7 +107,7 @@ KEY_ROTATE = _op(
     "add a KEK version and re-wrap every data key",
     purpose=False,
     requirements=("R-STO-1",),
-    detail={"kek_version": "int", "rewrapped": "int"},
+    detail={"kek_version": "int", "rewrapped": "int", "resumed": "bool"},
 )
 KEY_RETIRE = _op(
     "key_retire",

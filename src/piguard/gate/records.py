@@ -201,17 +201,27 @@ class Records:
         *,
         progress: Callable[[int], None] | None = None,
         dry_run: bool = False,
+        checkpoint: str | None = None,
+        resume: bool = False,
     ) -> ImportReport:
         """Bulk import; rows with fields the role may not write, or lacking consent, are rejected whole.
 
         With ``dry_run`` every row is checked as for real and nothing is written (no record, key
         or consent); the report says what would be accepted and rejected, and the summary
         entry records that it was a dry run.
+
+        With ``checkpoint`` (``vault.import_key`` of the source) every batch records how far it
+        got; with ``resume`` too, the rows up to the last committed batch of an earlier run of the
+        same source are skipped before anything (consent included) looks at them.
         """
 
         def handler(call: Call) -> ImportReport:
+            after = self.vault.rows_done(checkpoint) if resume and checkpoint else 0
+
             def checked() -> Iterator[tuple[int, Mapping[str, object] | ValidationError]]:
                 for number, row in rows:
+                    if number <= after:
+                        continue  # committed by the run this one resumes
                     if isinstance(row, ValidationError):
                         yield number, row
                         continue
@@ -260,9 +270,12 @@ class Records:
                 progress=progress,
                 hook=None if dry_run else call.hook(),
                 dry_run=dry_run,
+                checkpoint=checkpoint,
             )
             call.recorded = True  # an import storing nothing has only its summary
-            extra = {"dry_run": True} if dry_run else {}
+            extra: dict[str, Any] = {"dry_run": True} if dry_run else {}
+            if after:
+                extra["resumed_after_row"] = after
             self.gate.record_summary(
                 call, IMPORT_SUMMARY, accepted=report.accepted, rejected=len(report.rejected), **extra
             )
@@ -466,10 +479,15 @@ class Records:
         return self.gate.run(ctx, KEY_STATUS, lambda call: self.vault.key_status())
 
     def rotate_keys(
-        self, ctx: RequestContext, progress: Callable[[int], None] | None = None
+        self, ctx: RequestContext, progress: Callable[[int], None] | None = None, *, resume: bool = False
     ) -> dict[str, int]:
+        """Re-wrap every data key under a new KEK version; ``resume`` finishes a rotation that was
+        stopped (a crash, SIGKILL) under the current version, re-wrapping no key twice."""
+
         def handler(call: Call) -> dict[str, int]:
-            result = self.vault.rotate_kek(progress=progress)
+            result = self.vault.rotate_kek(progress=progress, resume=resume)
+            if resume:
+                call.note(resumed=True)
             call.note(**result)
             return result
 

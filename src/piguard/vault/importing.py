@@ -28,23 +28,31 @@ def import_rows(
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
     hook: TxHook | None = None,
+    mark: Callable[[TxHook | None, int], TxHook | None] | None = None,
 ) -> ImportReport:
-    """:meth:`piguard.vault.vault.Vault.import_rows` over ``prepare`` and ``store``."""
+    """:meth:`piguard.vault.vault.Vault.import_rows` over ``prepare`` and ``store``.
+
+    :param mark: gives the hook of a batch whose last row has the given number (the hook plus
+        the import's checkpoint, written in the batch's transaction).
+    """
     report = ImportReport()
     batch: list[tuple[int, Prepared]] = []
+
+    def marked(last: int) -> TxHook | None:
+        return hook if mark is None else mark(hook, last)
 
     def flush() -> None:
         if not batch:
             return
         try:
-            refs = store([p for _, p in batch], hook)
+            refs = store([p for _, p in batch], marked(batch[-1][0]))
             report.accepted += len(refs)
             report.ids.extend(r.record_id for r in refs)
         except (Conflict, NotFound):
             # Isolate the offending rows: store one by one so the good rows still land.
             for number, prep in batch:
                 try:
-                    ref = store([prep], hook)[0]
+                    ref = store([prep], marked(number))[0]
                     report.accepted += 1
                     report.ids.append(ref.record_id)
                 except Conflict:

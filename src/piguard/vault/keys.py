@@ -9,9 +9,11 @@ once no DEK uses it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from piguard.errors import Conflict, NotFound
+from piguard.vault import bulk
 from piguard.vault.context import VaultContext
 from piguard.vault.ids import check_id
 from piguard.vault.model import RecordRef, TxHook
@@ -56,28 +58,55 @@ class CustomerKeys:
         return count
 
     def rotate_kek(
-        self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        resume: bool = False,
+        workers: int | None = None,
     ) -> dict[str, int]:
-        """Add a KEK version and re-wrap every DEK under it, online.
+        """Add a KEK version and re-wrap every DEK under it, online, a batch at a time.
 
         Field ciphertexts are untouched. Reads keep working throughout: a DEK not yet
-        re-wrapped still opens under its old KEK version.
+        re-wrapped still opens under its old KEK version. Each batch commits on its own (a
+        compare-and-set per key), so a rotation stopped half-way (even by SIGKILL) is finished
+        with ``resume``: no new KEK version, only the keys not yet under the current one are
+        re-wrapped, none twice.
+
+        With a KEK held in memory, ``workers`` forked processes (default
+        :func:`piguard.vault.bulk.workers_wanted`) do the unwrap and wrap of each batch.
         """
         ctx = self.context
-        new_version = ctx.keyring.rotate_kek()
+        new_version = ctx.keyring.kek.current_version if resume else ctx.keyring.rotate_kek()
+        workers = bulk.workers_wanted() if workers is None else workers
+        pool = bulk.Pool(ctx.keyring, workers) if workers > 1 and bulk.parallel_kek(ctx.keyring) else None
         rewrapped = 0
-        for batch in ctx.keys.iter_batches(batch_size):
-            updates = []
-            for row in batch:
-                if row.kek_version == new_version:
-                    continue
-                blob = ctx.data_keys.rewrap(row.tenant, row.customer_id, row.wrapped)
-                updates.append((row.tenant, row.customer_id, row.kek_version, new_version, blob))
-            if updates:
-                rewrapped += ctx.keys.rewrap_many(updates)
-            if progress is not None:
-                progress(len(batch))
+        try:
+            for batch in ctx.keys.iter_batches(batch_size):
+                todo = [
+                    (row.tenant, row.customer_id, row.kek_version, row.wrapped)
+                    for row in batch
+                    if row.kek_version != new_version
+                ]
+                if todo:
+                    rewrapped += ctx.keys.rewrap_many(self._rewrapped(todo, new_version, pool))
+                if progress is not None:
+                    progress(len(batch))
+        finally:
+            if pool is not None:
+                pool.close()
         return {"kek_version": new_version, "rewrapped": rewrapped}
+
+    def _rewrapped(
+        self, todo: list[tuple[str, str, int, bytes]], new_version: int, pool: bulk.Pool | None
+    ) -> list[tuple[str, str, int, int, bytes]]:
+        if pool is not None and len(todo) >= bulk.MIN_PARALLEL_ROWS:
+            try:
+                return [u for f in pool.rewrap(todo, new_version) for u in f.result()]
+            except BrokenProcessPool:
+                pool.broken()  # a worker died: this batch is re-wrapped here, nothing was written
+        rewrap = self.context.data_keys.rewrap
+        return [(t, c, old, new_version, rewrap(t, c, blob)) for t, c, old, blob in todo]
 
     def retire_kek(self, version: int) -> None:
         """Retire an old KEK version once no DEK is wrapped under it.

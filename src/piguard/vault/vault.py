@@ -20,11 +20,13 @@ import is :mod:`piguard.vault.importing`. What stays here is the storing and rea
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete, insert, select
 
 from piguard import validate
 from piguard.catalog import Catalog, Field
@@ -34,13 +36,14 @@ from piguard.crypto.keyring import Keyring
 from piguard.errors import Conflict, Error, NotFound, ValidationError
 from piguard.facade import Forward
 from piguard.store import Database, IndexRow, KeyStore, RecordRow, WrappedKeyRow
-from piguard.vault import payload
+from piguard.vault import bulk, payload
 from piguard.vault.context import VaultContext
 from piguard.vault.ids import check_id
 from piguard.vault.importing import import_rows
 from piguard.vault.keys import CustomerKeys
 from piguard.vault.model import ImportReport, Record, RecordRef, TxHook
 from piguard.vault.sealing import RecordSealing
+from piguard.vault.tables import import_checkpoints
 from piguard.vault.values import CUSTOMER, ORIGINAL_SUFFIX, PI_TYPES_SUFFIX, Prepared, RecordValues
 
 # Re-exported: the gate and the tests import these from here.
@@ -143,11 +146,24 @@ class Vault:
                 )
             )
             index_rows.extend(self.sealing.index_rows(record_type, prep))
+        refs = [RecordRef(p.customer_id, record_type, p.record_id) for p in preps]
+        self._write(refs, rows, index_rows, new_keys, hook)
+        return refs
+
+    def _write(
+        self,
+        refs: Sequence[RecordRef],
+        rows: Sequence[RecordRow],
+        index_rows: Sequence[IndexRow],
+        new_keys: Sequence[WrappedKeyRow],
+        hook: TxHook | None,
+    ) -> None:
+        """Store sealed rows: their new keys first, then records, index rows and the hook's
+        entries in one data transaction (the key rows are removed again if that fails)."""
         if new_keys:
             # The key store commits first: an orphan wrapped key (data insert failed) is harmless
             # and is removed below; data without its key would be unreadable garbage.
             self.keys.put_many(new_keys)
-        refs = [RecordRef(p.customer_id, record_type, p.record_id) for p in preps]
         try:
             with self.db.transaction() as conn:
                 self.db.insert_records(conn, rows, index_rows)
@@ -157,7 +173,6 @@ class Vault:
             for key in new_keys:
                 self.keys.destroy(key.tenant, key.customer_id, ledger=False)
             raise
-        return refs
 
     def import_rows(
         self,
@@ -169,8 +184,14 @@ class Vault:
         progress: Callable[[int], None] | None = None,
         hook: TxHook | None = None,
         dry_run: bool = False,
+        workers: int | None = None,
+        checkpoint: str | None = None,
     ) -> ImportReport:
         """Import numbered rows; each row is stored whole or rejected whole.
+
+        Customers (more than :data:`piguard.vault.bulk.MIN_PARALLEL_ROWS` of them, with a KEK held
+        in memory) are sealed by ``workers`` forked processes (default
+        :func:`piguard.vault.bulk.workers_wanted`) and stored by this one: see :mod:`piguard.vault.bulk`.
 
         With ``dry_run`` every row is checked as it would be (values, ids taken, owners
         missing, ids repeated in the file) and the report says what would happen; nothing is
@@ -181,7 +202,12 @@ class Vault:
 
         ``rows`` yields ``(row_number, values)``; a reader that could not decode a row yields a
         ``ValidationError`` in its place and the row is reported as rejected.
+
+        With ``checkpoint`` (:meth:`import_key`) each batch also records, in its own transaction,
+        the number of its last row (:meth:`rows_done`): a caller resuming a stopped import skips
+        the rows up to it.
         """
+        mark = None if checkpoint is None or dry_run else self._marker(checkpoint, record_type)
 
         def prepare(values: Mapping[str, object], customer_id: str | None, record_id: str | None) -> Prepared:
             return self.values.prepare(
@@ -207,12 +233,85 @@ class Vault:
             seen.update(p.record_id for p in preps)
             return [RecordRef(p.customer_id, record_type, p.record_id) for p in preps]
 
+        stream = iter(rows)
+        workers = bulk.workers_wanted() if workers is None else workers
+        if not dry_run and record_type == CUSTOMER and workers > 1 and bulk.parallel_kek(self.keyring):
+            head = list(itertools.islice(stream, bulk.MIN_PARALLEL_ROWS))
+            stream = itertools.chain(head, stream)
+            if len(head) == bulk.MIN_PARALLEL_ROWS:
+                # Enough rows to be worth a pool: sealed on every core, stored here.
+                report = ImportReport()
+                pool = bulk.Pool(self.keyring, workers, self)
+                try:
+                    bulk.import_customers(
+                        self,
+                        purpose,
+                        stream,
+                        pool,
+                        batch_size=bulk.BATCH_ROWS,
+                        progress=progress,
+                        hook=hook,
+                        report=report,
+                        mark=mark,
+                    )
+                finally:
+                    pool.close()
+                report.rejected.sort(key=lambda r: r.row)
+                return report
         report = import_rows(
-            prepare, check if dry_run else store, rows, batch_size=batch_size, progress=progress, hook=hook
+            prepare,
+            check if dry_run else store,
+            stream,
+            batch_size=batch_size,
+            progress=progress,
+            hook=hook,
+            mark=mark,
         )
         if dry_run:
             report.ids.clear()
         return report
+
+    def import_key(self, source: bytes, record_type: str, purpose: str) -> str:
+        """The name of an import in ``import_checkpoints``: a keyed digest of its source's bytes,
+        record type and purpose (the file's content is PI: never stored, not even hashed plainly)."""
+        digest = hashlib.sha256(source).hexdigest()
+        key = self.sealing.indexer.digest(
+            self.tenant, "import_checkpoint", record_type, f"{purpose}|{digest}", 128
+        )
+        return key.hex()
+
+    def rows_done(self, checkpoint: str) -> int:
+        """The last row number of ``checkpoint``'s last committed batch (0: none yet)."""
+        with self.db.read() as conn:
+            found = conn.execute(
+                select(import_checkpoints.c.rows_done).where(
+                    import_checkpoints.c.tenant == self.tenant, import_checkpoints.c.import_key == checkpoint
+                )
+            ).scalar()
+        return int(found or 0)
+
+    def _marker(self, checkpoint: str, record_type: str) -> Callable[[TxHook | None, int], TxHook]:
+        table = import_checkpoints
+        where = (table.c.tenant == self.tenant, table.c.import_key == checkpoint)
+
+        def mark(hook: TxHook | None, last: int) -> TxHook:
+            def both(conn: Connection, refs: Sequence[RecordRef]) -> None:
+                if hook is not None:
+                    hook(conn, refs)
+                conn.execute(delete(table).where(*where))
+                conn.execute(
+                    insert(table).values(
+                        tenant=self.tenant,
+                        import_key=checkpoint,
+                        record_type=record_type,
+                        rows_done=last,
+                        updated_at=self.clock.now(),
+                    )
+                )
+
+            return both
+
+        return mark
 
     def update(
         self,
@@ -553,10 +652,15 @@ class Vault:
         return {"records": checked, "failed": failed}
 
     def rotate_kek(
-        self, *, batch_size: int = 5000, progress: Callable[[int], None] | None = None
+        self,
+        *,
+        batch_size: int = 5000,
+        progress: Callable[[int], None] | None = None,
+        resume: bool = False,
     ) -> dict[str, int]:
-        """Add a KEK version and re-wrap every DEK under it, online (field ciphertexts untouched)."""
-        return self.customer_keys.rotate_kek(batch_size=batch_size, progress=progress)
+        """Add a KEK version and re-wrap every DEK under it, online (field ciphertexts untouched);
+        ``resume`` finishes a stopped rotation instead (see :meth:`CustomerKeys.rotate_kek`)."""
+        return self.customer_keys.rotate_kek(batch_size=batch_size, progress=progress, resume=resume)
 
     def retire_kek(self, version: int) -> None:
         """Retire an old KEK version once no DEK is wrapped under it.
