@@ -110,6 +110,10 @@ class Settings:
     incident_profile: Literal["cn", "gdpr"] = "cn"
     #: Grade thresholds overriding :class:`piguard.incidents.Thresholds`' (persons counts by name).
     incident_thresholds: dict[str, int] = field(default_factory=dict)
+    #: Minutes before the incident clock job alerts again about a clock still in the same state
+    #: (the ``incident_deadline`` alert's cool-down, kept in the database; a clock that moves on,
+    #: nearly due to overdue, alerts at once).
+    incident_alert_cooldown_minutes: int = 60
 
     @property
     def settings_path(self) -> Path:

@@ -490,6 +490,7 @@ class Installation:
                 operator=self.settings.incident_operator,
                 profile=self.settings.incident_profile,
                 thresholds=Thresholds(**self.settings.incident_thresholds),
+                alert_cooldown=timedelta(minutes=self.settings.incident_alert_cooldown_minutes),
                 organisation=self.settings.organisation,
                 clock=clock,
             )

@@ -146,7 +146,10 @@ def test_without_a_release_a_childs_guardian_notice_fails_as_no_contact(
             conn,
             child,
             "incident_notice_guardian",
-            {k: "x" for k in ("organisation", "cause", "pi_types", "reference", "harm", "measures", "contact")},
+            {
+                k: "x"
+                for k in ("organisation", "cause", "pi_types", "reference", "harm", "measures", "contact")
+            },
             channel="sms",
         )
     assert box.deliver_due() == 0

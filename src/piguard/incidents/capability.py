@@ -56,7 +56,7 @@ from piguard.incidents import grading
 from piguard.incidents.grading import Thresholds
 from piguard.incidents.model import CATEGORIES, STAGES, TEXT_FIELDS, Incident
 from piguard.incidents.notices import notice_params, public_announcement, regulator_draft
-from piguard.incidents.tables import affected, drills, events, incidents, notices, plans
+from piguard.incidents.tables import affected, alerted, drills, events, incidents, notices, plans
 
 __all__ = ["OPERATIONS", "Incidents"]
 
@@ -67,6 +67,11 @@ MAX_TEXT = 4000
 SCOPE_ACTIONS = DATA_ACTIONS
 #: A drill at least this often (R-INC-5: yearly).
 DRILL_EVERY = timedelta(days=365)
+#: The clock job alerts about a clock again only after this long in the same state (a clock that
+#: changes state, nearly due to overdue, alerts at once). Kept per clock in ``incident_alerted``.
+ALERT_COOLDOWN = timedelta(hours=1)
+#: The key of the yearly drill's clock in ``incident_alerted`` (not an incident's).
+DRILL_CLOCK = "drill"
 
 #: Freeze a principal (name or id) with a reason: the accounts' own freeze, which revokes every
 #: token and key and is itself audited.
@@ -162,9 +167,16 @@ CLOCK = Operation(
     "none",
     NAME,
     purpose=False,
+    writes=True,
     summary="count reporting clocks due now, nearly due and overdue, and an overdue yearly drill",
     requirements=("R-INC-3", "R-INC-5", "R-INC-7"),
-    detail={"overdue": "int", "nearly_due": "int", "due_now": "int", "drill_overdue": "bool"},
+    detail={
+        "overdue": "int",
+        "nearly_due": "int",
+        "due_now": "int",
+        "drill_overdue": "bool",
+        "open_clocks": "int",
+    },
 )
 PLAN = Operation(
     "incident_plan",
@@ -253,6 +265,7 @@ class Incidents:
         profile: str = "cn",
         thresholds: Thresholds | None = None,
         organisation: str = "",
+        alert_cooldown: timedelta = ALERT_COOLDOWN,
         clock: Clock | None = None,
     ) -> None:
         if operator not in grading.REPORT_HOURS:
@@ -272,6 +285,9 @@ class Incidents:
         self.profile = profile
         self.thresholds = thresholds or Thresholds()
         self.organisation = organisation
+        if alert_cooldown <= timedelta(0):
+            raise ValidationError("the alert cool-down must be positive")
+        self.alert_cooldown = alert_cooldown
         self._clock = clock or SystemClock()
         self._kernel: Kernel | None = None
 
@@ -761,12 +777,21 @@ class Incidents:
 
     def tick(self, ctx: RequestContext) -> dict[str, int]:
         """The clock job: count open incidents' clocks overdue, nearly due and due now, and whether
-        the yearly drill is overdue; the ``incident_deadline`` rule alerts from this entry."""
+        the yearly drill is overdue. Returns every such clock; its audit entry, which the
+        ``incident_deadline`` rule alerts from, counts only the clocks to alert about now: new, in
+        a new state, or last alerted at least :attr:`alert_cooldown` ago (``incident_alerted``, in
+        the database: any node's job sees the same cool-down). ``open_clocks`` in the entry is the
+        total.
+
+        :returns: ``{"overdue", "nearly_due", "due_now", "drill_overdue", "alerting"}``; the last is
+            how many of them the entry reports.
+        """
 
         def handler(call: Call) -> dict[str, int]:
             counts = {"overdue": 0, "nearly_due": 0, "due_now": 0}
+            fresh = dict.fromkeys(counts, 0)
             now = self._clock.now()
-            with self._db.read() as conn:
+            with call.transaction() as conn:
                 ids = (
                     conn.execute(
                         select(incidents.c.id).where(
@@ -778,16 +803,50 @@ class Incidents:
                     .scalars()
                     .all()
                 )
+                last_alerts = {
+                    (r.incident_id, r.clock): (r.state, r.alerted_at)
+                    for r in conn.execute(select(alerted).where(alerted.c.tenant == self._tenant))
+                }
+                due: list[tuple[str, str, str]] = []
                 for incident_id in ids:
                     for clock in self._deadlines(self._get(conn, incident_id), now):
-                        if clock["state"] in counts:
-                            counts[str(clock["state"])] += 1
+                        state = str(clock["state"])
+                        if state in counts:
+                            counts[state] += 1
+                            due.append((incident_id, str(clock["name"]), state))
                 last = conn.execute(
                     select(func.max(drills.c.held_on)).where(drills.c.tenant == self._tenant)
                 ).scalar_one_or_none()
-            drill_overdue = last is None or local_date(now) - last > DRILL_EVERY
-            call.note(**counts, drill_overdue=drill_overdue)
-            return {**counts, "drill_overdue": int(drill_overdue)}
+                drill_overdue = last is None or local_date(now) - last > DRILL_EVERY
+                if drill_overdue:
+                    due.append(("", DRILL_CLOCK, "overdue"))
+                drill_fresh = False
+                for incident_id, name, state in due:
+                    before = last_alerts.get((incident_id, name))
+                    if before is not None and before[0] == state and now - before[1] < self.alert_cooldown:
+                        continue  # alerted about this clock in this state lately
+                    if name == DRILL_CLOCK:
+                        drill_fresh = True
+                    else:
+                        fresh[state] += 1
+                    key = (
+                        (alerted.c.tenant == self._tenant)
+                        & (alerted.c.incident_id == incident_id)
+                        & (alerted.c.clock == name)
+                    )
+                    values = {"state": state, "alerted_at": now}
+                    if before is None:
+                        conn.execute(
+                            insert(alerted).values(
+                                tenant=self._tenant, incident_id=incident_id, clock=name, **values
+                            )
+                        )
+                    else:
+                        conn.execute(update(alerted).where(key).values(**values))
+                # Noted inside the transaction: its entry commits with it.
+                call.note(**fresh, drill_overdue=drill_fresh, open_clocks=len(due))
+            alerting = sum(fresh.values()) + int(drill_fresh)
+            return {**counts, "drill_overdue": int(drill_overdue), "alerting": alerting}
 
         return self.kernel.run(ctx, CLOCK, handler)
 
