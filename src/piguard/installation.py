@@ -600,11 +600,23 @@ class Installation:
                         "purposes": sorted({a.purpose for a in active}),
                     }
                 )
-            transfers = register.transfers(ctx)
-            return {"partners": partners, "provisions": len(transfers), "transfers": transfers[:1000]}
+            # The checks need the number of provisions, not the log: one count query.
+            return {"partners": partners, "provisions": register.transfer_count(ctx)}
+
+        def sharing_records(ctx: Any) -> dict[str, Any]:
+            # The evidence bundle's copy of the register's records (R-SHR-1, R-SHR-3, R-SHR-4):
+            # agreements' and assessments' metadata and the transfer log; ids, names, counts and
+            # hashes of companies and transfers, never a customer.
+            register = self.capability(Sharing)
+            return {
+                "agreements": [a.as_dict() for a in register.agreements(ctx)],
+                "assessments": [a.as_dict() for a in register.assessments(ctx)],
+                "transfers": register.transfers(ctx),
+            }
 
         return Sources(
             sharing=sharing,
+            sharing_records=sharing_records,
             audit_verify=verify,
             audit_retention_days=self.settings.audit_retention_days,
             retention_plan=lambda ctx: lifecycle.plan(ctx),
