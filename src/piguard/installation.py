@@ -451,6 +451,7 @@ class Installation:
                 reports_dir=self.settings.home / "compliance" / "reports",
                 organisation=self.settings.organisation,
                 test_results=_test_results(self.settings, env),
+                audit_threshold=self.settings.compliance_audit_threshold,
                 clock=clock,
             )
         )
@@ -617,6 +618,8 @@ class Installation:
         return Sources(
             sharing=sharing,
             sharing_records=sharing_records,
+            # Found when the reading runs: incidents are mounted after compliance.
+            incidents=lambda ctx: self.capability(Incidents).evidence(ctx),
             audit_verify=verify,
             audit_retention_days=self.settings.audit_retention_days,
             retention_plan=lambda ctx: lifecycle.plan(ctx),

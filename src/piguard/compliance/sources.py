@@ -48,6 +48,10 @@ class Sources:
     :param sharing_records: the register's records for the evidence bundle: ``{"agreements": [...],
         "assessments": [...], "transfers": [...]}`` (metadata: ids, partners, purposes, field names,
         counts, dates, hashes; never a customer).
+    :param incidents: the incident register's evidence (``Incidents.evidence``): per incident its
+        status, grade, persons and minors, PI types' count, the register items filled (names only),
+        reports sent, clocks' states and notices by kind; the plan's version, the newest drill, the
+        clock profile.
     :param settings: installation facts: ``organisation``, ``suite``, ``keyring``,
         ``keys_apart`` (the key store is apart from the data), ``localisation``.
     """
@@ -65,6 +69,7 @@ class Sources:
     alerts: Reading | None = None
     sharing: Reading | None = None
     sharing_records: Reading | None = None
+    incidents: Reading | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def memoised(self) -> Sources:

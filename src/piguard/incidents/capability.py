@@ -491,6 +491,68 @@ class Incidents:
 
         return self.kernel.run(ctx, LIST, handler)
 
+    def evidence(self, ctx: RequestContext) -> dict[str, Any]:
+        """What the compliance checks read (R-INC-1..7), under the register's own list operation:
+        per incident its status, grade, counts, which register items are filled (never the texts),
+        reports sent, clocks' states and notices by kind; the plan's current version, the newest
+        drill and the clock profile. Counts, names and times only."""
+
+        def handler(call: Call) -> dict[str, Any]:
+            now = self._clock.now()
+            found: list[dict[str, Any]] = []
+            with self._db.read() as conn:
+                ids = (
+                    conn.execute(
+                        select(incidents.c.id)
+                        .where(incidents.c.tenant == self._tenant)
+                        .order_by(incidents.c.created_at)
+                    )
+                    .scalars()
+                    .all()
+                )
+                kinds: dict[str, dict[str, int]] = {}
+                for incident_id, kind, n in conn.execute(
+                    select(notices.c.incident_id, notices.c.kind, func.count())
+                    .where(notices.c.tenant == self._tenant)
+                    .group_by(notices.c.incident_id, notices.c.kind)
+                ):
+                    kinds.setdefault(incident_id, {})[kind] = int(n)
+                for incident_id in ids:
+                    incident = self._get(conn, incident_id)
+                    found.append(
+                        {
+                            "id": incident.id,
+                            "status": incident.status,
+                            "grade": incident.grade or incident.proposed_grade,
+                            "discovered_at": incident.discovered_at.isoformat(),
+                            "persons": incident.persons,
+                            "minors": incident.minors,
+                            "pi_types": len(incident.pi_types),
+                            "filled": sorted(k for k, v in incident.texts.items() if v),
+                            "reports": dict(incident.reports),
+                            "clocks": {
+                                str(c["name"]): str(c["state"]) for c in self._deadlines(incident, now)
+                            },
+                            "notices": kinds.get(incident_id, {}),
+                        }
+                    )
+                plan = conn.execute(
+                    select(func.max(plans.c.version)).where(plans.c.tenant == self._tenant)
+                ).scalar_one_or_none()
+                drill = conn.execute(
+                    select(func.max(drills.c.held_on)).where(drills.c.tenant == self._tenant)
+                ).scalar_one_or_none()
+            call.note(count=len(found))
+            return {
+                "incidents": found,
+                "plan_version": plan,
+                "last_drill": drill.isoformat() if drill else None,
+                "profile": self.profile,
+                "drill_every_days": DRILL_EVERY.days,
+            }
+
+        return self.kernel.run(ctx, LIST, handler)
+
     def close(self, ctx: RequestContext, incident_id: str, *, justification: str) -> dict[str, Any]:
         """Close: handling has ended; the final report's 30-day clock starts now."""
         reason = _text(justification, "justification")
