@@ -102,6 +102,9 @@ class Settings:
     #: The test suite's requirement map the compliance report reads (``make test`` writes
     #: ``test-artifacts/requirements-map.json``); ``PIGUARD_TEST_RESULTS`` overrides it.
     compliance_test_results: str | None = None
+    #: Persons above which a compliance audit of PI protection is due every 2 years (R-AUD-5; the
+    #: 2025 Audit Measures: 10 million). The report's schedule and its check read it.
+    compliance_audit_threshold: int = 10_000_000
     #: What kind of operator this installation reports as, for incident clocks (R-INC-3):
     #: ``ciio`` (critical information infrastructure, 1 h), ``central`` (central state organ, 2 h)
     #: or ``other`` (4 h to the provincial CAC).
@@ -110,6 +113,10 @@ class Settings:
     incident_profile: Literal["cn", "gdpr"] = "cn"
     #: Grade thresholds overriding :class:`piguard.incidents.Thresholds`' (persons counts by name).
     incident_thresholds: dict[str, int] = field(default_factory=dict)
+    #: Minutes before the incident clock job alerts again about a clock still in the same state
+    #: (the ``incident_deadline`` alert's cool-down, kept in the database; a clock that moves on,
+    #: nearly due to overdue, alerts at once).
+    incident_alert_cooldown_minutes: int = 60
 
     @property
     def settings_path(self) -> Path:

@@ -22,12 +22,13 @@ from sqlalchemy import Connection, text
 from piguard.access import AccessControl
 from piguard.access.credentials import Passwords
 from piguard.access.events import AccessRecorder
+from piguard.access.grants import MAX_MINUTES as MAX_GRANT_MINUTES
 from piguard.audit import AuditLog, JsonLinesSink, Sink, SyslogSink, VerifyReport, scrub, verify_file
 from piguard.audit.anchors import Anchor, FileWitness, KeyStoreAnchor
 from piguard.backup import Backups, seal_of
 from piguard.calendar import WorkingCalendar, local_date
 from piguard.catalog import Catalog, load_catalog, profile_path
-from piguard.catalog.vocabulary import NOTIFICATION_PURPOSE, SIGN_IN_ROLE
+from piguard.catalog.vocabulary import NOTIFICATION_PURPOSE, NOTIFIER_ROLE, SIGN_IN_ROLE
 from piguard.clock import Clock
 from piguard.compliance import Compliance, Sources
 from piguard.config import Settings, default_master_key_file
@@ -38,7 +39,7 @@ from piguard.crypto.kdf import hkdf
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
 from piguard.errors import AccessDenied, ConfigError, NotFound, QuotaExceeded, StorageError, VaultSealed
 from piguard.gate import Gate, RequestContext
-from piguard.gate.principals import system_context
+from piguard.gate.principals import system_actor, system_context
 from piguard.gate.trail import Trail, TrailScope
 from piguard.incidents import Incidents, Thresholds
 from piguard.jobs import Job, JobRunner
@@ -450,6 +451,7 @@ class Installation:
                 reports_dir=self.settings.home / "compliance" / "reports",
                 organisation=self.settings.organisation,
                 test_results=_test_results(self.settings, env),
+                audit_threshold=self.settings.compliance_audit_threshold,
                 clock=clock,
             )
         )
@@ -490,9 +492,13 @@ class Installation:
                 messenger=outbox,
                 freeze=self.access.freeze_principal,
                 minors_among=self.consent.under_14_among,
+                release=self._release_contacts,
+                suspend=self._suspend_partner,
+                rotate=self._rotate_for_incident,
                 operator=self.settings.incident_operator,
                 profile=self.settings.incident_profile,
                 thresholds=Thresholds(**self.settings.incident_thresholds),
+                alert_cooldown=timedelta(minutes=self.settings.incident_alert_cooldown_minutes),
                 organisation=self.settings.organisation,
                 clock=clock,
             )
@@ -602,11 +608,25 @@ class Installation:
                         "purposes": sorted({a.purpose for a in active}),
                     }
                 )
-            transfers = register.transfers(ctx)
-            return {"partners": partners, "provisions": len(transfers), "transfers": transfers[:1000]}
+            # The checks need the number of provisions, not the log: one count query.
+            return {"partners": partners, "provisions": register.transfer_count(ctx)}
+
+        def sharing_records(ctx: Any) -> dict[str, Any]:
+            # The evidence bundle's copy of the register's records (R-SHR-1, R-SHR-3, R-SHR-4):
+            # agreements' and assessments' metadata and the transfer log; ids, names, counts and
+            # hashes of companies and transfers, never a customer.
+            register = self.capability(Sharing)
+            return {
+                "agreements": [a.as_dict() for a in register.agreements(ctx)],
+                "assessments": [a.as_dict() for a in register.assessments(ctx)],
+                "transfers": register.transfers(ctx),
+            }
 
         return Sources(
             sharing=sharing,
+            sharing_records=sharing_records,
+            # Found when the reading runs: incidents are mounted after compliance.
+            incidents=lambda ctx: self.capability(Incidents).evidence(ctx),
             audit_verify=verify,
             audit_retention_days=self.settings.audit_retention_days,
             retention_plan=lambda ctx: lifecycle.plan(ctx),
@@ -628,6 +648,44 @@ class Installation:
                 or self.keys.schema is not None,
             },
         )
+
+    def _release_contacts(self, ctx: RequestContext, customer_id: str, reason: str) -> str:
+        """Release a child's contact details to the outbox's sender for an incident notice (R-USE-2,
+        R-INC-6): a clear grant of ``system:outbox`` (notifier) for the notification purpose, over the
+        contact fields it may ever see in clear, requested and approved by the officer who sends
+        (``grant_request`` and ``grant_decide``, both audited), for the longest a grant runs."""
+        notifier = system_actor("outbox", NOTIFIER_ROLE)
+        fields = [
+            f"customer.{name}"
+            for name, fdef in self.catalog.record_types["customer"].fields.items()
+            if fdef.category == "contact" and not fdef.sensitive
+        ]
+        grant = self.access.request_grant(
+            notifier,
+            kind="clear",
+            purpose=NOTIFICATION_PURPOSE,
+            reason=reason,
+            customer_id=customer_id,
+            fields=fields,
+            minutes=MAX_GRANT_MINUTES,
+        )
+        self.access.decide_grant(ctx.actor, str(grant["id"]), approve=True)
+        return str(grant["id"])
+
+    def _suspend_partner(self, ctx: RequestContext, partner_id: str) -> list[str]:
+        """Suspend every agreement in force with a partner (an incident at or through the partner),
+        each through the sharing register's own ``agreement_suspend`` with the officer's context."""
+        register = self.capability(Sharing)
+        register.partners(ctx, partner_id)  # NotFound for an unknown partner, recorded
+        return [
+            register.suspend(ctx, a.id, reason="incident").id for a in register.active_agreements(partner_id)
+        ]
+
+    def _rotate_for_incident(self, ctx: RequestContext) -> dict[str, int]:
+        """Rotate the key-encryption key as a containment step: the key store's ``key_rotate`` run as
+        ``system:incidents`` (an administrator's operation; the officer's decision is the incident's
+        own audited ``incident_contain`` entry, which names the new version)."""
+        return self.gate.rotate_keys(system_context("incidents"))
 
     def _locate(self, field: str, value: str) -> str | None:
         """The customer whose profile ``field`` is ``value`` (one exact match), for the privacy

@@ -22,6 +22,7 @@ MINOR = {
     "mobile": "13900139000",
     "guardian_name": "王大明",
     "guardian_relation": "father",
+    "guardian_mobile": "13700137000",
 }
 
 

@@ -8,10 +8,13 @@ from datetime import timedelta
 import pytest
 
 from piguard.gate.principals import system_context
-from piguard.incidents import Thresholds
+from piguard.incidents import Incidents, Thresholds
 from piguard.incidents.grading import clocks, grade
-from tests.access.conftest import START, TODAY, World
-from tests.incidents.conftest import incidents, officer
+from piguard.installation import Installation
+from tests.access.conftest import CHEAP, START, TODAY, World
+from tests.incidents.conftest import environ, incidents, officer
+
+__all__ = ["environ"]
 
 
 @pytest.mark.req("R-INC-3")
@@ -145,3 +148,42 @@ def test_plan_versions_drills_and_the_yearly_drill_alert(world: World) -> None:
     assert listed["drill_overdue"] is True
     alerts = [a for a in world.inst.audit.alerts() if a.rule == "incident_deadline"]
     assert alerts and all(a.detail["drill_overdue"] for a in alerts)
+
+
+@pytest.mark.req("R-INC-3", "R-INC-5")
+def test_the_deadline_alert_cools_down_in_the_database_and_fires_again_on_a_new_state(
+    world: World, environ: dict[str, str]
+) -> None:
+    """R-INC-3: the 10-minute job does not alert on every tick while a clock is due: once per clock
+    and state within the cool-down (kept in ``incident_alerted``, so a second installation object
+    on the same database, another node, sees it), again when the clock moves on or the cool-down ends."""
+    octx = officer(world)
+    inc = incidents(world)
+    inc.record_drill(octx, held_on=TODAY, scenario="leak drill", participants=4)
+    opened = inc.open(octx, title="leak", discovered=world.clock.now(), persons=1_500_000)
+    inc.update(octx, opened["id"], justification="told", reports={"individuals": world.clock.now()})
+    job = system_context("incident_clock", purpose="")
+
+    def deadline_alerts() -> int:
+        return len([a for a in world.inst.audit.alerts() if a.rule == "incident_deadline"])
+
+    world.clock.advance(timedelta(hours=3, minutes=10))
+    assert inc.tick(job)["alerting"] == 1 and deadline_alerts() == 1  # nearly due: alert
+    world.clock.advance(timedelta(minutes=10))
+    ticked = inc.tick(job)
+    assert (ticked["nearly_due"], ticked["alerting"]) == (1, 0) and deadline_alerts() == 1
+    entry = max(world.inst.audit.query(action="incident_clock", limit=10), key=lambda e: e.seq)
+    assert (entry.detail["nearly_due"], entry.detail["open_clocks"]) == (0, 1)
+    # Another node's job (a second installation on the same database) sees the same cool-down.
+    other = Installation(world.inst.settings.home, environ=environ, clock=world.clock, passwords=CHEAP)
+    try:
+        assert other.capability(Incidents).tick(job)["alerting"] == 0
+    finally:
+        other.close()
+    assert deadline_alerts() == 1
+    world.clock.advance(timedelta(minutes=40))  # overdue now: a new state alerts at once
+    assert inc.tick(job)["alerting"] == 1 and deadline_alerts() == 2
+    world.clock.advance(timedelta(minutes=10))
+    assert inc.tick(job)["alerting"] == 0 and deadline_alerts() == 2
+    world.clock.advance(timedelta(minutes=60))  # the cool-down is over: reminded again
+    assert inc.tick(job)["alerting"] == 1 and deadline_alerts() == 3

@@ -5,24 +5,21 @@ R-INC-6)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from piguard.catalog import profile_path
 from piguard.catalog.vocabulary import NOTIFICATION_PURPOSE
 from piguard.errors import AuthenticationFailed, ValidationError
 from piguard.incidents.notices import REGULATOR_ITEMS
-from piguard.outbox import Outbox, SmtpChannel
-from piguard.principal import Actor
-from tests.access.conftest import ADULT, SETUP, World, make_world
+from piguard.outbox import Outbox, SmtpChannel, WebhookChannel
+from tests.access.conftest import ADULT, SETUP, World
 from tests.incidents.conftest import MINOR, environ, incidents, officer
-from tests.outbox.test_outbox import _Inbox, smtp
+from tests.outbox.test_outbox import _Gateway, _Inbox, gateway, row, smtp
 
-__all__ = ["environ", "smtp"]  # fixtures: SQLite / PostgreSQL, the local SMTP server (aiosmtpd)
+__all__ = ["environ", "gateway", "smtp"]  # fixtures: SQLite / PostgreSQL, the local SMTP server (aiosmtpd)
 
 CANARY_CAUSE = "客服张伟用手机13912345678拍屏外泄"
 CANARY_TITLE = "canary-heron incident"
@@ -87,63 +84,77 @@ def test_the_regulator_draft_holds_every_item_and_says_first_of_two_stages(world
     assert shown["notices"]["counts"]["regulator_draft"] == 2
 
 
-@pytest.fixture
-def releasing_world(tmp_path: Path, environ: dict[str, str]) -> Iterator[World]:
-    """A world whose PI officer may release a child's address to the notifier: under the shipped
-    catalog nobody may (the gate's minors rule keeps a child's contact from the notifier without a
-    grant, and no role approves the notifier's), so an installation that tells children and their
-    guardians one by one says who releases it."""
-    source = profile_path("default").read_text(encoding="utf-8")
-    marker = "can_approve: [customer_service, finance, marketing, front_desk, sharing_officer]"
-    assert marker in source
-    catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(source.replace(marker, marker[:-1] + ", notifier]"), encoding="utf-8")
-    w = make_world(tmp_path, environ, catalog_file=catalog, audited=True)
-    yield w
-    w.inst.close()
-
-
-@pytest.mark.req("R-INC-2", "R-INC-4", "R-INC-6")
-def test_individual_and_guardian_notices_reach_a_real_smtp_server(
-    releasing_world: World, smtp: tuple[_Inbox, int]
+@pytest.mark.req("R-INC-2", "R-INC-4", "R-INC-6", "R-USE-2")
+def test_individual_and_guardian_notices_reach_a_real_smtp_server_and_gateway(
+    world: World, smtp: tuple[_Inbox, int], gateway: _Gateway
 ) -> None:
-    world = releasing_world
+    """R-INC-6 under the shipped default catalog: every affected customer gets their notice by email
+    (a real local SMTP server), and the guardian of the child under 14 gets theirs at the guardian's
+    own mobile (``guardian_mobile``) through the SMS gateway. The child's contact details are released
+    to the notifier by one clear grant the sending officer approves (R-USE-2), both audited."""
     inbox, port = smtp
-    world.inst.capability(Outbox).channels["email"] = SmtpChannel("127.0.0.1", port, "privacy@piguard.test")
+    box = world.inst.capability(Outbox)
+    box.channels["email"] = SmtpChannel("127.0.0.1", port, "privacy@piguard.test")
+    box.channels["sms"] = WebhookChannel(gateway.url)
     s = _scoped(world, cause_known=True)
     sent = incidents(world).notify(s["octx"], s["id"], mode="send")
     assert (sent["sent"], sent["guardians"], sent["channel"]) == (3, 1, "email")
-    # A child's address is released to the notifier only under a clear grant a person approved
-    # (the gate's minors rule); the officer approves one for this child's email.
-    notifier = Actor("system:outbox", "notifier", "system")
-    grant = world.access.grants.request(
-        notifier,
-        kind="clear",
-        purpose=NOTIFICATION_PURPOSE,
-        reason=f"incident notice {s['id']}",
-        customer_id=s["child"],
-        fields=["customer.email"],
+    assert (sent["guardian_channel"], sent["released"]) == ("sms", 1)
+    [grant] = [g for g in world.access.grants.list() if g.customer_id == s["child"]]
+    assert (grant.requester_id, grant.status, grant.decided_by) == (
+        "system:outbox",
+        "approved",
+        s["octx"].actor.id,
     )
-    world.access.grants.decide(s["octx"].actor, grant.id, approve=True)
-    assert world.inst.capability(Outbox).deliver_due() == 4
+    assert grant.purpose == NOTIFICATION_PURPOSE and "customer.guardian_mobile" in (grant.fields or ())
+    assert box.deliver_due() == 4
     by_subject: dict[str, list[str]] = {}
     for rcpt, mail in inbox.mails:
         by_subject.setdefault(str(mail["Subject"]), []).extend(rcpt)
     assert sorted(by_subject["个人信息安全事件告知"]) == sorted(
         ["adult0@example.org", "adult1@example.org", "family.wang@example.org"]
     )
-    assert by_subject["关于您监护的未成年人的个人信息安全事件告知"] == ["family.wang@example.org"]
-    body = next(m for _, m in inbox.mails if "监护" in str(m["Subject"])).get_payload(decode=True)
-    assert isinstance(body, bytes) and s["id"] in body.decode("utf-8") and "冻结账号" in body.decode("utf-8")
-    # Sent once: a second send tells nobody twice.
-    assert incidents(world).notify(s["octx"], s["id"], mode="send")["sent"] == 0
+    assert "关于您监护的未成年人的个人信息安全事件告知" not in by_subject  # not to the child's inbox
+    [(payload, _, _)] = gateway.calls
+    assert payload["to"] == MINOR["guardian_mobile"]
+    assert s["id"] in payload["text"] and "冻结账号" in payload["text"] and "监护" in payload["text"]
+    # Sent once: a second send tells nobody twice and releases nothing more.
+    again = incidents(world).notify(s["octx"], s["id"], mode="send")
+    assert (again["sent"], again["guardians"], again["released"]) == (0, 0, 0)
     logged = [
         e
         for e in world.inst.audit.query(action="incident_notify", limit=10)
         if e.detail.get("mode") == "send"
     ]
     assert [e.detail["count"] for e in logged] == [3, 0] and logged[0].detail["guardians"] == 1
+    actions = [e.action for e in world.inst.audit.query(limit=10_000)]
+    assert "grant_request" in actions and "grant_approve" in actions
     assert "individuals" in incidents(world).show(s["octx"], s["id"])["reports"]
+
+
+@pytest.mark.req("R-INC-6", "R-USE-2")
+def test_without_a_release_a_childs_guardian_notice_fails_as_no_contact(
+    world: World, gateway: _Gateway
+) -> None:
+    """R-USE-2: the gate's minors rule is what the release answers: a guardian's notice queued with no
+    approved grant (here: straight into the outbox) is refused its address."""
+    box = world.inst.capability(Outbox)
+    box.channels["sms"] = WebhookChannel(gateway.url)
+    child = world.customer(dict(MINOR))
+    with world.inst.db.transaction() as conn:
+        mid = box.enqueue(
+            conn,
+            child,
+            "incident_notice_guardian",
+            {
+                k: "x"
+                for k in ("organisation", "cause", "pi_types", "reference", "harm", "measures", "contact")
+            },
+            channel="sms",
+        )
+    assert box.deliver_due() == 0
+    assert (row(world, mid)["status"], row(world, mid)["last_error"]) == ("failed", "no_contact")
+    assert gateway.calls == []
 
 
 @pytest.mark.req("R-INC-2", "R-INC-4")

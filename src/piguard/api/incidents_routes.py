@@ -95,7 +95,9 @@ class NotifyIn(BaseModel):
 
 class ContainIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    freeze: str = Field(min_length=1, max_length=64)
+    freeze: str | None = Field(default=None, min_length=1, max_length=64)
+    suspend_partner: str | None = Field(default=None, min_length=1, max_length=64)
+    rotate_keys: bool = False
     justification: str = Field(default="", max_length=_TEXT)
 
 
@@ -199,10 +201,12 @@ def build_router(inst: Installation) -> APIRouter:
 
     @router.post("/incidents/{incident_id}/contain")
     def contain_incident(incident_id: str, body: ContainIn, request: Request, who: Who) -> dict[str, Any]:
-        """Freeze a user or API client (every token and key refused from the next request)."""
+        """Contain: freeze a user or API client, suspend a partner's agreements, rotate the keys."""
         return incidents.contain(
-            context(request, who), incident_id[:64], freeze=body.freeze, justification=body.justification
-        )
+            context(request, who), incident_id[:64], freeze=body.freeze,
+            suspend_partner=body.suspend_partner, rotate_keys=body.rotate_keys,
+            justification=body.justification,
+        )  # fmt: skip
 
     @router.post("/incidents/{incident_id}/close")
     def close_incident(incident_id: str, body: CloseIn, request: Request, who: Who) -> dict[str, Any]:

@@ -183,6 +183,10 @@ DATA_SUBJECT_ROLE: Final = "data_subject"
 #: to send the one-time code; it reads no value.
 SIGN_IN_ROLE: Final = "privacy_sign_in"
 NOTIFICATION_PURPOSE: Final = "notification"
+#: A customer field whose name starts with this holds their guardian's data (the catalogs'
+#: ``guardian_name``, ``guardian_mobile``, ...): a notice to a guardian (R-INC-6, Minors Regs 35) is
+#: addressed to the guardian's contact field of the channel's kind.
+GUARDIAN_FIELD_PREFIX: Final = "guardian_"
 DATA_SUBJECT_RIGHTS_PURPOSE: Final = "data_subject_rights"
 #: In a built-in purpose, ``fields`` given as this word means every record type (``<type>.*``).
 EVERY_RECORD_TYPE: Final = "every_record_type"

@@ -190,17 +190,40 @@ def notify(
 @incidents_app.command("contain")
 def contain(
     incident_id: Annotated[str, typer.Argument(help="The incident id.")],
-    freeze: Annotated[str, typer.Option("--freeze", help="A user or API client to freeze (name or id).")],
+    freeze: Annotated[
+        str | None, typer.Option("--freeze", help="A user or API client to freeze (name or id).")
+    ] = None,
+    suspend_partner: Annotated[
+        str | None,
+        typer.Option("--suspend-partner", help="A partner: its agreements in force are suspended."),
+    ] = None,
+    rotate_keys: Annotated[
+        bool, typer.Option("--rotate-keys", help="Rotate the key-encryption key (every data key re-wrapped).")
+    ] = False,
     justification: Annotated[str, typer.Option("--justification", help="Why (sealed).")] = "",
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Freeze a principal: its tokens and keys are refused from the next request."""
+    """Contain: freeze a principal, suspend a partner's agreements, rotate the keys (each audited)."""
     with reporting(as_json), open_home(home) as inst:
         out = inst.capability(Incidents).contain(
-            context(inst), incident_id, freeze=freeze, justification=justification
+            context(inst),
+            incident_id,
+            freeze=freeze,
+            suspend_partner=suspend_partner,
+            rotate_keys=rotate_keys,
+            justification=justification,
         )
-    emit(out, as_json, lambda: stdout.print(f"{out['frozen']} frozen for {out['id']}", highlight=False))
+
+    def human() -> None:
+        if "frozen" in out:
+            stdout.print(f"{out['frozen']} frozen for {out['id']}", highlight=False)
+        if "suspended" in out:
+            stdout.print(f"{len(out['suspended'])} agreement(s) suspended for {out['id']}", highlight=False)
+        if "rotated" in out:
+            stdout.print(f"keys rotated (KEK v{out['rotated'].get('kek_version')})", highlight=False)
+
+    emit(out, as_json, human)
 
 
 @incidents_app.command("update")

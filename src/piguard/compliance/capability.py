@@ -744,6 +744,9 @@ class Compliance:
                 if self.sources.audit_verify
                 else "not_available",
                 "sharing.json": self.sources.sharing(c) if self.sources.sharing else "not_available",
+                "sharing_records.json": self.sources.sharing_records(c)
+                if self.sources.sharing_records
+                else "not_available",
                 "governance.json": {
                     "officer": next(reversed(self.current("officer")), None),
                     "policies": [

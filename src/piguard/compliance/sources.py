@@ -8,8 +8,9 @@ step under the names of what it read, and a caller who may not read something ge
 check naming the refusal, never a pass.
 
 A reading left ``None`` means its capability is not installed: the checks that need it report
-``not_available``. ``sharing`` is the sharing register's (partners, agreements, assessments,
-provision and transfer logs), wired by the installation from the sharing capability; its shape is
+``not_available``. ``sharing`` and ``sharing_records`` are the sharing register's (partners and
+the provisions' count for the checks; agreements, assessments and the transfer log for the
+evidence bundle), wired by the installation from the sharing capability; their shapes are
 documented on :class:`Sources`.
 """
 
@@ -41,9 +42,16 @@ class Sources:
         "by_purpose": {purpose: customers with an active consent for it}}``.
     :param destructions: destruction records' metadata (``Lifecycle.destructions``).
     :param alerts: monitoring alerts (kind, severity, time) for the report's pictures.
-    :param sharing: the sharing register, when it lands: ``{"partners": [{"id", "name", "active",
-        "agreement_current": bool, "assessment_on_file": bool, "cross_border": bool,
-        "mechanism": str | None}], "provisions": int, "transfers": [...]}``.
+    :param sharing: the sharing register as the checks and the ROPA read it: ``{"partners": [{"id",
+        "name", "active", "agreement_current": bool, "assessment_on_file": bool, "cross_border": bool,
+        "mechanism": str | None, "purposes": [str]}], "provisions": int}`` (a count, not the log).
+    :param sharing_records: the register's records for the evidence bundle: ``{"agreements": [...],
+        "assessments": [...], "transfers": [...]}`` (metadata: ids, partners, purposes, field names,
+        counts, dates, hashes; never a customer).
+    :param incidents: the incident register's evidence (``Incidents.evidence``): per incident its
+        status, grade, persons and minors, PI types' count, the register items filled (names only),
+        reports sent, clocks' states and notices by kind; the plan's version, the newest drill, the
+        clock profile.
     :param settings: installation facts: ``organisation``, ``suite``, ``keyring``,
         ``keys_apart`` (the key store is apart from the data), ``localisation``.
     """
@@ -60,6 +68,8 @@ class Sources:
     destructions: Reading | None = None
     alerts: Reading | None = None
     sharing: Reading | None = None
+    sharing_records: Reading | None = None
+    incidents: Reading | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def memoised(self) -> Sources:

@@ -77,6 +77,11 @@ class Messenger(Protocol):
         to_field: str | None = None,
     ) -> str: ...
 
+    def guardian_channels(self) -> list[str]:
+        """Configured channels that reach a child's guardian at the guardian's own address (a
+        ``guardian_*`` contact field of the catalog), best first; empty when none does."""
+        ...
+
     def status(self, reference: str) -> str | None:
         """The state of the newest message queued with ``reference`` (``pending``, ``sent``,
         ``failed``), or None: whether a notice the law requires has actually gone out."""

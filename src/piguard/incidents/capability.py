@@ -56,7 +56,7 @@ from piguard.incidents import grading
 from piguard.incidents.grading import Thresholds
 from piguard.incidents.model import CATEGORIES, STAGES, TEXT_FIELDS, Incident
 from piguard.incidents.notices import notice_params, public_announcement, regulator_draft
-from piguard.incidents.tables import affected, drills, events, incidents, notices, plans
+from piguard.incidents.tables import affected, alerted, drills, events, incidents, notices, plans
 
 __all__ = ["OPERATIONS", "Incidents"]
 
@@ -67,12 +67,30 @@ MAX_TEXT = 4000
 SCOPE_ACTIONS = DATA_ACTIONS
 #: A drill at least this often (R-INC-5: yearly).
 DRILL_EVERY = timedelta(days=365)
+#: The clock job alerts about a clock again only after this long in the same state (a clock that
+#: changes state, nearly due to overdue, alerts at once). Kept per clock in ``incident_alerted``.
+ALERT_COOLDOWN = timedelta(hours=1)
+#: The key of the yearly drill's clock in ``incident_alerted`` (not an incident's).
+DRILL_CLOCK = "drill"
 
 #: Freeze a principal (name or id) with a reason: the accounts' own freeze, which revokes every
 #: token and key and is itself audited.
 Freeze = Callable[[str, str], None]
 #: Which of some customers are under 14 (the consent ledger's one rule, in bulk).
 MinorsAmong = Callable[[Collection[str]], set[str]]
+#: Release a child's contact details to the outbox's sender for a notice (R-USE-2, R-INC-6): a clear
+#: grant for the notifier, for the notification purpose, requested and approved by the acting officer
+#: through the accounts' own operations (both audited). Takes the officer's context, the customer
+#: and the reason; returns the grant's id.
+Release = Callable[[RequestContext, str, str], str]
+#: Suspend a partner's agreements in force (the sharing register's own ``agreement_suspend``, run
+#: with the officer's context, each audited); takes the context and the partner id, returns the
+#: agreement ids suspended.
+Suspend = Callable[[RequestContext, str], list[str]]
+#: Rotate the key-encryption key (the key store's own ``key_rotate``, audited, run by the
+#: installation as ``system:incidents``: the officer's containment decision, an operator's act);
+#: returns ``{"kek_version", "rewrapped"}``.
+Rotate = Callable[[RequestContext], Mapping[str, int]]
 
 
 def _op(name: str, actions: tuple[Any, ...], summary: str, **kw: Any) -> Operation:
@@ -133,9 +151,9 @@ NOTIFY = _op(
 CONTAIN = _op(
     "incident_contain",
     ("approve",),
-    "freeze a principal or API client (tokens and keys revoked), linked to the incident",
+    "contain: freeze a principal or API client, suspend a partner's agreements, rotate the keys",
     writes=True,
-    detail={"principal": "principal"},
+    detail={"principal": "principal", "partner": "token", "suspended": "int", "kek_version": "int"},
 )
 CLOSE = _op(
     "incident_close",
@@ -149,9 +167,16 @@ CLOCK = Operation(
     "none",
     NAME,
     purpose=False,
+    writes=True,
     summary="count reporting clocks due now, nearly due and overdue, and an overdue yearly drill",
     requirements=("R-INC-3", "R-INC-5", "R-INC-7"),
-    detail={"overdue": "int", "nearly_due": "int", "due_now": "int", "drill_overdue": "bool"},
+    detail={
+        "overdue": "int",
+        "nearly_due": "int",
+        "due_now": "int",
+        "drill_overdue": "bool",
+        "open_clocks": "int",
+    },
 )
 PLAN = Operation(
     "incident_plan",
@@ -233,10 +258,14 @@ class Incidents:
         messenger: Messenger,
         freeze: Freeze,
         minors_among: MinorsAmong,
+        release: Release | None = None,
+        suspend: Suspend | None = None,
+        rotate: Rotate | None = None,
         operator: str = "other",
         profile: str = "cn",
         thresholds: Thresholds | None = None,
         organisation: str = "",
+        alert_cooldown: timedelta = ALERT_COOLDOWN,
         clock: Clock | None = None,
     ) -> None:
         if operator not in grading.REPORT_HOURS:
@@ -249,10 +278,16 @@ class Incidents:
         self._messenger = messenger
         self._freeze = freeze
         self._minors_among = minors_among
+        self._release = release
+        self._suspend = suspend
+        self._rotate = rotate
         self.operator = operator
         self.profile = profile
         self.thresholds = thresholds or Thresholds()
         self.organisation = organisation
+        if alert_cooldown <= timedelta(0):
+            raise ValidationError("the alert cool-down must be positive")
+        self.alert_cooldown = alert_cooldown
         self._clock = clock or SystemClock()
         self._kernel: Kernel | None = None
 
@@ -453,6 +488,68 @@ class Incidents:
                     out.append({k: v for k, v in item.items() if k not in TEXT_FIELDS or k == "title"})
             call.note(count=len(out))
             return out
+
+        return self.kernel.run(ctx, LIST, handler)
+
+    def evidence(self, ctx: RequestContext) -> dict[str, Any]:
+        """What the compliance checks read (R-INC-1..7), under the register's own list operation:
+        per incident its status, grade, counts, which register items are filled (never the texts),
+        reports sent, clocks' states and notices by kind; the plan's current version, the newest
+        drill and the clock profile. Counts, names and times only."""
+
+        def handler(call: Call) -> dict[str, Any]:
+            now = self._clock.now()
+            found: list[dict[str, Any]] = []
+            with self._db.read() as conn:
+                ids = (
+                    conn.execute(
+                        select(incidents.c.id)
+                        .where(incidents.c.tenant == self._tenant)
+                        .order_by(incidents.c.created_at)
+                    )
+                    .scalars()
+                    .all()
+                )
+                kinds: dict[str, dict[str, int]] = {}
+                for incident_id, kind, n in conn.execute(
+                    select(notices.c.incident_id, notices.c.kind, func.count())
+                    .where(notices.c.tenant == self._tenant)
+                    .group_by(notices.c.incident_id, notices.c.kind)
+                ):
+                    kinds.setdefault(incident_id, {})[kind] = int(n)
+                for incident_id in ids:
+                    incident = self._get(conn, incident_id)
+                    found.append(
+                        {
+                            "id": incident.id,
+                            "status": incident.status,
+                            "grade": incident.grade or incident.proposed_grade,
+                            "discovered_at": incident.discovered_at.isoformat(),
+                            "persons": incident.persons,
+                            "minors": incident.minors,
+                            "pi_types": len(incident.pi_types),
+                            "filled": sorted(k for k, v in incident.texts.items() if v),
+                            "reports": dict(incident.reports),
+                            "clocks": {
+                                str(c["name"]): str(c["state"]) for c in self._deadlines(incident, now)
+                            },
+                            "notices": kinds.get(incident_id, {}),
+                        }
+                    )
+                plan = conn.execute(
+                    select(func.max(plans.c.version)).where(plans.c.tenant == self._tenant)
+                ).scalar_one_or_none()
+                drill = conn.execute(
+                    select(func.max(drills.c.held_on)).where(drills.c.tenant == self._tenant)
+                ).scalar_one_or_none()
+            call.note(count=len(found))
+            return {
+                "incidents": found,
+                "plan_version": plan,
+                "last_drill": drill.isoformat() if drill else None,
+                "profile": self.profile,
+                "drill_every_days": DRILL_EVERY.days,
+            }
 
         return self.kernel.run(ctx, LIST, handler)
 
@@ -742,12 +839,21 @@ class Incidents:
 
     def tick(self, ctx: RequestContext) -> dict[str, int]:
         """The clock job: count open incidents' clocks overdue, nearly due and due now, and whether
-        the yearly drill is overdue; the ``incident_deadline`` rule alerts from this entry."""
+        the yearly drill is overdue. Returns every such clock; its audit entry, which the
+        ``incident_deadline`` rule alerts from, counts only the clocks to alert about now: new, in
+        a new state, or last alerted at least :attr:`alert_cooldown` ago (``incident_alerted``, in
+        the database: any node's job sees the same cool-down). ``open_clocks`` in the entry is the
+        total.
+
+        :returns: ``{"overdue", "nearly_due", "due_now", "drill_overdue", "alerting"}``; the last is
+            how many of them the entry reports.
+        """
 
         def handler(call: Call) -> dict[str, int]:
             counts = {"overdue": 0, "nearly_due": 0, "due_now": 0}
+            fresh = dict.fromkeys(counts, 0)
             now = self._clock.now()
-            with self._db.read() as conn:
+            with call.transaction() as conn:
                 ids = (
                     conn.execute(
                         select(incidents.c.id).where(
@@ -759,16 +865,50 @@ class Incidents:
                     .scalars()
                     .all()
                 )
+                last_alerts = {
+                    (r.incident_id, r.clock): (r.state, r.alerted_at)
+                    for r in conn.execute(select(alerted).where(alerted.c.tenant == self._tenant))
+                }
+                due: list[tuple[str, str, str]] = []
                 for incident_id in ids:
                     for clock in self._deadlines(self._get(conn, incident_id), now):
-                        if clock["state"] in counts:
-                            counts[str(clock["state"])] += 1
+                        state = str(clock["state"])
+                        if state in counts:
+                            counts[state] += 1
+                            due.append((incident_id, str(clock["name"]), state))
                 last = conn.execute(
                     select(func.max(drills.c.held_on)).where(drills.c.tenant == self._tenant)
                 ).scalar_one_or_none()
-            drill_overdue = last is None or local_date(now) - last > DRILL_EVERY
-            call.note(**counts, drill_overdue=drill_overdue)
-            return {**counts, "drill_overdue": int(drill_overdue)}
+                drill_overdue = last is None or local_date(now) - last > DRILL_EVERY
+                if drill_overdue:
+                    due.append(("", DRILL_CLOCK, "overdue"))
+                drill_fresh = False
+                for incident_id, name, state in due:
+                    before = last_alerts.get((incident_id, name))
+                    if before is not None and before[0] == state and now - before[1] < self.alert_cooldown:
+                        continue  # alerted about this clock in this state lately
+                    if name == DRILL_CLOCK:
+                        drill_fresh = True
+                    else:
+                        fresh[state] += 1
+                    key = (
+                        (alerted.c.tenant == self._tenant)
+                        & (alerted.c.incident_id == incident_id)
+                        & (alerted.c.clock == name)
+                    )
+                    values = {"state": state, "alerted_at": now}
+                    if before is None:
+                        conn.execute(
+                            insert(alerted).values(
+                                tenant=self._tenant, incident_id=incident_id, clock=name, **values
+                            )
+                        )
+                    else:
+                        conn.execute(update(alerted).where(key).values(**values))
+                # Noted inside the transaction: its entry commits with it.
+                call.note(**fresh, drill_overdue=drill_fresh, open_clocks=len(due))
+            alerting = sum(fresh.values()) + int(drill_fresh)
+            return {**counts, "drill_overdue": int(drill_overdue), "alerting": alerting}
 
         return self.kernel.run(ctx, CLOCK, handler)
 
@@ -798,6 +938,7 @@ class Incidents:
             )
 
         def handler(call: Call) -> dict[str, Any]:
+            released = self._release_children(ctx, incident_id) if mode == "send" else []
             with call.transaction() as conn:
                 current = self._get(conn, incident_id, lock=True)
                 record = {**current.as_dict(), "grade": current.grade or current.proposed_grade}
@@ -817,6 +958,9 @@ class Incidents:
                     self._report(conn, incident_id, current, "individuals", now)
                 else:
                     channel = "email" if self._messenger.has_channel("email") else "sms"
+                    # A guardian is told at their own address when the catalog holds one a channel
+                    # reaches (guardian_mobile by SMS), else at the child's account contact.
+                    to_guardian = next(iter(self._messenger.guardian_channels()), channel)
                     rows = conn.execute(
                         select(affected.c.customer_ref, affected.c.fields, affected.c.minor).where(
                             affected.c.tenant == self._tenant, affected.c.incident_id == incident_id
@@ -861,12 +1005,12 @@ class Incidents:
                                 cid,
                                 "incident_notice_guardian",
                                 own,
-                                channel=channel,
+                                channel=to_guardian,
                                 locale=locale,
                                 reference=incident_id,
                             )
                             self._notice(
-                                conn, incident_id, ctx, "guardian", channel=channel, ref=ref, message=gid
+                                conn, incident_id, ctx, "guardian", channel=to_guardian, ref=ref, message=gid
                             )
                             guardians += 1
                     if rows:  # with no one in scope yet there is no one told
@@ -875,6 +1019,8 @@ class Incidents:
                         sent=sent,
                         guardians=guardians,
                         channel=channel,
+                        guardian_channel=to_guardian,
+                        released=len(released),
                         skipped_unresolved=len(rows) - len(already) - len(ids),
                     )
                 call.note(incident=incident_id, mode=mode, count=sent, guardians=guardians)
@@ -884,6 +1030,37 @@ class Incidents:
             return out
 
         return self.kernel.run(ctx, NOTIFY, handler)
+
+    def _release_children(self, ctx: RequestContext, incident_id: str) -> list[str]:
+        """Before a send: release each child's (and guardian's) contact details to the outbox's
+        sender, one clear grant per child not yet told, approved by the officer who sends (the
+        gate's minors rule keeps them from the notifier otherwise, R-USE-2). Runs before the
+        notice's own transaction: the grants commit in the accounts' (a thread never holds two
+        write transactions). Without the installation's hook nothing is released, and the
+        children's notices fail as ``no_contact`` (the public announcement covers them)."""
+        if self._release is None:
+            return []
+        with self._db.read() as conn:
+            refs = set(
+                conn.execute(
+                    select(affected.c.customer_ref).where(
+                        affected.c.tenant == self._tenant,
+                        affected.c.incident_id == incident_id,
+                        affected.c.minor.is_(True),
+                    )
+                ).scalars()
+            )
+            refs -= set(
+                conn.execute(
+                    select(notices.c.customer_ref).where(
+                        notices.c.tenant == self._tenant,
+                        notices.c.incident_id == incident_id,
+                        notices.c.kind == "guardian",
+                    )
+                ).scalars()
+            )
+        ids = self._resolve(refs)
+        return [self._release(ctx, cid, f"incident notice {incident_id}") for cid in sorted(ids.values())]
 
     def _report(self, conn: Connection, incident_id: str, current: Incident, name: str, at: datetime) -> None:
         if name in current.reports:
@@ -926,26 +1103,80 @@ class Incidents:
     # ------------------------------------------------------------------ containment
 
     def contain(
-        self, ctx: RequestContext, incident_id: str, *, freeze: str, justification: str = ""
+        self,
+        ctx: RequestContext,
+        incident_id: str,
+        *,
+        freeze: str | None = None,
+        suspend_partner: str | None = None,
+        rotate_keys: bool = False,
+        justification: str = "",
     ) -> dict[str, Any]:
-        """Freeze a staff user or API client (by name or id): every token and key stops working on
-        its next request. The freeze is the accounts' own (audited as ``principal_freeze``); this
-        operation links it to the incident."""
-        check_id(freeze, "freeze")
+        """Containment steps, each done by its owner's own audited operation and linked to the
+        incident (its timeline and measures):
+
+        - ``freeze``: a staff user or API client (by name or id); every token and key stops working on
+          its next request (the accounts' ``principal_freeze``);
+        - ``suspend_partner``: every agreement in force with the partner is suspended, so no transfer
+          runs under it (the sharing register's ``agreement_suspend``, reason ``incident``);
+        - ``rotate_keys``: a new key-encryption key wraps every data key (``key_rotate``).
+
+        :raises ValidationError: no step named. :raises Conflict: the incident is closed, or a
+            step's owner is not installed.
+        """
+        if freeze is None and suspend_partner is None and not rotate_keys:
+            raise ValidationError(
+                "name a containment step (freeze, suspend a partner, rotate keys)", "freeze"
+            )
+        if freeze is not None:
+            check_id(freeze, "freeze")
+        if suspend_partner is not None:
+            check_id(suspend_partner, "suspend_partner")
         reason = _text(justification, "justification")
 
         def handler(call: Call) -> dict[str, Any]:
-            call.note(incident=incident_id, principal=freeze)
+            named = {"principal": freeze, "partner": suspend_partner}
+            call.note(incident=incident_id, **{k: v for k, v in named.items() if v is not None})
             with self._db.read() as conn:
                 current = self._get(conn, incident_id)
             if current.status == "closed":
                 raise Conflict("the incident is closed")
-            # The freeze commits in the accounts' own transaction first (a thread never holds two
-            # write transactions); the link below records that it happened.
-            self._freeze(freeze, f"incident {incident_id}")
+            if suspend_partner is not None and self._suspend is None:
+                raise Conflict("this installation has no sharing register to suspend a partner in")
+            if rotate_keys and self._rotate is None:
+                raise Conflict("this installation cannot rotate its keys from an incident")
+            # Each step commits in its owner's own transaction first (a thread never holds two write
+            # transactions); the link below records what happened.
+            out: dict[str, Any] = {"id": incident_id}
+            facts: dict[str, Any] = {}
+            done: list[str] = []
+            if freeze is not None:
+                self._freeze(freeze, f"incident {incident_id}")
+                out["frozen"] = facts["froze"] = freeze
+                done.append(f"froze {freeze}")
+            if suspend_partner is not None and self._suspend is not None:
+                ids = self._suspend(ctx, suspend_partner)
+                out["suspended"] = facts["suspended"] = ids
+                facts["partner"] = suspend_partner
+                call.note(suspended=len(ids))
+                done.append(f"suspended {len(ids)} agreement(s) of partner {suspend_partner}")
+            if rotate_keys and self._rotate is not None:
+                rotated = dict(self._rotate(ctx))
+                out["rotated"] = facts["rotated"] = rotated
+                call.note(kek_version=int(rotated.get("kek_version", 0)))
+                done.append(f"rotated keys (KEK v{rotated.get('kek_version')})")
             with call.transaction() as conn:
-                self._event(conn, incident_id, ctx, "contained", {"froze": freeze}, reason or None)
-            return {"id": incident_id, "frozen": freeze}
+                fresh = self._get(conn, incident_id, lock=True)
+                measures = fresh.texts.get("measures", "")
+                line = "; ".join(done)
+                merged = {**fresh.texts, "measures": f"{measures}\n{line}".strip() if measures else line}
+                conn.execute(
+                    update(incidents)
+                    .where(self._where(incident_id))
+                    .values(sealed=self._seal_texts(incident_id, merged), updated_at=self._clock.now())
+                )
+                self._event(conn, incident_id, ctx, "contained", facts, reason or None)
+            return out
 
         return self.kernel.run(ctx, CONTAIN, handler)
 

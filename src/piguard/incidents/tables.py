@@ -13,6 +13,8 @@
   guardian notices (the outbox message id), public announcements, recorded skips.
 - ``incident_drills``, ``incident_plans``: the emergency plan's versions (sealed) and the drills
   (R-INC-5).
+- ``incident_alerted`` (``data_0022``): when the clock job last alerted about a clock, for the
+  alert's cool-down.
 
 No column holds customer PI in clear.
 """
@@ -121,4 +123,17 @@ drills = Table(
     Column("sealed", Text, nullable=False),
     Column("by", String(128), nullable=False),
     Column("at", UTCDateTime, nullable=False),
+)
+
+#: When the clock job last alerted about one clock of one incident (``clock`` = a deadline's name,
+#: ``incident_id`` empty for the yearly drill), and in which state: the cool-down of the
+#: ``incident_deadline`` alert lives here, not in a process (migration ``data_0022``).
+alerted = Table(
+    "incident_alerted",
+    incidents_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("incident_id", String(40), primary_key=True),
+    Column("clock", String(32), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("alerted_at", UTCDateTime, nullable=False),
 )

@@ -23,13 +23,13 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from piguard.catalog import Catalog
-from piguard.catalog.vocabulary import NOTIFICATION_PURPOSE, NOTIFIER_ROLE
+from piguard.catalog.vocabulary import GUARDIAN_FIELD_PREFIX, NOTIFICATION_PURPOSE, NOTIFIER_ROLE
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, NotFound, ValidationError
 from piguard.gate.sdk import Call, Kernel, Operation, RequestContext, SecretBox, Storage, system_context
 from piguard.outbox.channels import Channel, DeliveryError
 from piguard.outbox.tables import messages
-from piguard.outbox.templates import LOCALES, check, render
+from piguard.outbox.templates import LOCALES, TO_GUARDIAN, check, render
 
 __all__ = ["DELIVER", "LIST", "Outbox"]
 
@@ -255,7 +255,9 @@ class Outbox:
     ) -> tuple[str, str | None]:
         if channel is None:
             return "retry", "channel_not_configured"
-        field = row.get("to_field") or self._contact_field(channel.kind)
+        field = row.get("to_field") or self._contact_field(
+            channel.kind, guardian=row["template"] in TO_GUARDIAN
+        )
         if field is None:
             return "failed", "no_contact_field"
         view = call.view.read([field]).get(field)
@@ -304,10 +306,15 @@ class Outbox:
         wait: timedelta = self._backoff * 2 ** (attempt - 1)
         return min(wait, timedelta(days=1))
 
-    def _contact_field(self, kind: str) -> str | None:
-        # The profile's first contact field of the address's type (email, mobile).
+    def _contact_field(self, kind: str, *, guardian: bool = False) -> str | None:
+        # The profile's first contact field of the address's type (email, mobile): the customer's
+        # own, or for a guardian's notice the guardian's (``guardian_*``), else the account's own.
         found = self._contact_fields(kind)
-        return found[0] if found else None
+        theirs = [n for n in found if n.startswith(GUARDIAN_FIELD_PREFIX)]
+        own = [n for n in found if not n.startswith(GUARDIAN_FIELD_PREFIX)]
+        if guardian and theirs:
+            return theirs[0]
+        return own[0] if own else None
 
     def _contact_fields(self, kind: str) -> list[str]:
         """The profile's contact fields of the address's type (email, mobile), in catalog order."""
@@ -316,6 +323,19 @@ class Outbox:
         if record is None or wanted is None:
             return []
         return [n for n, f in record.fields.items() if f.category == "contact" and f.type == wanted]
+
+    def guardian_channels(self) -> list[str]:
+        """The configured channels that reach a guardian at an address of their own (the catalog
+        has a ``guardian_*`` contact field of the channel's kind), best first."""
+        record = self._catalog.record_types.get("customer")
+        if record is None:
+            return []
+        kinds = {
+            {"email": "email", "mobile": "sms"}.get(f.type)
+            for n, f in record.fields.items()
+            if n.startswith(GUARDIAN_FIELD_PREFIX) and f.category == "contact"
+        }
+        return [c for c in ("email", "sms") if c in kinds and c in self.channels]
 
     def _context(self, message_id: str) -> str:
         return f"outbox:{self._tenant}:{message_id}"

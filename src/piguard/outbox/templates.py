@@ -134,6 +134,11 @@ TEMPLATES: Final[Mapping[str, Mapping[str, MessageTemplate]]] = {
 }
 
 
+#: Templates addressed to the customer's guardian (a child under 14, R-INC-6): the sender reads the
+#: guardian's contact field of the channel's kind, or the account's own when the catalog has none.
+TO_GUARDIAN: frozenset[str] = frozenset({"incident_notice_guardian"})
+
+
 def check(template: str, locale: str, params: Mapping[str, str]) -> MessageTemplate:
     """The template for ``locale``, once ``params`` fit it exactly.
 

@@ -1258,6 +1258,22 @@ class Sharing:
 
         return self.kernel.run(ctx, TRANSFER_LIST, handler)
 
+    def transfer_count(self, ctx: RequestContext) -> int:
+        """How many provisions and transfers the log holds (R-SHR-4): one count query, for readers
+        that need the number and not the log (the compliance checks)."""
+
+        def handler(call: Call) -> int:
+            with self._db.read() as conn:
+                found = int(
+                    conn.execute(
+                        select(func.count()).select_from(transfers).where(transfers.c.tenant == self._tenant)
+                    ).scalar_one()
+                )
+            call.note(count=found)
+            return found
+
+        return self.kernel.run(ctx, TRANSFER_LIST, handler)
+
     def recipients(self, customer_id: str) -> list[dict[str, Any]]:
         """Who received ``customer_id``'s data: the recipient's name, contact and country, the
         agreement, purpose, fields and time of each transfer (no values; the rights capability's

@@ -500,6 +500,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "incidents.act": ("处置", "Handle"),
     "incidents.confirm": ("确认级别", "Confirm grade"),
     "incidents.freeze": ("冻结账号", "Account to freeze"),
+    "incidents.partner": ("暂停合作方协议（合作方编号）", "Partner whose agreements to suspend"),
+    "incidents.rotate": ("轮换密钥", "Rotate the keys"),
     "incidents.do_update": ("更新", "Update"),
     "incidents.do_grade": ("定级", "Grade"),
     "incidents.do_draft": ("起草监管报告", "Draft the regulator's report"),

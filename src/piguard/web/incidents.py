@@ -139,8 +139,10 @@ def register(router: APIRouter, console: Console) -> None:
                 inc.notify(ctx, incident_id, mode=mode, locale=staff.lang, skip_reason=why or None)
             elif step == "contain":
                 inc.contain(
-                    ctx, incident_id, freeze=str(form.get("freeze") or "").strip()[:64], justification=why
-                )
+                    ctx, incident_id, freeze=str(form.get("freeze") or "").strip()[:64] or None,
+                    suspend_partner=str(form.get("partner") or "").strip()[:64] or None,
+                    rotate_keys=form.get("rotate") == "1", justification=why,
+                )  # fmt: skip
             elif step == "close":
                 inc.close(ctx, incident_id, justification=why)
             else:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from piguard.compliance.checks import access, audit, catalog, governance, minors, rights, sharing, storage
+from piguard.compliance.checks import (
+    access,
+    audit,
+    catalog,
+    governance,
+    incidents,
+    minors,
+    rights,
+    sharing,
+    storage,
+)
 from piguard.compliance.checks.base import Check, Env, Registry, run_checks
 
 
@@ -15,6 +25,7 @@ def default_registry() -> Registry:
             *access.CHECKS,
             *rights.CHECKS,
             *sharing.CHECKS,
+            *incidents.CHECKS,
             *minors.CHECKS,
             *governance.CHECKS,
             *catalog.CHECKS,
