@@ -6,7 +6,7 @@
   first of its channel's type (a child's ``guardian_mobile``); the address itself is never stored.
 
 Revision ID: data_0024
-Revises: data_0018
+Revises: data_0022
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "data_0024"
-down_revision: str | None = "data_0018"
+down_revision: str | None = "data_0022"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 

@@ -5,7 +5,7 @@
 - ``lifecycle_events.event`` widened: ``purpose_fulfilled:<purpose>`` names the purpose.
 
 Revision ID: data_0028
-Revises: data_0018
+Revises: data_0027
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 from piguard.store.tables import UTCDateTime
 
 revision = "data_0028"
-down_revision: str | None = "data_0018"
+down_revision: str | None = "data_0027"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
