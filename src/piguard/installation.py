@@ -508,6 +508,7 @@ class Installation:
                 localise=self.settings.sharing_localise,
                 ciio=self.settings.sharing_ciio,
                 approval=self._share_approval,
+                messenger=outbox,
             )
         )
         scrub.declare(self.gate.detail_kinds())

@@ -199,6 +199,15 @@ def analysed(world: World) -> State:
     return {"cid": ids[0], "ids": ids}
 
 
+def disclosable(world: World) -> State:
+    """A customer who consented separately to public disclosure, and the purpose's PIPIA."""
+    from tests.sharing.conftest import adult, consented, purpose_assessment
+
+    purpose_assessment(world, "public_disclosure")
+    cid = consented(world, "public_disclosure", adult(3), kinds=("general", "public_disclosure"))
+    return {"cid": cid}
+
+
 def extract_one(world: World, ctx: RequestContext, state: State) -> None:
     """An extract of one customer: its one ``extract_row`` is read and recorded, then the extract is
     refused (one row cannot be 2-anonymous)."""
@@ -279,6 +288,25 @@ def notified_customer(world: World) -> State:
     outbox(world).deliver_due()  # the clean-up waits for the notice to have gone out
     world.clock.set(now)
     return state
+
+
+def queued_to_partner(world: World) -> State:
+    """A message to an organisation's address (a partner's deletion notice), no customer."""
+    with world.inst.db.transaction() as conn:
+        message = outbox(world).enqueue_to(
+            conn,
+            "dpo@partner.example",
+            "partner_deletion_notice",
+            {
+                "partner": "甲公司",
+                "row_ref": "r:00",
+                "transfers": "trf_0",
+                "cause": "erase",
+                "reference": "dln_0",
+            },
+            channel="email",
+        )
+    return {"message": message}
 
 
 def queued_message(world: World) -> State:
@@ -533,6 +561,9 @@ EXERCISES: dict[str, Exercise] = {
     "outbox_deliver": Exercise(
         "notifier", lambda w, ctx, s: outbox(w).deliver(ctx, s["message"]), "notification", queued_message
     ),
+    "outbox_deliver_to": Exercise(
+        "notifier", lambda w, ctx, s: outbox(w).deliver(ctx, s["message"]), "notification", queued_to_partner
+    ),
     "outbox_list": Exercise("admin", lambda w, ctx, s: outbox(w).list(ctx)),
     # the customer privacy centre
     "privacy_sign_in": Exercise(
@@ -631,7 +662,10 @@ EXERCISES: dict[str, Exercise] = {
     "compliance_audit_record": Exercise(
         "officer",
         lambda w, ctx, s: compliance(w).record_audit(
-            ctx, scope="general", completed_on=w.inst.gate.today() - timedelta(days=10), auditor="Audit Co.",
+            ctx,
+            scope="general",
+            completed_on=w.inst.gate.today() - timedelta(days=10),
+            auditor="Audit Co.",
             result="passed",
         ),
     ),
@@ -809,6 +843,14 @@ EXERCISES: dict[str, Exercise] = {
         ),
         "analytics",
         analysed,
+    ),
+    "disclose": Exercise(
+        "sharing_officer",
+        lambda w, ctx, s: sharing(w).disclose(
+            ctx, purpose="public_disclosure", fields={"name": "mask"}, medium="官网公示", customers=[s["cid"]]
+        ),
+        "",
+        disclosable,
     ),
     "transfer_list": Exercise("auditor", lambda w, ctx, s: sharing(w).transfers(ctx), "", shared),
     "deletion_notice_list": Exercise("auditor", lambda w, ctx, s: sharing(w).notices(ctx), "", shared),

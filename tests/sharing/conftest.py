@@ -145,3 +145,17 @@ def _resident_id(born: date, seq: int) -> str:
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
     return body + check
+
+
+def purpose_assessment(world: World, purpose: str, **kw: Any) -> Any:
+    """A current PIPIA linked to ``purpose`` (what a public disclosure needs, R-SHR-3)."""
+    args: dict[str, Any] = {
+        "sections": SECTIONS,
+        "conclusion": "acceptable",
+        "reviewer": "个人信息保护负责人",
+        "assessed_on": TODAY - timedelta(days=5),
+        "valid_until": TODAY + timedelta(days=360),
+        "purpose": purpose,
+    }
+    args.update(kw)
+    return sharing(world).add_assessment(officer(world), **args)

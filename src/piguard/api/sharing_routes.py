@@ -1,5 +1,5 @@
-"""HTTP routes of governed sharing: partners, agreements, impact assessments, shares, anonymised
-extracts, the transfer log and partners' deletion notices (issue 15).
+"""HTTP routes of governed sharing: partners, agreements, impact assessments, shares, public
+disclosures, anonymised extracts, the transfer log and partners' deletion notices (issue 15).
 
 Each route runs one declared operation of :class:`~piguard.sharing.Sharing`. A share's or an
 extract's content (desensitised CSV or JSON Lines) is returned once, in the response, beside its
@@ -81,6 +81,20 @@ class ShareIn(BaseModel):
     all: bool = False
     format: Literal["csv", "jsonl"] = "csv"
     #: An approved export grant: a share of more customers than the threshold needs one (R-USE-3).
+    grant_id: str | None = Field(default=None, max_length=64)
+
+
+class DisclosureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: A catalog purpose that requires the separate ``public_disclosure`` consent (R-SHR-8).
+    purpose: str = Field(min_length=1, max_length=64)
+    #: Each field disclosed and its rule: a rule name or ``{"rule", "params"}`` (no pseudonyms).
+    fields: dict[str, str | dict[str, Any]] = Field(min_length=1, max_length=64)
+    #: Where it is published (a web page, a notice board), a short text.
+    medium: str = Field(min_length=1, max_length=200)
+    customers: list[str] | None = Field(default=None, max_length=200_000)
+    all: bool = False
+    format: Literal["csv", "jsonl"] = "csv"
     grant_id: str | None = Field(default=None, max_length=64)
 
 
@@ -202,6 +216,22 @@ def build_router(inst: Installation) -> APIRouter:
             context(request, who),
             body.agreement_id,
             fields=body.fields,
+            customers=body.customers,
+            all_customers=body.all,
+            output=body.format,
+            grant_id=body.grant_id,
+        )
+        return {**result.as_dict(), "content": result.content.decode()}
+
+    @router.post("/disclosures", status_code=201)
+    def disclose(body: DisclosureIn, request: Request, who: Who) -> dict[str, Any]:
+        """Disclose publicly, with each customer's separate consent and a PIPIA (R-SHR-8); the
+        desensitised content is returned once."""
+        result = sharing.disclose(
+            context(request, who),
+            purpose=body.purpose,
+            fields=body.fields,
+            medium=body.medium,
             customers=body.customers,
             all_customers=body.all,
             output=body.format,

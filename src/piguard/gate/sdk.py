@@ -59,8 +59,9 @@ if TYPE_CHECKING:
 
 
 class Messenger(Protocol):
-    """The outbox as another capability sees it: queue a message to a customer inside one's own
-    transaction (capabilities never import each other; the installation hands this in)."""
+    """The outbox as another capability sees it: queue a message to a customer (or, rarely, to an
+    organisation's address) inside one's own transaction (capabilities never import each other;
+    the installation hands this in)."""
 
     def has_channel(self, channel: str) -> bool: ...
 
@@ -75,6 +76,20 @@ class Messenger(Protocol):
         locale: str = "zh",
         reference: str | None = None,
     ) -> str: ...
+
+    def enqueue_to(
+        self,
+        conn: Connection,
+        address: str,
+        template: str,
+        params: Mapping[str, str],
+        *,
+        channel: str,
+        locale: str = "zh",
+        reference: str | None = None,
+    ) -> str:
+        """Queue a message to an organisation's address (a partner's contact), not a customer."""
+        ...
 
     def status(self, reference: str) -> str | None:
         """The state of the newest message queued with ``reference`` (``pending``, ``sent``,

@@ -48,7 +48,16 @@ from piguard.calendar import local_date
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, Conflict, ConsentRequired, NotFound, QuotaExceeded, ValidationError
-from piguard.gate.sdk import Call, Erasure, Kernel, Operation, RequestContext, SigningKey, Storage
+from piguard.gate.sdk import (
+    Call,
+    Erasure,
+    Kernel,
+    Messenger,
+    Operation,
+    RequestContext,
+    SigningKey,
+    Storage,
+)
 from piguard.sharing import crossborder, operators
 from piguard.sharing.anonymise import anonymise
 from piguard.sharing.model import (
@@ -89,6 +98,8 @@ DIRECT_IDENTIFIERS = frozenset(
     {"name", "resident_id", "mobile", "landline", "email", "passport", "bank_card"}
 )
 FORMATS = ("csv", "jsonl")
+#: The column of a share naming each row by its per-recipient reference (:meth:`Sharing.row_ref`).
+ROW_REF = "ref"
 
 
 def _op(name: str, actions: tuple[Any, ...], summary: str, **kw: Any) -> Operation:
@@ -195,6 +206,24 @@ EXTRACT_ROW = _op(
     requirements=("R-STO-4",),
     part_of="extract",
 )
+DISCLOSE = _op(
+    "disclose",
+    ("export",),
+    "disclose customers' data publicly: separate consent, impact assessment, desensitised, logged",
+    subject="many",
+    writes=True,
+    requirements=("R-SHR-8", "R-SHR-3", "R-SHR-4"),
+    detail={"transfer": "token", "persons": "int", "left_out": "int"},
+)
+DISCLOSE_ROW = _op(
+    "disclose_row",
+    ("export",),
+    "one customer of a public disclosure (recorded per customer, refusals included)",
+    subject="customer",
+    purpose=True,
+    requirements=("R-SHR-8",),
+    part_of="disclose",
+)
 TRANSFER_LIST = _op(
     "transfer_list",
     ("audit", "approve"),
@@ -228,6 +257,8 @@ OPERATIONS: tuple[Operation, ...] = (
     SHARE_ROW,
     EXTRACT,
     EXTRACT_ROW,
+    DISCLOSE,
+    DISCLOSE_ROW,
     TRANSFER_LIST,
     NOTICE_LIST,
     NOTICE_ACK,
@@ -287,6 +318,7 @@ class Sharing:
         max_suppression: float = 0.1,
         approval: Approval | None = None,
         large_share: int = 1000,
+        messenger: Messenger | None = None,
     ) -> None:
         """:param pseudonym_root: the keyring secret each recipient's pseudonym key derives from
             (never stored in the data database, R-STO-4).
@@ -295,7 +327,8 @@ class Sharing:
         :param ciio: the operator is a critical-information-infrastructure operator (every
             cross-border transfer needs a CAC assessment).
         :param approval: checks and uses the approved export grant a large share names (R-USE-3).
-        :param large_share: more customers than this in one share need that approval."""
+        :param large_share: more customers than this in one share need that approval.
+        :param messenger: the one outbox: deletion notices go to each partner's contact address."""
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._root = pseudonym_root
         self._key = signing_key
@@ -304,6 +337,7 @@ class Sharing:
         self.max_suppression = max_suppression
         self._approval = approval
         self.large_share = large_share
+        self._messenger = messenger
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -777,7 +811,11 @@ class Sharing:
         return self.kernel.run(ctx, ASSESSMENT_LIST, handler)
 
     def _assessments(
-        self, conn: Connection, assessment_id: str | None = None, agreement_id: str | None = None
+        self,
+        conn: Connection,
+        assessment_id: str | None = None,
+        agreement_id: str | None = None,
+        purpose: str | None = None,
     ) -> list[Assessment]:
         t = assessments.c
         q = select(assessments).where(t.tenant == self._tenant)
@@ -785,6 +823,8 @@ class Sharing:
             q = q.where(t.id == assessment_id)
         if agreement_id is not None:
             q = q.where(t.agreement_id == agreement_id)
+        if purpose is not None:
+            q = q.where(t.purpose == purpose)
         return [
             Assessment(
                 r.id,
@@ -808,6 +848,13 @@ class Sharing:
         return hmac.new(
             self._root, b"piguard/sharing/pseudonym\x00" + partner_id.encode(), hashlib.sha256
         ).digest()
+
+    def row_ref(self, partner_id: str, customer_id: str) -> str:
+        """The reference a partner holds for one customer's row: keyed per recipient like the
+        pseudonyms (two partners cannot join on it), stable across shares, so a deletion notice can
+        name the row to delete without naming the customer."""
+        digest = hmac.new(self.partner_key(partner_id), b"row\x00" + customer_id.encode(), hashlib.sha256)
+        return "r:" + digest.hexdigest()[:32]
 
     def share(
         self,
@@ -876,10 +923,15 @@ class Sharing:
                 approver = (
                     self._approve(conn, ctx, grant_id, agreement.purpose, len(ids)) if approved else None
                 )
-                content = _render([values for _, values in rows], chosen, output)
+                content = _render(
+                    [{ROW_REF: self.row_ref(partner.id, cid), **values} for cid, values in rows],
+                    [ROW_REF, *chosen],
+                    output,
+                )
                 manifest = {
                     "transfer_id": transfer_id,
                     "agreement": agreement.id,
+                    "row_ref": ROW_REF,
                     "partner": partner.id,
                     "recipient": partner.name,
                     "purpose": agreement.purpose,
@@ -910,6 +962,146 @@ class Sharing:
             return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, warnings)
 
         return self.kernel.run(ctx, SHARE, handler)
+
+    # ------------------------------------------------------------------ public disclosure
+
+    def disclose(
+        self,
+        ctx: RequestContext,
+        *,
+        purpose: str,
+        fields: Mapping[str, Mapping[str, Any] | str],
+        medium: str,
+        customers: Sequence[str] | None = None,
+        all_customers: bool = False,
+        output: str = "csv",
+        grant_id: str | None = None,
+        record_type: str = "customer",
+    ) -> ShareResult:
+        """Disclose customers' data publicly (R-SHR-8, PIPL 25): a prize winners' list, a public
+        testimonial. One gate decision, like a share, but with no recipient:
+
+        - the purpose must require the separate ``public_disclosure`` consent in the catalog, and
+          each customer is its own ``disclose_row`` operation for it, so the consent guard leaves out
+          (and counts) every customer without that separate consent;
+        - a current PIPIA linked to the purpose is on file (R-SHR-3: "providing or disclosing");
+        - each field leaves by its declared rule; a pseudonym is refused (there is no recipient to key
+          it for, and a published pseudonym can be joined by anyone);
+        - the log row (kind ``disclosure``, the medium, fields, rules, persons, content hash,
+          operator) and the customers it carried commit with the audit entry; the manifest is
+          signed.
+
+        :param medium: where it is published (``官网中奖公示``), a short text.
+        :raises AccessDenied: the purpose lacks the separate consent kind, or no current PIPIA
+            (recorded under ``disclose`` with the reason).
+        :raises ValidationError: an unknown purpose or field, a field the purpose does not cover, a bad
+            or pseudonymising rule, no customers, an unknown format.
+        """
+        if output not in FORMATS:
+            raise ValidationError(f"one of {', '.join(FORMATS)}", "format")
+        if (customers is None) == (not all_customers):
+            raise ValidationError("give the customers or ask for all of them", "customers")
+        spec = self._catalog.purposes.get(purpose)
+        if spec is None:
+            raise ValidationError("no such purpose in the catalog", "purpose")
+        if record_type not in self._catalog.record_types:
+            raise ValidationError("unknown record type", "record_type")
+        where = _text(medium, "medium")
+        allowed = self._catalog.fields_for(purpose, record_type)
+        if not fields:
+            raise ValidationError("name the fields to disclose and how each leaves", "fields")
+        rules: dict[str, Rule] = {}
+        for field_name, raw in fields.items():
+            if field_name not in allowed:
+                raise ValidationError(f"not covered by purpose '{purpose}' (R-COL-3)", field_name)
+            rule = (
+                Rule(raw, {})
+                if isinstance(raw, str)
+                else Rule(str(raw.get("rule")), dict(raw.get("params") or {}))
+            )
+            operators.check_rule(rule.rule, rule.params)
+            if "key" in operators.get(rule.rule).runtime_params:
+                raise ValidationError(
+                    "a public disclosure has no recipient to key a pseudonym for: mask, generalise or"
+                    " suppress",
+                    field_name,
+                )
+            rules[field_name] = rule
+        chosen = list(rules)
+
+        def handler(call: Call) -> ShareResult:
+            today = self._today()
+            call.touch(chosen, record_type)
+            if "public_disclosure" not in spec.separate_consent_for:
+                raise AccessDenied(
+                    f"purpose '{purpose}' does not require the separate consent for public disclosure:"
+                    " nothing is disclosed under it (R-SHR-8)",
+                    "R-SHR-8",
+                )
+            with self._db.read() as conn:
+                pias = self._assessments(conn, purpose=purpose)
+            if not any(p.is_current(today) for p in pias):
+                raise AccessDenied(
+                    f"no current impact assessment (PIPIA) on file for purpose '{purpose}' (R-SHR-3)",
+                    "R-SHR-3",
+                )
+            row_ctx = replace(ctx, purpose=purpose)
+            ids = list(customers) if customers is not None else list(self.kernel.customer_ids())
+            approved = len(ids) > self.large_share
+            if approved:
+                self._approve(None, ctx, grant_id, purpose, len(ids))
+            rows: list[tuple[str, dict[str, str | None]]] = []
+            left_out: Counter[str] = Counter()
+            withheld: Counter[str] = Counter()
+            for cid in ids:
+                try:
+                    values = self._desensitised_row(
+                        DISCLOSE_ROW, row_ctx, cid, record_type, rules, chosen, None, today, withheld, {}
+                    )
+                    rows.append((cid, values))
+                except AccessDenied as exc:
+                    left_out[_refusal_reason(exc)] += 1
+                except NotFound:
+                    left_out["not_found"] += 1
+            record = self._catalog.record_types[record_type]
+            sensitive = any(record.fields[f].sensitive for f in chosen)
+            transfer_id = "dsc_" + secrets.token_hex(8)
+            persons = [cid for cid, _ in rows]
+            with call.transaction() as conn:
+                approver = self._approve(conn, ctx, grant_id, purpose, len(ids)) if approved else None
+                content = _render([values for _, values in rows], chosen, output)
+                manifest = {
+                    "transfer_id": transfer_id,
+                    "kind": "disclosure",
+                    "medium": where,
+                    "purpose": purpose,
+                    "fields": chosen,
+                    "rules": {f: rules[f].rule for f in chosen},
+                    "count": len(rows),
+                    "format": output,
+                    "content_sha256": hashlib.sha256(content).hexdigest(),
+                    "withheld": dict(withheld),
+                    "approver": approver,
+                    "at": self._clock.now().isoformat(),
+                }
+                signature = self._key.sign(json.dumps(manifest, sort_keys=True).encode()).hex()
+                self._log(
+                    conn,
+                    transfer_id,
+                    "disclosure",
+                    None,
+                    manifest,
+                    len(rows),
+                    dict(left_out),
+                    ctx,
+                    persons,
+                    sensitive,
+                    today,
+                )
+                call.note(transfer=transfer_id, persons=len(rows), left_out=sum(left_out.values()))
+            return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, [])
+
+        return self.kernel.run(ctx, DISCLOSE, handler)
 
     def _approve(
         self, conn: Connection | None, ctx: RequestContext, grant_id: str | None, purpose: str, persons: int
@@ -974,14 +1166,42 @@ class Sharing:
         today: date,
         withheld: Counter[str],
     ) -> dict[str, str | None]:
-        record = self._catalog.record_types[agreement.record_type]
+        return self._desensitised_row(
+            SHARE_ROW,
+            ctx,
+            customer_id,
+            agreement.record_type,
+            agreement.fields,
+            chosen,
+            key,
+            today,
+            withheld,
+            {"agreement": agreement.id},
+        )
+
+    def _desensitised_row(
+        self,
+        op_: Operation,
+        ctx: RequestContext,
+        customer_id: str,
+        record_type: str,
+        rules: Mapping[str, Rule],
+        chosen: Sequence[str],
+        key: bytes | None,
+        today: date,
+        withheld: Counter[str],
+        note: Mapping[str, str],
+    ) -> dict[str, str | None]:
+        """One customer read through the gate as ``op_`` and desensitised field by field."""
+        record = self._catalog.record_types[record_type]
 
         def handler(call: Call) -> dict[str, str | None]:
-            call.note(agreement=agreement.id)
-            views = call.view.read(chosen, record_type=agreement.record_type)
+            if note:
+                call.note(**note)
+            views = call.view.read(chosen, record_type=record_type)
             out: dict[str, str | None] = {}
             for name in chosen:
-                rule, view = agreement.fields[name], views.get(name)
+                rule, view = rules[name], views.get(name)
                 op = operators.get(rule.rule)
                 value = view.value if view is not None else None
                 if view is None:
@@ -998,7 +1218,9 @@ class Sharing:
                     continue
                 params: dict[str, Any] = dict(rule.params)
                 if "key" in op.runtime_params:
-                    params.update(key=key, field=f"{agreement.record_type}.{name}")
+                    if key is None:
+                        raise ValidationError("no recipient to key pseudonyms for", name)
+                    params.update(key=key, field=f"{record_type}.{name}")
                 if "today" in op.runtime_params:
                     params["today"] = today
                 if "default_rule" in op.runtime_params:
@@ -1009,9 +1231,7 @@ class Sharing:
                     out[name] = operators.apply(rule.rule, value, params)
             return out
 
-        return self.kernel.run(
-            ctx, SHARE_ROW, handler, subject=customer_id, record_type=agreement.record_type
-        )
+        return self.kernel.run(ctx, op_, handler, subject=customer_id, record_type=record_type)
 
     def _check_volume(
         self, conn: Connection, agreement: Agreement, persons: Sequence[str], sensitive: bool, today: date
@@ -1310,16 +1530,55 @@ class Sharing:
         )
         now = self._clock.now()
         for partner_id in partner_ids:
+            notice_id = "dln_" + secrets.token_hex(8)
             conn.execute(
                 insert(deletion_notices).values(
                     tenant=self._tenant,
-                    id="dln_" + secrets.token_hex(8),
+                    id=notice_id,
                     partner_id=partner_id,
                     customer_id=erasure.customer_id,
                     cause=erasure.operation[:24],
                     created_at=now,
                 )
             )
+            self._send_notice(conn, notice_id, partner_id, erasure)
+
+    def _send_notice(self, conn: Connection, notice_id: str, partner_id: str, erasure: Erasure) -> None:
+        """Queue the notice to the partner's contact address through the one outbox, in the
+        erasing transaction (the message exists exactly when the erasure does). A contact that is
+        not an email address, or no email channel, leaves the notice unsent (``delivery`` says so)."""
+        if self._messenger is None or not self._messenger.has_channel("email"):
+            return
+        [partner] = self._partners(conn, partner_id)
+        if "@" not in partner.contact or any(c.isspace() for c in partner.contact):
+            return
+        t, p = transfers.c, transfer_persons.c
+        sent = [
+            r[0]
+            for r in conn.execute(
+                select(t.id)
+                .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
+                .where(
+                    t.tenant == self._tenant, t.partner_id == partner_id, p.customer_id == erasure.customer_id
+                )
+                .order_by(t.at, t.id)
+            )
+        ]
+        self._messenger.enqueue_to(
+            conn,
+            partner.contact,
+            "partner_deletion_notice",
+            {
+                "partner": partner.name,
+                "row_ref": self.row_ref(partner_id, erasure.customer_id),
+                "transfers": ", ".join(sent),
+                "cause": erasure.operation,
+                "reference": notice_id,
+            },
+            channel="email",
+            locale="zh" if partner.country == "CN" else "en",
+            reference=notice_id,
+        )
 
     def erased(self, erasure: Erasure) -> None:
         """Nothing to do once committed: the notices wait for their partners' acknowledgements."""
@@ -1342,6 +1601,7 @@ class Sharing:
                         "created_at": r.created_at.isoformat(),
                         "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
                         "acknowledged_by": r.acknowledged_by,
+                        "delivery": self._delivery(r.id),
                     }
                     for r in conn.execute(q.order_by(n.created_at, n.id))
                 ]
@@ -1349,6 +1609,13 @@ class Sharing:
             return found
 
         return self.kernel.run(ctx, NOTICE_LIST, handler)
+
+    def _delivery(self, notice_id: str) -> str:
+        """Whether the notice went out: the outbox's state (``pending``, ``sent``, ``failed``), or
+        ``not_sent`` (no email channel, or a partner contact that is not an email address)."""
+        if self._messenger is None:
+            return "not_sent"
+        return self._messenger.status(notice_id) or "not_sent"
 
     def acknowledge(self, ctx: RequestContext, notice_id: str) -> None:
         """Record that the partner confirmed the deletion. :raises NotFound / Conflict."""
