@@ -110,21 +110,29 @@ def consented(
     purpose: str = "partner_provision",
     values: dict[str, str] | None = None,
     kinds: tuple[ConsentKind, ...] = ("general", "provision"),
+    recipient: str = "顺达物流有限公司",
 ) -> str:
-    """A customer who gave ``kinds`` of consent to ``purpose``."""
+    """A customer who gave ``kinds`` of consent to ``purpose``; a provision or cross-border
+    consent names ``recipient`` (the default partner's name)."""
     cid = world.customer(dict(values or ADULT))
-    grant(world, cid, purpose, kinds)
+    grant(world, cid, purpose, kinds, recipient)
     return cid
 
 
-def grant(world: World, cid: str, purpose: str, kinds: tuple[ConsentKind, ...]) -> None:
+def grant(
+    world: World,
+    cid: str,
+    purpose: str,
+    kinds: tuple[ConsentKind, ...],
+    recipient: str = "顺达物流有限公司",
+) -> None:
     consent = world.inst.capability(Consent)
     setup = RequestContext(SETUP, "", client="test")
     if not consent.notices(setup):
         _, zh, en = shipped_notice("privacy")
         consent.publish_notice(setup, zh, en, title="Privacy notice")
-    recipient = "顺达物流有限公司" if set(kinds) & {"provision", "cross_border"} else None
-    consent.grant(setup, cid, [purpose], channel="app", kinds=list(kinds), recipient=recipient)
+    named = recipient if set(kinds) & {"provision", "cross_border"} else None
+    consent.grant(setup, cid, [purpose], channel="app", kinds=list(kinds), recipient=named)
 
 
 def adult(i: int, **over: str) -> dict[str, str]:

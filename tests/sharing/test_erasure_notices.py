@@ -24,8 +24,8 @@ def test_erasing_a_shared_customer_notifies_each_recipient_and_tracks_acknowledg
     first, second, third = partner(world), partner(world, name="乙公司"), partner(world, name="丙公司")
     a1, a2 = agreement(world, first.id), agreement(world, second.id)
     agreement(world, third.id)
-    cid = consented(world, values=adult(1))
-    other = consented(world, values=adult(2))
+    both = "顺达物流有限公司、乙公司"
+    cid, other = consented(world, values=adult(1), recipient=both), consented(world, values=adult(2))
     sharing(world).share(sharer(world), a1.id, fields=["mobile"], customers=[cid, other])
     sharing(world).share(sharer(world), a2.id, fields=["mobile"], customers=[cid])
     world.inst.gate.erase(
@@ -54,7 +54,7 @@ def test_deletion_notices_reach_each_partner_by_email_and_acknowledgements_are_r
     by_phone = partner(world, name="乙公司", contact="电话 010-12345678")
     a1, a2 = agreement(world, mailed.id), agreement(world, by_phone.id)
     values = adult(1)
-    cid = consented(world, values=values)
+    cid = consented(world, values=values, recipient="顺达物流有限公司；乙公司")
     shared = sharing(world).share(sharer(world), a1.id, fields=["name", "mobile"], customers=[cid])
     [row] = csv.DictReader(io.StringIO(shared.content.decode()))
     sharing(world).share(sharer(world), a2.id, fields=["mobile"], customers=[cid])
@@ -91,7 +91,7 @@ def test_the_row_reference_is_per_recipient(world: World) -> None:
     (they cannot join their extracts on it)."""
     first, second = partner(world), partner(world, name="乙公司")
     a1, a2 = agreement(world, first.id), agreement(world, second.id)
-    cid = consented(world, values=adult(1))
+    cid = consented(world, values=adult(1), recipient="顺达物流有限公司, 乙公司")
 
     def ref(agreement_id: str) -> str:
         content = (

@@ -338,7 +338,7 @@ def disclose(
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Disclose customers' data publicly: separate consent and a PIPIA, desensitised and logged."""
+    """Disclose customers' data publicly: separate consent and a PIPIA, logged."""
     with reporting(as_json):
         ids = None
         if customers is not None:

@@ -35,7 +35,9 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import secrets
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -84,13 +86,17 @@ from piguard.sharing.tables import (
 )
 from piguard.validate import uscc
 
-__all__ = ["OPERATIONS", "Approval", "Sharing"]
+__all__ = ["OPERATIONS", "Approval", "ConsentedRecipient", "Sharing"]
 
 #: The approval a large share needs (R-USE-3), checked by the installation's grants:
 #: ``(conn, ctx, grant_id, purpose, persons) -> approver id``. With ``conn`` ``None`` it only
 #: checks; with the share's transaction it also uses the grant up, so a grant is spent exactly
 #: when its transfer commits. Raises :class:`AccessDenied` to refuse.
 Approval = Callable[[Connection | None, RequestContext, str, str, int], str]
+#: The recipient a customer's separate consent of one kind to one purpose names, or ``None``
+#: (no such consent, or none named): ``(customer_id, kind, purpose) -> recipient``. Wired by the
+#: installation from the consent ledger (capabilities never import each other).
+ConsentedRecipient = Callable[[str, str, str], str | None]
 
 NAME = "sharing"
 #: Catalog field types that identify a person directly: never in an anonymised extract.
@@ -319,6 +325,7 @@ class Sharing:
         approval: Approval | None = None,
         large_share: int = 1000,
         messenger: Messenger | None = None,
+        consented_recipient: ConsentedRecipient | None = None,
     ) -> None:
         """:param pseudonym_root: the keyring secret each recipient's pseudonym key derives from
             (never stored in the data database, R-STO-4).
@@ -328,7 +335,10 @@ class Sharing:
             cross-border transfer needs a CAC assessment).
         :param approval: checks and uses the approved export grant a large share names (R-USE-3).
         :param large_share: more customers than this in one share need that approval.
-        :param messenger: the one outbox: deletion notices go to each partner's contact address."""
+        :param messenger: the one outbox: deletion notices go to each partner's contact address.
+        :param consented_recipient: the recipient each customer's separate consent names; a share
+            to another partner is refused for that customer (R-SHR-2). Without it the named
+            recipient is not checked."""
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._root = pseudonym_root
         self._key = signing_key
@@ -338,6 +348,7 @@ class Sharing:
         self._approval = approval
         self.large_share = large_share
         self._messenger = messenger
+        self._consented_recipient = consented_recipient
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -906,7 +917,8 @@ class Sharing:
             withheld: Counter[str] = Counter()
             for cid in ids:
                 try:
-                    rows.append((cid, self._share_row(row_ctx, cid, agreement, chosen, key, today, withheld)))
+                    values = self._share_row(row_ctx, cid, agreement, partner, chosen, key, today, withheld)
+                    rows.append((cid, values))
                 except AccessDenied as exc:
                     left_out[_refusal_reason(exc)] += 1
                 except NotFound:
@@ -1161,11 +1173,26 @@ class Sharing:
         ctx: RequestContext,
         customer_id: str,
         agreement: Agreement,
+        partner: Partner,
         chosen: Sequence[str],
         key: bytes,
         today: date,
         withheld: Counter[str],
     ) -> dict[str, str | None]:
+        def named_recipient() -> None:
+            # R-SHR-2: the separate consent told the person who receives their data; a consent
+            # naming another recipient does not authorise this share.
+            if self._consented_recipient is None:
+                return
+            for kind in sorted(CONSENT_FOR[agreement.type]):
+                named = self._consented_recipient(customer_id, kind, agreement.purpose)
+                if not _same_recipient(named, partner):
+                    raise ConsentRequired(
+                        f"the customer's separate consent '{kind}' names another recipient, not"
+                        f" {partner.name} (R-SHR-2)",
+                        "R-SHR-2",
+                    )
+
         return self._desensitised_row(
             SHARE_ROW,
             ctx,
@@ -1177,6 +1204,7 @@ class Sharing:
             today,
             withheld,
             {"agreement": agreement.id},
+            named_recipient,
         )
 
     def _desensitised_row(
@@ -1191,13 +1219,17 @@ class Sharing:
         today: date,
         withheld: Counter[str],
         note: Mapping[str, str],
+        precheck: Callable[[], None] | None = None,
     ) -> dict[str, str | None]:
-        """One customer read through the gate as ``op_`` and desensitised field by field."""
+        """One customer read through the gate as ``op_`` and desensitised field by field;
+        ``precheck`` refuses the customer inside the operation (recorded) before anything is read."""
         record = self._catalog.record_types[record_type]
 
         def handler(call: Call) -> dict[str, str | None]:
             if note:
                 call.note(**note)
+            if precheck is not None:
+                precheck()
             views = call.view.read(chosen, record_type=record_type)
             out: dict[str, str | None] = {}
             for name in chosen:
@@ -1638,6 +1670,26 @@ class Sharing:
                 )
 
         self.kernel.run(ctx, NOTICE_ACK, handler)
+
+
+def _recipient_key(text: str) -> str:
+    # Full-width and half-width forms, case and spacing do not make another recipient.
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+#: What separates recipients when one consent names several (``顺达物流有限公司、乙公司``).
+_RECIPIENT_SEPARATORS = re.compile(r"[、，,；;]")
+
+
+def _same_recipient(named: str | None, partner: Partner) -> bool:
+    """Whether a consent's named recipient (or one of those it lists) is ``partner``: its
+    registered name or its unified social credit code. A consent naming no recipient names
+    nobody."""
+    wanted = {_recipient_key(partner.name)}
+    if partner.uscc is not None:
+        wanted.add(_recipient_key(partner.uscc))
+    names = {_recipient_key(part) for part in _RECIPIENT_SEPARATORS.split(named or "")}
+    return bool(names & wanted)
 
 
 def _render(rows: Sequence[Mapping[str, str | None]], fields: Sequence[str], output: str) -> bytes:
