@@ -199,6 +199,17 @@ def analysed(world: World) -> State:
     return {"cid": ids[0], "ids": ids}
 
 
+def share_requested(world: World) -> State:
+    """A share request by the sharing officer, waiting for another person's approval."""
+    from tests.sharing.conftest import sharer
+
+    state = shared(world)
+    made = sharing(world).request_share(
+        sharer(world), state["agreement"], fields=["mobile"], customers=[state["cid"]]
+    )
+    return {**state, "request": made["id"]}
+
+
 def disclosable(world: World) -> State:
     """A customer who consented separately to public disclosure, and the purpose's PIPIA."""
     from tests.sharing.conftest import adult, consented, purpose_assessment
@@ -852,6 +863,18 @@ EXERCISES: dict[str, Exercise] = {
         "",
         disclosable,
     ),
+    "share_request": Exercise(
+        "sharing_officer",
+        lambda w, ctx, s: sharing(w).request_share(
+            ctx, s["agreement"], fields=["mobile"], customers=[s["cid"]]
+        ),
+        "",
+        shared,
+    ),
+    "share_decide": Exercise(
+        "officer", lambda w, ctx, s: sharing(w).decide_share(ctx, s["request"]), "", share_requested
+    ),
+    "share_request_list": Exercise("auditor", lambda w, ctx, s: sharing(w).share_requests(ctx), "", shared),
     "transfer_list": Exercise("auditor", lambda w, ctx, s: sharing(w).transfers(ctx), "", shared),
     "deletion_notice_list": Exercise("auditor", lambda w, ctx, s: sharing(w).notices(ctx), "", shared),
     "deletion_notice_ack": Exercise(

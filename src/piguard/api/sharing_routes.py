@@ -98,6 +98,20 @@ class DisclosureIn(BaseModel):
     grant_id: str | None = Field(default=None, max_length=64)
 
 
+class ShareRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agreement_id: str = Field(min_length=1, max_length=40)
+    fields: list[str] = Field(min_length=1, max_length=64)
+    customers: list[str] | None = Field(default=None, max_length=200_000)
+    all: bool = False
+    format: Literal["csv", "jsonl"] = "csv"
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool = True
+
+
 class ExtractIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     purpose: str = Field(min_length=1, max_length=64)
@@ -221,6 +235,37 @@ def build_router(inst: Installation) -> APIRouter:
             output=body.format,
             grant_id=body.grant_id,
         )
+        return {**result.as_dict(), "content": result.content.decode()}
+
+    @router.post("/share-requests", status_code=201)
+    def request_share(body: ShareRequestIn, request: Request, who: Who) -> dict[str, Any]:
+        """Ask for a share; another person approves it, then the requester downloads it once."""
+        return sharing.request_share(
+            context(request, who),
+            body.agreement_id,
+            fields=body.fields,
+            customers=body.customers,
+            all_customers=body.all,
+            output=body.format,
+        )
+
+    @router.get("/share-requests")
+    def list_share_requests(
+        request: Request,
+        who: Who,
+        state: Literal["pending", "approved", "refused", "done"] | None = None,
+    ) -> dict[str, Any]:
+        return {"requests": sharing.share_requests(context(request, who), state=state)}
+
+    @router.post("/share-requests/{request_id}/decide")
+    def decide_share(request_id: str, body: DecisionIn, request: Request, who: Who) -> dict[str, Any]:
+        """Approve or refuse a share request: never one's own (separation of duties)."""
+        return sharing.decide_share(context(request, who), request_id[:40], approve=body.approve)
+
+    @router.post("/share-requests/{request_id}/download")
+    def download_share(request_id: str, request: Request, who: Who) -> dict[str, Any]:
+        """The one download of an approved share, by its requester (the share runs now)."""
+        result = sharing.download(context(request, who), request_id[:40])
         return {**result.as_dict(), "content": result.content.decode()}
 
     @router.post("/disclosures", status_code=201)

@@ -81,6 +81,7 @@ from piguard.sharing.tables import (
     assessments,
     deletion_notices,
     partners,
+    share_requests,
     transfer_persons,
     transfers,
 )
@@ -181,7 +182,13 @@ SHARE = _op(
     subject="many",
     writes=True,
     requirements=("R-SHR-1", "R-SHR-2", "R-SHR-3", "R-SHR-4", "R-SHR-6", "R-SHR-7", "R-COL-4"),
-    detail={"agreement": "token", "transfer": "token", "persons": "int", "left_out": "int"},
+    detail={
+        "agreement": "token",
+        "transfer": "token",
+        "persons": "int",
+        "left_out": "int",
+        "request": "token",
+    },
 )
 SHARE_ROW = _op(
     "share_row",
@@ -230,6 +237,29 @@ DISCLOSE_ROW = _op(
     requirements=("R-SHR-8",),
     part_of="disclose",
 )
+SHARE_REQUEST = _op(
+    "share_request",
+    ("export",),
+    "ask for a share under an agreement; another person approves it, the requester downloads it once",
+    writes=True,
+    requirements=("R-USE-3",),
+    detail={"request": "token", "agreement": "token"},
+)
+SHARE_DECIDE = _op(
+    "share_decide",
+    ("approve",),
+    "approve or refuse a share request (never one's own: separation of duties)",
+    writes=True,
+    requirements=("R-USE-3",),
+    detail={"request": "token"},
+)
+SHARE_REQUEST_LIST = _op(
+    "share_request_list",
+    ("export", "approve", "audit"),
+    "share requests and their decisions",
+    requirements=("R-USE-3",),
+    detail={"count": "int"},
+)
 TRANSFER_LIST = _op(
     "transfer_list",
     ("audit", "approve"),
@@ -265,6 +295,9 @@ OPERATIONS: tuple[Operation, ...] = (
     EXTRACT_ROW,
     DISCLOSE,
     DISCLOSE_ROW,
+    SHARE_REQUEST,
+    SHARE_DECIDE,
+    SHARE_REQUEST_LIST,
     TRANSFER_LIST,
     NOTICE_LIST,
     NOTICE_ACK,
@@ -877,8 +910,11 @@ class Sharing:
         all_customers: bool = False,
         output: str = "csv",
         grant_id: str | None = None,
+        request_id: str | None = None,
     ) -> ShareResult:
-        """Share customers' data under an agreement (see the module docstring).
+        """Share customers' data under an agreement (see the module docstring). With
+        ``request_id`` (an approved share request, see :meth:`download`) the request's approval
+        stands for the export grant and is used up in the share's transaction.
 
         :raises AccessDenied: the agreement, partner, assessment or cross-border rules refuse
             (recorded under ``share`` with the reason).
@@ -909,9 +945,13 @@ class Sharing:
             row_ctx = replace(ctx, purpose=agreement.purpose)
             key = self.partner_key(partner.id)
             ids = list(customers) if customers is not None else list(self.kernel.customer_ids())
-            approved = len(ids) > self.large_share
+            approved = len(ids) > self.large_share and request_id is None
             if approved:
                 self._approve(None, ctx, grant_id, agreement.purpose, len(ids))
+            if request_id is not None:
+                call.note(request=request_id)
+                with self._db.read() as conn:
+                    self._check_request(conn, ctx, request_id)
             rows: list[tuple[str, dict[str, str | None]]] = []
             left_out: Counter[str] = Counter()
             withheld: Counter[str] = Counter()
@@ -935,6 +975,8 @@ class Sharing:
                 approver = (
                     self._approve(conn, ctx, grant_id, agreement.purpose, len(ids)) if approved else None
                 )
+                if request_id is not None:
+                    approver = self._claim_request(conn, ctx, request_id, transfer_id)
                 content = _render(
                     [{ROW_REF: self.row_ref(partner.id, cid), **values} for cid, values in rows],
                     [ROW_REF, *chosen],
@@ -974,6 +1016,214 @@ class Sharing:
             return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, warnings)
 
         return self.kernel.run(ctx, SHARE, handler)
+
+    # ------------------------------------------------------------------ share requests (the console)
+
+    def request_share(
+        self,
+        ctx: RequestContext,
+        agreement_id: str,
+        *,
+        fields: Sequence[str],
+        customers: Sequence[str] | None = None,
+        all_customers: bool = False,
+        output: str = "csv",
+    ) -> dict[str, Any]:
+        """Ask for a share: another person approves it (separation of duties), then the requester
+        downloads it once (:meth:`share` with ``request_id``). Nothing is read until then.
+
+        :raises ValidationError: as :meth:`share`, an unknown agreement, or fields it does not name.
+        """
+        if output not in FORMATS:
+            raise ValidationError(f"one of {', '.join(FORMATS)}", "format")
+        if (customers is None) == (not all_customers):
+            raise ValidationError("give the customers or ask for all of them", "customers")
+        chosen = list(dict.fromkeys(f.strip() for f in fields if f.strip()))
+        if not chosen:
+            raise ValidationError("name the fields to share", "fields")
+        ids = None if customers is None else list(dict.fromkeys(c.strip() for c in customers if c.strip()))
+        if ids is not None and not ids:
+            raise ValidationError("give the customers or ask for all of them", "customers")
+        request_id = "srq_" + secrets.token_hex(8)
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(request=request_id, agreement=agreement_id)
+            with call.transaction() as conn:
+                found = self._agreements(conn, agreement_id)
+                if not found:
+                    raise ValidationError("no such agreement", "agreement_id")
+                outside = sorted(set(chosen) - set(found[0].fields))
+                if outside:
+                    raise ValidationError(f"the agreement does not name {', '.join(outside)}", "fields")
+                role = self._catalog.roles.get(ctx.actor.role)
+                if role is None or found[0].purpose not in role.purposes:
+                    raise AccessDenied(
+                        f"role {ctx.actor.role!r} does not act for purpose {found[0].purpose!r}", "R-USE-1"
+                    )
+                conn.execute(
+                    insert(share_requests).values(
+                        tenant=self._tenant,
+                        id=request_id,
+                        agreement_id=agreement_id,
+                        fields=json.dumps(chosen),
+                        customers=None if ids is None else json.dumps(ids),
+                        format=output,
+                        requested_by=ctx.actor.id,
+                        requested_role=ctx.actor.role,
+                        requested_at=self._clock.now(),
+                        state="pending",
+                    )
+                )
+                return _public(self._requests(conn, request_id)[0])
+
+        return self.kernel.run(ctx, SHARE_REQUEST, handler)
+
+    def decide_share(self, ctx: RequestContext, request_id: str, *, approve: bool = True) -> dict[str, Any]:
+        """Approve (or refuse) a pending share request. The requester may not decide their own
+        (separation of duties, R-USE-3); the approver's role must list the requester's role among
+        those it may approve (``can_approve``).
+
+        :raises AccessDenied: the requester, or a role that may not approve the requester's.
+        :raises Conflict: not pending. :raises NotFound: no such request.
+        """
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(request=request_id)
+            r = share_requests.c
+            with call.transaction() as conn:
+                found = self._requests(conn, request_id)
+                if not found:
+                    raise NotFound("no such share request")
+                request = found[0]
+                if request["requested_by"] == ctx.actor.id:
+                    raise AccessDenied(
+                        "separation of duties: the requester cannot approve their own share (R-USE-3)",
+                        "R-USE-3",
+                    )
+                role = self._catalog.roles.get(ctx.actor.role)
+                if role is None or request["requested_role"] not in role.can_approve:
+                    raise AccessDenied(
+                        f"role {ctx.actor.role!r} may not approve shares requested by"
+                        f" {request['requested_role']!r}",
+                        "R-USE-3",
+                    )
+                done = conn.execute(
+                    update(share_requests)
+                    .where(r.tenant == self._tenant, r.id == request_id, r.state == "pending")
+                    .values(
+                        state="approved" if approve else "refused",
+                        decided_by=ctx.actor.id,
+                        decided_at=self._clock.now(),
+                    )
+                )
+                if done.rowcount != 1:
+                    raise Conflict("the share request is not pending")
+                return _public(self._requests(conn, request_id)[0])
+
+        return self.kernel.run(ctx, SHARE_DECIDE, handler)
+
+    def share_requests(self, ctx: RequestContext, *, state: str | None = None) -> list[dict[str, Any]]:
+        """Share requests, newest first (agreement, fields, how many customers, who asked, who
+        decided, the transfer its download produced)."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            with self._db.read() as conn:
+                found = [_public(r) for r in self._requests(conn, None, state)]
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, SHARE_REQUEST_LIST, handler)
+
+    def _requests(
+        self, conn: Connection, request_id: str | None = None, state: str | None = None
+    ) -> list[dict[str, Any]]:
+        r = share_requests.c
+        q = select(share_requests).where(r.tenant == self._tenant)
+        if request_id is not None:
+            q = q.where(r.id == request_id)
+        if state is not None:
+            q = q.where(r.state == state)
+        out = []
+        for row in conn.execute(q.order_by(r.requested_at.desc(), r.id)):
+            customers = None if row.customers is None else json.loads(row.customers)
+            out.append(
+                {
+                    "id": row.id,
+                    "agreement_id": row.agreement_id,
+                    "fields": json.loads(row.fields),
+                    "customers": customers,
+                    "count": None if customers is None else len(customers),
+                    "format": row.format,
+                    "requested_by": row.requested_by,
+                    "requested_role": row.requested_role,
+                    "requested_at": row.requested_at.isoformat(),
+                    "state": row.state,
+                    "decided_by": row.decided_by,
+                    "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+                    "transfer_id": row.transfer_id,
+                }
+            )
+        return out
+
+    def download(self, ctx: RequestContext, request_id: str) -> ShareResult:
+        """The one download of an approved share request, by its requester: runs the share (one
+        gate decision, as :meth:`share`), with the request's approver recorded as the share's
+        approver. A second download is refused.
+
+        :raises AccessDenied: not the requester, not approved, or downloaded already (recorded
+            under ``share``). :raises NotFound: no such request.
+        """
+        with self._db.read() as conn:
+            found = self._requests(conn, request_id)
+        if not found:
+            raise NotFound("no such share request")
+        request = found[0]
+        return self.share(
+            ctx,
+            request["agreement_id"],
+            fields=request["fields"],
+            customers=request["customers"],
+            all_customers=request["customers"] is None,
+            output=request["format"],
+            request_id=request_id,
+        )
+
+    def _check_request(self, conn: Connection, ctx: RequestContext, request_id: str) -> None:
+        # Refuse before reading anyone; the claim in the share's transaction decides for good.
+        r = share_requests.c
+        row = conn.execute(
+            select(r.requested_by, r.state).where(r.tenant == self._tenant, r.id == request_id)
+        ).one_or_none()
+        if row is None or row.requested_by != ctx.actor.id:
+            raise AccessDenied("only the requester downloads an approved share", "R-USE-3")
+        if row.state != "approved":
+            raise AccessDenied(
+                f"the share request is {row.state}: a share downloads once, after approval (R-USE-3)",
+                "R-USE-3",
+            )
+
+    def _claim_request(self, conn: Connection, ctx: RequestContext, request_id: str, transfer_id: str) -> str:
+        """Inside the share's transaction: the request becomes ``done`` with this transfer, once;
+        returns its approver. :raises AccessDenied: not the requester's, not approved or used."""
+        r = share_requests.c
+        row = conn.execute(
+            select(r.requested_by, r.state, r.decided_by).where(r.tenant == self._tenant, r.id == request_id)
+        ).one_or_none()
+        if row is None or row.requested_by != ctx.actor.id:
+            raise AccessDenied("only the requester downloads an approved share", "R-USE-3")
+        if row.state != "approved":
+            raise AccessDenied(
+                f"the share request is {row.state}: a share downloads once, after approval (R-USE-3)",
+                "R-USE-3",
+            )
+        done = conn.execute(
+            update(share_requests)
+            .where(r.tenant == self._tenant, r.id == request_id, r.state == "approved")
+            .values(state="done", transfer_id=transfer_id)
+        )
+        if done.rowcount != 1:
+            raise AccessDenied("the share request was downloaded already (R-USE-3)", "R-USE-3")
+        return str(row.decided_by)
 
     # ------------------------------------------------------------------ public disclosure
 
@@ -1670,6 +1920,11 @@ class Sharing:
                 )
 
         self.kernel.run(ctx, NOTICE_ACK, handler)
+
+
+def _public(request: Mapping[str, Any]) -> dict[str, Any]:
+    # A request as listed: how many customers, not which.
+    return {k: v for k, v in request.items() if k != "customers"}
 
 
 def _recipient_key(text: str) -> str:
