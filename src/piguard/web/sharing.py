@@ -69,7 +69,7 @@ def register(router: APIRouter, console: Console) -> None:
         everyone = bool(form.get("all"))
         ids = [line.strip() for line in str(form.get("customers") or "").splitlines() if line.strip()]
         try:
-            made = sharing().request_share(
+            sharing().request_share(
                 console.ctx(request, staff, ""),
                 str(form.get("agreement") or "").strip()[:40],
                 fields=str(form.get("fields") or "").split(","),
@@ -77,7 +77,7 @@ def register(router: APIRouter, console: Console) -> None:
                 all_customers=everyone,
                 output=str(form.get("format") or "csv"),
             )
-            staff.session.flash("ok", t("sharing.requested").format(request=made["id"]))
+            staff.session.flash("ok", t("sharing.requested"))
         except (errors.ValidationError, errors.AccessDenied) as exc:
             staff.session.flash("error", str(exc))
         return console.redirect("/sharing")
@@ -95,7 +95,7 @@ def register(router: APIRouter, console: Console) -> None:
         try:
             sharing().decide_share(console.ctx(request, staff, ""), request_id, approve=approve)
             key = "sharing.approved" if approve else "sharing.refused"
-            staff.session.flash("ok", t(key).format(request=request_id))
+            staff.session.flash("ok", t(key))
         except (errors.Conflict, errors.NotFound, errors.AccessDenied) as exc:
             staff.session.flash("error", str(exc))
         return console.redirect("/sharing")
