@@ -112,8 +112,19 @@ def main() -> None:
                 valid_until=today + timedelta(days=365),
                 agreement_id=agreement.id,
             )
+            # A share of more than 1,000 customers needs an approved export grant (R-USE-3).
+            approval = inst.access.grants.request(
+                sharer.actor,
+                kind="export",
+                record_type="customer",
+                purpose="partner_provision",
+                max_rows=n,
+                reason="bench share",
+                fields=None,
+            )
+            inst.access.grants.decide(officer.actor, approval.id, approve=True)
             start = time.perf_counter()
-            shared = sharing.share(sharer, agreement.id, fields=FIELDS, customers=ids)
+            shared = sharing.share(sharer, agreement.id, fields=FIELDS, customers=ids, grant_id=approval.id)
             share_s = time.perf_counter() - start
             assert shared.persons == n, shared.left_out
             reader = RequestContext(sharer.actor, "partner_provision", client="bench")
