@@ -386,7 +386,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         }
         assert call("sharing_officer", "POST", "/v1/extracts", "/v1/extracts", json=extract_in)["k"] == 2
         asked = call("sharing_officer", "POST", "/v1/share-requests", "/v1/share-requests", json=share_in)
-        call("auditor", "GET", "/v1/share-requests", "/v1/share-requests")
+        call("officer", "GET", "/v1/share-requests", "/v1/share-requests")
         call("officer", "POST", "/v1/share-requests/{request_id}/decide",
              f"/v1/share-requests/{asked['id']}/decide", json={"approve": True})  # fmt: skip
         downloaded = call("sharing_officer", "POST", "/v1/share-requests/{request_id}/download",

@@ -874,7 +874,7 @@ EXERCISES: dict[str, Exercise] = {
     "share_decide": Exercise(
         "officer", lambda w, ctx, s: sharing(w).decide_share(ctx, s["request"]), "", share_requested
     ),
-    "share_request_list": Exercise("auditor", lambda w, ctx, s: sharing(w).share_requests(ctx), "", shared),
+    "share_request_list": Exercise("officer", lambda w, ctx, s: sharing(w).share_requests(ctx), "", shared),
     "transfer_list": Exercise("auditor", lambda w, ctx, s: sharing(w).transfers(ctx), "", shared),
     "deletion_notice_list": Exercise("auditor", lambda w, ctx, s: sharing(w).notices(ctx), "", shared),
     "deletion_notice_ack": Exercise(

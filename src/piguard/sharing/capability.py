@@ -255,7 +255,9 @@ SHARE_DECIDE = _op(
 )
 SHARE_REQUEST_LIST = _op(
     "share_request_list",
-    ("export", "approve", "audit"),
+    # Who may see the requests: those who ask (export) and those who decide (approve); auditors
+    # read them in the transfer log and the audit trail.
+    ("export", "approve"),
     "share requests and their decisions",
     requirements=("R-USE-3",),
     detail={"count": "int"},

@@ -53,7 +53,9 @@ def register(router: APIRouter, console: Console) -> None:
             assessments=capability.assessments(ctx) if overseer else [],
             transfers=capability.transfers(ctx)[:100] if overseer else [],
             notices=capability.notices(ctx, pending=True) if overseer else [],
-            requests=capability.share_requests(ctx)[:100],
+            requests=(
+                capability.share_requests(ctx)[:100] if staff.can("export") or staff.can("approve") else []
+            ),
             today=console.gate.today(),
         )
 
