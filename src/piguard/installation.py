@@ -521,6 +521,8 @@ class Installation:
                 localise=self.settings.sharing_localise,
                 ciio=self.settings.sharing_ciio,
                 approval=self._share_approval,
+                messenger=outbox,
+                consented_recipient=self._consented_recipient,
             )
         )
         scrub.declare(self.gate.detail_kinds())
@@ -693,6 +695,12 @@ class Installation:
         ctx = system_context("privacy", SIGN_IN_ROLE, NOTIFICATION_PURPOSE)
         found = self.gate.search(ctx, "customer", field, value, limit=2)
         return found[0].customer_id if len(found) == 1 else None
+
+    def _consented_recipient(self, customer_id: str, kind: str, purpose: str) -> str | None:
+        """The recipient the customer's separate ``kind`` consent to ``purpose`` names (the consent
+        ledger's state, as the gate's consent guard reads it), for the sharing capability."""
+        grant = self.consent.state(customer_id).active.get((kind, purpose))  # type: ignore[arg-type]
+        return grant.recipient if grant is not None else None
 
     def _share_approval(
         self, conn: Connection | None, ctx: RequestContext, grant_id: str, purpose: str, persons: int

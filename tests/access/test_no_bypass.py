@@ -61,6 +61,7 @@ DATA_COMMANDS = {
     "import", "get", "search", "match", "erase", "demo", "consent", "notices", "minors", "jobs", "outbox",
     "requests", "complaints", "holds", "retention", "accounts", "stays", "reindex", "backup", "compliance",
     "incidents", "partners", "agreements", "assessments", "share", "extract", "transfers",
+    "disclose",
 }  # fmt: skip
 
 
@@ -85,6 +86,7 @@ NOT_ON_THE_API = {
     "own_access_history",
     "audit_dashboard",  # the console's dashboard (tests/web)
     "outbox_deliver",  # the outbox job, as system:outbox (tests/outbox)
+    "outbox_deliver_to",  # the outbox job, to a partner's address (tests/sharing)
     "rights_clock",  # the rights_clock job (tests/rights)
     "rights_package_download",  # a customer's one-time link, no staff role (tests/rights)
     "destruction_check",  # the destruction_check job (tests/lifecycle)
@@ -345,7 +347,7 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
         )
         # Sharing (issue 15): partner, agreement and PIPIA by the officer; a share and an extract
         # by the sharing officer; the log and deletion notices looked at by the auditor.
-        from tests.sharing.conftest import DOC, SECTIONS, USCC, adult, consented
+        from tests.sharing.conftest import DOC, SECTIONS, USCC, adult, consented, purpose_assessment
 
         partner_in = {
             "name": "顺达物流有限公司", "uscc": USCC, "contact": "dpo@shunda.example", "country": "CN",
@@ -386,6 +388,19 @@ def test_every_declared_operation_runs_from_a_route_with_a_real_staff_role(tmp_p
             "customers": fans,
         }
         assert call("sharing_officer", "POST", "/v1/extracts", "/v1/extracts", json=extract_in)["k"] == 2
+        asked = call("sharing_officer", "POST", "/v1/share-requests", "/v1/share-requests", json=share_in)
+        call("officer", "GET", "/v1/share-requests", "/v1/share-requests")
+        call("officer", "POST", "/v1/share-requests/{request_id}/decide",
+             f"/v1/share-requests/{asked['id']}/decide", json={"approve": True})  # fmt: skip
+        downloaded = call("sharing_officer", "POST", "/v1/share-requests/{request_id}/download",
+                          f"/v1/share-requests/{asked['id']}/download")  # fmt: skip
+        assert downloaded["manifest"]["approver"]
+        purpose_assessment(world, "public_disclosure")
+        public_cid = consented(world, "public_disclosure", adult(902), kinds=("general", "public_disclosure"))
+        disclosure_in = {"purpose": "public_disclosure", "fields": {"name": "mask"}, "medium": "官网公示",
+                         "customers": [public_cid]}  # fmt: skip
+        disclosed = call("sharing_officer", "POST", "/v1/disclosures", "/v1/disclosures", json=disclosure_in)
+        assert disclosed["persons"] == 1
         call("auditor", "GET", "/v1/transfers", "/v1/transfers")
         call("officer", "POST", "/v1/customers/{customer_id}/erase", f"/v1/customers/{shared_cid}/erase",
              json={"reason": "request"})  # fmt: skip

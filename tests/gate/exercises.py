@@ -232,6 +232,26 @@ def analysed(world: World) -> State:
     return {"cid": ids[0], "ids": ids}
 
 
+def share_requested(world: World) -> State:
+    """A share request by the sharing officer, waiting for another person's approval."""
+    from tests.sharing.conftest import sharer
+
+    state = shared(world)
+    made = sharing(world).request_share(
+        sharer(world), state["agreement"], fields=["mobile"], customers=[state["cid"]]
+    )
+    return {**state, "request": made["id"]}
+
+
+def disclosable(world: World) -> State:
+    """A customer who consented separately to public disclosure, and the purpose's PIPIA."""
+    from tests.sharing.conftest import adult, consented, purpose_assessment
+
+    purpose_assessment(world, "public_disclosure")
+    cid = consented(world, "public_disclosure", adult(3), kinds=("general", "public_disclosure"))
+    return {"cid": cid}
+
+
 def extract_one(world: World, ctx: RequestContext, state: State) -> None:
     """An extract of one customer: its one ``extract_row`` is read and recorded, then the extract is
     refused (one row cannot be 2-anonymous)."""
@@ -337,6 +357,25 @@ def notified_customer(world: World) -> State:
     outbox(world).deliver_due()  # the clean-up waits for the notice to have gone out
     world.clock.set(now)
     return state
+
+
+def queued_to_partner(world: World) -> State:
+    """A message to an organisation's address (a partner's deletion notice), no customer."""
+    with world.inst.db.transaction() as conn:
+        message = outbox(world).enqueue_to(
+            conn,
+            "dpo@partner.example",
+            "partner_deletion_notice",
+            {
+                "partner": "甲公司",
+                "row_ref": "r:00",
+                "transfers": "trf_0",
+                "cause": "erase",
+                "reference": "dln_0",
+            },
+            channel="email",
+        )
+    return {"message": message}
 
 
 def queued_message(world: World) -> State:
@@ -590,6 +629,9 @@ EXERCISES: dict[str, Exercise] = {
     # the outbox (its default channel writes files into the home)
     "outbox_deliver": Exercise(
         "notifier", lambda w, ctx, s: outbox(w).deliver(ctx, s["message"]), "notification", queued_message
+    ),
+    "outbox_deliver_to": Exercise(
+        "notifier", lambda w, ctx, s: outbox(w).deliver(ctx, s["message"]), "notification", queued_to_partner
     ),
     "outbox_list": Exercise("admin", lambda w, ctx, s: outbox(w).list(ctx)),
     # the customer privacy centre
@@ -906,6 +948,26 @@ EXERCISES: dict[str, Exercise] = {
         "analytics",
         analysed,
     ),
+    "disclose": Exercise(
+        "sharing_officer",
+        lambda w, ctx, s: sharing(w).disclose(
+            ctx, purpose="public_disclosure", fields={"name": "mask"}, medium="官网公示", customers=[s["cid"]]
+        ),
+        "",
+        disclosable,
+    ),
+    "share_request": Exercise(
+        "sharing_officer",
+        lambda w, ctx, s: sharing(w).request_share(
+            ctx, s["agreement"], fields=["mobile"], customers=[s["cid"]]
+        ),
+        "",
+        shared,
+    ),
+    "share_decide": Exercise(
+        "officer", lambda w, ctx, s: sharing(w).decide_share(ctx, s["request"]), "", share_requested
+    ),
+    "share_request_list": Exercise("officer", lambda w, ctx, s: sharing(w).share_requests(ctx), "", shared),
     "transfer_list": Exercise("auditor", lambda w, ctx, s: sharing(w).transfers(ctx), "", shared),
     "deletion_notice_list": Exercise("auditor", lambda w, ctx, s: sharing(w).notices(ctx), "", shared),
     "deletion_notice_ack": Exercise(

@@ -110,21 +110,29 @@ def consented(
     purpose: str = "partner_provision",
     values: dict[str, str] | None = None,
     kinds: tuple[ConsentKind, ...] = ("general", "provision"),
+    recipient: str = "顺达物流有限公司",
 ) -> str:
-    """A customer who gave ``kinds`` of consent to ``purpose``."""
+    """A customer who gave ``kinds`` of consent to ``purpose``; a provision or cross-border
+    consent names ``recipient`` (the default partner's name)."""
     cid = world.customer(dict(values or ADULT))
-    grant(world, cid, purpose, kinds)
+    grant(world, cid, purpose, kinds, recipient)
     return cid
 
 
-def grant(world: World, cid: str, purpose: str, kinds: tuple[ConsentKind, ...]) -> None:
+def grant(
+    world: World,
+    cid: str,
+    purpose: str,
+    kinds: tuple[ConsentKind, ...],
+    recipient: str = "顺达物流有限公司",
+) -> None:
     consent = world.inst.capability(Consent)
     setup = RequestContext(SETUP, "", client="test")
     if not consent.notices(setup):
         _, zh, en = shipped_notice("privacy")
         consent.publish_notice(setup, zh, en, title="Privacy notice")
-    recipient = "顺达物流有限公司" if set(kinds) & {"provision", "cross_border"} else None
-    consent.grant(setup, cid, [purpose], channel="app", kinds=list(kinds), recipient=recipient)
+    named = recipient if set(kinds) & {"provision", "cross_border"} else None
+    consent.grant(setup, cid, [purpose], channel="app", kinds=list(kinds), recipient=named)
 
 
 def adult(i: int, **over: str) -> dict[str, str]:
@@ -145,3 +153,17 @@ def _resident_id(born: date, seq: int) -> str:
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
     return body + check
+
+
+def purpose_assessment(world: World, purpose: str, **kw: Any) -> Any:
+    """A current PIPIA linked to ``purpose`` (what a public disclosure needs, R-SHR-3)."""
+    args: dict[str, Any] = {
+        "sections": SECTIONS,
+        "conclusion": "acceptable",
+        "reviewer": "个人信息保护负责人",
+        "assessed_on": TODAY - timedelta(days=5),
+        "valid_until": TODAY + timedelta(days=360),
+        "purpose": purpose,
+    }
+    args.update(kw)
+    return sharing(world).add_assessment(officer(world), **args)

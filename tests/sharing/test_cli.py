@@ -147,7 +147,7 @@ def test_partners_agreements_assessments_share_and_transfers_from_the_cli(
     assert set(result) >= {"transfer_id", "persons", "left_out", "manifest"}
     # The demo's customers gave no separate consent to provision: every one is left out, counted.
     assert result["persons"] == 0 and result["left_out"] == {"no_consent": 6}
-    assert out.read_text().splitlines() == ["mobile,address"]
+    assert out.read_text().splitlines() == ["ref,mobile,address"]
     code, refused, _ = run(
         "share",
         "--agreement",

@@ -17,6 +17,8 @@ from tests.access.conftest import TODAY, World
 from tests.sharing.conftest import adult, agreement, consented, officer, partner, sharer, sharing
 
 KINDS: tuple[ConsentKind, ...] = ("general", "provision", "cross_border")
+#: The recipient abroad the customers' cross-border consent names.
+ABROAD = "Lion Analytics Pte Ltd"
 
 
 @pytest.mark.req("R-SHR-6")
@@ -84,10 +86,10 @@ def test_counts_warn_near_and_refuse_past_a_threshold_and_restart_on_1_january(w
     exempt = _abroad(world, "exemption")
     _seed(world, 99_000, TODAY.year - 1)  # last year: does not count
     _seed(world, 89_998, TODAY.year)
-    first = consented(world, "cross_border_transfer", adult(1), KINDS)
+    first = consented(world, "cross_border_transfer", adult(1), KINDS, ABROAD)
     done = sharing(world).share(sharer(world), exempt, fields=["mobile"], customers=[first])
     assert done.persons == 1 and done.warnings == []
-    second = consented(world, "cross_border_transfer", adult(2), KINDS)
+    second = consented(world, "cross_border_transfer", adult(2), KINDS, ABROAD)
     warned = sharing(world).share(sharer(world), exempt, fields=["mobile"], customers=[second, first])
     assert warned.warnings and "100000" in warned.warnings[0]  # 90,000 persons now
     assert sharing(world).cross_border_counts(TODAY.year) == {"non_sensitive": 90_000, "sensitive": 0}
@@ -107,14 +109,14 @@ def test_counts_warn_near_and_refuse_past_a_threshold_and_restart_on_1_january(w
                 for i in range(9_999)
             ],
         )
-    third = consented(world, "cross_border_transfer", adult(3), KINDS)
+    third = consented(world, "cross_border_transfer", adult(3), KINDS, ABROAD)
     with pytest.raises(AccessDenied, match="need standard_contract"):
         sharing(world).share(sharer(world), exempt, fields=["mobile"], customers=[third])
     # A standard contract covers the 100,000th person.
     contract = _abroad(world, "standard_contract")
     assert sharing(world).share(sharer(world), contract, fields=["mobile"], customers=[third]).persons == 1
     # The next year starts from zero on 1 January, Beijing time.
-    fourth = consented(world, "cross_border_transfer", adult(4), KINDS)
+    fourth = consented(world, "cross_border_transfer", adult(4), KINDS, ABROAD)
     world.clock.set(datetime(TODAY.year, 12, 31, 15, 30, tzinfo=UTC))  # 23:30 on 31 December
     late = RequestContext(world.step_up(world.user("sharing_officer")), "", client="test")
     with pytest.raises(AccessDenied, match="need standard_contract"):
@@ -139,7 +141,9 @@ def test_sensitive_persons_are_counted_apart(world: World) -> None:
         fields={"passport": "pseudonymise"},
     )
     _seed(world, 9_999, TODAY.year, sensitive=True)
-    cid = consented(world, "cross_border_transfer", adult(1, passport="E12345678"), (*KINDS, "sensitive"))
+    cid = consented(
+        world, "cross_border_transfer", adult(1, passport="E12345678"), (*KINDS, "sensitive"), ABROAD
+    )
     with pytest.raises(AccessDenied, match="10000 sensitive persons"):
         sharing(world).share(sharer(world), a.id, fields=["passport"], customers=[cid])
     assert sharing(world).cross_border_counts(TODAY.year) == {"non_sensitive": 0, "sensitive": 9_999}
@@ -149,7 +153,7 @@ def test_sensitive_persons_are_counted_apart(world: World) -> None:
 def test_localisation_and_foreign_authorities_refuse_every_cross_border_transfer(world: World) -> None:
     """R-SHR-7: never to a foreign judicial or law-enforcement body; R-STO-6: a localisation
     setting refuses every cross-border transfer."""
-    cid = consented(world, "cross_border_transfer", adult(1), KINDS)
+    cid = consented(world, "cross_border_transfer", adult(1), KINDS, ABROAD)
     court = partner(world, uscc_code=None, country="US", name="District Court", authority=True)
     a = agreement(
         world,

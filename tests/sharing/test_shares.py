@@ -205,7 +205,7 @@ def test_suspension_stops_transfers_and_active_agreements_lists_only_those_in_fo
 def test_pseudonyms_are_stable_per_recipient_and_differ_between_recipients(world: World) -> None:
     """R-STO-4: the same customer gets the same pseudonym from one partner's shares and another from
     another partner's; the plaintext is in neither output nor the trail."""
-    cid = consented(world)
+    cid = consented(world, recipient="顺达物流有限公司、另一家公司")
     first, second = partner(world), partner(world, name="另一家公司")
     a1, a2 = agreement(world, first.id), agreement(world, second.id)
     one = _rows(sharing(world).share(sharer(world), a1.id, fields=["mobile"], customers=[cid]).content)
@@ -283,3 +283,25 @@ def test_a_customers_access_copy_names_who_received_their_data(world: World) -> 
     [received] = copy["recipients"]["recipients"]
     assert (received["recipient"], received["agreement_id"]) == (p.name, a.id)
     assert received["fields"] == ["mobile", "address"] and received["purpose"] == "partner_provision"
+
+
+@pytest.mark.req("R-SHR-2")
+def test_a_consent_naming_another_recipient_does_not_authorise_the_share(world: World) -> None:
+    """R-SHR-2: the separate consent told the person who receives their data. A customer whose
+    provision consent names another recipient is left out (and recorded as refused); the partner's
+    name matches regardless of width, case and spacing, or by its credit code, or among several
+    recipients one consent lists."""
+    p = partner(world, name="乙公司")
+    a = agreement(world, p.id)
+    other = consented(world, values=adult(1))  # names 顺达物流有限公司
+    exact = consented(world, values=adult(2), recipient="乙公司")
+    spaced = consented(world, values=adult(3), recipient=" 乙 公司 ")
+    by_code = consented(world, values=adult(4), recipient=p.uscc or "")
+    listed = consented(world, values=adult(5), recipient="顺达物流有限公司、乙公司")
+    result = sharing(world).share(
+        sharer(world), a.id, fields=["mobile"], customers=[other, exact, spaced, by_code, listed]
+    )
+    assert result.persons == 4 and result.left_out == {"no_consent": 1}
+    assert sharing(world).transfers(officer(world), customer_id=other) == []
+    refused = [e for e in world.inst.audit.query(action="share_row", limit=10) if e.decision == "deny"]
+    assert len(refused) == 1 and "R-SHR-2" in str(refused[0].detail)

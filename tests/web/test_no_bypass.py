@@ -103,6 +103,10 @@ OTHER_ROUTES = {
     # Sharing: partners, agreements, assessments and the log name customers by id only.
     ("GET", "/console/sharing"),
     ("POST", "/console/sharing/agreements/{agreement_id}/suspend"),
+    # Share requests: asked, decided by another person, downloaded once (the share runs then).
+    ("POST", "/console/sharing/requests"),
+    ("POST", "/console/sharing/requests/{request_id}/decide"),
+    ("POST", "/console/sharing/requests/{request_id}/download"),
 }
 
 

@@ -1,5 +1,5 @@
-"""HTTP routes of governed sharing: partners, agreements, impact assessments, shares, anonymised
-extracts, the transfer log and partners' deletion notices (issue 15).
+"""HTTP routes of governed sharing: partners, agreements, impact assessments, shares, public
+disclosures, anonymised extracts, the transfer log and partners' deletion notices (issue 15).
 
 Each route runs one declared operation of :class:`~piguard.sharing.Sharing`. A share's or an
 extract's content (desensitised CSV or JSON Lines) is returned once, in the response, beside its
@@ -82,6 +82,34 @@ class ShareIn(BaseModel):
     format: Literal["csv", "jsonl"] = "csv"
     #: An approved export grant: a share of more customers than the threshold needs one (R-USE-3).
     grant_id: str | None = Field(default=None, max_length=64)
+
+
+class DisclosureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: A catalog purpose that requires the separate ``public_disclosure`` consent (R-SHR-8).
+    purpose: str = Field(min_length=1, max_length=64)
+    #: Each field disclosed and its rule: a rule name or ``{"rule", "params"}`` (no pseudonyms).
+    fields: dict[str, str | dict[str, Any]] = Field(min_length=1, max_length=64)
+    #: Where it is published (a web page, a notice board), a short text.
+    medium: str = Field(min_length=1, max_length=200)
+    customers: list[str] | None = Field(default=None, max_length=200_000)
+    all: bool = False
+    format: Literal["csv", "jsonl"] = "csv"
+    grant_id: str | None = Field(default=None, max_length=64)
+
+
+class ShareRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agreement_id: str = Field(min_length=1, max_length=40)
+    fields: list[str] = Field(min_length=1, max_length=64)
+    customers: list[str] | None = Field(default=None, max_length=200_000)
+    all: bool = False
+    format: Literal["csv", "jsonl"] = "csv"
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool = True
 
 
 class ExtractIn(BaseModel):
@@ -202,6 +230,53 @@ def build_router(inst: Installation) -> APIRouter:
             context(request, who),
             body.agreement_id,
             fields=body.fields,
+            customers=body.customers,
+            all_customers=body.all,
+            output=body.format,
+            grant_id=body.grant_id,
+        )
+        return {**result.as_dict(), "content": result.content.decode()}
+
+    @router.post("/share-requests", status_code=201)
+    def request_share(body: ShareRequestIn, request: Request, who: Who) -> dict[str, Any]:
+        """Ask for a share; another person approves it, then the requester downloads it once."""
+        return sharing.request_share(
+            context(request, who),
+            body.agreement_id,
+            fields=body.fields,
+            customers=body.customers,
+            all_customers=body.all,
+            output=body.format,
+        )
+
+    @router.get("/share-requests")
+    def list_share_requests(
+        request: Request,
+        who: Who,
+        state: Literal["pending", "approved", "refused", "done"] | None = None,
+    ) -> dict[str, Any]:
+        return {"requests": sharing.share_requests(context(request, who), state=state)}
+
+    @router.post("/share-requests/{request_id}/decide")
+    def decide_share(request_id: str, body: DecisionIn, request: Request, who: Who) -> dict[str, Any]:
+        """Approve or refuse a share request: never one's own (separation of duties)."""
+        return sharing.decide_share(context(request, who), request_id[:40], approve=body.approve)
+
+    @router.post("/share-requests/{request_id}/download")
+    def download_share(request_id: str, request: Request, who: Who) -> dict[str, Any]:
+        """The one download of an approved share, by its requester (the share runs now)."""
+        result = sharing.download(context(request, who), request_id[:40])
+        return {**result.as_dict(), "content": result.content.decode()}
+
+    @router.post("/disclosures", status_code=201)
+    def disclose(body: DisclosureIn, request: Request, who: Who) -> dict[str, Any]:
+        """Disclose publicly, with each customer's separate consent and a PIPIA (R-SHR-8); the
+        desensitised content is returned once."""
+        result = sharing.disclose(
+            context(request, who),
+            purpose=body.purpose,
+            fields=body.fields,
+            medium=body.medium,
             customers=body.customers,
             all_customers=body.all,
             output=body.format,

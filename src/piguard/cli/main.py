@@ -109,6 +109,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "assessments": ("sharing", "Impact assessments (PIPIA, GB/T 39335-2020)."),
     "transfers": ("sharing", "The transfer log (kept at least 3 years)."),
     "share": ("sharing", "Share customers' data with a partner under an agreement, desensitised and logged."),
+    "disclose": ("sharing", "Disclose customers' data publicly: separate consent and a PIPIA, logged."),
     "extract": ("sharing", "An anonymised extract: refused (non-zero exit) unless k (and l) are reached."),
 }
 

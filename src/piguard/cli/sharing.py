@@ -1,4 +1,4 @@
-"""``piguard partners|agreements|assessments|share|extract|transfers``: governed sharing (issue 15).
+"""``piguard partners|agreements|assessments|share|disclose|extract|transfers``: governed sharing (issue 15).
 
 Every command runs one declared operation of :class:`~piguard.sharing.Sharing` as the acting
 principal (``PIGUARD_TOKEN``). ``share`` and ``extract`` write the desensitised or anonymised
@@ -298,6 +298,7 @@ def share(
                 customers=ids,
                 all_customers=all_,
                 output=output,
+                grant_id=grant,
             )
         out.write_bytes(result.content)
         out.with_name(out.name + ".manifest.json").write_text(
@@ -315,6 +316,62 @@ def share(
             stdout.print(f"warning: {warning}")
 
     emit(data, as_json, human)
+
+
+def disclose(
+    rules: Annotated[
+        Path, typer.Option("--rules", help="JSON: each field disclosed and its rule (no pseudonyms).")
+    ],
+    medium: Annotated[str, typer.Option("--medium", help="Where it is published.")],
+    out: OutOpt,
+    purpose: Annotated[str, typer.Option("--purpose", "-p")] = "public_disclosure",
+    customers: Annotated[
+        Path | None, typer.Option("--customers", help="A file of customer ids, one a line.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every customer (those without separate consent are left out).")
+    ] = False,
+    output: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    grant: Annotated[
+        str | None, typer.Option("--grant", help="An approved export grant (large disclosures).")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Disclose customers' data publicly: separate consent and a PIPIA, logged."""
+    with reporting(as_json):
+        ids = None
+        if customers is not None:
+            ids = [
+                line.strip() for line in customers.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
+        spec = _json_file(rules, "rules")
+        if not isinstance(spec, dict):
+            raise ValidationError("a JSON object of field -> rule", "rules")
+        with open_home(home) as inst:
+            result = inst.capability(Sharing).disclose(
+                context(inst),
+                purpose=purpose,
+                fields=spec,
+                medium=medium,
+                customers=ids,
+                all_customers=all_,
+                output=output,
+                grant_id=grant,
+            )
+        out.write_bytes(result.content)
+        out.with_name(out.name + ".manifest.json").write_text(
+            json.dumps(
+                {"manifest": result.manifest, "signature": result.signature}, ensure_ascii=False, indent=2
+            )
+        )
+    emit(
+        result.as_dict(),
+        as_json,
+        lambda: stdout.print(
+            f"{result.transfer_id}: {result.persons} persons -> {out}; left out {result.left_out or 0}"
+        ),
+    )
 
 
 def extract(
@@ -384,3 +441,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(transfers_app, name="transfers")
     app.command("share")(share)
     app.command("extract")(extract)
+    app.command("disclose")(disclose)

@@ -119,6 +119,8 @@ class ActiveConsent:
     notice_version: int | None
     given_at: datetime
     by_guardian: bool
+    #: The recipient a ``provision`` or ``cross_border`` consent names (PIPL 23, 39).
+    recipient: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,7 +175,11 @@ def fold(
             key = (record.kind, purpose)
             if action == "grant":
                 active[key] = ActiveConsent(
-                    record.id, record.notice_version, record.given_at, record.guardian is not None
+                    record.id,
+                    record.notice_version,
+                    record.given_at,
+                    record.guardian is not None,
+                    record.recipient,
                 )
                 refused.pop(purpose, None)
                 has_guardian = has_guardian or record.guardian is not None

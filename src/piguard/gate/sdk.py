@@ -59,8 +59,9 @@ if TYPE_CHECKING:
 
 
 class Messenger(Protocol):
-    """The outbox as another capability sees it: queue a message to a customer inside one's own
-    transaction (capabilities never import each other; the installation hands this in)."""
+    """The outbox as another capability sees it: queue a message to a customer (or, rarely, to an
+    organisation's address) inside one's own transaction (capabilities never import each other;
+    the installation hands this in)."""
 
     def has_channel(self, channel: str) -> bool: ...
 
@@ -80,6 +81,20 @@ class Messenger(Protocol):
     def guardian_channels(self) -> list[str]:
         """Configured channels that reach a child's guardian at the guardian's own address (a
         ``guardian_*`` contact field of the catalog), best first; empty when none does."""
+        ...
+
+    def enqueue_to(
+        self,
+        conn: Connection,
+        address: str,
+        template: str,
+        params: Mapping[str, str],
+        *,
+        channel: str,
+        locale: str = "zh",
+        reference: str | None = None,
+    ) -> str:
+        """Queue a message to an organisation's address (a partner's contact), not a customer."""
         ...
 
     def status(self, reference: str) -> str | None:

@@ -1,4 +1,5 @@
-"""The one outbox for messages to customers: codes, receipts, notices, outcomes.
+"""The one outbox for messages to customers (codes, receipts, notices, outcomes) and, rarely, to
+an organisation's address (a partner's deletion notice).
 
 Capabilities queue a message inside their own operation's transaction (``Outbox.enqueue``),
 so a receipt exists exactly when the request it acknowledges does. The outbox's job
@@ -8,12 +9,13 @@ sends it through a channel (SMTP email, an SMS gateway's webhook, or files for t
 retries with back-off and records every attempt in the audit trail without its contents.
 """
 
-from piguard.outbox.capability import DELIVER, LIST, Outbox
+from piguard.outbox.capability import DELIVER, DELIVER_TO, LIST, Outbox
 from piguard.outbox.channels import Channel, DeliveryError, FileChannel, SmtpChannel, WebhookChannel
 from piguard.outbox.templates import TEMPLATES, render
 
 __all__ = [
     "DELIVER",
+    "DELIVER_TO",
     "LIST",
     "TEMPLATES",
     "Channel",

@@ -1,5 +1,9 @@
 """The outbox as a capability on the gate: queue inside a caller's transaction, send as a job.
 
+Most messages go to a customer, addressed from the vault when sent. A few go to an organisation
+(a partner told to delete a customer's data): :meth:`Outbox.enqueue_to` seals the address with
+the parameters and ``outbox_deliver_to`` sends it without reading any customer.
+
 Sending is an operation about one customer (``outbox_deliver``), run by the ``outbox`` system
 principal with the built-in ``notifier`` role for the built-in ``notification`` purpose: the
 gate decides the contact field like any read (never a sensitive one, never for a restricted
@@ -31,7 +35,7 @@ from piguard.outbox.channels import Channel, DeliveryError
 from piguard.outbox.tables import messages
 from piguard.outbox.templates import LOCALES, TO_GUARDIAN, check, render
 
-__all__ = ["DELIVER", "LIST", "Outbox"]
+__all__ = ["DELIVER", "DELIVER_TO", "LIST", "Outbox"]
 
 NAME = "outbox"
 
@@ -44,6 +48,17 @@ DELIVER = Operation(
     purposes=(NOTIFICATION_PURPOSE,),
     summary="address one queued message from the vault and send it (no address or text kept)",
     requirements=("R-INC-4", "R-RGT-2"),
+    detail={"channel": "token", "template": "token", "outcome": "token", "attempt": "int"},
+)
+DELIVER_TO = Operation(
+    "outbox_deliver_to",
+    ("read",),
+    "none",
+    NAME,
+    writes=True,
+    purposes=(NOTIFICATION_PURPOSE,),
+    summary="send one queued message to an organisation's address (a partner), no customer read",
+    requirements=("R-DST-1",),
     detail={"channel": "token", "template": "token", "outcome": "token", "attempt": "int"},
 )
 LIST = Operation(
@@ -60,13 +75,17 @@ LIST = Operation(
 #: The sender's principal: ``system:outbox`` with the built-in notifier role.
 SENDER = "outbox"
 STATUSES = ("pending", "sent", "failed")
+#: The ``customer_id`` of a message to an organisation's address (no customer is addressed); the
+#: address is sealed with the parameters under :data:`_TO` and blanked once sent.
+NO_CUSTOMER = ""
+_TO = "__to"
 
 
 class Outbox:
     """Messages to customers: queued by capabilities, sent by the ``outbox`` job."""
 
     name = NAME
-    operations = (DELIVER, LIST)
+    operations = (DELIVER, DELIVER_TO, LIST)
 
     def __init__(
         self,
@@ -157,6 +176,53 @@ class Outbox:
         )
         return message_id
 
+    def enqueue_to(
+        self,
+        conn: Connection,
+        address: str,
+        template: str,
+        params: Mapping[str, str],
+        *,
+        channel: str,
+        locale: str = "zh",
+        reference: str | None = None,
+    ) -> str:
+        """Queue a message to an organisation's address (a partner's contact), not a customer, in
+        the caller's transaction. The address is sealed with the parameters (bound to the message
+        id) and blanked once the message is sent or given up, like the parameters.
+
+        :raises ValidationError: as :meth:`enqueue`, or an empty address.
+        """
+        to = (address or "").strip()
+        if not to or len(to) > 320:
+            raise ValidationError("an address to send to", "address")
+        if channel not in self.channels:
+            raise ValidationError(f"no {channel!r} channel is configured (have {', '.join(self.channels)})")
+        if locale not in LOCALES:
+            raise ValidationError(f"locale must be one of {', '.join(LOCALES)}", "locale")
+        clean = {str(k): str(v) for k, v in params.items()}
+        check(template, locale, clean)
+        message_id = "msg_" + secrets.token_hex(12)
+        now = self._clock.now()
+        sealed = json.dumps({**clean, _TO: to}, ensure_ascii=False)
+        conn.execute(
+            insert(messages).values(
+                id=message_id,
+                tenant=self._tenant,
+                customer_id=NO_CUSTOMER,
+                channel=channel,
+                template=template,
+                locale=locale,
+                params=self._box.seal(sealed, self._context(message_id)),
+                reference=reference,
+                status="pending",
+                attempts=0,
+                next_attempt=now,
+                created_at=now,
+            )
+        )
+        return message_id
+
     def status(self, reference: str) -> str | None:
         """The state of the newest message queued with ``reference`` (``pending``, ``sent``,
         ``failed``), or None when there is none."""
@@ -180,12 +246,16 @@ class Outbox:
         now = now or self._clock.now()
         t = messages.c
         with self._db.read() as conn:
-            due = conn.execute(
-                select(t.id)
-                .where(t.tenant == self._tenant, t.status == "pending", t.next_attempt <= now)
-                .order_by(t.next_attempt, t.id)
-                .limit(batch)
-            ).scalars().all()
+            due = (
+                conn.execute(
+                    select(t.id)
+                    .where(t.tenant == self._tenant, t.status == "pending", t.next_attempt <= now)
+                    .order_by(t.next_attempt, t.id)
+                    .limit(batch)
+                )
+                .scalars()
+                .all()
+            )
         sender, sent = self._sender(), 0
         for message_id in due:
             try:
@@ -224,6 +294,9 @@ class Outbox:
                 self._settle(conn, message_id, outcome, reason, attempt, now)
             return outcome
 
+        if customer_id == NO_CUSTOMER:
+            # To an organisation: the address travels sealed with the message; no customer is read.
+            return self.kernel.run(ctx, DELIVER_TO, handler)
         try:
             return self.kernel.run(ctx, DELIVER, handler, subject=customer_id)
         except NotFound:
@@ -255,6 +328,15 @@ class Outbox:
     ) -> tuple[str, str | None]:
         if channel is None:
             return "retry", "channel_not_configured"
+        if row["customer_id"] == NO_CUSTOMER:
+            params = json.loads(self._box.open(row["params"], self._context(message_id)))
+            address = params.pop(_TO)
+            subject, body = render(row["template"], row["locale"], params)
+            try:
+                channel.send(address, subject, body, message_id)
+            except DeliveryError as exc:
+                return ("retry" if exc.temporary else "failed"), exc.reason
+            return "sent", None
         field = row.get("to_field") or self._contact_field(
             channel.kind, guardian=row["template"] in TO_GUARDIAN
         )

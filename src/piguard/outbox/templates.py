@@ -131,6 +131,20 @@ TEMPLATES: Final[Mapping[str, Mapping[str, MessageTemplate]]] = {
             "Contact: ${contact}.",
         ),
     ),
+    # To an organisation (a partner), not a customer: the partner deletes what it received.
+    "partner_deletion_notice": _t(
+        (
+            "个人信息删除通知",
+            "${partner}：根据双方协议，请删除我方向贵方提供的以下个人信息记录：记录标识 ${row_ref}"
+            "（传输编号 ${transfers}），原因：${cause}。完成后请回复本通知编号 ${reference} 确认删除。",
+        ),
+        (
+            "Notice to delete personal information",
+            "${partner}: under our agreement, please delete the personal information record we provided "
+            "to you with the reference ${row_ref} (transfers ${transfers}); cause: ${cause}. Once done, "
+            "confirm the deletion quoting this notice's number ${reference}.",
+        ),
+    ),
 }
 
 

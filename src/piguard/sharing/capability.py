@@ -35,7 +35,9 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import secrets
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -48,7 +50,16 @@ from piguard.calendar import local_date
 from piguard.catalog import Catalog
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, Conflict, ConsentRequired, NotFound, QuotaExceeded, ValidationError
-from piguard.gate.sdk import Call, Erasure, Kernel, Operation, RequestContext, SigningKey, Storage
+from piguard.gate.sdk import (
+    Call,
+    Erasure,
+    Kernel,
+    Messenger,
+    Operation,
+    RequestContext,
+    SigningKey,
+    Storage,
+)
 from piguard.sharing import crossborder, operators
 from piguard.sharing.anonymise import anonymise
 from piguard.sharing.model import (
@@ -70,18 +81,23 @@ from piguard.sharing.tables import (
     assessments,
     deletion_notices,
     partners,
+    share_requests,
     transfer_persons,
     transfers,
 )
 from piguard.validate import uscc
 
-__all__ = ["OPERATIONS", "Approval", "Sharing"]
+__all__ = ["OPERATIONS", "Approval", "ConsentedRecipient", "Sharing"]
 
 #: The approval a large share needs (R-USE-3), checked by the installation's grants:
 #: ``(conn, ctx, grant_id, purpose, persons) -> approver id``. With ``conn`` ``None`` it only
 #: checks; with the share's transaction it also uses the grant up, so a grant is spent exactly
 #: when its transfer commits. Raises :class:`AccessDenied` to refuse.
 Approval = Callable[[Connection | None, RequestContext, str, str, int], str]
+#: The recipient a customer's separate consent of one kind to one purpose names, or ``None``
+#: (no such consent, or none named): ``(customer_id, kind, purpose) -> recipient``. Wired by the
+#: installation from the consent ledger (capabilities never import each other).
+ConsentedRecipient = Callable[[str, str, str], str | None]
 
 NAME = "sharing"
 #: Catalog field types that identify a person directly: never in an anonymised extract.
@@ -89,6 +105,8 @@ DIRECT_IDENTIFIERS = frozenset(
     {"name", "resident_id", "mobile", "landline", "email", "passport", "bank_card"}
 )
 FORMATS = ("csv", "jsonl")
+#: The column of a share naming each row by its per-recipient reference (:meth:`Sharing.row_ref`).
+ROW_REF = "ref"
 
 
 def _op(name: str, actions: tuple[Any, ...], summary: str, **kw: Any) -> Operation:
@@ -164,7 +182,13 @@ SHARE = _op(
     subject="many",
     writes=True,
     requirements=("R-SHR-1", "R-SHR-2", "R-SHR-3", "R-SHR-4", "R-SHR-6", "R-SHR-7", "R-COL-4"),
-    detail={"agreement": "token", "transfer": "token", "persons": "int", "left_out": "int"},
+    detail={
+        "agreement": "token",
+        "transfer": "token",
+        "persons": "int",
+        "left_out": "int",
+        "request": "token",
+    },
 )
 SHARE_ROW = _op(
     "share_row",
@@ -194,6 +218,49 @@ EXTRACT_ROW = _op(
     purpose=True,
     requirements=("R-STO-4",),
     part_of="extract",
+)
+DISCLOSE = _op(
+    "disclose",
+    ("export",),
+    "disclose customers' data publicly: separate consent, impact assessment, desensitised, logged",
+    subject="many",
+    writes=True,
+    requirements=("R-SHR-8", "R-SHR-3", "R-SHR-4"),
+    detail={"transfer": "token", "persons": "int", "left_out": "int"},
+)
+DISCLOSE_ROW = _op(
+    "disclose_row",
+    ("export",),
+    "one customer of a public disclosure (recorded per customer, refusals included)",
+    subject="customer",
+    purpose=True,
+    requirements=("R-SHR-8",),
+    part_of="disclose",
+)
+SHARE_REQUEST = _op(
+    "share_request",
+    ("export",),
+    "ask for a share under an agreement; another person approves it, the requester downloads it once",
+    writes=True,
+    requirements=("R-USE-3",),
+    detail={"request": "token", "agreement": "token"},
+)
+SHARE_DECIDE = _op(
+    "share_decide",
+    ("approve",),
+    "approve or refuse a share request (never one's own: separation of duties)",
+    writes=True,
+    requirements=("R-USE-3",),
+    detail={"request": "token"},
+)
+SHARE_REQUEST_LIST = _op(
+    "share_request_list",
+    # Who may see the requests: those who ask (export) and those who decide (approve); auditors
+    # read them in the transfer log and the audit trail.
+    ("export", "approve"),
+    "share requests and their decisions",
+    requirements=("R-USE-3",),
+    detail={"count": "int"},
 )
 TRANSFER_LIST = _op(
     "transfer_list",
@@ -228,6 +295,11 @@ OPERATIONS: tuple[Operation, ...] = (
     SHARE_ROW,
     EXTRACT,
     EXTRACT_ROW,
+    DISCLOSE,
+    DISCLOSE_ROW,
+    SHARE_REQUEST,
+    SHARE_DECIDE,
+    SHARE_REQUEST_LIST,
     TRANSFER_LIST,
     NOTICE_LIST,
     NOTICE_ACK,
@@ -287,6 +359,8 @@ class Sharing:
         max_suppression: float = 0.1,
         approval: Approval | None = None,
         large_share: int = 1000,
+        messenger: Messenger | None = None,
+        consented_recipient: ConsentedRecipient | None = None,
     ) -> None:
         """:param pseudonym_root: the keyring secret each recipient's pseudonym key derives from
             (never stored in the data database, R-STO-4).
@@ -295,7 +369,11 @@ class Sharing:
         :param ciio: the operator is a critical-information-infrastructure operator (every
             cross-border transfer needs a CAC assessment).
         :param approval: checks and uses the approved export grant a large share names (R-USE-3).
-        :param large_share: more customers than this in one share need that approval."""
+        :param large_share: more customers than this in one share need that approval.
+        :param messenger: the one outbox: deletion notices go to each partner's contact address.
+        :param consented_recipient: the recipient each customer's separate consent names; a share
+            to another partner is refused for that customer (R-SHR-2). Without it the named
+            recipient is not checked."""
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._root = pseudonym_root
         self._key = signing_key
@@ -304,6 +382,8 @@ class Sharing:
         self.max_suppression = max_suppression
         self._approval = approval
         self.large_share = large_share
+        self._messenger = messenger
+        self._consented_recipient = consented_recipient
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
@@ -777,7 +857,11 @@ class Sharing:
         return self.kernel.run(ctx, ASSESSMENT_LIST, handler)
 
     def _assessments(
-        self, conn: Connection, assessment_id: str | None = None, agreement_id: str | None = None
+        self,
+        conn: Connection,
+        assessment_id: str | None = None,
+        agreement_id: str | None = None,
+        purpose: str | None = None,
     ) -> list[Assessment]:
         t = assessments.c
         q = select(assessments).where(t.tenant == self._tenant)
@@ -785,6 +869,8 @@ class Sharing:
             q = q.where(t.id == assessment_id)
         if agreement_id is not None:
             q = q.where(t.agreement_id == agreement_id)
+        if purpose is not None:
+            q = q.where(t.purpose == purpose)
         return [
             Assessment(
                 r.id,
@@ -809,6 +895,13 @@ class Sharing:
             self._root, b"piguard/sharing/pseudonym\x00" + partner_id.encode(), hashlib.sha256
         ).digest()
 
+    def row_ref(self, partner_id: str, customer_id: str) -> str:
+        """The reference a partner holds for one customer's row: keyed per recipient like the
+        pseudonyms (two partners cannot join on it), stable across shares, so a deletion notice can
+        name the row to delete without naming the customer."""
+        digest = hmac.new(self.partner_key(partner_id), b"row\x00" + customer_id.encode(), hashlib.sha256)
+        return "r:" + digest.hexdigest()[:32]
+
     def share(
         self,
         ctx: RequestContext,
@@ -819,8 +912,11 @@ class Sharing:
         all_customers: bool = False,
         output: str = "csv",
         grant_id: str | None = None,
+        request_id: str | None = None,
     ) -> ShareResult:
-        """Share customers' data under an agreement (see the module docstring).
+        """Share customers' data under an agreement (see the module docstring). With
+        ``request_id`` (an approved share request, see :meth:`download`) the request's approval
+        stands for the export grant and is used up in the share's transaction.
 
         :raises AccessDenied: the agreement, partner, assessment or cross-border rules refuse
             (recorded under ``share`` with the reason).
@@ -851,15 +947,20 @@ class Sharing:
             row_ctx = replace(ctx, purpose=agreement.purpose)
             key = self.partner_key(partner.id)
             ids = list(customers) if customers is not None else list(self.kernel.customer_ids())
-            approved = len(ids) > self.large_share
+            approved = len(ids) > self.large_share and request_id is None
             if approved:
                 self._approve(None, ctx, grant_id, agreement.purpose, len(ids))
+            if request_id is not None:
+                call.note(request=request_id)
+                with self._db.read() as conn:
+                    self._check_request(conn, ctx, request_id)
             rows: list[tuple[str, dict[str, str | None]]] = []
             left_out: Counter[str] = Counter()
             withheld: Counter[str] = Counter()
             for cid in ids:
                 try:
-                    rows.append((cid, self._share_row(row_ctx, cid, agreement, chosen, key, today, withheld)))
+                    values = self._share_row(row_ctx, cid, agreement, partner, chosen, key, today, withheld)
+                    rows.append((cid, values))
                 except AccessDenied as exc:
                     left_out[_refusal_reason(exc)] += 1
                 except NotFound:
@@ -876,10 +977,17 @@ class Sharing:
                 approver = (
                     self._approve(conn, ctx, grant_id, agreement.purpose, len(ids)) if approved else None
                 )
-                content = _render([values for _, values in rows], chosen, output)
+                if request_id is not None:
+                    approver = self._claim_request(conn, ctx, request_id, transfer_id)
+                content = _render(
+                    [{ROW_REF: self.row_ref(partner.id, cid), **values} for cid, values in rows],
+                    [ROW_REF, *chosen],
+                    output,
+                )
                 manifest = {
                     "transfer_id": transfer_id,
                     "agreement": agreement.id,
+                    "row_ref": ROW_REF,
                     "partner": partner.id,
                     "recipient": partner.name,
                     "purpose": agreement.purpose,
@@ -910,6 +1018,354 @@ class Sharing:
             return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, warnings)
 
         return self.kernel.run(ctx, SHARE, handler)
+
+    # ------------------------------------------------------------------ share requests (the console)
+
+    def request_share(
+        self,
+        ctx: RequestContext,
+        agreement_id: str,
+        *,
+        fields: Sequence[str],
+        customers: Sequence[str] | None = None,
+        all_customers: bool = False,
+        output: str = "csv",
+    ) -> dict[str, Any]:
+        """Ask for a share: another person approves it (separation of duties), then the requester
+        downloads it once (:meth:`share` with ``request_id``). Nothing is read until then.
+
+        :raises ValidationError: as :meth:`share`, an unknown agreement, or fields it does not name.
+        """
+        if output not in FORMATS:
+            raise ValidationError(f"one of {', '.join(FORMATS)}", "format")
+        if (customers is None) == (not all_customers):
+            raise ValidationError("give the customers or ask for all of them", "customers")
+        chosen = list(dict.fromkeys(f.strip() for f in fields if f.strip()))
+        if not chosen:
+            raise ValidationError("name the fields to share", "fields")
+        ids = None if customers is None else list(dict.fromkeys(c.strip() for c in customers if c.strip()))
+        if ids is not None and not ids:
+            raise ValidationError("give the customers or ask for all of them", "customers")
+        request_id = "srq_" + secrets.token_hex(8)
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(request=request_id, agreement=agreement_id)
+            with call.transaction() as conn:
+                found = self._agreements(conn, agreement_id)
+                if not found:
+                    raise ValidationError("no such agreement", "agreement_id")
+                outside = sorted(set(chosen) - set(found[0].fields))
+                if outside:
+                    raise ValidationError(f"the agreement does not name {', '.join(outside)}", "fields")
+                role = self._catalog.roles.get(ctx.actor.role)
+                if role is None or found[0].purpose not in role.purposes:
+                    raise AccessDenied(
+                        f"role {ctx.actor.role!r} does not act for purpose {found[0].purpose!r}", "R-USE-1"
+                    )
+                conn.execute(
+                    insert(share_requests).values(
+                        tenant=self._tenant,
+                        id=request_id,
+                        agreement_id=agreement_id,
+                        fields=json.dumps(chosen),
+                        customers=None if ids is None else json.dumps(ids),
+                        format=output,
+                        requested_by=ctx.actor.id,
+                        requested_role=ctx.actor.role,
+                        requested_at=self._clock.now(),
+                        state="pending",
+                    )
+                )
+                return _public(self._requests(conn, request_id)[0])
+
+        return self.kernel.run(ctx, SHARE_REQUEST, handler)
+
+    def decide_share(self, ctx: RequestContext, request_id: str, *, approve: bool = True) -> dict[str, Any]:
+        """Approve (or refuse) a pending share request. The requester may not decide their own
+        (separation of duties, R-USE-3); the approver's role must list the requester's role among
+        those it may approve (``can_approve``).
+
+        :raises AccessDenied: the requester, or a role that may not approve the requester's.
+        :raises Conflict: not pending. :raises NotFound: no such request.
+        """
+
+        def handler(call: Call) -> dict[str, Any]:
+            call.note(request=request_id)
+            r = share_requests.c
+            with call.transaction() as conn:
+                found = self._requests(conn, request_id)
+                if not found:
+                    raise NotFound("no such share request")
+                request = found[0]
+                if request["requested_by"] == ctx.actor.id:
+                    raise AccessDenied(
+                        "separation of duties: the requester cannot approve their own share (R-USE-3)",
+                        "R-USE-3",
+                    )
+                role = self._catalog.roles.get(ctx.actor.role)
+                if role is None or request["requested_role"] not in role.can_approve:
+                    raise AccessDenied(
+                        f"role {ctx.actor.role!r} may not approve shares requested by"
+                        f" {request['requested_role']!r}",
+                        "R-USE-3",
+                    )
+                done = conn.execute(
+                    update(share_requests)
+                    .where(r.tenant == self._tenant, r.id == request_id, r.state == "pending")
+                    .values(
+                        state="approved" if approve else "refused",
+                        decided_by=ctx.actor.id,
+                        decided_at=self._clock.now(),
+                    )
+                )
+                if done.rowcount != 1:
+                    raise Conflict("the share request is not pending")
+                return _public(self._requests(conn, request_id)[0])
+
+        return self.kernel.run(ctx, SHARE_DECIDE, handler)
+
+    def share_requests(self, ctx: RequestContext, *, state: str | None = None) -> list[dict[str, Any]]:
+        """Share requests, newest first (agreement, fields, how many customers, who asked, who
+        decided, the transfer its download produced)."""
+
+        def handler(call: Call) -> list[dict[str, Any]]:
+            with self._db.read() as conn:
+                found = [_public(r) for r in self._requests(conn, None, state)]
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, SHARE_REQUEST_LIST, handler)
+
+    def _requests(
+        self, conn: Connection, request_id: str | None = None, state: str | None = None
+    ) -> list[dict[str, Any]]:
+        r = share_requests.c
+        q = select(share_requests).where(r.tenant == self._tenant)
+        if request_id is not None:
+            q = q.where(r.id == request_id)
+        if state is not None:
+            q = q.where(r.state == state)
+        out = []
+        for row in conn.execute(q.order_by(r.requested_at.desc(), r.id)):
+            customers = None if row.customers is None else json.loads(row.customers)
+            out.append(
+                {
+                    "id": row.id,
+                    "agreement_id": row.agreement_id,
+                    "fields": json.loads(row.fields),
+                    "customers": customers,
+                    "count": None if customers is None else len(customers),
+                    "format": row.format,
+                    "requested_by": row.requested_by,
+                    "requested_role": row.requested_role,
+                    "requested_at": row.requested_at.isoformat(),
+                    "state": row.state,
+                    "decided_by": row.decided_by,
+                    "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+                    "transfer_id": row.transfer_id,
+                }
+            )
+        return out
+
+    def download(self, ctx: RequestContext, request_id: str) -> ShareResult:
+        """The one download of an approved share request, by its requester: runs the share (one
+        gate decision, as :meth:`share`), with the request's approver recorded as the share's
+        approver. A second download is refused.
+
+        :raises AccessDenied: not the requester, not approved, or downloaded already (recorded
+            under ``share``). :raises NotFound: no such request.
+        """
+        with self._db.read() as conn:
+            found = self._requests(conn, request_id)
+        if not found:
+            raise NotFound("no such share request")
+        request = found[0]
+        return self.share(
+            ctx,
+            request["agreement_id"],
+            fields=request["fields"],
+            customers=request["customers"],
+            all_customers=request["customers"] is None,
+            output=request["format"],
+            request_id=request_id,
+        )
+
+    def _check_request(self, conn: Connection, ctx: RequestContext, request_id: str) -> None:
+        # Refuse before reading anyone; the claim in the share's transaction decides for good.
+        r = share_requests.c
+        row = conn.execute(
+            select(r.requested_by, r.state).where(r.tenant == self._tenant, r.id == request_id)
+        ).one_or_none()
+        if row is None or row.requested_by != ctx.actor.id:
+            raise AccessDenied("only the requester downloads an approved share", "R-USE-3")
+        if row.state != "approved":
+            raise AccessDenied(
+                f"the share request is {row.state}: a share downloads once, after approval (R-USE-3)",
+                "R-USE-3",
+            )
+
+    def _claim_request(self, conn: Connection, ctx: RequestContext, request_id: str, transfer_id: str) -> str:
+        """Inside the share's transaction: the request becomes ``done`` with this transfer, once;
+        returns its approver. :raises AccessDenied: not the requester's, not approved or used."""
+        r = share_requests.c
+        row = conn.execute(
+            select(r.requested_by, r.state, r.decided_by).where(r.tenant == self._tenant, r.id == request_id)
+        ).one_or_none()
+        if row is None or row.requested_by != ctx.actor.id:
+            raise AccessDenied("only the requester downloads an approved share", "R-USE-3")
+        if row.state != "approved":
+            raise AccessDenied(
+                f"the share request is {row.state}: a share downloads once, after approval (R-USE-3)",
+                "R-USE-3",
+            )
+        done = conn.execute(
+            update(share_requests)
+            .where(r.tenant == self._tenant, r.id == request_id, r.state == "approved")
+            .values(state="done", transfer_id=transfer_id)
+        )
+        if done.rowcount != 1:
+            raise AccessDenied("the share request was downloaded already (R-USE-3)", "R-USE-3")
+        return str(row.decided_by)
+
+    # ------------------------------------------------------------------ public disclosure
+
+    def disclose(
+        self,
+        ctx: RequestContext,
+        *,
+        purpose: str,
+        fields: Mapping[str, Mapping[str, Any] | str],
+        medium: str,
+        customers: Sequence[str] | None = None,
+        all_customers: bool = False,
+        output: str = "csv",
+        grant_id: str | None = None,
+        record_type: str = "customer",
+    ) -> ShareResult:
+        """Disclose customers' data publicly (R-SHR-8, PIPL 25): a prize winners' list, a public
+        testimonial. One gate decision, like a share, but with no recipient:
+
+        - the purpose must require the separate ``public_disclosure`` consent in the catalog, and
+          each customer is its own ``disclose_row`` operation for it, so the consent guard leaves out
+          (and counts) every customer without that separate consent;
+        - a current PIPIA linked to the purpose is on file (R-SHR-3: "providing or disclosing");
+        - each field leaves by its declared rule; a pseudonym is refused (there is no recipient to key
+          it for, and a published pseudonym can be joined by anyone);
+        - the log row (kind ``disclosure``, the medium, fields, rules, persons, content hash,
+          operator) and the customers it carried commit with the audit entry; the manifest is
+          signed.
+
+        :param medium: where it is published (``官网中奖公示``), a short text.
+        :raises AccessDenied: the purpose lacks the separate consent kind, or no current PIPIA
+            (recorded under ``disclose`` with the reason).
+        :raises ValidationError: an unknown purpose or field, a field the purpose does not cover, a bad
+            or pseudonymising rule, no customers, an unknown format.
+        """
+        if output not in FORMATS:
+            raise ValidationError(f"one of {', '.join(FORMATS)}", "format")
+        if (customers is None) == (not all_customers):
+            raise ValidationError("give the customers or ask for all of them", "customers")
+        spec = self._catalog.purposes.get(purpose)
+        if spec is None:
+            raise ValidationError("no such purpose in the catalog", "purpose")
+        if record_type not in self._catalog.record_types:
+            raise ValidationError("unknown record type", "record_type")
+        where = _text(medium, "medium")
+        allowed = self._catalog.fields_for(purpose, record_type)
+        if not fields:
+            raise ValidationError("name the fields to disclose and how each leaves", "fields")
+        rules: dict[str, Rule] = {}
+        for field_name, raw in fields.items():
+            if field_name not in allowed:
+                raise ValidationError(f"not covered by purpose '{purpose}' (R-COL-3)", field_name)
+            rule = (
+                Rule(raw, {})
+                if isinstance(raw, str)
+                else Rule(str(raw.get("rule")), dict(raw.get("params") or {}))
+            )
+            operators.check_rule(rule.rule, rule.params)
+            if "key" in operators.get(rule.rule).runtime_params:
+                raise ValidationError(
+                    "a public disclosure has no recipient to key a pseudonym for: mask, generalise or"
+                    " suppress",
+                    field_name,
+                )
+            rules[field_name] = rule
+        chosen = list(rules)
+
+        def handler(call: Call) -> ShareResult:
+            today = self._today()
+            call.touch(chosen, record_type)
+            if "public_disclosure" not in spec.separate_consent_for:
+                raise AccessDenied(
+                    f"purpose '{purpose}' does not require the separate consent for public disclosure:"
+                    " nothing is disclosed under it (R-SHR-8)",
+                    "R-SHR-8",
+                )
+            with self._db.read() as conn:
+                pias = self._assessments(conn, purpose=purpose)
+            if not any(p.is_current(today) for p in pias):
+                raise AccessDenied(
+                    f"no current impact assessment (PIPIA) on file for purpose '{purpose}' (R-SHR-3)",
+                    "R-SHR-3",
+                )
+            row_ctx = replace(ctx, purpose=purpose)
+            ids = list(customers) if customers is not None else list(self.kernel.customer_ids())
+            approved = len(ids) > self.large_share
+            if approved:
+                self._approve(None, ctx, grant_id, purpose, len(ids))
+            rows: list[tuple[str, dict[str, str | None]]] = []
+            left_out: Counter[str] = Counter()
+            withheld: Counter[str] = Counter()
+            for cid in ids:
+                try:
+                    values = self._desensitised_row(
+                        DISCLOSE_ROW, row_ctx, cid, record_type, rules, chosen, None, today, withheld, {}
+                    )
+                    rows.append((cid, values))
+                except AccessDenied as exc:
+                    left_out[_refusal_reason(exc)] += 1
+                except NotFound:
+                    left_out["not_found"] += 1
+            record = self._catalog.record_types[record_type]
+            sensitive = any(record.fields[f].sensitive for f in chosen)
+            transfer_id = "dsc_" + secrets.token_hex(8)
+            persons = [cid for cid, _ in rows]
+            with call.transaction() as conn:
+                approver = self._approve(conn, ctx, grant_id, purpose, len(ids)) if approved else None
+                content = _render([values for _, values in rows], chosen, output)
+                manifest = {
+                    "transfer_id": transfer_id,
+                    "kind": "disclosure",
+                    "medium": where,
+                    "purpose": purpose,
+                    "fields": chosen,
+                    "rules": {f: rules[f].rule for f in chosen},
+                    "count": len(rows),
+                    "format": output,
+                    "content_sha256": hashlib.sha256(content).hexdigest(),
+                    "withheld": dict(withheld),
+                    "approver": approver,
+                    "at": self._clock.now().isoformat(),
+                }
+                signature = self._key.sign(json.dumps(manifest, sort_keys=True).encode()).hex()
+                self._log(
+                    conn,
+                    transfer_id,
+                    "disclosure",
+                    None,
+                    manifest,
+                    len(rows),
+                    dict(left_out),
+                    ctx,
+                    persons,
+                    sensitive,
+                    today,
+                )
+                call.note(transfer=transfer_id, persons=len(rows), left_out=sum(left_out.values()))
+            return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, [])
+
+        return self.kernel.run(ctx, DISCLOSE, handler)
 
     def _approve(
         self, conn: Connection | None, ctx: RequestContext, grant_id: str | None, purpose: str, persons: int
@@ -969,19 +1425,67 @@ class Sharing:
         ctx: RequestContext,
         customer_id: str,
         agreement: Agreement,
+        partner: Partner,
         chosen: Sequence[str],
         key: bytes,
         today: date,
         withheld: Counter[str],
     ) -> dict[str, str | None]:
-        record = self._catalog.record_types[agreement.record_type]
+        def named_recipient() -> None:
+            # R-SHR-2: the separate consent told the person who receives their data; a consent
+            # naming another recipient does not authorise this share.
+            if self._consented_recipient is None:
+                return
+            for kind in sorted(CONSENT_FOR[agreement.type]):
+                named = self._consented_recipient(customer_id, kind, agreement.purpose)
+                if not _same_recipient(named, partner):
+                    raise ConsentRequired(
+                        f"the customer's separate consent '{kind}' names another recipient, not"
+                        f" {partner.name} (R-SHR-2)",
+                        "R-SHR-2",
+                    )
+
+        return self._desensitised_row(
+            SHARE_ROW,
+            ctx,
+            customer_id,
+            agreement.record_type,
+            agreement.fields,
+            chosen,
+            key,
+            today,
+            withheld,
+            {"agreement": agreement.id},
+            named_recipient,
+        )
+
+    def _desensitised_row(
+        self,
+        op_: Operation,
+        ctx: RequestContext,
+        customer_id: str,
+        record_type: str,
+        rules: Mapping[str, Rule],
+        chosen: Sequence[str],
+        key: bytes | None,
+        today: date,
+        withheld: Counter[str],
+        note: Mapping[str, str],
+        precheck: Callable[[], None] | None = None,
+    ) -> dict[str, str | None]:
+        """One customer read through the gate as ``op_`` and desensitised field by field;
+        ``precheck`` refuses the customer inside the operation (recorded) before anything is read."""
+        record = self._catalog.record_types[record_type]
 
         def handler(call: Call) -> dict[str, str | None]:
-            call.note(agreement=agreement.id)
-            views = call.view.read(chosen, record_type=agreement.record_type)
+            if note:
+                call.note(**note)
+            if precheck is not None:
+                precheck()
+            views = call.view.read(chosen, record_type=record_type)
             out: dict[str, str | None] = {}
             for name in chosen:
-                rule, view = agreement.fields[name], views.get(name)
+                rule, view = rules[name], views.get(name)
                 op = operators.get(rule.rule)
                 value = view.value if view is not None else None
                 if view is None:
@@ -998,7 +1502,9 @@ class Sharing:
                     continue
                 params: dict[str, Any] = dict(rule.params)
                 if "key" in op.runtime_params:
-                    params.update(key=key, field=f"{agreement.record_type}.{name}")
+                    if key is None:
+                        raise ValidationError("no recipient to key pseudonyms for", name)
+                    params.update(key=key, field=f"{record_type}.{name}")
                 if "today" in op.runtime_params:
                     params["today"] = today
                 if "default_rule" in op.runtime_params:
@@ -1009,9 +1515,7 @@ class Sharing:
                     out[name] = operators.apply(rule.rule, value, params)
             return out
 
-        return self.kernel.run(
-            ctx, SHARE_ROW, handler, subject=customer_id, record_type=agreement.record_type
-        )
+        return self.kernel.run(ctx, op_, handler, subject=customer_id, record_type=record_type)
 
     def _check_volume(
         self, conn: Connection, agreement: Agreement, persons: Sequence[str], sensitive: bool, today: date
@@ -1326,16 +1830,55 @@ class Sharing:
         )
         now = self._clock.now()
         for partner_id in partner_ids:
+            notice_id = "dln_" + secrets.token_hex(8)
             conn.execute(
                 insert(deletion_notices).values(
                     tenant=self._tenant,
-                    id="dln_" + secrets.token_hex(8),
+                    id=notice_id,
                     partner_id=partner_id,
                     customer_id=erasure.customer_id,
                     cause=erasure.operation[:24],
                     created_at=now,
                 )
             )
+            self._send_notice(conn, notice_id, partner_id, erasure)
+
+    def _send_notice(self, conn: Connection, notice_id: str, partner_id: str, erasure: Erasure) -> None:
+        """Queue the notice to the partner's contact address through the one outbox, in the
+        erasing transaction (the message exists exactly when the erasure does). A contact that is
+        not an email address, or no email channel, leaves the notice unsent (``delivery`` says so)."""
+        if self._messenger is None or not self._messenger.has_channel("email"):
+            return
+        [partner] = self._partners(conn, partner_id)
+        if "@" not in partner.contact or any(c.isspace() for c in partner.contact):
+            return
+        t, p = transfers.c, transfer_persons.c
+        sent = [
+            r[0]
+            for r in conn.execute(
+                select(t.id)
+                .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
+                .where(
+                    t.tenant == self._tenant, t.partner_id == partner_id, p.customer_id == erasure.customer_id
+                )
+                .order_by(t.at, t.id)
+            )
+        ]
+        self._messenger.enqueue_to(
+            conn,
+            partner.contact,
+            "partner_deletion_notice",
+            {
+                "partner": partner.name,
+                "row_ref": self.row_ref(partner_id, erasure.customer_id),
+                "transfers": ", ".join(sent),
+                "cause": erasure.operation,
+                "reference": notice_id,
+            },
+            channel="email",
+            locale="zh" if partner.country == "CN" else "en",
+            reference=notice_id,
+        )
 
     def erased(self, erasure: Erasure) -> None:
         """Nothing to do once committed: the notices wait for their partners' acknowledgements."""
@@ -1358,6 +1901,7 @@ class Sharing:
                         "created_at": r.created_at.isoformat(),
                         "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
                         "acknowledged_by": r.acknowledged_by,
+                        "delivery": self._delivery(r.id),
                     }
                     for r in conn.execute(q.order_by(n.created_at, n.id))
                 ]
@@ -1365,6 +1909,13 @@ class Sharing:
             return found
 
         return self.kernel.run(ctx, NOTICE_LIST, handler)
+
+    def _delivery(self, notice_id: str) -> str:
+        """Whether the notice went out: the outbox's state (``pending``, ``sent``, ``failed``), or
+        ``not_sent`` (no email channel, or a partner contact that is not an email address)."""
+        if self._messenger is None:
+            return "not_sent"
+        return self._messenger.status(notice_id) or "not_sent"
 
     def acknowledge(self, ctx: RequestContext, notice_id: str) -> None:
         """Record that the partner confirmed the deletion. :raises NotFound / Conflict."""
@@ -1387,6 +1938,31 @@ class Sharing:
                 )
 
         self.kernel.run(ctx, NOTICE_ACK, handler)
+
+
+def _public(request: Mapping[str, Any]) -> dict[str, Any]:
+    # A request as listed: how many customers, not which.
+    return {k: v for k, v in request.items() if k != "customers"}
+
+
+def _recipient_key(text: str) -> str:
+    # Full-width and half-width forms, case and spacing do not make another recipient.
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+#: What separates recipients when one consent names several (``顺达物流有限公司、乙公司``).
+_RECIPIENT_SEPARATORS = re.compile(r"[、，,；;]")
+
+
+def _same_recipient(named: str | None, partner: Partner) -> bool:
+    """Whether a consent's named recipient (or one of those it lists) is ``partner``: its
+    registered name or its unified social credit code. A consent naming no recipient names
+    nobody."""
+    wanted = {_recipient_key(partner.name)}
+    if partner.uscc is not None:
+        wanted.add(_recipient_key(partner.uscc))
+    names = {_recipient_key(part) for part in _RECIPIENT_SEPARATORS.split(named or "")}
+    return bool(names & wanted)
 
 
 def _render(rows: Sequence[Mapping[str, str | None]], fields: Sequence[str], output: str) -> bytes:

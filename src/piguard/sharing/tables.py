@@ -14,7 +14,9 @@
   local calendar year and whether it was cross-border and sensitive: the per-customer history and
   the yearly cross-border person counts (R-SHR-6).
 - ``sharing_deletion_notices``: a partner told to delete an erased customer's data, and its
-  acknowledgement.
+  acknowledgement (the message itself is in the one outbox, by the notice's id).
+- ``sharing_share_requests`` (migration ``data_0021``): a share asked for by one person, approved
+  by another (separation of duties), downloaded once by the requester; customers by random id.
 
 No column holds customer PI in clear: customers appear by their random ids only.
 """
@@ -145,4 +147,25 @@ deletion_notices = Table(
     Column("acknowledged_at", UTCDateTime, nullable=True),
     Column("acknowledged_by", String(128), nullable=True),
     Index(None, "tenant", "partner_id"),
+)
+
+share_requests = Table(
+    "sharing_share_requests",
+    sharing_metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("agreement_id", String(40), nullable=False),
+    # ["field", ...] and the customers (random ids, JSON) or NULL for every customer.
+    Column("fields", Text, nullable=False),
+    Column("customers", Text, nullable=True),
+    Column("format", String(8), nullable=False),
+    Column("requested_by", String(128), nullable=False),
+    Column("requested_role", String(64), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    # pending -> approved -> done (the one download), or refused
+    Column("state", String(16), nullable=False),
+    Column("decided_by", String(128), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("transfer_id", String(40), nullable=True),
+    Index(None, "tenant", "state"),
 )
