@@ -2,7 +2,7 @@
 ``incident_deadline`` alert, kept in the database so that any node's job sees it).
 
 Revision ID: data_0022
-Revises: data_0018
+Revises: data_0021
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from piguard.store.tables import UTCDateTime
 
 revision = "data_0022"
-down_revision: str | None = "data_0018"
+down_revision: str | None = "data_0021"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
