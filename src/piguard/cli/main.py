@@ -93,7 +93,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "complaints": ("rights", "Complaints about PI handling (NDSMR 20): cases with a deadline."),
     "holds": ("holds", "Legal holds: customers whose data may not be destroyed."),
     "retention": ("retention", "Retention and destruction records."),
-    "accounts": ("accounts", "Customer accounts: the end of a relationship."),
+    "accounts": ("accounts", "Customer accounts: the end of a relationship, a contract or a purpose."),
     "stays": ("stays", "Hotel stays: register, check in, check out."),
     "backup": ("backup", "Encrypted, signed backups; restores that keep the erased erased."),
     "compliance": (
