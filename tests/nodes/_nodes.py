@@ -24,7 +24,9 @@ def shared_home(backend: str, tmp_path: Path) -> Iterator[tuple[dict[str, str], 
     env.update(PIGUARD_HOME=str(tmp_path / "home"), PIGUARD_LOG_LEVEL="warning", PIGUARD_RATE_LIMIT="0")
 
     def init() -> str:
-        out = subprocess.run([*PIGUARD, "init", "--json"], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [*PIGUARD, "init", "--json"], env=env, capture_output=True, text=True, check=True
+        )
         return str(json.loads(out.stdout)["bootstrap_token"])
 
     if backend == "sqlite":

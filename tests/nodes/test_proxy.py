@@ -12,14 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.live import LiveServers, free_port, http_ok
-from tests.pg import fresh_database
 
 from piguard.access import BOOTSTRAP_ROLE
 from piguard.access.credentials import totp_now
 from piguard.gate import RequestContext
 from piguard.gate.sdk import Actor
 from piguard.installation import Installation
+from tests.live import LiveServers, free_port, http_ok
+from tests.pg import fresh_database
 
 pytestmark = [pytest.mark.req("R-AUD-1"), pytest.mark.slow, pytest.mark.postgres]
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
-from tests.live import LiveServers
-from tests.nodes._nodes import PIGUARD, shared_home, start_node
 
 from piguard.installation import Installation
+from tests.live import LiveServers
+from tests.nodes._nodes import PIGUARD, shared_home, start_node
 
 pytestmark = [pytest.mark.req("R-AUD-1", "R-AUD-2"), pytest.mark.slow]
 
@@ -41,7 +41,10 @@ def _writer(node: str, base: str, token: str, stop: threading.Event, out: Outcom
         i = 0
         while not stop.is_set():
             i += 1
-            body = {"purpose": "service", "values": {"name": f"张{chr(0x4E00 + i % 5000)}{chr(0x5E00 + tag)}"}}
+            body = {
+                "purpose": "service",
+                "values": {"name": f"张{chr(0x4E00 + i % 5000)}{chr(0x5E00 + tag)}"},
+            }
             try:
                 r = client.post("/v1/records/customer", json=body)
             except httpx.TransportError:
@@ -95,7 +98,9 @@ def test_two_nodes_one_killed_mid_burst(backend: str, tmp_path: Path, live_serve
         assert len(out.statuses["a"]) > len([s for s in out.statuses["a"] if s != 201]) > -1
         assert len(out.created) >= 80
 
-        verify = subprocess.run([*PIGUARD, "audit", "verify", "--json"], env=env, capture_output=True, text=True)
+        verify = subprocess.run(
+            [*PIGUARD, "audit", "verify", "--json"], env=env, capture_output=True, text=True
+        )
         assert verify.returncode == 0, verify.stdout + verify.stderr
 
         with Installation(Path(env["PIGUARD_HOME"]), environ=env) as inst:
@@ -103,10 +108,15 @@ def test_two_nodes_one_killed_mid_burst(backend: str, tmp_path: Path, live_serve
             assert report.ok, report.as_dict()
             with inst.db.engine.connect() as conn:
                 stored = {
-                    str(r[0]) for r in conn.execute(text("SELECT record_id FROM records WHERE record_type = 'customer'"))
+                    str(r[0])
+                    for r in conn.execute(
+                        text("SELECT record_id FROM records WHERE record_type = 'customer'")
+                    )
                 }
             audited = {
-                e.record_ref for e in inst.audit.query(limit=1_000_000) if e.action == "create" and e.result == "ok"
+                e.record_ref
+                for e in inst.audit.query(limit=1_000_000)
+                if e.action == "create" and e.result == "ok"
             }
             # Every answered create is stored; every stored record (including those whose answer
             # the kill swallowed) has its entry; no entry names a change that is not there.
