@@ -8,7 +8,9 @@ trained customer-service user (masked name, mobile, ID, email, address; one audi
 through the installed gate (the kernel, with the installation's access control, consent ledger
 and audit trail), against ``GET /healthz`` on the same server as the framework floor, in the
 same run; the ratio is read p50/p99 over healthz p50/p99 at each offered load.
-Goal (issue 6): p99 < 20 ms at 500 requests/s on SQLite. Loopback only; every loop is bounded.
+Goal (issues 6, 12): p99 <= 20 ms at 500 requests/s on SQLite with the default workers; the
+highest offered load within that p99 is reported for the read and for healthz. ``--workers`` sets
+the server's processes, ``--backend`` SQLite, PostgreSQL or both. Loopback only; loops are bounded.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from _common import CHEAP_PASSWORDS, CTX, finish, parser, staff_session, synthetic_rows
+from _common import CHEAP_PASSWORDS, CTX, backends, finish, parser, staff_session, synthetic_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = "name,mobile,resident_id,email,address"
@@ -34,6 +38,8 @@ FIELDS = "name,mobile,resident_id,email,address"
 #: as for real staff; the load is many agents, not one agent reading everyone.
 AGENTS = 12
 PER_AGENT = 40
+#: The issue's goal: p99 within 20 ms at 500 requests/s offered (SQLite, default workers).
+GOAL_P99_MS = 20.0
 
 
 # ---------------------------------------------------------------------- load generator (own process)
@@ -137,7 +143,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare(home: Path, customers: int) -> tuple[list[str], list[str]]:
+def prepare(home: Path, customers: int, env: dict[str, str]) -> tuple[list[str], list[str]]:
     """A home with ``customers`` customers and :data:`AGENTS` trained customer-service users.
 
     The customers are imported by the bootstrap credential (it may write, never read); each
@@ -146,7 +152,6 @@ def prepare(home: Path, customers: int) -> tuple[list[str], list[str]]:
     """
     from piguard.installation import Installation, init_home
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIGUARD_")}
     init_home(home, environ=env, expected_customers=max(customers, 1000))
     with Installation(home, environ=env, passwords=CHEAP_PASSWORDS) as inst:
         rows = synthetic_rows(customers)
@@ -157,37 +162,47 @@ def prepare(home: Path, customers: int) -> tuple[list[str], list[str]]:
         return report.ids, tokens
 
 
-def main() -> None:
-    args = parser(__doc__ or "").parse_args()
-    customers = 2_000 if args.quick else 20_000
-    seconds = 4.0 if args.quick else 15.0
-    rates = [100.0, 300.0, 500.0]
-    figures: dict[str, Any] = {
-        "bench": "http",
-        "backend": "sqlite",
-        "customers": customers,
-        "seconds_per_load": seconds,
-    }
-    with tempfile.TemporaryDirectory(prefix="piguard-bench-http-") as tmp:
+@contextmanager
+def _database(backend: str) -> Iterator[str | None]:
+    """The PostgreSQL database URL for ``backend`` (a fresh one on the test server), or None for SQLite."""
+    if backend != "postgres":
+        yield None
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.pg import fresh_database
+
+    with fresh_database() as url:
+        yield url
+
+
+def run_backend(
+    backend: str, workers: str, customers: int, seconds: float, rates: list[float]
+) -> dict[str, Any]:
+    """Every offered load against /healthz and the gated read, on one server of ``workers`` processes."""
+    figures: dict[str, Any] = {"workers": workers}
+    with tempfile.TemporaryDirectory(prefix="piguard-bench-http-") as tmp, _database(backend) as url:
         home = Path(tmp) / "home"
-        ids, tokens = prepare(home, customers)
-        port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("PIGUARD_")}
+        if url is not None:
+            env["PIGUARD_DATABASE_URL"] = url
+        ids, tokens = prepare(home, customers, env)
+        port = _free_port()
         # The limiter is off so the bench measures the read path, not the (deliberate) throttling.
         env.update(PIGUARD_HOME=str(home), PIGUARD_LOG_LEVEL="warning", PIGUARD_RATE_LIMIT="0")
         server = subprocess.Popen(
-            [sys.executable, "-m", "piguard.cli.main", "serve", "--port", str(port)],
+            [sys.executable, "-m", "piguard.cli.main", "serve", "--port", str(port), "--workers", workers],
             env={**env, "PYTHONPATH": str(ROOT / "src")},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            for _ in range(300):
+            for _ in range(600):
                 try:
                     with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                         break
                 except OSError:
                     time.sleep(0.1)
+            time.sleep(1.0)  # every worker up, not only the first
             rng = random.Random(5)
             sets = [rng.sample(ids, PER_AGENT) for _ in tokens]
             reads = []
@@ -198,11 +213,9 @@ def main() -> None:
             offered("127.0.0.1", port, reads[:300], 100.0, 2.0)  # warm-up: DEK cache, connections
             figures["healthz"] = [offered("127.0.0.1", port, [("/healthz", "")], r, seconds) for r in rates]
             figures["read"] = [offered("127.0.0.1", port, reads, r, seconds) for r in rates]
-            figures["agents"] = len(tokens)
-            figures["customers_per_agent"] = PER_AGENT
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
     figures["ratio_read_over_healthz"] = []
     for floor, read in zip(figures["healthz"], figures["read"], strict=True):
         ratio = {
@@ -212,13 +225,42 @@ def main() -> None:
         }
         figures["ratio_read_over_healthz"].append(ratio)
         print(
-            f"{read['offered_rps']:.0f} req/s: healthz p50 {floor['p50_ms']} ms p99 {floor['p99_ms']} ms; "
-            f"read p50 {read['p50_ms']} ms p99 {read['p99_ms']} ms ({read['achieved_rps']} req/s achieved, "
-            f"{read['non_200']} non-200); ratio p50 x{ratio['p50']}, p99 x{ratio['p99']}"
+            f"{backend}, {workers} workers, {read['offered_rps']:.0f} req/s: "
+            f"healthz p50 {floor['p50_ms']} ms "
+            f"p99 {floor['p99_ms']} ms; read p50 {read['p50_ms']} ms p99 {read['p99_ms']} ms "
+            f"({read['achieved_rps']} req/s achieved, {read['non_200']} non-200); "
+            f"ratio p50 x{ratio['p50']}, p99 x{ratio['p99']}"
         )
-    at500 = figures["read"][-1]
-    figures["goal_p99_ms_at_500"] = 20.0
-    figures["goal_met"] = at500["p99_ms"] < 20.0 and at500["non_200"] == 0
+
+    def best(kind: str) -> float:
+        ok = [r["offered_rps"] for r in figures[kind] if r["p99_ms"] <= GOAL_P99_MS and r["non_200"] == 0]
+        return max(ok, default=0.0)
+
+    figures["highest_rps_p99_within_goal"] = {"read": best("read"), "healthz": best("healthz")}
+    at500 = next((r for r in figures["read"] if r["offered_rps"] == 500.0), None)
+    figures["goal_met_at_500"] = (
+        at500 is not None and at500["p99_ms"] <= GOAL_P99_MS and at500["non_200"] == 0
+    )
+    return figures
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--workers", default="auto", help="server worker processes: a number or auto (default)")
+    args = p.parse_args()
+    customers = 2_000 if args.quick else 20_000
+    seconds = 4.0 if args.quick else 10.0
+    rates = [100.0, 300.0, 500.0, 1000.0]
+    figures: dict[str, Any] = {
+        "bench": "http",
+        "customers": customers,
+        "seconds_per_load": seconds,
+        "agents": AGENTS,
+        "customers_per_agent": PER_AGENT,
+        "goal_p99_ms": GOAL_P99_MS,
+    }
+    for backend in backends(args.backend):
+        figures[backend] = run_backend(backend, args.workers, customers, seconds, rates)
     finish(figures)
 
 

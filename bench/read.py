@@ -20,8 +20,8 @@ FIELDS = ["name", "mobile", "resident_id", "email", "address"]
 
 
 def main() -> None:
-    args = parser(__doc__ or "").parse_args()
-    n = 20_000 if args.quick else 200_000
+    args = parser(__doc__ or "", customers=True).parse_args()
+    n = args.customers or (20_000 if args.quick else 200_000)
     ops = 2_000 if args.quick else 20_000
     rows = synthetic_rows(n)
     figures: dict[str, Any] = {"bench": "read", "customers": n, "ops": ops}

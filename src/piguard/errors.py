@@ -91,6 +91,20 @@ class StorageError(Error):
     code = "storage"
 
 
+class StoreBusy(StorageError):
+    """The database stayed locked by other writers past the bounded wait (SQLite's
+    ``SQLITE_BUSY``/``SQLITE_LOCKED``, PostgreSQL's lock, serialization and connection-limit
+    refusals). Nothing was written; the caller may retry after :attr:`retry_after` seconds
+    (the API answers 503 with ``Retry-After``, never 500).
+    """
+
+    code = "busy"
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class CryptoError(Error):
     code = "crypto"
 
@@ -183,3 +197,6 @@ class ConsentRequired(AccessDenied):
 
 class AuditFailure(Error):
     code = "audit"
+
+    #: Seconds after which a retry may succeed, when the cause was a busy database (else None).
+    retry_after: float | None = None

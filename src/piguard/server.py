@@ -8,8 +8,10 @@ and ``api`` does not import ``web``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,7 +23,12 @@ from piguard.installation import Installation
 from piguard.web import mount_console
 from piguard.web.privacy import mount_privacy_centre
 
-__all__ = ["create_server"]
+__all__ = ["HOME_ENV", "JOB_INTERVAL_ENV", "create_server", "node_app"]
+
+#: Where a worker process of ``piguard serve --workers N`` finds its home.
+HOME_ENV = "PIGUARD_HOME"
+#: Seconds between job ticks on each node (0: this node ticks no jobs).
+JOB_INTERVAL_ENV = "PIGUARD_JOB_INTERVAL"
 
 
 def create_server(
@@ -57,4 +64,32 @@ def create_server(
         def root() -> RedirectResponse:
             return RedirectResponse("/console/", status_code=303)
 
+    return app
+
+
+def node_app() -> FastAPI:
+    """One worker of ``piguard serve --workers N`` (a uvicorn app factory, one call per process).
+
+    Each worker opens the home named by :data:`HOME_ENV` itself, owns that installation (a clean
+    stop signs its shutdown checkpoint) and ticks the job runner; workers share nothing but the
+    database, so rules, sessions and leases hold across them as across machines.
+    """
+    from piguard.jobs.ticker import JobTicker
+
+    inst = Installation(Path(os.environ[HOME_ENV]))
+    app = create_server(inst, owns=True)
+    interval = float(os.environ.get(JOB_INTERVAL_ENV, "30"))
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[None]:
+        ticker = JobTicker(inst.jobs, interval).start() if interval > 0 else None
+        try:
+            async with inner(application):
+                yield
+        finally:
+            if ticker is not None:
+                ticker.stop()
+
+    app.router.lifespan_context = lifespan
     return app

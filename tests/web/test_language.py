@@ -267,7 +267,13 @@ def test_zh_console_pages_show_no_english_ui_strings(browser: Any, served: Site)
             "/console/admin/training",
             "/console/no/such/page",
         ],
-        "admin": ["/console/", "/console/admin/users", "/console/admin/clients", "/console/dashboard"],
+        "admin": [
+            "/console/",
+            "/console/admin/users",
+            "/console/admin/clients",
+            "/console/dashboard",
+            "/console/admin/jobs",
+        ],
         "finance": [
             f"/console/customers/{cid}?purpose=aml_kyc",
             f"/console/customers/{cid}/records/bank_account/{acc}?purpose=aml_kyc",

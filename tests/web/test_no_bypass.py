@@ -72,6 +72,7 @@ OTHER_ROUTES = {
     ("POST", "/console/admin/clients"),
     ("POST", "/console/admin/clients/{name}/revoke"),
     ("GET", "/console/admin/training"),
+    ("GET", "/console/admin/jobs"),  # job names, nodes and lease times (issue 12)
     ("POST", "/console/admin/training"),
     # The rights desk: cases name customers by id only; every step is a gate operation.
     ("GET", "/console/requests"),

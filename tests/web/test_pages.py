@@ -69,6 +69,9 @@ def test_admin_manages_users_clients_and_training(site: Site) -> None:
     )
     assert recorded.status_code == 200 and "PIPL 101" in recorded.text
     assert c.get("/console/admin/roles").status_code == 200
+    jobs = c.get("/console/admin/jobs")  # every registered job, its lease and last run (issue 12)
+    assert jobs.status_code == 200
+    assert all(f'data-job="{job.name}"' in jobs.text for job in site.inst.jobs.jobs) and site.inst.jobs.jobs
     bad = c.post("/console/admin/users", data={"csrf": token, "name": "x y", "role": "auditor"})
     assert bad.status_code == 422
 

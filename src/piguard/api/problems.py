@@ -33,6 +33,7 @@ STATUS: list[tuple[type[errors.Error], int, str]] = [
     (errors.NotFound, 404, "Not found"),
     (errors.Conflict, 409, "Conflict"),
     (errors.VaultSealed, 503, "Vault sealed"),
+    (errors.StoreBusy, 503, "Database busy"),
     (errors.AuditFailure, 503, "Audit unavailable"),
     (errors.UnknownKey, 404, "Unknown key"),
     (errors.KeyRetired, 409, "Key retired"),
@@ -73,7 +74,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _doc("Request body too large"),
     422: _doc("Invalid input"),
     429: _doc("Rate limit or quota exceeded (see Retry-After)"),
-    503: _doc("Vault sealed or audit unavailable"),
+    503: _doc("Vault sealed, database busy or audit unavailable (a busy refusal carries Retry-After)"),
 }
 
 
@@ -156,8 +157,10 @@ async def piguard_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, kind):
             if isinstance(exc, errors.ValidationError) and exc.field:
                 return problem(status, title, str(exc), exc.code, field=exc.field)
-            if isinstance(exc, errors.TooManyAttempts):
-                retry = str(max(1, math.ceil(exc.retry_after)))
+            after = getattr(exc, "retry_after", None)
+            if isinstance(exc, errors.TooManyAttempts | errors.StoreBusy | errors.AuditFailure) and after:
+                # A refusal that passes: say when to come back (whole seconds, at least 1).
+                retry = str(max(1, math.ceil(after)))
                 return problem(status, title, str(exc), exc.code, headers={"Retry-After": retry})
             return problem(status, title, str(exc), exc.code)
     return problem(500, "Internal error", "internal error", exc.code)

@@ -23,7 +23,7 @@ from piguard.audit.keys import AuditKeys
 from piguard.audit.rules import TRAIL_PURPOSE
 from piguard.audit.signing import Checkpoint, Signer
 from piguard.clock import Clock
-from piguard.errors import Error
+from piguard.errors import AuditFailure, Error, StoreBusy
 from piguard.store import Database
 from piguard.store._engine import translate
 
@@ -34,6 +34,15 @@ def failure_reason(exc: BaseException) -> str:
     """What an :class:`~piguard.errors.AuditFailure` may say about its cause."""
     # piguard errors and driver summaries carry no values; anything else is named by type only.
     return str(exc) if isinstance(exc, Error) else type(exc).__name__
+
+
+def audit_failure(what: str, exc: BaseException) -> AuditFailure:
+    """The :class:`AuditFailure` for ``exc``; one caused by a busy database says when to retry
+    (the API's 503 then carries ``Retry-After``)."""
+    failure = AuditFailure(f"{what}: {failure_reason(exc)}")
+    if isinstance(exc, StoreBusy):
+        failure.retry_after = exc.retry_after
+    return failure
 
 
 class TrailContext:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, event
 
 from piguard.access.events import AccessEvent
 from piguard.audit.chain import CheckpointPolicy, append, checkpoint_head, read_head
-from piguard.audit.context import TrailContext, failure_reason
+from piguard.audit.context import TrailContext, audit_failure
 from piguard.audit.entry import AuditEntry, Prepared, prepare
 from piguard.audit.signing import Checkpoint
 from piguard.errors import AuditFailure
@@ -153,7 +153,7 @@ class AuditWriter:
         try:
             last_seq, _, _ = self.append(conn, prepared, stash=True)
         except Exception as exc:
-            raise AuditFailure(f"audit entry could not be written: {failure_reason(exc)}") from None
+            raise audit_failure("audit entry could not be written", exc) from None
         return last_seq
 
     def _append_grouped(self, prepared: list[Prepared]) -> int:
@@ -200,7 +200,7 @@ class AuditWriter:
             with self.trail.db.transaction() as own:
                 last_seq, entries, cps = self.append(own, everything, stash=False)
         except Exception as exc:
-            failure = AuditFailure(f"audit entry could not be written: {failure_reason(exc)}")
+            failure = audit_failure("audit entry could not be written", exc)
             for w in batch:
                 w.error, w.done = failure, True
             return None
@@ -253,7 +253,7 @@ class AuditWriter:
                 cp = checkpoint_head(conn, trail.tenant, trail.signer, kind, trail.clock.now())
                 head = read_head(conn, trail.tenant, lock=False)
         except Exception as exc:
-            raise AuditFailure(f"checkpoint could not be written: {failure_reason(exc)}") from None
+            raise audit_failure("checkpoint could not be written", exc) from None
         if cp is not None:
             self._committed_out([], [cp])
         return head.seq if head else 0

@@ -26,23 +26,8 @@ jobs_app = typer.Typer(
 
 
 def _rows(inst: Installation) -> list[dict[str, Any]]:
-    leases = {row["name"]: row for row in inst.jobs.status()}
-    out = []
-    for job in inst.jobs.jobs:
-        row = leases.get(job.name, {})
-        out.append(
-            {
-                "name": job.name,
-                "every_seconds": int(job.every.total_seconds()),
-                "next_due": _iso(row.get("next_due")),
-                "held_by": row.get("owner"),
-                "lease_until": _iso(row.get("lease_until")),
-                "last_finished": _iso(row.get("last_finished")),
-                "last_outcome": row.get("last_outcome"),
-                "runs": row.get("runs", 0),
-            }
-        )
-    return out
+    times = ("next_due", "lease_until", "last_finished")
+    return [{k: (_iso(v) if k in times else v) for k, v in row.items()} for row in inst.jobs.overview()]
 
 
 def _iso(value: Any) -> str | None:

@@ -42,6 +42,28 @@ def tls_files(
     return ensure_dev_certificate(home / "tls", extra)
 
 
+#: Most worker processes ``--workers auto`` starts: past this, on one home, processes mostly wait
+#: for each other's write locks (SQLite) or for database connections.
+MAX_AUTO_WORKERS = 4
+
+
+def worker_count(choice: str) -> int:
+    """How many worker processes to run: a number, or ``auto`` (one per CPU core, at most
+    :data:`MAX_AUTO_WORKERS`).
+
+    :raises ConfigError: neither ``auto`` nor a positive whole number.
+    """
+    if choice == "auto":
+        return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
+    try:
+        n = int(choice)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ConfigError("--workers is 'auto' or a positive whole number")
+    return n
+
+
 def register(app: typer.Typer) -> None:
     """Add ``serve`` to the main CLI."""
 
@@ -57,6 +79,14 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--cert", help="PEM certificate (chain) for HTTPS.")
         ] = None,
         key: Annotated[Path | None, typer.Option("--key", help="PEM private key for HTTPS.")] = None,
+        workers: Annotated[
+            str,
+            typer.Option(
+                "--workers",
+                help="Worker processes on this home: a number, or auto (one per core, at most 4).",
+                envvar="PIGUARD_WORKERS",
+            ),
+        ] = "auto",
         home: HomeOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -68,6 +98,10 @@ def register(app: typer.Typer) -> None:
         with reporting(as_json):
             where = home_from(home)
             files = tls_files(where, tls, cert, key, host)
+            count = worker_count(workers)
+            if count > 1:
+                _serve_workers(where, count, host, port, files, as_json)
+                return
             inst = Installation(where)
             # The server owns the installation: a clean stop (SIGTERM, SIGINT) closes it, which
             # signs a shutdown checkpoint over every entry and anchors it outside the database.
@@ -81,6 +115,7 @@ def register(app: typer.Typer) -> None:
             }
             if files:
                 info["certificate"] = str(files[0])
+            info["workers"] = 1
             emit(
                 info,
                 as_json,
@@ -104,3 +139,39 @@ def register(app: typer.Typer) -> None:
             finally:
                 if ticker is not None:
                     ticker.stop()
+
+
+def _serve_workers(
+    home: Path, count: int, host: str, port: int, files: tuple[Path, Path] | None, as_json: bool
+) -> None:
+    """``count`` worker processes on one socket; each opens the home and ticks jobs itself
+    (:func:`piguard.server.node_app`), and uvicorn's supervisor restarts a worker that dies."""
+    import uvicorn
+
+    from piguard.server import HOME_ENV
+
+    # The workers are spawned: they learn the home from the environment, not from this process.
+    os.environ[HOME_ENV] = str(home)
+    Installation(home).close()  # fail here, once, if the home cannot be opened
+    scheme = "https" if files else "http"
+    base = f"{scheme}://{host}:{port}"
+    info: dict[str, object] = {"url": base, "console": f"{base}/console/", "openapi": f"{base}/openapi.json"}
+    if files:
+        info["certificate"] = str(files[0])
+    info["workers"] = count
+    emit(
+        info,
+        as_json,
+        lambda: stdout.print(f"serving on {base} with {count} workers (console at /console/)"),
+    )
+    uvicorn.run(
+        "piguard.server:node_app",
+        factory=True,
+        workers=count,
+        host=host,
+        port=port,
+        log_level=os.environ.get("PIGUARD_LOG_LEVEL", "info"),
+        ssl_certfile=str(files[0]) if files else None,
+        ssl_keyfile=str(files[1]) if files else None,
+        server_header=False,
+    )

@@ -99,6 +99,27 @@ class JobRunner:
             ).mappings()
             return [dict(row) for row in rows]
 
+    def overview(self) -> list[dict[str, object]]:
+        """Every registered job with its lease row (``piguard jobs list`` and the console's jobs page):
+        its period, when it is next due, which node holds it and until when, how its last run ended."""
+        leases = {row["name"]: row for row in self.status()}
+        out: list[dict[str, object]] = []
+        for job in self._jobs.values():
+            row = leases.get(job.name, {})
+            out.append(
+                {
+                    "name": job.name,
+                    "every_seconds": int(job.every.total_seconds()),
+                    "next_due": row.get("next_due"),
+                    "held_by": row.get("owner"),
+                    "lease_until": row.get("lease_until"),
+                    "last_finished": row.get("last_finished"),
+                    "last_outcome": row.get("last_outcome"),
+                    "runs": row.get("runs", 0),
+                }
+            )
+        return out
+
     # -- leases -------------------------------------------------------------------
 
     def _claim(self, job: Job, *, force: bool) -> bool:

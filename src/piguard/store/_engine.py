@@ -8,8 +8,10 @@ DETAIL line carries key values, so the original exception is deliberately not ch
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -18,13 +20,23 @@ import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 
-from piguard.errors import ConfigError, Conflict, StorageError
+from piguard.errors import ConfigError, Conflict, StorageError, StoreBusy
 
 #: Execution option naming how a SQLite transaction begins (DEFERRED or IMMEDIATE).
 BEGIN_OPTION = "piguard_sqlite_begin"
 
 _UNIQUE_SQLITE = frozenset({"SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"})
 _UNIQUE_PG = "23505"
+#: PostgreSQL refusals that mean "others hold what you need; try again": serialization failure,
+#: deadlock detected, lock not available, too many connections, cannot connect now.
+_BUSY_PG = frozenset({"40001", "40P01", "55P03", "53300", "57P03"})
+#: How often a write transaction's BEGIN is retried after SQLite gave up waiting on its own
+#: (busy_timeout) or refused without waiting (a lock it could only get by deadlocking), and the
+#: first pause; each pause doubles, with jitter so that writers of several processes spread out.
+BEGIN_ATTEMPTS = 3
+BEGIN_BACKOFF_S = 0.02
+#: What a busy refusal tells the caller to wait before retrying (the API's Retry-After).
+RETRY_AFTER_S = 1.0
 
 
 def parse_url(url: str | URL) -> URL:
@@ -112,11 +124,32 @@ def write_transaction(engine: Engine, flag: WriteFlag | None = None) -> Iterator
             if flag is not None:
                 flag.held = True
             try:
-                with connection.begin():
+                with _begin(connection):
                     yield connection
             finally:
                 if flag is not None:
                     flag.held = False
+
+
+def _begin(connection: Connection) -> Any:
+    """``connection.begin()``, retried with bounded, jittered back-off while the database is busy.
+
+    Only the BEGIN is retried: nothing has been done in the transaction yet, so a retry cannot
+    repeat a change. Past the last attempt the busy error propagates (and becomes
+    :class:`StoreBusy`).
+    """
+    pause = BEGIN_BACKOFF_S
+    for attempt in range(BEGIN_ATTEMPTS):
+        try:
+            return connection.begin()
+        except (exc.OperationalError, sqlite3.OperationalError, psycopg.OperationalError) as error:
+            if attempt == BEGIN_ATTEMPTS - 1 or not is_busy(error):
+                raise
+            if connection.in_transaction():  # pragma: no cover - a failed BEGIN opens none
+                connection.rollback()
+            time.sleep(pause * (0.5 + random.random()))  # jitter, not a secret
+            pause *= 4
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextmanager
@@ -142,6 +175,17 @@ def _is_unique_violation(error: BaseException) -> bool:
         return getattr(orig, "sqlite_errorname", "") in _UNIQUE_SQLITE
     if isinstance(orig, psycopg.Error):
         return orig.sqlstate == _UNIQUE_PG
+    return False
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether the driver refused because other connections hold a lock (retryable)."""
+    orig = _driver_error(error)
+    if isinstance(orig, sqlite3.Error):
+        name = getattr(orig, "sqlite_errorname", "")
+        return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
+    if isinstance(orig, psycopg.Error):
+        return orig.sqlstate in _BUSY_PG
     return False
 
 
@@ -172,4 +216,7 @@ def translate(operation: str, *, conflict: str | None = None) -> Iterator[None]:
     except (exc.SQLAlchemyError, sqlite3.Error, psycopg.Error) as error:
         if conflict is not None and _is_unique_violation(error):
             raise Conflict(conflict) from None
+        if is_busy(error):
+            busy = f"{operation} refused: the database is busy ({_describe(error)})"
+            raise StoreBusy(busy, RETRY_AFTER_S) from None
         raise StorageError(f"{operation} failed ({_describe(error)})") from None

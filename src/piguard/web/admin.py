@@ -127,6 +127,14 @@ def register(router: APIRouter, console: Console) -> None:
             roles=[console.catalog.roles[r] for r in roles],
         )
 
+    @router.get("/admin/jobs")
+    def jobs_page(request: Request, staff: Staff = staff_dep) -> HTMLResponse:
+        # Names, periods, nodes and times only: the lease rows hold no customer data.
+        console.require(staff, "administer", "audit")
+        return console.render(
+            request, "jobs.html", title="jobs.title", staff=staff, jobs=console.inst.jobs.overview()
+        )
+
     def clients_page(
         request: Request, staff: Staff, *, created: dict[str, Any] | None = None, error: str | None = None
     ) -> HTMLResponse:
