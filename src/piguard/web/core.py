@@ -27,7 +27,14 @@ from piguard.gate import Gate, RequestContext
 from piguard.gate.sdk import Actor
 from piguard.installation import Installation
 from piguard.web import i18n
-from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, ConsoleSession, SessionStore, same
+from piguard.web.session import (
+    COOKIE,
+    LANG_COOKIE,
+    PRELOGIN_COOKIE,
+    ConsoleSession,
+    SessionStore,
+    same,
+)
 
 C = TypeVar("C")
 
@@ -82,7 +89,7 @@ class Console:
         self.access = inst.access
         self.catalog = inst.catalog
         self.clock = inst.gate.clock
-        self.sessions = SessionStore(self.clock, idle_timeout)
+        self.sessions: SessionStore = inst.node_state.console_sessions(self.clock, idle_timeout)
         #: The console's routes (set by :func:`piguard.web.mount_console`), for route audits.
         self.router: APIRouter | None = None
         self.env = Environment(
