@@ -32,6 +32,7 @@ def home(tmp_path: Path) -> Iterator[tuple[Installation, str]]:
         inst.close()
 
 
+@pytest.mark.req("R-USE-1")
 def test_token_bucket_refills_and_says_when(home: tuple[Installation, str]) -> None:
     """R-USE-1: the buckets are rows of the installation's database (issue 12), refilled by time."""
     inst, _ = home

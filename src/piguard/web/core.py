@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from piguard import errors
@@ -140,7 +141,7 @@ class Console:
         """
         self.check_origin(request)
         form = await request.form()
-        session, _ = self.sessions.get(request.cookies.get(COOKIE))
+        session, _ = await run_in_threadpool(self.sessions.get, request.cookies.get(COOKIE))
         token = form.get("csrf")
         if session is None:
             raise NeedLogin(True)

@@ -1,0 +1,214 @@
+"""Two ``piguard serve`` processes on one home (issue 12, item 1): every rule holds across both.
+
+Real servers over real HTTP, on one SQLite home and on one PostgreSQL database: a console
+session and an API token created on one node work on the other; a rate limit admits its
+requests in total across both; a mass-access alert fires when the reads are split; a freeze on
+one node is refused on the next request to the other; a grant approved on one is used on the other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+
+from tests.live import LiveServers, free_port, http_ok
+from tests.pg import fresh_database
+
+pytestmark = [pytest.mark.slow, pytest.mark.req("R-USE-1")]
+
+PIGUARD = [sys.executable, "-m", "piguard.cli.main"]
+#: The bucket size of the nodes' rate limit (it refills at 0.001 request a second: not in a test).
+BURST = 120
+
+
+@dataclass
+class Nodes:
+    a: str
+    b: str
+    token: str
+    staff: dict[str, dict[str, str]]
+    backend: str
+
+    def login(self, role: str, base: str) -> dict[str, str]:
+        person = self.staff[role]
+        code = pyotp.TOTP(person["totp_secret"]).now() if person.get("totp_secret") else None
+        r = httpx.post(
+            f"{base}/v1/auth/login", json={"name": person["name"], "password": person["password"], "totp": code}
+        )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    @property
+    def root(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def nodes(request: pytest.FixtureRequest, tmp_path: Path, live_server: LiveServers) -> Iterator[Nodes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIGUARD_")}
+    env.update(
+        PIGUARD_HOME=str(tmp_path / "home"),
+        PIGUARD_LOG_LEVEL="warning",
+        PIGUARD_RATE_LIMIT="0.001",
+        PIGUARD_RATE_BURST=str(BURST),
+    )
+    with fresh_database() if request.param == "postgres" else _nothing() as url:
+        if url:
+            env["PIGUARD_DATABASE_URL"] = url
+        init = subprocess.run([*PIGUARD, "init", "--json"], env=env, capture_output=True, text=True, check=True)
+        token = json.loads(init.stdout)["bootstrap_token"]
+        demo = subprocess.run(
+            [*PIGUARD, "demo", "--customers", "0", "--json"], env=env, capture_output=True, text=True, check=True
+        )
+        staff = {p["role"]: p for p in json.loads(demo.stdout)["staff"]}
+        bases = []
+        for name in ("a", "b"):
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            live_server.process(
+                [*PIGUARD, "serve", "--port", str(port)],
+                env=env,
+                log=tmp_path / f"node-{name}.log",
+                ready=http_ok(f"{base}/healthz"),
+                deadline=180,  # two servers start on a shared, loaded 2-core machine
+            )
+            bases.append(base)
+        yield Nodes(bases[0], bases[1], token, staff, request.param)
+        live_server.stop_all()
+
+
+class _nothing:
+    def __enter__(self) -> str:
+        return ""
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _customers(nodes: Nodes, n: int) -> list[str]:
+    body = "\n".join(
+        json.dumps({"name": f"节点{i:03d}", "mobile": f"139{i:08d}"}, ensure_ascii=False) for i in range(n)
+    ).encode()
+    r = httpx.post(
+        f"{nodes.a}/v1/import/customer",
+        params={"purpose": "service", "format": "jsonl"},
+        content=body,
+        headers=nodes.root,
+        timeout=60,
+    )
+    assert r.status_code == 200 and r.json()["accepted"] == n, r.text
+    return list(r.json()["ids"])
+
+
+def test_session_and_api_key_made_on_one_node_work_on_the_other(nodes: Nodes) -> None:
+    """R-USE-1: credentials are database rows; the console session is too (it used to be one process's)."""
+    key = httpx.post(f"{nodes.a}/v1/clients", json={"name": "crm", "role": "auditor"}, headers=nodes.root)
+    assert key.status_code == 201, key.text
+    api_key = key.json()["api_key"]
+    assert httpx.get(f"{nodes.b}/v1/whoami", headers={"X-API-Key": api_key}).status_code == 200
+    api = nodes.login("customer_service", nodes.a)
+    assert httpx.get(f"{nodes.b}/v1/whoami", headers=api).status_code == 200
+
+    person = nodes.staff["customer_service"]
+    with httpx.Client(base_url=nodes.a, headers={"Origin": nodes.a}) as browser:
+        page = browser.get("/console/login")
+        prelogin = re.search(r'name="prelogin" value="([^"]+)"', page.text)
+        assert prelogin, page.text[:500]
+        signed = browser.post(
+            "/console/login",
+            data={
+                "prelogin": prelogin.group(1),
+                "name": person["name"],
+                "password": person["password"],
+                "totp": pyotp.TOTP(person["totp_secret"]).now(),
+            },
+        )
+        assert signed.status_code == 303 and signed.headers["location"].endswith("/console/"), signed.text
+        cookie = browser.cookies["pg_session"]
+    elsewhere = httpx.get(f"{nodes.b}/console/", cookies={"pg_session": cookie})
+    assert elsewhere.status_code == 200 and "/console/login" not in str(elsewhere.url), elsewhere.status_code
+    stranger = httpx.get(f"{nodes.b}/console/", cookies={"pg_session": "x" * 43})
+    assert stranger.status_code in (303, 307) or "/console/login" in stranger.headers.get("location", "")
+
+
+def test_rate_limit_admits_its_budget_in_total_across_both_nodes(nodes: Nodes) -> None:
+    """R-USE-1: N requests split across nodes count as N (one bucket row, one atomic upsert)."""
+    key = httpx.post(f"{nodes.a}/v1/clients", json={"name": "flood", "role": "auditor"}, headers=nodes.root)
+    assert key.status_code == 201, key.text
+    auth = {"X-API-Key": key.json()["api_key"]}
+    codes: list[int] = []
+    with httpx.Client(headers=auth) as client:
+        for i in range(BURST + 40):
+            codes.append(client.get(f"{nodes.a if i % 2 else nodes.b}/v1/whoami").status_code)
+    assert set(codes) == {200, 429}
+    assert codes.count(200) == BURST, codes.count(200)
+    assert all(c == 429 for c in codes[BURST:])
+
+
+@pytest.mark.req("R-USE-3")
+def test_mass_access_fires_when_the_reads_are_split_across_nodes(nodes: Nodes) -> None:
+    """R-USE-3: 25 reads on one node and 25 on the other are 50 distinct customers to ``mass_access``."""
+    ids = _customers(nodes, 50)
+    agent = nodes.login("customer_service", nodes.a)
+    for i, cid in enumerate(ids):
+        base = nodes.a if i % 2 else nodes.b
+        r = httpx.get(f"{base}/v1/records/customer/{cid}", params={"purpose": "service"}, headers=agent)
+        assert r.status_code == 200, r.text
+        assert r.json()["fields"]["mobile"] != f"139{int(ids.index(cid)):08d}"  # masked
+    alerts = httpx.get(f"{nodes.b}/v1/alerts", headers=nodes.root)
+    assert alerts.status_code == 200, alerts.text
+    mass = [a for a in alerts.json() if a["rule"] == "mass_access"]
+    assert len(mass) == 1, alerts.json()
+    assert mass[0]["principal_id"] == httpx.get(f"{nodes.a}/v1/whoami", headers=agent).json()["id"]
+
+
+def test_a_freeze_on_one_node_stops_the_next_request_on_the_other(nodes: Nodes) -> None:
+    """R-USE-1: freezing is a row; every node re-checks the principal on every request."""
+    agent = nodes.login("customer_service", nodes.a)
+    assert httpx.get(f"{nodes.b}/v1/whoami", headers=agent).status_code == 200
+    opened = httpx.post(
+        f"{nodes.a}/v1/incidents",
+        json={"title": "suspected insider", "discovered": datetime.now(UTC).isoformat()},
+        headers=nodes.root,
+    )
+    assert opened.status_code == 201, opened.text
+    frozen = httpx.post(
+        f"{nodes.a}/v1/incidents/{opened.json()['id']}/contain",
+        json={"freeze": nodes.staff["customer_service"]["name"], "justification": "containment"},
+        headers=nodes.root,
+    )
+    assert frozen.status_code == 200, frozen.text
+    assert httpx.get(f"{nodes.b}/v1/whoami", headers=agent).status_code == 401
+
+
+@pytest.mark.req("R-USE-2")
+def test_a_grant_approved_on_one_node_is_used_on_the_other(nodes: Nodes) -> None:
+    """R-USE-2: a clear-access grant approved on node A lifts the mask on node B's next read."""
+    (cid,) = _customers(nodes, 1)
+    agent = nodes.login("customer_service", nodes.b)
+    read: dict[str, Any] = {"params": {"purpose": "service"}, "headers": agent}
+    masked = httpx.get(f"{nodes.b}/v1/records/customer/{cid}", **read)
+    assert masked.status_code == 200 and masked.json()["fields"]["mobile"] != "13900000000", masked.text
+    asked = httpx.post(
+        f"{nodes.b}/v1/grants",
+        json={"purpose": "service", "reason": "caller verified", "customer_id": cid, "fields": ["customer.mobile"]},
+        headers=agent,
+    )
+    assert asked.status_code == 201, asked.text
+    officer = nodes.login("officer", nodes.a)
+    decided = httpx.post(f"{nodes.a}/v1/grants/{asked.json()['id']}/decide", json={"approve": True}, headers=officer)
+    assert decided.status_code == 200 and decided.json()["status"] == "approved", decided.text
+    clear = httpx.get(f"{nodes.b}/v1/records/customer/{cid}", **read)
+    assert clear.status_code == 200 and clear.json()["fields"]["mobile"] == "13900000000", clear.text
