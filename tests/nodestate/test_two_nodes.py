@@ -187,7 +187,7 @@ def test_mass_access_fires_when_the_reads_are_split_across_nodes(nodes: Nodes) -
         r = _get(f"{base}/v1/records/customer/{cid}", params={"purpose": "service"}, headers=agent)
         assert r.status_code == 200, r.text
         assert r.json()["fields"]["mobile"] != f"139{int(ids.index(cid)):08d}"  # masked
-    alerts = _get(f"{nodes.b}/v1/alerts", headers=nodes.root)
+    alerts = _get(f"{nodes.b}/v1/alerts", headers=nodes.login("auditor", nodes.b))
     assert alerts.status_code == 200, alerts.text
     mass = [a for a in alerts.json() if a["rule"] == "mass_access"]
     assert len(mass) == 1, alerts.json()
@@ -200,34 +200,29 @@ def test_a_status_change_on_one_node_stops_the_next_request_on_the_other(nodes: 
     agent = nodes.login("customer_service", nodes.a)
     assert _get(f"{nodes.b}/v1/whoami", headers=agent).status_code == 200
     name = nodes.staff["customer_service"]["name"]
-    disabled = _post(f"{nodes.a}/v1/users/{name}/disable", headers=nodes.root)
+    disabled = _post(f"{nodes.a}/v1/users/{name}/disable", json={"reason": "containment"}, headers=nodes.root)
     assert disabled.status_code == 200, disabled.text
     assert _get(f"{nodes.b}/v1/whoami", headers=agent).status_code == 401
 
 
 @pytest.mark.req("R-USE-2")
 def test_a_grant_approved_on_one_node_is_used_on_the_other(nodes: Nodes) -> None:
-    """R-USE-2: a clear-access grant approved on node A lifts the mask on node B's next read."""
+    """R-USE-2: the front desk sees no guest outside an active stay; a grant for one customer,
+    asked on node B and approved on node A, opens that customer on node B's next read."""
     (cid,) = _customers(nodes, 1)
-    agent = nodes.login("customer_service", nodes.b)
-    read: dict[str, Any] = {"params": {"purpose": "service"}, "headers": agent}
-    masked = _get(f"{nodes.b}/v1/records/customer/{cid}", **read)
-    assert masked.status_code == 200 and masked.json()["fields"]["mobile"] != "13900000000", masked.text
+    desk = nodes.login("front_desk", nodes.b)
+    read: dict[str, Any] = {"params": {"purpose": "service"}, "headers": desk}
+    before = _get(f"{nodes.b}/v1/records/customer/{cid}", **read)
+    assert before.status_code == 403, before.text
     asked = _post(
         f"{nodes.b}/v1/grants",
-        json={
-            "purpose": "service",
-            "reason": "caller verified",
-            "customer_id": cid,
-            "fields": ["customer.mobile"],
-        },
-        headers=agent,
+        json={"purpose": "service", "reason": "guest at the desk", "customer_id": cid},
+        headers=desk,
     )
     assert asked.status_code == 201, asked.text
     officer = nodes.login("officer", nodes.a)
-    decided = _post(
-        f"{nodes.a}/v1/grants/{asked.json()['id']}/decide", json={"approve": True}, headers=officer
-    )
+    gid = asked.json()["id"]
+    decided = _post(f"{nodes.a}/v1/grants/{gid}/decide", json={"approve": True}, headers=officer)
     assert decided.status_code == 200 and decided.json()["status"] == "approved", decided.text
-    clear = _get(f"{nodes.b}/v1/records/customer/{cid}", **read)
-    assert clear.status_code == 200 and clear.json()["fields"]["mobile"] == "13900000000", clear.text
+    after = _get(f"{nodes.b}/v1/records/customer/{cid}", **read)
+    assert after.status_code == 200, after.text
