@@ -141,7 +141,7 @@ def test_session_and_api_key_made_on_one_node_work_on_the_other(nodes: Nodes) ->
     api = nodes.login("customer_service", nodes.a)
     assert _get(f"{nodes.b}/v1/whoami", headers=api).status_code == 200
 
-    person = nodes.staff["customer_service"]
+    person = nodes.staff["auditor"]  # another user: the API login above used this step's code
     with httpx.Client(base_url=nodes.a, headers={"Origin": nodes.a}, timeout=TIMEOUT) as browser:
         page = browser.get("/console/login")
         prelogin = re.search(r'name="prelogin" value="([^"]+)"', page.text)
