@@ -44,6 +44,8 @@ from piguard.gate.trail import Trail, TrailScope
 from piguard.incidents import Incidents, Thresholds
 from piguard.jobs import Job, JobRunner
 from piguard.lifecycle import Lifecycle
+from piguard.nodestate.sessions import BOX_PURPOSE as CONSOLE_BOX
+from piguard.nodestate.state import NodeState
 from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
 from piguard.privacy import Privacy
 from piguard.rights import Rights
@@ -304,6 +306,8 @@ class Installation:
         self.keys = KeyStore(key_url)
         self.db.migrate()
         self.keys.migrate()
+        #: Sessions and rate-limit buckets every node of this installation shares (issue 12).
+        self.node_state = NodeState(self.db, self.keyring.secret_box(CONSOLE_BOX))
         self.vault = Vault(
             catalog=self.catalog,
             db=self.db,

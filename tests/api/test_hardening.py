@@ -32,9 +32,12 @@ def home(tmp_path: Path) -> Iterator[tuple[Installation, str]]:
         inst.close()
 
 
-def test_token_bucket_refills_and_says_when() -> None:
-    now = [0.0]
-    limiter = RateLimiter(2.0, 3, clock=lambda: now[0])
+@pytest.mark.req("R-USE-1")
+def test_token_bucket_refills_and_says_when(home: tuple[Installation, str]) -> None:
+    """R-USE-1: the buckets are rows of the installation's database (issue 12), refilled by time."""
+    inst, _ = home
+    now = [1_000.0]
+    limiter = RateLimiter(inst.node_state.token_buckets(2.0, 3, clock=lambda: now[0]))
     for _ in range(3):
         limiter.charge("k")
     with pytest.raises(RateLimited) as caught:
@@ -43,7 +46,10 @@ def test_token_bucket_refills_and_says_when() -> None:
     limiter.charge("other")  # buckets are per key
     now[0] += 0.5
     limiter.charge("k")
-    assert not RateLimiter(0, 1).enabled
+    now[0] -= 10  # a clock running backwards refills nothing
+    with pytest.raises(RateLimited):
+        limiter.charge("k")
+    assert not RateLimiter(None).enabled
 
 
 def test_security_headers_and_no_store(home: tuple[Installation, str]) -> None:

@@ -53,7 +53,11 @@ def create_app(inst: Installation, *, limits: Limits | None = None) -> FastAPI:
     limits = limits or Limits.from_env()
     app.state.inst = inst
     app.state.limits = limits
-    limiter = RateLimiter(limits.rate_per_second, limits.burst)
+    limiter = RateLimiter(
+        inst.node_state.token_buckets(limits.rate_per_second, limits.burst)
+        if limits.rate_per_second > 0
+        else None
+    )
     deps.bind(app, inst.access, limiter)
     app.state.metrics = Metrics()
     app.add_middleware(Hardening, limits=limits, limiter=limiter, metrics=app.state.metrics)

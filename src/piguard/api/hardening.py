@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.concurrency import run_in_threadpool
 
 from piguard.api import problems
+from piguard.nodestate.limits import Charge
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -104,49 +104,40 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
-class RateLimiter:
-    """Token buckets in memory, one per key (a principal, a credential or an address).
+class Buckets(Protocol):
+    """What the limiter needs of :class:`piguard.nodestate.limits.TokenBuckets`."""
 
-    Buckets are kept in LRU order and capped at ``max_keys`` so that a flood of distinct
-    keys cannot grow memory without bound; an evicted key simply starts with a full bucket.
+    def charge(self, key: str, cost: float = 1.0) -> Charge: ...
+
+
+class RateLimiter:
+    """Token buckets in the database, one per key (a principal, a credential or an address).
+
+    The buckets live in ``node_rate_buckets`` (:class:`piguard.nodestate.limits.TokenBuckets`,
+    from ``Installation.node_state``), charged with one atomic upsert, so every ``piguard serve``
+    process and machine on one database draws from the same bucket: a limit admits its
+    requests in total, not per node.
+
+    :param buckets: the shared buckets; ``None`` disables rate limiting.
     """
 
-    def __init__(
-        self,
-        rate: float,
-        burst: int,
-        *,
-        max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate = rate
-        self.burst = max(1, burst)
-        self.max_keys = max_keys
-        self.clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, buckets: Buckets | None) -> None:
+        self._buckets = buckets
 
     @property
     def enabled(self) -> bool:
-        return self.rate > 0
+        return self._buckets is not None
 
     def charge(self, key: str, cost: float = 1.0) -> None:
         """Take ``cost`` tokens from ``key``'s bucket.
 
         :raises RateLimited: the bucket is empty; ``retry_after`` says when it will not be.
         """
-        if not self.enabled:
+        if self._buckets is None:
             return
-        now = self.clock()
-        with self._lock:
-            tokens, last = self._buckets.pop(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens < cost:
-                self._buckets[key] = (tokens, now)
-                raise RateLimited((cost - tokens) / self.rate)
-            self._buckets[key] = (tokens - cost, now)
-            if len(self._buckets) > self.max_keys:
-                self._buckets.popitem(last=False)
+        outcome = self._buckets.charge(key, cost)
+        if not outcome.admitted:
+            raise RateLimited(outcome.retry_after)
 
 
 class Metrics:
@@ -249,7 +240,7 @@ class Hardening:
             await send(message)
 
         try:
-            refusal = self._refuse(scope, path)
+            refusal = await self._refuse(scope, path)
             if refusal is not None:
                 status, body, extra = refusal
                 await self._reply(send_hardened, status, body, extra)
@@ -263,9 +254,7 @@ class Hardening:
                 # type is logged, as its text may quote input (a codec error quotes the byte).
                 if started_reply[0]:
                     raise
-                problems.log.error(
-                    "unhandled %s on %s %s", type(exc).__name__, method, route_template(scope)
-                )
+                problems.log.error("unhandled %s on %s %s", type(exc).__name__, method, route_template(scope))
                 await self._reply(send_hardened, 500, problems.internal_problem(), [])
         finally:
             route = route_template(scope)
@@ -273,7 +262,7 @@ class Hardening:
             self.metrics.requests.labels(label, route, str(status_holder[0])).inc()
             self.metrics.latency.labels(label, route).observe(time.perf_counter() - started)
 
-    def _refuse(self, scope: Scope, path: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
+    async def _refuse(self, scope: Scope, path: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
         """A 413 or 429 answer decided before the app runs, or None to go on."""
         limit = self.limits.max_import_bytes if path.startswith(BULK) else self.limits.max_body_bytes
         for name, value in scope.get("headers", ()):
@@ -287,7 +276,9 @@ class Hardening:
                     return 413, _too_large_body(limit), []
         if not path.startswith(EXEMPT):
             try:
-                self.limiter.charge(credential_key(scope))
+                if self.limiter.enabled:
+                    # The bucket is a database row: charged off the event loop.
+                    await run_in_threadpool(self.limiter.charge, credential_key(scope))
             except RateLimited as exc:
                 self.metrics.limited.inc()
                 return (

@@ -24,6 +24,7 @@ from piguard.audit.signing import Checkpoint
 from piguard.audit.sinks import ALERT, CHECKPOINT, ENTRY, Sink
 from piguard.audit.tables import audit_alerts
 from piguard.audit.writer import AuditWriter
+from piguard.nodestate.rules import DatabaseRuleState
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,14 @@ class AuditMonitor:
         self.writer = writer
         self.sinks: list[Sink] = list(sinks)
         self.rules: list[Rule] = default_rules() if rules is None else list(rules)
+        #: The rules' windows and cooldowns, in the database every node shares (issue 12).
+        self.state = DatabaseRuleState(trail.db, trail.tenant)
+        for rule in self.rules:
+            if hasattr(rule, "state"):
+                rule.state = self.state
         self.on_freeze = on_freeze
-        # Rules keep their windows in memory and sinks write one document at a time: deliveries
-        # from several threads (commits, pool check-ins) take turns.
+        # Sinks write one document at a time: deliveries from several threads (commits, pool
+        # check-ins) take turns; the rules' state is serialised by the database.
         self._lock = threading.RLock()
 
     @property
@@ -79,7 +85,8 @@ class AuditMonitor:
                     self._emit(ENTRY, entry.as_dict())
                 for cp in cps:
                     self._emit(CHECKPOINT, {"tenant": self.trail.tenant, **cp.as_dict()})
-                drafts = evaluate(self.rules, entries)
+                with self.state.batch():
+                    drafts = evaluate(self.rules, entries)
             for draft in drafts:
                 self.raise_alert(draft)
         except Exception:

@@ -6,8 +6,11 @@ principal. Windows run on the entries' own times (the gate's clock), so tests dr
 them with an injected clock and never sleep. After firing, a rule stays quiet for the
 same principal until its cooldown has passed, so one incident raises one alert.
 
-State is in memory, per process: a restart forgets partial windows (alerts already
-raised are stored).
+What a rule counts (its windows) and when it last fired (its cooldowns) live in a
+:class:`RuleState`. Rules run alone (a replay, a unit test) keep it in memory
+(:class:`MemoryRuleState`); the :class:`~piguard.audit.monitor.AuditMonitor` binds every rule to
+the database (:class:`piguard.nodestate.rules.DatabaseRuleState`), so windows and cooldowns
+hold across processes and nodes and survive a restart (issue 12, item 1).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from piguard.audit.entry import AuditEntry
 from piguard.audit.format import parse_time
 from piguard.calendar import LOCAL_TZ
 from piguard.catalog.vocabulary import DATA_ACTIONS
+from piguard.nodestate.rules import Tally
 
 #: Actions that reveal customer data: the catalog's, ``export_row`` (one exported customer,
 #: recorded per row by the gate), ``unmask`` (a clear-access grant being used) and ``match`` (a
@@ -51,24 +55,25 @@ class Rule(Protocol):
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None: ...
 
 
-class _Cooldown:
-    def __init__(self, period: timedelta) -> None:
-        self.period = period
-        self._last: dict[object, datetime] = {}
+class RuleState(Protocol):
+    """Where rules keep their windows and cooldowns (see :mod:`piguard.nodestate.rules`)."""
 
-    def ready(self, key: object, when: datetime) -> bool:
-        last = self._last.get(key)
-        return last is None or when - last >= self.period
+    def push(
+        self,
+        rule: str,
+        key: object,
+        when: datetime,
+        seq: int,
+        value: object,
+        window: timedelta,
+        weight: int = 1,
+    ) -> Tally:
+        """Add an event to ``rule``'s window of ``key``; the window's tally after it."""
+        ...
 
-    def fire(self, key: object, when: datetime) -> None:
-        self._last[key] = when
-
-    def claim(self, key: object, when: datetime) -> bool:
-        """Fire for ``key`` if its cooldown has passed; say whether it fired."""
-        if not self.ready(key, when):
-            return False
-        self.fire(key, when)
-        return True
+    def claim(self, rule: str, key: object, when: datetime, period: timedelta) -> bool:
+        """Fire ``rule`` for ``key`` if its cooldown has passed; whether it fired."""
+        ...
 
 
 class _Window:
@@ -91,9 +96,34 @@ class _Window:
             if not self.values[old]:
                 del self.values[old]
 
-    @property
-    def first_seq(self) -> int:
-        return self.items[0][1]
+
+class MemoryRuleState:
+    """One process's windows and cooldowns: for rules run alone, never behind a served node."""
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[str, object], _Window] = {}
+        self._last: dict[tuple[str, object], datetime] = {}
+
+    def push(
+        self,
+        rule: str,
+        key: object,
+        when: datetime,
+        seq: int,
+        value: object,
+        window: timedelta,
+        weight: int = 1,
+    ) -> Tally:
+        win = self._windows.setdefault((rule, key), _Window())
+        win.push(when, seq, value, window, weight)
+        return Tally(len(win.values), win.total, win.items[0][1])
+
+    def claim(self, rule: str, key: object, when: datetime, period: timedelta) -> bool:
+        last = self._last.get((rule, key))
+        if last is not None and when - last < period:
+            return False
+        self._last[(rule, key)] = when
+        return True
 
 
 @dataclass
@@ -105,17 +135,14 @@ class MassAccess:
     actions: frozenset[str] = READ_ACTIONS
     freeze: bool = False
     name: str = "mass_access"
-    _windows: dict[str, _Window] = field(default_factory=dict, repr=False)
-    _cool: _Cooldown | None = field(default=None, repr=False)
+    state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         if entry.action not in self.actions or entry.result != "ok" or not entry.customer_ref:
             return None
-        win = self._windows.setdefault(entry.actor_id, _Window())
-        win.push(when, entry.seq, entry.customer_ref, self.window)
-        distinct = len(win.values)
-        cool = self._cool = self._cool or _Cooldown(self.window)
-        if distinct < self.threshold or not cool.claim(entry.actor_id, when):
+        win = self.state.push(self.name, entry.actor_id, when, entry.seq, entry.customer_ref, self.window)
+        distinct = win.distinct
+        if distinct < self.threshold or not self.state.claim(self.name, entry.actor_id, when, self.window):
             return None
         return AlertDraft(
             self.name,
@@ -143,7 +170,7 @@ class OffHours:
     cooldown: timedelta = timedelta(hours=1)
     freeze: bool = False
     name: str = "off_hours"
-    _cool: _Cooldown | None = field(default=None, repr=False)
+    state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
     _zone: ZoneInfo | None = field(default=None, repr=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
@@ -154,8 +181,7 @@ class OffHours:
         local = when.astimezone(zone)
         if local.weekday() in self.days and self.start <= local.time() < self.end:
             return None
-        cool = self._cool = self._cool or _Cooldown(self.cooldown)
-        if not cool.claim(entry.actor_id, when):
+        if not self.state.claim(self.name, entry.actor_id, when, self.cooldown):
             return None
         return AlertDraft(
             self.name,
@@ -178,8 +204,7 @@ class _Counting:
     freeze: bool = False
     name: str = "counting"
     severity: str = "high"
-    _windows: dict[str, _Window] = field(default_factory=dict, repr=False)
-    _cool: _Cooldown | None = field(default=None, repr=False)
+    state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
 
     def matches(self, entry: AuditEntry) -> int:
         """How much this entry counts (0 = not at all)."""
@@ -192,11 +217,9 @@ class _Counting:
         weight = self.matches(entry)
         if not weight:
             return None
-        win = self._windows.setdefault(entry.actor_id, _Window())
-        win.push(when, entry.seq, None, self.window, weight)
+        win = self.state.push(self.name, entry.actor_id, when, entry.seq, None, self.window, weight)
         total = win.total
-        cool = self._cool = self._cool or _Cooldown(self.window)
-        if total < self.threshold or not cool.claim(entry.actor_id, when):
+        if total < self.threshold or not self.state.claim(self.name, entry.actor_id, when, self.window):
             return None
         return AlertDraft(
             self.name,
@@ -258,8 +281,7 @@ class ExportSpike:
     freeze: bool = True
     actions: frozenset[str] = frozenset({"export"})
     name: str = "export_spike"
-    _windows: dict[str, _Window] = field(default_factory=dict, repr=False)
-    _cool: _Cooldown | None = field(default=None, repr=False)
+    state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         if entry.action not in self.actions or entry.result != "ok":
@@ -267,11 +289,11 @@ class ExportSpike:
         detail = entry.detail
         operation = detail.get("grant") or f"seq:{entry.seq}"
         rows = next((v for k in ("records", "rows") if isinstance(v := detail.get(k), int) and v > 0), 1)
-        win = self._windows.setdefault(entry.actor_id, _Window())
-        win.push(when, entry.seq, operation, self.window, rows)
-        operations, total = len(win.values), win.total
-        cool = self._cool = self._cool or _Cooldown(self.window)
-        if (operations < self.threshold and total < self.max_rows) or not cool.claim(entry.actor_id, when):
+        win = self.state.push(self.name, entry.actor_id, when, entry.seq, operation, self.window, rows)
+        operations, total = win.distinct, win.total
+        if (operations < self.threshold and total < self.max_rows) or not self.state.claim(
+            self.name, entry.actor_id, when, self.window
+        ):
             return None
         return AlertDraft(
             self.name,
@@ -293,7 +315,7 @@ class SensitiveSubject:
     cooldown: timedelta = timedelta(hours=1)
     freeze: bool = False
     name: str = "sensitive_subject"
-    _cool: _Cooldown | None = field(default=None, repr=False)
+    state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         raw = entry.detail.get("flags")
@@ -301,8 +323,7 @@ class SensitiveSubject:
         if not hit or entry.result != "ok":
             return None
         key = (entry.actor_id, entry.customer_ref)
-        cool = self._cool = self._cool or _Cooldown(self.cooldown)
-        if not cool.claim(key, when):
+        if not self.state.claim(self.name, key, when, self.cooldown):
             return None
         return AlertDraft(
             self.name,
@@ -324,14 +345,13 @@ class DisabledPrincipal:
     cooldown: timedelta = timedelta(minutes=5)
     name: str = "disabled_principal"
     freeze: bool = False
-    _cool: _Cooldown | None = field(default=None, repr=False)
+    state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         rule = entry.rule.lower()
         if entry.result != "denied" or not any(w in rule for w in self.words):
             return None
-        cool = self._cool = self._cool or _Cooldown(self.cooldown)
-        if not cool.claim(entry.actor_id, when):
+        if not self.state.claim(self.name, entry.actor_id, when, self.cooldown):
             return None
         return AlertDraft(
             self.name,
@@ -491,15 +511,14 @@ class MaskedProbing:
     cooldown: timedelta = timedelta(hours=1)
     freeze: bool = False
     name: str = "masked_probing"
-    _cool: _Cooldown | None = field(default=None, repr=False)
+    state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         raw = entry.detail.get("flags")
         if not isinstance(raw, list) or self.flag not in raw or entry.detail.get("probe") is not True:
             return None
         target = f"{entry.record_type or ''}.{','.join(entry.fields)}"
-        cool = self._cool = self._cool or _Cooldown(self.cooldown)
-        if not cool.claim((entry.actor_id, target), when):
+        if not self.state.claim(self.name, (entry.actor_id, target), when, self.cooldown):
             return None
         misses = entry.detail.get("probe_misses")
         return AlertDraft(

@@ -153,7 +153,8 @@ def register(router: APIRouter, console: Console) -> None:
             lang = console.lang(request)
             text = str(exc) if lang == "en" else translator(lang)("login.failed")
             return login_page(request, error=text, status=401)
-        value, _ = console.sessions.create(login.token, login.actor.id)
+        # The session is a database row (every node sees it): written off the event loop.
+        value, _ = await run_in_threadpool(console.sessions.create, login.token, login.actor.id)
         response = RedirectResponse(console.prefix_path("/"), status_code=303)
         console.set_session_cookie(response, request, value)
         response.delete_cookie(PRELOGIN_COOKIE, path="/console")
@@ -164,7 +165,7 @@ def register(router: APIRouter, console: Console) -> None:
         await console.posted(request)
         staff = await run_in_threadpool(console.staff, request)
         await run_in_threadpool(console.access.logout, staff.actor)
-        console.sessions.drop(request.cookies.get(COOKIE))
+        await run_in_threadpool(console.sessions.drop, request.cookies.get(COOKIE))
         response = RedirectResponse(console.prefix_path("/login?m=out"), status_code=303)
         response.delete_cookie(COOKIE, path="/console")
         return response

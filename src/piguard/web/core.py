@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from piguard import errors
@@ -27,7 +28,14 @@ from piguard.gate import Gate, RequestContext
 from piguard.gate.sdk import Actor
 from piguard.installation import Installation
 from piguard.web import i18n
-from piguard.web.session import COOKIE, LANG_COOKIE, PRELOGIN_COOKIE, ConsoleSession, SessionStore, same
+from piguard.web.session import (
+    COOKIE,
+    LANG_COOKIE,
+    PRELOGIN_COOKIE,
+    ConsoleSession,
+    SessionStore,
+    same,
+)
 
 C = TypeVar("C")
 
@@ -82,7 +90,7 @@ class Console:
         self.access = inst.access
         self.catalog = inst.catalog
         self.clock = inst.gate.clock
-        self.sessions = SessionStore(self.clock, idle_timeout)
+        self.sessions: SessionStore = inst.node_state.console_sessions(self.clock, idle_timeout)
         #: The console's routes (set by :func:`piguard.web.mount_console`), for route audits.
         self.router: APIRouter | None = None
         self.env = Environment(
@@ -133,7 +141,7 @@ class Console:
         """
         self.check_origin(request)
         form = await request.form()
-        session, _ = self.sessions.get(request.cookies.get(COOKIE))
+        session, _ = await run_in_threadpool(self.sessions.get, request.cookies.get(COOKIE))
         token = form.get("csrf")
         if session is None:
             raise NeedLogin(True)

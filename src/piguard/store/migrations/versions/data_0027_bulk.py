@@ -4,7 +4,7 @@
   number whose batch committed, written in that batch's transaction.
 
 Revision ID: data_0027
-Revises: data_0024
+Revises: data_0025
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from piguard.store.tables import UTCDateTime
 
 revision = "data_0027"
-down_revision: str | None = "data_0024"
+down_revision: str | None = "data_0025"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
