@@ -25,7 +25,8 @@ def test_the_customer_sees_each_partner_that_received_their_data(world: World) -
     """R-SHR-2: the customer is told each recipient's name, contact, country, purpose and the kinds
     of data provided (read from the sharing register through the installation's hook, as the
     customer, audited); another customer's shares are not listed."""
-    cid, other = consented(world, values=adult(1)), consented(world, values=adult(2))
+    cid = consented(world, values=adult(1))
+    other = consented(world, values=adult(2), recipient="乙公司")  # R-SHR-2: consent names the recipient
     first, second = partner(world), partner(world, name="乙公司", contact="dpo@yi.example")
     sharing(world).share(sharer(world), agreement(world, first.id).id, fields=["mobile"], customers=[cid])
     sharing(world).share(sharer(world), agreement(world, second.id).id, fields=["mobile"], customers=[other])

@@ -796,6 +796,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "system": ("系统", "system"),
         "data_subject": ("客户本人", "the customer"),
         "privacy_sign_in": ("隐私中心登录", "privacy centre sign-in"),
+        "notifier": ("通知发送方", "notification sender"),
         "admin": ("系统管理员", "administrator"),
         "officer": ("个人信息保护负责人", "PI protection officer"),
         "customer_service": ("客服", "customer service"),
