@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from piguard.errors import ValidationError
 from piguard.gate.principals import system_context
 from piguard.incidents import Incidents, Thresholds
 from piguard.incidents.grading import clocks, grade
@@ -187,3 +188,31 @@ def test_the_deadline_alert_cools_down_in_the_database_and_fires_again_on_a_new_
     assert inc.tick(job)["alerting"] == 0 and deadline_alerts() == 2
     world.clock.advance(timedelta(minutes=60))  # the cool-down is over: reminded again
     assert inc.tick(job)["alerting"] == 1 and deadline_alerts() == 3
+
+
+@pytest.mark.req("R-INC-3")
+def test_a_late_gdpr_notification_needs_the_reasons_for_the_delay(world: World) -> None:
+    """GDPR 33(1): a report recorded after 72 h is refused without reasons for the delay; in time,
+    or with the reasons (kept sealed with the incident's texts), it stops the clock."""
+    octx = officer(world)
+    inc = incidents(world)
+    inc.profile = "gdpr"  # the installation passes Settings.incident_profile here
+    on_time = inc.open(octx, title="leak", discovered=world.clock.now(), persons=10)
+    inc.update(
+        octx, on_time["id"], justification="told", reports={"gdpr": world.clock.now() + timedelta(hours=71)}
+    )
+    late = inc.open(octx, title="late leak", discovered=world.clock.now(), persons=10)
+    sent = world.clock.now() + timedelta(hours=80)
+    with pytest.raises(ValidationError) as refused:
+        inc.update(octx, late["id"], justification="told", reports={"gdpr": sent})
+    assert refused.value.field == "delay_reason"
+    assert "gdpr" not in inc.show(octx, late["id"])["reports"]
+    inc.update(
+        octx,
+        late["id"],
+        justification="told",
+        reports={"gdpr": sent},
+        texts={"delay_reason": "forensics took 3 days"},
+    )
+    shown = inc.show(octx, late["id"])
+    assert shown["delay_reason"] == "forensics took 3 days" and "gdpr" in shown["reports"]

@@ -30,6 +30,8 @@ class Texts(BaseModel):
     measures: str | None = Field(default=None, max_length=_TEXT)
     contact: str | None = Field(default=None, max_length=_TEXT)
     description: str | None = Field(default=None, max_length=_TEXT)
+    #: GDPR 33(1): required with a ``gdpr`` report recorded after 72 h.
+    delay_reason: str | None = Field(default=None, max_length=_TEXT)
 
     def given(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v is not None}

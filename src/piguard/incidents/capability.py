@@ -452,6 +452,16 @@ class Incidents:
                 if owner is not None:
                     values["owner"] = owner
                     changed.append("owner")
+                if reports and "gdpr" in reports and self.profile == "gdpr":
+                    late = reports["gdpr"] > current.discovered_at + timedelta(hours=grading.GDPR_HOURS)
+                    given = _text((texts or {}).get("delay_reason"), "delay_reason") or current.texts.get(
+                        "delay_reason", ""
+                    )
+                    if late and not given:
+                        raise ValidationError(
+                            "a GDPR notification after 72 h needs the reasons for the delay (GDPR 33(1))",
+                            "delay_reason",
+                        )
                 if reports:
                     merged_reports = {**current.reports, **{k: v.isoformat() for k, v in reports.items()}}
                     values["reports"] = json.dumps(merged_reports, sort_keys=True)

@@ -40,6 +40,8 @@ TEXT_FIELDS: Final[tuple[str, ...]] = (
     "measures",
     "contact",
     "description",
+    # GDPR 33(1): a notification made after 72 h is "accompanied by reasons for the delay".
+    "delay_reason",
 )
 
 

@@ -528,6 +528,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "incidents.harm": ("可能的危害", "Possible harm"),
     "incidents.measures": ("补救措施", "Measures taken"),
     "incidents.contact": ("联系方式", "Contact"),
+    "incidents.delay_reason": ("迟延报告原因（GDPR 第 33 条）", "Reasons for the delay (GDPR Art. 33)"),
     "incidents.owner": ("负责人", "Owner"),
     "incidents.from_alert": ("来源告警", "From alert"),
     "incidents.proposed": ("建议级别，待确认", "proposed, to confirm"),

@@ -100,8 +100,9 @@ def register(router: APIRouter, console: Console) -> None:
                 error=console.say(staff, exc),
             )  # fmt: skip
         return page(
-            request, staff, template="incident.html", title="incidents.case", incident=shown, error=None
-        )
+            request, staff, template="incident.html", title="incidents.case", incident=shown, error=None,
+            profile=incidents().profile,
+        )  # fmt: skip
 
     @router.post("/incidents/{incident_id}/{step}")
     async def act(incident_id: str, step: str, request: Request) -> Response:
@@ -118,7 +119,7 @@ def register(router: APIRouter, console: Console) -> None:
             if step == "update":
                 texts = {
                     k: str(form[k])[:4000]
-                    for k in ("cause", "harm", "measures", "contact", "place")
+                    for k in ("cause", "harm", "measures", "contact", "place", "delay_reason")
                     if str(form.get(k) or "").strip()
                 }
                 stage = str(form.get("stage") or "") or None
