@@ -154,6 +154,11 @@ def money(amount: float) -> str:
     return format_money(f"{amount:.2f}")
 
 
+def _guardian_mobile(child_mobile: str) -> str:
+    own = random.Random("guardian:" + child_mobile)
+    return own.choice(_MOBILE_PREFIXES) + f"{own.randrange(10**8):08d}"
+
+
 class DemoPeople:
     """Generates one person's values for the catalog's fields."""
 
@@ -186,6 +191,9 @@ class DemoPeople:
             "passport": "E" + f"{rng.randrange(10**8):08d}",
             "minor": minor,
             "guardian_name": self.fake.name(),
+            # The guardian's own number, so incident and privacy notices reach the guardian, not the
+            # child; drawn from a generator of its own so the other demo values stay as they were.
+            "guardian_mobile": _guardian_mobile(mobile),
             "guardian_resident_id": resident_id(
                 rng, self.today - timedelta(days=rng.randrange(30 * 365, 50 * 365)), rng.random() < 0.5
             ),

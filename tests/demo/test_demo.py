@@ -38,3 +38,17 @@ def test_ids_and_cards_are_checksummed_and_minors_exist() -> None:
     people = DemoPeople(3)
     ages = [people.person()["minor"] for _ in range(400)]
     assert 0 < sum(ages) < 100
+
+
+@pytest.mark.req("R-MIN-1", "R-INC-6")
+def test_a_demo_minor_has_a_guardian_reachable_on_their_own_mobile() -> None:
+    """Guardian notices (incidents, privacy centre) go to the guardian's number, not the child's."""
+    catalog = load_catalog(profile_path("default"))
+    people = DemoPeople(3)
+    minors = [p for p in (people.person() for _ in range(400)) if p["minor"]]
+    assert minors
+    field = catalog.record_types["customer"].fields["guardian_mobile"]
+    for person in minors:
+        given = people.value(field, person)
+        assert given is not None and given != person["mobile"]
+        assert validate.normalize(field.type, given, **field.type_options)
