@@ -127,6 +127,23 @@ def test_format_is_found_whole(type_: str, value: str, text: str) -> None:
     assert found == [(type_, value)]
 
 
+@pytest.mark.req("R-USE-4")
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Found by the property test below: the pattern joins numbers separated by one space into a
+        # single run, and a "86"-prefixed mobile was only recognised at the start of the text's run.
+        ("客户8613812345678 8613812345678", ["8613812345678", "8613812345678"]),
+        ("8613812345678 8613912345678", ["8613812345678", "8613912345678"]),
+        ("13812345678 008613912345678", ["13812345678", "008613912345678"]),
+        ("手机8613812345678 13912345678", ["8613812345678", "13912345678"]),
+    ],
+)
+def test_prefixed_mobiles_side_by_side_are_each_found(text: str, expected: list[str]) -> None:
+    found = [(f.type, text[f.start : f.end]) for f in detect(text) if f.type != "person"]
+    assert found == [("mobile", v) for v in expected]
+
+
 NEGATIVES = [
     f"订单号{VISA16}已发货",  # Luhn-valid, card-shaped, an order number
     f"order #{MASTER} shipped",

@@ -77,7 +77,10 @@ DIGIT_RUN_TRIGGERS: tuple[Trigger, ...] = (
     ("1", rf"{RUN_START}{_NOT_AFTER}[3-9][0-9]\.[0-9]{{4}}\.[0-9]{{4}}"),
 )
 # The prefix as the pattern admits it, on the folded token.
-_PREFIX = re.compile(r"(?:\(\+?86\)|\+86|0086)[ \-]?|86(?:[ \-](?=1[3-9])|(?=1[3-9][0-9]{9}$))")
+_PREFIX = re.compile(r"(?:\(\+?86\)|\+86|0086)[ \-]?|86(?:[ \-](?=1[3-9])|(?=1[3-9][0-9]{9}(?![0-9])))")
+# A later group of a run that is a prefixed mobile on its own ("…5678 8613812345678"): the
+# pattern joins space-separated numbers into one run, so the prefix is only seen at its start.
+_INNER_PREFIXED = re.compile(r"(?:00)?861[3-9][0-9]{9}")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 # Amount and unit words right after a number mean it is not PI.
 _UNIT_AFTER = frozenset("元块万圆%￥美岁年月日天次件个秒")
@@ -205,6 +208,10 @@ class DigitRunRecognizer(PatternRecognizer):
                     continue
                 sizes = tuple(map(len, parts[i : j + 1]))
                 hi = groups[j][1]
+                if i == j and (i or not prefix) and _INNER_PREFIXED.fullmatch(digits):
+                    if self._classify(text, start + lo, start + hi, digits[-11:], (11,), ctx, True, out):
+                        i = j + 1
+                        break
                 if self._classify(
                     text, start + lo, start + hi, digits, sizes, ctx, i == 0 and bool(prefix), out
                 ):
