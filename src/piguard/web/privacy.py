@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,6 +85,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "guardian.acting": (
         "您正在以监护人身份代儿童查看和管理其个人信息，每项操作均会记录。",
         "You are acting as the guardian for a child in your care; each action is recorded as such.",
+    ),
+    "guardian.incomplete": (
+        "儿童档案中缺少监护人的姓名、关系或身份证号码，无法以监护人身份办理。请携带身份证件到柜台办理。",
+        "The child's record lacks the guardian's name, relationship or ID number, so this cannot be "
+        "done as the guardian here. Please bring your ID document to a counter.",
     ),
     "code.title": ("输入验证码", "Enter the code"),
     "code.sent": (
@@ -486,6 +492,13 @@ def register(router: APIRouter, centre: Centre) -> None:
         response.delete_cookie(REVEAL_COOKIE, path=PREFIX)
         return response
 
+    def guardian_incomplete(request: Request, session: Session) -> Response:
+        """Nothing is recorded as the guardian's without the guardian's identity on the child's record."""
+        return centre.render(
+            request, "message.html", title="error.title", session=session, message="guardian.incomplete",
+            status=403,
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ consents
 
     def consent_rows(session: Session) -> tuple[list[dict[str, Any]], Any]:
@@ -536,6 +549,18 @@ def register(router: APIRouter, centre: Centre) -> None:
             raise errors.ValidationError("no such kind of consent", "kind")
         if centre.catalog.purposes.get(purpose) is None or purpose not in centre.catalog.purposes:
             raise errors.ValidationError("no such purpose", "purpose")
+        if form.get("action") != "withdraw" and session.guardian:
+            # PIPL 31: a child's consent is the guardian's, recorded with the guardian's evidence
+            # (relationship, keyed reference of the ID number on the child's record).
+            found = await run_in_threadpool(centre.privacy.guardian, session.context(), session)
+            if found is None:
+                return guardian_incomplete(request, session)
+            guardian = consent.guardian(found.relation, found.id_number)
+            await run_in_threadpool(
+                partial(consent.grant, guardian=guardian), session.context(), session.customer_id,
+                [purpose], channel=CHANNEL, kinds=(kind,),
+            )  # fmt: skip
+            return _redirect("/consents?done=1")
         if form.get("action") == "withdraw":
             await run_in_threadpool(
                 consent.withdraw,
@@ -574,7 +599,7 @@ def register(router: APIRouter, centre: Centre) -> None:
         cases = centre.inst.capability(Rights).find(session.context(), customer_id=session.customer_id)
         return centre.render(
             request, "requests.html", title="requests.title", session=session, cases=cases,
-            types=REQUEST_TYPES, done=bool(done), ready=centre.privacy.ready(session),
+            types=REQUEST_TYPES, done=bool(done), ready=centre.privacy.ready(session.context(""), session),
         )  # fmt: skip
 
     @router.post("/requests/download")
@@ -630,9 +655,22 @@ def register(router: APIRouter, centre: Centre) -> None:
         kind = form.get("type", "")
         if kind not in REQUEST_TYPES:
             raise errors.ValidationError("no such request type", "type")
-        await run_in_threadpool(
-            centre.inst.capability(Rights).open, session.context(), session.customer_id, kind, channel="web"
-        )
+        rights = centre.inst.capability(Rights)
+        if session.guardian:
+            # Minors Regs 33: filed as the guardian's request, the guardian named as the child's
+            # record names them (sealed in the case), like the rights desk's guardian intake.
+            found = await run_in_threadpool(centre.privacy.guardian, session.context(), session)
+            if found is None:
+                return guardian_incomplete(request, session)
+            await run_in_threadpool(
+                partial(
+                    rights.open, relation="guardian", relationship=found.relationship,
+                    requester={"name": found.name, "document": found.id_number},
+                ),
+                session.context(), session.customer_id, kind, channel="web",
+            )  # fmt: skip
+        else:
+            await run_in_threadpool(rights.open, session.context(), session.customer_id, kind, channel="web")
         return _redirect("/requests?done=1")
 
     @router.get("/requests/{case_id}")
