@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from piguard import errors
 from piguard.catalog.vocabulary import SIGN_IN_ROLE
 from piguard.consent.capability import Consent
-from piguard.consent.model import CONSENT_KINDS
+from piguard.consent.model import CONSENT_KINDS, RECIPIENT_KINDS, Guardian
 from piguard.gate import RequestContext
 from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
@@ -140,6 +140,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "consents.withdraw": ("撤回", "Withdraw"),
     "consents.grant": ("同意", "Consent"),
     "consents.separate": ("单独同意", "Separate consents"),
+    "kind.general": ("同意", "consent"),
+    "kind.sensitive": ("处理敏感个人信息", "sensitive personal information"),
+    "kind.provision": ("向他人提供", "provision to another party"),
+    "kind.public_disclosure": ("公开", "public disclosure"),
+    "kind.cross_border": ("向境外提供", "transfer abroad"),
     "consents.notice": ("告知版本", "Notice version"),
     "notices.title": ("生效中的隐私告知", "Notices in force"),
     "notices.version": ("版本", "version"),
@@ -324,6 +329,16 @@ class Centre:
         return {k: str(v) for k, v in form.items()}
 
 
+def _recipients(history: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """The recipient each ``(purpose, kind)`` consent named when last given (oldest record first)."""
+    out: dict[tuple[str, str], str] = {}
+    for record in history:
+        if record["action"] == "grant" and record.get("recipient"):
+            for purpose in record["purposes"]:
+                out[(str(purpose), str(record["kind"]))] = str(record["recipient"])
+    return out
+
+
 def secure(response: Response) -> Response:
     """The centre's own headers: its CSP, no caching, no referrer."""
     response.headers["content-security-policy"] = CSP
@@ -502,16 +517,24 @@ def register(router: APIRouter, centre: Centre) -> None:
     # ------------------------------------------------------------------ consents
 
     def consent_rows(session: Session) -> tuple[list[dict[str, Any]], Any]:
+        """Each consent purpose with each kind of consent it may be given under: the general one,
+        every separate one its purpose asks for (PIPL 29, 23, 25, 39), and any recorded before
+        (a withdrawn consent stays listed, to be given again with one click). A separate consent
+        that names its recipient is offered only with the recipient it named before."""
         consent = centre.inst.capability(Consent)
         shown = consent.show(session.context(), session.customer_id)
         given = shown["state"]["consents"]
+        recipients = _recipients(shown["history"])
         rows = []
         for name, purpose in sorted(centre.catalog.purposes.items()):
             if purpose.legal_basis != "consent":
                 continue
-            kinds = sorted(set(given.get(name, {})) | {"general"})
-            for kind in kinds:
+            kinds = {"general"} | set(given.get(name, {})) | set(purpose.separate_consent_for)
+            kinds |= {str(r["kind"]) for r in shown["history"] if name in r["purposes"]}
+            for kind in sorted(kinds, key=lambda k: CONSENT_KINDS.index(k) if k in CONSENT_KINDS else 99):
                 entry = given.get(name, {}).get(kind)
+                if entry is None and kind in RECIPIENT_KINDS and (name, kind) not in recipients:
+                    continue  # nothing to name: given where the recipient is known (sharing's pages)
                 rows.append(
                     {
                         "purpose": name,
@@ -549,36 +572,31 @@ def register(router: APIRouter, centre: Centre) -> None:
             raise errors.ValidationError("no such kind of consent", "kind")
         if centre.catalog.purposes.get(purpose) is None or purpose not in centre.catalog.purposes:
             raise errors.ValidationError("no such purpose", "purpose")
-        if form.get("action") != "withdraw" and session.guardian:
+        if form.get("action") == "withdraw":
+            await run_in_threadpool(
+                consent.withdraw, session.context(), session.customer_id, [purpose], kind=kind,
+                channel=CHANNEL,
+            )  # fmt: skip
+            return _redirect("/consents?done=1")
+        guardian: Guardian | None = None
+        if session.guardian:
             # PIPL 31: a child's consent is the guardian's, recorded with the guardian's evidence
             # (relationship, keyed reference of the ID number on the child's record).
             found = await run_in_threadpool(centre.privacy.guardian, session.context(), session)
             if found is None:
                 return guardian_incomplete(request, session)
             guardian = consent.guardian(found.relation, found.id_number)
-            await run_in_threadpool(
-                partial(consent.grant, guardian=guardian), session.context(), session.customer_id,
-                [purpose], channel=CHANNEL, kinds=(kind,),
-            )  # fmt: skip
-            return _redirect("/consents?done=1")
-        if form.get("action") == "withdraw":
-            await run_in_threadpool(
-                consent.withdraw,
-                session.context(),
-                session.customer_id,
-                [purpose],
-                kind=kind,
-                channel=CHANNEL,
-            )
-        else:
-            await run_in_threadpool(
-                consent.grant,
-                session.context(),
-                session.customer_id,
-                [purpose],
-                channel=CHANNEL,
-                kinds=(kind,),
-            )
+        recipient: str | None = None
+        if kind in RECIPIENT_KINDS:
+            # PIPL 23, 39: given again to the recipient it named before, never one from the form.
+            shown = await run_in_threadpool(consent.show, session.context(), session.customer_id)
+            recipient = _recipients(shown["history"]).get((purpose, kind))
+            if recipient is None:
+                raise errors.ValidationError("this consent names a recipient none was given to", "kind")
+        await run_in_threadpool(
+            partial(consent.grant, guardian=guardian, recipient=recipient), session.context(),
+            session.customer_id, [purpose], channel=CHANNEL, kinds=(kind,),
+        )  # fmt: skip
         return _redirect("/consents?done=1")
 
     @router.post("/marketing")
