@@ -438,9 +438,19 @@ class Privacy:
         return token
 
     def _check(
-        self, conn: Connection, token: str, code: str, kind: str | tuple[str, ...], now: datetime
+        self,
+        conn: Connection,
+        token: str,
+        code: str,
+        kind: str | tuple[str, ...],
+        now: datetime,
+        session: Session | None = None,
     ) -> tuple[str, Any]:
-        """Check ``code`` against challenge ``token``; one outcome word, and the row on success."""
+        """Check ``code`` against challenge ``token``; one outcome word, and the row on success.
+
+        ``session``: a step-up challenge belongs to one session of one customer; from any other
+        it is refused before anything is counted or spent (else whoever holds its cookie and code
+        could burn the owner's code or attempts)."""
         cid = _sha(token or "")
         row = (
             conn.execute(
@@ -451,6 +461,10 @@ class Privacy:
         )
         if row is None or row["kind"] not in ((kind,) if isinstance(kind, str) else kind):
             return "no_challenge", None
+        if session is not None and (
+            row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
+        ):
+            return "other_session", None
         if row["used_at"] is not None:
             return "code_used", None
         if row["attempts"] >= CODE_ATTEMPTS:
@@ -696,11 +710,7 @@ class Privacy:
         def handler(call: Call) -> str:
             target: tuple[str, str, str] | None = None
             with call.transaction() as conn:
-                outcome, row = self._check(conn, challenge, code, "reveal", now)
-                if row is not None and (
-                    row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
-                ):
-                    outcome, row = "other_session", None
+                outcome, row = self._check(conn, challenge, code, "reveal", now, session)
                 if row is not None:
                     record_type, field, record_id = str(row["field"]).split(".", 2)
                     target = (record_type, field, record_id)
@@ -825,11 +835,7 @@ class Privacy:
 
         def handler(call: Call) -> str:
             with call.transaction() as conn:
-                outcome, row = self._check(conn, challenge, code, "package", now)
-                if row is not None and (
-                    row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
-                ):
-                    outcome, row = "other_session", None
+                outcome, row = self._check(conn, challenge, code, "package", now, session)
                 if row is not None:
                     cases.append(str(row["field"]))
                 call.note(outcome=outcome)

@@ -167,6 +167,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "requests.filed": ("您的请求已提交。", "Your request has been filed."),
     "requests.case": ("请求详情", "Request"),
     "requests.timeline": ("处理记录", "Timeline"),
+    "requests.remedy": (
+        "如对处理结果有异议，您可以向履行个人信息保护职责的部门投诉、举报，或依法向人民法院提起诉讼。",
+        "If you disagree, you may complain to the personal information protection authority or sue in a "
+        "people's court (PIPL 50).",
+    ),
     "requests.download": ("下载副本", "Download the copy"),
     "package.title": ("下载前请输入验证码", "Enter the code to download"),
     "history.title": ("访问记录", "Access history"),
