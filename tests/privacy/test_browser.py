@@ -192,6 +192,13 @@ def test_customer_walk_through_on_a_phone(
     assert due == cases[0].due.isoformat()
     accessible(page, lang)
     shot(page, f"privacy-{lang}-6-requests")
+    page.click("tr.case[data-type=access] a")
+    page.wait_for_url(f"{site.base_url}/privacy/requests/{cases[0].id}")
+    assert page.inner_text("dd.due") == due
+    accessible(page, lang)
+    shot(page, f"privacy-{lang}-6b-request")
+    page.goto(f"{site.base_url}/privacy/requests/req_{'0' * 20}")  # an error page, as a person sees it
+    accessible(page, lang)
     go(page, site, "history")
     accessible(page, lang)
     assert page.locator("tbody tr").count() > 0
