@@ -103,6 +103,8 @@ NOT_ON_THE_API = {
     "privacy_recipients",
     "privacy_package_code",
     "privacy_package",
+    "privacy_guardian",
+    "privacy_ready",
     "incident_clock",  # the incident_clock job (tests/incidents)
 }
 #: Routes that run no gate operation: accounts (recorded by the account service), health, import

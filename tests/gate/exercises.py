@@ -130,6 +130,17 @@ def _last_code(world: World) -> str:
     return str(json.loads(box._box.open(rows[-1][1], box._context(rows[-1][0])))["code"])
 
 
+def guardian_signed_in(world: World) -> State:
+    """The guardian of a child under 14 signed in to the privacy centre for the child."""
+    from tests.privacy.test_guardian import CHILD
+
+    state: State = {"cid": world.customer(dict(CHILD))}
+    gate = RequestContext(system_actor("privacy", "privacy_sign_in"), "", client="test")
+    started = privacy(world).start(gate, CHILD["mobile"], guardian=True)
+    state["session"] = privacy(world).verify(gate, started.challenge, _last_code(world))
+    return state
+
+
 def package_signed_in(world: World) -> State:
     """A customer whose access copy waits, signed in to the privacy centre."""
     state = copy_ready(world)
@@ -676,6 +687,15 @@ EXERCISES: dict[str, Exercise] = {
         lambda w, ctx, s: privacy(w).package(ctx, s["session"], s["package"], s["package_code"]),
         "",
         package_coded,
+    ),
+    "privacy_guardian": Exercise(
+        "data_subject",
+        lambda w, ctx, s: privacy(w).guardian(ctx, s["session"]),
+        "data_subject_rights",
+        guardian_signed_in,
+    ),
+    "privacy_ready": Exercise(
+        "data_subject", lambda w, ctx, s: privacy(w).ready(ctx, s["session"]), "", package_signed_in
     ),
     # data-subject requests and complaints
     "rights_open": Exercise(

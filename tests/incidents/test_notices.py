@@ -132,29 +132,25 @@ def test_individual_and_guardian_notices_reach_a_real_smtp_server_and_gateway(
     assert "individuals" in incidents(world).show(s["octx"], s["id"])["reports"]
 
 
-@pytest.mark.req("R-INC-6", "R-USE-2")
-def test_without_a_release_a_childs_guardian_notice_fails_as_no_contact(
-    world: World, gateway: _Gateway
-) -> None:
-    """R-USE-2: the gate's minors rule is what the release answers: a guardian's notice queued with no
-    approved grant (here: straight into the outbox) is refused its address."""
+@pytest.mark.req("R-INC-6", "R-USE-2", "R-MIN-1")
+def test_without_a_release_a_childs_own_contact_fails_as_no_contact(world: World, gateway: _Gateway) -> None:
+    """R-USE-2: the gate's minors rule is what the release answers: a notice queued to a child's own
+    mobile with no approved grant (here: straight into the outbox) is refused its address. The
+    guardian's own mobile on the child's record is the guardian's data, the way PIPL 31 has the
+    child reached: the sender reads it to address the guardian's notice without a release."""
     box = world.inst.capability(Outbox)
     box.channels["sms"] = WebhookChannel(gateway.url)
     child = world.customer(dict(MINOR))
+    params = {
+        k: "x" for k in ("organisation", "cause", "pi_types", "reference", "harm", "measures", "contact")
+    }
     with world.inst.db.transaction() as conn:
-        mid = box.enqueue(
-            conn,
-            child,
-            "incident_notice_guardian",
-            {
-                k: "x"
-                for k in ("organisation", "cause", "pi_types", "reference", "harm", "measures", "contact")
-            },
-            channel="sms",
-        )
-    assert box.deliver_due() == 0
-    assert (row(world, mid)["status"], row(world, mid)["last_error"]) == ("failed", "no_contact")
-    assert gateway.calls == []
+        own = box.enqueue(conn, child, "incident_notice", params, channel="sms")
+        theirs = box.enqueue(conn, child, "incident_notice_guardian", params, channel="sms")
+    assert box.deliver_due() == 1
+    assert (row(world, own)["status"], row(world, own)["last_error"]) == ("failed", "no_contact")
+    assert row(world, theirs)["status"] == "sent"
+    assert [payload["to"] for payload, _, _ in gateway.calls] == [MINOR["guardian_mobile"]]
 
 
 @pytest.mark.req("R-INC-2", "R-INC-4")

@@ -8,13 +8,14 @@ import re
 import pytest
 from sqlalchemy import select
 
+from piguard.gate import RequestContext
 from piguard.rights import Rights
 from piguard.rights.tables import packages
 from tests.access.conftest import ADULT
 from tests.privacy.conftest import last_code
 from tests.privacy.test_browser import staff
 from tests.privacy.test_pages import _csrf, sign_in
-from tests.web.conftest import Site
+from tests.web.conftest import BOOT, Site
 
 
 def _completed_access_request(site: Site) -> str:
@@ -85,3 +86,31 @@ def test_another_session_or_customer_gets_no_copy(site: Site) -> None:
     )
     assert r.status_code == 404
     assert re.search(r"rights_package_download", str(site.inst.audit.query(limit=300))) is None
+
+
+@pytest.mark.req("R-RGT-1", "R-USE-1")
+def test_the_waiting_copies_are_looked_up_through_the_gate(site: Site) -> None:
+    """R-RGT-1, R-USE-1: which copies wait is a declared operation (``privacy_ready``): each look
+    from the requests page is recorded with the customer as actor and subject, and a session's
+    look run as another customer is refused by the row scope, recorded under the same name."""
+    from piguard.errors import AccessDenied
+    from piguard.gate.principals import customer_context
+    from piguard.privacy import Privacy
+
+    case_id = _completed_access_request(site)
+    c = sign_in(site)
+    assert case_id in c.get("/privacy/requests").text
+    entries = site.inst.audit.query(action="privacy_ready", limit=10)
+    assert [(e.actor_id, e.decision, e.detail.get("count")) for e in entries] == [
+        (f"customer:{site.customer_id}", "allow", 1)
+    ]
+    session = site.inst.capability(Privacy).session(c.cookies.get("pg_privacy"))
+    assert session is not None
+    other = site.inst.service.create(
+        RequestContext(BOOT, "service", client="test"), "customer", {"name": "张三", "mobile": "13700137000"}
+    ).customer_id
+    stranger = customer_context(other, "", client="privacy")
+    with pytest.raises(AccessDenied):
+        site.inst.capability(Privacy).ready(stranger, session)
+    refused = site.inst.audit.query(action="privacy_ready", limit=10)[-1]
+    assert refused.decision == "deny" and refused.actor_id == f"customer:{other}"

@@ -24,6 +24,8 @@ NoticeKind = Literal["privacy", "children"]
 
 CONSENT_KINDS: Final[tuple[ConsentKind, ...]] = get_args(ConsentKind)
 SEPARATE_KINDS: Final[tuple[ConsentKind, ...]] = CONSENT_KINDS[1:]
+#: Separate consents that name their recipient (PIPL 23, 39): given only with one.
+RECIPIENT_KINDS: Final[frozenset[ConsentKind]] = frozenset({"provision", "cross_border"})
 GUARDIAN_RELATIONS: Final[tuple[GuardianRelation, ...]] = get_args(GuardianRelation)
 NOTICE_KINDS: Final[tuple[NoticeKind, ...]] = get_args(NoticeKind)
 

@@ -22,6 +22,7 @@ from piguard.consent.context import CLOCK_SKEW, LedgerContext, checked_text
 from piguard.consent.model import (
     CONSENT_KINDS,
     GUARDIAN_RELATIONS,
+    RECIPIENT_KINDS,
     ConsentKind,
     ConsentRecord,
     Guardian,
@@ -34,7 +35,7 @@ from piguard.errors import NotFound, ValidationError
 from piguard.gate.sdk import check_id, mask_free_text
 
 #: Kinds that name who receives the data (PIPL 23, 39).
-_NEEDS_RECIPIENT: frozenset[ConsentKind] = frozenset({"provision", "cross_border"})
+_NEEDS_RECIPIENT: frozenset[ConsentKind] = RECIPIENT_KINDS
 
 
 def _evidence(evidence_ref: str | None) -> str | None:

@@ -17,6 +17,7 @@ from piguard.access.control import AccessControl
 from piguard.access.decision import BOOTSTRAP_ROLE, Decision, Policy
 from piguard.access.grants import Grant
 from piguard.catalog import Catalog, Field
+from piguard.catalog.vocabulary import GUARDIAN_FIELD_PREFIX, NOTIFICATION_PURPOSE, NOTIFIER_ROLE
 from piguard.gate.context import RequestContext
 from piguard.principal import Actor
 from piguard.vault.model import RecordRef
@@ -73,6 +74,22 @@ class Decider:
         self.access = access
         self.is_minor = is_minor
 
+    @staticmethod
+    def _guardians_own(ctx: RequestContext, name: str, fdef: Field) -> bool:
+        """Is this the guardian's own contact on a child's record, read by the outbox's sender to
+        address a message to the guardian? PIPL 28 makes the *child's* data sensitive; the
+        guardian's mobile or email is how PIPL 31 has a child reached through the guardian (a
+        sign-in or step-up code in the privacy centre, R-MIN-1), read by no person and never
+        shown. The child's own contacts still need an approved grant (an incident's release)."""
+        return (
+            ctx.actor.kind == "system"
+            and ctx.actor.role == NOTIFIER_ROLE
+            and ctx.purpose == NOTIFICATION_PURPOSE
+            and name.startswith(GUARDIAN_FIELD_PREFIX)
+            and fdef.category == "contact"
+            and not fdef.sensitive
+        )
+
     def training_reason(self, actor: Actor) -> str | None:
         """Why ``actor`` may not see clear or sensitive data (R-TRN-1), or None if it may."""
         if actor.kind != "staff" or is_bootstrap(actor):
@@ -124,7 +141,7 @@ class Decider:
                 continue
             if minor is None and (decision.level == "clear" or training_reason is not None):
                 minor = self.is_minor(ref.customer_id)
-            sensitive = fdef.sensitive or bool(minor)
+            sensitive = fdef.sensitive or (bool(minor) and not self._guardians_own(ctx, name, fdef))
             if training_reason is not None:
                 if sensitive:
                     out[name] = Decision("deny", "redact", rule=training_reason)

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard import masking
 from piguard.catalog import Catalog
-from piguard.catalog.vocabulary import DATA_SUBJECT_RIGHTS_PURPOSE
+from piguard.catalog.vocabulary import DATA_SUBJECT_RIGHTS_PURPOSE, GUARDIAN_FIELD_PREFIX
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, NotFound, TooManyAttempts, ValidationError
 from piguard.gate.sdk import (
@@ -44,7 +44,7 @@ from piguard.gate.sdk import (
 )
 from piguard.privacy.tables import challenges, limits, sessions
 
-__all__ = ["OPERATIONS", "Privacy", "Session", "SignIn", "charge_window"]
+__all__ = ["OPERATIONS", "GuardianOnRecord", "Privacy", "Session", "SignIn", "charge_window"]
 
 NAME = "privacy"
 CLIENT = "privacy"
@@ -162,6 +162,28 @@ PACKAGE = Operation(
     detail={"outcome": "token"},
 )
 
+GUARDIAN = Operation(
+    "privacy_guardian",
+    ("read",),
+    "customer",
+    NAME,
+    purposes=(DATA_SUBJECT_RIGHTS_PURPOSE,),
+    summary="who the guardian is, as the child's record holds it, before the guardian consents or asks "
+    "for the child (the consent's guardian evidence, a request's requester)",
+    requirements=("R-MIN-1", "R-MIN-3"),
+    detail={"outcome": "token"},
+)
+READY = Operation(
+    "privacy_ready",
+    ("read",),
+    "customer",
+    NAME,
+    purpose=False,
+    summary="which of the customer's requests have a copy waiting for download (case ids only)",
+    requirements=("R-RGT-1",),
+    detail={"count": "int"},
+)
+
 OPERATIONS: tuple[Operation, ...] = (
     SIGN_IN,
     SIGN_IN_VERIFY,
@@ -172,6 +194,8 @@ OPERATIONS: tuple[Operation, ...] = (
     RECIPIENTS,
     PACKAGE_CODE,
     PACKAGE,
+    GUARDIAN,
+    READY,
 )
 
 #: Finds the customer an identifier belongs to: ``(field, value) -> customer id or None``, wired by
@@ -185,7 +209,8 @@ Recipients = Callable[[str], "Sequence[Mapping[str, Any]]"]
 
 #: The copy of a request (``(ctx, case id) -> document``), downloaded once as the customer of
 #: ``ctx``, wired by the installation to the rights capability; ``ready`` lists the customer's
-#: cases whose copy waits (``customer id -> case ids``).
+#: cases whose copy waits (``customer id -> case ids``), called only inside this capability's own
+#: ``privacy_ready`` operation (so each look is authorised, row-scoped and recorded).
 Package = Callable[[RequestContext, str], "dict[str, Any]"]
 Ready = Callable[[str], "set[str]"]
 
@@ -260,6 +285,23 @@ class Session:
     def to_field(self) -> str | None:
         """The contact field step-up codes go to (the guardian's, for a guardian)."""
         return GUARDIAN_FIELD if self.guardian else None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianOnRecord:
+    """The guardian as the child's record names them (PIPL 31): what a guardian's consent
+    (relationship, a keyed reference of the ID number) and request (requester) are recorded with.
+    The code that opened the guardian's session went to the guardian's mobile on the same record."""
+
+    name: str
+    #: ``father``, ``mother`` or ``legal_guardian`` (the catalog's relation field).
+    relation: str
+    id_number: str = field(repr=False)
+
+    @property
+    def relationship(self) -> str:
+        """The relationship a rights request states (Civil Code 27: a parent or a legal guardian)."""
+        return "legal_guardian" if self.relation == "legal_guardian" else "parent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,9 +438,19 @@ class Privacy:
         return token
 
     def _check(
-        self, conn: Connection, token: str, code: str, kind: str | tuple[str, ...], now: datetime
+        self,
+        conn: Connection,
+        token: str,
+        code: str,
+        kind: str | tuple[str, ...],
+        now: datetime,
+        session: Session | None = None,
     ) -> tuple[str, Any]:
-        """Check ``code`` against challenge ``token``; one outcome word, and the row on success."""
+        """Check ``code`` against challenge ``token``; one outcome word, and the row on success.
+
+        ``session``: a step-up challenge belongs to one session of one customer; from any other
+        it is refused before anything is counted or spent (else whoever holds its cookie and code
+        could burn the owner's code or attempts)."""
         cid = _sha(token or "")
         row = (
             conn.execute(
@@ -409,6 +461,10 @@ class Privacy:
         )
         if row is None or row["kind"] not in ((kind,) if isinstance(kind, str) else kind):
             return "no_challenge", None
+        if session is not None and (
+            row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
+        ):
+            return "other_session", None
         if row["used_at"] is not None:
             return "code_used", None
         if row["attempts"] >= CODE_ATTEMPTS:
@@ -530,18 +586,30 @@ class Privacy:
             return None
         now = self._clock.now()
         sid = _sha(cookie)
-        with self._db.transaction() as conn:
+        with self._db.read() as conn:
             row = (
                 conn.execute(select(sessions).where(sessions.c.id == sid, sessions.c.tenant == self._tenant))
                 .mappings()
                 .first()
             )
-            if row is None or row["revoked_at"] is not None:
+        if row is None or row["revoked_at"] is not None:
+            return None
+        lapsed = row["expires_at"] <= now or row["last_seen"] + self.idle <= now
+        # R-MIN-1: a customer's own session ends once their recorded age shows them under 14 (a
+        # birth date recorded after they signed in): from then on only their guardian acts.
+        child_alone = (
+            row["acting"] != "guardian"
+            and self._age_of is not None
+            and self._age_of(row["customer_id"]) in GUARDIAN_BANDS
+        )
+        with self._db.transaction() as conn:
+            live = (sessions.c.id == sid, sessions.c.revoked_at.is_(None))
+            if lapsed or child_alone:
+                conn.execute(update(sessions).where(*live).values(revoked_at=now))
                 return None
-            if row["expires_at"] <= now or row["last_seen"] + self.idle <= now:
-                conn.execute(update(sessions).where(sessions.c.id == sid).values(revoked_at=now))
-                return None
-            conn.execute(update(sessions).where(sessions.c.id == sid).values(last_seen=now))
+            moved = conn.execute(update(sessions).where(*live).values(last_seen=now)).rowcount
+        if not moved:  # revoked (signed out everywhere) between the read and now
+            return None
         return Session(
             cookie, row["customer_id"], row["csrf"], row["channel"], row["expires_at"],
             row["acting"] == "guardian",
@@ -642,11 +710,7 @@ class Privacy:
         def handler(call: Call) -> str:
             target: tuple[str, str, str] | None = None
             with call.transaction() as conn:
-                outcome, row = self._check(conn, challenge, code, "reveal", now)
-                if row is not None and (
-                    row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
-                ):
-                    outcome, row = "other_session", None
+                outcome, row = self._check(conn, challenge, code, "reveal", now, session)
                 if row is not None:
                     record_type, field, record_id = str(row["field"]).split(".", 2)
                     target = (record_type, field, record_id)
@@ -687,9 +751,55 @@ class Privacy:
 
         return self.kernel.run(ctx, RECIPIENTS, handler, subject=session.customer_id)
 
-    def ready(self, session: Session) -> set[str]:
-        """The signed-in customer's cases whose copy waits for download (ids, no values)."""
-        return self._ready(session.customer_id) if self._ready is not None else set()
+    def _waiting(self, customer_id: str) -> set[str]:
+        """The cases of ``customer_id`` whose copy waits (call it inside an operation about them)."""
+        return self._ready(customer_id) if self._ready is not None else set()
+
+    def ready(self, ctx: RequestContext, session: Session) -> set[str]:
+        """The signed-in customer's cases whose copy waits for download (ids, no values): a
+        declared operation, so the look is authorised, held to the customer's own row and recorded."""
+
+        def handler(call: Call) -> set[str]:
+            found = self._waiting(session.customer_id)
+            call.note(count=len(found))
+            return found
+
+        return self.kernel.run(ctx, READY, handler, subject=session.customer_id)
+
+    def guardian(self, ctx: RequestContext, session: Session) -> GuardianOnRecord | None:
+        """The guardian of a guardian's session as the child's record names them (name, relation,
+        ID number: the catalog's guardian fields of those types), or ``None`` when the record lacks
+        one of them or this is not a guardian's session: then nothing can be recorded as the
+        guardian's (PIPL 31 wants the guardian's identity and relationship)."""
+        spec = self._catalog.record_types.get("customer")
+        wanted: dict[str, str] = {}
+        for name, fdef in spec.fields.items() if spec is not None else ():
+            if not name.startswith(GUARDIAN_FIELD_PREFIX):
+                continue
+            kind = str(fdef.type)
+            if kind == "name":
+                wanted.setdefault("name", name)
+            elif kind == "resident_id":
+                wanted.setdefault("id_number", name)
+            elif kind == "enum" and set(fdef.type_options.get("values", ())) >= {"father", "mother"}:
+                wanted.setdefault("relation", name)
+
+        def handler(call: Call) -> GuardianOnRecord | None:
+            if not session.guardian:
+                call.note(outcome="not_guardian")
+                return None
+            if len(wanted) < 3:
+                call.note(outcome="not_in_catalog")
+                return None
+            views = call.view.read(sorted(wanted.values()))
+            values = {key: views[name].value for key, name in wanted.items()}
+            if any(not isinstance(v, str) or not v.strip() for v in values.values()):
+                call.note(outcome="incomplete")
+                return None
+            call.note(outcome="on_record")
+            return GuardianOnRecord(str(values["name"]), str(values["relation"]), str(values["id_number"]))
+
+        return self.kernel.run(ctx, GUARDIAN, handler, subject=session.customer_id)
 
     def package_code(self, ctx: RequestContext, session: Session, case_id: str) -> str:
         """Send a fresh code before the copy of ``case_id`` is downloaded; the challenge token.
@@ -701,7 +811,7 @@ class Privacy:
 
         def handler(call: Call) -> str:
             call.note(channel=session.channel)
-            if case_id not in self.ready(session):
+            if case_id not in self._waiting(session.customer_id):
                 raise NotFound("no copy waits for this request")
             with call.transaction() as conn:
                 self._count(conn, "rv:" + _sha(session.cookie), REVEALS_PER_SESSION, now)
@@ -725,11 +835,7 @@ class Privacy:
 
         def handler(call: Call) -> str:
             with call.transaction() as conn:
-                outcome, row = self._check(conn, challenge, code, "package", now)
-                if row is not None and (
-                    row["session_id"] != _sha(session.cookie) or row["customer_id"] != session.customer_id
-                ):
-                    outcome, row = "other_session", None
+                outcome, row = self._check(conn, challenge, code, "package", now, session)
                 if row is not None:
                     cases.append(str(row["field"]))
                 call.note(outcome=outcome)

@@ -1055,6 +1055,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "privacy_recipients": ("隐私中心查看接收方", "recipients viewed in the privacy centre"),
         "privacy_package_code": ("隐私中心下载副本验证码", "privacy centre code before a copy's download"),
         "privacy_package": ("隐私中心下载副本", "a request's copy downloaded in the privacy centre"),
+        "privacy_guardian": ("隐私中心核对监护人身份", "the guardian's identity on record looked up"),
+        "privacy_ready": ("隐私中心查看待下载副本", "copies waiting for download listed"),
         "notice_list": ("查看隐私告知", "notices listed"),
         "notice_publish": ("发布隐私告知", "notice published"),
         "key_rotate": ("轮换密钥", "key rotated"),

@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from piguard import errors
 from piguard.catalog.vocabulary import SIGN_IN_ROLE
 from piguard.consent.capability import Consent
-from piguard.consent.model import CONSENT_KINDS
+from piguard.consent.model import CONSENT_KINDS, RECIPIENT_KINDS, Guardian
 from piguard.gate import RequestContext
 from piguard.gate.principals import system_context
 from piguard.gate.trail import Trail
@@ -85,6 +86,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "您正在以监护人身份代儿童查看和管理其个人信息，每项操作均会记录。",
         "You are acting as the guardian for a child in your care; each action is recorded as such.",
     ),
+    "guardian.incomplete": (
+        "儿童档案中缺少监护人的姓名、关系或身份证号码，无法以监护人身份办理。请携带身份证件到柜台办理。",
+        "The child's record lacks the guardian's name, relationship or ID number, so this cannot be "
+        "done as the guardian here. Please bring your ID document to a counter.",
+    ),
     "code.title": ("输入验证码", "Enter the code"),
     "code.sent": (
         "如果该号码或邮箱在我们的记录中，验证码已发送，10 分钟内有效。",
@@ -134,6 +140,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "consents.withdraw": ("撤回", "Withdraw"),
     "consents.grant": ("同意", "Consent"),
     "consents.separate": ("单独同意", "Separate consents"),
+    "kind.general": ("同意", "consent"),
+    "kind.sensitive": ("处理敏感个人信息", "sensitive personal information"),
+    "kind.provision": ("向他人提供", "provision to another party"),
+    "kind.public_disclosure": ("公开", "public disclosure"),
+    "kind.cross_border": ("向境外提供", "transfer abroad"),
     "consents.notice": ("告知版本", "Notice version"),
     "notices.title": ("生效中的隐私告知", "Notices in force"),
     "notices.version": ("版本", "version"),
@@ -156,6 +167,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "requests.filed": ("您的请求已提交。", "Your request has been filed."),
     "requests.case": ("请求详情", "Request"),
     "requests.timeline": ("处理记录", "Timeline"),
+    "requests.remedy": (
+        "如对处理结果有异议，您可以向履行个人信息保护职责的部门投诉、举报，或依法向人民法院提起诉讼。",
+        "If you disagree, you may complain to the personal information protection authority or sue in a "
+        "people's court (PIPL 50).",
+    ),
     "requests.download": ("下载副本", "Download the copy"),
     "package.title": ("下载前请输入验证码", "Enter the code to download"),
     "history.title": ("访问记录", "Access history"),
@@ -316,6 +332,16 @@ class Centre:
         if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
             raise CsrfRefused()
         return {k: str(v) for k, v in form.items()}
+
+
+def _recipients(history: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """The recipient each ``(purpose, kind)`` consent named when last given (oldest record first)."""
+    out: dict[tuple[str, str], str] = {}
+    for record in history:
+        if record["action"] == "grant" and record.get("recipient"):
+            for purpose in record["purposes"]:
+                out[(str(purpose), str(record["kind"]))] = str(record["recipient"])
+    return out
 
 
 def secure(response: Response) -> Response:
@@ -486,19 +512,34 @@ def register(router: APIRouter, centre: Centre) -> None:
         response.delete_cookie(REVEAL_COOKIE, path=PREFIX)
         return response
 
+    def guardian_incomplete(request: Request, session: Session) -> Response:
+        """Nothing is recorded as the guardian's without the guardian's identity on the child's record."""
+        return centre.render(
+            request, "message.html", title="error.title", session=session, message="guardian.incomplete",
+            status=403,
+        )  # fmt: skip
+
     # ------------------------------------------------------------------ consents
 
     def consent_rows(session: Session) -> tuple[list[dict[str, Any]], Any]:
+        """Each consent purpose with each kind of consent it may be given under: the general one,
+        every separate one its purpose asks for (PIPL 29, 23, 25, 39), and any recorded before
+        (a withdrawn consent stays listed, to be given again with one click). A separate consent
+        that names its recipient is offered only with the recipient it named before."""
         consent = centre.inst.capability(Consent)
         shown = consent.show(session.context(), session.customer_id)
         given = shown["state"]["consents"]
+        recipients = _recipients(shown["history"])
         rows = []
         for name, purpose in sorted(centre.catalog.purposes.items()):
             if purpose.legal_basis != "consent":
                 continue
-            kinds = sorted(set(given.get(name, {})) | {"general"})
-            for kind in kinds:
+            kinds = {"general"} | set(given.get(name, {})) | set(purpose.separate_consent_for)
+            kinds |= {str(r["kind"]) for r in shown["history"] if name in r["purposes"]}
+            for kind in sorted(kinds, key=lambda k: CONSENT_KINDS.index(k) if k in CONSENT_KINDS else 99):
                 entry = given.get(name, {}).get(kind)
+                if entry is None and kind in RECIPIENT_KINDS and (name, kind) not in recipients:
+                    continue  # nothing to name: given where the recipient is known (sharing's pages)
                 rows.append(
                     {
                         "purpose": name,
@@ -538,22 +579,29 @@ def register(router: APIRouter, centre: Centre) -> None:
             raise errors.ValidationError("no such purpose", "purpose")
         if form.get("action") == "withdraw":
             await run_in_threadpool(
-                consent.withdraw,
-                session.context(),
-                session.customer_id,
-                [purpose],
-                kind=kind,
+                consent.withdraw, session.context(), session.customer_id, [purpose], kind=kind,
                 channel=CHANNEL,
-            )
-        else:
-            await run_in_threadpool(
-                consent.grant,
-                session.context(),
-                session.customer_id,
-                [purpose],
-                channel=CHANNEL,
-                kinds=(kind,),
-            )
+            )  # fmt: skip
+            return _redirect("/consents?done=1")
+        guardian: Guardian | None = None
+        if session.guardian:
+            # PIPL 31: a child's consent is the guardian's, recorded with the guardian's evidence
+            # (relationship, keyed reference of the ID number on the child's record).
+            found = await run_in_threadpool(centre.privacy.guardian, session.context(), session)
+            if found is None:
+                return guardian_incomplete(request, session)
+            guardian = consent.guardian(found.relation, found.id_number)
+        recipient: str | None = None
+        if kind in RECIPIENT_KINDS:
+            # PIPL 23, 39: given again to the recipient it named before, never one from the form.
+            shown = await run_in_threadpool(consent.show, session.context(), session.customer_id)
+            recipient = _recipients(shown["history"]).get((purpose, kind))
+            if recipient is None:
+                raise errors.ValidationError("this consent names a recipient none was given to", "kind")
+        await run_in_threadpool(
+            partial(consent.grant, guardian=guardian, recipient=recipient), session.context(),
+            session.customer_id, [purpose], channel=CHANNEL, kinds=(kind,),
+        )  # fmt: skip
         return _redirect("/consents?done=1")
 
     @router.post("/marketing")
@@ -574,7 +622,7 @@ def register(router: APIRouter, centre: Centre) -> None:
         cases = centre.inst.capability(Rights).find(session.context(), customer_id=session.customer_id)
         return centre.render(
             request, "requests.html", title="requests.title", session=session, cases=cases,
-            types=REQUEST_TYPES, done=bool(done), ready=centre.privacy.ready(session),
+            types=REQUEST_TYPES, done=bool(done), ready=centre.privacy.ready(session.context(""), session),
         )  # fmt: skip
 
     @router.post("/requests/download")
@@ -630,9 +678,22 @@ def register(router: APIRouter, centre: Centre) -> None:
         kind = form.get("type", "")
         if kind not in REQUEST_TYPES:
             raise errors.ValidationError("no such request type", "type")
-        await run_in_threadpool(
-            centre.inst.capability(Rights).open, session.context(), session.customer_id, kind, channel="web"
-        )
+        rights = centre.inst.capability(Rights)
+        if session.guardian:
+            # Minors Regs 33: filed as the guardian's request, the guardian named as the child's
+            # record names them (sealed in the case), like the rights desk's guardian intake.
+            found = await run_in_threadpool(centre.privacy.guardian, session.context(), session)
+            if found is None:
+                return guardian_incomplete(request, session)
+            await run_in_threadpool(
+                partial(
+                    rights.open, relation="guardian", relationship=found.relationship,
+                    requester={"name": found.name, "document": found.id_number},
+                ),
+                session.context(), session.customer_id, kind, channel="web",
+            )  # fmt: skip
+        else:
+            await run_in_threadpool(rights.open, session.context(), session.customer_id, kind, channel="web")
         return _redirect("/requests?done=1")
 
     @router.get("/requests/{case_id}")
