@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -212,6 +213,7 @@ def test_rotation_killed_then_resumed_rewraps_each_key_once(
     env = {**os.environ, **environ, "PYTHONPATH": str(root / "src")}
     done = subprocess.run([sys.executable, "-c", _KILLED_ROTATION, str(home)], env=env, timeout=120)
     assert done.returncode == -9  # killed, not finished
+    no_orphans(home)
     inst.close()
     again = Installation(home, environ=environ)
     try:
@@ -255,6 +257,26 @@ def customer_ids(inst: Installation) -> list[str]:
     return [k.customer_id for batch in inst.keys.iter_batches(1000) for k in batch]
 
 
+def no_orphans(home: Path) -> None:
+    """The killed process's forked workers (same command line) exit with it instead of keeping the
+    keyring in memory and the test's pipes open."""
+    deadline = time.monotonic() + 10
+    while _processes_naming(home) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_naming(home) == []
+
+
+def _processes_naming(home: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(home).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
+
+
 def test_import_killed_then_resumed_stores_each_row_once(
     inst: Installation, home: Path, environ: dict[str, str]
 ) -> None:
@@ -268,6 +290,7 @@ def test_import_killed_then_resumed_stores_each_row_once(
     env.pop("PIGUARD_BULK_WORKERS", None)
     done = subprocess.run([sys.executable, "-c", _KILLED_IMPORT, str(home)], env=env, timeout=120)
     assert done.returncode == -9  # killed, not finished
+    no_orphans(home)
     inst.close()
     again = Installation(home, environ=environ)
     try:

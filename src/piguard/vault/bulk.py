@@ -34,6 +34,7 @@ from piguard.crypto.envelope import DataKeys
 from piguard.crypto.file_kek import FileKek
 from piguard.crypto.keyring import Keyring
 from piguard.errors import Conflict, ValidationError
+from piguard.orphans import exit_with_parent
 from piguard.store import IndexRow, RecordRow, WrappedKeyRow
 from piguard.vault.model import ImportReport, RecordRef, Rejection, TxHook
 from piguard.vault.values import CUSTOMER, Prepared
@@ -120,6 +121,7 @@ def seal_customers(
 def _worker_init() -> None:
     global _DATA_KEYS
     assert _KEYRING is not None
+    exit_with_parent()  # a killed import must not leave workers holding the keyring
     # A cache and lock of the worker's own: the parent's lock may have been held at the fork.
     _DATA_KEYS = DataKeys(_KEYRING, cache_size=0)
 
