@@ -116,7 +116,8 @@ def test_the_gdpr_clock_is_checked_under_the_gdpr_profile_only(world: World) -> 
     failing = _check(world, "incidents.gdpr_clock")
     assert failing.status == "fail" and failing.evidence["overdue"] == [opened["id"]]
     inc.update(officer(world), opened["id"], justification="sent late: the DPA portal was down",
-               reports={"gdpr": world.clock.now()})  # fmt: skip
+               reports={"gdpr": world.clock.now()},
+               texts={"delay_reason": "the DPA portal was down for three days"})  # fmt: skip
     assert _check(world, "incidents.gdpr_clock").status == "pass"
 
 
