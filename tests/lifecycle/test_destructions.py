@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from piguard.consent.store import deletions_query
 from piguard.gate import RequestContext
 from piguard.gate.principals import system_context
 from piguard.installation import Installation
@@ -131,3 +132,20 @@ def test_retention_cli_exports_and_verifies_offline(
     code, checked, _ = run("retention", "verify-record", str(out), "--public-key", public_key, "--json")
     assert code == 1 and isinstance(checked, dict) and not checked["valid"]
     assert run("retention", "verify-record", str(tmp_path / "nope.json"), "--public-key", public_key)[0] != 0
+
+
+def test_an_erasure_finds_its_unsigned_records_on_an_index_not_a_scan(world: World) -> None:
+    """A scan of every destruction record so far made each erasure of a retention run cost more
+    than the one before (20 destroyed/s at 200,000 customers, 98/s at 2,000): the per-erasure
+    lookups must stay on an index (SQLite's query plan says SEARCH ... USING INDEX, not SCAN)."""
+    lifecycle = world.inst.capability(Lifecycle)
+    queries = {
+        "unsigned destruction records": lifecycle.unsigned("cus_x"),
+        "consent deletion marks": deletions_query(world.inst.settings.tenant, "cus_x", "marked"),
+    }
+    with world.inst.db.read() as conn:
+        assert conn.dialect.name == "sqlite"
+        for what, query in queries.items():
+            compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+            plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+            assert "USING INDEX" in plan and not plan.startswith("SCAN"), (what, plan)

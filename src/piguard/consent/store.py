@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Row, Select, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from piguard.consent import tables as t
@@ -332,16 +332,21 @@ def insert_deletion(
     return DeletionMark(mark_id, customer_id, record_type, tuple(sorted(fields)), reason, source, now)
 
 
-def deletions(
-    conn: Connection, tenant: str, customer_id: str | None, status: str | None
-) -> list[DeletionMark]:
+def deletions_query(tenant: str, customer_id: str | None, status: str | None) -> Select[Any]:
+    """The deletion marks' query (one customer's on an index: the retention sweep asks per customer)."""
     query = select(t.deletions).where(t.deletions.c.tenant == tenant).order_by(t.deletions.c.id)
     if customer_id is not None:
         query = query.where(t.deletions.c.customer_id == customer_id)
     if status is not None:
         query = query.where(t.deletions.c.status == status)
+    return query
+
+
+def deletions(
+    conn: Connection, tenant: str, customer_id: str | None, status: str | None
+) -> list[DeletionMark]:
     with translate("read deletion queue"):
-        rows = list(conn.execute(query))
+        rows = list(conn.execute(deletions_query(tenant, customer_id, status)))
     return [
         DeletionMark(
             int(r.id),

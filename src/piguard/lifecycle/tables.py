@@ -63,6 +63,9 @@ destructions = Table(
     Column("signature", String(200), nullable=True),
     Column("verified_at", UTCDateTime, nullable=True),
     Index(None, "tenant", "at"),
+    # Each erasure looks up its customer's unsigned records: without this, a scan of every record
+    # so far, and a run slowing as it goes (20 destroyed/s at 200,000 customers; data_0029).
+    Index(None, "tenant", "customer_id"),
 )
 
 events = Table(
