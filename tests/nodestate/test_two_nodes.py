@@ -15,8 +15,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
@@ -206,28 +208,45 @@ def test_a_status_change_on_one_node_stops_the_next_request_on_the_other(nodes: 
     assert _get(f"{nodes.b}/v1/whoami", headers=agent).status_code == 401
 
 
-@pytest.mark.skip(
-    reason="unfinished (issue 12 item 1): a front-desk 'clear' grant does not open a guest "
-    "outside a checked-in stay; the test needs a check-in grant flow"
-)
 @pytest.mark.req("R-USE-2")
 def test_a_grant_approved_on_one_node_is_used_on_the_other(nodes: Nodes) -> None:
-    """R-USE-2: the front desk sees no guest outside an active stay; a grant for one customer,
-    asked on node B and approved on node A, opens that customer on node B's next read."""
+    """R-USE-2: the front desk sees no guest outside a checked-in stay; a check-in grant for one
+    guest, asked on node B and approved by a second person on node A, checks the guest in on
+    node B and opens their profile there; refused before the approval, on either node."""
     (cid,) = _customers(nodes, 1)
     desk = nodes.login("front_desk", nodes.b)
     read: dict[str, Any] = {"params": {"purpose": "service"}, "headers": desk}
-    before = _get(f"{nodes.b}/v1/records/customer/{cid}", **read)
-    assert before.status_code == 403, before.text
+    assert _get(f"{nodes.b}/v1/records/customer/{cid}", **read).status_code == 403
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    stay = _post(
+        f"{nodes.b}/v1/stays",
+        json={
+            "purpose": "service",
+            "customer_id": cid,
+            "values": {
+                "room_no": "1208",
+                "check_in": today.isoformat(),
+                "check_out": (today + timedelta(days=1)).isoformat(),
+            },
+        },
+        headers=desk,
+    )
+    assert stay.status_code == 201, stay.text
     asked = _post(
         f"{nodes.b}/v1/grants",
-        json={"purpose": "service", "reason": "guest at the desk", "customer_id": cid},
+        json={"kind": "check_in", "purpose": "service", "reason": "walk-in, ID seen", "customer_id": cid},
         headers=desk,
     )
     assert asked.status_code == 201, asked.text
-    officer = nodes.login("officer", nodes.a)
     gid = asked.json()["id"]
+    check_in: dict[str, Any] = {"json": {"purpose": "service", "grant_id": gid}, "headers": desk}
+    early = _post(f"{nodes.a}/v1/stays/{stay.json()['stay_id']}/check-in", **check_in)
+    assert early.status_code == 403, early.text  # pending: it checks nobody in, on any node
+    officer = nodes.login("officer", nodes.a)
     decided = _post(f"{nodes.a}/v1/grants/{gid}/decide", json={"approve": True}, headers=officer)
     assert decided.status_code == 200 and decided.json()["status"] == "approved", decided.text
-    after = _get(f"{nodes.b}/v1/records/customer/{cid}", **read)
-    assert after.status_code == 200, after.text
+    done = _post(f"{nodes.b}/v1/stays/{stay.json()['stay_id']}/check-in", **check_in)
+    assert done.status_code == 200 and done.json()["method"] == "approval", done.text
+    for node in (nodes.b, nodes.a):
+        after = _get(f"{node}/v1/records/customer/{cid}", **read)
+        assert after.status_code == 200, after.text
