@@ -224,6 +224,9 @@ class Consent:
                     conn=conn,
                 )
                 call.note(count=len(result.records))
+                self.kernel.consent_withdrawn(
+                    conn, customer_id, sorted({(r.kind, p) for r in result.records for p in r.purposes})
+                )
             return result
 
         return self.kernel.run(ctx, WITHDRAW, handler, subject=customer_id)

@@ -78,6 +78,12 @@ class ErasureObserver(Protocol):
         """Once the erasure committed."""
 
 
+class WithdrawalObserver(Protocol):
+    def withdrawing(self, conn: Connection, customer_id: str, withdrawn: Sequence[tuple[str, str]]) -> None:
+        """Inside the transaction that records a consent withdrawal (``withdrawn``: the
+        ``(kind, purpose)`` pairs it ended); what it writes commits with the withdrawal."""
+
+
 #: Detail the kernel itself adds (refusal reasons), declared for every operation.
 KERNEL_DETAIL: Mapping[str, DetailKind] = {"reason": "reason"}
 
@@ -172,6 +178,8 @@ class Gate:
         #: Checked inside every erasing transaction (legal holds): see :meth:`add_barrier`.
         self.barriers: list[Barrier] = []
         self.erasure_observers: list[ErasureObserver] = []
+        #: Told of every consent withdrawal, in its transaction: see :meth:`add_withdrawal_observer`.
+        self.withdrawal_observers: list[WithdrawalObserver] = []
         self.capabilities: dict[str, Capability] = {}
         #: Why the gate refuses every call (a restore in progress), or None; see :meth:`seal`.
         self.sealed: str | None = None
@@ -221,6 +229,20 @@ class Gate:
         """Told of every erasure: inside its transaction (to record it with it) and once committed
         (to verify and sign that record)."""
         self.erasure_observers.append(observer)
+
+    def add_withdrawal_observer(self, observer: WithdrawalObserver) -> None:
+        """Told of every consent withdrawal inside its transaction (a partner that received the
+        customer's data on that basis is sent a deletion notice that commits with it)."""
+        self.withdrawal_observers.append(observer)
+
+    def consent_withdrawn(
+        self, conn: Connection, customer_id: str, withdrawn: Sequence[tuple[str, str]]
+    ) -> None:
+        """Called by the consent capability in the withdrawal's transaction; an observer that
+        raises aborts the withdrawal (nothing half-written)."""
+        if withdrawn:
+            for observer in self.withdrawal_observers:
+                observer.withdrawing(conn, customer_id, withdrawn)
 
     # ------------------------------------------------------------------ sealed state
 

@@ -389,6 +389,7 @@ class Sharing:
     def bind(self, kernel: Kernel) -> None:
         self._kernel = kernel
         kernel.add_erasure_observer(self)
+        kernel.add_withdrawal_observer(self)
 
     @property
     def kernel(self) -> Kernel:
@@ -1814,39 +1815,83 @@ class Sharing:
         """Inside every erasing transaction: one deletion notice per partner that received the
         customer's data (the notices commit with the erasure)."""
         t, p = transfers.c, transfer_persons.c
-        partner_ids = sorted(
-            {
-                r[0]
-                for r in conn.execute(
-                    select(t.partner_id)
-                    .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
-                    .where(
-                        t.tenant == self._tenant,
-                        p.customer_id == erasure.customer_id,
-                        t.partner_id.is_not(None),
-                    )
-                )
-            }
-        )
-        now = self._clock.now()
-        for partner_id in partner_ids:
-            notice_id = "dln_" + secrets.token_hex(8)
-            conn.execute(
-                insert(deletion_notices).values(
-                    tenant=self._tenant,
-                    id=notice_id,
-                    partner_id=partner_id,
-                    customer_id=erasure.customer_id,
-                    cause=erasure.operation[:24],
-                    created_at=now,
+        partner_ids = {
+            r[0]
+            for r in conn.execute(
+                select(t.partner_id)
+                .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
+                .where(
+                    t.tenant == self._tenant,
+                    p.customer_id == erasure.customer_id,
+                    t.partner_id.is_not(None),
                 )
             )
-            self._send_notice(conn, notice_id, partner_id, erasure)
+        }
+        for partner_id in sorted(partner_ids):
+            self._deletion_notice(conn, partner_id, erasure.customer_id, erasure.operation[:24], "erased")
 
-    def _send_notice(self, conn: Connection, notice_id: str, partner_id: str, erasure: Erasure) -> None:
+    def withdrawing(self, conn: Connection, customer_id: str, withdrawn: Sequence[tuple[str, str]]) -> None:
+        """Inside the transaction of a consent withdrawal (item 9, PIPL 15 and 22-23): every
+        partner that received the customer's data for a purpose whose basis was withdrawn is sent
+        a deletion notice, once while one is unacknowledged. The basis of a transfer is the
+        general consent to its purpose plus the separate consents its agreement type needs
+        (provision, cross-border); withdrawing any of them ends it."""
+        ended: dict[str, set[str]] = {}
+        for kind, purpose in withdrawn:
+            ended.setdefault(purpose, set()).add(kind)
+        t, p, a, n = transfers.c, transfer_persons.c, agreements.c, deletion_notices.c
+        rows = conn.execute(
+            select(t.partner_id, t.purpose, a.type)
+            .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
+            .join(agreements, (a.tenant == t.tenant) & (a.id == t.agreement_id))
+            .where(
+                t.tenant == self._tenant,
+                p.customer_id == customer_id,
+                t.partner_id.is_not(None),
+                t.purpose.in_(sorted(ended)),
+            )
+        )
+        partner_ids = {
+            r.partner_id
+            for r in rows
+            if ended[r.purpose] & ({"general"} | CONSENT_FOR.get(r.type, frozenset()))
+        }
+        pending = set(
+            conn.execute(
+                select(n.partner_id).where(
+                    n.tenant == self._tenant,
+                    n.customer_id == customer_id,
+                    n.cause == WITHDRAWN,
+                    n.acknowledged_at.is_(None),
+                )
+            ).scalars()
+        )
+        for partner_id in sorted(partner_ids - pending):
+            self._deletion_notice(conn, partner_id, customer_id, WITHDRAWN, "withdrawn")
+
+    def _deletion_notice(
+        self, conn: Connection, partner_id: str, customer_id: str, cause: str, why: str
+    ) -> None:
+        notice_id = "dln_" + secrets.token_hex(8)
+        conn.execute(
+            insert(deletion_notices).values(
+                tenant=self._tenant,
+                id=notice_id,
+                partner_id=partner_id,
+                customer_id=customer_id,
+                cause=cause,
+                created_at=self._clock.now(),
+            )
+        )
+        self._send_notice(conn, notice_id, partner_id, customer_id, why)
+
+    def _send_notice(
+        self, conn: Connection, notice_id: str, partner_id: str, customer_id: str, why: str
+    ) -> None:
         """Queue the notice to the partner's contact address through the one outbox, in the
-        erasing transaction (the message exists exactly when the erasure does). A contact that is
-        not an email address, or no email channel, leaves the notice unsent (``delivery`` says so)."""
+        erasing or withdrawing transaction (the message exists exactly when the cause does). A
+        contact that is not an email address, or no email channel, leaves the notice unsent
+        (``delivery`` says so)."""
         if self._messenger is None or not self._messenger.has_channel("email"):
             return
         [partner] = self._partners(conn, partner_id)
@@ -1858,25 +1903,24 @@ class Sharing:
             for r in conn.execute(
                 select(t.id)
                 .join(transfer_persons, (p.tenant == t.tenant) & (p.transfer_id == t.id))
-                .where(
-                    t.tenant == self._tenant, t.partner_id == partner_id, p.customer_id == erasure.customer_id
-                )
+                .where(t.tenant == self._tenant, t.partner_id == partner_id, p.customer_id == customer_id)
                 .order_by(t.at, t.id)
             )
         ]
+        locale = "zh" if partner.country == "CN" else "en"
         self._messenger.enqueue_to(
             conn,
             partner.contact,
             "partner_deletion_notice",
             {
                 "partner": partner.name,
-                "row_ref": self.row_ref(partner_id, erasure.customer_id),
+                "row_ref": self.row_ref(partner_id, customer_id),
                 "transfers": ", ".join(sent),
-                "cause": erasure.operation,
+                "cause": NOTICE_CAUSES[why][0 if locale == "zh" else 1],
                 "reference": notice_id,
             },
             channel="email",
-            locale="zh" if partner.country == "CN" else "en",
+            locale=locale,
             reference=notice_id,
         )
 
@@ -1949,6 +1993,14 @@ def _recipient_key(text: str) -> str:
     # Full-width and half-width forms, case and spacing do not make another recipient.
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
+
+#: A deletion notice's cause when the customer withdrew the consent a transfer rested on.
+WITHDRAWN = "consent_withdrawn"
+#: The cause as the partner reads it (zh, en): the person's data was erased, or their consent ended.
+NOTICE_CAUSES: Mapping[str, tuple[str, str]] = {
+    "erased": ("该个人的信息已在我方删除", "the person's information was erased here"),
+    "withdrawn": ("该个人已撤回其同意", "the person withdrew their consent"),
+}
 
 #: What separates recipients when one consent names several (``顺达物流有限公司、乙公司``).
 _RECIPIENT_SEPARATORS = re.compile(r"[、，,；;]")
