@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from tests.access.conftest import ADULT
 from piguard.api.hardening import Limits, RateLimited, RateLimiter
 from piguard.crypto.keyring import generate_master_secret
 from piguard.installation import Installation, init_home
+from piguard.nodestate.limits import Charge, TokenBuckets
 from piguard.server import create_server
 
 
@@ -98,6 +99,35 @@ def test_rate_limit_per_principal_with_retry_after(home: tuple[Installation, str
     assert r.json()["code"] == "rate_limited"
     # Probes are never limited.
     assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
+
+
+@pytest.mark.req("R-USE-1")
+def test_a_token_and_its_principal_are_charged_in_one_transaction_and_every_request_counts(
+    home: tuple[Installation, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 5: the credential's bucket and the principal's are charged together once the
+    token is authenticated (one write transaction, not two); a request no route authenticated is
+    still charged to its credential after the answer, so N requests always cost N tokens."""
+    inst, token = home
+    calls: list[list[str]] = []
+    original = TokenBuckets.charge_many
+
+    def spy(self: TokenBuckets, keys: Sequence[str], cost: float = 1.0) -> list[Charge]:
+        calls.append(list(keys))
+        return original(self, keys, cost)
+
+    monkeypatch.setattr(TokenBuckets, "charge_many", spy)
+    client = TestClient(create_server(inst, limits=Limits(rate_per_second=0.01, burst=3)))
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/v1/whoami", headers=auth).status_code == 200
+    [keys] = calls
+    assert len(keys) == 2 and keys[0].startswith("c:") and keys[1].startswith("p:")
+    # Two more requests the app answers without authenticating: each still takes the token's.
+    for _ in range(2):
+        assert client.get("/openapi.json", headers=auth).status_code == 200
+    assert [len(k) for k in calls[1:]] == [1, 1] and calls[1] == [keys[0]]
+    refused = client.get("/v1/whoami", headers=auth)  # the credential's bucket is empty (3 of 3)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
 
 
 def test_api_key_header_and_bearer_both_authenticate(home: tuple[Installation, str]) -> None:

@@ -23,6 +23,7 @@ from typing import Annotated, NoReturn, Protocol
 
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope
 
 from piguard import errors
 from piguard.gate import RequestContext
@@ -41,6 +42,8 @@ class Authenticator(Protocol):
 
 class Charger(Protocol):
     def charge(self, key: str) -> None: ...
+
+    def charge_principal(self, scope: Scope, principal_key: str) -> None: ...
 
 
 _bearer = HTTPBearer(auto_error=False, description="A session token, an API key or the bootstrap token.")
@@ -81,7 +84,7 @@ def current_actor(
         refused(request, exc)
     limiter: Charger | None = getattr(request.app.state, "limiter", None)
     if limiter is not None:
-        limiter.charge(f"p:{actor.id}")
+        limiter.charge_principal(request.scope, f"p:{actor.id}")
     return actor
 
 

@@ -12,7 +12,7 @@ import hashlib
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,6 +30,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Paths never rate limited: probes and scrapers must see an overloaded server as it is.
 EXEMPT = ("/healthz", "/readyz", "/metrics", "/console/static/")
+#: Where the middleware leaves a bearer token's or API key's bucket key for the authentication
+#: step to charge together with the principal's (see :meth:`RateLimiter.charge_principal`).
+DEFERRED = "piguard.deferred_charge"
 #: Paths whose bodies are bulk uploads, allowed the larger import limit.
 BULK = ("/v1/import/",)
 #: Only these methods get their own metrics label; anything else is "OTHER" (bounded cardinality).
@@ -109,6 +112,8 @@ class Buckets(Protocol):
 
     def charge(self, key: str, cost: float = 1.0) -> Charge: ...
 
+    def charge_many(self, keys: Sequence[str], cost: float = 1.0) -> list[Charge]: ...
+
 
 class RateLimiter:
     """Token buckets in the database, one per key (a principal, a credential or an address).
@@ -138,6 +143,27 @@ class RateLimiter:
         outcome = self._buckets.charge(key, cost)
         if not outcome.admitted:
             raise RateLimited(outcome.retry_after)
+
+    def charge_many(self, keys: Sequence[str], cost: float = 1.0) -> None:
+        """Take ``cost`` tokens from each of ``keys``' buckets, in one transaction.
+
+        :raises RateLimited: any of them is empty (``retry_after``: the longest wait).
+        """
+        if self._buckets is None or not keys:
+            return
+        refused = [c.retry_after for c in self._buckets.charge_many(keys, cost) if not c.admitted]
+        if refused:
+            raise RateLimited(max(refused))
+
+    def charge_principal(self, scope: Scope, principal_key: str) -> None:
+        """After authentication: the principal's bucket, with the credential's when the
+        middleware left it for this moment (one write transaction for both).
+
+        :raises RateLimited: either is empty.
+        """
+        state = scope.get("state")
+        deferred = state.pop(DEFERRED, None) if isinstance(state, dict) else None
+        self.charge_many([deferred, principal_key] if deferred else [principal_key])
 
 
 class Metrics:
@@ -177,6 +203,13 @@ def route_template(scope: Scope) -> str:
     if isinstance(path, str):
         return path
     return "<unmatched>"
+
+
+def _bearer_or_key(scope: Scope) -> bool:
+    return any(
+        (name == b"authorization" and value[:7].lower() == b"bearer ") or name == b"x-api-key"
+        for name, value in scope.get("headers", ())
+    )
 
 
 def credential_key(scope: Scope) -> str:
@@ -257,6 +290,13 @@ class Hardening:
                 problems.log.error("unhandled %s on %s %s", type(exc).__name__, method, route_template(scope))
                 await self._reply(send_hardened, 500, problems.internal_problem(), [])
         finally:
+            state = scope.get("state")
+            left = state.pop(DEFERRED, None) if isinstance(state, dict) else None
+            if left is not None:
+                try:
+                    await run_in_threadpool(self.limiter.charge, left)
+                except RateLimited:
+                    pass  # already answered; the next request with this credential is refused
             route = route_template(scope)
             label = method if method in METHODS else "OTHER"
             self.metrics.requests.labels(label, route, str(status_holder[0])).inc()
@@ -276,9 +316,15 @@ class Hardening:
                     return 413, _too_large_body(limit), []
         if not path.startswith(EXEMPT):
             try:
-                if self.limiter.enabled:
+                key = credential_key(scope)
+                if self.limiter.enabled and _bearer_or_key(scope):
+                    # A bearer token or API key is charged with its principal once authenticated
+                    # (one write transaction, not two); what no route authenticated is charged
+                    # after the answer (below), so every request still counts.
+                    scope.setdefault("state", {})[DEFERRED] = key
+                elif self.limiter.enabled:
                     # The bucket is a database row: charged off the event loop.
-                    await run_in_threadpool(self.limiter.charge, credential_key(scope))
+                    await run_in_threadpool(self.limiter.charge, key)
             except RateLimited as exc:
                 self.metrics.limited.inc()
                 return (
