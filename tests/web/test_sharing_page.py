@@ -3,15 +3,18 @@ zh and en, for roles that approve or audit; an officer suspends an agreement the
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
+from httpx import Response
 
 from piguard.gate import RequestContext
 from piguard.sharing import Sharing
 from tests.sharing.conftest import DOC, SECTIONS, USCC
 from tests.web.conftest import Site, csrf
-from tests.web.test_security import client
+from tests.web.test_security import TestClient, client
 
 
 def _officer(site: Site) -> RequestContext:
@@ -81,3 +84,86 @@ def test_the_sharing_page_lists_the_register_in_both_languages_and_suspends(site
     assert seen.status_code == 200 and "/suspend" not in seen.text
     assert client(site, "customer_service").get("/console/sharing").status_code == 403
     assert [e.action for e in site.inst.audit.query(action="partner_list", limit=10)]
+
+
+# ---------------------------------------------------------------------- the register's forms
+
+
+def _page(c: TestClient) -> str:
+    page = c.get("/console/sharing")
+    assert page.status_code == 200
+    return page.text
+
+
+def _flashed_error(text: str) -> str:
+    found = re.search(r'<p class="flash error"[^>]*>([^<]*)</p>', text)
+    assert found, "no error shown"
+    return html.unescape(found.group(1))
+
+
+def _post(c: TestClient, path: str, data: dict[str, str]) -> Response:
+    return c.post(f"/console/sharing{path}", data={"csrf": csrf(_page(c)), **data})
+
+
+def _partner_form(site: Site, **over: str) -> dict[str, str]:
+    today = site.inst.gate.today()
+    form = {
+        "name": "顺达物流有限公司",
+        "uscc": USCC,
+        "contact": "dpo@shunda.example",
+        "country": "CN",
+        "role": "entrusted",
+        "security_basis": "ISO/IEC 27001",
+        "assessor": "CNAS",
+        "assessed_on": (today - timedelta(days=10)).isoformat(),
+        "assessment_expires": (today + timedelta(days=300)).isoformat(),
+    }
+    form.update(over)
+    return form
+
+
+@pytest.mark.req("R-SHR-1")
+def test_the_partner_form_registers_a_partner_and_a_bad_code_registers_nothing(site: Site) -> None:
+    """R-SHR-1: an officer registers a partner on the page (a ``partner_add`` of the gate); a credit
+    code whose check character is wrong is refused with the capability's reason and writes nothing."""
+    sharing = site.inst.capability(Sharing)
+    officer = _officer(site)
+    site.clock.advance(timedelta(seconds=31))
+    c = client(site, "officer")
+    bad = _post(c, "/partners", _partner_form(site, uscc=USCC[:-1] + ("A" if USCC[-1] != "A" else "B")))
+    assert bad.status_code == 200 and "unified social credit code" in _flashed_error(bad.text)
+    assert "assessed_on" in _flashed_error(_post(c, "/partners", _partner_form(site, assessed_on="3月2日")).text)
+    assert sharing.partners(officer) == []
+
+    done = _post(c, "/partners", _partner_form(site))
+    [partner] = sharing.partners(officer)
+    assert partner.name == "顺达物流有限公司" and partner.uscc == USCC and partner.role == "entrusted"
+    assert f'data-partner="{partner.id}"' in done.text and partner.id in done.text and "受托方" in done.text
+    assert [e.decision for e in site.inst.audit.query(action="partner_add", limit=10)] == ["allow"]
+
+
+@pytest.mark.req("R-SHR-1")
+@pytest.mark.parametrize("role", ["auditor", "sharing_officer", "customer_service"])
+def test_only_a_role_that_may_register_a_partner_posts_the_register_forms(site: Site, role: str) -> None:
+    """The forms need the operations' own actions (approve; export for a disclosure): an auditor
+    sees the register without its forms, and a post from a role without the action is refused."""
+    site.clock.advance(timedelta(seconds=31))
+    c = client(site, role)
+    token = csrf(c.get("/console/").text)
+    today = site.inst.gate.today().isoformat()
+    posts = {
+        "/partners": _partner_form(site),
+        "/agreements": {"partner_id": "ptn_x", "type": "provision", "fields": "mobile: mask"},
+        "/assessments": {"link": "purpose:public_disclosure", "assessed_on": today, "valid_until": today},
+        "/notices/ntc_x/ack": {},
+    }
+    for path, data in posts.items():
+        assert c.post(f"/console/sharing{path}", data={"csrf": token, **data}).status_code == 403, path
+    if role != "sharing_officer":
+        disclose = {"purpose": "public_disclosure", "medium": "官网", "fields": "name: mask", "all": "1"}
+        assert c.post("/console/sharing/disclosures", data={"csrf": token, **disclose}).status_code == 403
+    assert site.inst.audit.query(action="partner_add", limit=10) == []
+    if role == "auditor":
+        text = _page(c)
+        for form in ("add-partner", "add-agreement", "add-assessment", "disclose"):
+            assert f'id="{form}"' not in text
