@@ -167,3 +167,89 @@ def test_only_a_role_that_may_register_a_partner_posts_the_register_forms(site: 
         text = _page(c)
         for form in ("add-partner", "add-agreement", "add-assessment", "disclose"):
             assert f'id="{form}"' not in text
+
+
+def _partner(site: Site, officer: RequestContext) -> str:
+    today = site.inst.gate.today()
+    return (
+        site.inst.capability(Sharing)
+        .add_partner(
+            officer,
+            name="顺达物流有限公司",
+            uscc_code=USCC,
+            contact="dpo@shunda.example",
+            country="CN",
+            role="recipient",
+            security_basis="ISO/IEC 27001",
+            assessed_on=today - timedelta(days=10),
+            assessment_expires=today + timedelta(days=300),
+            assessor="CNAS",
+        )
+        .id
+    )
+
+
+@pytest.mark.req("R-SHR-1")
+def test_the_agreement_form_records_the_fields_and_rules_and_an_unknown_field_records_nothing(
+    site: Site,
+) -> None:
+    """R-SHR-1: the agreement's fields and rules are ``field: rule [param=value]`` lines; a field
+    the purpose does not cover is refused naming it, and nothing is recorded."""
+    sharing, officer = site.inst.capability(Sharing), _officer(site)
+    partner_id = _partner(site, officer)
+    today = site.inst.gate.today()
+    site.clock.advance(timedelta(seconds=31))
+    c = client(site, "officer")
+    form = {
+        "partner_id": partner_id,
+        "type": "provision",
+        "purpose": "partner_provision",
+        "fields": "mobile: pseudonymise\nbirth_date：generalise to=age_band width=5\n",
+        "method": "SFTP",
+        "safeguards": "加密传输",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=365)).isoformat(),
+        "document_sha256": DOC,
+        "mechanism": "",
+        "destination": "",
+    }
+    unknown = _post(c, "/agreements", {**form, "fields": "mobile: mask\nshoe_size: mask"})
+    assert _flashed_error(unknown.text).startswith("shoe_size: not covered by purpose")
+    malformed = _post(c, "/agreements", {**form, "fields": "mobile pseudonymise"})
+    assert "field: rule" in _flashed_error(malformed.text)
+    assert sharing.agreements(officer) == []
+
+    done = _post(c, "/agreements", form)
+    [agreement] = sharing.agreements(officer)
+    assert agreement.partner_id == partner_id and agreement.purpose == "partner_provision"
+    assert agreement.fields["mobile"].rule == "pseudonymise"
+    assert agreement.fields["birth_date"].params == {"to": "age_band", "width": 5}
+    assert f'data-agreement="{agreement.id}"' in done.text and "泛化" in done.text
+
+
+@pytest.mark.req("R-SHR-3")
+def test_the_assessment_form_records_each_section_and_a_missing_one_records_nothing(site: Site) -> None:
+    """R-SHR-3: one text per GB/T 39335 section, linked to a purpose (or an agreement); a blank
+    section is refused by the capability and nothing is recorded."""
+    sharing, officer = site.inst.capability(Sharing), _officer(site)
+    today = site.inst.gate.today()
+    site.clock.advance(timedelta(seconds=31))
+    c = client(site, "officer")
+    form = {
+        "link": "purpose:public_disclosure",
+        "conclusion": "acceptable_with_measures",
+        "reviewer": "个人信息保护负责人",
+        "assessed_on": today.isoformat(),
+        "valid_until": (today + timedelta(days=365)).isoformat(),
+        **{f"section.{name}": text for name, text in SECTIONS.items()},
+    }
+    blank = _post(c, "/assessments", {**form, "section.residual_risk": " "})
+    assert "residual_risk" in _flashed_error(blank.text)
+    assert sharing.assessments(officer) == []
+
+    done = _post(c, "/assessments", form)
+    [pia] = sharing.assessments(officer)
+    assert pia.purpose == "public_disclosure" and pia.version == 1 and pia.sections == SECTIONS
+    assert pia.conclusion == "acceptable_with_measures" and "采取措施后可接受" in done.text
+    _post(c, "/assessments", form)
+    assert sorted(a.version for a in sharing.assessments(officer)) == [1, 2]
