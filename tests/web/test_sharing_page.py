@@ -3,18 +3,26 @@ zh and en, for roles that approve or audit; an officer suspends an agreement the
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import json
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
 from httpx import Response
 
+from piguard.consent import shipped_notice
+from piguard.consent.capability import Consent
 from piguard.gate import RequestContext
 from piguard.sharing import Sharing
+from tests.access.conftest import ADULT, SETUP
 from tests.sharing.conftest import DOC, SECTIONS, USCC
-from tests.web.conftest import Site, csrf
+from tests.web.conftest import BOOT, Site, csrf
 from tests.web.test_security import TestClient, client
+from tests.web.test_sharing_requests import _agreement
 
 
 def _officer(site: Site) -> RequestContext:
@@ -253,3 +261,81 @@ def test_the_assessment_form_records_each_section_and_a_missing_one_records_noth
     assert pia.conclusion == "acceptable_with_measures" and "采取措施后可接受" in done.text
     _post(c, "/assessments", form)
     assert sorted(a.version for a in sharing.assessments(officer)) == [1, 2]
+
+
+@pytest.mark.req("R-DST-1")
+def test_a_pending_deletion_notice_is_acknowledged_from_its_button(site: Site) -> None:
+    """A partner that received a customer's data is sent a deletion notice when the consent the
+    share rested on is withdrawn; the officer records the partner's confirmation on the page."""
+    agreement_id, officer = _agreement(site)
+    sharing = site.inst.capability(Sharing)
+    site.clock.advance(timedelta(seconds=31))
+    name, password, code = site.creds("sharing_officer")
+    login = site.inst.access.login(name, password, code)
+    sharer = RequestContext(site.inst.access.authenticate(login.token), "", client="test")
+    sharing.share(sharer, agreement_id, fields=["mobile"], customers=[site.customer_id])
+    site.inst.capability(Consent).withdraw(
+        RequestContext(BOOT, "service", client="test"), site.customer_id, None, kind="provision", channel="app"
+    )
+    [notice] = sharing.notices(officer, pending=True)
+    site.clock.advance(timedelta(seconds=31))
+    c = client(site, "officer")
+    text = _page(c)
+    assert f'data-notice="{notice["id"]}"' in text and f"/sharing/notices/{notice['id']}/ack" in text
+    done = _post(c, f"/notices/{notice['id']}/ack", {})
+    assert "已记录合作方的删除确认" in done.text and f'data-notice="{notice["id"]}"' not in done.text
+    assert sharing.notices(officer, pending=True) == []
+    again = c.post(f"/console/sharing/notices/{notice['id']}/ack", data={"csrf": csrf(done.text)})
+    assert _flashed_error(again.text) == "acknowledged already"
+
+
+@pytest.mark.req("R-SHR-8")
+def test_the_disclosure_form_downloads_the_desensitised_zip_once_and_a_pseudonym_discloses_nothing(
+    site: Site,
+) -> None:
+    """R-SHR-8: a sharing officer discloses from the page: the ZIP holds the desensitised rows and
+    the signed manifest, like a share's download; a pseudonymising rule is refused and nothing is
+    logged."""
+    sharing, officer = site.inst.capability(Sharing), _officer(site)
+    today = site.inst.gate.today()
+    sharing.add_assessment(
+        officer,
+        sections=SECTIONS,
+        conclusion="acceptable",
+        reviewer="DPO",
+        assessed_on=today,
+        valid_until=today + timedelta(days=30),
+        purpose="public_disclosure",
+    )
+    consent = site.inst.capability(Consent)
+    setup = RequestContext(SETUP, "", client="test")
+    if not consent.notices(setup):
+        _, zh, en = shipped_notice("privacy")
+        consent.publish_notice(setup, zh, en, title="Privacy notice")
+    consent.grant(
+        setup, site.customer_id, ["public_disclosure"], channel="app", kinds=["general", "public_disclosure"]
+    )
+    site.clock.advance(timedelta(seconds=31))
+    c = client(site, "sharing_officer")
+    form = {
+        "purpose": "public_disclosure",
+        "medium": "官网中奖名单公示",
+        "fields": "name: mask\naddress: generalise to=city",
+        "customers": site.customer_id,
+        "format": "csv",
+    }
+    refused = _post(c, "/disclosures", {**form, "fields": "name: pseudonymise"})
+    assert "no recipient to key a pseudonym" in _flashed_error(refused.text)
+    assert sharing.transfers(officer) == []
+
+    got = _post(c, "/disclosures", form)
+    assert got.headers["content-type"] == "application/zip" and got.headers["cache-control"] == "no-store"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+        names = sorted(archive.namelist())
+        content = archive.read(next(n for n in names if n.endswith(".csv"))).decode()
+        signed = json.loads(archive.read(next(n for n in names if n.endswith(".manifest.json"))))
+    [row] = list(csv.DictReader(io.StringIO(content)))
+    assert row["name"] != ADULT["name"] and ADULT["name"] not in content and ADULT["address"] not in content
+    assert signed["manifest"]["kind"] == "disclosure" and signed["manifest"]["count"] == 1
+    [log] = sharing.transfers(officer)
+    assert log["id"] == signed["manifest"]["transfer_id"] and log["kind"] == "disclosure"
