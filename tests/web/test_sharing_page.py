@@ -140,7 +140,9 @@ def test_the_partner_form_registers_a_partner_and_a_bad_code_registers_nothing(s
     c = client(site, "officer")
     bad = _post(c, "/partners", _partner_form(site, uscc=USCC[:-1] + ("A" if USCC[-1] != "A" else "B")))
     assert bad.status_code == 200 and "unified social credit code" in _flashed_error(bad.text)
-    assert "assessed_on" in _flashed_error(_post(c, "/partners", _partner_form(site, assessed_on="3月2日")).text)
+    assert "assessed_on" in _flashed_error(
+        _post(c, "/partners", _partner_form(site, assessed_on="3月2日")).text
+    )
     assert sharing.partners(officer) == []
 
     done = _post(c, "/partners", _partner_form(site))
@@ -275,7 +277,11 @@ def test_a_pending_deletion_notice_is_acknowledged_from_its_button(site: Site) -
     sharer = RequestContext(site.inst.access.authenticate(login.token), "", client="test")
     sharing.share(sharer, agreement_id, fields=["mobile"], customers=[site.customer_id])
     site.inst.capability(Consent).withdraw(
-        RequestContext(BOOT, "service", client="test"), site.customer_id, None, kind="provision", channel="app"
+        RequestContext(BOOT, "service", client="test"),
+        site.customer_id,
+        None,
+        kind="provision",
+        channel="app",
     )
     [notice] = sharing.notices(officer, pending=True)
     site.clock.advance(timedelta(seconds=31))

@@ -179,7 +179,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sharing.partner": ("合作方", "Partner"),
     "sharing.partner.new": ("登记合作方", "Register a partner"),
     "sharing.partner.submit": ("登记", "Register"),
-    "sharing.partner_added": ("合作方 {partner} 已登记", "Partner {partner} registered"),
+    "sharing.partner_added": ("合作方已登记", "Partner registered"),
     "sharing.contact": ("联系方式（个人信息保护负责人邮箱）", "Contact (data protection email)"),
     "sharing.authority": (
         "境外司法或执法机构（不得向其提供，须经主管机关批准）",
@@ -194,7 +194,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sharing.assessment_expires": ("评估有效至", "Assessment valid until"),
     "sharing.agreement.new": ("记录协议", "Record an agreement"),
     "sharing.agreement.submit": ("记录协议", "Record the agreement"),
-    "sharing.agreement_added": ("协议 {agreement} 已记录", "Agreement {agreement} recorded"),
+    "sharing.agreement_added": ("协议已记录", "Agreement recorded"),
     "sharing.form.rules": ("字段与规则（每行一个）", "Fields and rules (one a line)"),
     "sharing.form.rules_hint": (
         "每行写“字段: 规则”，规则可带参数“参数=值”，例如",
@@ -216,8 +216,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sharing.assessment.new": ("记录个人信息保护影响评估", "Record an impact assessment"),
     "sharing.assessment.submit": ("记录评估", "Record the assessment"),
     "sharing.assessment_added": (
-        "影响评估 {assessment}（第 {version} 版）已记录",
-        "Impact assessment {assessment} (version {version}) recorded",
+        "影响评估已记录（第 {version} 版）",
+        "Impact assessment recorded (version {version})",
     ),
     "sharing.section.scope": ("评估范围", "Scope"),
     "sharing.section.data_flows": ("数据流转", "Data flows"),
@@ -226,6 +226,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sharing.section.security_measures": ("安全保护措施", "Security measures"),
     "sharing.section.residual_risk": ("剩余风险", "Residual risk"),
     "sharing.valid_until": ("有效至", "Valid until"),
+    "sharing.version": ("第 {version} 版", "version {version}"),
     "sharing.disclose": ("公开个人信息", "Public disclosure"),
     "sharing.disclose.hint": (
         "仅公开单独同意公开的客户；该目的须有有效的影响评估。结果与签名清单打包下载，仅此一次。",

@@ -171,7 +171,7 @@ def register(router: APIRouter, console: Console) -> None:
         console.require(staff, "approve", "administer")  # partner_add's actions, as the API's route
         t = i18n.translator(staff.lang)
         try:
-            partner = sharing().add_partner(
+            sharing().add_partner(
                 console.ctx(request, staff, ""),
                 name=_field(form, "name"),
                 uscc_code=_field(form, "uscc", 40) or None,
@@ -184,7 +184,7 @@ def register(router: APIRouter, console: Console) -> None:
                 assessment_expires=_date(form, "assessment_expires"),
                 assessor=_field(form, "assessor"),
             )
-            staff.session.flash("ok", t("sharing.partner_added").format(partner=partner.id))
+            staff.session.flash("ok", t("sharing.partner_added"))
         except (errors.ValidationError, errors.AccessDenied) as exc:
             staff.session.flash("error", str(exc))
         return console.redirect("/sharing")
@@ -199,7 +199,7 @@ def register(router: APIRouter, console: Console) -> None:
         console.require(staff, "approve")
         t = i18n.translator(staff.lang)
         try:
-            agreement = sharing().add_agreement(
+            sharing().add_agreement(
                 console.ctx(request, staff, ""),
                 partner_id=_field(form, "partner_id", 40),
                 type=_field(form, "type", 16),
@@ -214,7 +214,7 @@ def register(router: APIRouter, console: Console) -> None:
                 mechanism=_field(form, "mechanism", 32) or None,
                 destination=_field(form, "destination", 2) or None,
             )
-            staff.session.flash("ok", t("sharing.agreement_added").format(agreement=agreement.id))
+            staff.session.flash("ok", t("sharing.agreement_added"))
         except (errors.ValidationError, errors.AccessDenied) as exc:
             staff.session.flash("error", str(exc))
         return console.redirect("/sharing")
@@ -244,7 +244,7 @@ def register(router: APIRouter, console: Console) -> None:
             )
             staff.session.flash(
                 "ok",
-                t("sharing.assessment_added").format(assessment=assessment.id, version=assessment.version),
+                t("sharing.assessment_added").format(version=assessment.version),
             )
         except (errors.ValidationError, errors.NotFound, errors.AccessDenied) as exc:
             staff.session.flash("error", str(exc))
