@@ -12,7 +12,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from httpx import Response
+from httpx import Client, Response
 
 from piguard.consent import shipped_notice
 from piguard.consent.capability import Consent
@@ -21,7 +21,7 @@ from piguard.sharing import Sharing
 from tests.access.conftest import ADULT, SETUP
 from tests.sharing.conftest import DOC, SECTIONS, USCC
 from tests.web.conftest import BOOT, Site, csrf
-from tests.web.test_security import TestClient, client
+from tests.web.test_security import client
 from tests.web.test_sharing_requests import _agreement
 
 
@@ -97,7 +97,7 @@ def test_the_sharing_page_lists_the_register_in_both_languages_and_suspends(site
 # ---------------------------------------------------------------------- the register's forms
 
 
-def _page(c: TestClient) -> str:
+def _page(c: Client) -> str:
     page = c.get("/console/sharing")
     assert page.status_code == 200
     return page.text
@@ -109,7 +109,7 @@ def _flashed_error(text: str) -> str:
     return html.unescape(found.group(1))
 
 
-def _post(c: TestClient, path: str, data: dict[str, str]) -> Response:
+def _post(c: Client, path: str, data: dict[str, str]) -> Response:
     return c.post(f"/console/sharing{path}", data={"csrf": csrf(_page(c)), **data})
 
 
