@@ -104,10 +104,17 @@ OTHER_ROUTES = {
     # Sharing: partners, agreements, assessments and the log name customers by id only.
     ("GET", "/console/sharing"),
     ("POST", "/console/sharing/agreements/{agreement_id}/suspend"),
+    # The register's forms: a partner, an agreement, an assessment, a deletion notice acknowledged.
+    ("POST", "/console/sharing/partners"),
+    ("POST", "/console/sharing/agreements"),
+    ("POST", "/console/sharing/assessments"),
+    ("POST", "/console/sharing/notices/{notice_id}/ack"),
     # Share requests: asked, decided by another person, downloaded once (the share runs then).
     ("POST", "/console/sharing/requests"),
     ("POST", "/console/sharing/requests/{request_id}/decide"),
     ("POST", "/console/sharing/requests/{request_id}/download"),
+    # A public disclosure: desensitised content, downloaded once; a gate decision per customer.
+    ("POST", "/console/sharing/disclosures"),
 }
 
 

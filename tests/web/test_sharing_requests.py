@@ -123,6 +123,23 @@ def test_a_share_is_requested_approved_by_another_person_and_downloaded_once(
     approver.click(f"tr[data-request={request_id}] form.decide button[value=approve]")
     approver.wait_for_selector(f"tr[data-request={request_id}] [data-state=approved]")
     assert approver.locator(f"tr[data-request={request_id}] form.download").count() == 0
+    # The officer registers a second partner through the register's form (a partner_add).
+    assert english_words(approver.evaluate(VISIBLE_TEXT)) == []
+    today = site.inst.gate.today()
+    approver.fill("#add-partner input[name=name]", "乙公司")
+    approver.fill("#add-partner input[name=uscc]", USCC)
+    approver.fill("#add-partner input[name=contact]", "privacy@yi.example")
+    approver.select_option("#add-partner select[name=role]", "entrusted")
+    approver.fill("#add-partner input[name=security_basis]", "GB/T 22239")
+    approver.fill("#add-partner input[name=assessor]", "CNAS")
+    approver.fill("#add-partner input[name=assessed_on]", (today - timedelta(days=3)).isoformat())
+    approver.fill("#add-partner input[name=assessment_expires]", (today + timedelta(days=362)).isoformat())
+    approver.click("#add-partner button[type=submit]")
+    approver.wait_for_selector(".flash.ok")
+    added = [p for p in site.inst.capability(Sharing).partners(officer) if p.name == "乙公司"]
+    assert [p.role for p in added] == ["entrusted"]
+    assert approver.locator(f"tr[data-partner={added[0].id}]").count() == 1
+    assert english_words(approver.evaluate(VISIBLE_TEXT)) == []
 
     requester.reload()
     with requester.expect_download() as info:

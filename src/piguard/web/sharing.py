@@ -6,6 +6,12 @@ person whose role may approve the requester's decides it (never the requester: s
 duties), and the requester downloads it once, a ZIP with the desensitised content and its signed
 manifest. The share runs at that download, as one gate decision; piguard keeps only its hash.
 
+The register is kept here too: an officer registers a partner, records an agreement (its fields
+and rules as ``field: rule [param=value ...]`` lines), records an impact assessment (one text per
+GB/T 39335 section) and acknowledges a partner's deletion notice; a sharing officer discloses
+publicly (the ZIP is offered once, like a share's). Each form needs what the operation's own
+actions need (the API's routes check no more: the gate authorises them).
+
 Each list runs a declared operation of :class:`~piguard.sharing.Sharing`; nothing here shows a
 customer value (the log names fields, rules, counts and hashes).
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +30,9 @@ from starlette.concurrency import run_in_threadpool
 
 from piguard import errors
 from piguard.sharing import Sharing
+from piguard.sharing.crossborder import MECHANISMS
+from piguard.sharing.model import AGREEMENT_TYPES, CONCLUSIONS, PARTNER_ROLES, SECTIONS, ShareResult
+from piguard.sharing.operators import RULES
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
 
@@ -42,13 +52,15 @@ def register(router: APIRouter, console: Console) -> None:
         # The register and the log are for roles that approve or audit; a sharing officer (export)
         # sees the share requests and asks for new ones.
         overseer = staff.can("approve") or staff.can("audit")
+        partners = capability.partners(ctx) if overseer else []
         return console.render(
             request,
             "sharing.html",
             title="sharing.title",
             staff=staff,
             overseer=overseer,
-            partners=capability.partners(ctx) if overseer else [],
+            partners=partners,
+            partner_names={p.id: p.name for p in partners},
             agreements=capability.agreements(ctx) if overseer else [],
             assessments=capability.assessments(ctx) if overseer else [],
             transfers=capability.transfers(ctx)[:100] if overseer else [],
@@ -57,6 +69,18 @@ def register(router: APIRouter, console: Console) -> None:
                 capability.share_requests(ctx)[:100] if staff.can("export") or staff.can("approve") else []
             ),
             today=console.gate.today(),
+            roles=PARTNER_ROLES,
+            types=AGREEMENT_TYPES,
+            mechanisms=MECHANISMS,
+            conclusions=CONCLUSIONS,
+            sections=SECTIONS,
+            rules=RULES,
+            purposes=sorted(console.catalog.purposes),
+            disclosable=sorted(
+                name
+                for name, spec in console.catalog.purposes.items()
+                if "public_disclosure" in spec.separate_consent_for
+            ),
         )
 
     @router.post("/sharing/requests")
@@ -115,24 +139,7 @@ def register(router: APIRouter, console: Console) -> None:
         except (errors.NotFound, errors.AccessDenied, errors.ValidationError) as exc:
             staff.session.flash("error", str(exc))
             return console.redirect("/sharing")
-        suffix = "csv" if result.manifest["format"] == "csv" else "jsonl"
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(f"{result.transfer_id}.{suffix}", result.content)
-            archive.writestr(
-                f"{result.transfer_id}.manifest.json",
-                json.dumps(
-                    {"manifest": result.manifest, "signature": result.signature}, ensure_ascii=False, indent=2
-                ),
-            )
-        return Response(
-            buffer.getvalue(),
-            media_type="application/zip",
-            headers={
-                "Content-Disposition": f'attachment; filename="{result.transfer_id}.zip"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return _archive(result)
 
     @router.post("/sharing/agreements/{agreement_id}/suspend")
     async def suspend(agreement_id: str, request: Request) -> Response:
@@ -153,3 +160,204 @@ def register(router: APIRouter, console: Console) -> None:
         except (errors.ValidationError, errors.Conflict, errors.NotFound, errors.AccessDenied) as exc:
             staff.session.flash("error", str(exc))
         return console.redirect("/sharing")
+
+    @router.post("/sharing/partners")
+    async def add_partner(request: Request) -> Response:
+        form = dict(await console.posted(request))
+        return await run_in_threadpool(add_partner_now, request, form)
+
+    def add_partner_now(request: Request, form: dict[str, Any]) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "approve", "administer")  # partner_add's actions, as the API's route
+        t = i18n.translator(staff.lang)
+        try:
+            sharing().add_partner(
+                console.ctx(request, staff, ""),
+                name=_field(form, "name"),
+                uscc_code=_field(form, "uscc", 40) or None,
+                contact=_field(form, "contact"),
+                country=_field(form, "country", 2),
+                role=_field(form, "role", 16),
+                authority=bool(form.get("authority")),
+                security_basis=_field(form, "security_basis", 64),
+                assessed_on=_date(form, "assessed_on"),
+                assessment_expires=_date(form, "assessment_expires"),
+                assessor=_field(form, "assessor"),
+            )
+            staff.session.flash("ok", t("sharing.partner_added"))
+        except (errors.ValidationError, errors.AccessDenied) as exc:
+            staff.session.flash("error", str(exc))
+        return console.redirect("/sharing")
+
+    @router.post("/sharing/agreements")
+    async def add_agreement(request: Request) -> Response:
+        form = dict(await console.posted(request))
+        return await run_in_threadpool(add_agreement_now, request, form)
+
+    def add_agreement_now(request: Request, form: dict[str, Any]) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "approve")
+        t = i18n.translator(staff.lang)
+        try:
+            sharing().add_agreement(
+                console.ctx(request, staff, ""),
+                partner_id=_field(form, "partner_id", 40),
+                type=_field(form, "type", 16),
+                purpose=_field(form, "purpose", 64),
+                fields=parse_rules(str(form.get("fields") or "")),
+                method=_field(form, "method"),
+                safeguards=_field(form, "safeguards", 2000),
+                starts_on=_date(form, "starts_on"),
+                ends_on=_date(form, "ends_on"),
+                document_sha256=_field(form, "document_sha256", 64),
+                sub_entrustment=bool(form.get("sub_entrustment")),
+                mechanism=_field(form, "mechanism", 32) or None,
+                destination=_field(form, "destination", 2) or None,
+            )
+            staff.session.flash("ok", t("sharing.agreement_added"))
+        except (errors.ValidationError, errors.AccessDenied) as exc:
+            staff.session.flash("error", str(exc))
+        return console.redirect("/sharing")
+
+    @router.post("/sharing/assessments")
+    async def add_assessment(request: Request) -> Response:
+        form = dict(await console.posted(request))
+        return await run_in_threadpool(add_assessment_now, request, form)
+
+    def add_assessment_now(request: Request, form: dict[str, Any]) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "approve")
+        t = i18n.translator(staff.lang)
+        # One link: an agreement, or a purpose (the form's one select names either).
+        link = _field(form, "link", 80)
+        kind, _, target = link.partition(":")
+        try:
+            assessment = sharing().add_assessment(
+                console.ctx(request, staff, ""),
+                sections={s: str(form.get(f"section.{s}") or "")[:4001] for s in SECTIONS},
+                conclusion=_field(form, "conclusion", 32),
+                reviewer=_field(form, "reviewer"),
+                assessed_on=_date(form, "assessed_on"),
+                valid_until=_date(form, "valid_until"),
+                agreement_id=target if kind == "agreement" and target else None,
+                purpose=target if kind == "purpose" and target else None,
+            )
+            staff.session.flash(
+                "ok",
+                t("sharing.assessment_added").format(version=assessment.version),
+            )
+        except (errors.ValidationError, errors.NotFound, errors.AccessDenied) as exc:
+            staff.session.flash("error", str(exc))
+        return console.redirect("/sharing")
+
+    @router.post("/sharing/notices/{notice_id}/ack")
+    async def acknowledge(notice_id: str, request: Request) -> Response:
+        await console.posted(request)
+        return await run_in_threadpool(acknowledge_now, request, notice_id[:40])
+
+    def acknowledge_now(request: Request, notice_id: str) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "approve")
+        t = i18n.translator(staff.lang)
+        try:
+            sharing().acknowledge(console.ctx(request, staff, ""), notice_id)
+            staff.session.flash("ok", t("sharing.acknowledged"))
+        except (errors.NotFound, errors.Conflict, errors.AccessDenied) as exc:
+            staff.session.flash("error", str(exc))
+        return console.redirect("/sharing")
+
+    @router.post("/sharing/disclosures")
+    async def disclose(request: Request) -> Response:
+        form = dict(await console.posted(request))
+        return await run_in_threadpool(disclose_now, request, form)
+
+    def disclose_now(request: Request, form: dict[str, Any]) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "export")
+        everyone = bool(form.get("all"))
+        ids = [line.strip() for line in str(form.get("customers") or "").splitlines() if line.strip()]
+        try:
+            result = sharing().disclose(
+                console.ctx(request, staff, ""),
+                purpose=_field(form, "purpose", 64),
+                fields=parse_rules(str(form.get("fields") or "")),
+                medium=_field(form, "medium"),
+                customers=None if everyone else ids,
+                all_customers=everyone,
+                output=_field(form, "format", 8) or "csv",
+            )
+        except (errors.ValidationError, errors.AccessDenied, errors.NotFound) as exc:
+            staff.session.flash("error", str(exc))
+            return console.redirect("/sharing")
+        return _archive(result)
+
+
+def _archive(result: ShareResult) -> Response:
+    """A share's or a disclosure's one download: the content and its signed manifest, zipped."""
+    suffix = "csv" if result.manifest["format"] == "csv" else "jsonl"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{result.transfer_id}.{suffix}", result.content)
+        archive.writestr(
+            f"{result.transfer_id}.manifest.json",
+            json.dumps(
+                {"manifest": result.manifest, "signature": result.signature}, ensure_ascii=False, indent=2
+            ),
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{result.transfer_id}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _field(form: dict[str, Any], name: str, most: int = 200) -> str:
+    # Cut one character past the capability's own limit, so an over-long value is refused there.
+    return str(form.get(name) or "").strip()[: most + 1]
+
+
+def _date(form: dict[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(_field(form, name, 10))
+    except ValueError:
+        raise errors.ValidationError("a date (YYYY-MM-DD)", name) from None
+
+
+#: The most fields one agreement or disclosure names (the API's limit).
+MOST_FIELDS = 64
+
+
+def parse_rules(text: str) -> dict[str, str | dict[str, Any]]:
+    """Each field and its rule from ``field: rule [param=value ...]`` lines (a full-width colon
+    too); a parameter of digits is a number. The capability checks the field and the rule.
+
+    >>> parse_rules("mobile: pseudonymise\nbirth_date: generalise to=age_band width=5")
+    {'mobile': 'pseudonymise', 'birth_date': {'rule': 'generalise', 'params': {'to': 'age_band', 'width': 5}}}
+
+    :raises ValidationError: a line without a field or a rule, a parameter without ``=``, a field
+        named twice, more than 64 fields.
+    """
+    out: dict[str, str | dict[str, Any]] = {}
+    for raw in text.splitlines():
+        line = raw.replace("\uff1a", ":").strip()
+        if not line:
+            continue
+        name, colon, rest = line.partition(":")
+        name, words = name.strip(), rest.split()
+        if not colon or not name or not words:
+            raise errors.ValidationError("each line is 'field: rule [param=value ...]'", "fields")
+        if name in out:
+            raise errors.ValidationError("named twice", name[:64])
+        params: dict[str, Any] = {}
+        for word in words[1:]:
+            key, equals, value = word.partition("=")
+            if not equals or not key:
+                raise errors.ValidationError("a rule's parameter is 'param=value'", name[:64])
+            params[key] = int(value) if value.isdigit() else value
+        out[name] = words[0] if not params else {"rule": words[0], "params": params}
+        if len(out) > MOST_FIELDS:
+            raise errors.ValidationError(f"at most {MOST_FIELDS} fields", "fields")
+    return out
