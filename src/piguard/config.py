@@ -85,6 +85,10 @@ class Settings:
     #: A critical-information-infrastructure operator: every cross-border transfer needs a CAC
     #: security assessment, whatever the count (R-SHR-6).
     sharing_ciio: bool = False
+    #: Refuse processing sensitive fields for a purpose without a current impact assessment
+    #: (PIPIA) of that purpose on file (PIPL 55(1), R-AUD-3). Off until the installation has
+    #: recorded the PIPIAs of its purposes; the compliance report's R-AUD-3 check says which lack one.
+    sensitive_needs_pipia: bool = False
     #: A JSON Lines file that receives every audit entry, checkpoint and alert (read back by
     #: ``audit verify`` as an anchor).
     audit_jsonl: str | None = None

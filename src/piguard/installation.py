@@ -527,6 +527,7 @@ class Installation:
                 approval=self._share_approval,
                 messenger=outbox,
                 consented_recipient=self._consented_recipient,
+                sensitive_pipia=self.settings.sensitive_needs_pipia,
             )
         )
         scrub.declare(self.gate.detail_kinds())
@@ -615,7 +616,15 @@ class Installation:
                     }
                 )
             # The checks need the number of provisions, not the log: one count query.
-            return {"partners": partners, "provisions": register.transfer_count(ctx)}
+            return {
+                "partners": partners,
+                "provisions": register.transfer_count(ctx),
+                # Purposes with a current PIPIA of their own (R-AUD-3: before sensitive PI).
+                "assessed_purposes": sorted(
+                    {a.purpose for a in assessments if a.purpose and a.is_current(today)}
+                ),
+                "sensitive_enforced": self.settings.sensitive_needs_pipia,
+            }
 
         def sharing_records(ctx: Any) -> dict[str, Any]:
             # The evidence bundle's copy of the register's records (R-SHR-1, R-SHR-3, R-SHR-4):

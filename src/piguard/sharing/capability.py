@@ -62,6 +62,7 @@ from piguard.gate.sdk import (
 )
 from piguard.sharing import crossborder, operators
 from piguard.sharing.anonymise import anonymise
+from piguard.sharing.guards import SensitiveAssessment
 from piguard.sharing.model import (
     AGREEMENT_TYPES,
     CONCLUSIONS,
@@ -361,6 +362,7 @@ class Sharing:
         large_share: int = 1000,
         messenger: Messenger | None = None,
         consented_recipient: ConsentedRecipient | None = None,
+        sensitive_pipia: bool = False,
     ) -> None:
         """:param pseudonym_root: the keyring secret each recipient's pseudonym key derives from
             (never stored in the data database, R-STO-4).
@@ -373,7 +375,9 @@ class Sharing:
         :param messenger: the one outbox: deletion notices go to each partner's contact address.
         :param consented_recipient: the recipient each customer's separate consent names; a share
             to another partner is refused for that customer (R-SHR-2). Without it the named
-            recipient is not checked."""
+            recipient is not checked.
+        :param sensitive_pipia: refuse any operation on sensitive fields for a purpose without a
+            current PIPIA (R-AUD-3), a guard over every capability (:mod:`piguard.sharing.guards`)."""
         self._db, self._catalog, self._tenant = db, catalog, tenant
         self._root = pseudonym_root
         self._key = signing_key
@@ -384,12 +388,15 @@ class Sharing:
         self.large_share = large_share
         self._messenger = messenger
         self._consented_recipient = consented_recipient
+        self._sensitive_pipia = sensitive_pipia
         self._kernel: Kernel | None = None
 
     def bind(self, kernel: Kernel) -> None:
         self._kernel = kernel
         kernel.add_erasure_observer(self)
         kernel.add_withdrawal_observer(self)
+        if self._sensitive_pipia:
+            kernel.add_guard(SensitiveAssessment(self._db, self._catalog, self._tenant, kernel.today))
 
     @property
     def kernel(self) -> Kernel:

@@ -1,4 +1,5 @@
-"""Checks on sharing, entrustment and transfer (R-SHR-1, R-SHR-3, R-SHR-4, R-SHR-6).
+"""Checks on sharing, entrustment and transfer (R-SHR-1, R-SHR-3, R-SHR-4, R-SHR-6), and the impact
+assessment before sensitive PI (R-AUD-3).
 
 They read the sharing register through ``Sources.sharing``; until that capability lands they
 report ``not_available`` (never ``pass``).
@@ -6,6 +7,7 @@ report ``not_available`` (never ``pass``).
 
 from __future__ import annotations
 
+from piguard.catalog.vocabulary import BUILTIN_PURPOSES
 from piguard.compliance.checks.base import Check, Env
 from piguard.compliance.model import CheckResult
 
@@ -71,4 +73,42 @@ class CrossBorder(Check):
         return self.result("pass", f"{len(partners)} cross-border partners, each with a mechanism")
 
 
-CHECKS = (Agreements(), ProvisionLog(), CrossBorder())
+class SensitiveAssessments(Check):
+    """Every purpose that reaches a sensitive field has a current PIPIA of its own, and the gate
+    refuses sensitive processing without one (R-AUD-3, PIPL 55(1))."""
+
+    name = "sharing.sensitive_pipia"
+    requirements = ("R-AUD-3",)
+    title = (
+        "处理敏感个人信息的每个目的都有有效的影响评估",
+        "every purpose processing sensitive PI has a current impact assessment",
+    )
+
+    def run(self, env: Env) -> CheckResult:
+        if env.sources.sharing is None:
+            return self.unavailable(REGISTER)
+        register = env.sources.sharing(env.ctx)
+        assessed = set(register.get("assessed_purposes", []))
+        purposes = sorted(
+            {p for _, field in env.catalog.iter_fields() if field.sensitive for p in field.purposes}
+            - set(BUILTIN_PURPOSES)
+        )
+        lacking = [p for p in purposes if p not in assessed]
+        if lacking:
+            return self.result(
+                "fail",
+                f"{len(lacking)} purposes reach sensitive fields without a current PIPIA",
+                purposes=lacking,
+            )
+        if not register.get("sensitive_enforced"):
+            return self.result(
+                "fail",
+                "every purpose has its PIPIA, but the gate does not enforce it: set sensitive_needs_pipia",
+                purposes=purposes,
+            )
+        return self.result(
+            "pass", f"{len(purposes)} purposes reach sensitive fields, each with a current PIPIA"
+        )
+
+
+CHECKS = (Agreements(), ProvisionLog(), CrossBorder(), SensitiveAssessments())
