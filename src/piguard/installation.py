@@ -37,6 +37,7 @@ from piguard.consent.capability import Consent
 from piguard.crypto.aead import Suite
 from piguard.crypto.kdf import hkdf
 from piguard.crypto.keyring import Keyring, Pkcs11Config, generate_master_secret, load_master_secret
+from piguard.crypto.signature import SigningKey
 from piguard.errors import AccessDenied, ConfigError, NotFound, QuotaExceeded, StorageError, VaultSealed
 from piguard.gate import Gate, RequestContext
 from piguard.gate.principals import system_actor, system_context
@@ -46,7 +47,7 @@ from piguard.jobs import Job, JobRunner
 from piguard.lifecycle import Lifecycle
 from piguard.nodestate.sessions import BOX_PURPOSE as CONSOLE_BOX
 from piguard.nodestate.state import NodeState
-from piguard.outbox import Channel, FileChannel, Outbox, SmtpChannel, WebhookChannel
+from piguard.outbox import Channel, FileChannel, Outbox, PartnerWebhookChannel, SmtpChannel, WebhookChannel
 from piguard.privacy import Privacy
 from piguard.rights import Rights
 from piguard.sharing import Sharing
@@ -242,9 +243,12 @@ def _calendar(settings: Settings) -> WorkingCalendar:
     return WorkingCalendar.from_file(path) if path.exists() else WorkingCalendar()
 
 
-def _channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Channel]:
+def _channels(
+    settings: Settings, environ: Mapping[str, str], signing_key: SigningKey | None = None
+) -> dict[str, Channel]:
     """The outbox's channels by kind of address: the configured SMTP server and SMS gateway, or
-    files under ``<home>/outbox`` for what is not configured."""
+    files under ``<home>/outbox`` for what is not configured; and, given the audit key, partners'
+    own endpoints (``partner_webhook``)."""
     files = settings.home / "outbox"
     email: Channel = FileChannel(files, "email")
     if settings.smtp:
@@ -263,7 +267,11 @@ def _channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Chann
     if settings.sms_webhook:
         secret = environ.get("PIGUARD_SMS_WEBHOOK_SECRET")
         sms = WebhookChannel(settings.sms_webhook, secret=secret.encode() if secret else None)
-    return {"email": email, "sms": sms}
+    channels: dict[str, Channel] = {"email": email, "sms": sms}
+    if signing_key is not None:
+        # Partners' own endpoints (deletion notices), signed with the audit key.
+        channels["partner_webhook"] = PartnerWebhookChannel(signing_key)
+    return channels
 
 
 def _test_results(settings: Settings, environ: Mapping[str, str]) -> Path | None:
@@ -357,7 +365,7 @@ class Installation:
             self.catalog,
             self.settings.tenant,
             self.keyring.secret_box("outbox"),
-            _channels(self.settings, env),
+            _channels(self.settings, env, self.keyring.audit_signing_key()),
             clock=clock,
         )
         self.gate.mount(outbox)

@@ -32,6 +32,8 @@ class PartnerIn(BaseModel):
     assessed_on: date
     assessment_expires: date
     assessor: str = Field(min_length=1, max_length=200)
+    #: The partner's endpoint for deletion notices (signed JSON POSTs); https:// only.
+    notify_url: str | None = Field(default=None, max_length=500)
 
 
 class AgreementIn(BaseModel):
@@ -143,6 +145,7 @@ def build_router(inst: Installation) -> APIRouter:
             security_basis=body.security_basis,
             assessed_on=body.assessed_on,
             assessment_expires=body.assessment_expires,
+            notify_url=body.notify_url,
             assessor=body.assessor,
         ).as_dict()
 

@@ -76,6 +76,10 @@ def partner_add(
     authority: Annotated[
         bool, typer.Option("--authority", help="A judicial or law-enforcement body.")
     ] = False,
+    notify_url: Annotated[
+        str | None,
+        typer.Option("--notify-url", help="The partner's https:// endpoint for deletion notices."),
+    ] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -93,6 +97,7 @@ def partner_add(
             assessment_expires=_day(expires, "expires"),
             assessor=assessor,
             authority=authority,
+            notify_url=notify_url,
         )
     emit(p.as_dict(), as_json, lambda: stdout.print(_partner_line(p), soft_wrap=True, highlight=False))
 

@@ -65,6 +65,10 @@ class Messenger(Protocol):
 
     def has_channel(self, channel: str) -> bool: ...
 
+    def address_problem(self, channel: str, address: str) -> str | None:
+        """Why ``address`` cannot be an organisation's address on ``channel``, or None."""
+        ...
+
     def enqueue(
         self,
         conn: Connection,

@@ -31,7 +31,7 @@ from piguard.catalog.vocabulary import GUARDIAN_FIELD_PREFIX, NOTIFICATION_PURPO
 from piguard.clock import Clock, SystemClock
 from piguard.errors import AccessDenied, NotFound, ValidationError
 from piguard.gate.sdk import Call, Kernel, Operation, RequestContext, SecretBox, Storage, system_context
-from piguard.outbox.channels import Channel, DeliveryError
+from piguard.outbox.channels import Channel, DeliveryError, PartnerWebhookChannel, endpoint_problem
 from piguard.outbox.tables import messages
 from piguard.outbox.templates import LOCALES, TO_GUARDIAN, check, render
 
@@ -124,6 +124,15 @@ class Outbox:
 
     def has_channel(self, channel: str) -> bool:
         return channel in self.channels
+
+    def address_problem(self, channel: str, address: str) -> str | None:
+        """Why ``address`` cannot be an organisation's address on ``channel`` (checked when it is
+        registered, not first when a message fails), or None. An endpoint must be https://."""
+        if channel not in self.channels:
+            return f"no {channel!r} channel is configured"
+        if self.channels[channel].kind == "webhook":
+            return endpoint_problem(address)
+        return None if address.strip() else "an address"
 
     def enqueue(
         self,
@@ -333,7 +342,11 @@ class Outbox:
             address = params.pop(_TO)
             subject, body = render(row["template"], row["locale"], params)
             try:
-                channel.send(address, subject, body, message_id)
+                if isinstance(channel, PartnerWebhookChannel):
+                    # An organisation's system takes the parameters as data, not only as text.
+                    channel.send(address, subject, body, message_id, template=row["template"], data=params)
+                else:
+                    channel.send(address, subject, body, message_id)
             except DeliveryError as exc:
                 return ("retry" if exc.temporary else "failed"), exc.reason
             return "sent", None

@@ -13,16 +13,29 @@ import json
 import os
 import smtplib
 import ssl
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Literal, Protocol
 
 import httpx
 
-__all__ = ["Channel", "DeliveryError", "FileChannel", "SmtpChannel", "WebhookChannel"]
+from piguard.gate.sdk import SigningKey
 
-Kind = Literal["email", "sms"]
+__all__ = [
+    "Channel",
+    "DeliveryError",
+    "FileChannel",
+    "PartnerWebhookChannel",
+    "SmtpChannel",
+    "WebhookChannel",
+    "endpoint_problem",
+]
+
+Kind = Literal["email", "sms", "webhook"]
 
 
 class DeliveryError(Exception):
@@ -122,6 +135,94 @@ class WebhookChannel:
             return
         temporary = response.status_code == 429 or response.status_code >= 500
         raise DeliveryError(f"gateway_http_{response.status_code}", temporary=temporary)
+
+
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an organisation's endpoint, or None: HTTPS with a host and no
+    credentials in it; plain HTTP only to this machine's loopback (a try-out or a local relay),
+    because a notice naming a customer's row must not cross a network in clear."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return "not a URL"
+    if len(url) > 500:
+        return "longer than 500 characters"
+    if parsed.scheme not in ("https", "http") or not parsed.host:
+        return "an https:// URL with a host"
+    if parsed.userinfo:
+        return "no user name or password in the URL (the request is signed instead)"
+    if parsed.scheme == "http" and not _loopback(parsed.host):
+        return "https:// (plain http only to localhost)"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class PartnerWebhookChannel:
+    """Messages to an organisation's own endpoint (a partner's deletion-notice API): a JSON POST
+    ``{"id", "type", "sent_at", "subject", "text", "data"}`` where ``data`` holds the message's
+    parameters (for a deletion notice: the notice reference, the row reference the partner holds,
+    the transfers, the cause), so the receiver can act without parsing text.
+
+    Signed with the installation's audit key (Ed25519, the key that signs share manifests and
+    audit checkpoints): ``X-Piguard-Signature: ed25519=<hex signature of the body>`` and
+    ``X-Piguard-Key-Id`` (the first 16 hex digits of the public key's SHA-256). The partner
+    verifies with the public key (``piguard audit public-key``) it already uses for manifests, so
+    no shared secret has to be handed over. 2xx is delivered; 408, 429 and 5xx are retried;
+    other 4xx are final. Redirects are not followed (the registered endpoint is the one trusted).
+    """
+
+    kind: Kind = "webhook"
+
+    def __init__(self, signing_key: SigningKey, *, timeout: float = 10.0) -> None:
+        self._key, self.timeout = signing_key, timeout
+        self.key_id = hashlib.sha256(signing_key.public_raw).hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        return "PartnerWebhookChannel()"
+
+    def send(
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        message_id: str,
+        *,
+        template: str = "",
+        data: Mapping[str, str] | None = None,
+    ) -> None:
+        if endpoint_problem(to) is not None:
+            raise DeliveryError("endpoint_refused", temporary=False)
+        document = {
+            "id": message_id,
+            "type": template,
+            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "subject": subject,
+            "text": body,
+            "data": dict(data or {}),
+        }
+        payload = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Idempotency-Key": message_id,
+            "X-Piguard-Signature": "ed25519=" + self._key.sign(payload).hex(),
+            "X-Piguard-Key-Id": self.key_id,
+        }
+        try:
+            response = httpx.post(to, content=payload, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError:
+            raise DeliveryError("endpoint_unavailable", temporary=True) from None
+        if response.is_success:
+            return
+        code = response.status_code
+        raise DeliveryError(f"endpoint_http_{code}", temporary=code in (408, 429) or code >= 500)
 
 
 class FileChannel:

@@ -423,11 +423,25 @@ class Sharing:
         assessor: str,
         uscc_code: str | None = None,
         authority: bool = False,
+        notify_url: str | None = None,
     ) -> Partner:
         """Register a partner. A partner in China needs a valid unified social credit code.
 
-        :raises ValidationError: a missing or malformed field (the code's checksum included).
+        ``notify_url``: the partner's endpoint for deletion notices (signed JSON POSTs through the
+        outbox's ``partner_webhook`` channel); without it notices go to the contact address by email.
+
+        :raises ValidationError: a missing or malformed field (the code's checksum included), an
+            endpoint that is not https:// (plain http only to localhost).
         """
+        endpoint = (notify_url or "").strip() or None
+        if endpoint is not None:
+            problem = (
+                "no outbox to send notices"
+                if self._messenger is None
+                else self._messenger.address_problem(WEBHOOK, endpoint)
+            )
+            if problem is not None:
+                raise ValidationError(problem, "notify_url")
         country = _country(country)
         code = None
         if uscc_code or country == "CN":
@@ -452,6 +466,7 @@ class Sharing:
             assessment_expires,
             _text(assessor, "assessor"),
             "active",
+            endpoint,
         )
 
         def handler(call: Call) -> Partner:
@@ -510,6 +525,7 @@ class Sharing:
                 r.assessment_expires,
                 r.assessor,
                 r.status,
+                r.notify_url,
             )
             for r in conn.execute(q)
         ]
@@ -1895,14 +1911,18 @@ class Sharing:
     def _send_notice(
         self, conn: Connection, notice_id: str, partner_id: str, customer_id: str, why: str
     ) -> None:
-        """Queue the notice to the partner's contact address through the one outbox, in the
-        erasing or withdrawing transaction (the message exists exactly when the cause does). A
-        contact that is not an email address, or no email channel, leaves the notice unsent
-        (``delivery`` says so)."""
-        if self._messenger is None or not self._messenger.has_channel("email"):
+        """Queue the notice through the one outbox, in the erasing or withdrawing transaction (the
+        message exists exactly when the cause does): to the partner's endpoint as signed JSON when
+        it registered one, else to its contact address by email. A contact that is not an email
+        address, or no such channel, leaves the notice unsent (``delivery`` says so)."""
+        if self._messenger is None:
             return
         [partner] = self._partners(conn, partner_id)
-        if "@" not in partner.contact or any(c.isspace() for c in partner.contact):
+        if partner.notify_url is not None and self._messenger.has_channel(WEBHOOK):
+            channel, address = WEBHOOK, partner.notify_url
+        elif self._messenger.has_channel("email") and _email_like(partner.contact):
+            channel, address = "email", partner.contact
+        else:
             return
         t, p = transfers.c, transfer_persons.c
         sent = [
@@ -1917,7 +1937,7 @@ class Sharing:
         locale = "zh" if partner.country == "CN" else "en"
         self._messenger.enqueue_to(
             conn,
-            partner.contact,
+            address,
             "partner_deletion_notice",
             {
                 "partner": partner.name,
@@ -1926,7 +1946,7 @@ class Sharing:
                 "cause": NOTICE_CAUSES[why][0 if locale == "zh" else 1],
                 "reference": notice_id,
             },
-            channel="email",
+            channel=channel,
             locale=locale,
             reference=notice_id,
         )
@@ -1963,7 +1983,7 @@ class Sharing:
 
     def _delivery(self, notice_id: str) -> str:
         """Whether the notice went out: the outbox's state (``pending``, ``sent``, ``failed``), or
-        ``not_sent`` (no email channel, or a partner contact that is not an email address)."""
+        ``not_sent`` (no channel, or a partner contact that is not an email address and no endpoint)."""
         if self._messenger is None:
             return "not_sent"
         return self._messenger.status(notice_id) or "not_sent"
@@ -1991,6 +2011,10 @@ class Sharing:
         self.kernel.run(ctx, NOTICE_ACK, handler)
 
 
+def _email_like(contact: str) -> bool:
+    return "@" in contact and not any(c.isspace() for c in contact)
+
+
 def _public(request: Mapping[str, Any]) -> dict[str, Any]:
     # A request as listed: how many customers, not which.
     return {k: v for k, v in request.items() if k != "customers"}
@@ -2003,6 +2027,8 @@ def _recipient_key(text: str) -> str:
 
 #: A deletion notice's cause when the customer withdrew the consent a transfer rested on.
 WITHDRAWN = "consent_withdrawn"
+#: The outbox channel that POSTs to a partner's own endpoint.
+WEBHOOK = "partner_webhook"
 #: The cause as the partner reads it (zh, en): the person's data was erased, or their consent ended.
 NOTICE_CAUSES: Mapping[str, tuple[str, str]] = {
     "erased": ("该个人的信息已在我方删除", "the person's information was erased here"),

@@ -53,6 +53,8 @@ class Partner:
     assessment_expires: date
     assessor: str
     status: str
+    #: The partner's endpoint for deletion notices (signed JSON POSTs), if they have one.
+    notify_url: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -49,6 +49,9 @@ partners = Table(
     Column("status", String(16), nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Where deletion notices are POSTed as signed JSON (the partner's system), besides or
+    # instead of the contact address; optional.
+    Column("notify_url", String(500), nullable=True),
 )
 
 agreements = Table(
