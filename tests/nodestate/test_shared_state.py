@@ -12,12 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from piguard.access.quotas import Limits, QuotaMeter
 from piguard.audit.entry import AuditEntry
 from piguard.audit.rules import MassAccess, OffHours
+from piguard.catalog import load_catalog
 from piguard.clock import FixedClock
+from piguard.errors import QuotaExceeded
 from piguard.nodestate.limits import TokenBuckets
 from piguard.nodestate.rules import DatabaseRuleState
 from piguard.nodestate.sessions import SessionStore
+from piguard.principal import Actor
 from piguard.store import Database
 
 pytestmark = pytest.mark.req("R-USE-1")
@@ -138,3 +142,32 @@ def test_cooldown_claimed_once_across_nodes(db: Database) -> None:
     night = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # 02:00 in Beijing
     assert rule_a.observe(_entry(1, "u_3", "c_1"), night) is not None
     assert rule_b.observe(_entry(2, "u_3", "c_2"), night + timedelta(minutes=1)) is None
+
+
+@pytest.mark.req("R-USE-3")
+def test_the_hourly_customer_quota_of_two_nodes_counts_each_customer_once(db: Database) -> None:
+    """R-USE-3: two nodes' meters (each with its own memo) over one database share one count of
+    distinct customers: a customer first read on one node is not counted again on the other, the
+    limit holds across both, a batch that does not fit is refused whole, and the window slides."""
+    clock = FixedClock(T0)
+    catalog = load_catalog(Path(__file__).parents[2] / "catalogs" / "default.yaml")
+    a, b = QuotaMeter(db, catalog, clock), QuotaMeter(db, catalog, clock)
+    actor = Actor("u_1", "customer_service")
+    for meter in (a, b):
+        meter.overrides["u_1"] = Limits(customers_per_hour=3)
+    a.note_customers(actor, ["c_1", "c_2"])
+    b.note_customers(actor, ["c_2"])  # read on the other node first: already counted
+    b.note_customers(actor, ["c_3"])
+    assert a.used("u_1") == b.used("u_1") == 3
+    with pytest.raises(QuotaExceeded, match="at most 3 distinct customers"):
+        a.note_customers(actor, ["c_4"])
+    with pytest.raises(QuotaExceeded):
+        b.note_customers(actor, ["c_1", "c_5"])  # c_1 fits, c_5 does not: nothing counted
+    a.note_customers(actor, ["c_3", "c_1"])  # all counted already: admitted
+    assert b.used("u_1") == 3
+    clock.advance(timedelta(minutes=61))
+    b.note_customers(actor, [f"c_{i}" for i in (4, 5, 6)])  # the old window has expired
+    assert a.used("u_1") == 3
+    other = Actor("u_2", "customer_service")
+    a.overrides["u_2"] = Limits(customers_per_hour=3)
+    a.note_customers(other, ["c_4", "c_5", "c_6"])  # per principal
