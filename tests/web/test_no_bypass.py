@@ -115,6 +115,11 @@ OTHER_ROUTES = {
     ("POST", "/console/sharing/requests/{request_id}/download"),
     # A public disclosure: desensitised content, downloaded once; a gate decision per customer.
     ("POST", "/console/sharing/disclosures"),
+    # Ending an agreement: its outcome and the evidence's hash (the uploaded file is not kept).
+    ("POST", "/console/sharing/agreements/{agreement_id}/end"),
+    # An anonymised extract: generalised values only, k (and l) measured; a gate decision per
+    # customer read (extract_row), and a refusal when the target cannot be reached.
+    ("POST", "/console/sharing/extracts"),
 }
 
 

@@ -1,11 +1,13 @@
 """Share requests in headless Chromium (issue 15 item 10, R-USE-3): the sharing officer asks for a
 share in the console, the PI protection officer (another person) approves it, and the requester
 downloads it once: a ZIP with the desensitised content and the signed manifest naming the
-approver. The pages speak Chinese, then English."""
+approver; the officer then ends the agreement with its evidence file (R-DST-5). The pages speak
+Chinese, then English."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import zipfile
@@ -162,6 +164,27 @@ def test_a_share_is_requested_approved_by_another_person_and_downloaded_once(
     assert done.locator("form.download").count() == 0  # once
     [log] = site.inst.capability(Sharing).transfers(officer)
     assert log["id"] == manifest["transfer_id"] and log["approver"] == manifest["approver"]
+
+    # The officer ends the agreement on its row (R-DST-5): the outcome and the evidence file, of
+    # which the console records the SHA-256 only.
+    evidence = tmp_path / "删除证明.pdf"
+    evidence.write_bytes(b"%PDF-1.7\n1 0 obj << /Title (deletion certificate) >> endobj\n%%EOF\n")
+    approver.reload()
+    row_of = f"tr[data-agreement={agreement_id}]"
+    approver.click(f"{row_of} details.end summary")
+    approver.select_option(f"{row_of} form.end select[name=outcome]", "deleted")
+    approver.set_input_files(f"{row_of} form.end input[name=evidence]", str(evidence))
+    assert english_words(approver.evaluate(VISIBLE_TEXT)) == []
+    approver.click(f"{row_of} form.end button[type=submit]")
+    approver.wait_for_selector(f"{row_of} [data-state=ended]")
+    [ended] = site.inst.capability(Sharing).agreements(officer, agreement_id)
+    assert (ended.end_outcome, ended.end_evidence_sha256) == (
+        "deleted",
+        hashlib.sha256(evidence.read_bytes()).hexdigest(),
+    )
+    assert approver.locator(f"{row_of} [data-evidence]").inner_text() == ended.end_evidence_sha256
+    assert approver.locator(f"{row_of} form.end").count() == 0
+    assert english_words(approver.evaluate(VISIBLE_TEXT)) == []
 
     requester.goto(site.base_url + "/console/lang/en")
     requester.goto(site.base_url + "/console/sharing")

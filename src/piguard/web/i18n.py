@@ -235,6 +235,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sharing.disclose.medium": ("公开渠道（如官网中奖名单公示）", "Where it is published (e.g. the website)"),
     "sharing.disclose.submit": ("公开并下载", "Disclose and download"),
+    "sharing.end": ("终止协议", "End the agreement"),
+    "sharing.end.outcome": ("数据的处理结果", "What became of the data"),
+    "sharing.end.outcome.returned": ("已返还", "returned"),
+    "sharing.end.outcome.deleted": ("已删除", "deleted"),
+    "sharing.end.outcome.none": ("不适用（非委托处理）", "not applicable (not an entrustment)"),
+    "sharing.end.evidence": (
+        "返还或删除的证明文件（只计算并记录其哈希值，不保存文件）",
+        "Evidence of the return or deletion (only its hash is recorded; the file is not kept)",
+    ),
+    "sharing.end.evidence_sha256": (
+        "或：证明文件的哈希值（十六进制，64 位）",
+        "or: the evidence's hash (hex, 64 digits)",
+    ),
+    "sharing.end.submit": ("终止", "End"),
+    "sharing.end.evidence_hash": ("证明文件哈希", "Evidence hash"),
+    "sharing.ended": ("协议已终止", "Agreement ended"),
+    "sharing.ended_at": ("终止于", "Ended"),
+    "sharing.extract": ("匿名化数据集", "Anonymised extract"),
+    "sharing.extract.hint": (
+        "仅含泛化后的准标识符与不能直接识别个人的字段，姓名、证件号码、手机号码等直接标识符一律不出现。"
+        "达不到设定的每组人数（及敏感属性的不同取值数）即拒绝，不生成文件；"
+        "文件只下载这一次，piguard 仅记录其哈希。",
+        "Only generalised quasi-identifiers and fields that identify nobody directly; names, ID and phone "
+        "numbers never appear. If the group size (and the sensitive attribute's diversity) cannot be reached "
+        "it is refused and no file is made; the file downloads this once and piguard keeps only its hash.",
+    ),
+    "sharing.extract.fields": ("字段（以逗号分隔）", "Fields (comma-separated)"),
+    "sharing.extract.fields_hint": ("可用字段：", "Fields it may name:"),
+    "sharing.extract.quasi": (
+        "准标识符（以逗号分隔，须为上列字段之一）",
+        "Quasi-identifiers (comma-separated, among the fields)",
+    ),
+    "sharing.extract.k": ("每组至少人数", "Smallest group"),
+    "sharing.extract.sensitive": (
+        "敏感属性（可选，须为上列字段之一）",
+        "Sensitive attribute (optional, among the fields)",
+    ),
+    "sharing.extract.l": (
+        "每组敏感属性至少不同取值数（可选）",
+        "Least distinct sensitive values in a group (optional)",
+    ),
+    "sharing.extract.submit": ("生成并下载", "Make and download"),
     "stays.title": ("入住登记", "Stays"),
     "stays.hint": (
         "登记住宿本身不开放客人信息：须核对客人出示的证件号码，或经值班经理审批后办理入住，前台才能查看该客人。",

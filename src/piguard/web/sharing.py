@@ -12,12 +12,20 @@ GB/T 39335 section) and acknowledges a partner's deletion notice; a sharing offi
 publicly (the ZIP is offered once, like a share's). Each form needs what the operation's own
 actions need (the API's routes check no more: the gate authorises them).
 
+An officer ends an agreement: at the end of an entrustment the processor returned or deleted the
+data (R-DST-5), and the form takes the outcome and the evidence document, whose SHA-256 the console
+computes from the uploaded bytes (the file itself is dropped; only its hash is recorded), or the
+hash pasted when there is no file. A sharing officer asks for an anonymised extract (R-STO-4):
+fields, quasi-identifiers, k and optionally l on a sensitive attribute; the file downloads once, or
+the page says why the target cannot be reached.
+
 Each list runs a declared operation of :class:`~piguard.sharing.Sharing`; nothing here shows a
 customer value (the log names fields, rules, counts and hashes).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -27,11 +35,20 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from piguard import errors
 from piguard.sharing import Sharing
+from piguard.sharing.capability import DIRECT_IDENTIFIERS
 from piguard.sharing.crossborder import MECHANISMS
-from piguard.sharing.model import AGREEMENT_TYPES, CONCLUSIONS, PARTNER_ROLES, SECTIONS, ShareResult
+from piguard.sharing.model import (
+    AGREEMENT_TYPES,
+    CONCLUSIONS,
+    PARTNER_ROLES,
+    SECTIONS,
+    ExtractResult,
+    ShareResult,
+)
 from piguard.sharing.operators import RULES
 from piguard.web import i18n
 from piguard.web.core import Console, Staff
@@ -75,7 +92,9 @@ def register(router: APIRouter, console: Console) -> None:
             conclusions=CONCLUSIONS,
             sections=SECTIONS,
             rules=RULES,
+            outcomes=END_OUTCOMES,
             purposes=sorted(console.catalog.purposes),
+            extractable=_extractable(console),
             disclosable=sorted(
                 name
                 for name, spec in console.catalog.purposes.items()
@@ -160,6 +179,52 @@ def register(router: APIRouter, console: Console) -> None:
         except (errors.ValidationError, errors.Conflict, errors.NotFound, errors.AccessDenied) as exc:
             staff.session.flash("error", str(exc))
         return console.redirect("/sharing")
+
+    @router.post("/sharing/agreements/{agreement_id}/end")
+    async def end(agreement_id: str, request: Request) -> Response:
+        form = dict(await console.posted(request))
+        uploaded = await _hash_upload(form.pop("evidence", None))
+        return await run_in_threadpool(end_now, request, agreement_id[:40], form, uploaded)
+
+    def end_now(request: Request, agreement_id: str, form: dict[str, Any], uploaded: str | None) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "approve")  # agreement_end's actions, as the API's route
+        t = i18n.translator(staff.lang)
+        try:
+            sharing().end_agreement(
+                console.ctx(request, staff, ""),
+                agreement_id,
+                outcome=_field(form, "outcome", 16) or None,
+                evidence_sha256=_evidence(form, uploaded),
+            )
+            staff.session.flash("ok", t("sharing.ended"))
+        except (errors.ValidationError, errors.Conflict, errors.NotFound, errors.AccessDenied) as exc:
+            staff.session.flash("error", str(exc))
+        return console.redirect("/sharing")
+
+    @router.post("/sharing/extracts")
+    async def extract(request: Request) -> Response:
+        form = dict(await console.posted(request))
+        return await run_in_threadpool(extract_now, request, form)
+
+    def extract_now(request: Request, form: dict[str, Any]) -> Response:
+        staff = console.staff(request)
+        console.require(staff, "export")  # extract's actions, as the API's route
+        output = _field(form, "format", 8) or "csv"
+        try:
+            result = sharing().extract(
+                console.ctx(request, staff, _field(form, "purpose", 64)),
+                fields=_names(form, "fields"),
+                quasi=_names(form, "quasi"),
+                k=_whole(form, "k", 2, 1000) or 5,
+                l=_whole(form, "l", 2, 100),
+                sensitive=_field(form, "sensitive", 64) or None,
+                output=output,
+            )
+        except (errors.ValidationError, errors.AccessDenied) as exc:
+            staff.session.flash("error", str(exc))
+            return console.redirect("/sharing")
+        return _extract_file(result, output)
 
     @router.post("/sharing/partners")
     async def add_partner(request: Request) -> Response:
@@ -312,6 +377,91 @@ def _archive(result: ShareResult) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+def _extract_file(result: ExtractResult, output: str) -> Response:
+    """An extract's one download: the anonymised file itself, as ``piguard extract --out`` writes
+    it (its measured k, l and rules are in the transfer log and the audit trail)."""
+    suffix = "jsonl" if output == "jsonl" else "csv"
+    return Response(
+        result.content,
+        media_type="application/x-ndjson" if suffix == "jsonl" else "text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{result.transfer_id}.{suffix}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+#: What became of an entrustment's data at its end (R-DST-5), as :meth:`Sharing.end_agreement`.
+END_OUTCOMES = ("returned", "deleted")
+#: An evidence file that was chosen but holds no bytes.
+EMPTY_FILE = "empty"
+
+
+async def _hash_upload(upload: object) -> str | None:
+    """The SHA-256 of an uploaded evidence file, read in chunks and dropped: piguard keeps only
+    the hash. ``None`` when no file was chosen; :data:`EMPTY_FILE` for a file of no bytes."""
+    if not isinstance(upload, UploadFile):
+        return None
+    try:
+        digest, size = hashlib.sha256(), 0
+        while chunk := await upload.read(1 << 16):
+            digest.update(chunk)
+            size += len(chunk)
+    finally:
+        await upload.close()
+    if size == 0:
+        return EMPTY_FILE if upload.filename else None
+    return digest.hexdigest()
+
+
+def _evidence(form: dict[str, Any], uploaded: str | None) -> str | None:
+    """The evidence's hash: the uploaded file's (:func:`_hash_upload`), else the one pasted (the
+    capability checks that it is a SHA-256 in hex).
+
+    :raises ValidationError: an empty file, or a pasted hash that is not the uploaded file's.
+    """
+    pasted = _field(form, "evidence_sha256", 64).lower() or None
+    if uploaded is None:
+        return pasted
+    if uploaded == EMPTY_FILE:
+        raise errors.ValidationError("the evidence file is empty", "evidence")
+    if pasted is not None and pasted != uploaded:
+        raise errors.ValidationError("the pasted hash is not the uploaded file's", "evidence_sha256")
+    return uploaded
+
+
+def _names(form: dict[str, Any], name: str) -> list[str]:
+    """Comma-separated field names (a full-width comma too); the capability checks each."""
+    text = _field(form, name, 2000).replace("\uff0c", ",")
+    return [part.strip()[:65] for part in text.split(",") if part.strip()][: MOST_FIELDS + 1]
+
+
+def _whole(form: dict[str, Any], name: str, least: int, most: int) -> int | None:
+    """A whole number in ``least..most`` (the API's bounds), or ``None`` when left blank.
+
+    :raises ValidationError: not a whole number, or out of bounds.
+    """
+    text = _field(form, name, 8)
+    if not text:
+        return None
+    if not text.isdigit() or not least <= int(text) <= most:
+        raise errors.ValidationError(f"a whole number from {least} to {most}", name)
+    return int(text)
+
+
+def _extractable(console: Console) -> list[str]:
+    """The customer fields an anonymised extract may name (no direct identifier), as catalog
+    names, for the form's hint (the capability refuses any other)."""
+    record = console.catalog.record_types.get("customer")
+    if record is None:
+        return []
+    return [
+        name
+        for name, fdef in record.fields.items()
+        if fdef.type not in DIRECT_IDENTIFIERS and not fdef.searchable
+    ]
 
 
 def _field(form: dict[str, Any], name: str, most: int = 200) -> str:
