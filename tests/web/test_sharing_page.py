@@ -143,11 +143,15 @@ def test_the_partner_form_registers_a_partner_and_a_bad_code_registers_nothing(s
     assert "assessed_on" in _flashed_error(
         _post(c, "/partners", _partner_form(site, assessed_on="3月2日")).text
     )
+    plain = _post(c, "/partners", _partner_form(site, notify_url="http://shunda.example/deletions"))
+    assert "https://" in _flashed_error(plain.text)  # a notice endpoint in clear is refused
     assert sharing.partners(officer) == []
 
-    done = _post(c, "/partners", _partner_form(site))
+    endpoint = "https://api.shunda.example/privacy/deletions"
+    done = _post(c, "/partners", _partner_form(site, notify_url=endpoint))
     [partner] = sharing.partners(officer)
     assert partner.name == "顺达物流有限公司" and partner.uscc == USCC and partner.role == "entrusted"
+    assert partner.notify_url == endpoint
     assert f'data-partner="{partner.id}"' in done.text and partner.id in done.text and "受托方" in done.text
     assert [e.decision for e in site.inst.audit.query(action="partner_add", limit=10)] == ["allow"]
 

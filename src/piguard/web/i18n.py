@@ -190,6 +190,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Security basis (certification or standard)",
     ),
     "sharing.assessor": ("评估机构", "Assessed by"),
+    "sharing.notify_url": (
+        "删除通知接收地址（合作方接口，https://，可选）",
+        "Deletion-notice endpoint (the partner's API, https://, optional)",
+    ),
     "sharing.assessed_on": ("评估日期", "Assessed on"),
     "sharing.assessment_expires": ("评估有效至", "Assessment valid until"),
     "sharing.agreement.new": ("记录协议", "Record an agreement"),

@@ -248,6 +248,7 @@ def register(router: APIRouter, console: Console) -> None:
                 assessed_on=_date(form, "assessed_on"),
                 assessment_expires=_date(form, "assessment_expires"),
                 assessor=_field(form, "assessor"),
+                notify_url=_field(form, "notify_url", 500) or None,
             )
             staff.session.flash("ok", t("sharing.partner_added"))
         except (errors.ValidationError, errors.AccessDenied) as exc:
