@@ -76,6 +76,8 @@ class Call:
             raise AuditUnrecorded(f"operation {self.op.name!r} opened a second transaction")
         with self.gate.db.transaction() as conn:
             yield conn
+            # Entries held by ``Gate.deferring`` (this operation's per-row reads) commit with it.
+            self.gate.take_deferred(conn)
             self.gate._record(self.gate._event(self), conn)
         self.recorded = True
 

@@ -11,6 +11,9 @@
 5. **record** exactly one audit entry under the operation's name: inside the handler's
    transaction for writes (the change and its entry commit together or not at all), through the
    group-committed trail for reads. Every refusal, at any step, is recorded under the same name.
+   Inside :meth:`Gate.deferring` (a bulk operation's per-row steps: a share, an extract) the
+   read entries are held and appended in batches, the last one in the bulk operation's own
+   transaction, so its rows' entries commit with its log; nothing is handed out before.
 
 No public method of the gate assembles checks of its own: the records operations of
 :mod:`piguard.gate.records` and every capability mounted with :meth:`Gate.mount` run here.
@@ -22,6 +25,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, Protocol, TypeVar
@@ -53,6 +57,8 @@ C = TypeVar("C")
 RESTORE_ACTOR = "system:restore"
 #: A rule that stops erasing a customer (``(conn, customer_id)``; raises to refuse).
 Barrier = Callable[[Connection, str], None]
+#: The entries held by :meth:`Gate.deferring` in this thread (None: record at once).
+_DEFERRED: ContextVar[list[AccessEvent] | None] = ContextVar("piguard_deferred_entries", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +169,8 @@ class Gate:
         self.access = access
         self.consent = consent
         self.recorder = recorder
+        #: Entries :meth:`deferring` holds before it appends them in a transaction of their own.
+        self.deferred_batch = 2_000
         self.clock: Clock = clock or vault.clock or SystemClock()
         self.policy = Policy(vault.catalog)
         self.checkins = CheckInBook(self.db, self.clock)
@@ -563,7 +571,52 @@ class Gate:
         )
 
     def _record(self, event: AccessEvent, conn: Connection | None = None) -> None:
-        self.recorder.record(event, conn)
+        held = _DEFERRED.get() if conn is None else None
+        if held is None:
+            self.recorder.record(event, conn)
+            return
+        held.append(event)
+        if len(held) >= self.deferred_batch:
+            self._flush_deferred(held, None)
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Hold the entries of the read operations (and refusals) run inside this block, in this
+        thread, and append them in batches of :attr:`deferred_batch`: one write transaction per
+        batch instead of one per row. The last batch is appended by the next ``call.transaction()``
+        opened inside the block (a share's log), so those entries and that change commit together;
+        whatever is still held when the block ends (an error, or no transaction) is appended then.
+        The handler must not hand data out before the block ends: that is when every entry exists.
+        """
+        if _DEFERRED.get() is not None:
+            raise RuntimeError("deferring() does not nest")
+        held: list[AccessEvent] = []
+        token = _DEFERRED.set(held)
+        try:
+            yield
+        finally:
+            _DEFERRED.reset(token)
+            if held:
+                self._flush_deferred(held, None)
+
+    def take_deferred(self, conn: Connection) -> None:
+        """Append the entries :meth:`deferring` holds inside ``conn`` (the caller's transaction)."""
+        held = _DEFERRED.get()
+        if held:
+            self._flush_deferred(held, conn)
+
+    def _flush_deferred(self, held: list[AccessEvent], conn: Connection | None) -> None:
+        events = list(held)
+        held.clear()
+        if conn is not None:
+            self._record_many(events, conn)
+            return
+        many = getattr(self.recorder, "record_many", None)
+        if many is not None:
+            many(events, None)
+        else:
+            for event in events:
+                self.recorder.record(event, None)
 
     def _record_many(self, events: Sequence[AccessEvent], conn: Connection) -> None:
         many = getattr(self.recorder, "record_many", None)

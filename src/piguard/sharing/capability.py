@@ -1041,7 +1041,9 @@ class Sharing:
                 call.note(transfer=transfer_id, persons=len(rows), left_out=sum(left_out.values()))
             return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, warnings)
 
-        return self.kernel.run(ctx, SHARE, handler)
+        # The per-row entries in batches, the last with the transfer log (one commit, not one a row).
+        with self.kernel.deferring():
+            return self.kernel.run(ctx, SHARE, handler)
 
     # ------------------------------------------------------------------ share requests (the console)
 
@@ -1389,7 +1391,9 @@ class Sharing:
                 call.note(transfer=transfer_id, persons=len(rows), left_out=sum(left_out.values()))
             return ShareResult(transfer_id, len(rows), dict(left_out), manifest, signature, content, [])
 
-        return self.kernel.run(ctx, DISCLOSE, handler)
+        # The per-row entries in batches, the last with the transfer log (one commit, not one a row).
+        with self.kernel.deferring():
+            return self.kernel.run(ctx, DISCLOSE, handler)
 
     def _approve(
         self, conn: Connection | None, ctx: RequestContext, grant_id: str | None, purpose: str, persons: int
@@ -1744,7 +1748,9 @@ class Sharing:
                 content,
             )
 
-        return self.kernel.run(ctx, EXTRACT, handler, record_type=record_type, fields=chosen)
+        # The per-row entries in batches, the last with the transfer log (one commit, not one a row).
+        with self.kernel.deferring():
+            return self.kernel.run(ctx, EXTRACT, handler, record_type=record_type, fields=chosen)
 
     def _extract_row(
         self, ctx: RequestContext, customer_id: str, chosen: Sequence[str], record_type: str
