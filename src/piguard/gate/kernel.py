@@ -608,17 +608,9 @@ class Gate:
     def _flush_deferred(self, held: list[AccessEvent], conn: Connection | None) -> None:
         events = list(held)
         held.clear()
-        if conn is not None:
-            self._record_many(events, conn)
-            return
-        many = getattr(self.recorder, "record_many", None)
-        if many is not None:
-            many(events, None)
-        else:
-            for event in events:
-                self.recorder.record(event, None)
+        self._record_many(events, conn)
 
-    def _record_many(self, events: Sequence[AccessEvent], conn: Connection) -> None:
+    def _record_many(self, events: Sequence[AccessEvent], conn: Connection | None) -> None:
         many = getattr(self.recorder, "record_many", None)
         if many is not None:
             many(events, conn)  # one append for a whole import batch (group commit)
