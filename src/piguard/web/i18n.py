@@ -191,7 +191,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sharing.assessor": ("评估机构", "Assessed by"),
     "sharing.notify_url": (
-        "删除通知接收地址（合作方接口，https://，可选）",
+        "删除通知接收地址（合作方接口，须为加密地址，可选）",
         "Deletion-notice endpoint (the partner's API, https://, optional)",
     ),
     "sharing.assessed_on": ("评估日期", "Assessed on"),
