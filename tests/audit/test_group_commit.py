@@ -102,8 +102,11 @@ def test_delivery_that_writes_again_does_not_wait_for_its_own_leadership(
     class Reacting:
         wants_entries = True
 
-        def deliver(self, entries: list[Any], cps: list[Any]) -> None:
-            inner.deliver(entries, cps)
+        def observe_in(self, conn: Any, entries: list[Any]) -> list[Any] | None:
+            return inner.observe_in(conn, entries)
+
+        def deliver(self, entries: list[Any], cps: list[Any], observed: list[Any] | None = None) -> None:
+            inner.deliver(entries, cps, observed)
             if not reacting.is_set():
                 reacting.set()
                 reacted.append(audit.record_many([event(clock, 999)]))

@@ -77,16 +77,38 @@ class AuditMonitor:
             except Exception as exc:  # a sink is a copy; the database holds the record
                 log.warning("audit sink %s failed: %s", type(sink).__name__, type(exc).__name__)
 
-    def deliver(self, entries: list[AuditEntry], cps: list[Checkpoint]) -> None:
-        """Copy committed entries and checkpoints to the sinks, run the rules, raise their alerts."""
+    def observe_in(self, conn: Connection, entries: list[AuditEntry]) -> list[AlertDraft] | None:
+        """Run the rules over ``entries`` inside ``conn``, the group commit's transaction that
+        appends them, under a savepoint: their windows commit with the entries, in one write
+        transaction. A failure rolls back to the savepoint only (the entries still commit) and
+        returns None, so :meth:`deliver` runs the rules after the commit as before. No lock of
+        this monitor is taken here (the sinks' lock may be held by a delivery that waits for the
+        write lock this transaction holds); the rules' state is serialised by the database."""
+        if not self.rules:
+            return []
+        try:
+            with conn.begin_nested(), self.state.within(conn):
+                return evaluate(self.rules, entries)
+        except Exception:
+            log.exception("monitoring rules could not run with the entries; running them after")
+            return None
+
+    def deliver(
+        self, entries: list[AuditEntry], cps: list[Checkpoint], observed: list[Any] | None = None
+    ) -> None:
+        """Copy committed entries and checkpoints to the sinks, run the rules (unless
+        :meth:`observe_in` ran them already: ``observed``), raise their alerts."""
         try:
             with self._lock:
                 for entry in entries:
                     self._emit(ENTRY, entry.as_dict())
                 for cp in cps:
                     self._emit(CHECKPOINT, {"tenant": self.trail.tenant, **cp.as_dict()})
-                with self.state.batch():
-                    drafts = evaluate(self.rules, entries)
+                if observed is None:
+                    with self.state.batch():
+                        drafts = evaluate(self.rules, entries)
+                else:
+                    drafts = list(observed)
             for draft in drafts:
                 self.raise_alert(draft)
         except Exception:

@@ -37,7 +37,17 @@ class CommitListener(Protocol):
         """Whether committed entries are worth decoding at all (there are sinks or rules)."""
         ...
 
-    def deliver(self, entries: list[AuditEntry], cps: list[Checkpoint]) -> None: ...
+    def deliver(
+        self, entries: list[AuditEntry], cps: list[Checkpoint], observed: list[Any] | None = None
+    ) -> None:
+        """``observed``: what :meth:`observe_in` returned for these entries (None: not run)."""
+        ...
+
+    def observe_in(self, conn: Connection, entries: list[AuditEntry]) -> list[Any] | None:
+        """Run the monitoring rules over ``entries`` inside ``conn``, the transaction appending
+        them (their windows change exactly when the entries commit); None if they could not run
+        there (``deliver`` runs them after the commit instead)."""
+        ...
 
 
 class _Nobody:
@@ -45,8 +55,17 @@ class _Nobody:
 
     wants_entries = False
 
-    def deliver(self, entries: list[AuditEntry], cps: list[Checkpoint]) -> None:
+    def deliver(
+        self, entries: list[AuditEntry], cps: list[Checkpoint], observed: list[Any] | None = None
+    ) -> None:
         return None
+
+    def observe_in(self, conn: Connection, entries: list[AuditEntry]) -> list[Any] | None:
+        return []
+
+
+#: What a group commit hands to delivery: its entries, checkpoints, and the rules' findings.
+_Delivery = tuple[list[AuditEntry], list[Checkpoint], list[Any] | None]
 
 
 class _Waiter:
@@ -167,7 +186,7 @@ class AuditWriter:
         write transaction then serves many requests instead of one each.
         """
         waiter = _Waiter(prepared)
-        delivered: tuple[list[AuditEntry], list[Checkpoint]] | None = None
+        delivered: _Delivery | None = None
         with self._group:
             self._group_pending.append(waiter)
             while not waiter.done:
@@ -192,13 +211,18 @@ class AuditWriter:
             raise waiter.error
         return waiter.last_seq
 
-    def _flush_group(self, batch: list[_Waiter]) -> tuple[list[AuditEntry], list[Checkpoint]] | None:
+    def _flush_group(self, batch: list[_Waiter]) -> _Delivery | None:
         """Write ``batch`` in one transaction; returns what to deliver once committed (None if
-        the transaction failed: every waiter then carries the failure)."""
+        the transaction failed: every waiter then carries the failure).
+
+        The monitoring rules' windows are updated in the same transaction (one write
+        transaction per group, not two: the rules' state is what every node shares); the
+        alerts they raise are stored after the commit, when delivered."""
         everything = [p for w in batch for p in w.prepared]
         try:
             with self.trail.db.transaction() as own:
                 last_seq, entries, cps = self.append(own, everything, stash=False)
+                observed = self.listener.observe_in(own, entries) if entries else []
         except Exception as exc:
             failure = audit_failure("audit entry could not be written", exc)
             for w in batch:
@@ -209,7 +233,7 @@ class AuditWriter:
         for w in batch:
             seq += len(w.prepared)
             w.last_seq, w.done = seq, True
-        return entries, cps
+        return entries, cps, observed
 
     def append(
         self, conn: Connection, prepared: list[Prepared], *, stash: bool
@@ -274,11 +298,13 @@ class AuditWriter:
         for entries, cps in items or ():
             self._committed_out(entries, cps)
 
-    def _committed_out(self, entries: list[AuditEntry], cps: list[Checkpoint]) -> None:
+    def _committed_out(
+        self, entries: list[AuditEntry], cps: list[Checkpoint], observed: list[Any] | None = None
+    ) -> None:
         # Anchors first: a checkpoint is worth what its publication is worth (audit.anchors).
         if cps:
             self.trail.publish(cps)
-        self.listener.deliver(entries, cps)
+        self.listener.deliver(entries, cps, observed)
 
     def close(self) -> None:
         """Refuse further writes and stop listening on the database. Idempotent."""

@@ -80,6 +80,20 @@ class DatabaseRuleState:
                 self._local.stack, self._local.conn = None, None
 
     @contextmanager
+    def within(self, conn: Connection) -> Iterator[None]:
+        """Run the rules' reads and writes inside ``conn``, a transaction the caller owns (the
+        audit group commit's): serialised like :meth:`batch`, committed with the caller's."""
+        if getattr(self._local, "stack", None) is not None:
+            raise RuntimeError("rule state already bound to a transaction in this thread")
+        self._serialise(conn)
+        with ExitStack() as stack:
+            self._local.stack, self._local.conn = stack, conn
+            try:
+                yield
+            finally:
+                self._local.stack, self._local.conn = None, None
+
+    @contextmanager
     def _using(self) -> Iterator[Connection]:
         conn: Connection | None = getattr(self._local, "conn", None)
         if conn is not None:
