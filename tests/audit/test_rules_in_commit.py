@@ -63,7 +63,7 @@ def test_a_rule_that_fails_in_the_commit_costs_no_entry_and_runs_after(
     make_audit: AuditFactory, clock: FixedClock, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     audit = make_audit(rules=[MassAccess(threshold=2)])
-    real = monitor_mod.evaluate
+    real = monitor_mod.evaluate  # type: ignore[attr-defined]
     calls: list[int] = []
 
     def flaky(rules: Any, entries: Any) -> Any:
