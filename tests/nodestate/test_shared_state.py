@@ -171,3 +171,44 @@ def test_the_hourly_customer_quota_of_two_nodes_counts_each_customer_once(db: Da
     other = Actor("u_2", "customer_service")
     a.overrides["u_2"] = Limits(customers_per_hour=3)
     a.note_customers(other, ["c_4", "c_5", "c_6"])  # per principal
+
+
+@pytest.mark.req("R-USE-3")
+def test_a_capped_window_counts_up_to_the_cap_and_no_further(db: Database) -> None:
+    """A busy principal's window is counted no further than the rule needs (cap), on the database's
+    index; below the cap the tally is exact, repeats included, and expired events do not count."""
+    state = DatabaseRuleState(db, "t")
+    window = timedelta(minutes=15)
+    tally = None
+    for i in range(30):
+        tally = state.push("mass", "u_1", T0 + timedelta(seconds=i), 100 + i, f"c_{i}", window, cap=10)
+    assert tally is not None and tally.distinct == 10 and tally.first_seq == 100
+    for i in range(25):  # one customer read again and again, then three others
+        tally = state.push("mass", "u_2", T0 + timedelta(seconds=i), 200 + i, "c_same", window, cap=10)
+    for i in range(3):
+        tally = state.push("mass", "u_2", T0 + timedelta(seconds=30 + i), 300 + i, f"d_{i}", window, cap=10)
+    assert tally.distinct == 4 and tally.total == 10 and tally.first_seq == 200
+    late = state.push("mass", "u_2", T0 + timedelta(minutes=16), 400, "e_0", window, cap=10)
+    assert (late.distinct, late.total, late.first_seq) == (1, 1, 400)  # the old events expired
+    exact = state.push("mass", "u_3", T0, 500, "c_0", window)
+    assert (exact.distinct, exact.total) == (1, 1)
+
+
+@pytest.mark.req("R-USE-3")
+def test_mass_access_past_its_cap_fires_and_says_at_least(db: Database) -> None:
+    rule = MassAccess(threshold=3, state=DatabaseRuleState(db, "t"))
+    fired = [rule.observe(_entry(i + 1, "u_1", f"c_{i}"), T0 + timedelta(seconds=i)) for i in range(3)]
+    assert fired[-1] is not None and fired[-1].detail == {"customers": 3}
+    later = T0 + timedelta(minutes=16)
+    again = [rule.observe(_entry(100 + i, "u_1", f"k_{i}"), later + timedelta(seconds=i)) for i in range(40)]
+    drafts = [d for d in again if d is not None]
+    assert len(drafts) == 1 and drafts[0].detail == {"customers": 3}  # fires at the crossing, once
+    # A reader who never stops: when the cooldown has passed, the window holds far more than the cap.
+    steady = MassAccess(threshold=1, state=DatabaseRuleState(db, "other"))
+    found = [
+        d
+        for i in range(100)
+        if (d := steady.observe(_entry(200 + i, "u_9", f"x_{i}"), T0 + timedelta(seconds=10 * i)))
+    ]
+    assert [d.detail for d in found] == [{"customers": 1}, {"customers": steady.cap}]
+    assert found[1].summary.startswith(f"at least {steady.cap} distinct customers")

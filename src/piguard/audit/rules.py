@@ -67,8 +67,15 @@ class RuleState(Protocol):
         value: object,
         window: timedelta,
         weight: int = 1,
+        cap: int | None = None,
     ) -> Tally:
-        """Add an event to ``rule``'s window of ``key``; the window's tally after it."""
+        """Add an event to ``rule``'s window of ``key``; the window's tally after it.
+
+        ``cap``: the rule only compares the tally with thresholds up to ``cap``, so a store may
+        count distinct values and weights no further than ``cap`` (the tally is then
+        ``min(true, cap)`` for distinct values and at least ``cap`` for the weight when the
+        window holds more): a window of one busy principal costs O(cap) a push, not O(window).
+        """
         ...
 
     def claim(self, rule: str, key: object, when: datetime, period: timedelta) -> bool:
@@ -113,7 +120,9 @@ class MemoryRuleState:
         value: object,
         window: timedelta,
         weight: int = 1,
+        cap: int | None = None,
     ) -> Tally:
+        # Exact: one process's windows are dictionaries, the cap saves nothing here.
         win = self._windows.setdefault((rule, key), _Window())
         win.push(when, seq, value, window, weight)
         return Tally(len(win.values), win.total, win.items[0][1])
@@ -137,10 +146,18 @@ class MassAccess:
     name: str = "mass_access"
     state: RuleState = field(default_factory=MemoryRuleState, repr=False, compare=False)
 
+    @property
+    def cap(self) -> int:
+        """Distinct customers counted at most (ten times the threshold): enough to say how far
+        past it a principal went, without counting a bulk reader's whole window on every read."""
+        return max(self.threshold, 1) * 10
+
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         if entry.action not in self.actions or entry.result != "ok" or not entry.customer_ref:
             return None
-        win = self.state.push(self.name, entry.actor_id, when, entry.seq, entry.customer_ref, self.window)
+        win = self.state.push(
+            self.name, entry.actor_id, when, entry.seq, entry.customer_ref, self.window, cap=self.cap
+        )
         distinct = win.distinct
         if distinct < self.threshold or not self.state.claim(self.name, entry.actor_id, when, self.window):
             return None
@@ -148,7 +165,8 @@ class MassAccess:
             self.name,
             "high",
             entry.actor_id,
-            f"{distinct} distinct customers accessed within {self.window}",
+            f"{'at least ' if distinct >= self.cap else ''}{distinct} distinct customers accessed "
+            f"within {self.window}",
             win.first_seq,
             entry.seq,
             self.freeze,
@@ -217,7 +235,18 @@ class _Counting:
         weight = self.matches(entry)
         if not weight:
             return None
-        win = self.state.push(self.name, entry.actor_id, when, entry.seq, None, self.window, weight)
+        # Weights are >= 1, so the weight of the window's first ``cap`` events reaches the
+        # threshold exactly when the whole window's does (cap >= threshold).
+        win = self.state.push(
+            self.name,
+            entry.actor_id,
+            when,
+            entry.seq,
+            None,
+            self.window,
+            weight,
+            cap=max(self.threshold, 1) * 10,
+        )
         total = win.total
         if total < self.threshold or not self.state.claim(self.name, entry.actor_id, when, self.window):
             return None

@@ -119,8 +119,10 @@ class DatabaseRuleState:
         value: object,
         window: timedelta,
         weight: int = 1,
+        cap: int | None = None,
     ) -> Tally:
-        """Add an event to ``rule``'s window of ``key``; the window as every node sees it now."""
+        """Add an event to ``rule``'s window of ``key``; the window as every node sees it now
+        (distinct values and weight counted up to ``cap``, see :class:`RuleState`)."""
         at = when.timestamp()
         since = at - window.total_seconds()
         k = self._key(key)
@@ -136,13 +138,30 @@ class DatabaseRuleState:
                     rule_events.c.rule == rule, rule_events.c.key == k, rule_events.c.at <= since
                 )
             )
-            distinct, total, first = conn.execute(
-                select(
-                    func.count(func.distinct(rule_events.c.value)),
-                    func.coalesce(func.sum(rule_events.c.weight), 0),
-                    func.min(rule_events.c.seq),
-                ).where(rule_events.c.rule == rule, rule_events.c.key == k, rule_events.c.at > since)
-            ).one()
+            live = (rule_events.c.rule == rule, rule_events.c.key == k, rule_events.c.at > since)
+            if cap is None:
+                distinct, total, first = conn.execute(
+                    select(
+                        func.count(func.distinct(rule_events.c.value)),
+                        func.coalesce(func.sum(rule_events.c.weight), 0),
+                        func.min(rule_events.c.seq),
+                    ).where(*live)
+                ).one()
+            else:
+                # Bounded: the scan stops after ``cap`` distinct values / ``cap`` events (the
+                # window's index), and the first event is the index's first row.
+                values = select(rule_events.c.value).where(*live).distinct().limit(cap).subquery()
+                weights = select(rule_events.c.weight).where(*live).order_by(rule_events.c.at).limit(cap)
+                distinct = conn.execute(select(func.count()).select_from(values)).scalar_one()
+                total = conn.execute(
+                    select(func.coalesce(func.sum(weights.subquery().c.weight), 0))
+                ).scalar_one()
+                first = conn.execute(
+                    select(rule_events.c.seq)
+                    .where(*live)
+                    .order_by(rule_events.c.at, rule_events.c.seq)
+                    .limit(1)
+                ).scalar_one_or_none()
         return Tally(int(distinct), int(total), int(first if first is not None else seq))
 
     def claim(self, rule: str, key: object, when: datetime, period: timedelta) -> bool:
