@@ -69,3 +69,28 @@ def test_a_share_that_fails_after_reading_records_the_reads_and_logs_no_transfer
     assert world.inst.audit.query(action="share", limit=10) == []  # its transaction rolled back
     assert sharing(world).transfers(officer(world)) == []
     assert world.inst.audit.verify().ok
+
+
+@pytest.mark.req("R-SHR-4", "R-AUD-1")
+def test_a_share_whose_own_entry_fails_still_records_the_rows_it_read(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows' entries were appended inside the share's transaction, which then rolled back (its
+    own entry could not be written): they are appended again on their own, nothing handed out."""
+    ids = [consented(world, values=adult(i)) for i in range(1, 4)]
+    a = agreement(world, partner(world).id)
+    gate = world.inst.gate
+    real = gate._record
+
+    def failing(event: Any, conn: Any = None) -> None:
+        if event.action == "share" and conn is not None:
+            raise RuntimeError("audit disk full")
+        real(event, conn)
+
+    monkeypatch.setattr(gate, "_record", failing)
+    with pytest.raises(RuntimeError, match="audit disk full"):
+        sharing(world).share(sharer(world), a.id, fields=["mobile"], customers=ids)
+    rows = world.inst.audit.query(action="share_row", limit=100)
+    assert sorted(r.customer_ref for r in rows) == sorted(world.inst.audit.customer_ref(c) for c in ids)
+    assert sharing(world).transfers(officer(world)) == []
+    assert world.inst.audit.verify().ok

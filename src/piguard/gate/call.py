@@ -74,11 +74,18 @@ class Call:
         just before it commits, so the change never commits without its entry (fail closed)."""
         if self.recorded:
             raise AuditUnrecorded(f"operation {self.op.name!r} opened a second transaction")
-        with self.gate.db.transaction() as conn:
-            yield conn
-            # Entries held by ``Gate.deferring`` (this operation's per-row reads) commit with it.
-            self.gate.take_deferred(conn)
-            self.gate._record(self.gate._event(self), conn)
+        taken: list[Any] = []
+        try:
+            with self.gate.db.transaction() as conn:
+                yield conn
+                # Entries held by ``Gate.deferring`` (this operation's per-row reads) commit with it.
+                taken = self.gate.take_deferred(conn)
+                self.gate._record(self.gate._event(self), conn)
+        except BaseException:
+            # Rolled back: the rows were read all the same, so their entries go back to be
+            # appended on their own when the deferring block ends.
+            self.gate.restore_deferred(taken)
+            raise
         self.recorded = True
 
     def record_in(self, conn: Connection) -> None:

@@ -599,11 +599,26 @@ class Gate:
             if held:
                 self._flush_deferred(held, None)
 
-    def take_deferred(self, conn: Connection) -> None:
-        """Append the entries :meth:`deferring` holds inside ``conn`` (the caller's transaction)."""
+    def take_deferred(self, conn: Connection) -> list[AccessEvent]:
+        """Append the entries :meth:`deferring` holds inside ``conn`` (the caller's transaction);
+        returns them, for :meth:`restore_deferred` if that transaction rolls back."""
         held = _DEFERRED.get()
-        if held:
-            self._flush_deferred(held, conn)
+        if not held:
+            return []
+        events = list(held)
+        held.clear()
+        try:
+            self._record_many(events, conn)
+        except BaseException:
+            held[:0] = events
+            raise
+        return events
+
+    def restore_deferred(self, events: Sequence[AccessEvent]) -> None:
+        """Hold ``events`` again (their transaction rolled back), to be appended on their own."""
+        held = _DEFERRED.get()
+        if events and held is not None:
+            held[:0] = events
 
     def _flush_deferred(self, held: list[AccessEvent], conn: Connection | None) -> None:
         events = list(held)
