@@ -128,8 +128,7 @@ def main() -> None:
             inst.gate.deferred_batch = batch
             reader = RequestContext(sharer.actor, "partner_provision", client="bench")
             # The baseline: ``Gate.read`` per customer. Unlike ``share_row`` it is charged to the
-            # hourly distinct-customer quota: one more transaction per new customer, which counts
-            # the principal's window, so its cost grows with the customers already read.
+            # hourly distinct-customer quota: one more transaction per new customer.
             start = time.perf_counter()
             for cid in ids:
                 inst.gate.read(reader, "customer", cid, FIELDS)
