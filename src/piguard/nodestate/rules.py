@@ -72,12 +72,8 @@ class DatabaseRuleState:
         if getattr(self._local, "stack", None) is not None:
             yield
             return
-        with ExitStack() as stack:
-            self._local.stack, self._local.conn = stack, None
-            try:
-                yield
-            finally:
-                self._local.stack, self._local.conn = None, None
+        with self._bound(None):
+            yield
 
     @contextmanager
     def within(self, conn: Connection) -> Iterator[None]:
@@ -86,6 +82,12 @@ class DatabaseRuleState:
         if getattr(self._local, "stack", None) is not None:
             raise RuntimeError("rule state already bound to a transaction in this thread")
         self._serialise(conn)
+        with self._bound(conn):
+            yield
+
+    @contextmanager
+    def _bound(self, conn: Connection | None) -> Iterator[None]:
+        # This thread's rule steps use ``conn`` (or the transaction the first of them opens).
         with ExitStack() as stack:
             self._local.stack, self._local.conn = stack, conn
             try:
