@@ -135,6 +135,12 @@ class MemoryRuleState:
         return True
 
 
+def window_cap(threshold: int) -> int:
+    """How far a rule counts its window: ten times its threshold, enough to say how far past it a
+    principal went without counting a bulk reader's whole window on every entry."""
+    return max(threshold, 1) * 10
+
+
 @dataclass
 class MassAccess:
     """One principal reads ``threshold`` distinct customers within ``window``."""
@@ -150,7 +156,7 @@ class MassAccess:
     def cap(self) -> int:
         """Distinct customers counted at most (ten times the threshold): enough to say how far
         past it a principal went, without counting a bulk reader's whole window on every read."""
-        return max(self.threshold, 1) * 10
+        return window_cap(self.threshold)
 
     def observe(self, entry: AuditEntry, when: datetime) -> AlertDraft | None:
         if entry.action not in self.actions or entry.result != "ok" or not entry.customer_ref:
@@ -245,7 +251,7 @@ class _Counting:
             None,
             self.window,
             weight,
-            cap=max(self.threshold, 1) * 10,
+            cap=window_cap(self.threshold),
         )
         total = win.total
         if total < self.threshold or not self.state.claim(self.name, entry.actor_id, when, self.window):
