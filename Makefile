@@ -10,16 +10,22 @@ PORT ?= 8700
 
 .PHONY: setup system-deps demo test lint typecheck bench clean lock
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed $(VENV)/piguard-native/stamp.json
 
 system-deps:
-	@scripts/install-system-deps
+	@PYTHON=$(PYTHON) scripts/install-system-deps
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade 'pip>=24'
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	@touch $@
+
+# The detector's hot modules compiled with mypyc (src/piguard/native.py), rebuilt when a source
+# changes; used only while they match the sources. Without a C compiler the detector stays pure Python.
+NATIVE_SOURCES := $(wildcard src/piguard/detect/*.py src/piguard/detect/recognizers/*.py) src/piguard/native.py scripts/build-native
+$(VENV)/piguard-native/stamp.json: $(VENV)/.installed $(NATIVE_SOURCES)
+	@$(BIN)/python scripts/build-native || echo "build-native failed: the detector runs as pure Python"
 
 demo: setup
 	@scripts/demo $(HOME_DIR) $(DEMO_CUSTOMERS) $(PORT)

@@ -15,6 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
+from piguard.native import mount
+
+# Before any submodule is imported: the compiled build, when it matches the sources.
+mount(__name__, __path__)
+
 from piguard.detect.engine import AUDIENCES, DEFAULT_THRESHOLD, MODES, Detector, mask_value
 from piguard.detect.finding import ALL_TYPES, Finding, MaskResult, Replacement
 

@@ -114,11 +114,13 @@ def mask_value(type_: str, value: str, *, audience: str = "staff") -> str:
         return f"{octets[0]}.{octets[1]}.*.*"
     if type_ in _SHAPED and value.isdigit() and value.isascii():
         key = (type_, audience, len(value))
-        shape = _SHAPES.get(key, _UNKNOWN)
-        if shape is _UNKNOWN:
+        # A membership test, not a sentinel compared by identity: compiled (piguard.native),
+        # a tuple is a new object each time it is boxed.
+        if key not in _SHAPES:
             masked = _masker(type_, audience)(value)
             _SHAPES[key] = _shape_of(value, masked)
             return masked
+        shape = _SHAPES[key]
         if shape is not None:
             first, last, n = shape
             return value[:first] + "*" * n + value[len(value) - last :]
@@ -136,7 +138,6 @@ def mask_value(type_: str, value: str, *, audience: str = "staff") -> str:
 # recorded as None and always goes through the operator.
 # tests/detect/test_mask_shapes.py checks the shortcut against the operators.
 _SHAPED = frozenset({"mobile", "bank_card", "resident_id"})
-_UNKNOWN = (-1, -1, -1)
 _SHAPES: dict[tuple[str, str, int], tuple[int, int, int] | None] = {
     ("mobile", audience, n): None for audience in AUDIENCES for n in range(30) if n != 11
 }

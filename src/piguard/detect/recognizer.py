@@ -17,6 +17,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from piguard.detect.context import DEFAULT_CUES, CueBook
 from piguard.detect.finding import Finding
 from piguard.detect.prefilter import Trigger
@@ -41,6 +43,8 @@ class ScanContext:
     window: int = 12
 
 
+# Compiled by mypyc (piguard.native): a project's own recognizers may still subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Recognizer:
     """Base of every recognizer: a unique name and the PI types it can report."""
 
@@ -59,6 +63,8 @@ class Recognizer:
         return None
 
 
+# Compiled by mypyc (piguard.native): a project's own recognizers may still subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PatternRecognizer(Recognizer, ABC):
     """A recognizer made of one regex fragment plus a check of each match."""
 
@@ -84,6 +90,8 @@ class PatternRecognizer(Recognizer, ABC):
         """
 
 
+# Compiled by mypyc (piguard.native): a project's own recognizers may still subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ScanRecognizer(Recognizer, ABC):
     """A recognizer that runs its own pass over the text."""
 

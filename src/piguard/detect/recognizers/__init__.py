@@ -8,6 +8,10 @@ all-letter-or-digit codes (USCC, passports, plates) after it.
 
 from __future__ import annotations
 
+from piguard.native import mount
+
+mount(__name__, __path__)  # The compiled recognizers, when they match the sources (piguard.native).
+
 from piguard.detect.recognizer import Recognizer
 from piguard.detect.recognizers.address import AddressRecognizer
 from piguard.detect.recognizers.digits import DigitRunRecognizer
