@@ -46,6 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.detect.heldout
 
+from piguard import native
 from piguard.detect import Detector
 from piguard.detect.corpus import Document, generate, generate_log
 from piguard.detect.evaluation import evaluate
@@ -267,6 +268,8 @@ def main() -> None:
     log = generate_log(log_lines, seed=7, pi_share=0.02)
     log_mb = len(log.encode("utf-8")) / 1e6
     print(f"corpus: {count} documents, {mb:.2f} MB (seed 42); log: {log_lines} lines, {log_mb:.2f} MB, 2% PI")
+    build = native.status()  # compiled (scripts/build-native) or pure Python (PIGUARD_PURE=1)
+    print(f"detector: {'compiled' if build.active else 'pure Python'} ({build.reason})")
     print(f"each figure: best / median of {repeat} runs, wall clock (and best CPU time), one process")
 
     detector = Detector()
@@ -358,6 +361,7 @@ def main() -> None:
     _whole_process(
         figures, args.scan_mb or (1.0 if args.quick else 6.0), 1 if args.quick else 3, presidio is not None
     )
+    figures["detector"] = "compiled" if build.active else "pure"
     figures["cores"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(json.dumps(figures, ensure_ascii=False))
 

@@ -1,4 +1,4 @@
-"""Compiled builds of the detector's hot modules, used only while they match the sources.
+"""Compiled builds of the hot modules of detection and masking, used only while they match the sources.
 
 The detector is pure Python; its per-candidate work (slicing, checks, findings) is
 interpreter overhead, not regex time. ``scripts/build-native`` compiles the modules of
@@ -47,6 +47,22 @@ MODULES = (
     "piguard.detect.recognizers.person",
     "piguard.detect.recognizers.phone",
     "piguard.detect.recognizers.resident_id",
+    # The operators mask_value calls for every finding (and the vault's reads).
+    "piguard.masking._params",
+    "piguard.masking._text",
+    "piguard.masking.address",
+    "piguard.masking.bank_card",
+    "piguard.masking.basic",
+    "piguard.masking.date",
+    "piguard.masking.email",
+    "piguard.masking.hashing",
+    "piguard.masking.keep",
+    "piguard.masking.mobile",
+    "piguard.masking.name",
+    "piguard.masking.operator",
+    "piguard.masking.passport",
+    "piguard.masking.registry",
+    "piguard.masking.resident_id",
 )
 
 STAMP = "stamp.json"

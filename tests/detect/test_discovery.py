@@ -179,10 +179,49 @@ def test_large_text_file_on_every_core_finds_the_same(
     )
     serial = list(scan_path(file))
     monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(discovery, "PARALLEL_BATCH_CHARS", 20_000)
+    monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 20_000)
     monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
     assert list(scan_path(file)) == serial
     assert len(serial) > 5000
+
+
+@pytest.mark.parametrize("shape", ["gb18030", "crlf", "no final newline", "long lines", "invalid bytes"])
+def test_blocks_handed_to_workers_find_the_same_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    """Issue 19: workers decode and split their own blocks of the file; cut only after a line break,
+    GBK/GB18030 files, CRLF, a missing final newline and lines longer than a block (and than
+    MAX_CHUNK, read in overlapping pieces) give exactly the findings of one process."""
+    from piguard.detect.corpus import generate
+
+    lines = [d.text.replace("\n", " ") for d in generate(600, seed=9)]
+    if shape == "long lines":
+        lines[100] = "，".join(lines[100:160])  # ~10 kB: longer than a block and than MAX_CHUNK below
+        lines[400] = "；".join(lines[300:330])
+    end = "\r\n" if shape == "crlf" else "\n"
+    text = end.join(lines) + ("" if shape == "no final newline" else end)
+    file = tmp_path / "notes.txt"
+    raw = text.encode("gb18030" if shape == "gb18030" else "utf-8")
+    if shape == "invalid bytes":  # A cut character before line breaks, a stray byte, a cut one at the end.
+        raw = raw.replace(b"\n", b"\xe6\x89\n", 40).replace("手机".encode(), b"\xff\xfe", 30) + b"\xe5\x8c"
+    file.write_bytes(raw)
+    monkeypatch.setattr(discovery, "MAX_CHUNK", 3_000)
+    serial = list(scan_path(file))
+    monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 4_000)
+    monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+    assert list(scan_path(file)) == serial
+    assert len(serial) > 1000
+    if shape == "long lines":
+        assert {f.line for f in serial} >= {101, 401, 600}
+    # The report the workers build straight from their blocks: the same JSON and summary.
+    report = discovery.Report()
+    for part in discovery.scan_path_report(file):
+        report.merge(*part)
+    assert report.json() == json.dumps(
+        {"findings": [f.as_dict() for f in serial], "summary": [s.as_dict() for s in summarize(serial)]},
+        ensure_ascii=False,
+    )
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -207,7 +246,7 @@ def test_report_is_what_the_findings_and_their_summary_give(
     monkeypatch.setattr(discovery, "REPORT_BATCH", 97)  # Many parts, samples split among them.
     if parallel:
         monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
-        monkeypatch.setattr(discovery, "PARALLEL_BATCH_CHARS", 5_000)
+        monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 5_000)
         monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
     report = discovery.Report()
     parts = list(discovery.scan_path_report(folder))

@@ -22,15 +22,19 @@ import os
 import re
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+from itertools import accumulate
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from piguard.detect.databases import scan_database
 from piguard.detect.engine import Detector, mask_value
 from piguard.detect.inventory import MAX_SAMPLES as MAX_SAMPLES  # re-exported
 from piguard.detect.inventory import (
     FileFinding,
+    FilePart,
     Progress,
     Report,
     Summary,
@@ -40,6 +44,8 @@ from piguard.detect.inventory import (
     summarize,
 )
 from piguard.errors import NotFound, ValidationError
+
+T = TypeVar("T")
 
 __all__ = [
     "SUFFIXES",
@@ -196,37 +202,44 @@ def _lines(file: Path, progress: Progress | None) -> Iterator[tuple[int, int, st
     Long lines come in pieces of at most :data:`MAX_CHUNK` bytes; each piece after
     the first repeats the last :data:`OVERLAP` characters of the one before.
     """
-    decoder = codecs.getincrementaldecoder(_encoding(file))(errors="replace")
-    number = 1
+    encoding = _encoding(file)
+    with file.open("rb") as fh:
+        yield from _lines_of(fh, encoding, progress, 1)
+
+
+def _lines_of(
+    fh: BinaryIO, encoding: str, progress: Progress | None, number: int
+) -> Iterator[tuple[int, int, str, int]]:
+    # What _lines gives, from a stream of whole lines whose first line is ``number``.
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     offset = 0
     tail = ""
     # Progress is reported per PROGRESS_BYTES, not per line: a Rich bar's
     # advance costs ~20 µs, as much as detecting PI in a short line.
     unreported = 0
-    with file.open("rb") as fh:
-        while True:
-            raw = fh.readline(MAX_CHUNK)
-            if not raw:
-                break
-            if progress is not None:
-                unreported += len(raw)
-                if unreported >= PROGRESS_BYTES:
-                    progress(unreported)
-                    unreported = 0
-            text = decoder.decode(raw)
-            complete = text.endswith("\n")
-            piece = text.rstrip("\r\n") if complete else text
-            yield number, offset - len(tail), tail + piece, len(tail)
-            if complete:
-                number, offset, tail = number + 1, 0, ""
-            else:
-                offset += len(piece)
-                tail = piece[-OVERLAP:]
-        if progress is not None and unreported:
-            progress(unreported)
-        rest = decoder.decode(b"", final=True)
-        if rest:
-            yield number, offset - len(tail), tail + rest, len(tail)
+    while True:
+        raw = fh.readline(MAX_CHUNK)
+        if not raw:
+            break
+        if progress is not None:
+            unreported += len(raw)
+            if unreported >= PROGRESS_BYTES:
+                progress(unreported)
+                unreported = 0
+        text = decoder.decode(raw)
+        complete = text.endswith("\n")
+        piece = text.rstrip("\r\n") if complete else text
+        yield number, offset - len(tail), tail + piece, len(tail)
+        if complete:
+            number, offset, tail = number + 1, 0, ""
+        else:
+            offset += len(piece)
+            tail = piece[-OVERLAP:]
+    if progress is not None and unreported:
+        progress(unreported)
+    rest = decoder.decode(b"", final=True)
+    if rest:
+        yield number, offset - len(tail), tail + rest, len(tail)
 
 
 def _findings_in(
@@ -275,8 +288,8 @@ def _scan_text(file: Path, det: Detector, progress: Progress | None, mode: str) 
 
 #: A text file at least this large is scanned by several processes (bulk mode).
 PARALLEL_MIN_BYTES = 4 << 20
-#: Characters of whole lines per batch handed to a worker process.
-PARALLEL_BATCH_CHARS = 1 << 18
+#: Bytes of whole lines per block handed to a worker process.
+PARALLEL_BLOCK_BYTES = 1 << 18
 _Batch = list[tuple[int, str]] | tuple[int, int, str, int]
 
 
@@ -293,12 +306,16 @@ def _workers(file: Path) -> int:
 
 
 def _batches(file: Path, progress: Progress | None, chars: int) -> Iterator[_Batch]:
+    yield from _batched(_lines(file, progress), chars)
+
+
+def _batched(lines: Iterator[tuple[int, int, str, int]], chars: int) -> Iterator[_Batch]:
     # Whole lines are batched so the detector's prefilter sees many at once;
     # bulk mode treats each line on its own, so joining them changes nothing.
     # A piece of a long line comes alone, as the tuple _lines gives.
     batch: list[tuple[int, str]] = []
     size = 0
-    for number, base, text, overlap in _lines(file, progress):
+    for number, base, text, overlap in lines:
         if base or overlap:
             if batch:
                 yield batch
@@ -314,60 +331,143 @@ def _batches(file: Path, progress: Progress | None, chars: int) -> Iterator[_Bat
         yield batch
 
 
-# The detector of a worker process (inherited from the parent through fork).
-_WORKER: tuple[Detector, str] | None = None
+def _blocks(file: Path, size: int) -> Iterator[tuple[bytes, int]]:
+    """``file`` cut after a line break about every ``size`` bytes, each block with its first line's number.
+
+    A worker decodes and splits its own block, so this process only reads and counts
+    line breaks (in C): decoding and splitting every line here kept a core busy
+    beside the workers. A ``\\n`` byte never occurs inside a UTF-8 or GB18030
+    character, so every cut is between two characters.
+    """
+    number = 1
+    pending = b""
+    with file.open("rb") as fh:
+        while True:
+            chunk = fh.read(size)
+            data = pending + chunk
+            if not chunk:
+                if data:
+                    yield data, number
+                return
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                pending = data  # One line longer than a block: read on to its end.
+                continue
+            block, pending = data[:cut], data[cut:]
+            yield block, number
+            number += block.count(b"\n")
 
 
-def _scan_batch(batch: _Batch) -> list[FileFinding]:
+# The detector of a worker process, the file's name and encoding (inherited through fork).
+_WORKER: tuple[Detector, str, str] | None = None
+
+
+def _block_lines(block: bytes, number: int, encoding: str) -> Iterator[tuple[int, int, str, int]]:
+    # What _lines gives for a block of whole lines whose first line is ``number``.
+    if len(block) <= MAX_CHUNK and block.endswith(b"\n"):
+        # Every line whole and ended (the usual block): decoded and split at once, the same
+        # pieces _lines_of gives line by line ("\n" is never inside a character).
+        whole = block.decode(encoding, "replace").split("\n")
+        whole.pop()  # After the final line break.
+        return ((number + i, 0, line.rstrip("\r"), 0) for i, line in enumerate(whole))
+    return _lines_of(io.BytesIO(block), encoding, None, number)
+
+
+def _scan_block(block: bytes, number: int) -> tuple[list[FileFinding], int]:
     assert _WORKER is not None  # set before the pool forks
-    det, name = _WORKER
-    if isinstance(batch, tuple):
-        return list(_findings_in(det, name, *batch, mode="bulk"))
-    return list(_flush(det, name, batch))
+    det, name, encoding = _WORKER
+    out: list[FileFinding] = []
+    for batch in _batched(_block_lines(block, number, encoding), BATCH_CHARS):
+        if isinstance(batch, tuple):  # A piece of a long line: scanned on its own.
+            out.extend(_findings_in(det, name, *batch, mode="bulk"))
+        else:
+            out.extend(_flush(det, name, batch))
+    return out, len(block)
 
 
-def _report_batch(batch: _Batch, encode: bool) -> tuple[str, list[Summary]]:
-    return Report.part(_scan_batch(batch), encode=encode)
+def _report_block(block: bytes, number: int, encode: bool) -> tuple[tuple[str, list[Summary]], int]:
+    # Straight into the report's JSON and summary (FilePart): no FileFinding per finding, and
+    # only values that may become one of the summary's samples are masked (masking every
+    # finding was ~20 % of a worker's time).
+    assert _WORKER is not None  # set before the pool forks
+    det, name, encoding = _WORKER
+    part = FilePart(name, encode=encode)
+    for batch in _batched(_block_lines(block, number, encoding), BATCH_CHARS):
+        if isinstance(batch, tuple):  # A piece of a long line: scanned on its own.
+            for piece in _findings_in(det, name, *batch, mode="bulk"):
+                part.add(
+                    piece.line,
+                    piece.start,
+                    piece.end,
+                    piece.type,
+                    piece.score,
+                    piece.reason,
+                    partial(str, piece.masked),
+                )
+            continue
+        joined = "\n".join(text for _, text in batch)
+        starts = list(accumulate((len(text) + 1 for _, text in batch[:-1]), initial=0))
+        for f in det.detect(joined, mode="bulk"):
+            index = bisect_right(starts, f.start) - 1
+            lo = starts[index]
+            part.add(
+                batch[index][0],
+                f.start - lo,
+                f.end - lo,
+                f.type,
+                f.score,
+                f.reason,
+                partial(mask_value, f.type, joined[f.start : f.end]),
+            )
+    return part.result(), len(block)
+
+
+def _parallel(
+    file: Path,
+    det: Detector,
+    progress: Progress | None,
+    workers: int,
+    work: Callable[..., tuple[T, int]],
+    *args: object,
+) -> Iterator[T]:
+    """``work(block, first line, *args)`` over the blocks of ``file`` on ``workers`` processes, in order.
+
+    At most two blocks per worker are in flight, so memory stays bounded whatever the file's size.
+    """
+    global _WORKER
+    _WORKER = (det, str(file), _encoding(file))
+    det.detect("手机13812345678", mode="bulk")  # Compile before the fork: every worker inherits it.
+    context = multiprocessing.get_context("fork")
+    pending: deque[Future[tuple[T, int]]] = deque()
+
+    def done() -> T:
+        result, size = pending.popleft().result()
+        if progress is not None:
+            progress(size)
+        return result
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for block, number in _blocks(file, PARALLEL_BLOCK_BYTES):
+            pending.append(pool.submit(work, block, number, *args))
+            while len(pending) >= 2 * workers:
+                yield done()
+        while pending:
+            yield done()
 
 
 def _report_text_parallel(
     file: Path, det: Detector, progress: Progress | None, workers: int, encode: bool
 ) -> Iterator[tuple[str, list[Summary]]]:
-    """:func:`_scan_text_parallel`, each worker encoding and summarizing its own batches."""
-    global _WORKER
-    _WORKER = (det, str(file))
-    det.detect("手机13812345678", mode="bulk")  # Compile before the fork: every worker inherits it.
-    context = multiprocessing.get_context("fork")
-    pending: deque[Future[tuple[str, list[Summary]]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch in _batches(file, progress, PARALLEL_BATCH_CHARS):
-            pending.append(pool.submit(_report_batch, batch, encode))
-            while len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    """:func:`_scan_text_parallel`, each worker encoding and summarizing its own blocks."""
+    yield from _parallel(file, det, progress, workers, _report_block, encode)
 
 
 def _scan_text_parallel(
     file: Path, det: Detector, progress: Progress | None, workers: int
 ) -> Iterator[FileFinding]:
-    """The bulk scan of a large text file on ``workers`` processes, findings in file order.
-
-    At most two batches per worker are in flight, so memory stays bounded
-    whatever the file's size.
-    """
-    global _WORKER
-    _WORKER = (det, str(file))
-    det.detect("手机13812345678", mode="bulk")  # Compile before the fork: every worker inherits it.
-    context = multiprocessing.get_context("fork")
-    pending: deque[Future[list[FileFinding]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch in _batches(file, progress, PARALLEL_BATCH_CHARS):
-            pending.append(pool.submit(_scan_batch, batch))
-            while len(pending) >= 2 * workers:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+    """The bulk scan of a large text file on ``workers`` processes, findings in file order."""
+    for findings in _parallel(file, det, progress, workers, _scan_block):
+        yield from findings
 
 
 def _flush(det: Detector, name: str, batch: list[tuple[int, str]]) -> Iterator[FileFinding]:

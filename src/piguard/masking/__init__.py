@@ -19,6 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from piguard.native import mount
+
+mount(__name__, __path__)  # The compiled operators, when they match the sources (piguard.native).
+
 from piguard.masking import registry
 from piguard.masking.operator import Operator
 
