@@ -39,12 +39,24 @@ def test_dense_text_skips_the_prefilter_and_finds_the_same() -> None:
     """Issue 19: notes with PI on most lines go straight to the full path; a log keeps its prefilter."""
     notes = [d.text.replace("\n", " ") for d in generate(400, seed=78)]
     text = "\n".join(notes[:200] + ["", "今天天气不错。"] * 20 + notes[200:])
-    trigger = DETECTOR._trigger(DETECTOR.supported_types)
-    assert trigger is not None
-    assert DETECTOR._dense(text.split("\n"), trigger[0])
+    ctx = DETECTOR._context(None)
+    sample = DETECTOR._dense_sample(text.split("\n"), ctx)
+    assert sample is not None and len(sample) == 32 and sum(map(bool, sample.values())) >= 24
     assert _bulk(text) == _per_line(text)
     log = generate_log(4000, seed=6, pi_share=0.05).split("\n")
-    assert not DETECTOR._dense(log, trigger[0])
+    assert DETECTOR._dense_sample(log, ctx) is None
+
+
+def test_a_note_file_never_compiles_the_prefilter() -> None:
+    """Issue 19: dense text decides on its sampled lines' findings; the trigger regexes (~65 ms to
+    compile, before a large scan's workers fork) are built only for text that needs the prefilter."""
+    notes = "\n".join(d.text.replace("\n", " ") for d in generate(300, seed=79))
+    fresh = Detector()
+    assert [(f.start, f.end, f.type) for f in fresh.detect(notes, mode="bulk")] == _per_line(notes)
+    assert fresh._triggers == {}
+    log = generate_log(500, seed=7, pi_share=0.05)
+    assert [(f.start, f.end, f.type) for f in fresh.detect(log, mode="bulk")] == _per_line(log)
+    assert fresh._triggers
 
 
 def test_same_as_default_on_a_log() -> None:

@@ -436,7 +436,9 @@ def _parallel(
     """
     global _WORKER
     _WORKER = (det, str(file), _encoding(file))
-    det.detect("手机13812345678", mode="bulk")  # Compile before the fork: every worker inherits it.
+    # Compile the scanner before the fork: every worker inherits it. Not the bulk triggers: a
+    # worker compiles them only for a block that needs its prefilter (a log; never notes).
+    det.detect("手机13812345678")
     context = multiprocessing.get_context("fork")
     pending: deque[Future[tuple[T, int]]] = deque()
 

@@ -214,6 +214,7 @@ class Detector:
         self._all = self.registry.supported_types()
         self._contexts: dict[frozenset[str], ScanContext] = {}
         self._triggers: dict[frozenset[str], tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
+        self._triggered: dict[frozenset[str], bool] = {}
         self.mode = "bulk" if bulk else "default"
 
     @property
@@ -314,46 +315,70 @@ class Detector:
                 self._triggers[types] = (compile_triggers(triggers), compile_triggers(non_ascii))
         return self._triggers[types]
 
-    @staticmethod
-    def _dense(lines: list[str], trigger: re.Pattern[str]) -> bool:
-        # Lines spread over the text, so a header or a clean first block does not decide.
+    def _has_triggers(self, types: frozenset[str]) -> bool:
+        # Whether every wanted recognizer has triggers, without compiling them (_trigger does).
+        known = self._triggered.get(types)
+        if known is None:
+            known = self._triggered[types] = all(
+                r.triggers(self.cues) is not None for r in self.registry.recognizers(types)
+            )
+        return known
+
+    def _dense_sample(self, lines: list[str], ctx: ScanContext) -> dict[int, list[Finding]] | None:
+        # The findings of _DENSE_SAMPLE lines spread over the text (a header or a clean first
+        # block does not decide), when at least 3/4 of them hold PI; None otherwise. Deciding
+        # on findings, not on the trigger regex, means a note file never compiles the triggers
+        # (~65 ms, before a large scan's workers fork); the sampled lines are not scanned again.
         step = len(lines) // _DENSE_SAMPLE
-        hits = sum(trigger.search(lines[i * step]) is not None for i in range(_DENSE_SAMPLE))
-        return hits >= _DENSE_SAMPLE * 3 // 4
+        sample: dict[int, list[Finding]] = {}
+        hits = 0
+        for i in range(_DENSE_SAMPLE):
+            index = i * step
+            found = sample[index] = resolve(
+                self.candidates(lines[index], types=ctx.types), self.threshold, self.thresholds
+            )
+            hits += bool(found)
+            if hits + _DENSE_SAMPLE - 1 - i < _DENSE_SAMPLE * 3 // 4:
+                return None  # Cannot reach 3/4 any more.
+        return sample if hits >= _DENSE_SAMPLE * 3 // 4 else None
 
     def _detect_bulk(self, text: str, types: Iterable[str] | None) -> list[Finding]:
         ctx = self._context(types)
-        triggers = self._trigger(ctx.types)
-        if triggers is None:
+        if not self._has_triggers(ctx.types):
             return resolve(self.candidates(text, types=ctx.types), self.threshold, self.thresholds)
-        full, non_ascii = triggers
         lines = text.split("\n")
         # Line index -> the trigger regex still to try on it. The coarse stage
         # pays for itself on many lines, not on one short text.
         maybe: Iterable[tuple[int, re.Pattern[str] | None]]
-        if len(lines) >= 2 * _DENSE_SAMPLE and self._dense(lines, full):
-            # Most lines may hold PI (notes, customer exports): the prefilter
-            # would keep nearly every line after costing ~30 % of the full path.
-            # Every line goes to the full path, which reports nothing on a line
-            # without a trigger: the same findings.
+        sample = self._dense_sample(lines, ctx) if len(lines) >= 2 * _DENSE_SAMPLE else None
+        if sample is not None:
+            # Most lines hold PI (notes, customer exports): the prefilter would keep
+            # nearly every line after costing ~30 % of the full path. Every line goes to
+            # the full path, which reports nothing on a line without a trigger: the same findings.
             maybe = ((i, None) for i in range(len(lines)))
-        elif len(lines) > 1 and all(type(r) in BUILTIN for r in self.registry.recognizers(ctx.types)):
-            # The same lines as bytes ("\n" is never part of a UTF-8 sequence).
-            blines = text.encode("utf-8", "surrogatepass").split(b"\n")
-            birth = [w.encode() for w in self.cues.words_for("birth_date") if w.isascii()]
-            ascii_led, other = coarse_lines(blines, birth)
-            maybe = sorted(
-                [(i, full) for i in ascii_led] + [(i, non_ascii) for i in other], key=lambda p: p[0]
-            )
         else:
-            maybe = ((i, full) for i in range(len(lines)))
+            triggers = self._trigger(ctx.types)
+            assert triggers is not None  # _has_triggers
+            full, non_ascii = triggers
+            if len(lines) > 1 and all(type(r) in BUILTIN for r in self.registry.recognizers(ctx.types)):
+                # The same lines as bytes ("\n" is never part of a UTF-8 sequence).
+                blines = text.encode("utf-8", "surrogatepass").split(b"\n")
+                birth = [w.encode() for w in self.cues.words_for("birth_date") if w.isascii()]
+                ascii_led, other = coarse_lines(blines, birth)
+                maybe = sorted(
+                    [(i, full) for i in ascii_led] + [(i, non_ascii) for i in other], key=lambda p: p[0]
+                )
+            else:
+                maybe = ((i, full) for i in range(len(lines)))
         starts = [0, *accumulate(len(line) + 1 for line in lines)]
         found: list[Finding] = []
         for index, trigger in maybe:
             line = lines[index]
             if trigger is not None and trigger.search(line) is None:
                 continue
-            here = resolve(self.candidates(line, types=ctx.types), self.threshold, self.thresholds)
+            here = sample.get(index) if sample is not None else None
+            if here is None:
+                here = resolve(self.candidates(line, types=ctx.types), self.threshold, self.thresholds)
             lo = starts[index]
             found.extend(
                 Finding(f.start + lo, f.end + lo, f.type, f.score, f.reason) for f in here
