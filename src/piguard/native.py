@@ -5,7 +5,7 @@ interpreter overhead, not regex time. ``scripts/build-native`` compiles the modu
 :data:`MODULES` with mypyc (part of mypy, a dev dependency) into the virtual
 environment (``<venv>/piguard-native``), with a stamp holding each source file's
 SHA-256. Measured 2026-12-04 on the 2-core machine: the default detection path
-4.0 → 6.2 MB/s CPU, the same findings (``docs/benchmarks.md``).
+3.6 → 4.9 MB/s CPU on 20,000 notes, the same findings (``docs/benchmarks.md``).
 
 A package whose modules are compiled calls :func:`mount` from its ``__init__``: when
 the stamp matches the sources byte for byte (and the interpreter), the build's
