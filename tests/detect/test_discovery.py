@@ -224,6 +224,29 @@ def test_blocks_handed_to_workers_find_the_same_as_one_process(
     )
 
 
+def test_report_written_by_workers_escapes_like_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19: FilePart writes JSON by hand; a file name with quotes, a backslash, a tab and Chinese, and
+    reasons of every type, come out exactly as json.dumps writes them."""
+    from piguard.detect.corpus import generate
+
+    file = tmp_path / '客户 "备注"\\\t.txt'
+    file.write_text(
+        "\n".join(d.text.replace("\n", " ") for d in generate(400, seed=12)) + "\n", encoding="utf-8"
+    )
+    findings = list(scan_path(file))
+    assert len({f.type for f in findings}) >= 8
+    monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 6_000)
+    monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+    report = discovery.Report()
+    for part in discovery.scan_path_report(file):
+        report.merge(*part)
+    assert report.json() == json.dumps(
+        {"findings": [f.as_dict() for f in findings], "summary": [s.as_dict() for s in summarize(findings)]},
+        ensure_ascii=False,
+    )
+
+
 @pytest.mark.parametrize("parallel", [False, True])
 def test_report_is_what_the_findings_and_their_summary_give(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
