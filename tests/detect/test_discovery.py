@@ -167,6 +167,13 @@ def test_bulk_and_thorough_agree_on_files(tmp_path: Path) -> None:
     assert len(bulk) > 50
 
 
+def _on_two_workers(monkeypatch: pytest.MonkeyPatch, *, block: int) -> None:
+    # Any file is "large": scanned by two workers in blocks of ``block`` bytes.
+    monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", block)
+    monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+
+
 def test_large_text_file_on_every_core_finds_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,9 +185,7 @@ def test_large_text_file_on_every_core_finds_the_same(
         "\n".join(d.text.replace("\n", " ") for d in generate(3000, seed=3)) + "\n", encoding="utf-8"
     )
     serial = list(scan_path(file))
-    monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 20_000)
-    monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+    _on_two_workers(monkeypatch, block=20_000)
     assert list(scan_path(file)) == serial
     assert len(serial) > 5000
 
@@ -207,9 +212,7 @@ def test_blocks_handed_to_workers_find_the_same_as_one_process(
     file.write_bytes(raw)
     monkeypatch.setattr(discovery, "MAX_CHUNK", 3_000)
     serial = list(scan_path(file))
-    monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 4_000)
-    monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+    _on_two_workers(monkeypatch, block=4_000)
     assert list(scan_path(file)) == serial
     assert len(serial) > 1000
     if shape == "long lines":
@@ -235,9 +238,7 @@ def test_report_written_by_workers_escapes_like_json(tmp_path: Path, monkeypatch
     )
     findings = list(scan_path(file))
     assert len({f.type for f in findings}) >= 8
-    monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 6_000)
-    monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+    _on_two_workers(monkeypatch, block=6_000)
     report = discovery.Report()
     for part in discovery.scan_path_report(file):
         report.merge(*part)
@@ -268,9 +269,7 @@ def test_report_is_what_the_findings_and_their_summary_give(
     )
     monkeypatch.setattr(discovery, "REPORT_BATCH", 97)  # Many parts, samples split among them.
     if parallel:
-        monkeypatch.setattr(discovery, "PARALLEL_MIN_BYTES", 1)
-        monkeypatch.setattr(discovery, "PARALLEL_BLOCK_BYTES", 5_000)
-        monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
+        _on_two_workers(monkeypatch, block=5_000)
     report = discovery.Report()
     parts = list(discovery.scan_path_report(folder))
     assert len(parts) > 10
