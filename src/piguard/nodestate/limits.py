@@ -68,18 +68,26 @@ class TokenBuckets:
         return self.charge_many([key], cost)[0]
 
     def charge_many(self, keys: Sequence[str], cost: float = 1.0) -> list[Charge]:
-        """Charge several buckets (a credential's and its principal's) in one write transaction:
-        each is its own atomic upsert, as :meth:`charge`; one commit instead of one per bucket
-        (the HTTP read path paid a second write transaction for the second bucket)."""
+        """Charge several buckets (a credential's and its principal's) in one write transaction and
+        one atomic upsert, each bucket as :meth:`charge` would (the HTTP read path paid a second
+        write transaction, then a second statement, for the second bucket)."""
         now = float(self.clock())
         refilled = self._refilled(now)
         out: list[Charge] = []
         with self.db.transaction() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            for key in keys:
+            # One multi-row upsert for distinct keys (a statement is a round trip on PostgreSQL);
+            # one row is never updated twice by one statement, so repeated keys go one by one.
+            groups = [list(keys)] if len(set(keys)) == len(keys) else [[key] for key in keys]
+            for group in groups:
                 stmt = (
                     dialect.insert(rate_buckets)
-                    .values(key=key, tokens=float(self.burst) - cost, at=now, admitted=1)
+                    .values(
+                        [
+                            {"key": k, "tokens": float(self.burst) - cost, "at": now, "admitted": 1}
+                            for k in group
+                        ]
+                    )
                     .on_conflict_do_update(
                         index_elements=[rate_buckets.c.key],
                         set_={
@@ -88,17 +96,21 @@ class TokenBuckets:
                             "at": now,
                         },
                     )
-                    .returning(rate_buckets.c.tokens, rate_buckets.c.admitted)
+                    .returning(rate_buckets.c.key, rate_buckets.c.tokens, rate_buckets.c.admitted)
                 )
-                tokens, admitted = conn.execute(stmt).one()
-                tokens = float(tokens)
-                out.append(
-                    Charge(True, tokens, 0.0)
-                    if admitted
-                    else Charge(False, tokens, (cost - tokens) / self.rate)
-                )
-                self._charges += 1
-                if self._charges % PRUNE_EVERY == 0:
-                    # A bucket untouched for burst / rate seconds is full again: the row says nothing.
-                    conn.execute(delete(rate_buckets).where(rate_buckets.c.at < now - self.burst / self.rate))
+                # RETURNING's row order is not promised: matched by key.
+                rows = {key: (float(tokens), admitted) for key, tokens, admitted in conn.execute(stmt)}
+                for key in group:
+                    tokens, admitted = rows[key]
+                    out.append(
+                        Charge(True, tokens, 0.0)
+                        if admitted
+                        else Charge(False, tokens, (cost - tokens) / self.rate)
+                    )
+                    self._charges += 1
+                    if self._charges % PRUNE_EVERY == 0:
+                        # A bucket untouched for burst / rate seconds is full again: the row says nothing.
+                        conn.execute(
+                            delete(rate_buckets).where(rate_buckets.c.at < now - self.burst / self.rate)
+                        )
         return out

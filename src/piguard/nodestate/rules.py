@@ -152,18 +152,23 @@ class DatabaseRuleState:
             else:
                 # Bounded: the scan stops after ``cap`` distinct values / ``cap`` events (the
                 # window's index), and the first event is the index's first row.
+                # One statement (three scalar subqueries): each read runs this, and on PostgreSQL
+                # every statement is a round trip.
                 values = select(rule_events.c.value).where(*live).distinct().limit(cap).subquery()
-                weights = select(rule_events.c.weight).where(*live).order_by(rule_events.c.at).limit(cap)
-                distinct = conn.execute(select(func.count()).select_from(values)).scalar_one()
-                total = conn.execute(
-                    select(func.coalesce(func.sum(weights.subquery().c.weight), 0))
-                ).scalar_one()
-                first = conn.execute(
-                    select(rule_events.c.seq)
-                    .where(*live)
-                    .order_by(rule_events.c.at, rule_events.c.seq)
-                    .limit(1)
-                ).scalar_one_or_none()
+                weights = (
+                    select(rule_events.c.weight).where(*live).order_by(rule_events.c.at).limit(cap).subquery()
+                )
+                distinct, total, first = conn.execute(
+                    select(
+                        select(func.count()).select_from(values).scalar_subquery(),
+                        select(func.coalesce(func.sum(weights.c.weight), 0)).scalar_subquery(),
+                        select(rule_events.c.seq)
+                        .where(*live)
+                        .order_by(rule_events.c.at, rule_events.c.seq)
+                        .limit(1)
+                        .scalar_subquery(),
+                    )
+                ).one()
         return Tally(int(distinct), int(total), int(first if first is not None else seq))
 
     def claim(self, rule: str, key: object, when: datetime, period: timedelta) -> bool:

@@ -39,25 +39,25 @@ class Restriction:
         if not ctx.purpose:
             return
         t, h = restrictions.c, storage_only.c
+        restricted = (t.tenant == self._tenant, t.customer_id == ref.customer_id, t.purpose == ctx.purpose)
+        kept = (h.tenant == self._tenant, h.customer_id == ref.customer_id)
         with self._db.read() as conn:
-            case = conn.execute(
-                select(t.case_id).where(
-                    t.tenant == self._tenant, t.customer_id == ref.customer_id, t.purpose == ctx.purpose
+            # One statement for both (every gated read runs it; a round trip each on PostgreSQL).
+            case, held_purposes, held_case = conn.execute(
+                select(
+                    select(t.case_id).where(*restricted).limit(1).scalar_subquery(),
+                    select(h.purposes).where(*kept).limit(1).scalar_subquery(),
+                    select(h.case_id).where(*kept).limit(1).scalar_subquery(),
                 )
-            ).scalar_one_or_none()
-            held = conn.execute(
-                select(h.purposes, h.case_id).where(
-                    h.tenant == self._tenant, h.customer_id == ref.customer_id
-                )
-            ).first()
+            ).one()
         if (
-            held is not None
+            held_purposes is not None
             and ctx.purpose not in BUILTIN_PURPOSES
-            and ctx.purpose not in json.loads(held.purposes)
+            and ctx.purpose not in json.loads(held_purposes)
         ):
             raise AccessDenied(
                 f"the customer's data is kept for storage and protection only (PIPL 47(2), request "
-                f"{held.case_id}): purpose '{ctx.purpose}' is not one the law keeps it for",
+                f"{held_case}): purpose '{ctx.purpose}' is not one the law keeps it for",
                 "rights.storage_only",
             )
         if case is not None:
