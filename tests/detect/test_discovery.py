@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from piguard.detect import discovery
-from piguard.detect.discovery import scan_database, scan_path, summarize
+from piguard.detect.discovery import FileFinding, scan_database, scan_path, summarize
 from piguard.errors import NotFound, StorageError, ValidationError
 
 LINE = "客户张伟来电，手机13812345678"
@@ -174,6 +174,17 @@ def _on_two_workers(monkeypatch: pytest.MonkeyPatch, *, block: int) -> None:
     monkeypatch.setattr(discovery, "_workers", lambda _file: 2)
 
 
+def _assert_report_is(path: Path, findings: list[FileFinding]) -> None:
+    # The report scan_path_report builds equals json.dumps of the findings and their summary.
+    report = discovery.Report()
+    for part in discovery.scan_path_report(path):
+        report.merge(*part)
+    assert report.json() == json.dumps(
+        {"findings": [f.as_dict() for f in findings], "summary": [s.as_dict() for s in summarize(findings)]},
+        ensure_ascii=False,
+    )
+
+
 def test_large_text_file_on_every_core_finds_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -218,13 +229,7 @@ def test_blocks_handed_to_workers_find_the_same_as_one_process(
     if shape == "long lines":
         assert {f.line for f in serial} >= {101, 401, 600}
     # The report the workers build straight from their blocks: the same JSON and summary.
-    report = discovery.Report()
-    for part in discovery.scan_path_report(file):
-        report.merge(*part)
-    assert report.json() == json.dumps(
-        {"findings": [f.as_dict() for f in serial], "summary": [s.as_dict() for s in summarize(serial)]},
-        ensure_ascii=False,
-    )
+    _assert_report_is(file, serial)
 
 
 def test_report_written_by_workers_escapes_like_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,13 +244,7 @@ def test_report_written_by_workers_escapes_like_json(tmp_path: Path, monkeypatch
     findings = list(scan_path(file))
     assert len({f.type for f in findings}) >= 8
     _on_two_workers(monkeypatch, block=6_000)
-    report = discovery.Report()
-    for part in discovery.scan_path_report(file):
-        report.merge(*part)
-    assert report.json() == json.dumps(
-        {"findings": [f.as_dict() for f in findings], "summary": [s.as_dict() for s in summarize(findings)]},
-        ensure_ascii=False,
-    )
+    _assert_report_is(file, findings)
 
 
 @pytest.mark.parametrize("parallel", [False, True])

@@ -31,6 +31,7 @@ from typing import BinaryIO, TypeVar
 
 from piguard.detect.databases import scan_database
 from piguard.detect.engine import Detector, mask_value
+from piguard.detect.finding import Finding
 from piguard.detect.inventory import MAX_SAMPLES as MAX_SAMPLES  # re-exported
 from piguard.detect.inventory import (
     FileFinding,
@@ -405,20 +406,8 @@ def _report_block(block: bytes, number: int, encode: bool) -> tuple[tuple[str, l
                     partial(str, piece.masked),
                 )
             continue
-        joined = "\n".join(text for _, text in batch)
-        starts = list(accumulate((len(text) + 1 for _, text in batch[:-1]), initial=0))
-        for f in det.detect(joined, mode="bulk"):
-            index = bisect_right(starts, f.start) - 1
-            lo = starts[index]
-            part.add(
-                batch[index][0],
-                f.start - lo,
-                f.end - lo,
-                f.type,
-                f.score,
-                f.reason,
-                partial(mask_value, f.type, joined[f.start : f.end]),
-            )
+        for number, start, end, f, value in _batch_findings(det, batch):
+            part.add(number, start, end, f.type, f.score, f.reason, partial(mask_value, f.type, value))
     return part.result(), len(block)
 
 
@@ -472,19 +461,24 @@ def _scan_text_parallel(
         yield from findings
 
 
-def _flush(det: Detector, name: str, batch: list[tuple[int, str]]) -> Iterator[FileFinding]:
+def _batch_findings(
+    det: Detector, batch: list[tuple[int, str]]
+) -> Iterator[tuple[int, int, int, Finding, str]]:
+    """``(line number, start and end in the line, finding, value)`` of whole lines scanned as one text."""
     if not batch:
         return
     joined = "\n".join(text for _, text in batch)
-    starts = [0]
-    for _, text in batch[:-1]:
-        starts.append(starts[-1] + len(text) + 1)
+    starts = list(accumulate((len(text) + 1 for _, text in batch[:-1]), initial=0))
     for f in det.detect(joined, mode="bulk"):
         index = bisect_right(starts, f.start) - 1
-        number, text = batch[index]
         lo = starts[index]
-        masked = mask_value(f.type, joined[f.start : f.end])
-        yield FileFinding(name, number, f.start - lo, f.end - lo, f.type, f.score, None, masked, f.reason)
+        yield batch[index][0], f.start - lo, f.end - lo, f, joined[f.start : f.end]
+
+
+def _flush(det: Detector, name: str, batch: list[tuple[int, str]]) -> Iterator[FileFinding]:
+    for number, start, end, f, value in _batch_findings(det, batch):
+        masked = mask_value(f.type, value)
+        yield FileFinding(name, number, start, end, f.type, f.score, None, masked, f.reason)
 
 
 def _scan_json(file: Path, det: Detector, progress: Progress | None, mode: str) -> Iterator[FileFinding]:
